@@ -1,0 +1,145 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as resources from "@pulumi/azure-native/resources";
+import { getGroupOutput } from "@pulumi/azuread/getGroup";
+import type { StackConfig } from "../stacks/load";
+import { isGuid, KNOWN_HOSTS } from "../stacks/schema";
+import { AksCluster } from "./AksCluster";
+import { FluxGitOps, workloadIdentityControllers } from "./FluxGitOps";
+import { FluxIdentity } from "./FluxIdentity";
+import { BUILT_IN_ROLES, roleDefinitionId } from "./roles";
+import { SopsKeyVault } from "./SopsKeyVault";
+
+export interface GitOpsClusterArgs {
+    config: StackConfig;
+}
+
+/**
+ * One cluster of the fleet: AKS, the environment's SOPS key, Flux's workload identity and the Flux configuration.
+ * Dependency shape: vault, key, identity and decrypt grant never wait for the cluster; the only chain is
+ * cluster -> (federated credentials, extension) -> Flux configuration.
+ */
+export class GitOpsCluster extends pulumi.ComponentResource {
+    readonly aks: AksCluster;
+    readonly sops: SopsKeyVault;
+    readonly identity: FluxIdentity;
+    readonly flux: FluxGitOps;
+    readonly outputs: Record<string, pulumi.Output<unknown>>;
+
+    constructor(name: string, args: GitOpsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("aks-gitops:index:GitOpsCluster", name, args, opts);
+        const c = args.config;
+        const client = authorization.getClientConfigOutput({ parent: this });
+
+        const group = new resources.ResourceGroup(
+            `${name}-rg`,
+            { resourceGroupName: c.resourceGroupName, location: c.location, tags: c.tags },
+            { parent: this },
+        );
+
+        const aksName = `aks-${c.clusterName}`;
+        this.aks = new AksCluster(
+            `${name}-aks`,
+            {
+                resourceGroupName: group.name,
+                location: c.location,
+                clusterName: aksName,
+                dnsPrefix: aksName,
+                settings: c.aks,
+                adminGroupObjectIds: c.aks.adminGroups.map((ref) => groupObjectId(ref, this)),
+                tags: c.tags,
+            },
+            { parent: this },
+        );
+
+        const sopsGroup = c.sops.resourceGroupName ?? `rg-sops-${c.environment}`;
+        this.sops = new SopsKeyVault(
+            `${name}-sops`,
+            {
+                environment: c.environment,
+                resourceGroupName: sopsGroup,
+                location: c.location,
+                vaultName: c.sops.vaultName,
+                keyName: c.sops.keyName ?? `sops-${c.environment}`,
+                keySize: c.sops.keySize,
+                skuName: c.sops.skuName,
+                softDeleteRetentionDays: c.sops.softDeleteRetentionDays,
+                purgeProtection: c.sops.purgeProtection,
+                tenantId: client.tenantId,
+                subscriptionId: client.subscriptionId,
+                encryptors: c.sops.encryptorGroups.map((ref) => ({ key: ref, objectId: groupObjectId(ref, this) })),
+                retain: c.environment === "prod",
+                // The vault belongs to the environment, not to this cluster (DR clusters of the environment share it).
+                tags: { ...withoutKey(c.tags, "cluster"), purpose: "sops" },
+            },
+            { parent: this },
+        );
+
+        this.identity = new FluxIdentity(
+            `${name}-flux-identity`,
+            {
+                resourceGroupName: group.name,
+                location: c.location,
+                identityName: `id-flux-${c.clusterName}`,
+                oidcIssuerUrl: this.aks.oidcIssuerUrl,
+                controllers: workloadIdentityControllers(c.flux),
+                decryptScope: this.sops.vaultId,
+                decryptScopeKey: `vault/${c.sops.vaultName}`,
+                decryptRoleDefinitionId: roleDefinitionId(client.subscriptionId, BUILT_IN_ROLES.keyVaultCryptoUser),
+                decryptRoleKey: BUILT_IN_ROLES.keyVaultCryptoUser,
+                tags: c.tags,
+            },
+            { parent: this },
+        );
+
+        const gitHost = new URL(c.flux.git.url).hostname;
+        this.flux = new FluxGitOps(
+            `${name}-flux`,
+            {
+                resourceGroupName: group.name,
+                clusterName: this.aks.name,
+                settings: c.flux,
+                knownHosts: c.flux.git.url.startsWith("ssh:") ? (c.flux.git.knownHosts ?? KNOWN_HOSTS[gitHost]) : undefined,
+                sshPrivateKey: c.git.sshPrivateKey,
+                httpsPassword: c.git.httpsPassword,
+                identityClientId: this.identity.clientId,
+                tenantId: client.tenantId,
+                substitutions: {
+                    CLUSTER_NAME: c.clusterName,
+                    ENVIRONMENT: c.environment,
+                    REGION: c.location,
+                    SOPS_KEY_VAULT_URI: this.sops.vaultUri,
+                    FLUX_IDENTITY_CLIENT_ID: this.identity.clientId,
+                },
+                decryptReady: [this.identity.credentialFor("kustomize-controller"), this.identity.decryptGrant],
+            },
+            { parent: this },
+        );
+
+        this.outputs = {
+            clusterName: this.aks.name,
+            clusterResourceGroup: group.name,
+            clusterId: this.aks.id,
+            oidcIssuerUrl: this.aks.oidcIssuerUrl,
+            fluxIdentityClientId: this.identity.clientId,
+            fluxConfigurationName: this.flux.configuration.name,
+            fleetPaths: pulumi.output(Object.fromEntries(Object.entries(c.flux.kustomizations).map(([k, v]) => [k, v.path]))),
+            sopsVaultUri: this.sops.vaultUri,
+            sopsKeyId: this.sops.keyUriWithVersion,
+            sopsCreationRule: this.sops.creationRule,
+        };
+        this.registerOutputs(this.outputs);
+    }
+}
+
+/** Entra ID groups may be named by object id or by display name; names are looked up (and must be unique). */
+function groupObjectId(ref: string, parent: pulumi.Resource): pulumi.Output<string> {
+    if (isGuid(ref)) {
+        return pulumi.output(ref);
+    }
+    return getGroupOutput({ displayName: ref, securityEnabled: true }, { parent }).objectId;
+}
+
+function withoutKey(tags: Record<string, string>, key: string): Record<string, string> {
+    return Object.fromEntries(Object.entries(tags).filter(([k]) => k !== key));
+}

@@ -1,0 +1,145 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as resources from "@pulumi/azure-native/resources";
+import { stringify } from "yaml";
+import type { Environment } from "../stacks/schema";
+import { BUILT_IN_ROLES, grantRole, roleDefinitionId } from "./roles";
+
+export interface SopsKeyVaultArgs {
+    environment: Environment;
+    /** Resource group that holds only the environment's SOPS vault, so deleting a cluster's group cannot take it along. */
+    resourceGroupName: string;
+    location: string;
+    vaultName: string;
+    keyName: string;
+    keySize: number;
+    skuName: "standard" | "premium";
+    softDeleteRetentionDays: number;
+    purgeProtection: boolean;
+    tenantId: pulumi.Input<string>;
+    subscriptionId: pulumi.Input<string>;
+    /** Entra ID groups allowed to encrypt (and decrypt) with the key: the people and pipelines that run `sops`. */
+    encryptors: { key: string; objectId: pulumi.Input<string> }[];
+    /** Protect and retain the group, vault and key: no `pulumi destroy` may take an environment's secrets with it. */
+    retain: boolean;
+    tags: Record<string, string>;
+}
+
+/** An RBAC-only Key Vault holding the environment's SOPS RSA key. */
+export class SopsKeyVault extends pulumi.ComponentResource {
+    readonly vault: keyvault.Vault;
+    readonly key: keyvault.Key;
+    readonly vaultId: pulumi.Output<string>;
+    readonly vaultUri: pulumi.Output<string>;
+    /** Versioned key URL, the form SOPS records in every file it encrypts. */
+    readonly keyUriWithVersion: pulumi.Output<string>;
+    /** One `.sops.yaml` creation rule (YAML) that sends this environment's files to this key. */
+    readonly creationRule: pulumi.Output<string>;
+
+    constructor(name: string, args: SopsKeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("aks-gitops:index:SopsKeyVault", name, args, opts);
+        const keep: pulumi.CustomResourceOptions = { parent: this, protect: args.retain, retainOnDelete: args.retain };
+
+        const group = new resources.ResourceGroup(
+            `${name}-rg`,
+            { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+            keep,
+        );
+
+        this.vault = new keyvault.Vault(
+            `${name}-vault`,
+            {
+                vaultName: args.vaultName,
+                resourceGroupName: group.name,
+                location: args.location,
+                properties: {
+                    tenantId: args.tenantId,
+                    sku: { family: "A", name: args.skuName },
+                    // Data-plane access through Azure RBAC only; access policies stay empty (Azure.KeyVault.RBAC).
+                    enableRbacAuthorization: true,
+                    enableSoftDelete: true,
+                    softDeleteRetentionInDays: args.softDeleteRetentionDays,
+                    // ARM rejects an explicit false ("cannot be set to false"), so off means absent.
+                    enablePurgeProtection: args.purgeProtection ? true : undefined,
+                    enabledForDeployment: false,
+                    enabledForDiskEncryption: false,
+                    enabledForTemplateDeployment: false,
+                },
+                tags: args.tags,
+            },
+            keep,
+        );
+
+        this.key = new keyvault.Key(
+            `${name}-key`,
+            {
+                keyName: args.keyName,
+                vaultName: this.vault.name,
+                resourceGroupName: group.name,
+                properties: {
+                    kty: "RSA",
+                    keySize: args.keySize,
+                    // SOPS wraps its data key with RSA-OAEP-256 Encrypt/Decrypt (getsops/sops azkv/keysource.go).
+                    keyOps: ["encrypt", "decrypt"],
+                },
+                tags: args.tags,
+            },
+            keep,
+        );
+
+        args.encryptors.forEach((encryptor, i) =>
+            grantRole(
+                `${name}-encryptor-${i}`,
+                {
+                    scope: this.vault.id,
+                    scopeKey: `vault/${args.vaultName}`,
+                    principalId: encryptor.objectId,
+                    principalKey: `group/${encryptor.key}`,
+                    principalType: "Group",
+                    roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.keyVaultCryptoUser),
+                    roleKey: BUILT_IN_ROLES.keyVaultCryptoUser,
+                    description: `SOPS encryptors for ${args.environment} (${encryptor.key})`,
+                },
+                { parent: this },
+            ),
+        );
+
+        this.vaultId = this.vault.id;
+        this.vaultUri = this.vault.properties.apply((p) => p.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
+        this.keyUriWithVersion = this.key.keyUriWithVersion;
+        this.creationRule = this.keyUriWithVersion.apply((url) => creationRule(args.environment, url));
+        this.registerOutputs({
+            vaultId: this.vaultId,
+            vaultUri: this.vaultUri,
+            keyUriWithVersion: this.keyUriWithVersion,
+            creationRule: this.creationRule,
+        });
+    }
+}
+
+/**
+ * Files an environment owns in the fleet repo: its clusters' directories and its app overlays. Secrets elsewhere
+ * (shared bases, infrastructure/) would be readable by every environment, so no rule matches them.
+ */
+export function sopsPathRegex(environment: Environment): string {
+    return `(^|/)(clusters/${environment}-[^/]+|apps/[^/]+/overlays/${environment})/.*\\.enc\\.ya?ml$`;
+}
+
+export interface SopsCreationRule {
+    path_regex: string;
+    encrypted_regex: string;
+    azure_keyvault: string;
+}
+
+export function creationRuleObject(environment: Environment, keyUrl: string): SopsCreationRule {
+    return {
+        path_regex: sopsPathRegex(environment),
+        // Encrypt only Secret payloads so manifests stay reviewable in pull requests (Flux SOPS guide).
+        encrypted_regex: "^(data|stringData)$",
+        azure_keyvault: keyUrl,
+    };
+}
+
+export function creationRule(environment: Environment, keyUrl: string): string {
+    return stringify([creationRuleObject(environment, keyUrl)]);
+}

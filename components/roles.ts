@@ -1,0 +1,56 @@
+// Built-in role ids and the one way this program grants a role.
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+
+export const BUILT_IN_ROLES = {
+    // Keys read, encrypt, decrypt, wrap, unwrap, sign, verify; no management plane.
+    // Source: azure-docs articles/role-based-access-control/built-in-roles/security.md; used by Flux's Azure guide.
+    keyVaultCryptoUser: "12338af0-0e69-4776-bea7-57ae8d297424",
+    // Needed by the AKS control-plane identity to attach an outbound public IP prefix it does not own.
+    // Source: azure-docs built-in-roles/networking.md; AKS docs aks-service-permissions.md (publicIPPrefixes/join/action).
+    networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+} as const;
+
+export function roleDefinitionId(subscriptionId: pulumi.Input<string>, roleGuid: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
+}
+
+/**
+ * A GUID derived from stable strings (like Bicep's guid()). Role assignment names must be GUIDs; deriving them from
+ * what the assignment means keeps plans deterministic and makes a re-run after lost state collide visibly with the
+ * assignment it would duplicate instead of creating a twin.
+ */
+export function stableGuid(...parts: string[]): string {
+    const hex = createHash("sha256").update(parts.join("\u0000")).digest("hex");
+    return [hex.slice(0, 8), hex.slice(8, 12), `5${hex.slice(13, 16)}`, ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16) + hex.slice(17, 20), hex.slice(20, 32)].join("-");
+}
+
+export interface RoleGrant {
+    scope: pulumi.Input<string>;
+    /** A stable description of the scope, used for the assignment's GUID name (the scope id itself may be unknown until created). */
+    scopeKey: string;
+    principalId: pulumi.Input<string>;
+    /** A stable description of the principal, for the GUID name. */
+    principalKey: string;
+    principalType: "ServicePrincipal" | "Group" | "User";
+    roleDefinitionId: pulumi.Input<string>;
+    roleKey: string;
+    description: string;
+}
+
+export function grantRole(name: string, grant: RoleGrant, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
+    return new authorization.RoleAssignment(
+        name,
+        {
+            roleAssignmentName: stableGuid(grant.scopeKey, grant.principalKey, grant.roleKey),
+            scope: grant.scope,
+            principalId: grant.principalId,
+            // For a just-created identity this avoids PrincipalNotFound while Entra ID replicates it.
+            principalType: grant.principalType,
+            roleDefinitionId: grant.roleDefinitionId,
+            description: grant.description,
+        },
+        opts,
+    );
+}

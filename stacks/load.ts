@@ -1,0 +1,180 @@
+// The one place that reads Pulumi config. Everything downstream receives a typed, validated StackConfig.
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { merge, profileFor } from "./profiles";
+import { ConfigIssue, ENVIRONMENTS, Environment, environmentRules, stackConfigSchema, StackSettings } from "./schema";
+
+export const PROJECT = "aks-gitops";
+
+/** Keys that must be set with `pulumi config set --secret`; they are never part of committed stack files. */
+export const SECRET_KEYS = ["gitSshPrivateKey", "gitHttpsPassword"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export interface GitCredentials {
+    sshPrivateKey?: pulumi.Output<string>;
+    httpsPassword?: pulumi.Output<string>;
+}
+
+export interface StackConfig extends StackSettings {
+    project: string;
+    stack: string;
+    resourceGroupName: string;
+    tags: Record<string, string>;
+    git: GitCredentials;
+}
+
+/** A config mistake. Extends RunError so `pulumi up` prints the message alone, without a stack trace. */
+export class ConfigError extends pulumi.RunError {
+    constructor(readonly issues: ConfigIssue[]) {
+        super(formatIssues(issues));
+        this.name = "ConfigError";
+    }
+}
+
+export function configKey(path: readonly (string | number)[]): string {
+    if (path.length === 0) {
+        return PROJECT;
+    }
+    const [head, ...rest] = path;
+    return rest.reduce<string>((key, part) => (typeof part === "number" ? `${key}[${part}]` : `${key}.${part}`), `${PROJECT}:${String(head)}`);
+}
+
+export function formatIssues(issues: ConfigIssue[]): string {
+    const lines = issues.map((i) => `  - ${configKey(i.path)}: ${i.message}`);
+    return `invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
+}
+
+/** Reads `<project>:*` keys from a flat config map (as Pulumi passes it: structured values are JSON strings). */
+export function rawConfigFrom(all: Record<string, string>): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(all)) {
+        if (!fullKey.startsWith(`${PROJECT}:`)) {
+            continue;
+        }
+        const key = fullKey.slice(PROJECT.length + 1);
+        if ((SECRET_KEYS as readonly string[]).includes(key)) {
+            continue;
+        }
+        raw[key] = parseValue(text);
+    }
+    return raw;
+}
+
+function parseValue(text: string): unknown {
+    // Objects and arrays arrive as JSON; scalars arrive as their plain text.
+    if (/^\s*[[{]/.test(text)) {
+        try {
+            return JSON.parse(text);
+        } catch {
+            return text;
+        }
+    }
+    return text;
+}
+
+/** Validates raw config against the environment profile and schema; throws ConfigError listing every problem. */
+export function validateStackConfig(raw: Record<string, unknown>, secretsPresent: Partial<Record<SecretKey, boolean>>): StackSettings {
+    const environment = ENVIRONMENTS.includes(raw.environment as Environment) ? (raw.environment as Environment) : undefined;
+    // An unknown environment still gets the dev profile so the remaining keys are checked too.
+    const merged = merge(profileFor(environment ?? "dev"), raw);
+    const result = stackConfigSchema.safeParse(merged, { reportInput: true });
+    const issues: ConfigIssue[] = result.success ? [] : result.error.issues.map((i) => ({ path: i.path as (string | number)[], message: describe(i) }));
+    issues.push(...environmentRules(merged));
+    issues.push(...secretRules(merged, secretsPresent));
+    if (issues.length > 0 || !result.success) {
+        throw new ConfigError(dedupe(issues));
+    }
+    return result.data;
+}
+
+function secretRules(merged: unknown, present: Partial<Record<SecretKey, boolean>>): ConfigIssue[] {
+    const url = (merged as { flux?: { git?: { url?: unknown } } }).flux?.git?.url;
+    const scheme = typeof url === "string" ? url.split(":")[0] : undefined;
+    const issues: ConfigIssue[] = [];
+    if (scheme === "ssh" && !present.gitSshPrivateKey) {
+        issues.push({ path: ["gitSshPrivateKey"], message: "is required for an ssh:// fleet repo URL; set it with `pulumi config set --secret gitSshPrivateKey < deploy-key`" });
+    }
+    if (scheme === "ssh" && present.gitHttpsPassword) {
+        issues.push({ path: ["gitHttpsPassword"], message: "only applies to https:// fleet repo URLs" });
+    }
+    if (scheme === "https" && present.gitSshPrivateKey) {
+        issues.push({ path: ["gitSshPrivateKey"], message: "only applies to ssh:// fleet repo URLs" });
+    }
+    return issues;
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+    const seen = new Set<string>();
+    return issues.filter((i) => {
+        const key = `${configKey(i.path)}|${i.message}`;
+        return !seen.has(key) && (seen.add(key), true);
+    });
+}
+
+/** Turns a zod issue into a message that says what is allowed. */
+function describe(issue: z.core.$ZodIssue): string {
+    switch (issue.code) {
+        case "invalid_type":
+            return issue.input === undefined ? `is required (${issue.expected})` : `must be ${article(issue.expected)}, got ${kindOf(issue.input)}`;
+        case "invalid_value":
+            return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+        case "unrecognized_keys":
+            return `has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (check the spelling against the README's config reference)`;
+        case "too_small":
+            return issue.origin === "array" || issue.origin === "string"
+                ? `must have at least ${issue.minimum} ${issue.origin === "array" ? "entries" : "characters"}`
+                : `must be >= ${issue.minimum}`;
+        case "too_big":
+            return issue.origin === "array" || issue.origin === "string"
+                ? `must have at most ${issue.maximum} ${issue.origin === "array" ? "entries" : "characters"}`
+                : `must be <= ${issue.maximum}`;
+        case "invalid_key":
+            return `has an invalid key: ${issue.issues.map((i) => i.message).join("; ")}`;
+        case "invalid_union":
+            return issue.message;
+        default:
+            return issue.message;
+    }
+}
+
+function article(expected: string): string {
+    return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function kindOf(input: unknown): string {
+    if (Array.isArray(input)) {
+        return "an array";
+    }
+    if (input === null) {
+        return "null";
+    }
+    if (typeof input === "number" && !Number.isInteger(input)) {
+        return `the number ${input}`;
+    }
+    return typeof input === "object" ? "an object" : `${typeof input} ${JSON.stringify(input)?.slice(0, 40)}`;
+}
+
+/** Reads and validates the current stack's configuration. Call once, before any resource is created. */
+export function loadStackConfig(): StackConfig {
+    const all = pulumi.runtime.allConfig();
+    const raw = rawConfigFrom(all);
+    const config = new pulumi.Config(PROJECT);
+    const present = Object.fromEntries(SECRET_KEYS.map((k) => [k, all[`${PROJECT}:${k}`] !== undefined])) as Record<SecretKey, boolean>;
+    const settings = validateStackConfig(raw, present);
+    return {
+        ...settings,
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        resourceGroupName: settings.resourceGroupName ?? `rg-aks-${settings.clusterName}`,
+        tags: {
+            ...(settings.tags ?? {}),
+            environment: settings.environment,
+            cluster: settings.clusterName,
+            "managed-by": "pulumi",
+        },
+        git: {
+            sshPrivateKey: present.gitSshPrivateKey ? config.requireSecret("gitSshPrivateKey") : undefined,
+            httpsPassword: present.gitHttpsPassword ? config.requireSecret("gitHttpsPassword") : undefined,
+        },
+    };
+}

@@ -1,0 +1,82 @@
+// Environment profiles: the defaults a stack gets before its own Pulumi.<stack>.yaml is applied on top.
+// prod is hardened (zones, SLA tier, 90-day soft delete, pinned Flux); dev is cheaper and follows release trains.
+import type { Environment } from "./schema";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Profile = { [key: string]: Json };
+
+const common = {
+    aks: {
+        systemPool: { vmSize: "Standard_D4ds_v5", maxPods: 110, osDiskType: "Ephemeral", osDiskSizeGB: 128, osSku: "AzureLinux" },
+        userPool: { vmSize: "Standard_D4ds_v5", maxPods: 110, osDiskType: "Ephemeral", osDiskSizeGB: 128, osSku: "AzureLinux" },
+        network: {
+            networkPolicy: "cilium",
+            podCidr: "10.244.0.0/16",
+            serviceCidr: "10.0.0.0/16",
+            dnsServiceIp: "10.0.0.10",
+        },
+        apiServer: { authorizedIpRanges: [], privateCluster: false },
+        nodeOsUpgradeChannel: "NodeImage",
+        adminGroups: [],
+    },
+    sops: {
+        keySize: 4096,
+        skuName: "standard",
+        purgeProtection: true,
+        encryptorGroups: [],
+    },
+    flux: {
+        configurationName: "flux-system",
+        git: { branch: "main", syncIntervalSeconds: 300, timeoutSeconds: 600 },
+        controllers: { helm: true, notification: false, imageAutomation: false, imageReflector: false },
+    },
+} satisfies Profile;
+
+const profiles: Record<Environment, Profile> = {
+    dev: merge(common, {
+        aks: {
+            skuTier: "Free",
+            upgradeChannel: "rapid",
+            systemPool: { minCount: 1, maxCount: 3, availabilityZones: [] },
+            userPool: { minCount: 1, maxCount: 5, availabilityZones: [] },
+        },
+        sops: { softDeleteRetentionDays: 7 },
+        // dev follows the Stable release train (no pinned version) so new Flux releases land here first.
+        flux: { extensionVersion: null },
+    }) as Profile,
+    prod: merge(common, {
+        aks: {
+            skuTier: "Standard",
+            upgradeChannel: "patch",
+            systemPool: { minCount: 3, maxCount: 5, availabilityZones: ["1", "2", "3"] },
+            userPool: { minCount: 3, maxCount: 10, availabilityZones: ["1", "2", "3"] },
+        },
+        sops: { softDeleteRetentionDays: 90 },
+        // microsoft.flux 1.24.1 (Flux v2.7.5) is the newest release; only N-2 versions are supported.
+        // Source: MicrosoftDocs/azure-management-docs articles/azure-arc/kubernetes/flux-gitops-release-notes.md
+        flux: { extensionVersion: "1.24.1" },
+    }) as Profile,
+};
+
+export function profileFor(environment: Environment): Profile {
+    return profiles[environment];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Deep merge where objects merge key by key and everything else (arrays included) is replaced by the override. */
+export function merge(base: unknown, override: unknown): unknown {
+    if (override === undefined) {
+        return base;
+    }
+    if (!isPlainObject(base) || !isPlainObject(override)) {
+        return override;
+    }
+    const result: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        result[key] = merge(base[key], value);
+    }
+    return result;
+}

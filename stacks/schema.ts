@@ -1,0 +1,321 @@
+// The stack configuration schema: what each key accepts, checked with zod before any resource is registered.
+// Keys live under the project namespace (aks-gitops:<key>); paths in error messages use the same names.
+import { z } from "zod";
+import { cidrContains, cidrsOverlap, isNetworkAddress, isPrivateRange, parseCidr } from "./net";
+
+export const ENVIRONMENTS = ["dev", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isGuid = (value: string): boolean => GUID.test(value);
+
+// Cluster names double as the fleet directory (clusters/<name>) and the AKS DNS prefix (max 54 chars).
+const clusterName = z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, {
+        error: "must be 3-40 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+    });
+
+// Azure programmatic region names ("westeurope"), not display names ("West Europe").
+const location = z.string().regex(/^[a-z][a-z0-9]{2,29}$/, {
+    error: 'must be an Azure region name in lowercase without spaces, e.g. "westeurope"',
+});
+
+// Resource group names: 1-90 chars of letters, digits, underscores, hyphens, periods and parentheses; not ending in a period.
+const resourceGroupName = z.string().regex(/^[-\w.()]{0,89}[-\w()]$/, {
+    error: "must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'",
+});
+
+// Key Vault names: 3-24 chars, letters/digits/hyphens, start with a letter, end with a letter or digit, no "--".
+// Source: https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#objects-identifiers-and-versioning
+const vaultName = z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, {
+        error: "must be 3-24 letters, digits or hyphens, start with a letter and end with a letter or digit",
+    })
+    .refine((v) => !v.includes("--"), { error: "must not contain consecutive hyphens" });
+
+const keyName = z.string().regex(/^[a-zA-Z0-9-]{1,127}$/, { error: "must be 1-127 letters, digits or hyphens" });
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
+    error: 'must be an IPv4 CIDR with no host bits set, e.g. "10.244.0.0/16" or "203.0.113.7/32"',
+});
+
+const publicCidr = cidr.refine((v) => !parseCidr(v) || !isPrivateRange(parseCidr(v)!), {
+    error: "must be a public address range (Key Vault IP rules reject private ranges)",
+});
+
+// Names resolved through Entra ID when they are not object ids.
+const principalRef = z.string().min(1).max(256).regex(/^[^\r\n\t]+$/, { error: "must be a single-line group name or object id" });
+
+const pool = (name: "system" | "user") =>
+    z.strictObject({
+        vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: 'must be an Azure VM size such as "Standard_D4ds_v5"' }),
+        minCount: z.number().int().min(name === "system" ? 1 : 0).max(1000),
+        maxCount: z.number().int().min(1).max(1000),
+        // CKV_AZURE_168 wants >= 50; Azure CNI overlay allows up to 250 pods per node.
+        maxPods: z.number().int().min(50).max(250),
+        availabilityZones: z.array(z.enum(["1", "2", "3"])).max(3),
+        osDiskType: z.enum(["Ephemeral", "Managed"]),
+        osDiskSizeGB: z.number().int().min(30).max(2048),
+        osSku: z.enum(["AzureLinux", "Ubuntu"]),
+    }).superRefine((p, ctx) => {
+        if (p.minCount > p.maxCount) {
+            ctx.addIssue({ code: "custom", path: ["minCount"], message: `must be <= maxCount (${p.minCount} > ${p.maxCount})` });
+        }
+    });
+
+const aks = z.strictObject({
+    kubernetesVersion: z
+        .string()
+        .regex(/^1\.\d{2}(\.\d{1,2})?$/, { error: 'must be a Kubernetes version such as "1.33" or "1.33.2"' })
+        .optional(),
+    skuTier: z.enum(["Free", "Standard", "Premium"]),
+    adminGroups: z.array(principalRef).max(20),
+    systemPool: pool("system"),
+    userPool: pool("user"),
+    network: z.strictObject({
+        networkPolicy: z.enum(["cilium", "azure", "calico"]),
+        podCidr: cidr,
+        serviceCidr: cidr,
+        dnsServiceIp: z.string(),
+    }).superRefine((net, ctx) => {
+        const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+        const pods = typeof net.podCidr === "string" ? parseCidr(net.podCidr) : undefined;
+        const services = typeof net.serviceCidr === "string" ? parseCidr(net.serviceCidr) : undefined;
+        // Constraints from AKS docs, concepts-network-azure-cni-overlay.md: service CIDR smaller than /12, no overlap
+        // with the pod CIDR, DNS IP inside the service range and not its first address.
+        if (pods && services && cidrsOverlap(pods, services)) {
+            issue("serviceCidr", `must not overlap podCidr (${net.podCidr})`);
+        }
+        if (services && services.prefix < 12) {
+            issue("serviceCidr", "must be smaller than a /12");
+        }
+        if (services && (!cidrContains(services, net.dnsServiceIp) || isNetworkAddress(services, net.dnsServiceIp))) {
+            issue("dnsServiceIp", `must be an address inside serviceCidr (${net.serviceCidr}) other than its first address`);
+        }
+    }),
+    apiServer: z.strictObject({
+        authorizedIpRanges: z.array(cidr).max(200),
+        privateCluster: z.boolean(),
+    }).superRefine((api, ctx) => {
+        if (api.privateCluster && api.authorizedIpRanges.length > 0) {
+            // Authorized ranges only apply to a public API server. Source: AKS docs, api-server-authorized-ip-ranges.md (Limitations).
+            ctx.addIssue({ code: "custom", path: ["authorizedIpRanges"], message: "must be empty when privateCluster is true (ranges apply only to a public API server)" });
+        }
+    }),
+    upgradeChannel: z.enum(["none", "patch", "stable", "rapid", "node-image"]),
+    nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged", "None"]),
+});
+
+const sops = z.strictObject({
+    vaultName,
+    resourceGroupName: resourceGroupName.optional(),
+    keyName: keyName.optional(),
+    keySize: z.union([z.literal(3072), z.literal(4096)], { error: "must be 3072 or 4096" }),
+    skuName: z.enum(["standard", "premium"]),
+    softDeleteRetentionDays: z.number().int().min(7).max(90),
+    purgeProtection: z.boolean(),
+    encryptorGroups: z.array(principalRef).max(20),
+    allowedIpRanges: z.array(publicCidr).max(100).optional(),
+});
+
+const kustomizationName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$/, {
+    error: "must be 1-30 lowercase letters, digits or hyphens, starting and ending with a letter or digit",
+});
+
+// Paths in the fleet repo: "./"-relative, plain segments, no "..", no shell or YAML metacharacters.
+export const fleetPath = z
+    .string()
+    .max(200)
+    .regex(/^\.\/([A-Za-z0-9_][A-Za-z0-9._-]*)(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*\/?$|^\.\/?$/, {
+        error: 'must be a "./"-relative path of letters, digits, ".", "_" and "-" segments, e.g. "./clusters/prod-westeurope"',
+    })
+    .refine((p) => !p.split("/").includes(".."), { error: 'must not contain ".." segments' });
+
+const kustomization = z.strictObject({
+    path: fleetPath,
+    dependsOn: z.array(kustomizationName).max(20).default([]),
+    prune: z.boolean().default(true),
+    wait: z.boolean().default(true),
+    force: z.boolean().default(false),
+    syncIntervalSeconds: z.number().int().min(60).max(86400).default(600),
+    retryIntervalSeconds: z.number().int().min(30).max(86400).default(120),
+    timeoutSeconds: z.number().int().min(30).max(3600).default(600),
+});
+
+const gitUrl = z
+    .string()
+    .max(500)
+    .refine((u) => /^(ssh|https):\/\/[^\s"'`$\\]+$/.test(u) && URL.canParse(u) && new URL(u).hostname !== "", {
+        error: 'must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. "ssh://git@ssh.dev.azure.com/v3/org/project/fleet" (Flux does not accept the scp-like "git@host:path")',
+    });
+
+const gitRef = z.string().regex(/^[A-Za-z0-9._\/-]{1,250}$/, { error: "must be a branch name of letters, digits, '.', '_', '/' or '-'" });
+
+const git = z
+    .strictObject({
+        url: gitUrl,
+        branch: gitRef,
+        syncIntervalSeconds: z.number().int().min(60).max(86400),
+        timeoutSeconds: z.number().int().min(30).max(3600),
+        knownHosts: z.string().max(16384).regex(/^[^\0]*$/).optional(),
+        httpsUser: z.string().max(256).regex(/^[^\s:]+$/, { error: "must not contain spaces or ':'" }).optional(),
+    })
+    .superRefine((g, ctx) => {
+        const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+        if (!URL.canParse(g.url)) {
+            return; // already reported by the url check
+        }
+        const url = new URL(g.url);
+        if (url.protocol === "ssh:" && !g.knownHosts && !KNOWN_HOSTS[url.hostname]) {
+            issue("knownHosts", `is required for ssh host ${url.hostname} (known_hosts lines); built in only for: ${Object.keys(KNOWN_HOSTS).join(", ")}`);
+        }
+        if (url.protocol === "ssh:" && g.httpsUser !== undefined) {
+            issue("httpsUser", "only applies to https:// URLs");
+        }
+        if (url.password !== "" || (url.protocol === "https:" && url.username !== "")) {
+            issue("url", "must not embed credentials; use the secret keys gitHttpsPassword / gitSshPrivateKey");
+        }
+    });
+
+const flux = z
+    .strictObject({
+        configurationName: kustomizationName,
+        extensionVersion: z
+            .string()
+            .regex(/^\d+\.\d+\.\d+$/, { error: 'must be a microsoft.flux version such as "1.24.1", or null to follow the Stable release train' })
+            .nullable(),
+        git,
+        kustomizations: z.record(kustomizationName, kustomization).refine((k) => Object.keys(k).length >= 1 && Object.keys(k).length <= 20, {
+            error: "must define between 1 and 20 kustomizations",
+        }),
+        controllers: z.strictObject({
+            helm: z.boolean(),
+            notification: z.boolean(),
+            imageAutomation: z.boolean(),
+            imageReflector: z.boolean(),
+        }),
+    })
+    .superRefine((f, ctx) => {
+        const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+        // Refinements also run when sibling fields failed their checks, so only trust what has the right shape.
+        const entries = Object.entries(f.kustomizations ?? {}).filter(([, k]) => Array.isArray(k?.dependsOn));
+        const names = Object.keys(f.kustomizations ?? {});
+        for (const [name, k] of entries) {
+            k.dependsOn.forEach((dep, i) => {
+                if (dep === name) {
+                    issue(["kustomizations", name, "dependsOn", i], "must not name the kustomization itself");
+                } else if (!names.includes(dep)) {
+                    issue(["kustomizations", name, "dependsOn", i], `names unknown kustomization "${dep}"; defined: ${names.join(", ")}`);
+                }
+            });
+            // Flux names the generated object <configuration>-<key>; it must stay a valid 63-character DNS label.
+            if (`${f.configurationName}-${name}`.length > 63) {
+                issue(["kustomizations", name], `makes the object name "${f.configurationName}-${name}" longer than 63 characters`);
+            }
+        }
+        const cycle = findCycle(Object.fromEntries(entries.map(([n, k]) => [n, k.dependsOn.filter((d) => d !== n)])));
+        if (cycle) {
+            issue(["kustomizations", cycle[0], "dependsOn"], `forms a dependency cycle: ${cycle.join(" -> ")}`);
+        }
+    });
+
+export const stackConfigSchema = z.strictObject({
+    environment: z.enum(ENVIRONMENTS),
+    location,
+    clusterName,
+    resourceGroupName: resourceGroupName.optional(),
+    tags: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: "tag names must be 1-128 letters, digits, '_', '.' or '-'" }), z.string().max(256)).optional(),
+    aks,
+    sops,
+    flux,
+});
+
+export interface ConfigIssue {
+    path: (string | number)[];
+    message: string;
+}
+
+/**
+ * Rules that depend on the environment. They read the merged raw config defensively (it may be partly invalid) so that
+ * their findings are reported together with the schema's, not after the schema errors are fixed.
+ */
+export function environmentRules(raw: unknown): ConfigIssue[] {
+    const get = (...path: string[]): unknown => path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), raw);
+    const issues: ConfigIssue[] = [];
+    const environment = get("environment");
+    const name = get("clusterName");
+    if (typeof environment === "string" && (ENVIRONMENTS as readonly string[]).includes(environment) && typeof name === "string" && !name.startsWith(`${environment}-`)) {
+        // The .sops.yaml rules select an environment's key by path (clusters/<env>-*), so cluster names carry the environment.
+        issues.push({ path: ["clusterName"], message: `must start with "${environment}-" (the environment) so the fleet's .sops.yaml rules select this environment's key` });
+    }
+    if (environment !== "prod") {
+        return issues;
+    }
+    const ranges = get("aks", "apiServer", "authorizedIpRanges");
+    if (get("aks", "apiServer", "privateCluster") !== true && !(Array.isArray(ranges) && ranges.length > 0)) {
+        issues.push({ path: ["aks", "apiServer"], message: "must be restricted in prod: set authorizedIpRanges or privateCluster: true (CKV_AZURE_6, Azure.AKS.AuthorizedIPs)" });
+    }
+    if (get("sops", "purgeProtection") === false) {
+        issues.push({ path: ["sops", "purgeProtection"], message: "cannot be false in prod: a purged SOPS key makes every encrypted secret unreadable (CKV_AZURE_42)" });
+    }
+    const retention = get("sops", "softDeleteRetentionDays");
+    if (typeof retention === "number" && retention < 90) {
+        issues.push({ path: ["sops", "softDeleteRetentionDays"], message: `must be 90 in prod, got ${retention} (CKV_AZURE_111)` });
+    }
+    const minCount = get("aks", "systemPool", "minCount");
+    if (typeof minCount === "number" && minCount < 3) {
+        issues.push({ path: ["aks", "systemPool", "minCount"], message: `must be at least 3 in prod, got ${minCount} (Azure.AKS.MinNodeCount)` });
+    }
+    return issues;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+export type StackSettings = z.output<typeof stackConfigSchema>;
+export type AksSettings = StackSettings["aks"];
+export type PoolSettings = AksSettings["systemPool"];
+export type SopsSettings = StackSettings["sops"];
+export type FluxSettings = StackSettings["flux"];
+export type KustomizationSettings = FluxSettings["kustomizations"][string];
+
+/** Returns the first dependency cycle found, as a path that starts and ends with the same name. */
+export function findCycle(graph: Record<string, string[]>): string[] | undefined {
+    const state = new Map<string, "visiting" | "done">();
+    const visit = (node: string, trail: string[]): string[] | undefined => {
+        if (state.get(node) === "visiting") {
+            return [...trail.slice(trail.indexOf(node)), node];
+        }
+        if (state.get(node) === "done" || !(node in graph)) {
+            return undefined;
+        }
+        state.set(node, "visiting");
+        for (const next of graph[node]) {
+            const found = visit(next, [...trail, node]);
+            if (found) {
+                return found;
+            }
+        }
+        state.set(node, "done");
+        return undefined;
+    };
+    for (const node of Object.keys(graph).sort()) {
+        const found = visit(node, []);
+        if (found) {
+            return found;
+        }
+    }
+    return undefined;
+}
+
+// Host keys Flux needs to trust the fleet repo's SSH server.
+// ssh.dev.azure.com: the RSA host key used by fluxcd/flux2 tests/integration/azure_test.go (azureDevOpsKnownHosts);
+// fingerprint SHA256:ohD8VZEXGWo6Ez8GSEJQ9WpafgLFsOfLOtGGQCQo6Og, as published in argoproj/argo-cd docs/user-guide/private-repositories.md.
+export const KNOWN_HOSTS: Record<string, string> = {
+    "ssh.dev.azure.com":
+        "ssh.dev.azure.com ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7Hr1oTWqNqOlzGJOfGJ4NakVyIzf1rXYd4d7wo6jBlkLvCA4odBlL0mDUyZ0/QUfTTqeu+tm22gOsv+VrVTMk6vwRU75gY/y9ut5Mb3bR5BV58dKXyq9A9UeB5Cakehn5Zgm6x1mKoVyf+FFn26iYqXJRgzIZZcZ5V6hrE0Qg39kZm4az48o0AUbf6Sp4SLdvnuMa2sVNwHBboS7EJkm57XQPVU3/QpyNLHbWDdzwtrlS+ez30S3AdYhLKEOxAG8weOnyrtLJAUen9mTkol8oII1edf7mWWbWVf0nBmly21+nZcmCTISQBtdcyPaEno7fFQMDD26/s0lfKob4Kw8H",
+};

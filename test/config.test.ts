@@ -1,0 +1,143 @@
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, validateStackConfig } from "../stacks/load";
+import { findCycle } from "../stacks/schema";
+import { ROOT, runProgram, stackNames } from "../harness/run";
+import { baseConfig, ConfigObject, stackInput, withConfig } from "./support";
+
+function problems(config: ConfigObject, secrets: Record<string, boolean> = { gitSshPrivateKey: true }): string[] {
+    try {
+        validateStackConfig(config, secrets);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${(e as Error).name}: ${(e as Error).message}`);
+        return e.message.split("\n").slice(1).map((l) => l.trim().replace(/^- /, ""));
+    }
+    return [];
+}
+
+function assertRejected(config: ConfigObject, key: string, fragment: RegExp | string, secrets?: Record<string, boolean>): void {
+    const found = problems(config, secrets);
+    const match = found.find((p) => p.startsWith(`${key}:`) && (typeof fragment === "string" ? p.includes(fragment) : fragment.test(p)));
+    assert.ok(match, `expected a problem for ${key} matching ${fragment}; got:\n${found.join("\n")}`);
+}
+
+describe("stack configuration", () => {
+    it("accepts the minimal dev and prod configs and fills in the environment profiles", () => {
+        const dev = validateStackConfig(baseConfig("dev"), { gitSshPrivateKey: true });
+        const prod = validateStackConfig(baseConfig("prod"), { gitSshPrivateKey: true });
+        assert.equal(dev.aks.skuTier, "Free", "dev profile keeps the Free tier");
+        assert.equal(prod.aks.skuTier, "Standard", "prod profile uses the SLA-backed Standard tier");
+        assert.deepEqual(prod.aks.systemPool.availabilityZones, ["1", "2", "3"]);
+        assert.deepEqual(dev.aks.systemPool.availabilityZones, []);
+        assert.equal(prod.sops.softDeleteRetentionDays, 90);
+        assert.equal(dev.sops.softDeleteRetentionDays, 7);
+        assert.equal(prod.flux.extensionVersion, "1.24.1", "prod pins the Flux extension");
+        assert.equal(dev.flux.extensionVersion, null, "dev follows the release train");
+        assert.equal(prod.flux.kustomizations.cluster.prune, true, "kustomizations prune by default");
+    });
+
+    it("lets a stack override a profile value without losing the rest of the profile", () => {
+        const c = validateStackConfig(withConfig(baseConfig("prod"), { aks: { systemPool: { maxCount: 9 } } }), { gitSshPrivateKey: true });
+        assert.equal(c.aks.systemPool.maxCount, 9);
+        assert.equal(c.aks.systemPool.minCount, 3);
+        assert.equal(c.aks.systemPool.vmSize, "Standard_D4ds_v5");
+    });
+
+    const cases: [string, ConfigObject, string, RegExp | string][] = [
+        ["environment", { environment: "staging" }, "aks-gitops:environment", '"dev", "prod"'],
+        ["location", { location: "West Europe" }, "aks-gitops:location", "lowercase"],
+        ["cluster name", { clusterName: "Prod_WestEurope" }, "aks-gitops:clusterName", "lowercase"],
+        ["cluster name prefix", { clusterName: "westeurope-1" }, "aks-gitops:clusterName", 'start with "dev-"'],
+        ["vault name too long", { sops: { vaultName: "kv-this-name-is-far-too-long" } }, "aks-gitops:sops.vaultName", "3-24"],
+        ["vault name starting with a digit", { sops: { vaultName: "1kv-sops" } }, "aks-gitops:sops.vaultName", "start with a letter"],
+        ["vault name with consecutive hyphens", { sops: { vaultName: "kv--sops" } }, "aks-gitops:sops.vaultName", "consecutive hyphens"],
+        ["key size", { sops: { keySize: 2048 } }, "aks-gitops:sops.keySize", "3072 or 4096"],
+        ["kubernetes version", { aks: { kubernetesVersion: "latest" } }, "aks-gitops:aks.kubernetesVersion", '"1.33"'],
+        ["min > max", { aks: { userPool: { minCount: 6, maxCount: 2 } } }, "aks-gitops:aks.userPool.minCount", "<= maxCount"],
+        ["maxPods below 50", { aks: { systemPool: { maxPods: 30 } } }, "aks-gitops:aks.systemPool.maxPods", ">= 50"],
+        ["pod CIDR", { aks: { network: { podCidr: "10.244.0.0/33" } } }, "aks-gitops:aks.network.podCidr", "IPv4 CIDR"],
+        ["CIDR with host bits", { aks: { network: { podCidr: "10.244.1.0/16" } } }, "aks-gitops:aks.network.podCidr", "no host bits"],
+        ["overlapping CIDRs", { aks: { network: { serviceCidr: "10.244.0.0/20", dnsServiceIp: "10.244.0.10" } } }, "aks-gitops:aks.network.serviceCidr", "overlap"],
+        ["DNS IP outside the service CIDR", { aks: { network: { dnsServiceIp: "10.1.0.10" } } }, "aks-gitops:aks.network.dnsServiceIp", "inside serviceCidr"],
+        ["authorized range", { aks: { apiServer: { authorizedIpRanges: ["not-a-cidr"] } } }, "aks-gitops:aks.apiServer.authorizedIpRanges[0]", "CIDR"],
+        ["private cluster with ranges", { aks: { apiServer: { privateCluster: true, authorizedIpRanges: ["198.51.100.0/26"] } } }, "aks-gitops:aks.apiServer.authorizedIpRanges", "privateCluster"],
+        ["git URL scheme", { flux: { git: { url: "http://example.com/fleet.git" } } }, "aks-gitops:flux.git.url", "ssh:// or https://"],
+        ["scp-like git URL", { flux: { git: { url: "git@ssh.dev.azure.com:v3/contoso/platform/fleet" } } }, "aks-gitops:flux.git.url", "scp-like"],
+        ["credentials in the URL", { flux: { git: { url: "https://user:pat@dev.azure.com/contoso/platform/_git/fleet" } } }, "aks-gitops:flux.git.url", "must not embed credentials"],
+        ["unknown ssh host without known hosts", { flux: { git: { url: "ssh://git@git.example.com/fleet.git" } } }, "aks-gitops:flux.git.knownHosts", "git.example.com"],
+        ["absolute kustomization path", { flux: { kustomizations: { cluster: { path: "/etc/passwd" } } } }, "aks-gitops:flux.kustomizations.cluster.path", '"./"-relative'],
+        ["path traversal", { flux: { kustomizations: { cluster: { path: "./clusters/../../secrets" } } } }, "aks-gitops:flux.kustomizations.cluster.path", '".."'],
+        [
+            "dependsOn an unknown kustomization",
+            { flux: { kustomizations: { apps: { path: "./apps", dependsOn: ["infra"] } } } },
+            "aks-gitops:flux.kustomizations.apps.dependsOn[0]",
+            'unknown kustomization "infra"',
+        ],
+        [
+            "dependency cycle",
+            { flux: { kustomizations: { a: { path: "./a", dependsOn: ["b"] }, b: { path: "./b", dependsOn: ["a"] } } } },
+            "aks-gitops:flux.kustomizations.a.dependsOn",
+            "cycle: a -> b -> a",
+        ],
+        ["misspelled key", { aks: { sytemPool: {} } }, "aks-gitops:aks", 'unknown key "sytemPool"'],
+        ["unknown top-level key", { clustername: "x" }, "aks-gitops", 'unknown key "clustername"'],
+        ["wrong type", { aks: { systemPool: { maxCount: "five" } } }, "aks-gitops:aks.systemPool.maxCount", "must be a number"],
+    ];
+    for (const [what, overrides, key, fragment] of cases) {
+        it(`rejects a bad ${what}, naming ${key}`, () => assertRejected(withConfig(baseConfig("dev"), overrides), key, fragment));
+    }
+
+    it("holds prod to its invariants: restricted API server, purge protection, 90-day retention, 3 system nodes", () => {
+        const config = withConfig(baseConfig("prod"), {
+            aks: { apiServer: { authorizedIpRanges: [] }, systemPool: { minCount: 1 } },
+            sops: { purgeProtection: false, softDeleteRetentionDays: 30 },
+        });
+        assertRejected(config, "aks-gitops:aks.apiServer", "must be restricted in prod");
+        assertRejected(config, "aks-gitops:sops.purgeProtection", "cannot be false in prod");
+        assertRejected(config, "aks-gitops:sops.softDeleteRetentionDays", "must be 90 in prod");
+        assertRejected(config, "aks-gitops:aks.systemPool.minCount", "at least 3 in prod");
+    });
+
+    it("allows dev what prod forbids", () => {
+        const config = withConfig(baseConfig("dev"), { sops: { purgeProtection: false, softDeleteRetentionDays: 7 } });
+        assert.deepEqual(problems(config), []);
+    });
+
+    it("accepts a private prod cluster instead of authorized ranges", () => {
+        const config = withConfig(baseConfig("prod"), { aks: { apiServer: { authorizedIpRanges: [], privateCluster: true } } });
+        assert.deepEqual(problems(config), []);
+    });
+
+    it("requires the SSH deploy key for an ssh:// fleet URL and refuses keys that do not apply", () => {
+        assertRejected(baseConfig("dev"), "aks-gitops:gitSshPrivateKey", "is required", {});
+        const https = withConfig(baseConfig("dev"), { flux: { git: { url: "https://dev.azure.com/contoso/platform/_git/fleet" } } });
+        assertRejected(https, "aks-gitops:gitSshPrivateKey", "only applies to ssh://", { gitSshPrivateKey: true });
+    });
+
+    it("reports every problem at once, not just the first", () => {
+        const found = problems(withConfig(baseConfig("prod"), { location: "West Europe", sops: { keySize: 1024 }, aks: { skuTier: "Gold" } }));
+        for (const key of ["aks-gitops:location", "aks-gitops:sops.keySize", "aks-gitops:aks.skuTier"]) {
+            assert.ok(found.some((p) => p.startsWith(`${key}:`)), `${key} missing from:\n${found.join("\n")}`);
+        }
+    });
+
+    it("finds dependency cycles and nothing else", () => {
+        assert.deepEqual(findCycle({ a: ["b"], b: ["c"], c: ["a"] }), ["a", "b", "c", "a"]);
+        assert.equal(findCycle({ a: ["b"], b: ["c"], c: [] }), undefined);
+    });
+
+    it("stops the program before any resource is registered", async () => {
+        const c = await runProgram(stackInput(withConfig(baseConfig("prod"), { sops: { purgeProtection: false } })), { allowFailure: true });
+        assert.ok(c.error instanceof ConfigError, "a config mistake surfaces as ConfigError (a RunError: no stack trace)");
+        assert.match((c.error as Error).message, /aks-gitops:sops\.purgeProtection/);
+        assert.equal(c.resources.length, 0, "nothing may be half-created");
+    });
+
+    it("keeps git credentials out of every committed stack file", () => {
+        for (const stack of stackNames()) {
+            const text = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+            assert.doesNotMatch(text, /gitSshPrivateKey|gitHttpsPassword|PRIVATE KEY/, `Pulumi.${stack}.yaml must not hold git credentials`);
+        }
+    });
+});

@@ -1,0 +1,77 @@
+import * as assert from "node:assert/strict";
+import type { Capture } from "../harness/run";
+import { stackNames } from "../harness/run";
+import { all, one, runCommitted, transitiveDependencies } from "./support";
+
+const CLUSTER = "azure-native:containerservice:ManagedCluster";
+
+describe("the whole program", () => {
+    const captures = new Map<string, Capture>();
+    before(async () => {
+        for (const stack of stackNames()) {
+            captures.set(stack, await runCommitted(stack));
+        }
+    });
+
+    it("has the dev and prod stacks committed", () => {
+        assert.ok(stackNames().includes("dev") && stackNames().includes("prod"), `stacks: ${stackNames().join(", ")}`);
+    });
+
+    it("runs every committed stack and builds one cluster per stack", () => {
+        for (const [stack, c] of captures) {
+            assert.equal(all(c, CLUSTER).length, 1, `${stack} builds exactly one cluster`);
+            assert.equal(all(c, "azure-native:kubernetesconfiguration:FluxConfiguration").length, 1, `${stack} has one Flux configuration`);
+        }
+    });
+
+    it("names dev-westeurope and prod-westeurope with their fleet paths", () => {
+        assert.equal(one(captures.get("dev")!, CLUSTER).inputs.resourceName, "aks-dev-westeurope");
+        assert.equal(one(captures.get("prod")!, CLUSTER).inputs.resourceName, "aks-prod-westeurope");
+        assert.deepEqual(captures.get("prod")!.outputs.fleetPaths.value, { cluster: "./clusters/prod-westeurope" });
+        assert.deepEqual(captures.get("dev")!.outputs.fleetPaths.value, { cluster: "./clusters/dev-westeurope" });
+    });
+
+    it("never makes the vault, key, identity or decrypt grant wait for the cluster", () => {
+        for (const [stack, c] of captures) {
+            const cluster = one(c, CLUSTER).urn;
+            for (const [type, suffix] of [
+                ["azure-native:keyvault:Vault", ""],
+                ["azure-native:keyvault:Key", ""],
+                ["azure-native:managedidentity:UserAssignedIdentity", ""],
+                ["azure-native:authorization:RoleAssignment", "-decrypt"],
+            ]) {
+                const r = one(c, type, suffix);
+                assert.ok(!transitiveDependencies(c, r).has(cluster), `${stack}: ${r.name} must not wait for the cluster`);
+            }
+        }
+    });
+
+    it("chains cluster -> credentials and extension -> Flux configuration", () => {
+        for (const [stack, c] of captures) {
+            const cluster = one(c, CLUSTER).urn;
+            for (const type of ["azure-native:managedidentity:FederatedIdentityCredential", "azure-native:kubernetesconfiguration:Extension"]) {
+                for (const r of all(c, type)) {
+                    assert.ok(transitiveDependencies(c, r).has(cluster), `${stack}: ${r.name} needs the cluster`);
+                }
+            }
+            assert.ok(transitiveDependencies(c, one(c, "azure-native:kubernetesconfiguration:FluxConfiguration")).has(cluster));
+        }
+    });
+
+    it("tags every Azure resource with its environment so policies and cost reports can tell them apart", () => {
+        for (const [stack, c] of captures) {
+            for (const r of c.resources.filter((x) => x.custom && "tags" in x.inputs)) {
+                assert.equal((r.inputs.tags as Record<string, string>).environment, stack === "dev" ? "dev" : "prod", `${stack}: ${r.name}`);
+            }
+        }
+    });
+
+    it("differs between dev and prod where the profiles say so, and only there", () => {
+        const dev = one(captures.get("dev")!, CLUSTER).inputs;
+        const prod = one(captures.get("prod")!, CLUSTER).inputs;
+        assert.notDeepEqual(dev.sku, prod.sku);
+        assert.deepEqual(dev.oidcIssuerProfile, prod.oidcIssuerProfile);
+        assert.deepEqual(dev.securityProfile, prod.securityProfile);
+        assert.deepEqual(dev.aadProfile && Object.keys(dev.aadProfile as object), prod.aadProfile && Object.keys(prod.aadProfile as object));
+    });
+});

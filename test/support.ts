@@ -1,0 +1,115 @@
+// Test helpers: build stack configs, query captured registrations. Running the program goes through harness/run.ts,
+// the same path the offline plan takes.
+import * as assert from "node:assert/strict";
+import { capture, Capture, loadStackFile, runProgram, StackInput } from "../harness/run";
+import { Registration, SECRET } from "../harness/monitor";
+import { merge } from "../stacks/profiles";
+import { PROJECT } from "../stacks/load";
+
+export const TEST_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-only-key\n-----END OPENSSH PRIVATE KEY-----\n";
+
+export type ConfigObject = Record<string, unknown>;
+
+/** A minimal valid config per environment; tests override what they examine. */
+export function baseConfig(environment: "dev" | "prod"): ConfigObject {
+    return {
+        environment,
+        location: "westeurope",
+        clusterName: `${environment}-westeurope`,
+        aks: {
+            adminGroups: ["aks-admins"],
+            ...(environment === "prod" ? { apiServer: { authorizedIpRanges: ["198.51.100.0/26"] } } : {}),
+        },
+        sops: { vaultName: `kv-test-sops-${environment}`, encryptorGroups: ["sops-encryptors"] },
+        flux: {
+            git: { url: "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", branch: "main" },
+            kustomizations: { cluster: { path: `./clusters/${environment}-westeurope` } },
+        },
+    };
+}
+
+export function withConfig(base: ConfigObject, overrides: ConfigObject): ConfigObject {
+    return merge(base, overrides) as ConfigObject;
+}
+
+/** Turns a config object into the flat map Pulumi hands the program, plus secrets (test-only values). */
+export function stackInput(config: ConfigObject, secrets: Record<string, string> = { gitSshPrivateKey: TEST_SSH_KEY }, stack = "test"): StackInput {
+    const flat: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        flat[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(secrets)) {
+        flat[`${PROJECT}:${key}`] = value;
+        secretKeys.push(`${PROJECT}:${key}`);
+    }
+    return { stack, config: flat, secretKeys };
+}
+
+export function run(config: ConfigObject, secrets?: Record<string, string>): Promise<Capture> {
+    return runProgram(stackInput(config, secrets));
+}
+
+/** A committed stack file with test secrets instead of placeholders. */
+export function runCommitted(stack: string): Promise<Capture> {
+    const input = loadStackFile(stack);
+    return runProgram({
+        ...input,
+        config: { ...input.config, [`${PROJECT}:gitSshPrivateKey`]: TEST_SSH_KEY },
+        secretKeys: [...input.secretKeys, `${PROJECT}:gitSshPrivateKey`],
+    });
+}
+
+export { capture };
+
+export function all(c: Capture, type: string): Registration[] {
+    return c.resources.filter((r) => r.type === type);
+}
+
+export function one(c: Capture, type: string, nameEndsWith = ""): Registration {
+    const found = all(c, type).filter((r) => r.name.endsWith(nameEndsWith));
+    assert.equal(found.length, 1, `expected exactly one ${type} named *${nameEndsWith}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+    return found[0];
+}
+
+/** Reads a dotted path ("properties.enableRbacAuthorization", "agentPoolProfiles.0.name") from captured inputs. */
+export function at(value: unknown, path: string): unknown {
+    return path.split(".").reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
+}
+
+export function isSecretValue(value: unknown): value is { [SECRET]: unknown } {
+    return value !== null && typeof value === "object" && SECRET in (value as object);
+}
+
+export function revealed(value: unknown): unknown {
+    return isSecretValue(value) ? value[SECRET] : value;
+}
+
+/** Every urn `r` waits for, directly or through what it waits for. */
+export function transitiveDependencies(c: Capture, r: Registration): Set<string> {
+    const byUrn = new Map(c.resources.map((x) => [x.urn, x]));
+    const seen = new Set<string>();
+    const stack = [...r.dependencies];
+    while (stack.length > 0) {
+        const urn = stack.pop()!;
+        if (!seen.has(urn)) {
+            seen.add(urn);
+            stack.push(...(byUrn.get(urn)?.dependencies ?? []));
+        }
+    }
+    return seen;
+}
+
+/** The Azure resource id the mocks gave `r`. */
+export function idOf(c: Capture, r: Registration): string {
+    const id = [...c.references.entries()].find(([, label]) => label === `${r.name}.id`)?.[0];
+    assert.ok(id, `no id recorded for ${r.name}`);
+    return id;
+}
+
+/** The fake value the mocks produced for output `path` of the resource or invoke labelled `label`. */
+export function azureValue(c: Capture, label: string): string {
+    const value = [...c.references.entries()].find(([, l]) => l === label)?.[0];
+    assert.ok(value, `the mocks produced no value labelled ${label}`);
+    return value;
+}
