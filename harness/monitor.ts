@@ -3,7 +3,7 @@
 // It relies on @pulumi/pulumi internals (runtime/mocks MockMonitor, request getters); the package's minor version is
 // pinned and test/harness.test.ts fails loudly if an upgrade moves them.
 import { MockMonitor, Mocks } from "@pulumi/pulumi/runtime/mocks";
-import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { specialResourceSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 
 export interface CustomTimeouts {
     create?: string;
@@ -84,6 +84,9 @@ export function fromWire(value: unknown): unknown {
         const record = value as Record<string, unknown>;
         if (record[specialSigKey] === specialSecretSig) {
             return { [SECRET]: fromWire(record.value) };
+        }
+        if (record[specialSigKey] === specialResourceSig) {
+            return `resource ${String(record.urn)}`;
         }
         return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fromWire(v)]));
     }

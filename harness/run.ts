@@ -1,7 +1,7 @@
 // Runs the real program (index.ts) under Pulumi's mock runtime with one stack's configuration and captures what it
 // would register. The offline plan, the fleet renderer, the benchmarks and the tests all go through here.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { parse } from "yaml";
@@ -9,7 +9,19 @@ import { PROJECT, SECRET_KEYS } from "../stacks/load";
 import { AzureMocks } from "./azure";
 import { CaptureMonitor, Registration, SECRET } from "./monitor";
 
-export const ROOT = join(__dirname, "..");
+/** The project root (where Pulumi.yaml is), found from this file's location whether run from source or bundled. */
+export const ROOT = findRoot(__dirname);
+
+function findRoot(start: string): string {
+    for (let dir = start; ; dir = dirname(dir)) {
+        if (existsSync(join(dir, "Pulumi.yaml"))) {
+            return dir;
+        }
+        if (dirname(dir) === dir) {
+            throw new Error(`no Pulumi.yaml above ${start}`);
+        }
+    }
+}
 
 // Internal to @pulumi/pulumi and stripped from its typings: feature negotiation and draining outstanding RPCs.
 // The minor version is pinned; test/harness.test.ts fails if an upgrade moves them.

@@ -1,0 +1,110 @@
+// npm run bench: speed and memory figures for the offline plan, the tests and the type-check, with the targets
+// they are held to. Figures only; nothing here fails CI. Run it on an otherwise idle machine.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadStackFile, ROOT, runProgram, stackNames, StackInput, withSecretPlaceholders } from "../harness/run";
+import { buildPlan } from "../plan/model";
+import { PROJECT } from "../stacks/load";
+
+interface Measurement {
+    seconds: number;
+    peakMB: number;
+    ok: boolean;
+}
+
+const PEAK_RSS = join(ROOT, "bench", "peak-rss.cjs");
+
+/** Runs a command `runs` times; reports the median wall time and the highest peak RSS of any Node process it started. */
+function measure(command: string, args: string[], runs: number): Measurement {
+    const times: number[] = [];
+    let peakKB = 0;
+    let ok = true;
+    for (let i = 0; i < runs; i++) {
+        const dir = mkdtempSync(join(tmpdir(), "bench-"));
+        const rssFile = join(dir, "rss");
+        const start = process.hrtime.bigint();
+        const result = spawnSync(command, args, {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, NODE_OPTIONS: `--require ${PEAK_RSS}`, PEAK_RSS_FILE: rssFile },
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        times.push(Number(process.hrtime.bigint() - start) / 1e9);
+        ok &&= result.status === 0;
+        try {
+            peakKB = Math.max(peakKB, ...readFileSync(rssFile, "utf8").trim().split("\n").map(Number));
+        } catch {
+            // the command started no Node process that exited normally
+        }
+        rmSync(dir, { recursive: true, force: true });
+    }
+    times.sort((a, b) => a - b);
+    return { seconds: times[Math.floor(times.length / 2)], peakMB: peakKB / 1024, ok };
+}
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
+
+/** A fleet of `n` prod-like cluster stacks, each in its own region-like name. */
+function syntheticFleet(n: number): StackInput[] {
+    const base = withSecretPlaceholders(loadStackFile("prod"));
+    return Array.from({ length: n }, (_, i) => {
+        const name = `prod-cluster${String(i + 1).padStart(3, "0")}`;
+        const flux = JSON.parse(base.config[`${PROJECT}:flux`]);
+        flux.kustomizations.cluster.path = `./clusters/${name}`;
+        return {
+            ...base,
+            stack: name,
+            config: { ...base.config, [`${PROJECT}:clusterName`]: name, [`${PROJECT}:flux`]: JSON.stringify(flux) },
+        };
+    });
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+    const runs = Number(argv[argv.indexOf("--runs") + 1]) || 5;
+    const node = process.execPath;
+    const print = (...text: string[]) => process.stdout.write(`${(text.length > 0 ? text : [""]).join("\n")}\n`);
+    print(`Benchmarks on ${process.platform}/${process.arch}, Node ${process.version}, median of ${runs} runs`, "");
+
+    print("Offline plan, one stack (target: <= 0.8 s wall, <= 250 MB peak)");
+    const planTimes = new Map<string, Measurement>();
+    for (const stack of stackNames()) {
+        const m = measure(node, ["bin/run.cjs", "plan/cli.ts", "--stack", stack, "--json"], runs);
+        planTimes.set(stack, m);
+        print(`  ${stack.padEnd(20)} ${fmt(m.seconds)} s  ${fmt(m.peakMB, 0)} MB  ${verdict(m.ok && m.seconds <= 0.8 && m.peakMB <= 250)}`);
+    }
+
+    print("", "Baseline: the same plan the way Pulumi runs TypeScript by default (ts-node with type-checking)");
+    const stack = stackNames().includes("prod") ? "prod" : stackNames()[0];
+    const baselineRuns = Math.max(1, Math.min(runs, 3));
+    const baseline = measure(node, ["-r", "ts-node/register", "-e", `require("./plan/cli.ts").runCli(["--stack","${stack}","--json"])`], baselineRuns);
+    const ours = planTimes.get(stack)!;
+    const ratio = baseline.seconds / ours.seconds;
+    print(`  ts-node ${stack.padEnd(12)} ${fmt(baseline.seconds)} s  ${fmt(baseline.peakMB, 0)} MB`);
+    print(`  speed-up            ${fmt(ratio, 1)}x (target: >= 4x)  ${verdict(baseline.ok && ratio >= 4)}`);
+
+    print("", "Synthetic fleets planned in one process (cost per cluster should stay flat)");
+    const perCluster: number[] = [];
+    for (const n of [1, 10, 50, 100]) {
+        const fleet = syntheticFleet(n);
+        const start = process.hrtime.bigint();
+        for (const input of fleet) {
+            buildPlan(await runProgram(input));
+        }
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        perCluster.push(seconds / n);
+        print(`  ${String(n).padStart(3)} clusters  ${fmt(seconds)} s total  ${fmt((seconds / n) * 1000, 0)} ms/cluster  rss ${fmt(process.memoryUsage().rss / 1048576, 0)} MB`);
+    }
+    const flatness = perCluster[3] / perCluster[1];
+    print(`  ms/cluster at 100 vs 10: ${fmt(flatness)}x (flat: <= 1.5x)  ${verdict(flatness <= 1.5)}`);
+
+    print("", "Test suite (target: < 60 s)");
+    const tests = measure("npm", ["test", "--silent"], 1);
+    print(`  npm test            ${fmt(tests.seconds, 1)} s  ${fmt(tests.peakMB, 0)} MB  ${verdict(tests.ok && tests.seconds < 60)}`);
+
+    print("", "Type-check");
+    const tsc = measure(node, ["node_modules/typescript/bin/tsc", "--noEmit"], Math.min(runs, 3));
+    print(`  tsc --noEmit        ${fmt(tsc.seconds, 1)} s  ${fmt(tsc.peakMB, 0)} MB  ${tsc.ok ? "ok" : "ERRORS"}`);
+}

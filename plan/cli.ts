@@ -1,0 +1,126 @@
+// npm run plan -- --stack <name> [--json | --mermaid] [--out <file>]
+// npm run plan -- diff <before.json> <after.json> [--out <file>]
+// Runs the real program offline under the mock runtime and reports the desired state. Exit codes: 0 ok,
+// 1 a mandatory policy violation, 2 bad usage, unknown stack or invalid config.
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { diffPlans, renderDiffMarkdown } from "./diff";
+import type { Plan } from "./model";
+
+const USAGE = `usage:
+  npm run plan -- --stack <name> [--json | --mermaid] [--out <file>]
+  npm run plan -- diff <before.json> <after.json> [--out <file>]
+
+  --stack     a committed stack (Pulumi.<name>.yaml)
+  --json      the plan as one JSON document (deterministic: two runs are byte-identical)
+  --mermaid   the dependency graph as a Mermaid flowchart, critical path highlighted
+  --out       write to a file instead of stdout`;
+
+export class Usage extends Error {}
+
+export interface CliResult {
+    code: number;
+    text: string;
+    stderr?: string;
+    /** Where to write `text` (--out); stdout when absent. */
+    out?: string;
+}
+
+export async function main(argv: string[]): Promise<CliResult> {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: {
+                stack: { type: "string", short: "s" },
+                json: { type: "boolean", default: false },
+                mermaid: { type: "boolean", default: false },
+                out: { type: "string" },
+                help: { type: "boolean", short: "h", default: false },
+            },
+        });
+    } catch (e) {
+        throw new Usage((e as Error).message);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+        return { code: 0, text: `${USAGE}\n` };
+    }
+    if (positionals[0] === "diff") {
+        if (positionals.length !== 3) {
+            throw new Usage("diff needs exactly two plan files: diff <before.json> <after.json>");
+        }
+        const [before, after] = positionals.slice(1).map(readPlan);
+        return { code: 0, text: renderDiffMarkdown(diffPlans(before, after)), out: values.out };
+    }
+    if (positionals.length > 0) {
+        throw new Usage(`unexpected argument "${positionals[0]}"`);
+    }
+    if (!values.stack) {
+        throw new Usage("--stack is required");
+    }
+    if (values.json && values.mermaid) {
+        throw new Usage("choose one of --json and --mermaid");
+    }
+    // Loaded only here so that `diff` and `--help` stay instant (the program pulls in the Pulumi SDK).
+    const { planStack } = require("../harness/run") as typeof import("../harness/run");
+    const { buildPlan } = require("./model") as typeof import("./model");
+    const { renderMermaid, renderTree } = require("./render") as typeof import("./render");
+    const plan = buildPlan(await planStack(values.stack));
+    const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory");
+    const text = values.json ? `${JSON.stringify(plan, null, 2)}\n` : values.mermaid ? renderMermaid(plan) : renderTree(plan);
+    return {
+        code: mandatory.length > 0 ? 1 : 0,
+        text,
+        out: values.out,
+        stderr: mandatory.length > 0 ? `${mandatory.length} mandatory policy violation(s); see the policy findings\n` : undefined,
+    };
+}
+
+function readPlan(file: string): Plan {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new Usage(`cannot read plan ${file}: ${(e as Error).message}`);
+    }
+    const plan = doc as Partial<Plan>;
+    if (!Array.isArray(plan.resources) || typeof plan.stack !== "string" || !plan.criticalPath) {
+        throw new Usage(`${file} is not a plan document (make one with npm run plan -- --stack <name> --json)`);
+    }
+    return plan as Plan;
+}
+
+/** Maps what went wrong to a message and exit code; never a stack trace for a user mistake. */
+export function failure(e: unknown): { code: number; message: string } {
+    const name = (e as Error)?.name;
+    if (e instanceof Usage || name === "UsageError") {
+        return { code: 2, message: `${(e as Error).message}\n\n${USAGE}` };
+    }
+    if (name === "ConfigError") {
+        return { code: 2, message: (e as Error).message };
+    }
+    return { code: 1, message: `plan failed: ${(e as Error)?.message ?? String(e)}` };
+}
+
+/** Entry point for bin/run.cjs: runs, writes the result, sets the exit code. */
+export function runCli(argv: string[]): Promise<void> {
+    return main(argv)
+        .then(({ code, text, stderr, out }) => {
+            if (out) {
+                writeFileSync(out, text);
+            } else {
+                process.stdout.write(text);
+            }
+            if (stderr) {
+                process.stderr.write(stderr);
+            }
+            process.exitCode = code;
+        })
+        .catch((e: unknown) => {
+            const { code, message } = failure(e);
+            process.stderr.write(`${message}\n`);
+            process.exitCode = code;
+        });
+}

@@ -1,0 +1,178 @@
+// The plan document: what a stack would build, in what order, from a harness capture. Deterministic by construction:
+// resources sorted by urn, object keys sorted, fake Azure values replaced by references to the outputs they stand for.
+import type { Capture } from "../harness/run";
+import { SECRET } from "../harness/monitor";
+import { estimateFor } from "./estimates";
+
+export interface PlanResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    parent: string | null;
+    /** Every urn this resource waits for: explicit dependsOn and the resources whose outputs flow into its inputs. */
+    dependsOn: string[];
+    /** Input name -> urns whose outputs it takes (the implicit part of dependsOn). */
+    propertyDependencies: Record<string, string[]>;
+    inputs: Record<string, unknown>;
+    options: {
+        protect: boolean;
+        retainOnDelete: boolean;
+        ignoreChanges: string[];
+        customTimeouts: { create?: string; update?: string; delete?: string } | null;
+        importId?: string;
+    };
+    estimatedMinutes: number;
+}
+
+export interface PolicyFinding {
+    policy: string;
+    enforcementLevel: "advisory" | "mandatory";
+    urn?: string;
+    message: string;
+}
+
+export interface Plan {
+    project: string;
+    stack: string;
+    resources: PlanResource[];
+    outputs: Record<string, unknown>;
+    criticalPath: { urns: string[]; estimatedMinutes: number; serialMinutes: number };
+    policy: PolicyFinding[];
+}
+
+/** Replaces fake values the mocks produced with `${resource.output}` references and secrets with "[secret]". */
+export function makeDisplay(references: Map<string, string>): (value: unknown) => unknown {
+    const fakes = [...references.keys()].sort((a, b) => b.length - a.length || a.localeCompare(b));
+    const pattern = fakes.length > 0 ? new RegExp(fakes.map(escapeRegExp).join("|"), "g") : undefined;
+    const display = (value: unknown): unknown => {
+        if (typeof value === "string") {
+            return pattern ? value.replace(pattern, (m) => `\${${references.get(m)}}`) : value;
+        }
+        if (Array.isArray(value)) {
+            return value.map(display);
+        }
+        if (value !== null && typeof value === "object") {
+            if (SECRET in value) {
+                return SECRET;
+            }
+            return Object.fromEntries(
+                Object.entries(value as Record<string, unknown>)
+                    .filter(([, v]) => v !== undefined)
+                    .sort(([a], [b]) => a.localeCompare(b))
+                    .map(([k, v]) => [k, display(v)]),
+            );
+        }
+        return value;
+    };
+    return display;
+}
+
+function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+export function buildPlan(capture: Capture): Plan {
+    const display = makeDisplay(capture.references);
+    const sorted = [...capture.resources].sort((a, b) => a.urn.localeCompare(b.urn));
+    const children = new Map<string, string[]>();
+    for (const r of sorted) {
+        if (r.parent) {
+            children.set(r.parent, [...(children.get(r.parent) ?? []), r.urn]);
+        }
+    }
+    const customUrns = new Set(sorted.filter((r) => r.custom).map((r) => r.urn));
+    // Depending on a component means depending on everything inside it (that is how the SDK expands it, too).
+    const expand = (urn: string): string[] => (customUrns.has(urn) ? [urn] : (children.get(urn) ?? []).flatMap(expand));
+
+    const resources: PlanResource[] = sorted.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        custom: r.custom,
+        parent: r.parent,
+        dependsOn: [...new Set(r.dependencies.flatMap((d) => (r.custom ? expand(d) : [d])))].sort(),
+        propertyDependencies: Object.fromEntries(
+            Object.entries(r.propertyDependencies)
+                .filter(([, urns]) => urns.length > 0)
+                .sort(([a], [b]) => a.localeCompare(b)),
+        ),
+        inputs: display(r.inputs) as Record<string, unknown>,
+        options: {
+            protect: r.options.protect,
+            retainOnDelete: r.options.retainOnDelete,
+            ignoreChanges: r.options.ignoreChanges,
+            customTimeouts: r.options.customTimeouts ? (display(r.options.customTimeouts) as PlanResource["options"]["customTimeouts"]) : null,
+            ...(r.options.importId ? { importId: display(r.options.importId) as string } : {}),
+        },
+        estimatedMinutes: estimateFor(r.type, r.custom).minutes,
+    }));
+
+    const outputs = Object.fromEntries(
+        Object.entries(capture.outputs)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, o]) => [k, o.secret ? SECRET : display(o.value)]),
+    );
+    return { project: capture.project, stack: capture.stack, resources, outputs, criticalPath: criticalPath(resources), policy: [] };
+}
+
+/** Longest path through custom resources, weighted by estimated provisioning minutes. */
+export function criticalPath(resources: PlanResource[]): Plan["criticalPath"] {
+    const nodes = resources.filter((r) => r.custom);
+    const byUrn = new Map(nodes.map((r) => [r.urn, r]));
+    const finish = new Map<string, { minutes: number; via: string | null }>();
+    const visiting = new Set<string>();
+    const finishOf = (urn: string): number => {
+        const known = finish.get(urn);
+        if (known) {
+            return known.minutes;
+        }
+        if (visiting.has(urn)) {
+            throw new Error(`dependency cycle through ${urn}`);
+        }
+        visiting.add(urn);
+        const r = byUrn.get(urn)!;
+        let best: { minutes: number; via: string | null } = { minutes: 0, via: null };
+        for (const dep of r.dependsOn.filter((d) => byUrn.has(d)).sort()) {
+            const m = finishOf(dep);
+            if (m > best.minutes) {
+                best = { minutes: m, via: dep };
+            }
+        }
+        visiting.delete(urn);
+        const result = { minutes: round(best.minutes + r.estimatedMinutes), via: best.via };
+        finish.set(urn, result);
+        return result.minutes;
+    };
+    let end: string | null = null;
+    for (const r of nodes) {
+        if (end === null || finishOf(r.urn) > finishOf(end)) {
+            end = r.urn;
+        }
+    }
+    const urns: string[] = [];
+    for (let at = end; at !== null; at = finish.get(at)!.via) {
+        urns.unshift(at);
+    }
+    return {
+        urns,
+        estimatedMinutes: end ? finishOf(end) : 0,
+        serialMinutes: round(nodes.reduce((sum, r) => sum + r.estimatedMinutes, 0)),
+    };
+}
+
+function round(n: number): number {
+    return Math.round(n * 100) / 100;
+}
+
+export function shortType(type: string): string {
+    const [pkg, mod, name] = type.split(":");
+    if (pkg === "azure-native") {
+        return `${mod}:${name}`;
+    }
+    if (pkg === "aks-gitops") {
+        return name;
+    }
+    return type;
+}
+
