@@ -5,8 +5,9 @@ import { getGroupOutput } from "@pulumi/azuread/getGroup";
 import type { StackConfig } from "../stacks/load";
 import { isGuid, KNOWN_HOSTS } from "../stacks/schema";
 import { AksCluster } from "./AksCluster";
+import { FleetManifests } from "./FleetManifests";
 import { FluxGitOps, workloadIdentityControllers } from "./FluxGitOps";
-import { FluxIdentity } from "./FluxIdentity";
+import { FLUX_NAMESPACE, FluxIdentity } from "./FluxIdentity";
 import { BUILT_IN_ROLES, roleDefinitionId } from "./roles";
 import { SopsKeyVault } from "./SopsKeyVault";
 
@@ -24,7 +25,8 @@ export class GitOpsCluster extends pulumi.ComponentResource {
     readonly sops: SopsKeyVault;
     readonly identity: FluxIdentity;
     readonly flux: FluxGitOps;
-    readonly outputs: Record<string, pulumi.Output<unknown>>;
+    readonly fleet: FleetManifests;
+    readonly outputs: Record<string, pulumi.Input<unknown>>;
 
     constructor(name: string, args: GitOpsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-gitops:index:GitOpsCluster", name, args, opts);
@@ -52,15 +54,15 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const sopsGroup = c.sops.resourceGroupName ?? `rg-sops-${c.environment}`;
         this.sops = new SopsKeyVault(
             `${name}-sops`,
             {
                 environment: c.environment,
-                resourceGroupName: sopsGroup,
+                resourceGroupName: c.sopsResourceGroupName,
                 location: c.location,
                 vaultName: c.sops.vaultName,
-                keyName: c.sops.keyName ?? `sops-${c.environment}`,
+                keyName: c.sopsKeyName,
+                keyUrl: c.sopsKeyUrl,
                 keySize: c.sops.keySize,
                 skuName: c.sops.skuName,
                 softDeleteRetentionDays: c.sops.softDeleteRetentionDays,
@@ -93,6 +95,15 @@ export class GitOpsCluster extends pulumi.ComponentResource {
         );
 
         const gitHost = new URL(c.flux.git.url).hostname;
+        // Facts every layer can substitute (${CLUSTER_NAME} ...). The Flux configuration's kustomizations get them from
+        // ARM; the rendered fleet Kustomizations carry the ones known from config and pass the identity's client id
+        // (known only after creation) through from the configuration's substitution.
+        const facts = {
+            CLUSTER_NAME: c.clusterName,
+            ENVIRONMENT: c.environment,
+            REGION: c.location,
+            SOPS_KEY_VAULT_URI: c.sopsVaultUri,
+        };
         this.flux = new FluxGitOps(
             `${name}-flux`,
             {
@@ -104,14 +115,25 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 httpsPassword: c.git.httpsPassword,
                 identityClientId: this.identity.clientId,
                 tenantId: client.tenantId,
-                substitutions: {
-                    CLUSTER_NAME: c.clusterName,
-                    ENVIRONMENT: c.environment,
-                    REGION: c.location,
-                    SOPS_KEY_VAULT_URI: this.sops.vaultUri,
-                    FLUX_IDENTITY_CLIENT_ID: this.identity.clientId,
-                },
+                substitutions: { ...facts, FLUX_IDENTITY_CLIENT_ID: this.identity.clientId },
                 decryptReady: [this.identity.credentialFor("kustomize-controller"), this.identity.decryptGrant],
+            },
+            { parent: this },
+        );
+
+        this.fleet = new FleetManifests(
+            `${name}-fleet`,
+            {
+                clusterName: c.clusterName,
+                environment: c.environment,
+                namespace: FLUX_NAMESPACE,
+                gitRepositoryName: c.flux.configurationName,
+                apps: c.fleet.apps,
+                intervalSeconds: c.fleet.intervalSeconds,
+                retryIntervalSeconds: c.fleet.retryIntervalSeconds,
+                timeoutSeconds: c.fleet.timeoutSeconds,
+                facts: { ...facts, FLUX_IDENTITY_CLIENT_ID: "${FLUX_IDENTITY_CLIENT_ID}" },
+                renderDirectory: `${c.fleet.renderDirectory}/${c.clusterName}`,
             },
             { parent: this },
         );

@@ -12,6 +12,8 @@ export interface SopsKeyVaultArgs {
     location: string;
     vaultName: string;
     keyName: string;
+    /** Versionless key URL for the .sops.yaml rule (known from config, so the fleet repo can be written offline). */
+    keyUrl: string;
     keySize: number;
     skuName: "standard" | "premium";
     softDeleteRetentionDays: number;
@@ -31,10 +33,10 @@ export class SopsKeyVault extends pulumi.ComponentResource {
     readonly key: keyvault.Key;
     readonly vaultId: pulumi.Output<string>;
     readonly vaultUri: pulumi.Output<string>;
-    /** Versioned key URL, the form SOPS records in every file it encrypts. */
+    /** Versioned key URL of the current version, the form SOPS records in every file it encrypts. */
     readonly keyUriWithVersion: pulumi.Output<string>;
     /** One `.sops.yaml` creation rule (YAML) that sends this environment's files to this key. */
-    readonly creationRule: pulumi.Output<string>;
+    readonly creationRule: string;
 
     constructor(name: string, args: SopsKeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-gitops:index:SopsKeyVault", name, args, opts);
@@ -107,7 +109,9 @@ export class SopsKeyVault extends pulumi.ComponentResource {
         this.vaultId = this.vault.id;
         this.vaultUri = this.vault.properties.apply((p) => p.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
         this.keyUriWithVersion = this.key.keyUriWithVersion;
-        this.creationRule = this.keyUriWithVersion.apply((url) => creationRule(args.environment, url));
+        // Versionless on purpose: after a rotation new files are encrypted with the new version without editing
+        // .sops.yaml, while every file keeps the version it was encrypted with (getsops/sops PR 1919, sops >= 3.11).
+        this.creationRule = creationRule(args.environment, args.keyUrl);
         this.registerOutputs({
             vaultId: this.vaultId,
             vaultUri: this.vaultUri,

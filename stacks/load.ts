@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { merge, profileFor } from "./profiles";
-import { ConfigIssue, ENVIRONMENTS, Environment, environmentRules, stackConfigSchema, StackSettings } from "./schema";
+import { ConfigIssue, ENVIRONMENTS, Environment, crossFieldRules, stackConfigSchema, StackSettings } from "./schema";
 
 export const PROJECT = "aks-gitops";
 
@@ -15,12 +15,34 @@ export interface GitCredentials {
     httpsPassword?: pulumi.Output<string>;
 }
 
-export interface StackConfig extends StackSettings {
+/** Names that follow from the settings, computed once here so every consumer agrees on them. */
+export interface DerivedNames {
+    resourceGroupName: string;
+    sopsResourceGroupName: string;
+    sopsKeyName: string;
+    /** https://<vault>.vault.azure.net/ (Azure public cloud). */
+    sopsVaultUri: string;
+    /** Versionless key URL: SOPS >= 3.11 resolves the current version when encrypting and records it in the file. */
+    sopsKeyUrl: string;
+}
+
+export interface StackConfig extends Omit<StackSettings, "resourceGroupName">, DerivedNames {
     project: string;
     stack: string;
-    resourceGroupName: string;
     tags: Record<string, string>;
     git: GitCredentials;
+}
+
+export function derivedNames(s: StackSettings): DerivedNames {
+    const sopsKeyName = s.sops.keyName ?? `sops-${s.environment}`;
+    const sopsVaultUri = `https://${s.sops.vaultName}.vault.azure.net/`;
+    return {
+        resourceGroupName: s.resourceGroupName ?? `rg-aks-${s.clusterName}`,
+        sopsResourceGroupName: s.sops.resourceGroupName ?? `rg-sops-${s.environment}`,
+        sopsKeyName,
+        sopsVaultUri,
+        sopsKeyUrl: `${sopsVaultUri}keys/${sopsKeyName}`,
+    };
 }
 
 /** A config mistake. Extends RunError so `pulumi up` prints the message alone, without a stack trace. */
@@ -79,7 +101,7 @@ export function validateStackConfig(raw: Record<string, unknown>, secretsPresent
     const merged = merge(profileFor(environment ?? "dev"), raw);
     const result = stackConfigSchema.safeParse(merged, { reportInput: true });
     const issues: ConfigIssue[] = result.success ? [] : result.error.issues.map((i) => ({ path: i.path as (string | number)[], message: describe(i) }));
-    issues.push(...environmentRules(merged));
+    issues.push(...crossFieldRules(merged));
     issues.push(...secretRules(merged, secretsPresent));
     if (issues.length > 0 || !result.success) {
         throw new ConfigError(dedupe(issues));
@@ -163,9 +185,9 @@ export function loadStackConfig(): StackConfig {
     const settings = validateStackConfig(raw, present);
     return {
         ...settings,
+        ...derivedNames(settings),
         project: pulumi.getProject(),
         stack: pulumi.getStack(),
-        resourceGroupName: settings.resourceGroupName ?? `rg-aks-${settings.clusterName}`,
         tags: {
             ...(settings.tags ?? {}),
             environment: settings.environment,

@@ -30,6 +30,7 @@ const common = {
         git: { branch: "main", syncIntervalSeconds: 300, timeoutSeconds: 600 },
         controllers: { helm: true, notification: false, imageAutomation: false, imageReflector: false },
     },
+    fleet: { apps: [], intervalSeconds: 600, retryIntervalSeconds: 120, timeoutSeconds: 600, renderDirectory: "rendered" },
 } satisfies Profile;
 
 const profiles: Record<Environment, Profile> = {

@@ -221,6 +221,20 @@ const flux = z
         }
     });
 
+// App directories in the fleet repo (apps/<app>/overlays/<environment>): DNS-label names.
+const appName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a lowercase DNS label (letters, digits, hyphens)" });
+
+const fleet = z.strictObject({
+    apps: z.array(appName).max(100),
+    intervalSeconds: z.number().int().min(60).max(86400),
+    retryIntervalSeconds: z.number().int().min(30).max(86400),
+    timeoutSeconds: z.number().int().min(30).max(3600),
+    renderDirectory: z
+        .string()
+        .max(200)
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/, { error: 'must be a relative directory such as "rendered" (no "..", no leading "/")' }),
+});
+
 export const stackConfigSchema = z.strictObject({
     environment: z.enum(ENVIRONMENTS),
     location,
@@ -230,6 +244,7 @@ export const stackConfigSchema = z.strictObject({
     aks,
     sops,
     flux,
+    fleet,
 });
 
 export interface ConfigIssue {
@@ -241,7 +256,7 @@ export interface ConfigIssue {
  * Rules that depend on the environment. They read the merged raw config defensively (it may be partly invalid) so that
  * their findings are reported together with the schema's, not after the schema errors are fixed.
  */
-export function environmentRules(raw: unknown): ConfigIssue[] {
+export function crossFieldRules(raw: unknown): ConfigIssue[] {
     const get = (...path: string[]): unknown => path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), raw);
     const issues: ConfigIssue[] = [];
     const environment = get("environment");
@@ -249,6 +264,16 @@ export function environmentRules(raw: unknown): ConfigIssue[] {
     if (typeof environment === "string" && (ENVIRONMENTS as readonly string[]).includes(environment) && typeof name === "string" && !name.startsWith(`${environment}-`)) {
         // The .sops.yaml rules select an environment's key by path (clusters/<env>-*), so cluster names carry the environment.
         issues.push({ path: ["clusterName"], message: `must start with "${environment}-" (the environment) so the fleet's .sops.yaml rules select this environment's key` });
+    }
+    const kustomizations = get("flux", "kustomizations");
+    if (typeof name === "string" && isRecord(kustomizations)) {
+        const paths = Object.values(kustomizations).map((k) => (isRecord(k) ? String(k.path ?? "").replace(/\/$/, "") : ""));
+        if (!paths.includes(`./clusters/${name}`)) {
+            issues.push({
+                path: ["flux", "kustomizations"],
+                message: `must include one whose path is "./clusters/${name}": that is where \`npm run fleet\` writes this cluster's bootstrap`,
+            });
+        }
     }
     if (environment !== "prod") {
         return issues;
@@ -282,6 +307,7 @@ export type PoolSettings = AksSettings["systemPool"];
 export type SopsSettings = StackSettings["sops"];
 export type FluxSettings = StackSettings["flux"];
 export type KustomizationSettings = FluxSettings["kustomizations"][string];
+export type FleetSettings = StackSettings["fleet"];
 
 /** Returns the first dependency cycle found, as a path that starts and ends with the same name. */
 export function findCycle(graph: Record<string, string[]>): string[] | undefined {

@@ -70,14 +70,16 @@ describe("SopsKeyVault", () => {
     });
 
     it("exports the vault URI, the versioned key id and the environment's .sops.yaml creation rule", () => {
-        const keyUrl = azureValue(prod, "prod-westeurope-sops-key.keyUriWithVersion");
-        assert.equal(prod.outputs.sopsKeyId.value, keyUrl);
-        assert.match(keyUrl, /^https:\/\/kv-test-sops-prod\.vault\.azure\.net\/keys\/sops-prod\/[0-9a-f]{32}$/);
+        const versioned = azureValue(prod, "prod-westeurope-sops-key.keyUriWithVersion");
+        assert.equal(prod.outputs.sopsKeyId.value, versioned);
+        assert.match(versioned, /^https:\/\/kv-test-sops-prod\.vault\.azure\.net\/keys\/sops-prod\/[0-9a-f]{32}$/);
         assert.equal(prod.outputs.sopsVaultUri.value, "https://kv-test-sops-prod.vault.azure.net/");
         const rules = parse(prod.outputs.sopsCreationRule.value as string) as Record<string, string>[];
         assert.equal(rules.length, 1);
-        assert.equal(rules[0].azure_keyvault, keyUrl);
         assert.equal(rules[0].path_regex, sopsPathRegex("prod"));
+        // Versionless, so files encrypted after a rotation use the new version without editing .sops.yaml; it must be
+        // the key Azure reports (known from config so the fleet repo can be written offline).
+        assert.equal(rules[0].azure_keyvault, azureValue(prod, "prod-westeurope-sops-key.keyUri"));
     });
 
     it("sends each environment's files, and only those, to its key", () => {

@@ -83,6 +83,14 @@ describe("stack configuration", () => {
         ["misspelled key", { aks: { sytemPool: {} } }, "aks-gitops:aks", 'unknown key "sytemPool"'],
         ["unknown top-level key", { clustername: "x" }, "aks-gitops", 'unknown key "clustername"'],
         ["wrong type", { aks: { systemPool: { maxCount: "five" } } }, "aks-gitops:aks.systemPool.maxCount", "must be a number"],
+        ["fleet app name", { fleet: { apps: ["My Service"] } }, "aks-gitops:fleet.apps[0]", "DNS label"],
+        ["render directory escaping the project", { fleet: { renderDirectory: "../elsewhere" } }, "aks-gitops:fleet.renderDirectory", "relative directory"],
+        [
+            "Flux configuration that skips the cluster's own directory",
+            { flux: { kustomizations: { cluster: { path: "./clusters/other" } } } },
+            "aks-gitops:flux.kustomizations",
+            '"./clusters/dev-westeurope"',
+        ],
     ];
     for (const [what, overrides, key, fragment] of cases) {
         it(`rejects a bad ${what}, naming ${key}`, () => assertRejected(withConfig(baseConfig("dev"), overrides), key, fragment));

@@ -1,0 +1,98 @@
+// npm run fleet -- --stack <name> --out <fleet repo dir> [--check]
+// Writes clusters/<cluster>/ (the stack's Flux bootstrap) and merges the environment's rule into .sops.yaml, offline,
+// from the objects the program registers. --check compares instead of writing (exit 1 when out of date).
+// Exit codes: 0 written / up to date, 1 out of date (--check), 2 bad usage, unknown stack or invalid config.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { parse } from "yaml";
+import type { Capture } from "../harness/run";
+import { clusterFiles, FluxKustomization, mergeSopsConfig } from "./layout";
+import type { FleetLayoutArgs } from "./layout";
+
+const USAGE = `usage: npm run fleet -- --stack <name> --out <fleet repo dir> [--check]
+
+  --stack   a committed stack (Pulumi.<name>.yaml)
+  --out     the fleet repository checkout to write into (clusters/<cluster>/ and .sops.yaml)
+  --check   do not write; exit 1 if the files there differ from what the stack renders`;
+
+class Usage extends Error {}
+
+/** The fleet files a stack renders, keyed by path relative to the fleet repo root (.sops.yaml merged with `existing`). */
+export function fleetFiles(capture: Capture, existingSops?: string): Map<string, string> {
+    const component = capture.resources.find((r) => r.type === "aks-gitops:index:FleetManifests");
+    if (!component) {
+        throw new Error("the program registered no FleetManifests component");
+    }
+    const args = component.inputs as unknown as FleetLayoutArgs;
+    const objects = capture.resources
+        .filter((r) => r.parent === component.urn && r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization")
+        .map((r) => {
+            const { apiVersion, kind, metadata, spec } = r.inputs as unknown as FluxKustomization;
+            return { apiVersion, kind, metadata, spec } as FluxKustomization;
+        });
+    const files = clusterFiles(objects, args);
+    const rule = parse(String(capture.outputs.sopsCreationRule?.value ?? "")) as Record<string, unknown>[] | null;
+    if (!Array.isArray(rule) || rule.length !== 1) {
+        throw new Error("the stack output sopsCreationRule is not a single .sops.yaml creation rule");
+    }
+    files.set(".sops.yaml", mergeSopsConfig(existingSops, rule[0]));
+    return files;
+}
+
+export async function main(argv: string[]): Promise<{ code: number; text: string }> {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            options: { stack: { type: "string", short: "s" }, out: { type: "string" }, check: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+        }));
+    } catch (e) {
+        throw new Usage((e as Error).message);
+    }
+    if (values.help) {
+        return { code: 0, text: `${USAGE}\n` };
+    }
+    if (!values.stack || !values.out) {
+        throw new Usage("--stack and --out are required");
+    }
+    const { planStack } = require("../harness/run") as typeof import("../harness/run");
+    const capture = await planStack(values.stack);
+    const sopsPath = join(values.out, ".sops.yaml");
+    const files = fleetFiles(capture, existsSync(sopsPath) ? readFileSync(sopsPath, "utf8") : undefined);
+
+    const stale: string[] = [];
+    for (const [path, content] of files) {
+        const target = join(values.out, path);
+        const current = existsSync(target) ? readFileSync(target, "utf8") : undefined;
+        if (current === content) {
+            continue;
+        }
+        stale.push(path);
+        if (!values.check) {
+            mkdirSync(dirname(target), { recursive: true });
+            writeFileSync(target, content);
+        }
+    }
+    if (values.check) {
+        return stale.length === 0
+            ? { code: 0, text: `${values.out} is up to date with stack ${values.stack}\n` }
+            : { code: 1, text: `out of date with stack ${values.stack} (run npm run fleet -- --stack ${values.stack} --out ${values.out}):\n${stale.map((p) => `  ${p}`).join("\n")}\n` };
+    }
+    return { code: 0, text: stale.length === 0 ? "nothing to change\n" : `wrote:\n${stale.map((p) => `  ${p}`).join("\n")}\n` };
+}
+
+export function runCli(argv: string[]): Promise<void> {
+    return main(argv)
+        .then(({ code, text }) => {
+            process.stdout.write(text);
+            process.exitCode = code;
+        })
+        .catch((e: unknown) => {
+            const name = (e as Error)?.name;
+            const usage = e instanceof Usage || name === "UsageError";
+            const config = name === "ConfigError";
+            process.stderr.write(`${usage ? `${(e as Error).message}\n\n${USAGE}` : config ? (e as Error).message : `fleet failed: ${(e as Error)?.message ?? String(e)}`}\n`);
+            process.exitCode = usage || config ? 2 : 1;
+        });
+}

@@ -1,0 +1,197 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, parseAllDocuments } from "yaml";
+import type { Capture } from "../harness/run";
+import { planStack, ROOT, stackNames } from "../harness/run";
+import { fleetFiles, main } from "../fleet/cli";
+import { goDuration, mergeSopsConfig } from "../fleet/layout";
+import { all, one } from "./support";
+
+const EXAMPLE = join(ROOT, "examples", "fleet");
+const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
+
+function kustomizationDirs(dir: string): string[] {
+    const found: string[] = [];
+    for (const entry of readdirSync(dir)) {
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) {
+            found.push(...kustomizationDirs(path));
+        } else if (entry === "kustomization.yaml") {
+            found.push(dir);
+        }
+    }
+    return found.sort();
+}
+
+const kubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" });
+const haveKubectl = kubectl.status === 0;
+
+describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () => {
+    const captures = new Map<string, Capture>();
+    before(async () => {
+        for (const stack of stackNames()) {
+            captures.set(stack, await planStack(stack));
+        }
+    });
+    const config = (stack: string, key: string) =>
+        (parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, Record<string, string> & string> }).config[`aks-gitops:${key}`];
+
+    it("renders one Flux Kustomization per layer, apps after infrastructure, each decrypting with SOPS", () => {
+        for (const [stack, c] of captures) {
+            const objects = all(c, KUSTOMIZATION).map((r) => r.inputs as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> });
+            assert.deepEqual(objects.map((o) => o.metadata.name).sort(), ["apps", "infrastructure"], stack);
+            for (const o of objects) {
+                assert.deepEqual(o.spec.decryption, { provider: "sops" }, `${stack}/${o.metadata.name}: no secretRef, workload identity decrypts`);
+                assert.equal(o.metadata.namespace, "flux-system", "multi-tenancy: same namespace as the Flux configuration");
+                assert.deepEqual(o.spec.sourceRef, { kind: "GitRepository", name: config(stack, "flux").configurationName ?? "flux-system" });
+                assert.equal(o.spec.prune, true);
+            }
+            const apps = objects.find((o) => o.metadata.name === "apps")!;
+            assert.deepEqual(apps.spec.dependsOn, [{ name: "infrastructure" }]);
+            assert.equal(apps.spec.path, `./clusters/${config(stack, "clusterName")}/apps`);
+            assert.equal(objects.find((o) => o.metadata.name === "infrastructure")!.spec.path, "./infrastructure");
+        }
+    });
+
+    it("names the GitRepository the Flux configuration creates (named after the configuration)", () => {
+        for (const [, c] of captures) {
+            const configuration = one(c, "azure-native:kubernetesconfiguration:FluxConfiguration").inputs.fluxConfigurationName;
+            for (const r of all(c, KUSTOMIZATION)) {
+                assert.equal((r.inputs.spec as { sourceRef: { name: string } }).sourceRef.name, configuration);
+            }
+        }
+    });
+
+    it("substitutes the cluster's facts, passing the identity's client id through from the Flux configuration", () => {
+        for (const [stack, c] of captures) {
+            const vault = config(stack, "sops").vaultName;
+            for (const r of all(c, KUSTOMIZATION)) {
+                assert.deepEqual((r.inputs.spec as { postBuild: unknown }).postBuild, {
+                    substitute: {
+                        CLUSTER_NAME: config(stack, "clusterName"),
+                        ENVIRONMENT: config(stack, "environment"),
+                        REGION: config(stack, "location"),
+                        SOPS_KEY_VAULT_URI: `https://${vault}.vault.azure.net/`,
+                        FLUX_IDENTITY_CLIENT_ID: "${FLUX_IDENTITY_CLIENT_ID}",
+                    },
+                });
+            }
+            const fluxKustomizations = one(c, "azure-native:kubernetesconfiguration:FluxConfiguration").inputs.kustomizations as Record<string, { postBuild: { substitute: Record<string, string> } }>;
+            for (const k of Object.values(fluxKustomizations)) {
+                assert.ok(k.postBuild.substitute.FLUX_IDENTITY_CLIENT_ID, "the parent must define what the layers pass through");
+            }
+        }
+    });
+
+    it("goes through a render-only Kubernetes provider, never a live cluster", () => {
+        for (const [stack, c] of captures) {
+            const provider = one(c, "pulumi:providers:kubernetes");
+            assert.equal(provider.inputs.renderYamlToDirectory, `rendered/${config(stack, "clusterName")}`);
+            assert.equal(provider.inputs.kubeconfig, undefined, "no kubeconfig: pulumi up needs no line to the API server");
+            for (const r of all(c, KUSTOMIZATION)) {
+                assert.ok(r.provider?.startsWith(`${provider.urn}::`), `${r.name} must use the render provider`);
+            }
+        }
+    });
+
+    it("keeps examples/fleet/clusters/* exactly as the committed stacks render them (golden)", () => {
+        const existingSops = readFileSync(join(EXAMPLE, ".sops.yaml"), "utf8");
+        for (const [stack, c] of captures) {
+            for (const [path, content] of fleetFiles(c, existingSops)) {
+                const file = join(EXAMPLE, path);
+                assert.ok(existsSync(file), `examples/fleet/${path} is missing: run npm run fleet -- --stack ${stack} --out examples/fleet`);
+                assert.equal(readFileSync(file, "utf8"), content, `examples/fleet/${path} is out of date with stack ${stack}`);
+            }
+        }
+    });
+
+    it("has every committed stack's Flux configuration path in examples/fleet", () => {
+        for (const [stack, c] of captures) {
+            for (const path of Object.values(c.outputs.fleetPaths.value as Record<string, string>)) {
+                assert.ok(existsSync(join(EXAMPLE, path, "kustomization.yaml")), `${stack}: ${path} must exist in examples/fleet`);
+            }
+        }
+    });
+
+    it("gives .sops.yaml one rule per environment with its key", () => {
+        const rules = (parse(readFileSync(join(EXAMPLE, ".sops.yaml"), "utf8")) as { creation_rules: { path_regex: string; azure_keyvault: string }[] }).creation_rules;
+        const environments = [...new Set(stackNames().map((s) => config(s, "environment") as string))].sort();
+        assert.equal(rules.length, environments.length);
+        for (const env of environments) {
+            const rule = rules.find((r) => r.path_regex.includes(`clusters/${env}-`))!;
+            assert.match(rule.azure_keyvault, new RegExp(`^https://kv-[a-z-]+-${env}\\.vault\\.azure\\.net/keys/sops-${env}$`));
+        }
+    });
+
+    it("merges an environment's rule into .sops.yaml without touching the others", () => {
+        const once = mergeSopsConfig(undefined, { path_regex: "b", azure_keyvault: "k1" });
+        const twice = mergeSopsConfig(mergeSopsConfig(once, { path_regex: "a", azure_keyvault: "k2" }), { path_regex: "b", azure_keyvault: "k3" });
+        assert.deepEqual((parse(twice) as { creation_rules: unknown[] }).creation_rules, [
+            { path_regex: "a", azure_keyvault: "k2" },
+            { path_regex: "b", azure_keyvault: "k3" },
+        ]);
+    });
+
+    it("formats intervals as Go durations", () => {
+        assert.deepEqual([600, 90, 7200, 120].map(goDuration), ["10m", "90s", "2h", "2m"]);
+    });
+
+    it("writes a fleet checkout and then reports it up to date", async () => {
+        const out = mkdtempSync(join(tmpdir(), "fleet-"));
+        const written = await main(["--stack", "prod", "--out", out]);
+        assert.equal(written.code, 0);
+        assert.match(written.text, /clusters\/prod-westeurope\/infrastructure\.yaml/);
+        assert.equal((await main(["--stack", "prod", "--out", out, "--check"])).code, 0);
+        writeFileSync(join(out, "clusters/prod-westeurope/apps.yaml"), "tampered\n");
+        const stale = await main(["--stack", "prod", "--out", out, "--check"]);
+        assert.equal(stale.code, 1);
+        assert.match(stale.text, /clusters\/prod-westeurope\/apps\.yaml/);
+    });
+
+    describe("every kustomization directory in examples/fleet builds with kubectl kustomize", function () {
+        for (const dir of kustomizationDirs(EXAMPLE)) {
+            const rel = dir.slice(EXAMPLE.length + 1);
+            it(rel, function () {
+                if (!haveKubectl) {
+                    // Not a pass: the test is reported pending, with the reason.
+                    this.skip();
+                }
+                const built = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+                assert.equal(built.status, 0, built.stderr);
+                const docs = parseAllDocuments(built.stdout).map((d) => d.toJS() as { kind: string; metadata: { namespace?: string } });
+                assert.ok(docs.length > 0, `${rel} builds to nothing`);
+                if (rel.startsWith("apps/my-service/overlays/")) {
+                    for (const d of docs.filter((x) => x.kind !== "Namespace")) {
+                        assert.equal(d.metadata.namespace, "my-service", `${rel}: ${d.kind} must land in the app's namespace`);
+                    }
+                }
+            });
+        }
+        if (!haveKubectl) {
+            it("kubectl is not installed: the kustomize builds above were skipped", function () {
+                this.skip();
+            });
+        }
+    });
+
+    it("puts a Flagger canary in prod only, and never a replicas field the HPA owns", function () {
+        if (!haveKubectl) {
+            this.skip();
+        }
+        const build = (overlay: string) =>
+            parseAllDocuments(spawnSync("kubectl", ["kustomize", join(EXAMPLE, "apps/my-service/overlays", overlay)], { encoding: "utf8" }).stdout).map(
+                (d) => d.toJS() as { kind: string; spec?: Record<string, unknown> },
+            );
+        const prod = build("prod");
+        const dev = build("dev");
+        assert.ok(prod.some((d) => d.kind === "Canary"));
+        assert.ok(!dev.some((d) => d.kind === "Canary"));
+        for (const docs of [prod, dev]) {
+            assert.equal(docs.find((d) => d.kind === "Deployment")!.spec!.replicas, undefined);
+        }
+        assert.equal(prod.find((d) => d.kind === "HorizontalPodAutoscaler")!.spec!.minReplicas, 3);
+    });
+});
