@@ -1,7 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as network from "@pulumi/azure-native/network";
 import type * as inputs from "@pulumi/azure-native/types/input";
 import type { AksSettings, PoolSettings } from "../stacks/schema";
+import { parseArmId } from "../stacks/schema";
+import { BUILT_IN_ROLES, grantRole, roleDefinitionId } from "./roles";
 
 export interface AksClusterArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -13,8 +18,19 @@ export interface AksClusterArgs {
     settings: AksSettings;
     /** Entra ID groups that become cluster admins (object ids). */
     adminGroupObjectIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Log Analytics workspace for audit logs, Defender and Container Insights. */
+    logAnalyticsWorkspaceId: pulumi.Input<string>;
+    subscriptionId: pulumi.Input<string>;
     tags: Record<string, string>;
 }
+
+// Control-plane log categories for audit (Azure.AKS.AuditLogs): kube-audit-admin excludes get/list events;
+// guard records Entra ID and Azure RBAC decisions. Source: AKS docs monitor-aks.md, pci-monitor.md.
+export const AKS_AUDIT_CATEGORIES = ["kube-audit-admin", "guard"] as const;
+
+// Planned maintenance configuration names the AKS API reserves for the two auto-upgrade channels
+// (azure-native containerservice/maintenanceConfiguration.d.ts; AKS docs planned-maintenance.md).
+export const MAINTENANCE_CONFIGS = { autoUpgrade: "aksManagedAutoUpgradeSchedule", nodeOs: "aksManagedNodeOSUpgradeSchedule" } as const;
 
 // Keeps kube-system add-ons on the system pool and workloads off it (CKV_AZURE_232).
 export const SYSTEM_POOL_TAINT = "CriticalAddonsOnly=true:NoSchedule";
@@ -27,10 +43,67 @@ export class AksCluster extends pulumi.ComponentResource {
     readonly id: pulumi.Output<string>;
     /** Issuer URL that federated identity credentials trust. */
     readonly oidcIssuerUrl: pulumi.Output<string>;
+    /** The public range all outbound traffic of the cluster leaves from (for firewalls such as the SOPS vault's). */
+    readonly egressIpPrefix: pulumi.Output<string>;
 
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-gitops:index:AksCluster", name, args, opts);
         const s = args.settings;
+
+        // Outbound traffic leaves through a prefix the stack knows in advance (created here, or reserved elsewhere).
+        const egress = s.network.egress;
+        let prefixId: pulumi.Input<string>;
+        let prefixKey: string;
+        if (egress.publicIpPrefixId) {
+            const existing = parseArmId(egress.publicIpPrefixId);
+            prefixId = egress.publicIpPrefixId;
+            prefixKey = egress.publicIpPrefixId;
+            this.egressIpPrefix = network
+                .getPublicIPPrefixOutput({ resourceGroupName: existing.resourceGroupName, publicIpPrefixName: existing.names[0] }, { parent: this })
+                .apply((p) => p.ipPrefix);
+        } else {
+            const prefix = new network.PublicIPPrefix(
+                `${name}-egress`,
+                {
+                    publicIpPrefixName: `pip-egress-${args.clusterName}`,
+                    resourceGroupName: args.resourceGroupName,
+                    location: args.location,
+                    prefixLength: egress.publicIpPrefixLength,
+                    publicIPAddressVersion: "IPv4",
+                    // Only Standard-SKU prefixes can back a Standard load balancer's outbound rules.
+                    sku: { name: "Standard", tier: "Regional" },
+                    zones: s.systemPool.availabilityZones.length > 0 ? ["1", "2", "3"] : undefined,
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
+            prefixId = prefix.id;
+            prefixKey = `prefix/pip-egress-${args.clusterName}`;
+            this.egressIpPrefix = prefix.ipPrefix;
+        }
+
+        // A user-assigned control-plane identity exists before the cluster, so it can be allowed to attach the
+        // prefix first (publicIPPrefixes/join/action; AKS docs aks-service-permissions.md). A system-assigned one
+        // would only exist once the cluster does.
+        const controlPlane = new managedidentity.UserAssignedIdentity(
+            `${name}-control-plane`,
+            { resourceName: `id-${args.clusterName}`, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+            { parent: this },
+        );
+        const joinPrefix = grantRole(
+            `${name}-egress-join`,
+            {
+                scope: prefixId,
+                scopeKey: prefixKey,
+                principalId: controlPlane.principalId,
+                principalKey: `identity/id-${args.clusterName}`,
+                principalType: "ServicePrincipal",
+                roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.networkContributor),
+                roleKey: BUILT_IN_ROLES.networkContributor,
+                description: `AKS ${args.clusterName} attaches its outbound IP prefix`,
+            },
+            { parent: this },
+        );
 
         this.cluster = new containerservice.ManagedCluster(
             `${name}-cluster`,
@@ -41,7 +114,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 dnsPrefix: args.dnsPrefix,
                 kubernetesVersion: s.kubernetesVersion,
                 nodeResourceGroup: `${args.clusterName}-nodes`,
-                identity: { type: "SystemAssigned" },
+                identity: { type: "UserAssigned", userAssignedIdentities: [controlPlane.id] },
                 sku: { name: "Base", tier: s.skuTier },
                 enableRBAC: true,
                 // Entra ID is the only way in: no static kubeconfig credentials (CKV_AZURE_141).
@@ -49,7 +122,14 @@ export class AksCluster extends pulumi.ComponentResource {
                 aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
                 // Both are needed for Flux's kustomize-controller to exchange its service-account token for an Entra token.
                 oidcIssuerProfile: { enabled: true },
-                securityProfile: { workloadIdentity: { enabled: true } },
+                securityProfile: {
+                    workloadIdentity: { enabled: true },
+                    // Removes unused images (often the vulnerable ones) from nodes; interval per AKS docs image-cleaner.md.
+                    imageCleaner: { enabled: true, intervalHours: s.imageCleanerIntervalHours },
+                    ...(s.defender
+                        ? { defender: { logAnalyticsWorkspaceResourceId: args.logAnalyticsWorkspaceId, securityMonitoring: { enabled: true } } }
+                        : {}),
+                },
                 networkProfile: {
                     // Azure CNI overlay; the cilium policy engine requires the cilium dataplane
                     // (azure-native enum NetworkPolicy.Cilium: "This requires networkDataplane to be 'cilium'").
@@ -62,18 +142,27 @@ export class AksCluster extends pulumi.ComponentResource {
                     dnsServiceIP: s.network.dnsServiceIp,
                     loadBalancerSku: "standard",
                     outboundType: "loadBalancer",
+                    loadBalancerProfile: { outboundIPPrefixes: { publicIPPrefixes: [{ id: prefixId }] } },
                 },
                 apiServerAccessProfile: s.apiServer.privateCluster
                     ? { enablePrivateCluster: true }
                     : { authorizedIPRanges: s.apiServer.authorizedIpRanges },
                 autoUpgradeProfile: { upgradeChannel: s.upgradeChannel, nodeOSUpgradeChannel: s.nodeOsUpgradeChannel },
-                // Key name per Azure Policy docs (policy-for-kubernetes.md: addonProfiles.azurepolicy).
-                addonProfiles: { azurepolicy: { enabled: true } },
-                agentPoolProfiles: [pool("system", "System", s.systemPool), pool("user", "User", s.userPool)],
+                addonProfiles: {
+                    // Key name per Azure Policy docs (policy-for-kubernetes.md: addonProfiles.azurepolicy).
+                    azurepolicy: { enabled: true },
+                    // Container Insights with managed-identity auth; config keys as in Azure CLI acs/_consts.py
+                    // (CONST_MONITORING_LOG_ANALYTICS_WORKSPACE_RESOURCE_ID, CONST_MONITORING_USING_AAD_MSI_AUTH).
+                    ...(s.containerInsights
+                        ? { omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: args.logAnalyticsWorkspaceId, useAADAuth: "true" } } }
+                        : {}),
+                },
+                agentPoolProfiles: [pool("system", "System", s.systemPool, s.encryptionAtHost), pool("user", "User", s.userPool, s.encryptionAtHost)],
                 tags: args.tags,
             },
             {
                 parent: this,
+                dependsOn: [joinPrefix],
                 // The autoscaler owns node counts; an auto-upgrade channel owns versions. Without these, every
                 // `pulumi up` after a scale-out or upgrade would try to undo it.
                 ignoreChanges: [
@@ -81,6 +170,38 @@ export class AksCluster extends pulumi.ComponentResource {
                     ...(s.upgradeChannel === "none" ? [] : ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"]),
                 ],
             },
+        );
+
+        for (const [key, configName] of Object.entries(MAINTENANCE_CONFIGS) as [keyof typeof MAINTENANCE_CONFIGS, string][]) {
+            const w = s.maintenance[key];
+            new containerservice.MaintenanceConfiguration(
+                `${name}-maintenance-${key === "autoUpgrade" ? "upgrade" : "node-os"}`,
+                {
+                    configName,
+                    resourceName: this.cluster.name,
+                    resourceGroupName: args.resourceGroupName,
+                    maintenanceWindow: {
+                        schedule: { weekly: { dayOfWeek: w.dayOfWeek, intervalWeeks: w.intervalWeeks } },
+                        startTime: w.startTime,
+                        durationHours: w.durationHours,
+                        utcOffset: w.utcOffset,
+                    },
+                },
+                { parent: this },
+            );
+        }
+
+        new monitor.DiagnosticSetting(
+            `${name}-audit`,
+            {
+                name: "audit-to-log-analytics",
+                resourceUri: this.cluster.id,
+                workspaceId: args.logAnalyticsWorkspaceId,
+                // Resource-specific tables (AKSAudit, AKSAuditAdmin, AKSControlPlane) cost less than AzureDiagnostics.
+                logAnalyticsDestinationType: "Dedicated",
+                logs: AKS_AUDIT_CATEGORIES.map((category) => ({ category, enabled: true })),
+            },
+            { parent: this },
         );
 
         this.name = this.cluster.name;
@@ -91,11 +212,11 @@ export class AksCluster extends pulumi.ComponentResource {
             }
             return p.issuerURL;
         });
-        this.registerOutputs({ name: this.name, id: this.id, oidcIssuerUrl: this.oidcIssuerUrl });
+        this.registerOutputs({ name: this.name, id: this.id, oidcIssuerUrl: this.oidcIssuerUrl, egressIpPrefix: this.egressIpPrefix });
     }
 }
 
-function pool(name: string, mode: "System" | "User", p: PoolSettings): inputs.containerservice.ManagedClusterAgentPoolProfileArgs {
+function pool(name: string, mode: "System" | "User", p: PoolSettings, encryptionAtHost: boolean): inputs.containerservice.ManagedClusterAgentPoolProfileArgs {
     return {
         name,
         mode,
@@ -105,6 +226,8 @@ function pool(name: string, mode: "System" | "User", p: PoolSettings): inputs.co
         osSKU: p.osSku,
         osDiskType: p.osDiskType,
         osDiskSizeGB: p.osDiskSizeGB,
+        // Temp disks and caches encrypted too (CKV_AZURE_227); needs the EncryptionAtHost feature on the subscription.
+        enableEncryptionAtHost: encryptionAtHost,
         enableAutoScaling: true,
         count: p.minCount,
         minCount: p.minCount,

@@ -17,6 +17,8 @@ export interface FluxIdentityArgs {
     /** Role that lets kustomize-controller decrypt: Key Vault Crypto User or the narrower SOPS decrypt role. */
     decryptRoleDefinitionId: pulumi.Input<string>;
     decryptRoleKey: string;
+    /** A custom decrypt role defined in the same deployment must exist before it is assigned. */
+    decryptRoleDefinition?: pulumi.Resource;
     tags: Record<string, string>;
 }
 
@@ -82,7 +84,7 @@ export class FluxIdentity extends pulumi.ComponentResource {
                 roleKey: args.decryptRoleKey,
                 description: `Flux kustomize-controller decrypts SOPS secrets (${args.identityName})`,
             },
-            { parent: this },
+            { parent: this, dependsOn: args.decryptRoleDefinition ? [args.decryptRoleDefinition] : [] },
         );
 
         this.clientId = this.identity.clientId;

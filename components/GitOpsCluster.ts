@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import { getGroupOutput } from "@pulumi/azuread/getGroup";
 import type { StackConfig } from "../stacks/load";
@@ -8,7 +9,7 @@ import { AksCluster } from "./AksCluster";
 import { FleetManifests } from "./FleetManifests";
 import { FluxGitOps, workloadIdentityControllers } from "./FluxGitOps";
 import { FLUX_NAMESPACE, FluxIdentity } from "./FluxIdentity";
-import { BUILT_IN_ROLES, roleDefinitionId } from "./roles";
+import { BUILT_IN_ROLES, roleDefinitionId, sopsDecryptRoleGuid } from "./roles";
 import { SopsKeyVault } from "./SopsKeyVault";
 
 export interface GitOpsClusterArgs {
@@ -39,6 +40,20 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // Audit logs of the cluster and the vault, Defender and Container Insights data.
+        const logs = new operationalinsights.Workspace(
+            `${name}-logs`,
+            {
+                workspaceName: `log-${c.clusterName}`,
+                resourceGroupName: group.name,
+                location: c.location,
+                sku: { name: "PerGB2018" },
+                retentionInDays: c.logs.retentionDays,
+                tags: c.tags,
+            },
+            { parent: this },
+        );
+
         const aksName = `aks-${c.clusterName}`;
         this.aks = new AksCluster(
             `${name}-aks`,
@@ -49,6 +64,8 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 dnsPrefix: aksName,
                 settings: c.aks,
                 adminGroupObjectIds: c.aks.adminGroups.map((ref) => groupObjectId(ref, this)),
+                logAnalyticsWorkspaceId: logs.id,
+                subscriptionId: client.subscriptionId,
                 tags: c.tags,
             },
             { parent: this },
@@ -64,7 +81,13 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 keyName: c.sopsKeyName,
                 keyUrl: c.sopsKeyUrl,
                 keySize: c.sops.keySize,
+                keyType: c.sops.keyType,
+                rotation: c.sops.rotation,
                 skuName: c.sops.skuName,
+                firewall: c.sops.firewall,
+                allowedIpRanges: [this.aks.egressIpPrefix, ...c.sops.allowedIpRanges],
+                logAnalyticsWorkspaceId: logs.id,
+                defineDecryptRole: c.sops.decryptRole === "sops-decrypt",
                 softDeleteRetentionDays: c.sops.softDeleteRetentionDays,
                 purgeProtection: c.sops.purgeProtection,
                 tenantId: client.tenantId,
@@ -77,6 +100,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const decryptRole = c.sops.decryptRole === "sops-decrypt" ? sopsDecryptRoleGuid(c.environment, c.sops.vaultName) : BUILT_IN_ROLES.keyVaultCryptoUser;
         this.identity = new FluxIdentity(
             `${name}-flux-identity`,
             {
@@ -87,8 +111,9 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 controllers: workloadIdentityControllers(c.flux),
                 decryptScope: this.sops.vaultId,
                 decryptScopeKey: `vault/${c.sops.vaultName}`,
-                decryptRoleDefinitionId: roleDefinitionId(client.subscriptionId, BUILT_IN_ROLES.keyVaultCryptoUser),
-                decryptRoleKey: BUILT_IN_ROLES.keyVaultCryptoUser,
+                decryptRoleDefinitionId: roleDefinitionId(client.subscriptionId, decryptRole),
+                decryptRoleKey: decryptRole,
+                decryptRoleDefinition: this.sops.decryptRole,
                 tags: c.tags,
             },
             { parent: this },

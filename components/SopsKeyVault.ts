@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as resources from "@pulumi/azure-native/resources";
 import { stringify } from "yaml";
 import type { Environment } from "../stacks/schema";
-import { BUILT_IN_ROLES, grantRole, roleDefinitionId } from "./roles";
+import { BUILT_IN_ROLES, grantRole, roleDefinitionId, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid } from "./roles";
 
 export interface SopsKeyVaultArgs {
     environment: Environment;
@@ -15,7 +17,17 @@ export interface SopsKeyVaultArgs {
     /** Versionless key URL for the .sops.yaml rule (known from config, so the fleet repo can be written offline). */
     keyUrl: string;
     keySize: number;
+    keyType: "RSA" | "RSA-HSM";
     skuName: "standard" | "premium";
+    /** ISO 8601 durations of the key's rotation policy. */
+    rotation: { rotateAfter: string; expireAfter: string; notifyBefore: string };
+    /** Deny by default; admit only these public ranges (the clusters' egress prefixes, operators). */
+    firewall: boolean;
+    allowedIpRanges: pulumi.Input<string>[];
+    /** Where the vault's audit log (AuditEvent) goes. */
+    logAnalyticsWorkspaceId: pulumi.Input<string>;
+    /** Also define the least-privilege "SOPS decrypt" custom role (keys read + decrypt only). */
+    defineDecryptRole: boolean;
     softDeleteRetentionDays: number;
     purgeProtection: boolean;
     tenantId: pulumi.Input<string>;
@@ -37,6 +49,9 @@ export class SopsKeyVault extends pulumi.ComponentResource {
     readonly keyUriWithVersion: pulumi.Output<string>;
     /** One `.sops.yaml` creation rule (YAML) that sends this environment's files to this key. */
     readonly creationRule: string;
+    readonly resourceGroupId: pulumi.Output<string>;
+    /** The custom decrypt role, when defined: assignments must wait for it. */
+    readonly decryptRole?: authorization.RoleDefinition;
 
     constructor(name: string, args: SopsKeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-gitops:index:SopsKeyVault", name, args, opts);
@@ -66,6 +81,14 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                     enabledForDeployment: false,
                     enabledForDiskEncryption: false,
                     enabledForTemplateDeployment: false,
+                    // Azure.KeyVault.Firewall / CKV_AZURE_109: deny by default; Flux decrypts from the clusters' egress
+                    // prefixes, operators from allowedIpRanges. Trusted Azure services keep their bypass, as in
+                    // mspnp/aks-baseline (the Key Vault resource provider itself acts on the vault for ARM writes).
+                    networkAcls: {
+                        defaultAction: args.firewall ? "Deny" : "Allow",
+                        bypass: "AzureServices",
+                        ipRules: args.firewall ? args.allowedIpRanges.map((value) => ({ value })) : [],
+                    },
                 },
                 tags: args.tags,
             },
@@ -79,15 +102,56 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                 vaultName: this.vault.name,
                 resourceGroupName: group.name,
                 properties: {
-                    kty: "RSA",
+                    kty: args.keyType,
                     keySize: args.keySize,
                     // SOPS wraps its data key with RSA-OAEP-256 Encrypt/Decrypt (getsops/sops azkv/keysource.go).
                     keyOps: ["encrypt", "decrypt"],
+                    // New versions every rotateAfter, each expiring after expireAfter. Rotation leaves old versions
+                    // enabled and expired versions still decrypt (Key Vault about-keys-details.md, "Date-time
+                    // controlled operations"), so every file keeps decrypting with the version SOPS recorded in it.
+                    // ARM creates keys only if absent (Keys_CreateIfNotExist): change a live key's policy with
+                    // `az keyvault key rotation-policy update` (see docs/operations.md).
+                    rotationPolicy: {
+                        attributes: { expiryTime: args.rotation.expireAfter },
+                        lifetimeActions: [
+                            { trigger: { timeAfterCreate: args.rotation.rotateAfter }, action: { type: "rotate" } },
+                            { trigger: { timeBeforeExpiry: args.rotation.notifyBefore }, action: { type: "notify" } },
+                        ],
+                    },
                 },
                 tags: args.tags,
             },
             keep,
         );
+
+        new monitor.DiagnosticSetting(
+            `${name}-audit`,
+            {
+                name: "audit-to-log-analytics",
+                resourceUri: this.vault.id,
+                workspaceId: args.logAnalyticsWorkspaceId,
+                // The "audit" category group covers AuditEvent (Azure.KeyVault.Logs; Key Vault howto-logging.md).
+                logs: [{ categoryGroup: "audit", enabled: true }],
+            },
+            { parent: this },
+        );
+
+        if (args.defineDecryptRole) {
+            // Defined at the SOPS resource group and assigned at the vault: Azure recommends resource groups (not
+            // single resources) as assignable scopes (role-based-access-control/role-definitions.md).
+            this.decryptRole = new authorization.RoleDefinition(
+                `${name}-decrypt-role`,
+                {
+                    roleDefinitionId: sopsDecryptRoleGuid(args.environment, args.vaultName),
+                    roleName: `SOPS decrypt (${args.vaultName})`,
+                    description: "Read keys and decrypt with them; no encrypt, sign, update, backup or delete.",
+                    scope: group.id,
+                    assignableScopes: [group.id],
+                    permissions: [{ actions: [], notActions: [], dataActions: SOPS_DECRYPT_DATA_ACTIONS, notDataActions: [] }],
+                },
+                { parent: this },
+            );
+        }
 
         args.encryptors.forEach((encryptor, i) =>
             grantRole(
@@ -106,6 +170,7 @@ export class SopsKeyVault extends pulumi.ComponentResource {
             ),
         );
 
+        this.resourceGroupId = group.id;
         this.vaultId = this.vault.id;
         this.vaultUri = this.vault.properties.apply((p) => p.vaultUri ?? `https://${args.vaultName}.vault.azure.net/`);
         this.keyUriWithVersion = this.key.keyUriWithVersion;

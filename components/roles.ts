@@ -54,3 +54,13 @@ export function grantRole(name: string, grant: RoleGrant, opts: pulumi.CustomRes
         opts,
     );
 }
+
+/** The custom SOPS decrypt role's id: derived, so a DR stack can assign the role its environment's owner defined. */
+export function sopsDecryptRoleGuid(environment: string, vaultName: string): string {
+    return stableGuid("sops-decrypt-role", environment, vaultName);
+}
+
+// What SOPS needs to decrypt: resolve the key, then Decrypt (getsops/sops azkv/keysource.go). Action names from the
+// Key Vault Crypto User definition (azure-docs built-in-roles/security.md), which adds encrypt, wrap, unwrap, sign,
+// verify, update and backup on top.
+export const SOPS_DECRYPT_DATA_ACTIONS = ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/decrypt/action"];

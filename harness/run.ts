@@ -58,6 +58,8 @@ export interface Capture {
     /** Fake values the mocks produced, mapped to "resource.output" labels. */
     references: Map<string, string>;
     calls: AzureMocks["calls"];
+    /** The configuration the program ran with (flat Pulumi config map; secrets are placeholders or test values). */
+    config: Record<string, string>;
     /** Set only with `allowFailure`: what the program threw. */
     error?: unknown;
 }
@@ -176,7 +178,7 @@ export async function capture(
         if (!options.allowFailure) {
             throw error;
         }
-        return { project, stack: input.stack, resources: monitor.registrations, outputs: {}, references: mocks.references, calls: mocks.calls, error };
+        return { project, stack: input.stack, resources: monitor.registrations, outputs: {}, references: mocks.references, calls: mocks.calls, config: input.config, error };
     }
     await waitForRPCs();
     const outputs: Record<string, OutputValue> = {};
@@ -185,7 +187,7 @@ export async function capture(
         outputs[key] = { value: await resolve(output), secret: await pulumi.isSecret(output) };
     }
     await waitForRPCs();
-    return { project, stack: input.stack, resources: monitor.registrations, outputs, references: mocks.references, calls: mocks.calls };
+    return { project, stack: input.stack, resources: monitor.registrations, outputs, references: mocks.references, calls: mocks.calls, config: input.config };
 }
 
 /** The value of an output; rejects when the resource behind it failed (apply alone would wait forever). */

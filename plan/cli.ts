@@ -65,9 +65,9 @@ export async function main(argv: string[]): Promise<CliResult> {
     }
     // Loaded only here so that `diff` and `--help` stay instant (the program pulls in the Pulumi SDK).
     const { planStack } = require("../harness/run") as typeof import("../harness/run");
-    const { buildPlan } = require("./model") as typeof import("./model");
+    const { buildCheckedPlan } = require("./model") as typeof import("./model");
     const { renderMermaid, renderTree } = require("./render") as typeof import("./render");
-    const plan = buildPlan(await planStack(values.stack));
+    const plan = await buildCheckedPlan(await planStack(values.stack));
     const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory");
     const text = values.json ? `${JSON.stringify(plan, null, 2)}\n` : values.mermaid ? renderMermaid(plan) : renderTree(plan);
     return {

@@ -3,6 +3,7 @@
 import type { Capture } from "../harness/run";
 import { SECRET } from "../harness/monitor";
 import { estimateFor } from "./estimates";
+import { PROJECT } from "../stacks/load";
 
 export interface PlanResource {
     urn: string;
@@ -70,6 +71,14 @@ export function makeDisplay(references: Map<string, string>): (value: unknown) =
 
 function escapeRegExp(text: string): string {
     return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The plan with the policy pack's findings (policy/offline.ts), as `npm run plan` reports it. */
+export async function buildCheckedPlan(capture: Capture): Promise<Plan> {
+    const { evaluatePolicies } = require("../policy/offline") as typeof import("../policy/offline");
+    const plan = buildPlan(capture);
+    plan.policy = await evaluatePolicies(capture, capture.config[`${PROJECT}:environment`]);
+    return plan;
 }
 
 export function buildPlan(capture: Capture): Plan {

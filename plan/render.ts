@@ -119,11 +119,10 @@ export function renderTree(plan: Plan): string {
     for (const [k, v] of Object.entries(plan.outputs)) {
         lines.push(`  ${k}: ${brief(v)}`);
     }
-    if (plan.policy.length > 0) {
-        lines.push("", "Policy findings:");
-        for (const f of plan.policy) {
-            lines.push(`  [${f.enforcementLevel}] ${f.policy}${f.urn ? ` (${names.get(f.urn) ?? f.urn})` : ""}: ${f.message}`);
-        }
+    const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory").length;
+    lines.push("", `Policy (policy/ pack): ${mandatory} mandatory, ${plan.policy.length - mandatory} advisory finding(s)`);
+    for (const f of plan.policy) {
+        lines.push(`  [${f.enforcementLevel}] ${f.policy}${f.urn ? ` (${names.get(f.urn) ?? f.urn})` : ""}: ${f.message}`);
     }
     return `${lines.join("\n")}\n`;
 }

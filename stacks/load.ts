@@ -77,7 +77,8 @@ export function rawConfigFrom(all: Record<string, string>): Record<string, unkno
         if ((SECRET_KEYS as readonly string[]).includes(key)) {
             continue;
         }
-        raw[key] = parseValue(text);
+        // defineProperty: a key such as "__proto__" must arrive as an (invalid, reported) key, not as a prototype.
+        Object.defineProperty(raw, key, { value: parseValue(text), enumerable: true, writable: true, configurable: true });
     }
     return raw;
 }

@@ -18,12 +18,20 @@ const common = {
         apiServer: { authorizedIpRanges: [], privateCluster: false },
         nodeOsUpgradeChannel: "NodeImage",
         adminGroups: [],
+        maintenance: {
+            autoUpgrade: { dayOfWeek: "Sunday", intervalWeeks: 1, startTime: "01:00", durationHours: 4, utcOffset: "+00:00" },
+            nodeOs: { dayOfWeek: "Wednesday", intervalWeeks: 1, startTime: "01:00", durationHours: 4, utcOffset: "+00:00" },
+        },
+        imageCleanerIntervalHours: 168,
     },
     sops: {
         keySize: 4096,
-        skuName: "standard",
         purgeProtection: true,
         encryptorGroups: [],
+        allowedIpRanges: [],
+        // Rotate every 18 months, each new version expiring after 2 years (Key Vault guidance: rotate at least every
+        // two years). Old versions stay enabled, so files encrypted with them keep decrypting.
+        rotation: { rotateAfter: "P18M", expireAfter: "P2Y", notifyBefore: "P30D" },
     },
     flux: {
         configurationName: "flux-system",
@@ -40,8 +48,14 @@ const profiles: Record<Environment, Profile> = {
             upgradeChannel: "rapid",
             systemPool: { minCount: 1, maxCount: 3, availabilityZones: [] },
             userPool: { minCount: 1, maxCount: 5, availabilityZones: [] },
+            // Cheaper dev: no Defender plan, no Container Insights, no host encryption (needs a feature registration).
+            encryptionAtHost: false,
+            defender: false,
+            containerInsights: false,
         },
-        sops: { softDeleteRetentionDays: 7 },
+        // Dev's vault stays reachable from developer machines; software keys; the built-in role.
+        sops: { softDeleteRetentionDays: 7, firewall: false, skuName: "standard", keyType: "RSA", decryptRole: "crypto-user" },
+        logs: { retentionDays: 30 },
         // dev follows the Stable release train (no pinned version) so new Flux releases land here first.
         flux: { extensionVersion: null },
     }) as Profile,
@@ -51,8 +65,12 @@ const profiles: Record<Environment, Profile> = {
             upgradeChannel: "patch",
             systemPool: { minCount: 3, maxCount: 5, availabilityZones: ["1", "2", "3"] },
             userPool: { minCount: 3, maxCount: 10, availabilityZones: ["1", "2", "3"] },
+            encryptionAtHost: true,
+            defender: true,
+            containerInsights: true,
         },
-        sops: { softDeleteRetentionDays: 90 },
+        sops: { softDeleteRetentionDays: 90, firewall: true, skuName: "premium", keyType: "RSA-HSM", decryptRole: "sops-decrypt" },
+        logs: { retentionDays: 90 },
         // microsoft.flux 1.24.1 (Flux v2.7.5) is the newest release; only N-2 versions are supported.
         // Source: MicrosoftDocs/azure-management-docs articles/azure-arc/kubernetes/flux-gitops-release-notes.md
         flux: { extensionVersion: "1.24.1" },
@@ -77,7 +95,9 @@ export function merge(base: unknown, override: unknown): unknown {
     }
     const result: Record<string, unknown> = { ...base };
     for (const [key, value] of Object.entries(override)) {
-        result[key] = merge(base[key], value);
+        // defineProperty, not assignment: a config key named "__proto__" must stay an (invalid) own key that the
+        // schema rejects, not silently replace the object's prototype.
+        Object.defineProperty(result, key, { value: merge(Object.hasOwn(base, key) ? base[key] : undefined, value), enumerable: true, writable: true, configurable: true });
     }
     return result;
 }

@@ -48,6 +48,48 @@ const publicCidr = cidr.refine((v) => !parseCidr(v) || !isPrivateRange(parseCidr
 // Names resolved through Entra ID when they are not object ids.
 const principalRef = z.string().min(1).max(256).regex(/^[^\r\n\t]+$/, { error: "must be a single-line group name or object id" });
 
+// ARM resource ids of a given type, e.g. publicIPPrefixes: /subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Network/publicIPPrefixes/<name>
+export function armIdPattern(provider: string, ...types: string[]): RegExp {
+    const segments = types.map((t) => `/${t}/[^/\\s"'$\`]+`).join("");
+    return new RegExp(`^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\\w.()]+/providers/${provider.replace(".", "\\.")}${segments}$`, "i");
+}
+
+export interface ParsedArmId {
+    subscriptionId: string;
+    resourceGroupName: string;
+    names: string[];
+}
+
+export function parseArmId(id: string): ParsedArmId {
+    const parts = id.split("/");
+    return { subscriptionId: parts[2], resourceGroupName: parts[4], names: parts.slice(8).filter((_, i) => i % 2 === 0) };
+}
+
+const ISO_DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/;
+
+/** Days in an ISO 8601 date duration (P2Y, P18M, P30D), counting a month as 30 and a year as 365 days. */
+export function durationDays(text: string): number | undefined {
+    const m = ISO_DURATION.exec(text);
+    if (!m || text === "P") {
+        return undefined;
+    }
+    const [y, mo, w, d] = m.slice(1).map((v) => Number(v ?? 0));
+    return y * 365 + mo * 30 + w * 7 + d;
+}
+
+const isoDuration = z.string().refine((v) => durationDays(v) !== undefined, { error: 'must be an ISO 8601 duration in years, months, weeks or days, e.g. "P18M" or "P30D"' });
+
+const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+
+// AKS planned maintenance window (AKS docs planned-maintenance.md; REST: durationHours 4-24, startTime HH:MM, utcOffset +HH:MM).
+const maintenanceWindow = z.strictObject({
+    dayOfWeek: z.enum(WEEKDAYS),
+    intervalWeeks: z.number().int().min(1).max(4),
+    startTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a 24-hour time "HH:MM"' }),
+    durationHours: z.number().int().min(4).max(24),
+    utcOffset: z.string().regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, { error: 'must be an offset such as "+00:00" or "+01:00"' }),
+});
+
 const pool = (name: "system" | "user") =>
     z.strictObject({
         vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: 'must be an Azure VM size such as "Standard_D4ds_v5"' }),
@@ -79,6 +121,21 @@ const aks = z.strictObject({
         podCidr: cidr,
         serviceCidr: cidr,
         dnsServiceIp: z.string(),
+        // Outbound traffic leaves through a public IP prefix the stack knows in advance, so the SOPS vault's firewall
+        // can admit it: either created here (/28-/31) or an existing one (a prefix reserved for this cluster).
+        egress: z
+            .strictObject({
+                publicIpPrefixLength: z.number().int().min(28).max(31).optional(),
+                publicIpPrefixId: z
+                    .string()
+                    .regex(armIdPattern("Microsoft.Network", "publicIPPrefixes"), { error: "must be the resource id of a public IP prefix" })
+                    .optional(),
+            })
+            .refine((e) => (e.publicIpPrefixLength === undefined) !== (e.publicIpPrefixId === undefined), {
+                error: "set exactly one of publicIpPrefixLength (create a prefix) or publicIpPrefixId (use an existing one)",
+            })
+            // Not in the profiles: a stack that names an existing prefix replaces this default rather than merging with it.
+            .default({ publicIpPrefixLength: 31 }),
     }).superRefine((net, ctx) => {
         const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
         const pods = typeof net.podCidr === "string" ? parseCidr(net.podCidr) : undefined;
@@ -106,6 +163,12 @@ const aks = z.strictObject({
     }),
     upgradeChannel: z.enum(["none", "patch", "stable", "rapid", "node-image"]),
     nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged", "None"]),
+    maintenance: z.strictObject({ autoUpgrade: maintenanceWindow, nodeOs: maintenanceWindow }),
+    encryptionAtHost: z.boolean(),
+    defender: z.boolean(),
+    containerInsights: z.boolean(),
+    // AKS docs image-cleaner.md: minimum 24 hours, maximum three months.
+    imageCleanerIntervalHours: z.number().int().min(24).max(2160),
 });
 
 const sops = z.strictObject({
@@ -117,7 +180,42 @@ const sops = z.strictObject({
     softDeleteRetentionDays: z.number().int().min(7).max(90),
     purgeProtection: z.boolean(),
     encryptorGroups: z.array(principalRef).max(20),
-    allowedIpRanges: z.array(publicCidr).max(100).optional(),
+    /** Key Vault firewall: deny by default, admit the cluster's egress prefix and allowedIpRanges. */
+    firewall: z.boolean(),
+    /** Operators and pipelines that run `sops` (public ranges). */
+    allowedIpRanges: z.array(publicCidr).max(100),
+    keyType: z.enum(["RSA", "RSA-HSM"]),
+    rotation: z
+        .strictObject({ rotateAfter: isoDuration, expireAfter: isoDuration, notifyBefore: isoDuration })
+        .superRefine((r, ctx) => {
+            const [rotate, expire, notify] = [r.rotateAfter, r.expireAfter, r.notifyBefore].map(durationDays);
+            // Key Vault: expiry >= 28 days; rotation >= 7 days after creation and >= 7 days before expiry
+            // (keys.json KeyRotationPolicyAttributes; how-to-configure-key-rotation.md).
+            if (expire !== undefined && expire < 28) {
+                ctx.addIssue({ code: "custom", path: ["expireAfter"], message: "must be at least 28 days (P28D)" });
+            }
+            if (rotate !== undefined && rotate < 7) {
+                ctx.addIssue({ code: "custom", path: ["rotateAfter"], message: "must be at least 7 days (P7D)" });
+            }
+            if (rotate !== undefined && expire !== undefined && rotate > expire - 7) {
+                ctx.addIssue({ code: "custom", path: ["rotateAfter"], message: `must be at least 7 days before expireAfter (${r.expireAfter})` });
+            }
+            if (notify !== undefined && expire !== undefined && (notify < 1 || notify >= expire)) {
+                ctx.addIssue({ code: "custom", path: ["notifyBefore"], message: `must be between 1 day and expireAfter (${r.expireAfter})` });
+            }
+        }),
+    /** crypto-user: built-in Key Vault Crypto User. sops-decrypt: a custom role with only keys/read and keys/decrypt. */
+    decryptRole: z.enum(["crypto-user", "sops-decrypt"]),
+}).superRefine((s, ctx) => {
+    if (s.keyType === "RSA-HSM" && s.skuName !== "premium") {
+        // HSM-protected keys need a Premium vault.
+        ctx.addIssue({ code: "custom", path: ["keyType"], message: 'RSA-HSM needs sops.skuName "premium"' });
+    }
+});
+
+const logs = z.strictObject({
+    // Log Analytics retention for audit logs (kube-audit-admin, guard, Key Vault AuditEvent).
+    retentionDays: z.number().int().min(30).max(730),
 });
 
 const kustomizationName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$/, {
@@ -245,6 +343,7 @@ export const stackConfigSchema = z.strictObject({
     sops,
     flux,
     fleet,
+    logs,
 });
 
 export interface ConfigIssue {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { Capture } from "../harness/run";
-import { BUILT_IN_ROLES } from "../components/roles";
+import { BUILT_IN_ROLES, sopsDecryptRoleGuid } from "../components/roles";
 import { all, azureValue, baseConfig, idOf, one, run, withConfig } from "./support";
 
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
@@ -15,7 +15,7 @@ describe("FluxIdentity", () => {
     });
 
     it("creates one user-assigned identity for Flux", () => {
-        assert.equal(one(c, IDENTITY).inputs.resourceName, "id-flux-prod-westeurope");
+        assert.equal(one(c, IDENTITY, "-flux-identity-identity").inputs.resourceName, "id-flux-prod-westeurope");
     });
 
     it("federates kustomize-controller and source-controller with the cluster's issuer", () => {
@@ -51,17 +51,27 @@ describe("FluxIdentity", () => {
         }
     });
 
-    it("grants Key Vault Crypto User on the SOPS vault to the identity, as a service principal", () => {
-        const grant = one(c, ROLE, "-decrypt").inputs;
-        assert.equal(grant.principalId, azureValue(c, "prod-westeurope-flux-identity-identity.principalId"));
+    it("grants Key Vault Crypto User on the SOPS vault to the identity, as a service principal (dev)", async () => {
+        const dev = await run(baseConfig("dev"));
+        const grant = one(dev, ROLE, "-decrypt").inputs;
+        assert.equal(grant.principalId, azureValue(dev, "dev-westeurope-flux-identity-identity.principalId"));
         assert.equal(grant.principalType, "ServicePrincipal", "avoids PrincipalNotFound while Entra ID replicates the new identity");
-        assert.equal(grant.roleDefinitionId, `/subscriptions/${c.outputs.clusterId.value!.toString().split("/")[2]}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES.keyVaultCryptoUser}`);
-        assert.equal(grant.scope, idOf(c, one(c, VAULT)));
+        assert.equal(grant.roleDefinitionId, `/subscriptions/${azureValue(dev, "azure.subscriptionId")}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES.keyVaultCryptoUser}`);
+        assert.equal(grant.scope, idOf(dev, one(dev, VAULT)));
     });
 
-    it("grants nothing wider: every role assignment is scoped to the SOPS vault", () => {
+    it("grants the narrower SOPS decrypt role in prod, after the role exists", () => {
+        const grant = one(c, ROLE, "-decrypt");
+        const role = one(c, "azure-native:authorization:RoleDefinition");
+        assert.equal(grant.inputs.roleDefinitionId, `/subscriptions/${azureValue(c, "azure.subscriptionId")}/providers/Microsoft.Authorization/roleDefinitions/${sopsDecryptRoleGuid("prod", "kv-test-sops-prod")}`);
+        assert.equal(role.inputs.roleDefinitionId, sopsDecryptRoleGuid("prod", "kv-test-sops-prod"));
+        assert.ok(grant.dependencies.includes(role.urn), "an assignment of a role that does not exist yet fails");
+        assert.equal(grant.inputs.scope, idOf(c, one(c, VAULT)));
+    });
+
+    it("grants the Flux identity and the encryptors nothing beyond the SOPS vault", () => {
         const vaultId = idOf(c, one(c, VAULT));
-        for (const r of all(c, ROLE)) {
+        for (const r of all(c, ROLE).filter((x) => !x.name.endsWith("-egress-join"))) {
             assert.equal(r.inputs.scope, vaultId, `${r.name} must not reach beyond the vault`);
         }
     });

@@ -38,7 +38,8 @@ describe("SopsKeyVault", () => {
 
     it("creates an RSA key SOPS can encrypt and decrypt with, and nothing more", async () => {
         const key = one(prod, KEY).inputs.properties as Record<string, unknown>;
-        assert.equal(key.kty, "RSA");
+        assert.equal(key.kty, "RSA-HSM", "prod keeps the key in an HSM (CKV_AZURE_112)");
+        assert.equal(at(one(dev, KEY).inputs, "properties.kty"), "RSA");
         assert.equal(key.keySize, 4096);
         assert.deepEqual(key.keyOps, ["encrypt", "decrypt"]);
         const smaller = await run(withConfig(baseConfig("dev"), { sops: { keySize: 3072 } }));

@@ -9,7 +9,7 @@ import { ESTIMATES } from "../plan/estimates";
 import { buildPlan, criticalPath, Plan, PlanResource } from "../plan/model";
 import { renderMermaid } from "../plan/render";
 import { PROJECT } from "../stacks/load";
-import { BUILT_IN_ROLES } from "../components/roles";
+import { BUILT_IN_ROLES, sopsDecryptRoleGuid } from "../components/roles";
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
@@ -55,14 +55,14 @@ describe("offline plan", () => {
 
     it("shows values only Azure knows as references to the output they come from, never as fake values", () => {
         // Real GUIDs may appear: built-in role ids, configured group object ids, the derived role assignment names.
-        const real = [...Object.values(BUILT_IN_ROLES), "6f1c2b9e-3d4a-4c1e-9b7a-2e8f0d5c4a31"];
+        const real = [...Object.values(BUILT_IN_ROLES), sopsDecryptRoleGuid("prod", "kv-contoso-sops-prod"), "6f1c2b9e-3d4a-4c1e-9b7a-2e8f0d5c4a31"];
         const text = real.reduce((t, g) => t.split(g).join(""), JSON.stringify(plans.get("prod"))).replace(/roleAssignmentName":"[^"]+"/g, "");
         assert.doesNotMatch(text, GUID, "no mock GUIDs may leak into the plan");
         const fic = plans.get("prod")!.resources.find((r) => r.name.endsWith("-kustomize-controller"))!;
         assert.equal(fic.inputs.issuer, "${prod-westeurope-aks-cluster.oidcIssuerProfile.issuerURL}");
         const grant = plans.get("prod")!.resources.find((r) => r.name.endsWith("-decrypt"))!;
         assert.equal(grant.inputs.scope, "${prod-westeurope-sops-vault.id}");
-        assert.equal(grant.inputs.roleDefinitionId, "/subscriptions/${azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/12338af0-0e69-4776-bea7-57ae8d297424");
+        assert.equal(grant.inputs.roleDefinitionId, `/subscriptions/\${azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${sopsDecryptRoleGuid("prod", "kv-contoso-sops-prod")}`);
     });
 
     it("shows secrets as [secret] and never their placeholder or encoding", () => {
@@ -79,11 +79,18 @@ describe("offline plan", () => {
         assert.deepEqual(config.propertyDependencies.clusterName, [find("-aks-cluster").urn], "implicit, through the clusterName input");
     });
 
-    it("finds the critical path cluster -> extension -> configuration and estimates it below the serial sum", () => {
+    it("finds the critical path egress -> cluster -> extension -> configuration and estimates it below the serial sum", () => {
         const plan = plans.get("prod")!;
         const names = plan.criticalPath.urns.map((u) => plan.resources.find((r) => r.urn === u)!.name);
-        assert.deepEqual(names, ["prod-westeurope-rg", "prod-westeurope-aks-cluster", "prod-westeurope-flux-extension", "prod-westeurope-flux-configuration"]);
-        const sum = ["ResourceGroup", "ManagedCluster", "Extension", "FluxConfiguration"]
+        assert.deepEqual(names, [
+            "prod-westeurope-rg",
+            "prod-westeurope-aks-egress",
+            "prod-westeurope-aks-egress-join",
+            "prod-westeurope-aks-cluster",
+            "prod-westeurope-flux-extension",
+            "prod-westeurope-flux-configuration",
+        ]);
+        const sum = ["ResourceGroup", "PublicIPPrefix", "RoleAssignment", "ManagedCluster", "Extension", "FluxConfiguration"]
             .map((t) => Object.entries(ESTIMATES).find(([k]) => k.endsWith(`:${t}`))![1].minutes)
             .reduce((a, b) => a + b, 0);
         assert.equal(plan.criticalPath.estimatedMinutes, Math.round(sum * 100) / 100);

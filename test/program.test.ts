@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { Capture } from "../harness/run";
 import { stackNames } from "../harness/run";
-import { all, one, runCommitted, transitiveDependencies } from "./support";
+import { all, at, one, runCommitted, transitiveDependencies } from "./support";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 
@@ -37,7 +37,7 @@ describe("the whole program", () => {
             for (const [type, suffix] of [
                 ["azure-native:keyvault:Vault", ""],
                 ["azure-native:keyvault:Key", ""],
-                ["azure-native:managedidentity:UserAssignedIdentity", ""],
+                ["azure-native:managedidentity:UserAssignedIdentity", "-flux-identity-identity"],
                 ["azure-native:authorization:RoleAssignment", "-decrypt"],
             ]) {
                 const r = one(c, type, suffix);
@@ -71,7 +71,10 @@ describe("the whole program", () => {
         const prod = one(captures.get("prod")!, CLUSTER).inputs;
         assert.notDeepEqual(dev.sku, prod.sku);
         assert.deepEqual(dev.oidcIssuerProfile, prod.oidcIssuerProfile);
-        assert.deepEqual(dev.securityProfile, prod.securityProfile);
+        assert.deepEqual(at(dev, "securityProfile.workloadIdentity"), at(prod, "securityProfile.workloadIdentity"));
+        assert.deepEqual(at(dev, "securityProfile.imageCleaner"), at(prod, "securityProfile.imageCleaner"));
+        assert.equal(at(dev, "securityProfile.defender"), undefined, "Defender is a prod cost");
+        assert.equal(at(prod, "securityProfile.defender.securityMonitoring.enabled"), true);
         assert.deepEqual(dev.aadProfile && Object.keys(dev.aadProfile as object), prod.aadProfile && Object.keys(prod.aadProfile as object));
     });
 });

@@ -1,0 +1,213 @@
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as monitor from "@pulumi/azure-native/monitor";
+import type { Capture } from "../harness/run";
+import { planStack, ROOT } from "../harness/run";
+import { effectiveLevel, evaluatePolicies, policyConfig } from "../policy/offline";
+import { DEV_ADVISORY, policies, RULES, TYPES } from "../policy/policies";
+
+type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- fixtures poke at raw inputs
+
+/** A deep copy of a capture with `edit` applied to the inputs of the resources of `type` (matching `suffix`). */
+function edit(c: Capture, type: string, change: (inputs: Props) => void, suffix = ""): Capture {
+    const copy = structuredClone(c);
+    const targets = copy.resources.filter((r) => r.type === type && r.name.endsWith(suffix));
+    assert.ok(targets.length > 0, `fixture found no ${type} *${suffix}`);
+    targets.forEach((r) => change(r.inputs as Props));
+    return copy;
+}
+
+function without(c: Capture, type: string, suffix: string): Capture {
+    const copy = structuredClone(c);
+    copy.resources = copy.resources.filter((r) => !(r.type === type && r.name.endsWith(suffix)));
+    return copy;
+}
+
+const cluster = (c: Capture, change: (inputs: Props) => void) => edit(c, TYPES.cluster, change);
+const pools = (c: Capture, change: (pool: Props) => void, mode?: string) =>
+    cluster(c, (i) => (i.agentPoolProfiles as Props[]).filter((p) => !mode || p.mode === mode).forEach(change));
+const vault = (c: Capture, change: (inputs: Props) => void) => edit(c, TYPES.vault, change);
+const key = (c: Capture, change: (inputs: Props) => void) => edit(c, "azure-native:keyvault:Key", change);
+const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+
+/** For every policy: a change to the committed prod stack that must violate it (prod itself violates nothing). */
+const BREAKS: Record<string, (c: Capture) => Capture> = {
+    "aks-local-accounts-disabled": (c) => cluster(c, (i) => (i.disableLocalAccounts = false)),
+    "aks-managed-entra-azure-rbac": (c) => cluster(c, (i) => (i.aadProfile.enableAzureRBAC = false)),
+    "aks-kubernetes-rbac": (c) => cluster(c, (i) => (i.enableRBAC = false)),
+    "aks-api-server-restricted": (c) => cluster(c, (i) => (i.apiServerAccessProfile = {})),
+    "aks-network-policy": (c) => cluster(c, (i) => delete i.networkProfile.networkPolicy),
+    "aks-azure-cni": (c) => cluster(c, (i) => (i.networkProfile.networkPlugin = "kubenet")),
+    "aks-auto-upgrade": (c) => cluster(c, (i) => (i.autoUpgradeProfile.upgradeChannel = "none")),
+    "aks-node-os-auto-upgrade": (c) => cluster(c, (i) => (i.autoUpgradeProfile.nodeOSUpgradeChannel = "Unmanaged")),
+    "aks-uptime-sla": (c) => cluster(c, (i) => (i.sku.tier = "Free")),
+    "aks-pool-min-pods": (c) => pools(c, (p) => (p.maxPods = 30), "User"),
+    "aks-pool-scale-sets": (c) => pools(c, (p) => (p.type = "AvailabilitySet"), "User"),
+    "aks-pool-autoscaling": (c) => pools(c, (p) => (p.enableAutoScaling = false), "User"),
+    "aks-pool-availability-zones": (c) => pools(c, (p) => delete p.availabilityZones, "User"),
+    "aks-system-pool-min-nodes": (c) => pools(c, (p) => (p.minCount = 1), "System"),
+    "aks-system-pool-taint": (c) => pools(c, (p) => (p.nodeTaints = []), "System"),
+    "aks-ephemeral-os-disk": (c) => pools(c, (p) => (p.osDiskType = "Managed")),
+    "aks-encryption-at-host": (c) => pools(c, (p) => (p.enableEncryptionAtHost = false)),
+    "aks-azure-policy-addon": (c) => cluster(c, (i) => (i.addonProfiles.azurepolicy.enabled = false)),
+    "aks-container-insights": (c) => cluster(c, (i) => delete i.addonProfiles.omsagent),
+    "aks-defender": (c) => cluster(c, (i) => delete i.securityProfile.defender),
+    "aks-no-dashboard-or-http-routing": (c) => cluster(c, (i) => (i.addonProfiles.httpApplicationRouting = { enabled: true })),
+    "aks-oidc-workload-identity": (c) => cluster(c, (i) => (i.securityProfile.workloadIdentity.enabled = false)),
+    "aks-maintenance-windows": (c) => without(c, TYPES.maintenance, "-maintenance-node-os"),
+    "aks-audit-logs": (c) => edit(c, TYPES.diagnosticSetting, (i) => (i.logs = [{ category: "kube-audit-admin", enabled: true }]), "-aks-audit"),
+    "kv-purge-protection": (c) => vault(c, (i) => delete i.properties.enablePurgeProtection),
+    "kv-soft-delete": (c) => vault(c, (i) => (i.properties.softDeleteRetentionInDays = 120)),
+    "kv-soft-delete-90-days": (c) => vault(c, (i) => (i.properties.softDeleteRetentionInDays = 30)),
+    "kv-rbac-authorization": (c) => vault(c, (i) => (i.properties.accessPolicies = [{ objectId: "x", tenantId: "y", permissions: { keys: ["get"] } }])),
+    "kv-firewall": (c) => vault(c, (i) => (i.properties.networkAcls.defaultAction = "Allow")),
+    "kv-public-network-restricted": (c) => vault(c, (i) => (i.properties.networkAcls.ipRules = [])),
+    "kv-audit-logs": (c) => edit(c, TYPES.diagnosticSetting, (i) => (i.logs = [{ category: "AzurePolicyEvaluationDetails", enabled: true }]), "-sops-audit"),
+    "kv-key-expiry": (c) => key(c, (i) => delete i.properties.rotationPolicy.attributes),
+    "kv-key-auto-rotation": (c) => key(c, (i) => (i.properties.rotationPolicy.lifetimeActions = [{ trigger: { timeBeforeExpiry: "P30D" }, action: { type: "notify" } }])),
+    "kv-key-hsm": (c) => key(c, (i) => (i.properties.kty = "RSA")),
+    "kv-key-sops-operations": (c) => key(c, (i) => i.properties.keyOps.push("sign")),
+    "flux-identity-least-privilege": (c) =>
+        edit(c, TYPES.roleAssignment, (i) => (i.roleDefinitionId = `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${OWNER}`), "-decrypt"),
+    "custom-role-scope": (c) => edit(c, TYPES.roleDefinition, (i) => (i.permissions[0].dataActions = ["Microsoft.KeyVault/vaults/keys/*"])),
+};
+
+describe("policy pack", () => {
+    let prod: Capture;
+    let dev: Capture;
+    before(async () => {
+        prod = await planStack("prod");
+        dev = await planStack("dev");
+    });
+
+    it("names stack-policy resource types exactly as the SDK registers them", () => {
+        const classes: Record<keyof typeof TYPES, unknown> = {
+            cluster: containerservice.ManagedCluster,
+            maintenance: containerservice.MaintenanceConfiguration,
+            vault: keyvault.Vault,
+            diagnosticSetting: monitor.DiagnosticSetting,
+            roleAssignment: authorization.RoleAssignment,
+            roleDefinition: authorization.RoleDefinition,
+            identity: managedidentity.UserAssignedIdentity,
+            federatedCredential: managedidentity.FederatedIdentityCredential,
+        };
+        for (const [key, cls] of Object.entries(classes)) {
+            assert.equal((cls as { __pulumiType: string }).__pulumiType, TYPES[key as keyof typeof TYPES]);
+        }
+    });
+
+    it("traces every policy to its public rule IDs", () => {
+        for (const p of policies) {
+            assert.ok(RULES[p.name]?.ids.length > 0, `${p.name} names no rule ID`);
+            for (const id of RULES[p.name].ids) {
+                assert.ok(p.description.includes(id), `${p.name}'s description must name ${id}`);
+            }
+            assert.equal(p.enforcementLevel, "mandatory");
+        }
+        assert.equal(new Set(policies.map((p) => p.name)).size, policies.length, "policy names are unique");
+    });
+
+    it("makes exactly the documented dev differences advisory, and says why", () => {
+        const expected = { all: "mandatory", ...Object.fromEntries(Object.keys(DEV_ADVISORY).map((k) => [k, "advisory"])) };
+        assert.deepEqual(policyConfig("dev"), expected);
+        assert.deepEqual(policyConfig("prod"), { all: "mandatory" });
+        for (const name of Object.keys(DEV_ADVISORY)) {
+            const p = policies.find((x) => x.name === name);
+            assert.ok(p, `DEV_ADVISORY names unknown policy ${name}`);
+            assert.match(p.description, /Advisory in dev: /);
+        }
+    });
+
+    it("applies Pulumi's precedence: the policy's entry, then all, then its own level", () => {
+        const p = policies[0];
+        assert.equal(effectiveLevel(p, {}), "mandatory");
+        assert.equal(effectiveLevel(p, { all: "advisory" }), "advisory");
+        assert.equal(effectiveLevel(p, { all: "advisory", [p.name]: "mandatory" }), "mandatory");
+        assert.equal(effectiveLevel(p, { [p.name]: { enforcementLevel: "disabled" } }), "disabled");
+    });
+
+    it("finds nothing in the committed prod stack", async () => {
+        assert.deepEqual(await evaluatePolicies(prod, "prod"), []);
+    });
+
+    it("finds only advisory issues in dev, each one listed in the README", async () => {
+        const findings = await evaluatePolicies(dev, "dev");
+        assert.ok(findings.length > 0);
+        assert.deepEqual(findings.filter((f) => f.enforcementLevel === "mandatory"), []);
+        const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+        for (const name of new Set(findings.map((f) => f.policy))) {
+            assert.ok(readme.includes(`\`${name}\``), `README must list dev's advisory finding ${name}`);
+        }
+    });
+
+    it("has a failing fixture for every policy", () => {
+        assert.deepEqual(Object.keys(BREAKS).sort(), policies.map((p) => p.name).sort());
+    });
+
+    for (const p of policies) {
+        it(`${p.name}: passes on prod, fails on the broken fixture`, async () => {
+            assert.deepEqual(await evaluatePolicies(prod, "prod", [p]), [], "passing fixture");
+            const findings = await evaluatePolicies(BREAKS[p.name](prod), "prod", [p]);
+            assert.ok(findings.length > 0, "failing fixture must be reported");
+            assert.ok(findings.every((f) => f.policy === p.name && f.enforcementLevel === "mandatory" && f.urn));
+        });
+    }
+
+    it("flags a Flux identity granted beyond a vault", async () => {
+        const wide = edit(prod, TYPES.roleAssignment, (i) => (i.scope = "/subscriptions/s/resourceGroups/rg-sops-prod"), "-decrypt");
+        const findings = await evaluatePolicies(wide, "prod", policies.filter((p) => p.name === "flux-identity-least-privilege"));
+        assert.match(findings[0]?.message ?? "", /scope must be a Key Vault/);
+    });
+
+    it("loads as a real policy pack under ts-node and answers the engine's analyzer RPCs", async function () {
+        this.timeout(60000);
+        const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+        const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as typeof import("@pulumi/pulumi/proto/analyzer_grpc_pb");
+        const { AnalyzeRequest, AnalyzerResourceOptions } = require("@pulumi/pulumi/proto/analyzer_pb") as typeof import("@pulumi/pulumi/proto/analyzer_pb");
+        const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
+        const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
+
+        const child = spawn(process.execPath, ["-r", "ts-node/register", "index.ts"], { cwd: join(ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
+        try {
+            const port = await new Promise<string>((resolve, reject) => {
+                let out = "";
+                let err = "";
+                child.stdout.on("data", (d: Buffer) => {
+                    out += d.toString();
+                    const m = /^(\d+)\s*$/m.exec(out);
+                    if (m) {
+                        resolve(m[1]);
+                    }
+                });
+                child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+                child.on("exit", (code) => reject(new Error(`policy pack exited ${code}: ${err}`)));
+            });
+            const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+            const call = <T>(fn: (cb: (e: Error | null, r: T) => void) => void) => new Promise<T>((res, rej) => fn((e, r) => (e ? rej(e) : res(r))));
+
+            const info = await call<import("@pulumi/pulumi/proto/analyzer_pb").AnalyzerInfo>((cb) => client.getAnalyzerInfo(new Empty(), cb));
+            assert.equal(info.getName(), "aks-gitops-security");
+            assert.deepEqual(info.getPoliciesList().map((p) => p.getName()).sort(), policies.map((p) => p.name).sort());
+
+            const clusterInputs = prod.resources.find((r) => r.type === TYPES.cluster)!.inputs;
+            const request = new AnalyzeRequest()
+                .setType(TYPES.cluster)
+                .setName("probe")
+                .setOptions(new AnalyzerResourceOptions().setProtect(false))
+                .setUrn("urn:pulumi:prod::aks-gitops::azure-native:containerservice:ManagedCluster::probe")
+                .setProperties(Struct.fromJavaScript({ ...structuredClone(clusterInputs), disableLocalAccounts: false } as unknown as Parameters<typeof Struct.fromJavaScript>[0]));
+            const response = await call<import("@pulumi/pulumi/proto/analyzer_pb").AnalyzeResponse>((cb) => client.analyze(request, cb));
+            const violated = response.getDiagnosticsList().map((d) => d.getPolicyname());
+            assert.deepEqual(violated, ["aks-local-accounts-disabled"]);
+            client.close();
+        } finally {
+            child.kill();
+        }
+    });
+});
