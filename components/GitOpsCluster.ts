@@ -1,29 +1,37 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as authorization from "@pulumi/azure-native/authorization";
+import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import { getGroupOutput } from "@pulumi/azuread/getGroup";
 import type { StackConfig } from "../stacks/load";
-import { isGuid, KNOWN_HOSTS } from "../stacks/schema";
+import { absoluteArmId, isGuid, KNOWN_HOSTS } from "../stacks/schema";
 import { AksCluster } from "./AksCluster";
 import { FleetManifests } from "./FleetManifests";
 import { FluxGitOps, workloadIdentityControllers } from "./FluxGitOps";
 import { FLUX_NAMESPACE, FluxIdentity } from "./FluxIdentity";
 import { BUILT_IN_ROLES, roleDefinitionId, sopsDecryptRoleGuid } from "./roles";
-import { SopsKeyVault } from "./SopsKeyVault";
+import { creationRule, SopsKeyVault } from "./SopsKeyVault";
+
+/** The signed-in subscription and tenant (authorization.getClientConfig), read once before resources are declared. */
+export interface AzureContext {
+    subscriptionId: string;
+    tenantId: string;
+}
 
 export interface GitOpsClusterArgs {
     config: StackConfig;
+    azure: AzureContext;
 }
 
 /**
- * One cluster of the fleet: AKS, the environment's SOPS key, Flux's workload identity and the Flux configuration.
- * Dependency shape: vault, key, identity and decrypt grant never wait for the cluster; the only chain is
- * cluster -> (federated credentials, extension) -> Flux configuration.
+ * One cluster of the fleet: AKS, the environment's SOPS key (owned here, or the environment's existing one for a DR
+ * cluster), Flux's workload identity and the Flux configuration. Dependency shape: vault, key, identity and decrypt
+ * grant never wait for the cluster; the only chain is cluster -> (federated credentials, extension) -> configuration.
  */
 export class GitOpsCluster extends pulumi.ComponentResource {
     readonly aks: AksCluster;
-    readonly sops: SopsKeyVault;
+    /** Set when this stack owns the environment's vault (sops.vaultName). */
+    readonly sops?: SopsKeyVault;
     readonly identity: FluxIdentity;
     readonly flux: FluxGitOps;
     readonly fleet: FleetManifests;
@@ -32,7 +40,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
     constructor(name: string, args: GitOpsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-gitops:index:GitOpsCluster", name, args, opts);
         const c = args.config;
-        const client = authorization.getClientConfigOutput({ parent: this });
+        const { subscriptionId, tenantId } = args.azure;
 
         const group = new resources.ResourceGroup(
             `${name}-rg`,
@@ -40,7 +48,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        // Audit logs of the cluster and the vault, Defender and Container Insights data.
+        // Audit logs of the cluster (and of the vault when this stack owns it), Defender and Container Insights data.
         const logs = new operationalinsights.Workspace(
             `${name}-logs`,
             {
@@ -55,6 +63,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
         );
 
         const aksName = `aks-${c.clusterName}`;
+        const egress = c.aks.network.egress;
         this.aks = new AksCluster(
             `${name}-aks`,
             {
@@ -62,45 +71,68 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 location: c.location,
                 clusterName: aksName,
                 dnsPrefix: aksName,
-                settings: c.aks,
+                settings: {
+                    ...c.aks,
+                    network: { ...c.aks.network, egress: egress.publicIpPrefixId ? { publicIpPrefixId: absoluteArmId(egress.publicIpPrefixId, subscriptionId) } : egress },
+                },
                 adminGroupObjectIds: c.aks.adminGroups.map((ref) => groupObjectId(ref, this)),
                 logAnalyticsWorkspaceId: logs.id,
-                subscriptionId: client.subscriptionId,
+                subscriptionId,
                 tags: c.tags,
             },
             { parent: this },
         );
 
-        this.sops = new SopsKeyVault(
-            `${name}-sops`,
-            {
-                environment: c.environment,
-                resourceGroupName: c.sopsResourceGroupName,
-                location: c.location,
-                vaultName: c.sops.vaultName,
-                keyName: c.sopsKeyName,
-                keyUrl: c.sopsKeyUrl,
-                keySize: c.sops.keySize,
-                keyType: c.sops.keyType,
-                rotation: c.sops.rotation,
-                skuName: c.sops.skuName,
-                firewall: c.sops.firewall,
-                allowedIpRanges: [this.aks.egressIpPrefix, ...c.sops.allowedIpRanges],
-                logAnalyticsWorkspaceId: logs.id,
-                defineDecryptRole: c.sops.decryptRole === "sops-decrypt",
-                softDeleteRetentionDays: c.sops.softDeleteRetentionDays,
-                purgeProtection: c.sops.purgeProtection,
-                tenantId: client.tenantId,
-                subscriptionId: client.subscriptionId,
-                encryptors: c.sops.encryptorGroups.map((ref) => ({ key: ref, objectId: groupObjectId(ref, this) })),
-                retain: c.environment === "prod",
-                // The vault belongs to the environment, not to this cluster (DR clusters of the environment share it).
-                tags: { ...withoutKey(c.tags, "cluster"), purpose: "sops" },
-            },
-            { parent: this },
-        );
+        // The environment's SOPS key: created and owned here, or (DR) the environment's existing one.
+        const decryptRole = c.sops.decryptRole === "sops-decrypt" ? sopsDecryptRoleGuid(c.environment, c.sopsVaultName) : BUILT_IN_ROLES.keyVaultCryptoUser;
+        let vaultId: pulumi.Input<string>;
+        let keyUriWithVersion: pulumi.Output<string>;
+        let sopsCreationRule: string;
+        if (c.sopsMode === "owner") {
+            this.sops = new SopsKeyVault(
+                `${name}-sops`,
+                {
+                    environment: c.environment,
+                    resourceGroupName: c.sopsResourceGroupName,
+                    location: c.location,
+                    vaultName: c.sopsVaultName,
+                    keyName: c.sopsKeyName,
+                    keyUrl: c.sopsKeyUrl,
+                    keySize: c.sops.keySize,
+                    keyType: c.sops.keyType,
+                    rotation: c.sops.rotation,
+                    skuName: c.sops.skuName,
+                    softDeleteRetentionDays: c.sops.softDeleteRetentionDays,
+                    purgeProtection: c.sops.purgeProtection,
+                    firewall: c.sops.firewall,
+                    allowedIpRanges: [this.aks.egressIpPrefix, ...c.sops.allowedIpRanges],
+                    reservedEgress: c.sops.reservedEgress,
+                    logAnalyticsWorkspaceId: logs.id,
+                    defineDecryptRole: c.sops.decryptRole === "sops-decrypt",
+                    tenantId,
+                    subscriptionId,
+                    encryptors: c.sops.encryptorGroups.map((ref) => ({ key: ref, objectId: groupObjectId(ref, this) })),
+                    retain: c.environment === "prod",
+                    adopt: c.sops.adopt,
+                    // The vault belongs to the environment, not to this cluster (DR clusters of the environment share it).
+                    tags: { ...withoutKey(c.tags, "cluster"), purpose: "sops" },
+                },
+                { parent: this },
+            );
+            vaultId = this.sops.vaultId;
+            keyUriWithVersion = this.sops.keyUriWithVersion;
+            sopsCreationRule = this.sops.creationRule;
+        } else {
+            // Nothing is created for the key: a new key could not open the environment's existing secrets.
+            const keyId = absoluteArmId(c.sops.existingKeyId!, subscriptionId);
+            vaultId = keyId.replace(/\/keys\/[^/]+$/, "");
+            keyUriWithVersion = keyvault.getKeyOutput(
+                { resourceGroupName: c.sopsResourceGroupName, vaultName: c.sopsVaultName, keyName: c.sopsKeyName },
+                { parent: this },
+            ).keyUriWithVersion;
+            sopsCreationRule = creationRule(c.environment, c.sopsKeyUrl);
+        }
 
-        const decryptRole = c.sops.decryptRole === "sops-decrypt" ? sopsDecryptRoleGuid(c.environment, c.sops.vaultName) : BUILT_IN_ROLES.keyVaultCryptoUser;
         this.identity = new FluxIdentity(
             `${name}-flux-identity`,
             {
@@ -109,11 +141,11 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 identityName: `id-flux-${c.clusterName}`,
                 oidcIssuerUrl: this.aks.oidcIssuerUrl,
                 controllers: workloadIdentityControllers(c.flux),
-                decryptScope: this.sops.vaultId,
-                decryptScopeKey: `vault/${c.sops.vaultName}`,
-                decryptRoleDefinitionId: roleDefinitionId(client.subscriptionId, decryptRole),
+                decryptScope: vaultId,
+                decryptScopeKey: `vault/${c.sopsVaultName}`,
+                decryptRoleDefinitionId: roleDefinitionId(subscriptionId, decryptRole),
                 decryptRoleKey: decryptRole,
-                decryptRoleDefinition: this.sops.decryptRole,
+                decryptRoleDefinition: this.sops?.decryptRole,
                 tags: c.tags,
             },
             { parent: this },
@@ -139,7 +171,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 sshPrivateKey: c.git.sshPrivateKey,
                 httpsPassword: c.git.httpsPassword,
                 identityClientId: this.identity.clientId,
-                tenantId: client.tenantId,
+                tenantId,
                 substitutions: { ...facts, FLUX_IDENTITY_CLIENT_ID: this.identity.clientId },
                 decryptReady: [this.identity.credentialFor("kustomize-controller"), this.identity.decryptGrant],
             },
@@ -168,12 +200,15 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             clusterResourceGroup: group.name,
             clusterId: this.aks.id,
             oidcIssuerUrl: this.aks.oidcIssuerUrl,
+            egressIpPrefix: this.aks.egressIpPrefix,
             fluxIdentityClientId: this.identity.clientId,
             fluxConfigurationName: this.flux.configuration.name,
             fleetPaths: pulumi.output(Object.fromEntries(Object.entries(c.flux.kustomizations).map(([k, v]) => [k, v.path]))),
-            sopsVaultUri: this.sops.vaultUri,
-            sopsKeyId: this.sops.keyUriWithVersion,
-            sopsCreationRule: this.sops.creationRule,
+            sopsVaultId: vaultId,
+            sopsVaultUri: c.sopsVaultUri,
+            sopsKeyId: keyUriWithVersion,
+            sopsCreationRule,
+            ...(this.sops ? { sopsReservedEgress: this.sops.reservedEgress } : {}),
         };
         this.registerOutputs(this.outputs);
     }

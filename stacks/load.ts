@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { merge, profileFor } from "./profiles";
-import { ConfigIssue, ENVIRONMENTS, Environment, crossFieldRules, stackConfigSchema, StackSettings } from "./schema";
+import { ConfigIssue, ENVIRONMENTS, Environment, crossFieldRules, parseArmId, stackConfigSchema, StackSettings } from "./schema";
 
 export const PROJECT = "aks-gitops";
 
@@ -18,7 +18,10 @@ export interface GitCredentials {
 /** Names that follow from the settings, computed once here so every consumer agrees on them. */
 export interface DerivedNames {
     resourceGroupName: string;
+    /** owner: this stack creates the environment's vault and key; existing: it uses them (sops.existingKeyId). */
+    sopsMode: "owner" | "existing";
     sopsResourceGroupName: string;
+    sopsVaultName: string;
     sopsKeyName: string;
     /** https://<vault>.vault.azure.net/ (Azure public cloud). */
     sopsVaultUri: string;
@@ -34,11 +37,15 @@ export interface StackConfig extends Omit<StackSettings, "resourceGroupName">, D
 }
 
 export function derivedNames(s: StackSettings): DerivedNames {
-    const sopsKeyName = s.sops.keyName ?? `sops-${s.environment}`;
-    const sopsVaultUri = `https://${s.sops.vaultName}.vault.azure.net/`;
+    const existing = s.sops.existingKeyId ? parseArmId(s.sops.existingKeyId) : undefined;
+    const sopsVaultName = existing?.names[0] ?? s.sops.vaultName!;
+    const sopsKeyName = existing?.names[1] ?? s.sops.keyName ?? `sops-${s.environment}`;
+    const sopsVaultUri = `https://${sopsVaultName}.vault.azure.net/`;
     return {
         resourceGroupName: s.resourceGroupName ?? `rg-aks-${s.clusterName}`,
-        sopsResourceGroupName: s.sops.resourceGroupName ?? `rg-sops-${s.environment}`,
+        sopsMode: existing ? "existing" : "owner",
+        sopsResourceGroupName: existing?.resourceGroupName ?? s.sops.resourceGroupName ?? `rg-sops-${s.environment}`,
+        sopsVaultName,
         sopsKeyName,
         sopsVaultUri,
         sopsKeyUrl: `${sopsVaultUri}keys/${sopsKeyName}`,

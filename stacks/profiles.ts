@@ -27,6 +27,8 @@ const common = {
     sops: {
         keySize: 4096,
         purgeProtection: true,
+        adopt: false,
+        reservedEgress: [],
         encryptorGroups: [],
         allowedIpRanges: [],
         // Rotate every 18 months, each new version expiring after 2 years (Key Vault guidance: rotate at least every

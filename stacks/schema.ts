@@ -48,21 +48,34 @@ const publicCidr = cidr.refine((v) => !parseCidr(v) || !isPrivateRange(parseCidr
 // Names resolved through Entra ID when they are not object ids.
 const principalRef = z.string().min(1).max(256).regex(/^[^\r\n\t]+$/, { error: "must be a single-line group name or object id" });
 
-// ARM resource ids of a given type, e.g. publicIPPrefixes: /subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Network/publicIPPrefixes/<name>
+// ARM resource ids of a given type. The subscription part is optional: "/resourceGroups/..." means the subscription the
+// stack deploys to, so committed stack files need no subscription id.
 export function armIdPattern(provider: string, ...types: string[]): RegExp {
-    const segments = types.map((t) => `/${t}/[^/\\s"'$\`]+`).join("");
-    return new RegExp(`^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\\w.()]+/providers/${provider.replace(".", "\\.")}${segments}$`, "i");
+    const segments = types.map((t) => `/${t}/[A-Za-z0-9][-\\w.]*`).join("");
+    return new RegExp(`^(/subscriptions/[0-9a-fA-F-]{36})?/resourceGroups/[-\\w.()]+/providers/${provider.replace(".", "\\.")}${segments}$`, "i");
 }
 
 export interface ParsedArmId {
-    subscriptionId: string;
+    subscriptionId?: string;
     resourceGroupName: string;
+    /** Resource names after the provider, outermost first (vault, then key). */
     names: string[];
 }
 
 export function parseArmId(id: string): ParsedArmId {
     const parts = id.split("/");
-    return { subscriptionId: parts[2], resourceGroupName: parts[4], names: parts.slice(8).filter((_, i) => i % 2 === 0) };
+    const rg = parts.findIndex((p) => p.toLowerCase() === "resourcegroups");
+    const provider = parts.findIndex((p) => p.toLowerCase() === "providers");
+    return {
+        subscriptionId: rg === 3 ? parts[2] : undefined,
+        resourceGroupName: parts[rg + 1],
+        names: parts.slice(provider + 2).filter((_, i) => i % 2 === 1),
+    };
+}
+
+/** A full ARM id: subscription-relative ids ("/resourceGroups/...") get the deployment's subscription. */
+export function absoluteArmId(id: string, subscriptionId: string): string {
+    return id.toLowerCase().startsWith("/subscriptions/") ? id : `/subscriptions/${subscriptionId}${id}`;
 }
 
 const ISO_DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/;
@@ -172,7 +185,27 @@ const aks = z.strictObject({
 });
 
 const sops = z.strictObject({
-    vaultName,
+    /** The environment's vault, created and owned by this stack. */
+    vaultName: vaultName.optional(),
+    /** Or: the environment's existing key (a DR cluster uses its environment's key; it creates no vault or key). */
+    existingKeyId: z
+        .string()
+        .regex(armIdPattern("Microsoft.KeyVault", "vaults", "keys"), {
+            error: 'must be a Key Vault key id, "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<vault>/keys/<key>" (the subscription part may be left out)',
+        })
+        .optional(),
+    /** Adopt the retained SOPS resources (vault, key, ...) into a new state instead of failing on their names. */
+    adopt: z.boolean(),
+    /** Egress prefixes this (owner) stack reserves for other clusters of the environment, admitted by the vault firewall. */
+    reservedEgress: z
+        .array(
+            z.strictObject({
+                cluster: z.string().regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, { error: "must be a cluster name (the DR stack's clusterName)" }),
+                location,
+                prefixLength: z.number().int().min(28).max(31).default(31),
+            }),
+        )
+        .max(10),
     resourceGroupName: resourceGroupName.optional(),
     keyName: keyName.optional(),
     keySize: z.union([z.literal(3072), z.literal(4096)], { error: "must be 3072 or 4096" }),
@@ -207,6 +240,18 @@ const sops = z.strictObject({
     /** crypto-user: built-in Key Vault Crypto User. sops-decrypt: a custom role with only keys/read and keys/decrypt. */
     decryptRole: z.enum(["crypto-user", "sops-decrypt"]),
 }).superRefine((s, ctx) => {
+    if (s.vaultName === undefined && s.existingKeyId === undefined) {
+        ctx.addIssue({ code: "custom", path: ["vaultName"], message: "is required (this stack owns the environment's vault), unless existingKeyId names the environment's existing key" });
+    }
+    if (s.vaultName !== undefined && s.existingKeyId !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["existingKeyId"], message: "cannot be combined with vaultName: a stack either owns the environment's vault or uses the existing key" });
+    }
+    if (s.existingKeyId !== undefined && s.adopt) {
+        ctx.addIssue({ code: "custom", path: ["adopt"], message: "only applies to the stack that owns the vault (vaultName), not with existingKeyId" });
+    }
+    if (s.existingKeyId !== undefined && s.reservedEgress.length > 0) {
+        ctx.addIssue({ code: "custom", path: ["reservedEgress"], message: "only the stack that owns the vault reserves egress for others" });
+    }
     if (s.keyType === "RSA-HSM" && s.skuName !== "premium") {
         // HSM-protected keys need a Premium vault.
         ctx.addIssue({ code: "custom", path: ["keyType"], message: 'RSA-HSM needs sops.skuName "premium"' });

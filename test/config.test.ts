@@ -92,6 +92,10 @@ describe("stack configuration", () => {
         ["egress prefix id of another type", { aks: { network: { egress: { publicIpPrefixId: "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/p" } } } }, "aks-gitops:aks.network.egress.publicIpPrefixId", "public IP prefix"],
         ["maintenance window too short", { aks: { maintenance: { nodeOs: { durationHours: 2 } } } }, "aks-gitops:aks.maintenance.nodeOs.durationHours", ">= 4"],
         ["maintenance start time", { aks: { maintenance: { autoUpgrade: { startTime: "25:00" } } } }, "aks-gitops:aks.maintenance.autoUpgrade.startTime", "HH:MM"],
+        ["vault name and existing key together", { sops: { existingKeyId: "/resourceGroups/rg-sops-dev/providers/Microsoft.KeyVault/vaults/kv-x/keys/k" } }, "aks-gitops:sops.existingKeyId", "cannot be combined with vaultName"],
+        ["existing key id of another type", { sops: { vaultName: undefined, existingKeyId: "/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-x/secrets/k" } }, "aks-gitops:sops.existingKeyId", "Key Vault key id"],
+        ["adopt without owning the vault", { sops: { vaultName: undefined, adopt: true, existingKeyId: "/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-x/keys/k" } }, "aks-gitops:sops.adopt", "only applies"],
+        ["reserved egress for a bad cluster name", { sops: { reservedEgress: [{ cluster: "Prod DR", location: "northeurope" }] } }, "aks-gitops:sops.reservedEgress[0].cluster", "cluster name"],
         ["fleet app name", { fleet: { apps: ["My Service"] } }, "aks-gitops:fleet.apps[0]", "DNS label"],
         ["render directory escaping the project", { fleet: { renderDirectory: "../elsewhere" } }, "aks-gitops:fleet.renderDirectory", "relative directory"],
         [

@@ -67,14 +67,13 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
 
     it("substitutes the cluster's facts, passing the identity's client id through from the Flux configuration", () => {
         for (const [stack, c] of captures) {
-            const vault = config(stack, "sops").vaultName;
             for (const r of all(c, KUSTOMIZATION)) {
                 assert.deepEqual((r.inputs.spec as { postBuild: unknown }).postBuild, {
                     substitute: {
                         CLUSTER_NAME: config(stack, "clusterName"),
                         ENVIRONMENT: config(stack, "environment"),
                         REGION: config(stack, "location"),
-                        SOPS_KEY_VAULT_URI: `https://${vault}.vault.azure.net/`,
+                        SOPS_KEY_VAULT_URI: c.outputs.sopsVaultUri.value,
                         FLUX_IDENTITY_CLIENT_ID: "${FLUX_IDENTITY_CLIENT_ID}",
                     },
                 });

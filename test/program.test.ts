@@ -40,6 +40,9 @@ describe("the whole program", () => {
                 ["azure-native:managedidentity:UserAssignedIdentity", "-flux-identity-identity"],
                 ["azure-native:authorization:RoleAssignment", "-decrypt"],
             ]) {
+                if (all(c, type).length === 0) {
+                    continue; // a DR stack uses its environment's existing vault and key
+                }
                 const r = one(c, type, suffix);
                 assert.ok(!transitiveDependencies(c, r).has(cluster), `${stack}: ${r.name} must not wait for the cluster`);
             }

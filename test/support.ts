@@ -28,8 +28,20 @@ export function baseConfig(environment: "dev" | "prod"): ConfigObject {
     };
 }
 
+/** Profile-style deep merge; an override of `undefined` removes the key (to test configs that lack it). */
 export function withConfig(base: ConfigObject, overrides: ConfigObject): ConfigObject {
-    return merge(base, overrides) as ConfigObject;
+    const merged = merge(base, overrides) as ConfigObject;
+    const prune = (target: ConfigObject, over: ConfigObject) => {
+        for (const [key, value] of Object.entries(over)) {
+            if (value === undefined) {
+                delete target[key];
+            } else if (value !== null && typeof value === "object" && !Array.isArray(value) && typeof target[key] === "object") {
+                prune(target[key] as ConfigObject, value as ConfigObject);
+            }
+        }
+    };
+    prune(merged, overrides);
+    return merged;
 }
 
 /** Turns a config object into the flat map Pulumi hands the program, plus secrets (test-only values). */
