@@ -1,0 +1,205 @@
+// npm run verify -- --stack <name> [--subscription <id>] [--timeout 30m] [--interval 15s] [--failure-grace 10m]
+// After `pulumi up`: waits until the stack's Flux configuration is Compliant and every Kustomization is Ready.
+// Exit codes: 0 reconciled, 1 failed (the failing kustomization and its message), 2 bad usage, 3 timed out.
+// Talks to ARM only (never to the cluster's API server), with the Azure SDK's retry policy for 429 (Retry-After) and
+// transient 5xx, and keeps polling through errors that outlast it.
+import { parseArgs } from "node:util";
+import type { FluxConfiguration } from "@azure/arm-kubernetesconfiguration";
+import type { TokenCredential } from "@azure/identity";
+import { loadStackFile, withSecretPlaceholders } from "../harness/run";
+import { derivedNames, PROJECT, rawConfigFrom, SECRET_KEYS, validateStackConfig } from "../stacks/load";
+import { assess, Assessment } from "./assess";
+
+export const EXIT = { reconciled: 0, failed: 1, usage: 2, timedOut: 3 } as const;
+
+const USAGE = `usage: npm run verify -- --stack <name> [--subscription <id>] [--timeout 30m] [--interval 15s] [--failure-grace 10m]
+
+  --stack          a committed stack (Pulumi.<name>.yaml); names are derived from its config
+  --subscription   defaults to $AZURE_SUBSCRIPTION_ID or $ARM_SUBSCRIPTION_ID
+  --timeout        give up (exit 3) after this long
+  --interval       time between polls
+  --failure-grace  how long a kustomization may stay failed before exit 1 (Flux retries; new federated
+                   credentials and role assignments take minutes to take effect)
+Signs in with DefaultAzureCredential (az login, workload identity, managed identity, AZURE_* variables).`;
+
+export class Usage extends Error {}
+
+export function parseDuration(text: string, option: string): number {
+    const m = /^(\d+)(ms|s|m|h)$/.exec(text);
+    if (!m) {
+        throw new Usage(`${option} must be a duration such as 90s, 15m or 1h (got "${text}")`);
+    }
+    return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+}
+
+export interface Target {
+    subscriptionId: string;
+    resourceGroupName: string;
+    clusterName: string;
+    fluxConfigurationName: string;
+}
+
+/** The ARM names of a stack's Flux configuration, from its committed config (the same derivation the program uses). */
+export function targetFor(stack: string, subscriptionId: string): Target {
+    const input = withSecretPlaceholders(loadStackFile(stack));
+    const present = Object.fromEntries(SECRET_KEYS.map((k) => [k, `${PROJECT}:${k}` in input.config]));
+    const settings = validateStackConfig(rawConfigFrom(input.config), present);
+    return {
+        subscriptionId,
+        resourceGroupName: derivedNames(settings).resourceGroupName,
+        clusterName: `aks-${settings.clusterName}`,
+        fluxConfigurationName: settings.flux.configurationName,
+    };
+}
+
+export interface VerifyOptions {
+    timeoutMs: number;
+    intervalMs: number;
+    failureGraceMs: number;
+}
+
+export interface Environment {
+    get(): Promise<FluxConfiguration>;
+    log(line: string): void;
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+interface RestErrorLike {
+    statusCode?: number;
+    code?: string;
+    message: string;
+}
+
+/** Polls until reconciled, failed beyond the grace period, or timed out. */
+export async function waitForReconciliation(target: Target, options: VerifyOptions, env: Environment): Promise<number> {
+    const start = env.now();
+    const elapsed = () => {
+        const s = Math.round((env.now() - start) / 1000);
+        return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+    };
+    const label = `${target.clusterName}/${target.fluxConfigurationName}`;
+    let last = "";
+    let failingSince: number | undefined;
+    let latest: Assessment | undefined;
+    for (;;) {
+        try {
+            latest = assess(await env.get());
+            if (latest.summary !== last) {
+                env.log(`[${elapsed()}] ${label}: ${latest.summary}`);
+                last = latest.summary;
+            }
+            if (latest.state === "reconciled") {
+                env.log(`reconciled: ${latest.kustomizations.map((k) => k.name).join(", ")}`);
+                return EXIT.reconciled;
+            }
+            if (latest.state === "failing") {
+                failingSince ??= env.now();
+                if (env.now() - failingSince >= options.failureGraceMs) {
+                    for (const f of latest.failing) {
+                        env.log(`FAILED ${f.name}: ${f.reason}: ${f.message ?? ""}`);
+                    }
+                    return EXIT.failed;
+                }
+            } else {
+                failingSince = undefined;
+            }
+        } catch (e) {
+            const err = e as RestErrorLike;
+            const status = err.statusCode;
+            if (status === 404) {
+                env.log(`FAILED: Flux configuration ${label} not found in resource group ${target.resourceGroupName} of subscription ${target.subscriptionId}: was \`pulumi up\` run for this stack there?`);
+                return EXIT.failed;
+            }
+            if (status === 401 || status === 403 || /CredentialUnavailable|AuthenticationError/.test(String((e as Error).name))) {
+                env.log(`FAILED: not allowed to read ${label}: ${err.message}`);
+                return EXIT.failed;
+            }
+            // Throttling and transient failures that outlasted the SDK's own retries: try again next round.
+            env.log(`[${elapsed()}] ${label}: ${status ? `HTTP ${status}` : "request failed"} (${err.code ?? err.message}); retrying`);
+            last = "";
+        }
+        if (env.now() - start >= options.timeoutMs) {
+            env.log(`TIMED OUT after ${elapsed()}: ${latest?.summary ?? "no answer from ARM"}`);
+            for (const f of latest?.failing ?? []) {
+                env.log(`  failing ${f.name}: ${f.reason}: ${f.message ?? ""}`);
+            }
+            return EXIT.timedOut;
+        }
+        await env.sleep(Math.min(options.intervalMs, Math.max(0, options.timeoutMs - (env.now() - start))));
+    }
+}
+
+export interface ClientOptions {
+    credential?: TokenCredential;
+    /** ARM endpoint; tests point it at a local fake. */
+    endpoint?: string;
+    retry?: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number };
+}
+
+export function fluxConfigurationReader(target: Target, options: ClientOptions = {}): () => Promise<FluxConfiguration> {
+    const { SourceControlConfigurationClient } = require("@azure/arm-kubernetesconfiguration") as typeof import("@azure/arm-kubernetesconfiguration");
+    const credential = options.credential ?? new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+    const client = new SourceControlConfigurationClient(credential, target.subscriptionId, {
+        ...(options.endpoint ? { endpoint: options.endpoint, credentialScopes: ["https://management.azure.com/.default"] } : {}),
+        // 429 with Retry-After is honoured as given; 5xx and network errors back off exponentially (core-rest-pipeline).
+        retryOptions: options.retry ?? { maxRetries: 5, retryDelayInMs: 2000, maxRetryDelayInMs: 60000 },
+    });
+    return () => client.fluxConfigurations.get(target.resourceGroupName, "Microsoft.ContainerService", "managedClusters", target.clusterName, target.fluxConfigurationName);
+}
+
+export async function main(argv: string[], clientOptions: ClientOptions = {}, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string", short: "s" },
+                subscription: { type: "string" },
+                timeout: { type: "string", default: "30m" },
+                interval: { type: "string", default: "15s" },
+                "failure-grace": { type: "string", default: "10m" },
+                help: { type: "boolean", short: "h" },
+            },
+        }));
+    } catch (e) {
+        throw new Usage((e as Error).message);
+    }
+    if (values.help) {
+        log(USAGE);
+        return EXIT.reconciled;
+    }
+    if (!values.stack) {
+        throw new Usage("--stack is required");
+    }
+    const subscriptionId = values.subscription ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
+    if (!subscriptionId || !/^[0-9a-f-]{36}$/i.test(subscriptionId)) {
+        throw new Usage("a subscription id is required: --subscription <id>, or AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID");
+    }
+    const options = {
+        timeoutMs: parseDuration(values.timeout!, "--timeout"),
+        intervalMs: parseDuration(values.interval!, "--interval"),
+        failureGraceMs: parseDuration(values["failure-grace"]!, "--failure-grace"),
+    };
+    const target = targetFor(values.stack, subscriptionId);
+    log(`verifying ${target.clusterName}/${target.fluxConfigurationName} in ${target.resourceGroupName} (timeout ${values.timeout})`);
+    return waitForReconciliation(target, options, {
+        get: fluxConfigurationReader(target, clientOptions),
+        log,
+        now: () => Date.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+}
+
+export function runCli(argv: string[]): Promise<void> {
+    return main(argv)
+        .then((code) => {
+            process.exitCode = code;
+        })
+        .catch((e: unknown) => {
+            const name = (e as Error)?.name;
+            const usage = e instanceof Usage || name === "UsageError" || name === "ConfigError";
+            process.stderr.write(`${usage ? `${(e as Error).message}\n\n${USAGE}` : `verify failed: ${(e as Error)?.message ?? String(e)}`}\n`);
+            process.exitCode = usage ? EXIT.usage : EXIT.failed;
+        });
+}
