@@ -2,7 +2,7 @@
 // npm run plan -- diff <before.json> <after.json> [--out <file>]
 // Runs the real program offline under the mock runtime and reports the desired state. Exit codes: 0 ok,
 // 1 a mandatory policy violation, 2 bad usage, unknown stack or invalid config.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { diffPlans, renderDiffMarkdown } from "./diff";
 import type { Plan } from "./model";
@@ -10,11 +10,13 @@ import type { Plan } from "./model";
 const USAGE = `usage:
   npm run plan -- --stack <name> [--json | --mermaid] [--out <file>]
   npm run plan -- diff <before.json> <after.json> [--out <file>]
+  npm run plan -- comment --stack <name> [--base <base.json>] [--json-out <head.json>] [--out <file>]
 
   --stack     a committed stack (Pulumi.<name>.yaml)
   --json      the plan as one JSON document (deterministic: two runs are byte-identical)
   --mermaid   the dependency graph as a Mermaid flowchart, critical path highlighted
-  --out       write to a file instead of stdout`;
+  --out       write to a file instead of stdout
+  comment     the stack's section of a pull-request comment (diff against --base, graph, policy findings)`;
 
 export class Usage extends Error {}
 
@@ -37,6 +39,8 @@ export async function main(argv: string[]): Promise<CliResult> {
                 json: { type: "boolean", default: false },
                 mermaid: { type: "boolean", default: false },
                 out: { type: "string" },
+                base: { type: "string" },
+                "json-out": { type: "string" },
                 help: { type: "boolean", short: "h", default: false },
             },
         });
@@ -54,8 +58,9 @@ export async function main(argv: string[]): Promise<CliResult> {
         const [before, after] = positionals.slice(1).map(readPlan);
         return { code: 0, text: renderDiffMarkdown(diffPlans(before, after)), out: values.out };
     }
-    if (positionals.length > 0) {
-        throw new Usage(`unexpected argument "${positionals[0]}"`);
+    const comment = positionals[0] === "comment";
+    if (positionals.length > (comment ? 1 : 0)) {
+        throw new Usage(`unexpected argument "${positionals[comment ? 1 : 0]}"`);
     }
     if (!values.stack) {
         throw new Usage("--stack is required");
@@ -69,7 +74,17 @@ export async function main(argv: string[]): Promise<CliResult> {
     const { renderMermaid, renderTree } = require("./render") as typeof import("./render");
     const plan = await buildCheckedPlan(await planStack(values.stack));
     const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory");
-    const text = values.json ? `${JSON.stringify(plan, null, 2)}\n` : values.mermaid ? renderMermaid(plan) : renderTree(plan);
+    let text: string;
+    if (comment) {
+        const { renderCommentSection } = require("./comment") as typeof import("./comment");
+        const base = values.base && existsSync(values.base) ? readPlan(values.base) : undefined;
+        if (values["json-out"]) {
+            writeFileSync(values["json-out"], `${JSON.stringify(plan, null, 2)}\n`);
+        }
+        text = renderCommentSection(plan, base);
+    } else {
+        text = values.json ? `${JSON.stringify(plan, null, 2)}\n` : values.mermaid ? renderMermaid(plan) : renderTree(plan);
+    }
     return {
         code: mandatory.length > 0 ? 1 : 0,
         text,

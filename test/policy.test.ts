@@ -12,7 +12,8 @@ import { planStack, ROOT } from "../harness/run";
 import { effectiveLevel, evaluatePolicies, policyConfig } from "../policy/offline";
 import { DEV_ADVISORY, policies, RULES, TYPES } from "../policy/policies";
 
-type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- fixtures poke at raw inputs
+// Raw captured inputs: loosely typed on purpose, fixtures poke at them.
+type Props = Record<string, any>;
 
 /** A deep copy of a capture with `edit` applied to the inputs of the resources of `type` (matching `suffix`). */
 function edit(c: Capture, type: string, change: (inputs: Props) => void, suffix = ""): Capture {
