@@ -20,6 +20,8 @@ export interface AksClusterArgs {
     adminGroupObjectIds: pulumi.Input<pulumi.Input<string>[]>;
     /** Log Analytics workspace for audit logs, Defender and Container Insights. */
     logAnalyticsWorkspaceId: pulumi.Input<string>;
+    /** Turn on the Azure Monitor metrics add-on (managed Prometheus); its data collection rule is FluxMonitoring's. */
+    managedPrometheus: boolean;
     subscriptionId: pulumi.Input<string>;
     tags: Record<string, string>;
 }
@@ -157,6 +159,7 @@ export class AksCluster extends pulumi.ComponentResource {
                         ? { omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: args.logAnalyticsWorkspaceId, useAADAuth: "true" } } }
                         : {}),
                 },
+                ...(args.managedPrometheus ? { azureMonitorProfile: { metrics: { enabled: true } } } : {}),
                 agentPoolProfiles: [pool("system", "System", s.systemPool, s.encryptionAtHost), pool("user", "User", s.userPool, s.encryptionAtHost)],
                 tags: args.tags,
             },

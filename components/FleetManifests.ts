@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { Provider } from "@pulumi/kubernetes/provider";
-import { FleetLayoutArgs, FluxKustomization, fluxKustomizations } from "../fleet/layout";
+import { FleetLayoutArgs, FluxKustomization, fluxKustomizations, LayerObject, monitoringObjects } from "../fleet/layout";
 
 export interface FleetManifestsArgs extends FleetLayoutArgs {
     /** Where `pulumi up` writes the rendered YAML; nothing is ever sent to a cluster. */
@@ -15,14 +15,19 @@ export interface FleetManifestsArgs extends FleetLayoutArgs {
  */
 export class FleetManifests extends pulumi.ComponentResource {
     readonly objects: FluxKustomization[];
+    readonly layerObjects: LayerObject[];
 
     constructor(name: string, args: FleetManifestsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-gitops:index:FleetManifests", name, args, opts);
         const render = new Provider(`${name}-render`, { renderYamlToDirectory: args.renderDirectory }, { parent: this });
         this.objects = fluxKustomizations(args);
+        this.layerObjects = args.monitoring ? monitoringObjects(args) : [];
         for (const object of this.objects) {
             new CustomResource(`${name}-${object.metadata.name}`, { ...object }, { parent: this, provider: render });
         }
-        this.registerOutputs({ objects: this.objects });
+        for (const object of this.layerObjects) {
+            new CustomResource(`${name}-${object.kind.toLowerCase()}-${object.metadata.name}`, { ...object }, { parent: this, provider: render });
+        }
+        this.registerOutputs({ objects: this.objects, layerObjects: this.layerObjects });
     }
 }

@@ -9,6 +9,7 @@ import { AksCluster } from "./AksCluster";
 import { FleetManifests } from "./FleetManifests";
 import { FluxGitOps, workloadIdentityControllers } from "./FluxGitOps";
 import { FLUX_NAMESPACE, FluxIdentity } from "./FluxIdentity";
+import { FluxMonitoring } from "./FluxMonitoring";
 import { BUILT_IN_ROLES, roleDefinitionId, sopsDecryptRoleGuid } from "./roles";
 import { creationRule, SopsKeyVault } from "./SopsKeyVault";
 
@@ -35,6 +36,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
     readonly identity: FluxIdentity;
     readonly flux: FluxGitOps;
     readonly fleet: FleetManifests;
+    readonly monitoring?: FluxMonitoring;
     readonly outputs: Record<string, pulumi.Input<unknown>>;
 
     constructor(name: string, args: GitOpsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -77,11 +79,29 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 },
                 adminGroupObjectIds: c.aks.adminGroups.map((ref) => groupObjectId(ref, this)),
                 logAnalyticsWorkspaceId: logs.id,
+                managedPrometheus: c.monitoring.enabled,
                 subscriptionId,
                 tags: c.tags,
             },
             { parent: this },
         );
+
+        if (c.monitoring.enabled) {
+            this.monitoring = new FluxMonitoring(
+                `${name}-monitoring`,
+                {
+                    resourceGroupName: group.name,
+                    location: c.location,
+                    clusterName: aksName,
+                    clusterId: this.aks.id,
+                    settings: c.monitoring,
+                    grafanaAdmins: c.monitoring.grafana.admins.map((ref) => ({ key: ref, objectId: groupObjectId(ref, this) })),
+                    subscriptionId,
+                    tags: c.tags,
+                },
+                { parent: this },
+            );
+        }
 
         // The environment's SOPS key: created and owned here, or (DR) the environment's existing one.
         const decryptRole = c.sops.decryptRole === "sops-decrypt" ? sopsDecryptRoleGuid(c.environment, c.sopsVaultName) : BUILT_IN_ROLES.keyVaultCryptoUser;
@@ -190,6 +210,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 retryIntervalSeconds: c.fleet.retryIntervalSeconds,
                 timeoutSeconds: c.fleet.timeoutSeconds,
                 facts: { ...facts, FLUX_IDENTITY_CLIENT_ID: "${FLUX_IDENTITY_CLIENT_ID}" },
+                monitoring: c.monitoring.enabled,
                 renderDirectory: `${c.fleet.renderDirectory}/${c.clusterName}`,
             },
             { parent: this },
@@ -209,6 +230,13 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             sopsKeyId: keyUriWithVersion,
             sopsCreationRule,
             ...(this.sops ? { sopsReservedEgress: this.sops.reservedEgress } : {}),
+            ...(this.monitoring
+                ? {
+                      monitoringWorkspaceId: this.monitoring.workspace.id,
+                      alertRuleGroupId: this.monitoring.ruleGroup.id,
+                      ...(this.monitoring.grafana ? { grafanaEndpoint: this.monitoring.grafana.properties.apply((p) => p.endpoint) } : {}),
+                  }
+                : {}),
         };
         this.registerOutputs(this.outputs);
     }

@@ -10,6 +10,11 @@ export const BUILT_IN_ROLES = {
     // Needed by the AKS control-plane identity to attach an outbound public IP prefix it does not own.
     // Source: azure-docs built-in-roles/networking.md; AKS docs aks-service-permissions.md (publicIPPrefixes/join/action).
     networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+    // Managed Grafana's identity reads an Azure Monitor workspace. Source: Azure/prometheus-collector
+    // AddonBicepTemplate/nested_grafana_amw_role_assignment.bicep; role name per Azure Monitor prometheus-grafana docs.
+    monitoringDataReader: "b0d8363b-8ddd-447d-831f-62ca05bff136",
+    // Source: azure-docs built-in-roles/monitor.md ("Grafana Admin").
+    grafanaAdmin: "22926164-76b3-42b3-bc55-97df8dab3e41",
 } as const;
 
 export function roleDefinitionId(subscriptionId: pulumi.Input<string>, roleGuid: pulumi.Input<string>): pulumi.Output<string> {

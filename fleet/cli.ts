@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import type { Capture } from "../harness/run";
-import { clusterFiles, FluxKustomization, mergeSopsConfig } from "./layout";
+import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
 import type { FleetLayoutArgs } from "./layout";
 
 const USAGE = `usage: npm run fleet -- --stack <name> --out <fleet repo dir> [--check]
@@ -25,13 +25,11 @@ export function fleetFiles(capture: Capture, existingSops?: string): Map<string,
         throw new Error("the program registered no FleetManifests component");
     }
     const args = component.inputs as unknown as FleetLayoutArgs;
-    const objects = capture.resources
-        .filter((r) => r.parent === component.urn && r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization")
-        .map((r) => {
-            const { apiVersion, kind, metadata, spec } = r.inputs as unknown as FluxKustomization;
-            return { apiVersion, kind, metadata, spec } as FluxKustomization;
-        });
-    const files = clusterFiles(objects, args);
+    const children = capture.resources.filter((r) => r.parent === component.urn && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:"));
+    const pick = (inputs: Record<string, unknown>) => ({ apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata, spec: inputs.spec });
+    const objects = children.filter((r) => r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((r) => pick(r.inputs) as FluxKustomization);
+    const layerObjects = children.filter((r) => r.type !== "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((r) => pick(r.inputs) as LayerObject);
+    const files = clusterFiles(objects, args, layerObjects);
     const rule = parse(String(capture.outputs.sopsCreationRule?.value ?? "")) as Record<string, unknown>[] | null;
     if (!Array.isArray(rule) || rule.length !== 1) {
         throw new Error("the stack output sopsCreationRule is not a single .sops.yaml creation rule");

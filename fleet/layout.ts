@@ -37,7 +37,20 @@ export interface FleetLayoutArgs {
     timeoutSeconds: number;
     /** Variables substituted into everything a layer applies. */
     facts: Record<string, string>;
+    /** Render the monitoring layer (scraping Flux for Azure Monitor managed Prometheus). */
+    monitoring: boolean;
 }
+
+/** Objects a layer directory holds besides the Flux Kustomizations (which live at the cluster directory's root). */
+export interface LayerObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    spec: Record<string, unknown>;
+}
+
+/** Label naming the cluster-directory layer an object is written to. */
+export const LAYER_LABEL = "fleet.aks-gitops.io/layer";
 
 /** Go duration text Flux accepts ("10m", "90s"). */
 export function goDuration(seconds: number): string {
@@ -73,7 +86,97 @@ export function fluxKustomizations(a: FleetLayoutArgs): FluxKustomization[] {
             postBuild: { substitute: { ...a.facts } },
         },
     });
-    return [layer("infrastructure", "./infrastructure", []), layer("apps", `./${clusterDir(a.clusterName)}/apps`, ["infrastructure"])];
+    return [
+        layer("infrastructure", "./infrastructure", []),
+        layer("apps", `./${clusterDir(a.clusterName)}/apps`, ["infrastructure"]),
+        ...(a.monitoring ? [layer("monitoring", `./${clusterDir(a.clusterName)}/monitoring`, ["infrastructure"])] : []),
+    ];
+}
+
+// Flux controllers in flux-system, as labelled by Flux's manifests (fluxcd/kustomize-controller
+// config/manager/deployment.yaml: label app: <controller>, container port http-prom 8080).
+const FLUX_CONTROLLERS = ["source-controller", "kustomize-controller", "helm-controller", "notification-controller", "image-reflector-controller", "image-automation-controller"];
+
+// The Flux kinds whose state kube-state-metrics reports as gotk_resource_info (fluxcd.io/flux/monitoring/custom-metrics).
+const FLUX_KINDS = [
+    { group: "kustomize.toolkit.fluxcd.io", version: "v1", kind: "Kustomization" },
+    { group: "helm.toolkit.fluxcd.io", version: "v2", kind: "HelmRelease" },
+    { group: "source.toolkit.fluxcd.io", version: "v1", kind: "GitRepository" },
+    { group: "source.toolkit.fluxcd.io", version: "v1", kind: "OCIRepository" },
+    { group: "source.toolkit.fluxcd.io", version: "v1", kind: "HelmRepository" },
+    { group: "source.toolkit.fluxcd.io", version: "v1", kind: "Bucket" },
+];
+
+/**
+ * What managed Prometheus needs to watch Flux, as objects in the fleet (never applied through the cluster API):
+ * PodMonitors (azmonitoring.coreos.com/v1, the CRDs the AKS metrics add-on installs) for the controllers and for a
+ * kube-state-metrics that turns Flux objects' Ready/suspend state into gotk_resource_info. The add-on's own
+ * kube-state-metrics cannot read custom resources, hence a second one.
+ */
+export function monitoringObjects(a: Pick<FleetLayoutArgs, "namespace">): LayerObject[] {
+    const labels = { [LAYER_LABEL]: "monitoring" };
+    // Limits as in Microsoft's PodMonitor template, so long Flux labels are not dropped (Azure/prometheus-collector).
+    const limits = { labelLimit: 63, labelNameLengthLimit: 511, labelValueLengthLimit: 1023 };
+    const stateMetrics = {
+        kind: "CustomResourceStateMetrics",
+        spec: {
+            resources: FLUX_KINDS.map((gvk) => ({
+                groupVersionKind: gvk,
+                metricNamePrefix: "gotk",
+                labelsFromPath: {
+                    exported_namespace: ["metadata", "namespace"],
+                    name: ["metadata", "name"],
+                    ready: ["status", "conditions", "[type=Ready]", "status"],
+                    suspended: ["spec", "suspend"],
+                },
+                metrics: [{ name: "resource_info", help: "The current state of a Flux resource.", each: { type: "Info", info: { labelsFromPath: {} } } }],
+            })),
+        },
+    };
+    return [
+        {
+            apiVersion: "azmonitoring.coreos.com/v1",
+            kind: "PodMonitor",
+            metadata: { name: "flux-controllers", namespace: a.namespace, labels },
+            spec: {
+                ...limits,
+                selector: { matchExpressions: [{ key: "app", operator: "In", values: FLUX_CONTROLLERS }] },
+                podMetricsEndpoints: [{ port: "http-prom" }],
+            },
+        },
+        {
+            apiVersion: "helm.toolkit.fluxcd.io/v2",
+            kind: "HelmRelease",
+            metadata: { name: "flux-state-metrics", namespace: a.namespace, labels },
+            spec: {
+                interval: "1h",
+                chart: {
+                    spec: {
+                        chart: "kube-state-metrics",
+                        version: ">=5.10.0 <7.0.0",
+                        sourceRef: { kind: "HelmRepository", name: "prometheus-community" },
+                    },
+                },
+                values: {
+                    fullnameOverride: "flux-state-metrics",
+                    collectors: [],
+                    extraArgs: ["--custom-resource-state-only=true"],
+                    rbac: { extraRules: [{ apiGroups: [...new Set(FLUX_KINDS.map((k) => k.group))], resources: ["*"], verbs: ["list", "watch"] }] },
+                    customResourceState: { enabled: true, config: stateMetrics },
+                },
+            },
+        },
+        {
+            apiVersion: "azmonitoring.coreos.com/v1",
+            kind: "PodMonitor",
+            metadata: { name: "flux-state-metrics", namespace: a.namespace, labels },
+            spec: {
+                ...limits,
+                selector: { matchLabels: { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/instance": "flux-state-metrics" } },
+                podMetricsEndpoints: [{ port: "http" }],
+            },
+        },
+    ];
 }
 
 /** File name of a bootstrap object inside the cluster directory. */
@@ -87,7 +190,11 @@ const HEADER = "# Rendered by `npm run fleet` from the aks-gitops stack. Edit th
  * The files of clusters/<cluster>/: one file per Flux Kustomization, the kustomization.yaml that the Flux
  * configuration applies, and apps/kustomization.yaml selecting the environment's overlay of each app.
  */
-export function clusterFiles(objects: FluxKustomization[], a: Pick<FleetLayoutArgs, "clusterName" | "environment" | "apps">): Map<string, string> {
+export function clusterFiles(
+    objects: FluxKustomization[],
+    a: Pick<FleetLayoutArgs, "clusterName" | "environment" | "apps">,
+    layerObjects: LayerObject[] = [],
+): Map<string, string> {
     const dir = clusterDir(a.clusterName);
     const files = new Map<string, string>();
     for (const o of objects) {
@@ -97,6 +204,16 @@ export function clusterFiles(objects: FluxKustomization[], a: Pick<FleetLayoutAr
         `${dir}/kustomization.yaml`,
         HEADER + stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: objects.map(fileFor) }),
     );
+    const layers = new Map<string, LayerObject[]>();
+    for (const o of layerObjects) {
+        const layer = o.metadata.labels[LAYER_LABEL];
+        layers.set(layer, [...(layers.get(layer) ?? []), o]);
+    }
+    for (const [layer, members] of layers) {
+        const names = members.map((o) => `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`);
+        members.forEach((o, i) => files.set(`${dir}/${layer}/${names[i]}`, HEADER + stringify(o)));
+        files.set(`${dir}/${layer}/kustomization.yaml`, HEADER + stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: names }));
+    }
     files.set(
         `${dir}/apps/kustomization.yaml`,
         HEADER +

@@ -41,6 +41,14 @@ const common = {
         controllers: { helm: true, notification: false, imageAutomation: false, imageReflector: false },
     },
     fleet: { apps: [], intervalSeconds: 600, retryIntervalSeconds: 120, timeoutSeconds: 600, renderDirectory: "rendered" },
+    monitoring: {
+        notReadyFor: "PT10M",
+        suspendedFor: "PT1H",
+        slowFactor: 3,
+        minSlowSeconds: 60,
+        receivers: { emails: [], webhooks: [] },
+        grafana: { enabled: false, admins: [] },
+    },
 } satisfies Profile;
 
 const profiles: Record<Environment, Profile> = {
@@ -58,6 +66,8 @@ const profiles: Record<Environment, Profile> = {
         // Dev's vault stays reachable from developer machines; software keys; the built-in role.
         sops: { softDeleteRetentionDays: 7, firewall: false, skuName: "standard", keyType: "RSA", decryptRole: "crypto-user" },
         logs: { retentionDays: 30 },
+        // Managed Prometheus and Flux alerts are a prod concern; dev can opt in.
+        monitoring: { enabled: false },
         // dev follows the Stable release train (no pinned version) so new Flux releases land here first.
         flux: { extensionVersion: null },
     }) as Profile,
@@ -73,6 +83,7 @@ const profiles: Record<Environment, Profile> = {
         },
         sops: { softDeleteRetentionDays: 90, firewall: true, skuName: "premium", keyType: "RSA-HSM", decryptRole: "sops-decrypt" },
         logs: { retentionDays: 90 },
+        monitoring: { enabled: true },
         // microsoft.flux 1.24.1 (Flux v2.7.5) is the newest release; only N-2 versions are supported.
         // Source: MicrosoftDocs/azure-management-docs articles/azure-arc/kubernetes/flux-gitops-release-notes.md
         flux: { extensionVersion: "1.24.1" },

@@ -258,6 +258,36 @@ const sops = z.strictObject({
     }
 });
 
+const receiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, { error: "must be 1-64 letters, digits, spaces, '.', '_' or '-'" });
+
+const monitoring = z.strictObject({
+    /** Managed Prometheus for the cluster, Flux alert rules and an action group. */
+    enabled: z.boolean(),
+    /** How long a Kustomization/HelmRelease/source may stay not Ready before it alerts (ISO 8601, e.g. PT10M). */
+    notReadyFor: z.string().regex(/^PT([1-9]\d*)M$/, { error: 'must be minutes in ISO 8601, e.g. "PT10M"' }),
+    /** How long an object may stay suspended before it alerts. */
+    suspendedFor: z.string().regex(/^PT([1-9]\d*)(M|H)$/, { error: 'must be ISO 8601 minutes or hours, e.g. "PT1H"' }),
+    /** Alert when reconciliation takes this many times longer than over the last day (and over minSlowSeconds). */
+    slowFactor: z.number().min(1.5).max(100),
+    minSlowSeconds: z.number().int().min(10).max(3600),
+    receivers: z.strictObject({
+        emails: z.array(z.strictObject({ name: receiverName, address: z.email({ error: "must be an email address" }) })).max(20),
+        webhooks: z
+            .array(
+                z.strictObject({
+                    name: receiverName,
+                    url: z.string().refine((u) => URL.canParse(u) && new URL(u).protocol === "https:", { error: "must be an https:// URL" }),
+                }),
+            )
+            .max(10),
+    }),
+    grafana: z.strictObject({
+        enabled: z.boolean(),
+        /** Entra ID groups (names or object ids) that get Grafana Admin on the instance. */
+        admins: z.array(principalRef).max(20),
+    }),
+});
+
 const logs = z.strictObject({
     // Log Analytics retention for audit logs (kube-audit-admin, guard, Key Vault AuditEvent).
     retentionDays: z.number().int().min(30).max(730),
@@ -389,6 +419,7 @@ export const stackConfigSchema = z.strictObject({
     flux,
     fleet,
     logs,
+    monitoring,
 });
 
 export interface ConfigIssue {
@@ -452,6 +483,7 @@ export type SopsSettings = StackSettings["sops"];
 export type FluxSettings = StackSettings["flux"];
 export type KustomizationSettings = FluxSettings["kustomizations"][string];
 export type FleetSettings = StackSettings["fleet"];
+export type MonitoringSettings = StackSettings["monitoring"];
 
 /** Returns the first dependency cycle found, as a path that starts and ends with the same name. */
 export function findCycle(graph: Record<string, string[]>): string[] | undefined {

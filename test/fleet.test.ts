@@ -42,7 +42,8 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
     it("renders one Flux Kustomization per layer, apps after infrastructure, each decrypting with SOPS", () => {
         for (const [stack, c] of captures) {
             const objects = all(c, KUSTOMIZATION).map((r) => r.inputs as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> });
-            assert.deepEqual(objects.map((o) => o.metadata.name).sort(), ["apps", "infrastructure"], stack);
+            const monitoring = (config(stack, "environment") as unknown as string) === "prod"; // the prod profile turns monitoring on
+            assert.deepEqual(objects.map((o) => o.metadata.name).sort(), monitoring ? ["apps", "infrastructure", "monitoring"] : ["apps", "infrastructure"], stack);
             for (const o of objects) {
                 assert.deepEqual(o.spec.decryption, { provider: "sops" }, `${stack}/${o.metadata.name}: no secretRef, workload identity decrypts`);
                 assert.equal(o.metadata.namespace, "flux-system", "multi-tenancy: same namespace as the Flux configuration");

@@ -57,7 +57,11 @@ const BREAKS: Record<string, (c: Capture) => Capture> = {
     "aks-ephemeral-os-disk": (c) => pools(c, (p) => (p.osDiskType = "Managed")),
     "aks-encryption-at-host": (c) => pools(c, (p) => (p.enableEncryptionAtHost = false)),
     "aks-azure-policy-addon": (c) => cluster(c, (i) => (i.addonProfiles.azurepolicy.enabled = false)),
-    "aks-container-insights": (c) => cluster(c, (i) => delete i.addonProfiles.omsagent),
+    "aks-container-insights": (c) =>
+        cluster(c, (i) => {
+            delete i.addonProfiles.omsagent;
+            delete i.azureMonitorProfile;
+        }),
     "aks-defender": (c) => cluster(c, (i) => delete i.securityProfile.defender),
     "aks-no-dashboard-or-http-routing": (c) => cluster(c, (i) => (i.addonProfiles.httpApplicationRouting = { enabled: true })),
     "aks-oidc-workload-identity": (c) => cluster(c, (i) => (i.securityProfile.workloadIdentity.enabled = false)),
