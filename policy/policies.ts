@@ -3,7 +3,7 @@
 // mandatory; policy/config/dev.json makes the ones where dev deliberately differs advisory (the reason is in DEV_ADVISORY
 // and in each description). This module has no side effects: `pulumi preview --policy-pack policy` loads it through
 // policy/index.ts, and the offline plan imports it directly (policy/offline.ts).
-import type { Unwrap } from "@pulumi/pulumi";
+import type { CustomResource, Unwrap } from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as keyvault from "@pulumi/azure-native/keyvault";
@@ -59,14 +59,25 @@ function describe(name: string, text: string, ids: string[]): string {
     return `${text} (${ids.join(", ")}).${dev}`;
 }
 
-function clusterRule(name: string, text: string, ids: string[], check: (c: ClusterProps) => string[]): ResourceValidationPolicy {
+/** A mandatory policy over the inputs of one resource type; `check` returns the violations. */
+function resourceRule<TResource extends CustomResource, TArgs>(
+    cls: Parameters<typeof validateResourceOfType<TResource, TArgs>>[0],
+    name: string,
+    text: string,
+    ids: string[],
+    check: (props: Unwrap<NonNullable<TArgs>>) => string[],
+): ResourceValidationPolicy {
     return {
         name,
         description: describe(name, text, ids),
         enforcementLevel: "mandatory",
-        validateResource: validateResourceOfType(containerservice.ManagedCluster, (cluster, _args, report) => check(cluster).forEach((m) => report(m))),
+        validateResource: validateResourceOfType(cls, (props, _args, report) => check(props).forEach((m) => report(m))),
     };
 }
+
+const clusterRule = (name: string, text: string, ids: string[], check: (c: ClusterProps) => string[]) => resourceRule(containerservice.ManagedCluster, name, text, ids, check);
+const vaultRule = (name: string, text: string, ids: string[], check: (v: VaultProps) => string[]) => resourceRule(keyvault.Vault, name, text, ids, check);
+const keyRule = (name: string, text: string, ids: string[], check: (k: KeyProps) => string[]) => resourceRule(keyvault.Key, name, text, ids, check);
 
 function poolRule(name: string, text: string, ids: string[], check: (p: Pool) => string | undefined, which: (p: Pool) => boolean = () => true): ResourceValidationPolicy {
     return clusterRule(name, text, ids, (c) =>
@@ -78,24 +89,6 @@ function poolRule(name: string, text: string, ids: string[], check: (p: Pool) =>
             })
             .filter((m): m is string => m !== undefined),
     );
-}
-
-function vaultRule(name: string, text: string, ids: string[], check: (v: VaultProps) => string[]): ResourceValidationPolicy {
-    return {
-        name,
-        description: describe(name, text, ids),
-        enforcementLevel: "mandatory",
-        validateResource: validateResourceOfType(keyvault.Vault, (vault, _args, report) => check(vault).forEach((m) => report(m))),
-    };
-}
-
-function keyRule(name: string, text: string, ids: string[], check: (k: KeyProps) => string[]): ResourceValidationPolicy {
-    return {
-        name,
-        description: describe(name, text, ids),
-        enforcementLevel: "mandatory",
-        validateResource: validateResourceOfType(keyvault.Key, (key, _args, report) => check(key).forEach((m) => report(m))),
-    };
 }
 
 const when = (bad: boolean, message: string): string[] => (bad ? [message] : []);
