@@ -4,7 +4,6 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type nockType from "nock";
 import type { TokenCredential } from "@azure/identity";
 import { assess } from "../verify/assess";
 import { EXIT, fluxConfigurationReader, main, parseDuration, Target, targetFor, Usage, waitForReconciliation } from "../verify/cli";
@@ -47,11 +46,11 @@ function verify(options: { timeoutMs?: number; intervalMs?: number; failureGrace
 
 // Loaded here, not at import: nock patches Node's networking as soon as it loads, which would get in the way of suites
 // that talk to real local servers (the policy pack's gRPC) when mocha loads every file first.
-let nock: typeof nockType;
+let nock: typeof import("nock");
 
 describe("npm run verify", () => {
     before(() => {
-        nock = (require("nock") as { default: typeof nockType }).default;
+        nock = require("nock") as typeof import("nock");
         if (!nock.isActive()) {
             nock.activate();
         }
