@@ -6,7 +6,7 @@ import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import { stringify } from "yaml";
 import type { Environment } from "../stacks/schema";
-import { BUILT_IN_ROLES, grantRole, roleDefinitionId, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid, stableGuid } from "./roles";
+import { BUILT_IN_ROLES, grantRole, roleAssignmentName, roleDefinitionId, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid } from "./roles";
 
 export interface ReservedEgress {
     /** The cluster (e.g. the DR cluster) that will send its outbound traffic through this prefix. */
@@ -218,7 +218,7 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                     roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.keyVaultCryptoUser),
                     description: `SOPS encryptors for ${args.environment} (${encryptor.key})`,
                 },
-                keep(`${vaultId}/providers/Microsoft.Authorization/roleAssignments/${stableGuid(grant.scopeKey, grant.principalKey, grant.roleKey)}`, false),
+                keep(`${vaultId}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(grant)}`, false),
             );
         });
 

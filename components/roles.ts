@@ -44,11 +44,16 @@ export interface RoleGrant {
     description: string;
 }
 
+/** The GUID name of the assignment `grant` describes (also what adopting it by id needs). */
+export function roleAssignmentName(grant: Pick<RoleGrant, "scopeKey" | "principalKey" | "roleKey">): string {
+    return stableGuid(grant.scopeKey, grant.principalKey, grant.roleKey);
+}
+
 export function grantRole(name: string, grant: RoleGrant, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
     return new authorization.RoleAssignment(
         name,
         {
-            roleAssignmentName: stableGuid(grant.scopeKey, grant.principalKey, grant.roleKey),
+            roleAssignmentName: roleAssignmentName(grant),
             scope: grant.scope,
             principalId: grant.principalId,
             // For a just-created identity this avoids PrincipalNotFound while Entra ID replicates it.

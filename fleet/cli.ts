@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import type { Capture } from "../harness/run";
+import { failure, UsageError } from "../harness/usage";
 import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
 import type { FleetLayoutArgs } from "./layout";
 
@@ -15,8 +16,6 @@ const USAGE = `usage: npm run fleet -- --stack <name> --out <fleet repo dir> [--
   --stack   a committed stack (Pulumi.<name>.yaml)
   --out     the fleet repository checkout to write into (clusters/<cluster>/ and .sops.yaml)
   --check   do not write; exit 1 if the files there differ from what the stack renders`;
-
-class Usage extends Error {}
 
 /** The fleet files a stack renders, keyed by path relative to the fleet repo root (.sops.yaml merged with `existing`). */
 export function fleetFiles(capture: Capture, existingSops?: string): Map<string, string> {
@@ -46,13 +45,13 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
             options: { stack: { type: "string", short: "s" }, out: { type: "string" }, check: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
         }));
     } catch (e) {
-        throw new Usage((e as Error).message);
+        throw new UsageError((e as Error).message);
     }
     if (values.help) {
         return { code: 0, text: `${USAGE}\n` };
     }
     if (!values.stack || !values.out) {
-        throw new Usage("--stack and --out are required");
+        throw new UsageError("--stack and --out are required");
     }
     const { planStack } = require("../harness/run") as typeof import("../harness/run");
     const capture = await planStack(values.stack);
@@ -87,10 +86,8 @@ export function runCli(argv: string[]): Promise<void> {
             process.exitCode = code;
         })
         .catch((e: unknown) => {
-            const name = (e as Error)?.name;
-            const usage = e instanceof Usage || name === "UsageError";
-            const config = name === "ConfigError";
-            process.stderr.write(`${usage ? `${(e as Error).message}\n\n${USAGE}` : config ? (e as Error).message : `fleet failed: ${(e as Error)?.message ?? String(e)}`}\n`);
-            process.exitCode = usage || config ? 2 : 1;
+            const { code, message } = failure(e, USAGE, "fleet");
+            process.stderr.write(`${message}\n`);
+            process.exitCode = code;
         });
 }

@@ -30,13 +30,8 @@ const { awaitFeatureSupport, waitForRPCs } = require("@pulumi/pulumi/runtime/set
     waitForRPCs(): Promise<void>;
 };
 
-/** A usage problem (unknown stack, unreadable stack file): reported with exit code 2 by the CLIs. */
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
+import { UsageError } from "./usage";
+export { UsageError };
 
 export interface StackInput {
     stack: string;

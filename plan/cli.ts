@@ -4,6 +4,7 @@
 // 1 a mandatory policy violation, 2 bad usage, unknown stack or invalid config.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { failure, UsageError } from "../harness/usage";
 import { diffPlans, renderDiffMarkdown } from "./diff";
 import type { Plan } from "./model";
 
@@ -18,7 +19,6 @@ const USAGE = `usage:
   --out       write to a file instead of stdout
   comment     the stack's section of a pull-request comment (diff against --base, graph, policy findings)`;
 
-export class Usage extends Error {}
 
 export interface CliResult {
     code: number;
@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<CliResult> {
             },
         });
     } catch (e) {
-        throw new Usage((e as Error).message);
+        throw new UsageError((e as Error).message);
     }
     const { values, positionals } = parsed;
     if (values.help) {
@@ -53,20 +53,20 @@ export async function main(argv: string[]): Promise<CliResult> {
     }
     if (positionals[0] === "diff") {
         if (positionals.length !== 3) {
-            throw new Usage("diff needs exactly two plan files: diff <before.json> <after.json>");
+            throw new UsageError("diff needs exactly two plan files: diff <before.json> <after.json>");
         }
         const [before, after] = positionals.slice(1).map(readPlan);
         return { code: 0, text: renderDiffMarkdown(diffPlans(before, after)), out: values.out };
     }
     const comment = positionals[0] === "comment";
     if (positionals.length > (comment ? 1 : 0)) {
-        throw new Usage(`unexpected argument "${positionals[comment ? 1 : 0]}"`);
+        throw new UsageError(`unexpected argument "${positionals[comment ? 1 : 0]}"`);
     }
     if (!values.stack) {
-        throw new Usage("--stack is required");
+        throw new UsageError("--stack is required");
     }
     if (values.json && values.mermaid) {
-        throw new Usage("choose one of --json and --mermaid");
+        throw new UsageError("choose one of --json and --mermaid");
     }
     // Loaded only here so that `diff` and `--help` stay instant (the program pulls in the Pulumi SDK).
     const { planStack } = require("../harness/run") as typeof import("../harness/run");
@@ -98,25 +98,18 @@ function readPlan(file: string): Plan {
     try {
         doc = JSON.parse(readFileSync(file, "utf8"));
     } catch (e) {
-        throw new Usage(`cannot read plan ${file}: ${(e as Error).message}`);
+        throw new UsageError(`cannot read plan ${file}: ${(e as Error).message}`);
     }
     const plan = doc as Partial<Plan>;
     if (!Array.isArray(plan.resources) || typeof plan.stack !== "string" || !plan.criticalPath) {
-        throw new Usage(`${file} is not a plan document (make one with npm run plan -- --stack <name> --json)`);
+        throw new UsageError(`${file} is not a plan document (make one with npm run plan -- --stack <name> --json)`);
     }
     return plan as Plan;
 }
 
-/** Maps what went wrong to a message and exit code; never a stack trace for a user mistake. */
-export function failure(e: unknown): { code: number; message: string } {
-    const name = (e as Error)?.name;
-    if (e instanceof Usage || name === "UsageError") {
-        return { code: 2, message: `${(e as Error).message}\n\n${USAGE}` };
-    }
-    if (name === "ConfigError") {
-        return { code: 2, message: (e as Error).message };
-    }
-    return { code: 1, message: `plan failed: ${(e as Error)?.message ?? String(e)}` };
+/** Maps what went wrong to a message and exit code (harness/usage.ts). */
+export function planFailure(e: unknown): { code: number; message: string } {
+    return failure(e, USAGE, "plan");
 }
 
 /** Entry point for bin/run.cjs: runs, writes the result, sets the exit code. */
@@ -134,7 +127,7 @@ export function runCli(argv: string[]): Promise<void> {
             process.exitCode = code;
         })
         .catch((e: unknown) => {
-            const { code, message } = failure(e);
+            const { code, message } = planFailure(e);
             process.stderr.write(`${message}\n`);
             process.exitCode = code;
         });

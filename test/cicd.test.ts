@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ROOT, stackNames } from "../harness/run";
+import { stackSetting } from "./support";
 
 // Parsed YAML of workflows: loosely typed on purpose, the assertions check the shape.
 type Doc = Record<string, any>;
@@ -15,7 +16,7 @@ const PIPELINES = join(ROOT, "azure-pipelines");
 const read = (file: string) => readFileSync(file, "utf8");
 const workflow = (name: string): Doc => parse(read(join(WORKFLOWS, name))) as Doc;
 const pipeline = (name: string): Doc => parse(read(join(PIPELINES, name))) as Doc;
-const environmentOf = (stack: string) => (parse(read(join(ROOT, `Pulumi.${stack}.yaml`))) as Doc).config["aks-gitops:environment"] as string;
+const environmentOf = (stack: string) => stackSetting<string>(stack, "environment");
 
 function steps(job: Doc): Doc[] {
     return (job.steps ?? []) as Doc[];

@@ -1,13 +1,10 @@
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
 import type { Capture } from "../harness/run";
-import { ROOT, stackNames } from "../harness/run";
+import { stackNames } from "../harness/run";
 import { sopsDecryptRoleGuid, stableGuid, BUILT_IN_ROLES } from "../components/roles";
 import { AUDIT_SETTING_NAME } from "../components/SopsKeyVault";
 import { parseArmId } from "../stacks/schema";
-import { all, at, azureValue, baseConfig, idOf, one, run, runCommitted, withConfig } from "./support";
+import { all, at, azureValue, baseConfig, idOf, one, run, runCommitted, stackSetting, withConfig } from "./support";
 
 const VAULT = "azure-native:keyvault:Vault";
 const KEY = "azure-native:keyvault:Key";
@@ -15,9 +12,7 @@ const PREFIX = "azure-native:network:PublicIPPrefix";
 const ROLE = "azure-native:authorization:RoleAssignment";
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 
-type StackFile = { config: Record<string, unknown> };
-const stackFile = (stack: string) => parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as StackFile;
-const setting = <T>(stack: string, key: string) => stackFile(stack).config[`aks-gitops:${key}`] as T;
+const setting = stackSetting;
 
 describe("disaster recovery", () => {
     let prod: Capture;

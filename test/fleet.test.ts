@@ -8,7 +8,7 @@ import type { Capture } from "../harness/run";
 import { planStack, ROOT, stackNames } from "../harness/run";
 import { fleetFiles, main } from "../fleet/cli";
 import { goDuration, mergeSopsConfig } from "../fleet/layout";
-import { all, one } from "./support";
+import { all, one, stackSetting } from "./support";
 
 const EXAMPLE = join(ROOT, "examples", "fleet");
 const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
@@ -36,8 +36,7 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
             captures.set(stack, await planStack(stack));
         }
     });
-    const config = (stack: string, key: string) =>
-        (parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, Record<string, string> & string> }).config[`aks-gitops:${key}`];
+    const config = (stack: string, key: string) => stackSetting<Record<string, string> & string>(stack, key);
 
     it("renders one Flux Kustomization per layer, apps after infrastructure, each decrypting with SOPS", () => {
         for (const [stack, c] of captures) {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadStackFile, planStack, runProgram, stackNames, withSecretPlaceholders } from "../harness/run";
-import { failure, main } from "../plan/cli";
+import { main, planFailure as failure } from "../plan/cli";
 import { diffPlans, renderDiffMarkdown } from "../plan/diff";
 import { ESTIMATES } from "../plan/estimates";
 import { buildPlan, criticalPath, Plan, PlanResource } from "../plan/model";

@@ -1,7 +1,10 @@
 // Test helpers: build stack configs, query captured registrations. Running the program goes through harness/run.ts,
 // the same path the offline plan takes.
 import * as assert from "node:assert/strict";
-import { capture, Capture, loadStackFile, runProgram, StackInput } from "../harness/run";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { capture, Capture, loadStackFile, ROOT, runProgram, StackInput } from "../harness/run";
 import { Registration, SECRET } from "../harness/monitor";
 import { merge } from "../stacks/profiles";
 import { PROJECT } from "../stacks/load";
@@ -124,4 +127,10 @@ export function azureValue(c: Capture, label: string): string {
     const value = [...c.references.entries()].find(([, l]) => l === label)?.[0];
     assert.ok(value, `the mocks produced no value labelled ${label}`);
     return value;
+}
+
+/** A key of a committed stack file as written there (e.g. stackSetting<string>("prod", "environment")). */
+export function stackSetting<T>(stack: string, key: string): T {
+    const file = parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    return file.config[`${PROJECT}:${key}`] as T;
 }

@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TokenCredential } from "@azure/identity";
 import { assess } from "../verify/assess";
-import { EXIT, fluxConfigurationReader, main, parseDuration, Target, targetFor, Usage, waitForReconciliation } from "../verify/cli";
+import { EXIT, fluxConfigurationReader, main, parseDuration, Target, targetFor, waitForReconciliation } from "../verify/cli";
+import { failure, UsageError } from "../harness/usage";
 
 const ARM = "https://fake-arm.test";
 const SUBSCRIPTION = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
@@ -165,11 +166,13 @@ describe("npm run verify", () => {
         assert.equal(targetFor("prod-northeurope", SUBSCRIPTION).clusterName, "aks-prod-northeurope");
     });
 
-    it("answers bad usage with a Usage error (exit 2)", async () => {
-        await assert.rejects(main([]), Usage);
-        await assert.rejects(main(["--stack", "prod", "--subscription", "not-a-guid"]), Usage);
-        await assert.rejects(main(["--stack", "prod", "--subscription", SUBSCRIPTION, "--timeout", "ten minutes"]), Usage);
-        await assert.rejects(main(["--stack", "nope", "--subscription", SUBSCRIPTION]), (e: Error) => e.name === "UsageError");
+    it("answers bad usage with a UsageError (exit 2)", async () => {
+        await assert.rejects(main([]), UsageError);
+        await assert.rejects(main(["--stack", "prod", "--subscription", "not-a-guid"]), UsageError);
+        await assert.rejects(main(["--stack", "prod", "--subscription", SUBSCRIPTION, "--timeout", "ten minutes"]), UsageError);
+        const unknown = await main(["--stack", "nope", "--subscription", SUBSCRIPTION]).catch((e: unknown) => e);
+        assert.ok(unknown instanceof UsageError);
+        assert.equal(failure(unknown, "usage", "verify").code, EXIT.usage);
         assert.equal(parseDuration("90s", "--x"), 90_000);
         assert.equal(parseDuration("2h", "--x"), 7_200_000);
     });

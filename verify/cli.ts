@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import type { FluxConfiguration } from "@azure/arm-kubernetesconfiguration";
 import type { TokenCredential } from "@azure/identity";
 import { loadStackFile, withSecretPlaceholders } from "../harness/run";
+import { failure, UsageError } from "../harness/usage";
 import { derivedNames, PROJECT, rawConfigFrom, SECRET_KEYS, validateStackConfig } from "../stacks/load";
 import { assess, Assessment } from "./assess";
 
@@ -22,12 +23,10 @@ const USAGE = `usage: npm run verify -- --stack <name> [--subscription <id>] [--
                    credentials and role assignments take minutes to take effect)
 Signs in with DefaultAzureCredential (az login, workload identity, managed identity, AZURE_* variables).`;
 
-export class Usage extends Error {}
-
 export function parseDuration(text: string, option: string): number {
     const m = /^(\d+)(ms|s|m|h)$/.exec(text);
     if (!m) {
-        throw new Usage(`${option} must be a duration such as 90s, 15m or 1h (got "${text}")`);
+        throw new UsageError(`${option} must be a duration such as 90s, 15m or 1h (got "${text}")`);
     }
     return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
 }
@@ -163,18 +162,18 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
             },
         }));
     } catch (e) {
-        throw new Usage((e as Error).message);
+        throw new UsageError((e as Error).message);
     }
     if (values.help) {
         log(USAGE);
         return EXIT.reconciled;
     }
     if (!values.stack) {
-        throw new Usage("--stack is required");
+        throw new UsageError("--stack is required");
     }
     const subscriptionId = values.subscription ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
     if (!subscriptionId || !/^[0-9a-f-]{36}$/i.test(subscriptionId)) {
-        throw new Usage("a subscription id is required: --subscription <id>, or AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID");
+        throw new UsageError("a subscription id is required: --subscription <id>, or AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID");
     }
     const options = {
         timeoutMs: parseDuration(values.timeout!, "--timeout"),
@@ -197,9 +196,8 @@ export function runCli(argv: string[]): Promise<void> {
             process.exitCode = code;
         })
         .catch((e: unknown) => {
-            const name = (e as Error)?.name;
-            const usage = e instanceof Usage || name === "UsageError" || name === "ConfigError";
-            process.stderr.write(`${usage ? `${(e as Error).message}\n\n${USAGE}` : `verify failed: ${(e as Error)?.message ?? String(e)}`}\n`);
-            process.exitCode = usage ? EXIT.usage : EXIT.failed;
+            const { code, message } = failure(e, USAGE, "verify");
+            process.stderr.write(`${message}\n`);
+            process.exitCode = code;
         });
 }
