@@ -22,6 +22,11 @@ export interface AksClusterArgs {
     logAnalyticsWorkspaceId: pulumi.Input<string>;
     /** Turn on the Azure Monitor metrics add-on (managed Prometheus); its data collection rule is FluxMonitoring's. */
     managedPrometheus: boolean;
+    /**
+     * Standby (a DR cluster in peacetime): create only what the cluster needs to exist first (egress prefix,
+     * control-plane identity and its grant), so that activating creates the cluster and nothing slow besides.
+     */
+    standby: boolean;
     subscriptionId: pulumi.Input<string>;
     tags: Record<string, string>;
 }
@@ -34,17 +39,29 @@ export const AKS_AUDIT_CATEGORIES = ["kube-audit-admin", "guard"] as const;
 // (azure-native containerservice/maintenanceConfiguration.d.ts; AKS docs planned-maintenance.md).
 export const MAINTENANCE_CONFIGS = { autoUpgrade: "aksManagedAutoUpgradeSchedule", nodeOs: "aksManagedNodeOSUpgradeSchedule" } as const;
 
+// Container Insights streams, listed one by one rather than the Microsoft-ContainerInsights-Group-Default group
+// (azure-monitor-docs containers/includes/data-collection-rule-streams.md), as in mspnp/aks-baseline cluster-stamp.bicep.
+export const CONTAINER_INSIGHTS_STREAMS = [
+    "Microsoft-ContainerLogV2",
+    "Microsoft-KubeEvents",
+    "Microsoft-KubePodInventory",
+    "Microsoft-KubeNodeInventory",
+    "Microsoft-KubePVInventory",
+    "Microsoft-KubeServices",
+    "Microsoft-KubeMonAgentEvents",
+    "Microsoft-InsightsMetrics",
+    "Microsoft-ContainerInventory",
+    "Microsoft-ContainerNodeInventory",
+    "Microsoft-Perf",
+];
+
 // Keeps kube-system add-ons on the system pool and workloads off it (CKV_AZURE_232).
 export const SYSTEM_POOL_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 
 /** A managed cluster with OIDC issuer, workload identity and Entra ID RBAC, its pools and network. */
 export class AksCluster extends pulumi.ComponentResource {
-    readonly cluster: containerservice.ManagedCluster;
-    /** The AKS resource name. */
-    readonly name: pulumi.Output<string>;
-    readonly id: pulumi.Output<string>;
-    /** Issuer URL that federated identity credentials trust. */
-    readonly oidcIssuerUrl: pulumi.Output<string>;
+    /** The cluster and what hangs on it; absent in standby. */
+    readonly cluster?: ActiveCluster;
     /** The public range all outbound traffic of the cluster leaves from (for firewalls such as the SOPS vault's). */
     readonly egressIpPrefix: pulumi.Output<string>;
 
@@ -98,7 +115,6 @@ export class AksCluster extends pulumi.ComponentResource {
                 scope: prefixId,
                 scopeKey: prefixKey,
                 principalId: controlPlane.principalId,
-                principalKey: `identity/id-${args.clusterName}`,
                 principalType: "ServicePrincipal",
                 roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.networkContributor),
                 roleKey: BUILT_IN_ROLES.networkContributor,
@@ -107,7 +123,11 @@ export class AksCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.cluster = new containerservice.ManagedCluster(
+        if (args.standby) {
+            this.registerOutputs({ egressIpPrefix: this.egressIpPrefix });
+            return;
+        }
+        const cluster = new containerservice.ManagedCluster(
             `${name}-cluster`,
             {
                 resourceName: args.clusterName,
@@ -118,6 +138,8 @@ export class AksCluster extends pulumi.ComponentResource {
                 nodeResourceGroup: `${args.clusterName}-nodes`,
                 identity: { type: "UserAssigned", userAssignedIdentities: [controlPlane.id] },
                 sku: { name: "Base", tier: s.skuTier },
+                // Long-term support needs the Premium tier too (checked as a pair in stacks/schema.ts).
+                supportPlan: s.supportPlan,
                 enableRBAC: true,
                 // Entra ID is the only way in: no static kubeconfig credentials (CKV_AZURE_141).
                 disableLocalAccounts: true,
@@ -181,7 +203,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 `${name}-maintenance-${key === "autoUpgrade" ? "upgrade" : "node-os"}`,
                 {
                     configName,
-                    resourceName: this.cluster.name,
+                    resourceName: cluster.name,
                     resourceGroupName: args.resourceGroupName,
                     maintenanceWindow: {
                         schedule: { weekly: { dayOfWeek: w.dayOfWeek, intervalWeeks: w.intervalWeeks } },
@@ -198,7 +220,7 @@ export class AksCluster extends pulumi.ComponentResource {
             `${name}-audit`,
             {
                 name: "audit-to-log-analytics",
-                resourceUri: this.cluster.id,
+                resourceUri: cluster.id,
                 workspaceId: args.logAnalyticsWorkspaceId,
                 // Resource-specific tables (AKSAudit, AKSAuditAdmin, AKSControlPlane) cost less than AzureDiagnostics.
                 logAnalyticsDestinationType: "Dedicated",
@@ -207,16 +229,76 @@ export class AksCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.name = this.cluster.name;
-        this.id = this.cluster.id;
-        this.oidcIssuerUrl = this.cluster.oidcIssuerProfile.apply((p) => {
+        if (s.containerInsights) {
+            // The omsagent add-on with useAADAuth collects nothing until a Container Insights data collection rule is
+            // associated with the cluster; the CLI creates both, a plain ARM PUT of the cluster does not. Shape and
+            // names as the CLI and Microsoft's onboarding template create them (Azure/azure-cli acs
+            // addonconfiguration.py ensure_container_insights_for_monitoring; microsoft/Docker-Provider
+            // onboarding-using-msi-auth/existingClusterOnboarding.json: MSCI-<workspace region>-<cluster>, at most
+            // 64 characters, association "ContainerInsightsExtension"); streams and namespace filter as in
+            // mspnp/aks-baseline cluster-stamp.bicep. No data collection endpoint: only private link or high log
+            // scale mode need one.
+            const rule = new monitor.DataCollectionRule(
+                `${name}-insights-dcr`,
+                {
+                    dataCollectionRuleName: `MSCI-${args.location}-${args.clusterName}`.slice(0, 64),
+                    resourceGroupName: args.resourceGroupName,
+                    location: args.location,
+                    kind: "Linux",
+                    description: "Container Insights: container logs and inventory of the cluster to its Log Analytics workspace",
+                    dataSources: {
+                        extensions: [
+                            {
+                                name: "ContainerInsightsExtension",
+                                extensionName: "ContainerInsights",
+                                streams: CONTAINER_INSIGHTS_STREAMS,
+                                extensionSettings: {
+                                    dataCollectionSettings: {
+                                        interval: "1m",
+                                        namespaceFilteringMode: "Exclude",
+                                        namespaces: ["kube-system", "gatekeeper-system"],
+                                        enableContainerLogV2: true,
+                                    },
+                                },
+                            },
+                        ],
+                    },
+                    destinations: { logAnalytics: [{ name: "ciworkspace", workspaceResourceId: args.logAnalyticsWorkspaceId }] },
+                    dataFlows: [{ streams: CONTAINER_INSIGHTS_STREAMS, destinations: ["ciworkspace"] }],
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
+            new monitor.DataCollectionRuleAssociation(
+                `${name}-insights-dcra`,
+                {
+                    associationName: "ContainerInsightsExtension",
+                    resourceUri: cluster.id,
+                    dataCollectionRuleId: rule.id,
+                    description: "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
+                },
+                { parent: this },
+            );
+        }
+
+        const oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => {
             if (!p?.issuerURL) {
                 throw new Error(`AKS cluster ${args.clusterName} returned no OIDC issuer URL`);
             }
             return p.issuerURL;
         });
-        this.registerOutputs({ name: this.name, id: this.id, oidcIssuerUrl: this.oidcIssuerUrl, egressIpPrefix: this.egressIpPrefix });
+        this.cluster = { resource: cluster, name: cluster.name, id: cluster.id, oidcIssuerUrl };
+        this.registerOutputs({ name: cluster.name, id: cluster.id, oidcIssuerUrl, egressIpPrefix: this.egressIpPrefix });
     }
+}
+
+export interface ActiveCluster {
+    resource: containerservice.ManagedCluster;
+    /** The AKS resource name. */
+    name: pulumi.Output<string>;
+    id: pulumi.Output<string>;
+    /** Issuer URL that federated identity credentials trust. */
+    oidcIssuerUrl: pulumi.Output<string>;
 }
 
 function pool(name: string, mode: "System" | "User", p: PoolSettings, encryptionAtHost: boolean): inputs.containerservice.ManagedClusterAgentPoolProfileArgs {

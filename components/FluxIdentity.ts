@@ -7,8 +7,8 @@ export interface FluxIdentityArgs {
     resourceGroupName: pulumi.Input<string>;
     location: string;
     identityName: string;
-    /** The cluster's OIDC issuer URL. Only the federated credentials wait for it. */
-    oidcIssuerUrl: pulumi.Input<string>;
+    /** The cluster's OIDC issuer URL. Only the federated credentials wait for it; none without it (standby). */
+    oidcIssuerUrl?: pulumi.Input<string>;
     /** Flux controllers (service accounts in flux-system) allowed to sign in as this identity, in creation order. */
     controllers: string[];
     /** Scope of the decrypt grant: the SOPS vault (or key) and a stable description of it. */
@@ -54,7 +54,9 @@ export class FluxIdentity extends pulumi.ComponentResource {
         // ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity
         // (Entra docs, workload-identity-federation-considerations), so each waits for the one before.
         this.credentials = [];
-        for (const controller of args.controllers) {
+        // No issuer in standby (no cluster yet): the credentials are created with the cluster.
+        const issuer = args.oidcIssuerUrl;
+        for (const controller of issuer === undefined ? [] : args.controllers) {
             const previous = this.credentials[this.credentials.length - 1];
             this.credentials.push(
                 new managedidentity.FederatedIdentityCredential(
@@ -63,7 +65,7 @@ export class FluxIdentity extends pulumi.ComponentResource {
                         federatedIdentityCredentialResourceName: controller,
                         resourceName: this.identity.name,
                         resourceGroupName: args.resourceGroupName,
-                        issuer: args.oidcIssuerUrl,
+                        issuer: issuer!,
                         subject: serviceAccountSubject(controller),
                         audiences: [TOKEN_EXCHANGE_AUDIENCE],
                     },
@@ -78,7 +80,6 @@ export class FluxIdentity extends pulumi.ComponentResource {
                 scope: args.decryptScope,
                 scopeKey: args.decryptScopeKey,
                 principalId: this.identity.principalId,
-                principalKey: `identity/${args.identityName}`,
                 principalType: "ServicePrincipal",
                 roleDefinitionId: args.decryptRoleDefinitionId,
                 roleKey: args.decryptRoleKey,

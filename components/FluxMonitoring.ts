@@ -10,7 +10,8 @@ export interface FluxMonitoringArgs {
     location: string;
     /** The AKS resource name: the `cluster` label managed Prometheus puts on every series. */
     clusterName: string;
-    clusterId: pulumi.Input<string>;
+    /** The cluster's id; absent in standby, when only what does not hang on the cluster is created. */
+    clusterId?: pulumi.Input<string>;
     settings: MonitoringSettings;
     /** Entra ID groups that administer the Grafana instance (object ids). */
     grafanaAdmins: { key: string; objectId: pulumi.Input<string> }[];
@@ -91,10 +92,29 @@ export function fluxAlertRules(s: MonitoringSettings, clusterName: string): Aler
     ];
 }
 
+/**
+ * The `rules` of the cluster's PrometheusRuleGroup, exactly as registered (pure, so test/alerts.test.ts can run the very
+ * same rules through `promtool test rules`).
+ */
+export function prometheusRuleGroupRules<T>(s: MonitoringSettings, clusterName: string, actionGroupId: T) {
+    return fluxAlertRules(s, clusterName).map((r) => ({
+        alert: r.alert,
+        expression: r.expression,
+        for: r.for,
+        severity: r.severity,
+        enabled: true,
+        labels: { team: "platform", source: "flux" },
+        annotations: { summary: r.summary, description: r.description },
+        resolveConfiguration: { autoResolved: true, timeToResolve: "PT10M" },
+        actions: [{ actionGroupId }],
+    }));
+}
+
 /** Managed Prometheus for the cluster, Flux alert rules routed to an action group, and optionally Managed Grafana. */
 export class FluxMonitoring extends pulumi.ComponentResource {
     readonly workspace: monitor.AzureMonitorWorkspace;
-    readonly ruleGroup: alertsmanagement.PrometheusRuleGroup;
+    /** Scoped to the cluster, so absent in standby. */
+    readonly ruleGroup?: alertsmanagement.PrometheusRuleGroup;
     readonly actionGroup: monitor.ActionGroup;
     readonly grafana?: dashboard.Grafana;
 
@@ -136,16 +156,20 @@ export class FluxMonitoring extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        new monitor.DataCollectionRuleAssociation(
-            `${name}-dcra`,
-            {
-                associationName: msprom,
-                resourceUri: args.clusterId,
-                dataCollectionRuleId: rule.id,
-                description: "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
-            },
-            { parent: this },
-        );
+        const clusterId = args.clusterId;
+        // The association and the alert rules hang on the cluster: not created in standby.
+        if (clusterId !== undefined) {
+            new monitor.DataCollectionRuleAssociation(
+                `${name}-dcra`,
+                {
+                    associationName: msprom,
+                    resourceUri: clusterId,
+                    dataCollectionRuleId: rule.id,
+                    description: "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
+                },
+                { parent: this },
+            );
+        }
 
         this.actionGroup = new monitor.ActionGroup(
             `${name}-actions`,
@@ -163,33 +187,25 @@ export class FluxMonitoring extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.ruleGroup = new alertsmanagement.PrometheusRuleGroup(
-            `${name}-rules`,
-            {
-                ruleGroupName: `flux-reconciliation-${args.clusterName}`,
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                description: "Flux reconciliation health (kube-state-metrics gotk_resource_info and controller durations)",
-                // The workspace to evaluate in, and the cluster the series come from (prometheus-rule-groups docs).
-                scopes: [this.workspace.id, args.clusterId],
-                clusterName: args.clusterName,
-                interval: "PT1M",
-                enabled: true,
-                rules: fluxAlertRules(s, args.clusterName).map((r) => ({
-                    alert: r.alert,
-                    expression: r.expression,
-                    for: r.for,
-                    severity: r.severity,
+        if (clusterId !== undefined) {
+            this.ruleGroup = new alertsmanagement.PrometheusRuleGroup(
+                `${name}-rules`,
+                {
+                    ruleGroupName: `flux-reconciliation-${args.clusterName}`,
+                    resourceGroupName: args.resourceGroupName,
+                    location: args.location,
+                    description: "Flux reconciliation health (kube-state-metrics gotk_resource_info and controller durations)",
+                    // The workspace to evaluate in, and the cluster the series come from (prometheus-rule-groups docs).
+                    scopes: [this.workspace.id, clusterId],
+                    clusterName: args.clusterName,
+                    interval: "PT1M",
                     enabled: true,
-                    labels: { team: "platform", source: "flux" },
-                    annotations: { summary: r.summary, description: r.description },
-                    resolveConfiguration: { autoResolved: true, timeToResolve: "PT10M" },
-                    actions: [{ actionGroupId: this.actionGroup.id }],
-                })),
-                tags: args.tags,
-            },
-            { parent: this },
-        );
+                    rules: prometheusRuleGroupRules(s, args.clusterName, this.actionGroup.id),
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
+        }
 
         if (s.grafana.enabled) {
             this.grafana = new dashboard.Grafana(
@@ -216,7 +232,6 @@ export class FluxMonitoring extends pulumi.ComponentResource {
                     scope: this.workspace.id,
                     scopeKey: `amw/amw-${args.clusterName}`,
                     principalId: this.grafana.identity.apply((i) => i?.principalId ?? ""),
-                    principalKey: `grafana/graf-${args.clusterName}`,
                     principalType: "ServicePrincipal",
                     roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.monitoringDataReader),
                     roleKey: BUILT_IN_ROLES.monitoringDataReader,
@@ -231,7 +246,6 @@ export class FluxMonitoring extends pulumi.ComponentResource {
                         scope: this.grafana!.id,
                         scopeKey: `grafana/graf-${args.clusterName}`,
                         principalId: admin.objectId,
-                        principalKey: `group/${admin.key}`,
                         principalType: "Group",
                         roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.grafanaAdmin),
                         roleKey: BUILT_IN_ROLES.grafanaAdmin,
@@ -242,6 +256,6 @@ export class FluxMonitoring extends pulumi.ComponentResource {
             );
         }
 
-        this.registerOutputs({ workspaceId: this.workspace.id, ruleGroupId: this.ruleGroup.id, actionGroupId: this.actionGroup.id });
+        this.registerOutputs({ workspaceId: this.workspace.id, ruleGroupId: this.ruleGroup?.id, actionGroupId: this.actionGroup.id });
     }
 }

@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import { getGroupOutput } from "@pulumi/azuread/getGroup";
@@ -22,6 +21,8 @@ export interface AzureContext {
 export interface GitOpsClusterArgs {
     config: StackConfig;
     azure: AzureContext;
+    /** The deployment's clock (the first SOPS key version's expiry); the current time when absent. */
+    now?: Date;
 }
 
 /**
@@ -34,7 +35,8 @@ export class GitOpsCluster extends pulumi.ComponentResource {
     /** Set when this stack owns the environment's vault (sops.vaultName). */
     readonly sops?: SopsKeyVault;
     readonly identity: FluxIdentity;
-    readonly flux: FluxGitOps;
+    /** The extension and Flux configuration; absent in standby. */
+    readonly flux?: FluxGitOps;
     readonly fleet: FleetManifests;
     readonly monitoring?: FluxMonitoring;
     readonly outputs: Record<string, pulumi.Input<unknown>>;
@@ -80,6 +82,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 adminGroupObjectIds: c.aks.adminGroups.map((ref) => groupObjectId(ref, this)),
                 logAnalyticsWorkspaceId: logs.id,
                 managedPrometheus: c.monitoring.enabled,
+                standby: c.standby,
                 subscriptionId,
                 tags: c.tags,
             },
@@ -93,7 +96,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                     resourceGroupName: group.name,
                     location: c.location,
                     clusterName: aksName,
-                    clusterId: this.aks.id,
+                    clusterId: this.aks.cluster?.id,
                     settings: c.monitoring,
                     grafanaAdmins: c.monitoring.grafana.admins.map((ref) => ({ key: ref, objectId: groupObjectId(ref, this) })),
                     subscriptionId,
@@ -106,7 +109,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
         // The environment's SOPS key: created and owned here, or (DR) the environment's existing one.
         const decryptRole = c.sops.decryptRole === "sops-decrypt" ? sopsDecryptRoleGuid(c.environment, c.sopsVaultName) : BUILT_IN_ROLES.keyVaultCryptoUser;
         let vaultId: pulumi.Input<string>;
-        let keyUriWithVersion: pulumi.Output<string>;
+        let keyUriWithVersion: pulumi.Output<string> | undefined;
         let sopsCreationRule: string;
         if (c.sopsMode === "owner") {
             this.sops = new SopsKeyVault(
@@ -121,12 +124,13 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                     keySize: c.sops.keySize,
                     keyType: c.sops.keyType,
                     rotation: c.sops.rotation,
+                    now: args.now ?? new Date(),
                     skuName: c.sops.skuName,
                     softDeleteRetentionDays: c.sops.softDeleteRetentionDays,
                     purgeProtection: c.sops.purgeProtection,
                     firewall: c.sops.firewall,
                     allowedIpRanges: [this.aks.egressIpPrefix, ...c.sops.allowedIpRanges],
-                    reservedEgress: c.sops.reservedEgress,
+                    admitEgressPrefixIds: c.sops.admitEgressPrefixIds.map((id) => absoluteArmId(id, subscriptionId)),
                     logAnalyticsWorkspaceId: logs.id,
                     defineDecryptRole: c.sops.decryptRole === "sops-decrypt",
                     tenantId,
@@ -143,13 +147,9 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             keyUriWithVersion = this.sops.keyUriWithVersion;
             sopsCreationRule = this.sops.creationRule;
         } else {
-            // Nothing is created for the key: a new key could not open the environment's existing secrets.
-            const keyId = absoluteArmId(c.sops.existingKeyId!, subscriptionId);
-            vaultId = keyId.replace(/\/keys\/[^/]+$/, "");
-            keyUriWithVersion = keyvault.getKeyOutput(
-                { resourceGroupName: c.sopsResourceGroupName, vaultName: c.sopsVaultName, keyName: c.sopsKeyName },
-                { parent: this },
-            ).keyUriWithVersion;
+            // Nothing is created for the key: a new key could not open the environment's existing secrets. Nothing
+            // is read from the key's (primary) region either: in an incident that region may be the one that failed.
+            vaultId = absoluteArmId(c.sops.existingKeyId!, subscriptionId).replace(/\/keys\/[^/]+$/, "");
             sopsCreationRule = creationRule(c.environment, c.sopsKeyUrl);
         }
 
@@ -159,7 +159,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 resourceGroupName: group.name,
                 location: c.location,
                 identityName: `id-flux-${c.clusterName}`,
-                oidcIssuerUrl: this.aks.oidcIssuerUrl,
+                oidcIssuerUrl: this.aks.cluster?.oidcIssuerUrl,
                 controllers: workloadIdentityControllers(c.flux),
                 decryptScope: vaultId,
                 decryptScopeKey: `vault/${c.sopsVaultName}`,
@@ -181,22 +181,25 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             REGION: c.location,
             SOPS_KEY_VAULT_URI: c.sopsVaultUri,
         };
-        this.flux = new FluxGitOps(
-            `${name}-flux`,
-            {
-                resourceGroupName: group.name,
-                clusterName: this.aks.name,
-                settings: c.flux,
-                knownHosts: c.flux.git.url.startsWith("ssh:") ? (c.flux.git.knownHosts ?? KNOWN_HOSTS[gitHost]) : undefined,
-                sshPrivateKey: c.git.sshPrivateKey,
-                httpsPassword: c.git.httpsPassword,
-                identityClientId: this.identity.clientId,
-                tenantId,
-                substitutions: { ...facts, FLUX_IDENTITY_CLIENT_ID: this.identity.clientId },
-                decryptReady: [this.identity.credentialFor("kustomize-controller"), this.identity.decryptGrant],
-            },
-            { parent: this },
-        );
+        const cluster = this.aks.cluster;
+        if (cluster) {
+            this.flux = new FluxGitOps(
+                `${name}-flux`,
+                {
+                    resourceGroupName: group.name,
+                    clusterName: cluster.name,
+                    settings: c.flux,
+                    knownHosts: c.flux.git.url.startsWith("ssh:") ? (c.flux.git.knownHosts ?? KNOWN_HOSTS[gitHost]) : undefined,
+                    sshPrivateKey: c.git.sshPrivateKey,
+                    httpsPassword: c.git.httpsPassword,
+                    identityClientId: this.identity.clientId,
+                    tenantId,
+                    substitutions: { ...facts, FLUX_IDENTITY_CLIENT_ID: this.identity.clientId },
+                    decryptReady: [this.identity.credentialFor("kustomize-controller"), this.identity.decryptGrant],
+                },
+                { parent: this },
+            );
+        }
 
         this.fleet = new FleetManifests(
             `${name}-fleet`,
@@ -216,24 +219,32 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const active = this.flux && this.aks.cluster;
         this.outputs = {
-            clusterName: this.aks.name,
+            standby: c.standby,
             clusterResourceGroup: group.name,
-            clusterId: this.aks.id,
-            oidcIssuerUrl: this.aks.oidcIssuerUrl,
             egressIpPrefix: this.aks.egressIpPrefix,
             fluxIdentityClientId: this.identity.clientId,
-            fluxConfigurationName: this.flux.configuration.name,
             fleetPaths: pulumi.output(Object.fromEntries(Object.entries(c.flux.kustomizations).map(([k, v]) => [k, v.path]))),
             sopsVaultId: vaultId,
             sopsVaultUri: c.sopsVaultUri,
-            sopsKeyId: keyUriWithVersion,
+            // Versionless: known from config, so DR stacks need no read of the primary region for it.
+            sopsKeyUrl: c.sopsKeyUrl,
             sopsCreationRule,
-            ...(this.sops ? { sopsReservedEgress: this.sops.reservedEgress } : {}),
+            ...(keyUriWithVersion ? { sopsKeyId: keyUriWithVersion } : {}),
+            ...(this.sops ? { sopsAdmittedEgress: this.sops.admittedEgress } : {}),
+            ...(active
+                ? {
+                      clusterName: active.name,
+                      clusterId: this.aks.cluster!.id,
+                      oidcIssuerUrl: this.aks.cluster!.oidcIssuerUrl,
+                      fluxConfigurationName: this.flux!.configuration.name,
+                  }
+                : {}),
             ...(this.monitoring
                 ? {
                       monitoringWorkspaceId: this.monitoring.workspace.id,
-                      alertRuleGroupId: this.monitoring.ruleGroup.id,
+                      ...(this.monitoring.ruleGroup ? { alertRuleGroupId: this.monitoring.ruleGroup.id } : {}),
                       ...(this.monitoring.grafana ? { grafanaEndpoint: this.monitoring.grafana.properties.apply((p) => p.endpoint) } : {}),
                   }
                 : {}),

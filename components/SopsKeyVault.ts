@@ -5,15 +5,8 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import { stringify } from "yaml";
-import type { Environment } from "../stacks/schema";
+import { durationDays, isGuid, parseArmId, type Environment } from "../stacks/schema";
 import { BUILT_IN_ROLES, grantRole, roleAssignmentName, roleDefinitionId, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid } from "./roles";
-
-export interface ReservedEgress {
-    /** The cluster (e.g. the DR cluster) that will send its outbound traffic through this prefix. */
-    cluster: string;
-    location: string;
-    prefixLength: number;
-}
 
 export interface SopsKeyVaultArgs {
     environment: Environment;
@@ -29,13 +22,15 @@ export interface SopsKeyVaultArgs {
     skuName: "standard" | "premium";
     /** ISO 8601 durations of the key's rotation policy. */
     rotation: { rotateAfter: string; expireAfter: string; notifyBefore: string };
+    /** The deployment's clock, for the first key version's expiry. */
+    now: Date;
     softDeleteRetentionDays: number;
     purgeProtection: boolean;
-    /** Deny by default; admit only these public ranges (this cluster's egress prefix, operators) and the reserved ones. */
+    /** Deny by default; admit only these public ranges (this cluster's egress prefix, operators) and the other clusters'. */
     firewall: boolean;
     allowedIpRanges: pulumi.Input<string>[];
-    /** Egress prefixes reserved now for other clusters of the environment (DR), admitted before those clusters exist. */
-    reservedEgress: ReservedEgress[];
+    /** Egress prefixes of the environment's other clusters (DR stacks create them in their own regions), by ARM id. */
+    admitEgressPrefixIds: string[];
     /** Where the vault's audit log (AuditEvent) goes. */
     logAnalyticsWorkspaceId: pulumi.Input<string>;
     /** Also define the least-privilege "SOPS decrypt" custom role (keys read + decrypt only). */
@@ -46,7 +41,7 @@ export interface SopsKeyVaultArgs {
     encryptors: { key: string; objectId: pulumi.Input<string> }[];
     /**
      * Prod: every resource here outlives `pulumi destroy` (retainOnDelete), and the irreplaceable ones (group, vault,
-     * key, decrypt role, reserved prefixes) are protected, so no destroy can take the environment's secrets with it.
+     * key, decrypt role) are protected, so no destroy can take the environment's secrets with it.
      */
     retain: boolean;
     /** Adopt what a previous deployment retained (new state backend, rebuilt stack) instead of failing on the names. */
@@ -68,8 +63,8 @@ export class SopsKeyVault extends pulumi.ComponentResource {
     readonly resourceGroupId: pulumi.Output<string>;
     /** The custom decrypt role, when defined: assignments must wait for it. */
     readonly decryptRole?: authorization.RoleDefinition;
-    /** cluster -> { id, ipPrefix } of each reserved egress prefix. */
-    readonly reservedEgress: pulumi.Output<Record<string, { id: string; ipPrefix: string }>>;
+    /** The other clusters' egress ranges the firewall admits (from admitEgressPrefixIds). */
+    readonly admittedEgress: pulumi.Output<string[]>;
 
     constructor(name: string, args: SopsKeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-gitops:index:SopsKeyVault", name, args, opts);
@@ -80,7 +75,7 @@ export class SopsKeyVault extends pulumi.ComponentResource {
             parent: this,
             protect: args.retain && protect,
             retainOnDelete: args.retain,
-            import: args.adopt ? id : undefined,
+            import: args.adopt && id ? id : undefined,
         });
 
         const group = new resources.ResourceGroup(
@@ -89,25 +84,14 @@ export class SopsKeyVault extends pulumi.ComponentResource {
             keep(groupId),
         );
 
-        // Prefixes for the environment's other clusters (DR): reserved now, so their addresses are admitted by the
-        // firewall before an incident, and no one has to edit this stack while standing a DR cluster up.
-        const reserved = args.reservedEgress.map((r) => {
-            const prefixName = `pip-egress-${r.cluster}`;
-            const prefix = new network.PublicIPPrefix(
-                `${name}-reserved-${r.cluster}`,
-                {
-                    publicIpPrefixName: prefixName,
-                    resourceGroupName: group.name,
-                    location: r.location,
-                    prefixLength: r.prefixLength,
-                    publicIPAddressVersion: "IPv4",
-                    sku: { name: "Standard", tier: "Regional" },
-                    zones: ["1", "2", "3"],
-                    tags: { ...args.tags, purpose: `egress for ${r.cluster}` },
-                },
-                keep(`${groupId}/providers/Microsoft.Network/publicIPPrefixes/${prefixName}`),
-            );
-            return { cluster: r.cluster, prefix };
+        // The environment's other clusters (DR) own their egress prefixes in their own regions; the owner only reads
+        // them, so that the firewall admits a DR cluster before an incident and the DR stack never writes here.
+        const admitted = args.admitEgressPrefixIds.map((id) => {
+            const parsed = parseArmId(id);
+            return network.getPublicIPPrefixOutput(
+                { resourceGroupName: parsed.resourceGroupName, publicIpPrefixName: parsed.names[0] },
+                { parent: this },
+            ).ipPrefix;
         });
 
         this.vault = new keyvault.Vault(
@@ -134,7 +118,7 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                     networkAcls: {
                         defaultAction: args.firewall ? "Deny" : "Allow",
                         bypass: "AzureServices",
-                        ipRules: args.firewall ? [...args.allowedIpRanges, ...reserved.map((r) => r.prefix.ipPrefix)].map((value) => ({ value })) : [],
+                        ipRules: args.firewall ? [...args.allowedIpRanges, ...admitted].map((value) => ({ value })) : [],
                     },
                 },
                 tags: args.tags,
@@ -158,6 +142,11 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                     // controlled operations"), so every file keeps decrypting with the version SOPS recorded in it.
                     // ARM creates keys only if absent (Keys_CreateIfNotExist): change a live key's policy with
                     // `az keyvault key rotation-policy update` (see docs/operations.md).
+                    // The first version's expiry: the policy's expiryTime only applies to versions rotation creates, and
+                    // its notify action needs an expiry date on the key (Key Vault how-to-configure-key-rotation.md:
+                    // "It requires 'Expiry Time' set on rotation policy and 'Expiration Date' set on the key"). With
+                    // rotation before expiry, the notification is the alarm for a rotation that did not happen.
+                    attributes: { expires: firstVersionExpiry(args.rotation.expireAfter, args.now) },
                     rotationPolicy: {
                         attributes: { expiryTime: args.rotation.expireAfter },
                         lifetimeActions: [
@@ -168,7 +157,8 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                 },
                 tags: args.tags,
             },
-            keep(`${vaultId}/keys/${args.keyName}`),
+            // Set once, when the key is created: later runs must not move the first version's expiry.
+            { ...keep(`${vaultId}/keys/${args.keyName}`), ignoreChanges: ["properties.attributes.expires"] },
         );
 
         new monitor.DiagnosticSetting(
@@ -203,11 +193,10 @@ export class SopsKeyVault extends pulumi.ComponentResource {
         }
 
         args.encryptors.forEach((encryptor, i) => {
-            const grant = {
-                scopeKey: `vault/${args.vaultName}`,
-                principalKey: `group/${encryptor.key}`,
-                roleKey: BUILT_IN_ROLES.keyVaultCryptoUser,
-            };
+            const grant = { scopeKey: `vault/${args.vaultName}`, roleKey: BUILT_IN_ROLES.keyVaultCryptoUser };
+            // Adopting needs the assignment's name in advance, so only groups given by object id can be adopted
+            // (stacks/schema.ts requires object ids with sops.adopt).
+            const adoptId = isGuid(encryptor.key) ? `${vaultId}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(grant, encryptor.key)}` : "";
             grantRole(
                 `${name}-encryptor-${i}`,
                 {
@@ -218,7 +207,7 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                     roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.keyVaultCryptoUser),
                     description: `SOPS encryptors for ${args.environment} (${encryptor.key})`,
                 },
-                keep(`${vaultId}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(grant)}`, false),
+                keep(adoptId, false),
             );
         });
 
@@ -228,16 +217,23 @@ export class SopsKeyVault extends pulumi.ComponentResource {
         // Versionless on purpose: after a rotation new files are encrypted with the new version without editing
         // .sops.yaml, while every file keeps the version it was encrypted with (getsops/sops PR 1919, sops >= 3.11).
         this.creationRule = creationRule(args.environment, args.keyUrl);
-        this.reservedEgress = pulumi
-            .all(reserved.map((r) => pulumi.all([r.prefix.id, r.prefix.ipPrefix]).apply(([id, ipPrefix]) => [r.cluster, { id, ipPrefix }] as const)))
-            .apply((entries) => Object.fromEntries(entries));
+        this.admittedEgress = pulumi.all(admitted);
         this.registerOutputs({
             vaultId: this.vaultId,
             keyUriWithVersion: this.keyUriWithVersion,
             creationRule: this.creationRule,
-            reservedEgress: this.reservedEgress,
+            admittedEgress: this.admittedEgress,
         });
     }
+}
+
+/**
+ * Expiry of the key's first version in seconds since the epoch (KeyAttributes.exp, keys.json): expireAfter from the
+ * start of the current UTC day, so that plans made the same day agree.
+ */
+export function firstVersionExpiry(expireAfter: string, now: Date): number {
+    const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) / 1000;
+    return day + durationDays(expireAfter)! * 86_400;
 }
 
 /**

@@ -35,25 +35,30 @@ export interface RoleGrant {
     scope: pulumi.Input<string>;
     /** A stable description of the scope, used for the assignment's GUID name (the scope id itself may be unknown until created). */
     scopeKey: string;
+    /** The principal's object id. Part of the assignment's name, so a re-created principal never meets its orphan. */
     principalId: pulumi.Input<string>;
-    /** A stable description of the principal, for the GUID name. */
-    principalKey: string;
     principalType: "ServicePrincipal" | "Group" | "User";
     roleDefinitionId: pulumi.Input<string>;
     roleKey: string;
     description: string;
 }
 
-/** The GUID name of the assignment `grant` describes (also what adopting it by id needs). */
-export function roleAssignmentName(grant: Pick<RoleGrant, "scopeKey" | "principalKey" | "roleKey">): string {
-    return stableGuid(grant.scopeKey, grant.principalKey, grant.roleKey);
+/**
+ * The GUID name of an assignment: scope, principal object id and role, as Microsoft recommends for Bicep
+ * (guid(scope, principalId, roleDefinitionId); azure-resource-manager/bicep/scenarios-rbac.md). A principal's name is
+ * not enough: deleting an identity leaves its assignments behind as "Identity not found" under their old names, and a
+ * new identity of the same name would then collide with them (RoleAssignmentUpdateNotPermitted). Object ids are never
+ * reused, so names stay stable run to run and differ for every new principal.
+ */
+export function roleAssignmentName(grant: Pick<RoleGrant, "scopeKey" | "roleKey">, principalObjectId: string): string {
+    return stableGuid(grant.scopeKey, principalObjectId.toLowerCase(), grant.roleKey);
 }
 
 export function grantRole(name: string, grant: RoleGrant, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
     return new authorization.RoleAssignment(
         name,
         {
-            roleAssignmentName: roleAssignmentName(grant),
+            roleAssignmentName: pulumi.output(grant.principalId).apply((id) => roleAssignmentName(grant, id)),
             scope: grant.scope,
             principalId: grant.principalId,
             // For a just-created identity this avoids PrincipalNotFound while Entra ID replicates it.

@@ -69,10 +69,8 @@ export async function main(argv: string[]): Promise<CliResult> {
         throw new UsageError("choose one of --json and --mermaid");
     }
     // Loaded only here so that `diff` and `--help` stay instant (the program pulls in the Pulumi SDK).
-    const { planStack } = require("../harness/run") as typeof import("../harness/run");
-    const { buildCheckedPlan } = require("./model") as typeof import("./model");
     const { renderMermaid, renderTree } = require("./render") as typeof import("./render");
-    const plan = await buildCheckedPlan(await planStack(values.stack));
+    const plan = await planWithActivation(values.stack);
     const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory");
     let text: string;
     if (comment) {
@@ -91,6 +89,22 @@ export async function main(argv: string[]): Promise<CliResult> {
         out: values.out,
         stderr: mandatory.length > 0 ? `${mandatory.length} mandatory policy violation(s); see the policy findings\n` : undefined,
     };
+}
+
+/** The stack's checked plan; for a stack on standby also what activating it (standby false) creates, and how long. */
+export async function planWithActivation(stack: string): Promise<Plan> {
+    const { loadStackFile, runProgram, withSecretPlaceholders } = require("../harness/run") as typeof import("../harness/run");
+    const { activationPath, buildCheckedPlan } = require("./model") as typeof import("./model");
+    const input = withSecretPlaceholders(loadStackFile(stack));
+    const plan = await buildCheckedPlan(await runProgram(input));
+    if (plan.outputs.standby === true) {
+        const active = await buildCheckedPlan(await runProgram({ ...input, config: { ...input.config, "aks-gitops:standby": "false" } }));
+        plan.activation = activationPath(plan, active);
+        // The active stack must pass the pack too: its findings join the standby's, marked as such.
+        const seen = new Set(plan.policy.map((f) => `${f.policy}|${f.urn}|${f.message}`));
+        plan.policy.push(...active.policy.filter((f) => !seen.has(`${f.policy}|${f.urn}|${f.message}`)).map((f) => ({ ...f, message: `when active: ${f.message}` })));
+    }
+    return plan;
 }
 
 function readPlan(file: string): Plan {

@@ -4,6 +4,7 @@ import type { Capture } from "../harness/run";
 import { SECRET } from "../harness/monitor";
 import { estimateFor } from "./estimates";
 import { PROJECT } from "../stacks/load";
+import type { PolicyFinding } from "../policy/finding";
 
 export interface PlanResource {
     urn: string;
@@ -26,12 +27,7 @@ export interface PlanResource {
     estimatedMinutes: number;
 }
 
-export interface PolicyFinding {
-    policy: string;
-    enforcementLevel: "advisory" | "mandatory";
-    urn?: string;
-    message: string;
-}
+export type { PolicyFinding };
 
 export interface Plan {
     project: string;
@@ -39,6 +35,16 @@ export interface Plan {
     resources: PlanResource[];
     outputs: Record<string, unknown>;
     criticalPath: { urns: string[]; estimatedMinutes: number; serialMinutes: number };
+    /**
+     * For a stack on standby: what activating it (standby false) adds, and the critical path of that `pulumi up`
+     * (what standby already created counts as done).
+     */
+    activation?: {
+        creates: string[];
+        path: { urn: string; type: string; name: string; estimatedMinutes: number }[];
+        estimatedMinutes: number;
+        serialMinutes: number;
+    };
     policy: PolicyFinding[];
 }
 
@@ -104,7 +110,8 @@ export function buildPlan(capture: Capture): Plan {
         propertyDependencies: Object.fromEntries(
             Object.entries(r.propertyDependencies)
                 .filter(([, urns]) => urns.length > 0)
-                .sort(([a], [b]) => a.localeCompare(b)),
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([k, urns]) => [k, [...new Set(urns)].sort()]),
         ),
         inputs: display(r.inputs) as Record<string, unknown>,
         options: {
@@ -123,6 +130,23 @@ export function buildPlan(capture: Capture): Plan {
             .map(([k, o]) => [k, o.secret ? SECRET : display(o.value)]),
     );
     return { project: capture.project, stack: capture.stack, resources, outputs, criticalPath: criticalPath(resources), policy: [] };
+}
+
+/** What the active plan adds to the standby one, and the critical path of creating just that. */
+export function activationPath(standby: Plan, active: Plan): NonNullable<Plan["activation"]> {
+    const existing = new Set(standby.resources.map((r) => r.urn));
+    const resources = active.resources.map((r) => (existing.has(r.urn) ? { ...r, estimatedMinutes: 0 } : r));
+    const path = criticalPath(resources);
+    const byUrn = new Map(active.resources.map((r) => [r.urn, r]));
+    return {
+        creates: active.resources.filter((r) => r.custom && !existing.has(r.urn)).map((r) => r.urn),
+        path: path.urns
+            .filter((u) => !existing.has(u))
+            .map((u) => byUrn.get(u)!)
+            .map((r) => ({ urn: r.urn, type: r.type, name: r.name, estimatedMinutes: r.estimatedMinutes })),
+        estimatedMinutes: path.estimatedMinutes,
+        serialMinutes: path.serialMinutes,
+    };
 }
 
 /** Longest path through custom resources, weighted by estimated provisioning minutes. */

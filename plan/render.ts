@@ -110,6 +110,18 @@ export function renderTree(plan: Plan): string {
         elapsed += r.estimatedMinutes;
         lines.push(`  ${elapsed.toFixed(1).padStart(5)} min  ${shortType(r.type)} ${r.name} (+${r.estimatedMinutes})`);
     }
+    if (plan.activation) {
+        const a = plan.activation;
+        lines.push(
+            "",
+            `On standby. Activating (pulumi config set standby false; pulumi up) creates ${a.creates.length} resources, ~${a.estimatedMinutes} min:`,
+        );
+        let at = 0;
+        for (const step of a.path) {
+            at += step.estimatedMinutes;
+            lines.push(`  ${at.toFixed(1).padStart(5)} min  ${shortType(step.type)} ${step.name} (+${step.estimatedMinutes})`);
+        }
+    }
     const unestimated = [...new Set(custom.filter((r) => !ESTIMATES[r.type] && r.estimatedMinutes === UNKNOWN_TYPE_MINUTES).map((r) => r.type))];
     if (unestimated.length > 0) {
         lines.push(`  (no estimate for ${unestimated.join(", ")}: assumed ${UNKNOWN_TYPE_MINUTES} min each)`);

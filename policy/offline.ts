@@ -9,7 +9,7 @@ import type { Capture } from "../harness/run";
 import { ROOT } from "../harness/run";
 import { SECRET } from "../harness/monitor";
 import type { Registration } from "../harness/monitor";
-import type { PolicyFinding } from "../plan/model";
+import type { PolicyFinding } from "./finding";
 import { policies as defaultPolicies } from "./policies";
 
 type Level = "advisory" | "mandatory" | "remediate" | "disabled";

@@ -10,6 +10,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { validateResourceOfType } from "@pulumi/policy";
 import { BUILT_IN_ROLES, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid } from "../components/roles";
+import { kubernetesSupportFinding, SUPPORT_WARNING_DAYS } from "../stacks/perishable";
 
 // Policies see a resource's inputs (what the engine registers), typed as the SDK's Args.
 type ClusterProps = Unwrap<containerservice.ManagedClusterArgs>;
@@ -46,6 +47,14 @@ export const DEV_ADVISORY: Record<string, string> = {
     "kv-key-hsm": "HSM-backed keys need a Premium vault; software keys are fine for dev secrets",
 };
 
+/**
+ * Rules about facts that expire with time rather than about the configuration's safety: advisory in every environment
+ * (both config files say so), because `npm run preflight` asks the subscription itself before a deployment.
+ */
+export const ALWAYS_ADVISORY: Record<string, string> = {
+    "aks-kubernetes-version-supported": "judged from the dated calendar in stacks/perishable.ts; npm run preflight asks the region",
+};
+
 export interface RuleInfo {
     /** Public rule IDs this policy maps to. */
     ids: string[];
@@ -56,7 +65,8 @@ export const RULES: Record<string, RuleInfo> = {};
 function describe(name: string, text: string, ids: string[]): string {
     RULES[name] = { ids };
     const dev = DEV_ADVISORY[name] ? ` Advisory in dev: ${DEV_ADVISORY[name]}.` : "";
-    return `${text} (${ids.join(", ")}).${dev}`;
+    const always = ALWAYS_ADVISORY[name] ? ` Advisory everywhere: ${ALWAYS_ADVISORY[name]}.` : "";
+    return `${text} (${ids.join(", ")}).${dev}${always}`;
 }
 
 /** A mandatory policy over the inputs of one resource type; `check` returns the violations. */
@@ -144,6 +154,21 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         ...when(c.aadProfile?.enableAzureRBAC !== true, "aadProfile.enableAzureRBAC must be true"),
     ]),
     clusterRule("aks-kubernetes-rbac", "Kubernetes RBAC is enabled", ["CKV_AZURE_5", "Azure.AKS.UseRBAC"], (c) => when(c.enableRBAC !== true, "enableRBAC must be true")),
+    {
+        name: "aks-kubernetes-version-supported",
+        description: describe(
+            "aks-kubernetes-version-supported",
+            `A pinned Kubernetes minor is in AKS support for at least ${SUPPORT_WARNING_DAYS} more days`,
+            ["Azure.AKS.Version"],
+        ),
+        enforcementLevel: "advisory",
+        validateResource: validateResourceOfType(containerservice.ManagedCluster, (c, _args, report) => {
+            const finding = kubernetesSupportFinding(c.kubernetesVersion, String(c.supportPlan ?? "KubernetesOfficial"), new Date());
+            if (finding) {
+                report(finding);
+            }
+        }),
+    },
     clusterRule("aks-api-server-restricted", "The API server is private or limited to authorized IP ranges", ["CKV_AZURE_6", "Azure.AKS.AuthorizedIPs", "AVD-AZU-0041"], (c) =>
         when(
             c.apiServerAccessProfile?.enablePrivateCluster !== true && (c.apiServerAccessProfile?.authorizedIPRanges ?? []).length === 0,

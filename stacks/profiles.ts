@@ -1,12 +1,15 @@
 // Environment profiles: the defaults a stack gets before its own Pulumi.<stack>.yaml is applied on top.
 // prod is hardened (zones, SLA tier, 90-day soft delete, pinned Flux); dev is cheaper and follows release trains.
+import { FLUX_EXTENSION } from "./perishable";
 import type { Environment } from "./schema";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Profile = { [key: string]: Json };
 
 const common = {
+    standby: false,
     aks: {
+        supportPlan: "KubernetesOfficial",
         systemPool: { vmSize: "Standard_D4ds_v5", maxPods: 110, osDiskType: "Ephemeral", osDiskSizeGB: 128, osSku: "AzureLinux" },
         userPool: { vmSize: "Standard_D4ds_v5", maxPods: 110, osDiskType: "Ephemeral", osDiskSizeGB: 128, osSku: "AzureLinux" },
         network: {
@@ -28,7 +31,7 @@ const common = {
         keySize: 4096,
         purgeProtection: true,
         adopt: false,
-        reservedEgress: [],
+        admitEgressPrefixIds: [],
         encryptorGroups: [],
         allowedIpRanges: [],
         // Rotate every 18 months, each new version expiring after 2 years (Key Vault guidance: rotate at least every
@@ -84,9 +87,8 @@ const profiles: Record<Environment, Profile> = {
         sops: { softDeleteRetentionDays: 90, firewall: true, skuName: "premium", keyType: "RSA-HSM", decryptRole: "sops-decrypt" },
         logs: { retentionDays: 90 },
         monitoring: { enabled: true },
-        // microsoft.flux 1.24.1 (Flux v2.7.5) is the newest release; only N-2 versions are supported.
-        // Source: MicrosoftDocs/azure-management-docs articles/azure-arc/kubernetes/flux-gitops-release-notes.md
-        flux: { extensionVersion: "1.24.1" },
+        // Pinned to a release that was current (the dated table in stacks/perishable.ts names its source).
+        flux: { extensionVersion: FLUX_EXTENSION.version },
     }) as Profile,
 };
 

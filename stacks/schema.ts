@@ -121,10 +121,16 @@ const pool = (name: "system" | "user") =>
     });
 
 const aks = z.strictObject({
+    // A minor only: AKS picks the newest patch of it, and a pinned patch disappears from AKS within months, which would
+    // break the next rebuild (managedClusters kubernetesVersion: "When <major.minor> is specified, the latest supported
+    // GA patch version is chosen automatically"; azure-rest-api-specs containerservice managedClusters.json). Absent:
+    // the region's default version.
     kubernetesVersion: z
         .string()
-        .regex(/^1\.\d{2}(\.\d{1,2})?$/, { error: 'must be a Kubernetes version such as "1.33" or "1.33.2"' })
+        .regex(/^1\.\d{2}$/, { error: 'must be a Kubernetes minor version such as "1.34" (AKS picks its newest patch; leave it out for the region\'s default)' })
         .optional(),
+    /** KubernetesOfficial (community support window) or AKSLongTermSupport (two more years; needs skuTier Premium). */
+    supportPlan: z.enum(["KubernetesOfficial", "AKSLongTermSupport"]),
     skuTier: z.enum(["Free", "Standard", "Premium"]),
     adminGroups: z.array(principalRef).max(20),
     systemPool: pool("system"),
@@ -196,15 +202,12 @@ const sops = z.strictObject({
         .optional(),
     /** Adopt the retained SOPS resources (vault, key, ...) into a new state instead of failing on their names. */
     adopt: z.boolean(),
-    /** Egress prefixes this (owner) stack reserves for other clusters of the environment, admitted by the vault firewall. */
-    reservedEgress: z
-        .array(
-            z.strictObject({
-                cluster: z.string().regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, { error: "must be a cluster name (the DR stack's clusterName)" }),
-                location,
-                prefixLength: z.number().int().min(28).max(31).default(31),
-            }),
-        )
+    /**
+     * Egress prefixes of the environment's other clusters (its DR clusters, each created by its own stack in its own
+     * region), by ARM id: the owner's vault firewall admits them, so a DR cluster can decrypt the moment it exists.
+     */
+    admitEgressPrefixIds: z
+        .array(z.string().regex(armIdPattern("Microsoft.Network", "publicIPPrefixes"), { error: "must be the resource id of a public IP prefix" }))
         .max(10),
     resourceGroupName: resourceGroupName.optional(),
     keyName: keyName.optional(),
@@ -249,8 +252,16 @@ const sops = z.strictObject({
     if (s.existingKeyId !== undefined && s.adopt) {
         ctx.addIssue({ code: "custom", path: ["adopt"], message: "only applies to the stack that owns the vault (vaultName), not with existingKeyId" });
     }
-    if (s.existingKeyId !== undefined && s.reservedEgress.length > 0) {
-        ctx.addIssue({ code: "custom", path: ["reservedEgress"], message: "only the stack that owns the vault reserves egress for others" });
+    if (s.adopt) {
+        s.encryptorGroups.forEach((ref, i) => {
+            if (!isGuid(ref)) {
+                // The retained assignment is imported by its name, which is derived from the group's object id.
+                ctx.addIssue({ code: "custom", path: ["encryptorGroups", i], message: `must be a group object id while sops.adopt is true (got the name "${ref}"): adopting imports the existing role assignment by a name derived from the object id` });
+            }
+        });
+    }
+    if (s.existingKeyId !== undefined && s.admitEgressPrefixIds.length > 0) {
+        ctx.addIssue({ code: "custom", path: ["admitEgressPrefixIds"], message: "only applies to the stack that owns the vault (its firewall admits the prefixes), not with existingKeyId" });
     }
     if (s.keyType === "RSA-HSM" && s.skuName !== "premium") {
         // HSM-protected keys need a Premium vault.
@@ -412,6 +423,12 @@ export const stackConfigSchema = z.strictObject({
     environment: z.enum(ENVIRONMENTS),
     location,
     clusterName,
+    /**
+     * A DR cluster in peacetime: everything except the cluster and what hangs on it (identities, grants, egress prefix,
+     * monitoring), so that an incident's `pulumi up` with standby false only creates the cluster and Flux.
+     */
+    // Top-level scalars arrive from Pulumi as text ("true"), as `pulumi config set standby true` stores them.
+    standby: z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean()),
     resourceGroupName: resourceGroupName.optional(),
     tags: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: "tag names must be 1-128 letters, digits, '_', '.' or '-'" }), z.string().max(256)).optional(),
     aks,
@@ -449,6 +466,19 @@ export function crossFieldRules(raw: unknown): ConfigIssue[] {
                 message: `must include one whose path is "./clusters/${name}": that is where \`npm run fleet\` writes this cluster's bootstrap`,
             });
         }
+    }
+    if ((get("standby") === true || get("standby") === "true") && typeof get("sops", "existingKeyId") !== "string") {
+        issues.push({ path: ["standby"], message: "only applies to a DR cluster (sops.existingKeyId): the stack that owns the environment's vault is never on standby" });
+    }
+    // Long-term support is the Premium tier's feature and needs the plan set explicitly (AKS docs long-term-support.md:
+    // "Enabling LTS requires moving your cluster to the Premium tier and explicitly selecting the LTS support plan").
+    const tier = get("aks", "skuTier");
+    const plan = get("aks", "supportPlan");
+    if (plan === "AKSLongTermSupport" && tier !== "Premium") {
+        issues.push({ path: ["aks", "supportPlan"], message: `AKSLongTermSupport needs aks.skuTier "Premium" (got ${JSON.stringify(tier)})` });
+    }
+    if (tier === "Premium" && plan !== "AKSLongTermSupport") {
+        issues.push({ path: ["aks", "skuTier"], message: 'Premium is the tier for long-term support: set aks.supportPlan "AKSLongTermSupport" too, or use "Standard"' });
     }
     if (environment !== "prod") {
         return issues;

@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
 import type { Capture } from "../harness/run";
-import { SYSTEM_POOL_TAINT } from "../components/AksCluster";
 import { at, azureValue, baseConfig, one, run, withConfig } from "./support";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
+// Published fact, stated literally: the taint AKS documents for system pools (AKS docs use-system-pools.md; CKV_AZURE_232).
+const SYSTEM_POOL_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 type Pool = { name: string; mode: string; [key: string]: unknown };
 
 describe("AksCluster", () => {

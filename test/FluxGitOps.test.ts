@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import type { Capture } from "../harness/run";
-import { KNOWN_HOSTS } from "../stacks/schema";
 import { at, azureValue, baseConfig, isSecretValue, one, revealed, run, TEST_SSH_KEY, withConfig } from "./support";
 
 const EXTENSION = "azure-native:kubernetesconfiguration:Extension";
@@ -9,6 +9,24 @@ const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 const ROLE = "azure-native:authorization:RoleAssignment";
 
 const decode = (b64: unknown) => Buffer.from(String(b64), "base64").toString("utf8");
+
+// Published host-key fingerprints, stated literally: Azure DevOps ("RSA key fingerprint is
+// SHA256:ohD8VZEXGWo6Ez8GSEJQ9WpafgLFsOfLOtGGQCQo6Og", MicrosoftDocs/azure-devops-docs
+// docs/repos/git/use-ssh-keys-to-authenticate.md) and GitHub's Ed25519 key (github/docs
+// content/authentication/keeping-your-account-and-data-secure/githubs-ssh-key-fingerprints.md).
+const AZURE_DEVOPS_RSA = "SHA256:ohD8VZEXGWo6Ez8GSEJQ9WpafgLFsOfLOtGGQCQo6Og";
+const GITHUB_ED25519 = "SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU";
+
+/** `host type SHA256:<fingerprint>` per known_hosts line, computed as `ssh-keygen -lf` does (unpadded base64 SHA-256 of the key blob). */
+function fingerprints(knownHosts: string): string[] {
+    return knownHosts
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !l.startsWith("#"))
+        .map((l) => {
+            const [host, type, key] = l.trim().split(/\s+/);
+            return `${host} ${type} SHA256:${createHash("sha256").update(Buffer.from(key, "base64")).digest("base64").replace(/=+$/, "")}`;
+        });
+}
 
 describe("FluxGitOps", () => {
     let prod: Capture;
@@ -60,6 +78,7 @@ describe("FluxGitOps", () => {
             withConfig(baseConfig("dev"), { flux: { git: { url: "ssh://git@github.com/contoso/fleet.git", knownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" } } }),
         );
         assert.equal(settings(github)["source-controller.ssh-host-key-args"], undefined);
+        assert.deepEqual(fingerprints(decode(at(configuration(github), "gitRepository.sshKnownHosts"))), [`github.com ssh-ed25519 ${GITHUB_ED25519}`], "the configured known_hosts reach Flux as given");
     });
 
     it("points a cluster-scoped configuration at the fleet repo over SSH with pinned host keys", () => {
@@ -71,7 +90,7 @@ describe("FluxGitOps", () => {
         assert.equal(at(f, "gitRepository.url"), "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet");
         assert.deepEqual(at(f, "gitRepository.repositoryRef"), { branch: "main" });
         assert.equal(at(f, "gitRepository.syncIntervalInSeconds"), 300);
-        assert.equal(decode(at(f, "gitRepository.sshKnownHosts")), KNOWN_HOSTS["ssh.dev.azure.com"]);
+        assert.deepEqual(fingerprints(decode(at(f, "gitRepository.sshKnownHosts"))), [`ssh.dev.azure.com ssh-rsa ${AZURE_DEVOPS_RSA}`], "the key Azure DevOps publishes, and only it");
     });
 
     it("passes the deploy key base64-encoded in protected settings, as a secret", () => {

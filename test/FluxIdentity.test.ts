@@ -1,12 +1,19 @@
 import * as assert from "node:assert/strict";
 import type { Capture } from "../harness/run";
-import { BUILT_IN_ROLES, sopsDecryptRoleGuid } from "../components/roles";
+import { sopsDecryptRoleGuid } from "../components/roles";
 import { all, azureValue, baseConfig, idOf, one, run, withConfig } from "./support";
 
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 const ROLE = "azure-native:authorization:RoleAssignment";
 const VAULT = "azure-native:keyvault:Vault";
+
+// Published facts, stated literally (not imported from the code under test):
+// - Key Vault Crypto User's GUID: MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles/security.md;
+// - a federated credential's subject is system:serviceaccount:NAMESPACE:KSA_NAME and its audience
+//   api://AzureADTokenExchange (fluxcd/website content/en/flux/integrations/azure.md, "Workload Identity Federation");
+//   the controllers' service accounts are named after them (content/en/flux/installation/configuration/workload-identity.md).
+const KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424";
 
 describe("FluxIdentity", () => {
     let c: Capture;
@@ -56,7 +63,7 @@ describe("FluxIdentity", () => {
         const grant = one(dev, ROLE, "-decrypt").inputs;
         assert.equal(grant.principalId, azureValue(dev, "dev-westeurope-flux-identity-identity.principalId"));
         assert.equal(grant.principalType, "ServicePrincipal", "avoids PrincipalNotFound while Entra ID replicates the new identity");
-        assert.equal(grant.roleDefinitionId, `/subscriptions/${azureValue(dev, "azure.subscriptionId")}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES.keyVaultCryptoUser}`);
+        assert.equal(grant.roleDefinitionId, `/subscriptions/${azureValue(dev, "azure.subscriptionId")}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_CRYPTO_USER}`);
         assert.equal(grant.scope, idOf(dev, one(dev, VAULT)));
     });
 

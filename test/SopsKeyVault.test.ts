@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import type { Capture } from "../harness/run";
-import { BUILT_IN_ROLES } from "../components/roles";
 import { sopsPathRegex } from "../components/SopsKeyVault";
 import { all, at, azureValue, baseConfig, idOf, one, run, withConfig } from "./support";
 
@@ -9,6 +8,10 @@ const VAULT = "azure-native:keyvault:Vault";
 const KEY = "azure-native:keyvault:Key";
 const RG = "azure-native:resources:ResourceGroup";
 const ROLE = "azure-native:authorization:RoleAssignment";
+
+// Published facts, stated literally (not imported from the code under test): built-in role GUIDs from the Azure built-in
+// roles reference (MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles/security.md).
+const KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424";
 
 describe("SopsKeyVault", () => {
     let prod: Capture;
@@ -67,7 +70,7 @@ describe("SopsKeyVault", () => {
         assert.equal(grant.scope, idOf(prod, one(prod, VAULT)));
         assert.equal(grant.principalType, "Group");
         assert.equal(grant.principalId, azureValue(prod, "getGroup(sops-encryptors).objectId"));
-        assert.match(grant.roleDefinitionId as string, new RegExp(`/roleDefinitions/${BUILT_IN_ROLES.keyVaultCryptoUser}$`));
+        assert.match(grant.roleDefinitionId as string, new RegExp(`/roleDefinitions/${KEY_VAULT_CRYPTO_USER}$`));
     });
 
     it("exports the vault URI, the versioned key id and the environment's .sops.yaml creation rule", () => {

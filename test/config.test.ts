@@ -53,7 +53,13 @@ describe("stack configuration", () => {
         ["vault name starting with a digit", { sops: { vaultName: "1kv-sops" } }, "aks-gitops:sops.vaultName", "start with a letter"],
         ["vault name with consecutive hyphens", { sops: { vaultName: "kv--sops" } }, "aks-gitops:sops.vaultName", "consecutive hyphens"],
         ["key size", { sops: { keySize: 2048 } }, "aks-gitops:sops.keySize", "3072 or 4096"],
-        ["kubernetes version", { aks: { kubernetesVersion: "latest" } }, "aks-gitops:aks.kubernetesVersion", '"1.33"'],
+        ["kubernetes version", { aks: { kubernetesVersion: "latest" } }, "aks-gitops:aks.kubernetesVersion", 'minor version such as "1.34"'],
+        // A pinned patch disappears from AKS within months and would break the next rebuild.
+        ["pinned kubernetes patch", { aks: { kubernetesVersion: "1.35.2" } }, "aks-gitops:aks.kubernetesVersion", "AKS picks its newest patch"],
+        ["long-term support without Premium", { aks: { supportPlan: "AKSLongTermSupport" } }, "aks-gitops:aks.supportPlan", 'needs aks.skuTier "Premium"'],
+        ["Premium tier without long-term support", { aks: { skuTier: "Premium" } }, "aks-gitops:aks.skuTier", 'set aks.supportPlan "AKSLongTermSupport" too'],
+        ["support plan", { aks: { supportPlan: "Extended" } }, "aks-gitops:aks.supportPlan", '"AKSLongTermSupport"'],
+        ["standby flag", { standby: "maybe" }, "aks-gitops:standby", "boolean"],
         ["min > max", { aks: { userPool: { minCount: 6, maxCount: 2 } } }, "aks-gitops:aks.userPool.minCount", "<= maxCount"],
         ["maxPods below 50", { aks: { systemPool: { maxPods: 30 } } }, "aks-gitops:aks.systemPool.maxPods", ">= 50"],
         ["pod CIDR", { aks: { network: { podCidr: "10.244.0.0/33" } } }, "aks-gitops:aks.network.podCidr", "IPv4 CIDR"],
@@ -95,7 +101,7 @@ describe("stack configuration", () => {
         ["vault name and existing key together", { sops: { existingKeyId: "/resourceGroups/rg-sops-dev/providers/Microsoft.KeyVault/vaults/kv-x/keys/k" } }, "aks-gitops:sops.existingKeyId", "cannot be combined with vaultName"],
         ["existing key id of another type", { sops: { vaultName: undefined, existingKeyId: "/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-x/secrets/k" } }, "aks-gitops:sops.existingKeyId", "Key Vault key id"],
         ["adopt without owning the vault", { sops: { vaultName: undefined, adopt: true, existingKeyId: "/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-x/keys/k" } }, "aks-gitops:sops.adopt", "only applies"],
-        ["reserved egress for a bad cluster name", { sops: { reservedEgress: [{ cluster: "Prod DR", location: "northeurope" }] } }, "aks-gitops:sops.reservedEgress[0].cluster", "cluster name"],
+        ["admitted egress prefix that is not a prefix id", { sops: { admitEgressPrefixIds: ["/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/pip"] } }, "aks-gitops:sops.admitEgressPrefixIds[0]", "public IP prefix"],
         ["fleet app name", { fleet: { apps: ["My Service"] } }, "aks-gitops:fleet.apps[0]", "DNS label"],
         ["render directory escaping the project", { fleet: { renderDirectory: "../elsewhere" } }, "aks-gitops:fleet.renderDirectory", "relative directory"],
         [

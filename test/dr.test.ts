@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import type { Capture } from "../harness/run";
-import { stackNames } from "../harness/run";
-import { sopsDecryptRoleGuid, stableGuid, BUILT_IN_ROLES } from "../components/roles";
+import { loadStackFile, runProgram, stackNames } from "../harness/run";
+import { sopsDecryptRoleGuid, stableGuid } from "../components/roles";
 import { AUDIT_SETTING_NAME } from "../components/SopsKeyVault";
 import { parseArmId } from "../stacks/schema";
-import { all, at, azureValue, baseConfig, idOf, one, run, runCommitted, stackSetting, withConfig } from "./support";
+import { all, at, azureValue, baseConfig, idOf, one, run, runCommitted, stackInput, stackSetting, withConfig } from "./support";
 
 const VAULT = "azure-native:keyvault:Vault";
 const KEY = "azure-native:keyvault:Key";
@@ -13,6 +13,13 @@ const ROLE = "azure-native:authorization:RoleAssignment";
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 
 const setting = stackSetting;
+const ENCRYPTORS = "5d2f7c1a-8e4b-4f3a-9c6d-1b0e2a7f4c85";
+
+/** A committed stack's config as an object (for variations of it). */
+function committedConfig(stack: string): Record<string, unknown> {
+    const { config } = loadStackFile(stack);
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^aks-gitops:/, ""), /^[[{]/.test(v) ? JSON.parse(v) : v]));
+}
 
 describe("disaster recovery", () => {
     let prod: Capture;
@@ -49,10 +56,11 @@ describe("disaster recovery", () => {
             assert.equal(all(dr, "azure-native:authorization:RoleDefinition").length, 0);
         });
 
-        it("uses exactly the key and rule the prod stack owns", () => {
+        it("uses exactly the key and rule the prod stack owns, without reading prod's region", () => {
             assert.equal(dr.outputs.sopsCreationRule.value, prod.outputs.sopsCreationRule.value);
-            const lookup = dr.calls.find((c) => c.token === "azure-native:keyvault:getKey");
-            assert.deepEqual(lookup?.inputs, { resourceGroupName: "rg-sops-prod", vaultName: "kv-contoso-sops-prod", keyName: "sops-prod" });
+            assert.equal(dr.outputs.sopsKeyUrl.value, "https://kv-contoso-sops-prod.vault.azure.net/keys/sops-prod");
+            // In an incident prod's region may be the one that failed: no lookup that only feeds an output.
+            assert.deepEqual(dr.calls.filter((c) => c.token.startsWith("azure-native:") && c.token !== "azure-native:authorization:getClientConfig").map((c) => c.token), []);
             assert.equal(one(prod, VAULT).inputs.vaultName, "kv-contoso-sops-prod");
             assert.equal(one(prod, KEY).inputs.keyName, "sops-prod");
         });
@@ -64,54 +72,121 @@ describe("disaster recovery", () => {
         });
     });
 
-    describe("the environment's vault admits the DR cluster before any incident", () => {
-        it("prod reserves the DR egress prefix in the DR region, protected and retained", () => {
-            const reserved = one(prod, PREFIX, "-reserved-prod-northeurope");
-            assert.equal(reserved.inputs.publicIpPrefixName, "pip-egress-prod-northeurope");
-            assert.equal(reserved.inputs.location, "northeurope");
-            assert.equal(reserved.inputs.resourceGroupName, "rg-sops-prod");
-            assert.ok(reserved.options.protect && reserved.options.retainOnDelete, "DR depends on this address");
+    describe("everything the DR stack owns lives in the DR region", () => {
+        it("creates its resources only in resource groups it creates in northeurope", () => {
+            const groups = all(dr, "azure-native:resources:ResourceGroup");
+            assert.deepEqual(groups.map((g) => [g.inputs.resourceGroupName, g.inputs.location]), [["rg-aks-prod-northeurope", "northeurope"]]);
+            for (const r of dr.resources.filter((x) => x.custom && "resourceGroupName" in x.inputs)) {
+                assert.equal(r.inputs.resourceGroupName, "rg-aks-prod-northeurope", `${r.name} must live in the DR region's group`);
+            }
+            for (const r of dr.resources.filter((x) => x.custom && typeof x.inputs.location === "string" && x.inputs.location !== "global")) {
+                assert.equal(r.inputs.location, "northeurope", `${r.name} must be located in the DR region`);
+            }
         });
 
-        it("prod's vault firewall lists the reserved prefix next to prod's own egress", () => {
+        it("writes to prod's region only the decrypt grant on prod's vault", () => {
+            const writesThere = dr.resources.filter((r) => r.custom && JSON.stringify(r.inputs).includes("rg-sops-prod"));
+            assert.deepEqual(writesThere.map((r) => r.name), ["prod-northeurope-flux-identity-decrypt"]);
+        });
+
+        it("owns its egress prefix, and its control-plane identity may attach it", () => {
+            const prefix = one(dr, PREFIX);
+            assert.equal(prefix.inputs.publicIpPrefixName, "pip-egress-aks-prod-northeurope");
+            assert.equal(prefix.inputs.location, "northeurope");
+            assert.equal(one(dr, ROLE, "-egress-join").inputs.scope, idOf(dr, prefix));
+        });
+    });
+
+    describe("standby: the DR stack in peacetime", () => {
+        it("is committed on standby", () => {
+            assert.equal(setting<string>("prod-northeurope", "standby"), true);
+            assert.equal(dr.outputs.standby.value, true);
+        });
+
+        it("holds everything the cluster needs first, and not the cluster or what hangs on it", () => {
+            const created = new Set(dr.resources.filter((r) => r.custom && !r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:")).map((r) => r.type));
+            for (const type of ["azure-native:resources:ResourceGroup", PREFIX, "azure-native:managedidentity:UserAssignedIdentity", ROLE]) {
+                assert.ok(created.has(type), `standby must create ${type}`);
+            }
+            for (const type of [
+                CLUSTER,
+                "azure-native:managedidentity:FederatedIdentityCredential",
+                "azure-native:kubernetesconfiguration:Extension",
+                "azure-native:kubernetesconfiguration:FluxConfiguration",
+                "azure-native:containerservice:MaintenanceConfiguration",
+                "azure-native:monitor:DataCollectionRuleAssociation",
+                "azure-native:alertsmanagement:PrometheusRuleGroup",
+            ]) {
+                assert.ok(!created.has(type), `standby must not create ${type}`);
+            }
+            assert.equal(all(dr, ROLE).length, 2, "the prefix join and the decrypt grant");
+            assert.ok(all(dr, "azure-native:managedidentity:UserAssignedIdentity").some((i) => i.inputs.resourceName === "id-flux-prod-northeurope"));
+        });
+
+        it("activating creates only the cluster, its credentials, the extension, the configuration and what hangs on the cluster", async () => {
+            const active = await runProgram(stackInput(withConfig(committedConfig("prod-northeurope"), { standby: false }), undefined, "prod-northeurope"));
+            const before = new Set(dr.resources.map((r) => r.urn));
+            const added = active.resources.filter((r) => r.custom && !before.has(r.urn)).map((r) => r.type);
+            assert.deepEqual([...new Set(added)].sort(), [
+                "azure-native:alertsmanagement:PrometheusRuleGroup",
+                "azure-native:containerservice:MaintenanceConfiguration",
+                CLUSTER,
+                "azure-native:kubernetesconfiguration:Extension",
+                "azure-native:kubernetesconfiguration:FluxConfiguration",
+                "azure-native:managedidentity:FederatedIdentityCredential",
+                "azure-native:monitor:DataCollectionRule",
+                "azure-native:monitor:DataCollectionRuleAssociation",
+                "azure-native:monitor:DiagnosticSetting",
+            ]);
+            const removed = dr.resources.filter((r) => !active.resources.some((x) => x.urn === r.urn));
+            assert.deepEqual(removed.map((r) => r.name), [], "activating replaces nothing standby created");
+            assert.equal(active.outputs.standby.value, false);
+        });
+
+        it("is refused for a stack that owns the environment's vault", async () => {
+            await assert.rejects(run(withConfig(baseConfig("prod"), { standby: true })), /aks-gitops:standby: only applies to a DR cluster \(sops\.existingKeyId\)/);
+        });
+    });
+
+    describe("the environment's vault admits the DR cluster before any incident", () => {
+        it("prod's vault firewall lists the DR stack's prefix (read, not owned) next to prod's own egress", () => {
+            const lookup = prod.calls.find((c) => c.token === "azure-native:network:getPublicIPPrefix");
+            assert.deepEqual(lookup?.inputs, { resourceGroupName: "rg-aks-prod-northeurope", publicIpPrefixName: "pip-egress-aks-prod-northeurope" });
             const rules = (at(one(prod, VAULT).inputs, "properties.networkAcls.ipRules") as { value: string }[]).map((r) => r.value);
-            assert.ok(rules.includes(azureValue(prod, "prod-westeurope-sops-reserved-prod-northeurope.ipPrefix")));
+            assert.ok(rules.includes(azureValue(prod, "getPublicIPPrefix(pip-egress-aks-prod-northeurope).ipPrefix")));
             assert.ok(rules.includes(azureValue(prod, "prod-westeurope-aks-egress.ipPrefix")));
             assert.equal(at(one(prod, VAULT).inputs, "properties.networkAcls.defaultAction"), "Deny");
+            assert.equal(all(prod, PREFIX).length, 1, "prod creates only its own egress prefix");
         });
 
-        it("the DR cluster sends its outbound traffic through that very prefix", () => {
-            const id = `/subscriptions/${azureValue(dr, "azure.subscriptionId")}/resourceGroups/rg-sops-prod/providers/Microsoft.Network/publicIPPrefixes/pip-egress-prod-northeurope`;
-            assert.deepEqual(at(one(dr, CLUSTER).inputs, "networkProfile.loadBalancerProfile.outboundIPPrefixes.publicIPPrefixes"), [{ id }]);
-            assert.equal(one(dr, ROLE, "-egress-join").inputs.scope, id);
-            assert.equal(all(dr, PREFIX).length, 0, "the DR stack creates no prefix of its own");
-        });
-
-        it("every committed stack that uses an existing key or prefix finds it owned by a stack of its environment", async () => {
+        it("every prefix an owner admits is one a stack of its environment creates, in that stack's region", async () => {
             const captures = new Map<string, Capture>();
             for (const s of stackNames()) {
                 captures.set(s, await runCommitted(s));
             }
             for (const s of stackNames()) {
                 const env = setting<string>(s, "environment");
-                const owners = stackNames().filter((o) => o !== s && setting<string>(o, "environment") === env);
+                const others = stackNames().filter((o) => o !== s && setting<string>(o, "environment") === env);
                 const keyId = setting<{ existingKeyId?: string }>(s, "sops").existingKeyId;
                 if (keyId) {
                     const { resourceGroupName, names } = parseArmId(keyId);
                     assert.ok(
-                        owners.some((o) => {
+                        others.some((o) => {
                             const c = captures.get(o)!;
                             return all(c, VAULT).some((v) => v.inputs.vaultName === names[0] && v.inputs.resourceGroupName === resourceGroupName) && all(c, KEY).some((k) => k.inputs.keyName === names[1]);
                         }),
                         `${s}: no ${env} stack owns ${keyId}`,
                     );
                 }
-                const prefixId = setting<{ network?: { egress?: { publicIpPrefixId?: string } } }>(s, "aks").network?.egress?.publicIpPrefixId;
-                if (prefixId) {
+                for (const prefixId of setting<{ admitEgressPrefixIds?: string[] }>(s, "sops").admitEgressPrefixIds ?? []) {
                     const { resourceGroupName, names } = parseArmId(prefixId);
                     assert.ok(
-                        owners.some((o) => all(captures.get(o)!, PREFIX).some((p) => p.inputs.publicIpPrefixName === names[0] && p.inputs.resourceGroupName === resourceGroupName && p.inputs.location === setting(s, "location"))),
-                        `${s}: no ${env} stack reserves ${prefixId} in ${setting(s, "location")}`,
+                        others.some((o) =>
+                            all(captures.get(o)!, PREFIX).some(
+                                (p) => p.inputs.publicIpPrefixName === names[0] && p.inputs.resourceGroupName === resourceGroupName && p.inputs.location === setting(o, "location"),
+                            ),
+                        ),
+                        `${s}: no ${env} stack creates ${prefixId}`,
                     );
                 }
             }
@@ -119,13 +194,13 @@ describe("disaster recovery", () => {
     });
 
     describe("destroy cannot take prod's key", () => {
-        it("protects and retains the SOPS group, vault, key, decrypt role and reserved prefixes; retains the rest", () => {
+        it("protects and retains the SOPS group, vault, key and decrypt role; retains the rest", () => {
             const sops = prod.resources.filter((r) => r.custom && r.parent?.endsWith("::prod-westeurope-sops"));
-            assert.ok(sops.length >= 7);
+            assert.ok(sops.length >= 6);
             for (const r of sops) {
                 assert.equal(r.options.retainOnDelete, true, `${r.name} must survive pulumi destroy`);
             }
-            for (const type of ["azure-native:resources:ResourceGroup", VAULT, KEY, "azure-native:authorization:RoleDefinition", PREFIX]) {
+            for (const type of ["azure-native:resources:ResourceGroup", VAULT, KEY, "azure-native:authorization:RoleDefinition"]) {
                 for (const r of sops.filter((x) => x.type === type)) {
                     assert.equal(r.options.protect, true, `${r.name} must be protected`);
                 }
@@ -136,7 +211,7 @@ describe("disaster recovery", () => {
     describe("rebuilding prod from empty state (sops.adopt)", () => {
         let adopted: Capture;
         before(async () => {
-            adopted = await run(withConfig(baseConfig("prod"), { sops: { adopt: true, reservedEgress: [{ cluster: "prod-northeurope", location: "northeurope" }] } }));
+            adopted = await run(withConfig(baseConfig("prod"), { sops: { adopt: true, encryptorGroups: [ENCRYPTORS] } }));
         });
 
         it("imports every retained SOPS resource by its ARM id instead of creating it", () => {
@@ -149,8 +224,7 @@ describe("disaster recovery", () => {
                 "prod-westeurope-sops-key": `${vault}/keys/sops-prod`,
                 "prod-westeurope-sops-audit": `${vault}/providers/Microsoft.Insights/diagnosticSettings/${AUDIT_SETTING_NAME}`,
                 "prod-westeurope-sops-decrypt-role": `${group}/providers/Microsoft.Authorization/roleDefinitions/${sopsDecryptRoleGuid("prod", "kv-test-sops-prod")}`,
-                "prod-westeurope-sops-reserved-prod-northeurope": `${group}/providers/Microsoft.Network/publicIPPrefixes/pip-egress-prod-northeurope`,
-                "prod-westeurope-sops-encryptor-0": `${vault}/providers/Microsoft.Authorization/roleAssignments/${stableGuid("vault/kv-test-sops-prod", "group/sops-encryptors", BUILT_IN_ROLES.keyVaultCryptoUser)}`,
+                "prod-westeurope-sops-encryptor-0": `${vault}/providers/Microsoft.Authorization/roleAssignments/${stableGuid("vault/kv-test-sops-prod", ENCRYPTORS, "12338af0-0e69-4776-bea7-57ae8d297424")}`,
             };
             for (const [name, id] of Object.entries(expected)) {
                 const r = adopted.resources.find((x) => x.name === name);
@@ -165,6 +239,13 @@ describe("disaster recovery", () => {
             for (const r of adopted.resources.filter((x) => x.custom && !x.parent?.endsWith("::prod-westeurope-sops"))) {
                 assert.equal(r.options.importId, null, `${r.name} must not be imported`);
             }
+        });
+
+        it("needs encryptor groups by object id: their assignments are imported by a name derived from it", async () => {
+            await assert.rejects(
+                run(withConfig(baseConfig("prod"), { sops: { adopt: true, encryptorGroups: ["sops-encryptors"] } })),
+                /aks-gitops:sops\.encryptorGroups\[0\]: must be a group object id while sops\.adopt is true \(got the name "sops-encryptors"\)/,
+            );
         });
 
         it("is off by default", () => {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { Capture } from "../harness/run";
-import { AKS_AUDIT_CATEGORIES, MAINTENANCE_CONFIGS } from "../components/AksCluster";
-import { BUILT_IN_ROLES, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid } from "../components/roles";
+import { sopsDecryptRoleGuid } from "../components/roles";
+import { firstVersionExpiry } from "../components/SopsKeyVault";
 import { all, at, azureValue, baseConfig, idOf, one, run, withConfig } from "./support";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
@@ -11,6 +11,25 @@ const VAULT = "azure-native:keyvault:Vault";
 const KEY = "azure-native:keyvault:Key";
 const DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting";
 const WORKSPACE = "azure-native:operationalinsights:Workspace";
+// Published facts, stated literally (not imported from the code under test):
+// - built-in role GUIDs and Key Vault Crypto User's data actions: MicrosoftDocs/azure-docs
+//   articles/role-based-access-control/built-in-roles/security.md and networking.md;
+// - AKS audit log categories kube-audit-admin and guard: PSRule.Rules.Azure docs/en/rules/Azure.AKS.AuditLogs.md;
+// - the maintenance configuration names AKS binds to the two upgrade channels: AKS docs planned-maintenance.md
+//   (Azure/azure-cli: "--config-name must be one of default, aksManagedAutoUpgradeSchedule or aksManagedNodeOSUpgradeSchedule").
+const KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424";
+const NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+const KEY_VAULT_CRYPTO_USER_DATA_ACTIONS = [
+    "Microsoft.KeyVault/vaults/keys/read",
+    "Microsoft.KeyVault/vaults/keys/update/action",
+    "Microsoft.KeyVault/vaults/keys/backup/action",
+    "Microsoft.KeyVault/vaults/keys/encrypt/action",
+    "Microsoft.KeyVault/vaults/keys/decrypt/action",
+    "Microsoft.KeyVault/vaults/keys/wrap/action",
+    "Microsoft.KeyVault/vaults/keys/unwrap/action",
+    "Microsoft.KeyVault/vaults/keys/sign/action",
+    "Microsoft.KeyVault/vaults/keys/verify/action",
+];
 const RESERVED = "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg-sops-prod/providers/Microsoft.Network/publicIPPrefixes/pip-egress-prod-northeurope";
 
 describe("hardening (prod passes the policy pack)", () => {
@@ -36,7 +55,7 @@ describe("hardening (prod passes the policy pack)", () => {
             const grant = one(prod, ROLE, "-egress-join");
             const identity = one(prod, "azure-native:managedidentity:UserAssignedIdentity", "-aks-control-plane");
             assert.equal(grant.inputs.scope, idOf(prod, one(prod, PREFIX)), "Network Contributor on the prefix only");
-            assert.match(String(grant.inputs.roleDefinitionId), new RegExp(`${BUILT_IN_ROLES.networkContributor}$`));
+            assert.match(String(grant.inputs.roleDefinitionId), new RegExp(`/roleDefinitions/${NETWORK_CONTRIBUTOR}$`));
             assert.equal(grant.inputs.principalId, azureValue(prod, `${identity.name}.principalId`));
             assert.deepEqual(at(cluster(prod), "identity"), { type: "UserAssigned", userAssignedIdentities: [idOf(prod, identity)] });
             assert.ok(one(prod, CLUSTER).dependencies.includes(grant.urn), "the cluster waits for the join permission");
@@ -75,7 +94,7 @@ describe("hardening (prod passes the policy pack)", () => {
             const aks = one(prod, DIAGNOSTIC, "-aks-audit").inputs;
             assert.equal(aks.resourceUri, idOf(prod, one(prod, CLUSTER)));
             assert.equal(aks.workspaceId, workspace);
-            assert.deepEqual((aks.logs as { category: string }[]).map((l) => l.category), [...AKS_AUDIT_CATEGORIES]);
+            assert.deepEqual((aks.logs as { category: string }[]).map((l) => l.category), ["kube-audit-admin", "guard"]);
             const kv = one(prod, DIAGNOSTIC, "-sops-audit").inputs;
             assert.equal(kv.resourceUri, idOf(prod, one(prod, VAULT)));
             assert.deepEqual(kv.logs, [{ categoryGroup: "audit", enabled: true }]);
@@ -103,7 +122,7 @@ describe("hardening (prod passes the policy pack)", () => {
 
         it("schedules both auto-upgrade channels in maintenance windows", () => {
             const windows = all(prod, "azure-native:containerservice:MaintenanceConfiguration");
-            assert.deepEqual(windows.map((w) => w.inputs.configName).sort(), Object.values(MAINTENANCE_CONFIGS).sort());
+            assert.deepEqual(windows.map((w) => w.inputs.configName).sort(), ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]);
             const nodeOs = windows.find((w) => w.inputs.configName === "aksManagedNodeOSUpgradeSchedule")!.inputs;
             assert.equal(nodeOs.resourceName, "aks-prod-westeurope");
             assert.deepEqual(nodeOs.maintenanceWindow, {
@@ -126,8 +145,17 @@ describe("hardening (prod passes the policy pack)", () => {
             });
         });
 
-        it("sets no absolute expiry date, so plans stay the same from day to day", () => {
-            assert.equal(at(one(prod, KEY).inputs, "properties.attributes.expires"), undefined);
+        it("gives the first version an expiry, so the notify action can fire for it, set once at creation", () => {
+            // The policy's expiryTime only applies to versions rotation creates (how-to-configure-key-rotation.md).
+            const expires = at(one(prod, KEY).inputs, "properties.attributes.expires") as number;
+            const inTwoYears = Date.now() / 1000 + 730 * 86_400;
+            assert.ok(Math.abs(expires - inTwoYears) <= 86_400, `expires ${expires} must be two years (P2Y) from today, in epoch seconds`);
+            assert.ok(one(prod, KEY).options.ignoreChanges.includes("properties.attributes.expires"), "later runs must not move the first version's expiry");
+        });
+
+        it("computes the first expiry from the start of the UTC day, so plans made the same day agree", () => {
+            assert.equal(firstVersionExpiry("P2Y", new Date("2026-11-25T17:45:00Z")), Date.UTC(2026, 10, 25) / 1000 + 730 * 86_400);
+            assert.equal(firstVersionExpiry("P30D", new Date("2026-11-25T00:00:00Z")), 1_795_564_800 + 30 * 86_400);
         });
     });
 
@@ -136,14 +164,19 @@ describe("hardening (prod passes the policy pack)", () => {
             const role = one(prod, "azure-native:authorization:RoleDefinition").inputs;
             const group = idOf(prod, one(prod, "azure-native:resources:ResourceGroup", "-sops-rg"));
             assert.equal(role.roleDefinitionId, sopsDecryptRoleGuid("prod", "kv-test-sops-prod"));
-            assert.deepEqual(role.permissions, [{ actions: [], notActions: [], dataActions: SOPS_DECRYPT_DATA_ACTIONS, notDataActions: [] }]);
+            assert.deepEqual(role.permissions, [{ actions: [], notActions: [], dataActions: ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/decrypt/action"], notDataActions: [] }]);
+            const granted = (role.permissions as { dataActions: string[] }[])[0].dataActions;
+            assert.ok(granted.every((a) => KEY_VAULT_CRYPTO_USER_DATA_ACTIONS.includes(a)), "a subset of Key Vault Crypto User, the role it narrows");
+            for (const dropped of ["update/action", "backup/action", "encrypt/action", "sign/action", "wrap/action"]) {
+                assert.ok(!granted.includes(`Microsoft.KeyVault/vaults/keys/${dropped}`), `decrypt-only: no keys/${dropped}`);
+            }
             assert.equal(role.scope, group);
             assert.deepEqual(role.assignableScopes, [group]);
         });
 
         it("is opt-in: dev uses Key Vault Crypto User and defines no role", () => {
             assert.equal(all(dev, "azure-native:authorization:RoleDefinition").length, 0);
-            assert.match(String(one(dev, ROLE, "-decrypt").inputs.roleDefinitionId), new RegExp(`${BUILT_IN_ROLES.keyVaultCryptoUser}$`));
+            assert.match(String(one(dev, ROLE, "-decrypt").inputs.roleDefinitionId), new RegExp(`/roleDefinitions/${KEY_VAULT_CRYPTO_USER}$`));
         });
     });
 });

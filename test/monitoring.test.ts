@@ -5,7 +5,6 @@ import { parser } from "@prometheus-io/lezer-promql";
 import type { Capture } from "../harness/run";
 import { ROOT } from "../harness/run";
 import { fluxAlertRules } from "../components/FluxMonitoring";
-import { BUILT_IN_ROLES } from "../components/roles";
 import { LAYER_LABEL } from "../fleet/layout";
 import { validateStackConfig } from "../stacks/load";
 import { all, at, azureValue, baseConfig, idOf, one, run, runCommitted, withConfig } from "./support";
@@ -14,6 +13,12 @@ const RULES = "azure-native:alertsmanagement:PrometheusRuleGroup";
 const ACTIONS = "azure-native:monitor:ActionGroup";
 const AMW = "azure-native:monitor:AzureMonitorWorkspace";
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
+// Published facts, stated literally: Grafana Admin's GUID (MicrosoftDocs/azure-docs articles/role-based-access-control/
+// built-in-roles/monitor.md); Monitoring Data Reader's GUID (azure-docs articles/azure-monitor/containers/
+// container-insights-prometheus-multiple-workspaces.md, "Assign Monitoring Data Reader role"; Azure/prometheus-collector
+// AddonBicepTemplate/nested_grafana_amw_role_assignment.bicep).
+const MONITORING_DATA_READER = "b0d8363b-8ddd-447d-831f-62ca05bff136";
+const GRAFANA_ADMIN = "22926164-76b3-42b3-bc55-97df8dab3e41";
 const MONITORING_TYPES = [AMW, "azure-native:monitor:DataCollectionEndpoint", "azure-native:monitor:DataCollectionRule", "azure-native:monitor:DataCollectionRuleAssociation", ACTIONS, RULES];
 
 /** Syntax errors lezer-promql finds in an expression (0 means it parses). */
@@ -44,20 +49,22 @@ describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => 
     it("enables managed Prometheus on prod's cluster with its data collection wiring", () => {
         assert.deepEqual(at(one(prod, CLUSTER).inputs, "azureMonitorProfile"), { metrics: { enabled: true } });
         const workspace = idOf(prod, one(prod, AMW));
-        const dcr = one(prod, "azure-native:monitor:DataCollectionRule").inputs;
+        const dcr = one(prod, "azure-native:monitor:DataCollectionRule", "-monitoring-dcr").inputs;
         assert.deepEqual(dcr.dataSources, { prometheusForwarder: [{ name: "PrometheusDataSource", streams: ["Microsoft-PrometheusMetrics"], labelIncludeFilter: {} }] });
         assert.deepEqual(dcr.destinations, { monitoringAccounts: [{ accountResourceId: workspace, name: "MonitoringAccount1" }] });
         assert.deepEqual(dcr.dataFlows, [{ streams: ["Microsoft-PrometheusMetrics"], destinations: ["MonitoringAccount1"] }]);
         assert.equal(dcr.dataCollectionEndpointId, idOf(prod, one(prod, "azure-native:monitor:DataCollectionEndpoint")));
-        const dcra = one(prod, "azure-native:monitor:DataCollectionRuleAssociation").inputs;
+        const dcra = one(prod, "azure-native:monitor:DataCollectionRuleAssociation", "-monitoring-dcra").inputs;
         assert.equal(dcra.resourceUri, idOf(prod, one(prod, CLUSTER)));
-        assert.equal(dcra.dataCollectionRuleId, idOf(prod, one(prod, "azure-native:monitor:DataCollectionRule")));
+        assert.equal(dcra.dataCollectionRuleId, idOf(prod, one(prod, "azure-native:monitor:DataCollectionRule", "-monitoring-dcr")));
     });
 
     it("is on by default in prod and off in dev", () => {
+        // Container Insights' own rule and association (AksCluster) are counted apart.
+        const monitoring = (c: Capture, type: string) => all(c, type).filter((r) => r.parent?.endsWith("-monitoring"));
         for (const type of MONITORING_TYPES) {
-            assert.equal(all(prod, type).length, 1, `prod has one ${type}`);
-            assert.equal(all(dev, type).length, 0, `dev has no ${type}`);
+            assert.equal(monitoring(prod, type).length, 1, `prod has one ${type}`);
+            assert.equal(monitoring(dev, type).length, 0, `dev has no ${type}`);
         }
         assert.equal(at(one(dev, CLUSTER).inputs, "azureMonitorProfile"), undefined);
     });
@@ -122,10 +129,10 @@ describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => 
         const reader = one(prod, "azure-native:authorization:RoleAssignment", "-grafana-reader").inputs;
         assert.equal(reader.scope, idOf(prod, one(prod, AMW)));
         assert.equal(reader.principalId, azureValue(prod, `${grafana.name}.identity.principalId`));
-        assert.match(String(reader.roleDefinitionId), new RegExp(`${BUILT_IN_ROLES.monitoringDataReader}$`));
+        assert.match(String(reader.roleDefinitionId), new RegExp(`/roleDefinitions/${MONITORING_DATA_READER}$`));
         const admin = one(prod, "azure-native:authorization:RoleAssignment", "-grafana-admin-0").inputs;
         assert.equal(admin.scope, idOf(prod, grafana));
-        assert.match(String(admin.roleDefinitionId), new RegExp(`${BUILT_IN_ROLES.grafanaAdmin}$`));
+        assert.match(String(admin.roleDefinitionId), new RegExp(`/roleDefinitions/${GRAFANA_ADMIN}$`));
         assert.equal(all(dev, "azure-native:dashboard:Grafana").length, 0);
     });
 

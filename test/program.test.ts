@@ -1,15 +1,33 @@
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Capture } from "../harness/run";
 import { stackNames } from "../harness/run";
-import { all, at, one, runCommitted, transitiveDependencies } from "./support";
+import { all, at, one, runCommitted, stackSetting, transitiveDependencies } from "./support";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
+
+/**
+ * Whether the SDK's Args for an azure-native type accept `tags` (read from @pulumi/azure-native's declarations, e.g.
+ * containerservice/managedCluster.d.ts `interface ManagedClusterArgs { ... tags?: ... }`), so a resource that forgets
+ * its tags fails below instead of being skipped.
+ */
+function acceptsTags(type: string): boolean {
+    const [, module, resource] = type.split(":");
+    const file = join(dirname(require.resolve("@pulumi/azure-native/package.json")), module, `${resource[0].toLowerCase()}${resource.slice(1)}.d.ts`);
+    const text = readFileSync(file, "utf8");
+    const start = text.indexOf(`export interface ${resource}Args {`);
+    assert.ok(start >= 0, `${file} declares ${resource}Args`);
+    const body = text.slice(start, text.indexOf("\n}", start));
+    return /^\s+tags\?:/m.test(body);
+}
 
 describe("the whole program", () => {
     const captures = new Map<string, Capture>();
     before(async () => {
         for (const stack of stackNames()) {
-            captures.set(stack, await runCommitted(stack));
+            // Stacks committed on standby (DR) as they run once activated: every stack must work when it counts.
+            captures.set(stack, await runCommitted(stack, { active: true }));
         }
     });
 
@@ -61,10 +79,25 @@ describe("the whole program", () => {
         }
     });
 
-    it("tags every Azure resource with its environment so policies and cost reports can tell them apart", () => {
+    it("tags every Azure resource that takes tags (per the SDK's Args types) with environment, cluster and managed-by", () => {
+        const types = new Set([...captures.values()].flatMap((c) => c.resources.filter((r) => r.custom && r.type.startsWith("azure-native:")).map((r) => r.type)));
+        const taggable = [...types].filter(acceptsTags);
+        assert.ok(taggable.includes(CLUSTER) && taggable.includes("azure-native:keyvault:Vault"), `taggable types found: ${taggable.join(", ")}`);
+        assert.ok(!taggable.includes("azure-native:authorization:RoleAssignment"), "role assignments take no tags");
         for (const [stack, c] of captures) {
-            for (const r of c.resources.filter((x) => x.custom && "tags" in x.inputs)) {
-                assert.equal((r.inputs.tags as Record<string, string>).environment, stack === "dev" ? "dev" : "prod", `${stack}: ${r.name}`);
+            const environment = stackSetting<string>(stack, "environment");
+            const cluster = stackSetting<string>(stack, "clusterName");
+            for (const r of c.resources.filter((x) => x.custom && taggable.includes(x.type))) {
+                const tags = r.inputs.tags as Record<string, string> | undefined;
+                assert.ok(tags, `${stack}: ${r.name} (${r.type}) takes tags but has none`);
+                assert.equal(tags.environment, environment, `${stack}: ${r.name}`);
+                // The environment's SOPS resources outlive any one cluster: tagged purpose sops, not with a cluster.
+                if (tags.purpose === "sops") {
+                    assert.equal(tags.cluster, undefined, `${stack}: ${r.name} belongs to the environment`);
+                } else {
+                    assert.equal(tags.cluster, cluster, `${stack}: ${r.name}`);
+                }
+                assert.equal(tags["managed-by"], "pulumi", `${stack}: ${r.name}`);
             }
         }
     });

@@ -65,12 +65,19 @@ export function run(config: ConfigObject, secrets?: Record<string, string>): Pro
     return runProgram(stackInput(config, secrets));
 }
 
-/** A committed stack file with test secrets instead of placeholders. */
-export function runCommitted(stack: string): Promise<Capture> {
+/**
+ * A committed stack file with test secrets instead of placeholders. `active` runs a stack that is committed on
+ * standby as it runs once activated (standby false), under the same stack name.
+ */
+export function runCommitted(stack: string, options: { active?: boolean } = {}): Promise<Capture> {
     const input = loadStackFile(stack);
     return runProgram({
         ...input,
-        config: { ...input.config, [`${PROJECT}:gitSshPrivateKey`]: TEST_SSH_KEY },
+        config: {
+            ...input.config,
+            [`${PROJECT}:gitSshPrivateKey`]: TEST_SSH_KEY,
+            ...(options.active ? { [`${PROJECT}:standby`]: "false" } : {}),
+        },
         secretKeys: [...input.secretKeys, `${PROJECT}:gitSshPrivateKey`],
     });
 }

@@ -6,8 +6,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TokenCredential } from "@azure/identity";
 import { assess } from "../verify/assess";
-import { EXIT, fluxConfigurationReader, main, parseDuration, Target, targetFor, waitForReconciliation } from "../verify/cli";
+import { fluxConfigurationReader, main, parseDuration, Target, targetFor, waitForReconciliation } from "../verify/cli";
 import { failure, UsageError } from "../harness/usage";
+
+// Exit codes as the README documents them (stated literally, not imported): "0 reconciled, 1 failed, 2 bad usage, 3 timed out".
+const EXIT = { reconciled: 0, failed: 1, usage: 2, timedOut: 3 } as const;
 
 const ARM = "https://fake-arm.test";
 const SUBSCRIPTION = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
