@@ -207,7 +207,7 @@ export class AzureMocks implements Mocks {
     readonly calls: CallLog[] = [];
     readonly world: AzureWorld;
 
-    constructor(seed = "aks-gitops") {
+    constructor(private readonly seed = "aks-gitops") {
         const h = (s: string) => createHash("sha256").update(`${seed}/${s}`).digest("hex");
         const g = (x: string) => `${x.slice(0, 8)}-${x.slice(8, 12)}-4${x.slice(13, 16)}-a${x.slice(17, 20)}-${x.slice(20, 32)}`;
         this.world = { subscriptionId: g(h("subscription")), tenantId: g(h("tenant")) };
@@ -238,7 +238,8 @@ export class AzureMocks implements Mocks {
             // Azure names must come from config so that plans are deterministic and names are reviewable.
             throw new Error(`${args.type} "${args.name}" has no explicit Azure name (input ${model.nameKey})`);
         }
-        const fake = this.faker(`${args.type}/${args.name}`, args.name);
+        // The seed is part of every value: another seed is another world, where re-created resources get new ids.
+        const fake = this.faker(`${this.seed}/${args.type}/${args.name}`, args.name);
         const id = model.id(inputs, name, this.world.subscriptionId);
         this.references.set(id, `${args.name}.id`);
         return { id, state: { ...inputs, name, ...(model.computed?.(inputs, name, fake) ?? {}) } };

@@ -124,7 +124,9 @@ describe("CI/CD", () => {
             const d = deploy();
             assert.deepEqual(d.on.push.branches, ["main"]);
             assert.equal(d.jobs.dev.uses, "./.github/workflows/pulumi-up.yml");
-            assert.equal(d.jobs.prod.needs, "dev");
+            // The DR stack (standby) owns the egress prefix prod's vault firewall reads: it goes first.
+            assert.deepEqual(d.jobs.prod.needs, ["dev", "prod-northeurope"]);
+            assert.equal(d.jobs["prod-northeurope"].needs, "dev");
             assert.equal(d.jobs.prod.with.environment, "prod", "prod waits for its environment's required reviewers");
         });
 
@@ -163,14 +165,16 @@ describe("CI/CD", () => {
             assert.ok("workflow_dispatch" in drill().on);
         });
 
-        it("stands the DR stack up from scratch in ephemeral state, verifies, destroys and alerts on failure", () => {
+        it("activates the standby DR stack in its real state, verifies, returns it to standby and alerts on failure", () => {
             const s = steps(drill().jobs.drill);
             const text = JSON.stringify(s);
-            assert.match(text, /pulumi login \\"file:\/\/\$RUNNER_TEMP\/state\\"/, "ephemeral local state");
-            assert.match(text, /pulumi stack init \\"\$STACK\\"/);
-            assert.match(text, /npm run verify -- --stack \\"\$STACK\\"/);
-            const destroy = s.find((x) => String(x.run).includes("pulumi destroy"))!;
-            assert.equal(destroy.if, "always()");
+            assert.match(text, /pulumi login \\"\$PULUMI_BACKEND_URL\\"/, "the DR stack's real state: a throw-away one would collide with standby's names");
+            assert.doesNotMatch(text, /pulumi stack init|pulumi destroy/);
+            const activate = s.findIndex((x) => String(x.run).includes("--config aks-gitops:standby=false"));
+            const verify = s.findIndex((x) => String(x.run).includes("npm run verify -- --stack \"$STACK\""));
+            const back = s.find((x) => String(x.run).includes("--config aks-gitops:standby=true"))!;
+            assert.ok(activate >= 0 && activate < verify && verify < s.indexOf(back));
+            assert.equal(back.if, "always() && steps.guard.outcome == 'success'", "never tears down a DR cluster that was live before the drill");
             const alert = s.find((x) => x.name === "Alert on failure")!;
             assert.equal(alert.if, "failure()");
             assert.match(String(alert.with.script), /issues\.create/);

@@ -31,7 +31,7 @@ function withObject(name: string, status: "True" | "False" | "Unknown", reason: 
 }
 
 const credential: TokenCredential = { getToken: async () => ({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
-const target: Target = { subscriptionId: SUBSCRIPTION, resourceGroupName: "rg-aks-prod-westeurope", clusterName: "aks-prod-westeurope", fluxConfigurationName: "flux-system" };
+const target: Target = { standby: false, subscriptionId: SUBSCRIPTION, resourceGroupName: "rg-aks-prod-westeurope", clusterName: "aks-prod-westeurope", fluxConfigurationName: "flux-system" };
 
 function verify(options: { timeoutMs?: number; intervalMs?: number; failureGraceMs?: number } = {}) {
     const lines: string[] = [];
@@ -167,6 +167,13 @@ describe("npm run verify", () => {
     it("derives the ARM names from each committed stack's config", () => {
         assert.deepEqual(targetFor("prod", SUBSCRIPTION), target);
         assert.equal(targetFor("prod-northeurope", SUBSCRIPTION).clusterName, "aks-prod-northeurope");
+    });
+
+    it("exits 0 without asking ARM for a stack on standby: it has no cluster to reconcile yet", async () => {
+        const lines: string[] = [];
+        const code = await main(["--stack", "prod-northeurope", "--subscription", SUBSCRIPTION], { credential, endpoint: ARM }, (l) => lines.push(l));
+        assert.equal(code, 0);
+        assert.deepEqual(lines, ["prod-northeurope is on standby (no cluster yet): nothing to reconcile"]);
     });
 
     it("answers bad usage with a UsageError (exit 2)", async () => {

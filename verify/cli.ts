@@ -32,6 +32,8 @@ export function parseDuration(text: string, option: string): number {
 }
 
 export interface Target {
+    /** A stack on standby has no cluster: there is nothing to reconcile yet. */
+    standby: boolean;
     subscriptionId: string;
     resourceGroupName: string;
     clusterName: string;
@@ -44,6 +46,7 @@ export function targetFor(stack: string, subscriptionId: string): Target {
     const present = Object.fromEntries(SECRET_KEYS.map((k) => [k, `${PROJECT}:${k}` in input.config]));
     const settings = validateStackConfig(rawConfigFrom(input.config), present);
     return {
+        standby: settings.standby,
         subscriptionId,
         resourceGroupName: derivedNames(settings).resourceGroupName,
         clusterName: `aks-${settings.clusterName}`,
@@ -181,6 +184,10 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
         failureGraceMs: parseDuration(values["failure-grace"]!, "--failure-grace"),
     };
     const target = targetFor(values.stack, subscriptionId);
+    if (target.standby) {
+        log(`${values.stack} is on standby (no cluster yet): nothing to reconcile`);
+        return EXIT.reconciled;
+    }
     log(`verifying ${target.clusterName}/${target.fluxConfigurationName} in ${target.resourceGroupName} (timeout ${values.timeout})`);
     return waitForReconciliation(target, options, {
         get: fluxConfigurationReader(target, clientOptions),
