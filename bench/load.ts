@@ -1,0 +1,19 @@
+// What `npm run plan` must load before it can do anything, loaded through the same launcher and nothing run. `npm run
+// bench` compares the plan's wall time with this one's (target: plan <= 1.3x load). With $BENCH_LOAD_MODULES (a list
+// written by bench/modules.cjs during a plan run) it also loads the package files the plan loads lazily (Azure resource
+// classes, the Kubernetes provider), so both sides load the same code.
+import { existsSync, readFileSync } from "node:fs";
+
+export function runCli(): void {
+    require("../harness/run");
+    require("../index");
+    require("../policy/offline");
+    require("../plan/model");
+    require("../plan/render");
+    const list = process.env.BENCH_LOAD_MODULES;
+    if (list && existsSync(list)) {
+        for (const file of readFileSync(list, "utf8").split("\n").filter(Boolean)) {
+            require(file);
+        }
+    }
+}
