@@ -149,9 +149,15 @@ describe("CI/CD", () => {
             assert.deepEqual(drill.concurrency, { group: "pulumi-prod-northeurope", "cancel-in-progress": false }, "the drill shares the DR stack's group");
         });
 
-        it("runs pulumi up with the policy pack and then verify", () => {
+        it("runs preflight, then pulumi up with the policy pack, then verify", () => {
             const s = steps(workflow("pulumi-up.yml").jobs.up);
             const up = s.find((x) => x.with?.command === "up")!;
+            const preflight = s.findIndex((x) => x.run === 'npm run preflight -- --stack "$STACK"');
+            assert.ok(preflight >= 0 && preflight < s.indexOf(up), "preflight before pulumi up");
+            assert.ok(s.findIndex((x) => String(x.uses).startsWith("azure/login")) < preflight, "signed in before preflight");
+            const drill = steps(workflow("dr-drill.yml").jobs.drill);
+            assert.ok(drill.findIndex((x) => String(x.run).startsWith("npm run preflight")) < drill.findIndex((x) => String(x.run).includes("standby=false")), "the drill checks before activating");
+            assert.match(read(join(PIPELINES, "templates", "pulumi.yml")), /npm run preflight -- --stack "\$\{\{ parameters\.stack \}\}"\n\s+pulumi up --yes/);
             assert.equal(up.with.policyPacks, "policy");
             assert.ok(s.indexOf(up) < s.findIndex((x) => String(x.run).startsWith("npm run verify")));
         });

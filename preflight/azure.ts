@@ -1,0 +1,186 @@
+// The Azure clients preflight reads through: the official SDK clients, all built from one credential, one ARM endpoint
+// and one retry policy, so tests point the real clients at a fake endpoint (nock) and the CLI at Azure.
+// The SDK retry policy (core-rest-pipeline) waits out 429 Retry-After as given and backs off exponentially on 5xx.
+import type { TokenCredential } from "@azure/identity";
+import type { AuthorizationManagementClient } from "@azure/arm-authorization";
+import type { ComputeManagementClient } from "@azure/arm-compute";
+import type { ContainerServiceClient } from "@azure/arm-containerservice";
+import type { FeatureClient } from "@azure/arm-features";
+import type { KeyVaultManagementClient } from "@azure/arm-keyvault";
+import type { ResourceManagementClient } from "@azure/arm-resources";
+import type { DeploymentsClient } from "@azure/arm-resourcesdeployments";
+
+export const ARM_SCOPE = "https://management.azure.com/.default";
+// The Microsoft.Resources deployments API version the validation uses (its spec examples shaped the test fixtures).
+export const DEPLOYMENTS_API_VERSION = "2025-04-01";
+export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
+
+export interface RetryOptions {
+    maxRetries: number;
+    retryDelayInMs: number;
+    maxRetryDelayInMs: number;
+}
+
+export interface ClientOptions {
+    credential?: TokenCredential;
+    /** ARM endpoint; tests point it at a fake. */
+    endpoint?: string;
+    /** Microsoft Graph endpoint (https://graph.microsoft.com); tests point it at a fake. */
+    graphEndpoint?: string;
+    retry?: RetryOptions;
+}
+
+const DEFAULT_RETRY: RetryOptions = { maxRetries: 4, retryDelayInMs: 1000, maxRetryDelayInMs: 30_000 };
+
+/** One Entra group as Graph returns it (GET /groups, $select=id,displayName). */
+export interface GraphGroup {
+    id: string;
+    displayName?: string;
+}
+
+export interface GraphReader {
+    /** Groups whose displayName equals `name` exactly. */
+    groupsNamed(name: string): Promise<GraphGroup[]>;
+}
+
+/** A bare-bones ARM response for the one call no installed client offers (deployment validation). */
+export interface RawResponse {
+    status: number;
+    headers: Record<string, string | undefined>;
+    body: unknown;
+}
+
+export interface Clients {
+    subscriptionId: string;
+    credential: TokenCredential;
+    resources: ResourceManagementClient;
+    /** Deployments moved out of @azure/arm-resources (7.0.0) into their own client. */
+    deployments: DeploymentsClient;
+    features: FeatureClient;
+    containerService: ContainerServiceClient;
+    keyVault: KeyVaultManagementClient;
+    compute: ComputeManagementClient;
+    authorization: AuthorizationManagementClient;
+    graph: GraphReader;
+}
+
+/** Clients are created on first use, so a check that does not run costs nothing. */
+export function createClients(subscriptionId: string, options: ClientOptions = {}): Clients {
+    const credential = options.credential ?? new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+    const endpoint = (options.endpoint ?? "https://management.azure.com").replace(/\/$/, "");
+    const retryOptions = options.retry ?? DEFAULT_RETRY;
+    // Modular clients (resources, containerservice, compute, keyvault) take `credentials.scopes`; the classic ones
+    // (features, authorization) `credentialScopes`. The scope stays ARM's even when the endpoint is a test fake.
+    const modular = { endpoint, credentials: { scopes: [ARM_SCOPE] }, retryOptions };
+    const classic = { endpoint, credentialScopes: [ARM_SCOPE], retryOptions };
+    const cache = new Map<string, unknown>();
+    const lazy = <T>(key: string, make: () => T): T => {
+        if (!cache.has(key)) {
+            cache.set(key, make());
+        }
+        return cache.get(key) as T;
+    };
+    const clients: Clients = {
+        subscriptionId,
+        credential,
+        get resources() {
+            return lazy("resources", () => new (require("@azure/arm-resources") as typeof import("@azure/arm-resources")).ResourceManagementClient(credential, subscriptionId, modular));
+        },
+        get deployments() {
+            return lazy("deployments", () => new (require("@azure/arm-resourcesdeployments") as typeof import("@azure/arm-resourcesdeployments")).DeploymentsClient(credential, subscriptionId, { ...modular, apiVersion: DEPLOYMENTS_API_VERSION }));
+        },
+        get features() {
+            return lazy("features", () => new (require("@azure/arm-features") as typeof import("@azure/arm-features")).FeatureClient(credential, subscriptionId, classic));
+        },
+        get containerService() {
+            return lazy("containerService", () => new (require("@azure/arm-containerservice") as typeof import("@azure/arm-containerservice")).ContainerServiceClient(credential, subscriptionId, modular));
+        },
+        get keyVault() {
+            return lazy("keyVault", () => new (require("@azure/arm-keyvault") as typeof import("@azure/arm-keyvault")).KeyVaultManagementClient(credential, subscriptionId, modular));
+        },
+        get compute() {
+            return lazy("compute", () => new (require("@azure/arm-compute") as typeof import("@azure/arm-compute")).ComputeManagementClient(credential, subscriptionId, modular));
+        },
+        get authorization() {
+            return lazy("authorization", () => new (require("@azure/arm-authorization") as typeof import("@azure/arm-authorization")).AuthorizationManagementClient(credential, subscriptionId, classic));
+        },
+        get graph() {
+            return lazy("graph", () => graphReader(credential, options.graphEndpoint ?? "https://graph.microsoft.com", retryOptions));
+        },
+    };
+    return clients;
+}
+
+/** Microsoft Graph through its official client, signed in with the same credential (scope .default of Graph). */
+function graphReader(credential: TokenCredential, baseUrl: string, retry: RetryOptions): GraphReader {
+    const graph = require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
+    const client = graph.Client.initWithMiddleware({
+        baseUrl: baseUrl.replace(/\/?$/, "/"),
+        defaultVersion: "v1.0",
+        authProvider: {
+            getAccessToken: async () => {
+                const token = await credential.getToken(GRAPH_SCOPE);
+                if (!token) {
+                    throw new Error("no token for Microsoft Graph");
+                }
+                return token.token;
+            },
+        },
+    });
+    return {
+        async groupsNamed(name) {
+            // OData string literal: a single quote is doubled. displayName supports eq without advanced query headers
+            // (Graph docs, "Use the $filter query parameter": displayName eq is a default-supported filter on groups).
+            const filter = `displayName eq '${name.replace(/'/g, "''")}'`;
+            const result = (await client
+                .api("/groups")
+                .filter(filter)
+                .select("id,displayName")
+                .top(10)
+                .middlewareOptions([new graph.RetryHandlerOptions(Math.max(1, Math.round(retry.retryDelayInMs / 1000)), Math.min(retry.maxRetries, 10))])
+                .get()) as { value?: GraphGroup[] };
+            return result.value ?? [];
+        },
+    };
+}
+
+/** The parts of an SDK error (RestError, GraphError) preflight reacts to. */
+export interface ServiceError {
+    statusCode?: number;
+    code?: string;
+    message: string;
+}
+
+export function asServiceError(e: unknown): ServiceError {
+    const err = (e ?? {}) as { statusCode?: unknown; status?: unknown; code?: unknown; message?: unknown; details?: { error?: { code?: unknown; message?: unknown } } };
+    const statusCode = typeof err.statusCode === "number" ? err.statusCode : typeof err.status === "number" ? err.status : undefined;
+    const inner = err.details?.error;
+    const code = typeof inner?.code === "string" ? inner.code : typeof err.code === "string" ? err.code : undefined;
+    const message = typeof inner?.message === "string" ? inner.message : typeof err.message === "string" ? err.message : String(e);
+    return { statusCode, code, message };
+}
+
+export function statusOf(e: unknown): number | undefined {
+    return asServiceError(e).statusCode;
+}
+
+/** Runs `read` and turns a 404 into undefined (the thing does not exist); anything else propagates. */
+export async function ifExists<T>(read: () => Promise<T>): Promise<T | undefined> {
+    try {
+        return await read();
+    } catch (e) {
+        if (statusOf(e) === 404) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+/** Collects a paged SDK list. */
+export async function all<T>(pages: AsyncIterable<T>): Promise<T[]> {
+    const items: T[] = [];
+    for await (const item of pages) {
+        items.push(item);
+    }
+    return items;
+}

@@ -1,0 +1,144 @@
+// ARM's own preflight: the plan rendered as a template (template.ts) and submitted to
+// POST /subscriptions/{id}/providers/Microsoft.Resources/deployments/{name}/validate, so the resource providers
+// themselves judge names, versions, sizes and settings. Nothing is created.
+//
+// Through @azure/arm-resourcesdeployments (deployments left @azure/arm-resources in 7.0.0); its poller follows 202 +
+// Location, and 400 is an expected answer whose body is the validation result. Responses (Deployments_ValidateAtSubscriptionScope, azure-rest-api-specs
+// specification/resources/.../deployments/examples/2025-04-01/PostDeploymentValidateOnSubscription.json):
+// 200 DeploymentValidateResult (properties.diagnostics may carry warnings), 202 + Location to poll, 400 with
+// error.code InvalidTemplateDeployment and the per-resource problems in error.details[] (code, message, target),
+// possibly nested one level deeper (PreflightValidationCheckFailed).
+import type { Clients, RawResponse } from "../azure";
+import type { Check, CheckContext, CheckResult } from "../run";
+import { firstLine } from "../run";
+import { renderTemplate, RenderedTemplate } from "../template";
+
+export { DEPLOYMENTS_API_VERSION as VALIDATE_API_VERSION } from "../azure";
+
+interface ErrorDetail {
+    code?: string;
+    message?: string;
+    target?: string;
+    details?: ErrorDetail[];
+}
+
+interface ValidateBody {
+    error?: ErrorDetail;
+    properties?: { diagnostics?: { code?: string; level?: string; message?: string; target?: string }[]; validatedResources?: { id?: string }[] };
+}
+
+export function deploymentName(stack: string): string {
+    return `preflight-${stack}`.slice(0, 64);
+}
+
+/**
+ * Asks ARM to validate the deployment; the client's poller follows 202 + Location until ARM answers. The poller turns
+ * ARM's 400 (the validation result listing what is wrong) into a bare "operation has failed", so the response is also
+ * kept from the client's onResponse callback.
+ */
+export async function validateAtSubscription(clients: Clients, name: string, location: string, template: object, signal: AbortSignal): Promise<RawResponse> {
+    let answer: { status: number; body: unknown } | undefined;
+    try {
+        const result = await clients.deployments.deployments.validateAtSubscriptionScope(
+            name,
+            { location, properties: { mode: "Incremental", template: template as Record<string, unknown> } },
+            {
+                abortSignal: signal,
+                updateIntervalInMs: 1000,
+                onResponse: (raw) => {
+                    answer = { status: raw.status, body: raw.parsedBody ?? parseJson(raw.bodyAsText) };
+                },
+            },
+        );
+        return { status: result.error ? 400 : 200, headers: {}, body: result };
+    } catch (e) {
+        if (answer?.status === 400) {
+            return { status: 400, headers: {}, body: answer.body };
+        }
+        throw e;
+    }
+}
+
+function parseJson(text: string | null | undefined): unknown {
+    try {
+        return text ? JSON.parse(text) : undefined;
+    } catch {
+        return text;
+    }
+}
+
+/** The deepest details: what ARM says about each resource. */
+function leaves(error: ErrorDetail): ErrorDetail[] {
+    const inner = error.details ?? [];
+    return inner.length === 0 ? [error] : inner.flatMap(leaves);
+}
+
+/** Which plan resource an error target names (ARM name, id, nested deployment or resource type). */
+function resourceFor(target: string | undefined, rendered: RenderedTemplate): string | undefined {
+    if (!target) {
+        return undefined;
+    }
+    const t = target.toLowerCase();
+    const hit = rendered.rendered.find(
+        (r) => t === r.armName.toLowerCase() || t.endsWith(`/${r.type.split("/").pop()!.toLowerCase()}/${r.armName.split("/").pop()!.toLowerCase()}`) || t === r.name.toLowerCase(),
+    );
+    return hit?.name ?? rendered.deployments.find((d) => t === d.name.toLowerCase() || t.endsWith(`/deployments/${d.name.toLowerCase()}`))?.name;
+}
+
+function leftOut(rendered: RenderedTemplate): string {
+    const parts: string[] = [];
+    if (rendered.omitted.length > 0) {
+        parts.push(`not validated: ${rendered.omitted.map((o) => `${o.resource} (${o.reason})`).join("; ")}`);
+    }
+    if (rendered.notes.length > 0) {
+        parts.push(`left out: ${rendered.notes.join("; ")}`);
+    }
+    return parts.length > 0 ? `; ${parts.join("; ")}` : "";
+}
+
+export const armValidation: Check = {
+    id: "arm-validation",
+    reads: `deployment validation at the subscription`,
+    needs: "Microsoft.Resources/deployments/validate/action on the subscription, e.g. Contributor",
+    async run(ctx: CheckContext): Promise<CheckResult[]> {
+        const { facts } = ctx;
+        // Groups given by name become object ids where Graph resolves them to exactly one group.
+        const groupIds = new Map<string, string>();
+        for (const name of facts.groupNames) {
+            const answer = await ctx.shared.groups(name);
+            if ("ids" in answer && answer.ids.length === 1) {
+                groupIds.set(name, answer.ids[0]);
+            }
+        }
+        const rendered = renderTemplate(facts, { groupIds });
+        const count = rendered.rendered.length;
+        const response = await validateAtSubscription(ctx.clients, deploymentName(facts.stack), facts.location, rendered.template, ctx.signal);
+        const body = (response.body ?? {}) as ValidateBody;
+        if (response.status === 200 && !body.error) {
+            const warnings = (body.properties?.diagnostics ?? []).filter((d) => d.level === "Warning" || d.level === "Error");
+            if (warnings.length > 0) {
+                return warnings.map((d) => ({
+                    id: this.id,
+                    status: "warn" as const,
+                    detail: `ARM validated ${count} resources with a warning: ${d.code}: ${firstLine(d.message ?? "")}`,
+                    resource: resourceFor(d.target, rendered),
+                }));
+            }
+            return [{ id: this.id, status: rendered.omitted.length > 0 ? "warn" : "ok", detail: `ARM accepted ${count} resources in ${rendered.deployments.length} resource-group deployments${leftOut(rendered)}` }];
+        }
+        if (response.status === 400 && body.error) {
+            return leaves(body.error).map((leaf) => {
+                const resource = resourceFor(leaf.target, rendered);
+                return {
+                    id: this.id,
+                    status: "fail" as const,
+                    detail: `${!resource && leaf.target ? `${leaf.target}: ` : ""}${leaf.code ?? "Invalid"}: ${firstLine(leaf.message ?? "")}`,
+                    ...(resource ? { resource } : {}),
+                };
+            });
+        }
+        // 401/403/5xx after the pipeline's retries: let the runner say what went wrong.
+        const code = body.error?.code;
+        throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), { statusCode: response.status, code });
+    },
+};

@@ -1,0 +1,112 @@
+// The SOPS vault: in owner mode its (globally unique) name must be free, or be the stack's own vault; in existing-key
+// mode the vault and key must exist and the key must decrypt.
+// Vaults_CheckNameAvailability (azure-rest-api-specs specification/keyvault/.../examples/checkVaultNameAvailability.json):
+// {nameAvailable, reason: AccountNameInvalid | AlreadyExists, message}. A soft-deleted vault keeps its name until it is
+// purged (Vaults_GetDeleted, examples getDeletedVault.json: properties.deletionDate, scheduledPurgeDate,
+// purgeProtectionEnabled); with purge protection it cannot be purged before scheduledPurgeDate, only recovered
+// (Key Vault docs soft-delete-overview.md "Purge protection").
+import { ifExists } from "../azure";
+import type { Check, CheckContext, CheckResult } from "../run";
+import { parseArmId } from "../../stacks/schema";
+
+const day = (d: Date | undefined) => (d ? d.toISOString().slice(0, 10) : "unknown");
+
+export const vaultName: Check = {
+    id: "vault-name",
+    reads: "Key Vault names and vaults",
+    needs: "Reader on the subscription",
+    async run(ctx: CheckContext): Promise<CheckResult[]> {
+        const vaults = ctx.facts.resources.filter((r) => r.type === "Microsoft.KeyVault/vaults");
+        if (vaults.length === 0) {
+            return [{ id: this.id, status: "ok", detail: "the plan creates no Key Vault (existing-key mode)" }];
+        }
+        const adopt = ctx.facts.settings.sops.adopt === true;
+        const results: CheckResult[] = [];
+        for (const vault of vaults) {
+            const name = vault.names[0];
+            const rg = vault.placement.kind === "resourceGroup" ? vault.placement.resourceGroup : "";
+            const location = String(vault.inputs.location);
+            const resource = vault.name;
+            const kv = ctx.clients.keyVault.vaults;
+            // POST /subscriptions/{id}/providers/Microsoft.KeyVault/checkNameAvailability
+            const availability = await kv.checkNameAvailability({ name, type: "Microsoft.KeyVault/vaults" }, { abortSignal: ctx.signal });
+            if (availability.nameAvailable) {
+                results.push(
+                    adopt
+                        ? { id: this.id, status: "fail", resource, detail: `sops.adopt is set but no vault ${name} exists to adopt`, fix: `pulumi config set --stack ${ctx.facts.stack} --path sops.adopt false` }
+                        : { id: this.id, status: "ok", resource, detail: `vault name ${name} is available` },
+                );
+                continue;
+            }
+            const own = rg ? await ifExists(() => kv.get(rg, name, { abortSignal: ctx.signal })) : undefined;
+            if (own) {
+                results.push({ id: this.id, status: "ok", resource, detail: `vault ${name} exists in ${rg}: ${adopt ? "sops.adopt adopts it" : "`pulumi up` updates it if the stack's state has it (else set sops.adopt)"}` });
+                continue;
+            }
+            const deleted = await ifExists(() => kv.getDeleted(name, location, { abortSignal: ctx.signal }));
+            if (deleted) {
+                const p = deleted.properties ?? {};
+                const purge = p.purgeProtectionEnabled
+                    ? `purge protection is on, so it cannot be purged before ${day(p.scheduledPurgeDate)}: recover it (then adopt it with sops.adopt)`
+                    : `recover it, or purge it (az keyvault purge --name ${name} --location ${location}) to free the name, which destroys its keys`;
+                results.push({
+                    id: this.id,
+                    status: "fail",
+                    resource,
+                    detail: `vault name ${name} is held by a soft-deleted vault (deleted ${day(p.deletionDate)}, scheduled purge ${day(p.scheduledPurgeDate)}); ${purge}`,
+                    fix: `az keyvault recover --name ${name} --location ${location}`,
+                });
+                continue;
+            }
+            results.push({
+                id: this.id,
+                status: "fail",
+                resource,
+                detail: `vault name ${name} is not available (${availability.reason ?? "AlreadyExists"}: ${availability.message ?? "used elsewhere"}); vault names are global`,
+                fix: `pulumi config set --stack ${ctx.facts.stack} --path sops.vaultName <another-globally-unique-name>`,
+            });
+        }
+        return results;
+    },
+};
+
+export const existingKey: Check = {
+    id: "existing-key",
+    reads: "the SOPS vault and key",
+    needs: "Reader on the vault's resource group",
+    async run(ctx: CheckContext): Promise<CheckResult[]> {
+        const keyId = ctx.facts.settings.sops.existingKeyId;
+        if (!keyId) {
+            return [{ id: this.id, status: "ok", detail: "not used: this stack owns its vault and key" }];
+        }
+        const { resourceGroupName: rg, names } = parseArmId(keyId);
+        const [vault, key] = names;
+        const resource = `${vault}/${key}`;
+        // GET .../Microsoft.KeyVault/vaults/{vault} and .../vaults/{vault}/keys/{key} (management plane: no data access needed).
+        const found = await ifExists(() => ctx.clients.keyVault.vaults.get(rg, vault, { abortSignal: ctx.signal }));
+        if (!found) {
+            return [{ id: this.id, status: "fail", resource, detail: `vault ${vault} not found in resource group ${rg} (sops.existingKeyId)`, fix: `az keyvault show --name ${vault} --query id` }];
+        }
+        const k = await ifExists(() => ctx.clients.keyVault.keys.get(rg, vault, key, { abortSignal: ctx.signal }));
+        if (!k) {
+            return [{ id: this.id, status: "fail", resource, detail: `key ${key} not found in vault ${vault}`, fix: `az keyvault key list --vault-name ${vault} --query "[].name"` }];
+        }
+        // The client flattens the key's properties (kty, keyOps, attributes) onto the Key.
+        const p = k;
+        const problems: string[] = [];
+        if (p.kty !== "RSA" && p.kty !== "RSA-HSM") {
+            problems.push(`type ${p.kty ?? "unknown"} (SOPS needs RSA or RSA-HSM)`);
+        }
+        // Absent keyOps means every operation the key type allows (JSON Web Key key_ops, RFC 7517 4.3).
+        if (p.keyOps && !p.keyOps.includes("decrypt")) {
+            problems.push(`keyOps ${p.keyOps.join(", ")} without decrypt`);
+        }
+        if (p.attributes?.enabled === false) {
+            problems.push("disabled");
+        }
+        if (problems.length > 0) {
+            return [{ id: this.id, status: "fail", resource, detail: `key ${key} in ${vault} cannot serve SOPS: ${problems.join("; ")}`, fix: `az keyvault key show --vault-name ${vault} --name ${key}` }];
+        }
+        return [{ id: this.id, status: "ok", resource, detail: `key ${key} in ${vault} exists: ${p.kty}, ${p.keyOps ? p.keyOps.join("/") : "all operations"}` }];
+    },
+};

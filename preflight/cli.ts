@@ -1,0 +1,176 @@
+// npm run preflight -- --stack <name> [--subscription <id>] [--json] [--timeout 30s]
+// Before `pulumi up`: asks the signed-in subscription, read-only, whether what the stack's plan would create can be
+// created there (ARM's own deployment validation, then what it does not cover: Kubernetes version, providers and
+// features, VM sizes, zones and quota, the vault name or existing key, Entra groups, role-assignment permissions).
+// Exit codes: 0 all ok (warnings allowed), 1 a check failed, 2 bad usage or invalid config, 4 not signed in or not
+// allowed to read the subscription.
+import { parseArgs } from "node:util";
+import { failure, UsageError } from "../harness/usage";
+import { ARM_SCOPE, asServiceError, ClientOptions, createClients } from "./azure";
+import { armValidation } from "./checks/deployment";
+import { kubernetesVersion } from "./checks/kubernetes";
+import { features, resourceProviders } from "./checks/providers";
+import { vcpuQuota, vmSizes } from "./checks/compute";
+import { existingKey, vaultName } from "./checks/keyvault";
+import { entraGroups } from "./checks/groups";
+import { callerPermissions } from "./checks/permissions";
+import { Check, CheckResult, runChecks, sharedLookups } from "./run";
+import type { StackFacts } from "./stack";
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, notSignedIn: 4 } as const;
+
+export const CHECKS: Check[] = [armValidation, kubernetesVersion, resourceProviders, features, vmSizes, vcpuQuota, vaultName, existingKey, entraGroups, callerPermissions];
+
+const USAGE = `usage: npm run preflight -- --stack <name> [--subscription <id>] [--json] [--timeout 30s]
+
+  --stack          a committed stack (Pulumi.<name>.yaml); what is checked comes from its offline plan
+  --subscription   defaults to $AZURE_SUBSCRIPTION_ID or $ARM_SUBSCRIPTION_ID
+  --json           one JSON document {stack, subscriptionId, checks, exitCode} for CI
+  --timeout        per check (default 30s); a check without an answer by then fails
+Read-only. Signs in with DefaultAzureCredential (az login, workload identity, managed identity, AZURE_* variables).
+Exit codes: 0 ok (warnings allowed), 1 a check failed, 2 bad usage or config, 4 not signed in or not allowed.`;
+
+export const SIGN_IN_HINT =
+    "not signed in to Azure: run `az login` (in CI: azure/login or AzureCLI@2 with workload identity federation, or export AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE; the ARM_USE_OIDC/ARM_CLIENT_ID variables Pulumi reads are not enough)";
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface MainOptions extends ClientOptions {
+    log?: (line: string) => void;
+    env?: Record<string, string | undefined>;
+    /** Per-check timeout; --timeout overrides it. */
+    timeoutMs?: number;
+    concurrency?: number;
+    /** Stack facts to use instead of planning (tests reuse one plan). */
+    facts?: (stack: string) => Promise<StackFacts>;
+}
+
+function parseDuration(text: string): number {
+    const m = /^(\d+)(ms|s|m)$/.exec(text);
+    if (!m || Number(m[1]) === 0) {
+        throw new UsageError(`--timeout must be a duration such as 30s, 2m or 500ms (got "${text}")`);
+    }
+    return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as "ms" | "s" | "m"];
+}
+
+export function subscriptionFrom(flag: string | undefined, env: Record<string, string | undefined>): string {
+    const [value, source] = flag !== undefined ? [flag, "--subscription"] : env.AZURE_SUBSCRIPTION_ID ? [env.AZURE_SUBSCRIPTION_ID, "AZURE_SUBSCRIPTION_ID"] : [env.ARM_SUBSCRIPTION_ID, "ARM_SUBSCRIPTION_ID"];
+    if (!value) {
+        throw new UsageError("a subscription id is required: --subscription <id>, or AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID");
+    }
+    const trimmed = value.trim();
+    if (!GUID.test(trimmed)) {
+        const why = /^\{.*\}$/.test(trimmed)
+            ? "drop the braces"
+            : /\/subscriptions\//i.test(trimmed)
+              ? "give the id alone, not a resource path"
+              : trimmed.replace(/-/g, "").length !== 32
+                ? `it has ${trimmed.replace(/-/g, "").length} hex digits instead of 32`
+                : /[^0-9a-f-]/i.test(trimmed)
+                  ? "it contains characters other than hex digits and hyphens"
+                  : "the hyphens are misplaced";
+        throw new UsageError(`${source} "${value}" is not a subscription id (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): ${why}`);
+    }
+    return trimmed;
+}
+
+const LABEL = { ok: "ok", warn: "WARN", fail: "FAIL" } as const;
+
+export function formatText(stack: string, subscriptionId: string, results: CheckResult[]): string[] {
+    const lines = [`preflight ${stack} in subscription ${subscriptionId}`];
+    for (const r of results) {
+        const prefix = r.resource && !r.detail.includes(r.resource) ? `${r.resource}: ` : "";
+        lines.push(`${LABEL[r.status]}  ${r.id}  ${prefix}${r.detail}`);
+        if (r.fix && r.status !== "ok") {
+            lines.push(`      fix: ${r.fix}`);
+        }
+    }
+    const count = (s: CheckResult["status"]) => results.filter((r) => r.status === s).length;
+    const failed = count("fail");
+    lines.push(`summary: ${count("ok")} ok, ${count("warn")} warning${count("warn") === 1 ? "" : "s"}, ${failed} failed${failed > 0 ? ": fix the failures above before `pulumi up`" : ": nothing found that would stop `pulumi up`"}`);
+    return lines;
+}
+
+function emitJson(log: (line: string) => void, stack: string, subscriptionId: string, checks: CheckResult[], exitCode: number): void {
+    log(JSON.stringify({ stack, subscriptionId, checks: checks.map((c) => ({ id: c.id, status: c.status, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}), ...(c.resource ? { resource: c.resource } : {}) })), exitCode }, null, 2));
+}
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+    const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string", short: "s" },
+                subscription: { type: "string" },
+                json: { type: "boolean" },
+                timeout: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
+        }));
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+    if (values.help) {
+        log(USAGE);
+        return EXIT.ok;
+    }
+    if (!values.stack) {
+        throw new UsageError("--stack is required");
+    }
+    const subscriptionId = subscriptionFrom(values.subscription, options.env ?? process.env);
+    const timeoutMs = values.timeout ? parseDuration(values.timeout) : (options.timeoutMs ?? 30_000);
+    const facts = await (options.facts ?? ((s: string) => (require("./stack") as typeof import("./stack")).loadStack(s)))(values.stack);
+    const stack = values.stack;
+    const clients = createClients(subscriptionId, options);
+
+    const notAllowed = (detail: string): number => {
+        if (values.json) {
+            emitJson(log, stack, subscriptionId, [{ id: "sign-in", status: "fail", detail }], EXIT.notSignedIn);
+        } else {
+            log(detail);
+        }
+        return EXIT.notSignedIn;
+    };
+    // Sign in first: a missing credential is one hint, not ten failed checks (and never the credential chain's dump).
+    try {
+        await clients.credential.getToken(ARM_SCOPE);
+    } catch {
+        return notAllowed(SIGN_IN_HINT);
+    }
+    try {
+        // The first read: GET /subscriptions/{id}/providers/Microsoft.Resources, which any Reader may do.
+        await clients.resources.providers.get("Microsoft.Resources");
+    } catch (e) {
+        const err = asServiceError(e);
+        if (err.statusCode === 401) {
+            return notAllowed(`${SIGN_IN_HINT}: ARM rejected the token (${err.code ?? "HTTP 401"})`);
+        }
+        if (err.statusCode === 403 || err.statusCode === 404) {
+            return notAllowed(`the signed-in identity cannot read subscription ${subscriptionId} (${err.code ?? `HTTP ${err.statusCode}`}): check the subscription id, or grant it Reader on the subscription`);
+        }
+        throw e;
+    }
+
+    const results = await runChecks(CHECKS, { facts, clients, subscriptionId, shared: sharedLookups(clients) }, { concurrency: options.concurrency ?? 4, timeoutMs });
+    const exitCode = results.some((r) => r.status === "fail") ? EXIT.failed : EXIT.ok;
+    if (values.json) {
+        emitJson(log, stack, subscriptionId, results, exitCode);
+    } else {
+        formatText(facts.checkedAsActive ? `${stack} (on standby: checked as activated, standby false)` : stack, subscriptionId, results).forEach((l) => log(l));
+    }
+    return exitCode;
+}
+
+export function runCli(argv: string[]): Promise<void> {
+    return main(argv)
+        .then((code) => {
+            process.exitCode = code;
+        })
+        .catch((e: unknown) => {
+            const { code, message } = failure(e, USAGE, "preflight");
+            process.stderr.write(`${message}\n`);
+            process.exitCode = code;
+        });
+}

@@ -1,0 +1,423 @@
+// The stack's Azure resources from the offline plan, rendered as one ARM template for ARM's own preflight validation
+// (POST .../deployments/{name}/validate), what `az deployment sub validate` or Bicep's preflight would submit.
+//
+// Why one subscription-scoped deployment with nested resource-group deployments:
+//  - the stack creates its resource groups; a subscription-scoped template can hold them, so validation does not need
+//    them to exist (a resource-group deployment would fail with ResourceGroupNotFound before looking at anything);
+//  - ARM expands nested deployments during validation and validates their resources, but skips ("short-circuits") a
+//    nested deployment whose *parameters* are not fully evaluated, e.g. contain reference(); up to 50 nested deployments
+//    are expanded (diagnostics NestedDeploymentShortCircuited / NestedDeploymentExpansionLimitReached in
+//    azure-rest-api-specs specification/resources/.../deployments/examples/2025-04-01/PostDeploymentValidateOnSubscription.json).
+//    So nested templates take no parameters: they use inner-scope expressions (resourceId, reference) directly, and
+//    resources are packed into as few nested deployments as the dependency graph allows (one per resource group, split
+//    only where a chain leaves the group and comes back, e.g. cluster group -> vault group -> cluster group).
+//
+// Values only Azure knows become template expressions: `${x.id}` -> resourceId()/extensionResourceId(),
+// `${x.principalId}` -> reference(id, apiVersion).principalId, `${x.identity.principalId}` -> reference(..., 'Full'),
+// `${azure.subscriptionId}` -> subscription().subscriptionId. Group object ids come from the groups check's Graph
+// lookup. What cannot be expressed (an unresolved group in a scalar, an unknown output) drops the resource; secrets
+// (the fleet deploy key) are left out of the properties. Both are reported in the check's detail.
+import type { ArmResource, ExistingResource, StackFacts } from "./stack";
+import { apiVersionOf } from "./stack";
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface TemplateOptions {
+    /** Entra group display name -> object id, from Graph. Names missing here cannot be expressed. */
+    groupIds?: ReadonlyMap<string, string>;
+}
+
+export interface Omission {
+    resource: string;
+    reason: string;
+}
+
+export interface NestedDeployment {
+    name: string;
+    resourceGroup: string;
+    /** Pulumi names of the resources in it. */
+    resources: string[];
+}
+
+export interface RenderedTemplate {
+    template: JsonObject;
+    /** Pulumi name -> ARM name and type, for mapping validation errors back. */
+    rendered: { name: string; type: string; armName: string; deployment?: string }[];
+    deployments: NestedDeployment[];
+    omitted: Omission[];
+    /** Properties left out (secrets, unresolvable array entries), as "resource: property (why)". */
+    notes: string[];
+}
+
+// ARM's top-level resource envelope; every other input of a flattened azure-native resource is a property.
+const ENVELOPE = ["location", "tags", "sku", "identity", "kind", "zones", "extendedLocation", "plan", "managedBy", "etag"] as const;
+// Envelope-looking inputs that live under properties in ARM: a Log Analytics workspace's sku is WorkspaceProperties.sku
+// (azure-rest-api-specs specification/operationalinsights/resource-manager/Microsoft.OperationalInsights/.../Workspaces.json).
+const IN_PROPERTIES: Record<string, readonly string[]> = {
+    "Microsoft.OperationalInsights/workspaces": ["sku"],
+};
+const DEPLOYMENT_TOKEN = "azure-native:resources:Deployment";
+const SUBSCRIPTION_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
+const GROUP_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+const SECRET = "[secret]";
+
+class Unexpressible extends Error {}
+
+const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | "stack"> & Partial<Pick<StackFacts, "reads">>, options: TemplateOptions = {}): RenderedTemplate {
+    const omitted: Omission[] = [];
+    const notes: string[] = [];
+    const byName = new Map(facts.resources.map((r) => [r.name, r]));
+    const byUrn = new Map(facts.resources.map((r) => [r.urn, r]));
+    const names = [...byName.keys()].sort((a, b) => b.length - a.length);
+    const dropped = new Set<string>();
+
+    const idExpr = (r: ExistingResource): string => {
+        const segments = [quote(r.type), ...r.names.map(quote)].join(", ");
+        if (r.type === "Microsoft.Resources/resourceGroups") {
+            return `subscriptionResourceId('Microsoft.Resources/resourceGroups', ${quote(r.names[0])})`;
+        }
+        if (r.placement.kind === "subscription") {
+            return `subscriptionResourceId(${segments})`;
+        }
+        if (r.placement.scope) {
+            // The resource it attaches to: the id before the last /providers/ (a plan resource, or an existing one).
+            const scopePrefix = r.mockId.slice(0, r.mockId.toLowerCase().lastIndexOf("/providers/"));
+            const scopeOwner = facts.resources.find((o) => o.mockId === scopePrefix);
+            const scopeId = scopeOwner ? idExpr(scopeOwner) : `concat('/subscriptions/', subscription().subscriptionId, '/resourceGroups/', ${quote(r.placement.resourceGroup)}, '/providers/', ${quote(r.placement.scope)})`;
+            return `extensionResourceId(${scopeId}, ${segments})`;
+        }
+        return `resourceId(subscription().subscriptionId, ${quote(r.placement.resourceGroup)}, ${segments})`;
+    };
+
+    // A template expression, or (for group ids from Graph) a plain literal.
+    const labelExpr = (label: string): { expr: string } | { literal: string } => {
+        const exprOf = (l: string) => ({ expr: labelExprText(l) });
+        const group = /^getGroup\((.*)\)\.objectId$/.exec(label);
+        if (group) {
+            const id = options.groupIds?.get(group[1]);
+            if (!id) {
+                throw new Unexpressible(`the object id of Entra group "${group[1]}" is not known`);
+            }
+            return { literal: id };
+        }
+        return exprOf(label);
+    };
+
+    const labelExprText = (label: string): string => {
+        if (label === "azure.subscriptionId") {
+            return "subscription().subscriptionId";
+        }
+        if (label === "azure.tenantId") {
+            return "subscription().tenantId";
+        }
+        // An existing resource the program reads (get* invoke): reference it by id.
+        const read = /^(get\w+\(.*\))\.(.+)$/.exec(label);
+        const existing = read ? facts.reads?.get(read[1]) : undefined;
+        if (read && existing?.apiVersion) {
+            return `reference(${idExpr(existing)}, ${quote(existing.apiVersion)}).${read[2].replace(/^properties\./, "")}`;
+        }
+        const owner = names.find((n) => label.startsWith(`${n}.`));
+        const target = owner ? byName.get(owner) : undefined;
+        if (!target || dropped.has(target.name)) {
+            throw new Unexpressible(`\${${label}} cannot be expressed in a template`);
+        }
+        const path = label.slice(owner!.length + 1);
+        if (path === "id") {
+            return idExpr(target);
+        }
+        if (!target.apiVersion) {
+            throw new Unexpressible(`no API version known for ${target.token}`);
+        }
+        // reference(id, apiVersion) returns the resource's properties; 'Full' adds the envelope (identity, sku...).
+        // Template functions reference: learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-resource#reference
+        if (path.startsWith("identity.")) {
+            return `reference(${idExpr(target)}, ${quote(target.apiVersion)}, 'Full').${path}`;
+        }
+        return `reference(${idExpr(target)}, ${quote(target.apiVersion)}).${path.replace(/^properties\./, "")}`;
+    };
+
+    const pattern = /\$\{([^}]+)\}/g;
+    const stringValue = (s: string): string => {
+        const parts: ({ expr: string } | { literal: string })[] = [];
+        let last = 0;
+        for (const m of s.matchAll(pattern)) {
+            if (!facts.labels.has(m[1])) {
+                continue; // literal text such as Flux's ${CLUSTER_NAME} substitution variables
+            }
+            if (m.index! > last) {
+                parts.push({ literal: s.slice(last, m.index) });
+            }
+            parts.push(labelExpr(m[1]));
+            last = m.index! + m[0].length;
+        }
+        if (last < s.length) {
+            parts.push({ literal: s.slice(last) });
+        }
+        if (parts.every((p) => "literal" in p)) {
+            const text = parts.map((p) => (p as { literal: string }).literal).join("");
+            // A literal starting with "[" would be read as an expression; "[[" escapes it.
+            return text.startsWith("[") ? `[${text}` : text;
+        }
+        const args = parts.map((p) => ("expr" in p ? p.expr : quote(p.literal)));
+        return args.length === 1 ? `[${args[0]}]` : `[concat(${args.join(", ")})]`;
+    };
+
+    const value = (v: unknown, where: string, resource: string): Json | undefined => {
+        if (v === SECRET) {
+            notes.push(`${resource}: ${where} left out (secret)`);
+            return undefined;
+        }
+        if (typeof v === "string") {
+            return stringValue(v);
+        }
+        if (Array.isArray(v)) {
+            const out: Json[] = [];
+            v.forEach((item, i) => {
+                try {
+                    const converted = value(item, `${where}[${i}]`, resource);
+                    if (converted !== undefined) {
+                        out.push(converted);
+                    }
+                } catch (e) {
+                    if (!(e instanceof Unexpressible)) {
+                        throw e;
+                    }
+                    notes.push(`${resource}: ${where}[${i}] left out (${e.message})`);
+                }
+            });
+            return out;
+        }
+        if (v !== null && typeof v === "object") {
+            const out: JsonObject = {};
+            for (const [k, item] of Object.entries(v)) {
+                const converted = value(item, where ? `${where}.${k}` : k, resource);
+                if (converted !== undefined) {
+                    // Keys can carry references too (user-assigned identity ids); ARM evaluates expressions in keys.
+                    out[k.includes("${") ? stringValue(k) : k] = converted;
+                }
+            }
+            return out;
+        }
+        return v as Json;
+    };
+
+    const bodies = new Map<string, JsonObject>();
+    // Plan order is by urn; render in dependency order so a dropped resource is known before its dependents.
+    for (const r of topological(facts.resources, byUrn)) {
+        try {
+            if (!r.apiVersion) {
+                throw new Unexpressible(`no API version known for ${r.token}`);
+            }
+            bodies.set(r.name, resourceBody(r, value));
+        } catch (e) {
+            if (!(e instanceof Unexpressible)) {
+                throw e;
+            }
+            dropped.add(r.name);
+            omitted.push({ resource: r.name, reason: e.message });
+        }
+    }
+
+    const kept = facts.resources.filter((r) => bodies.has(r.name));
+    const groupOf = assignGroups(kept, byUrn);
+    const deploymentNames = new Map<string, string>();
+    const deployments: NestedDeployment[] = [];
+    for (const r of kept) {
+        const key = groupOf.get(r.urn)!;
+        if (r.placement.kind === "resourceGroup" && !deploymentNames.has(key)) {
+            const name = deploymentName(facts.stack, r.placement.resourceGroup, key);
+            deploymentNames.set(key, name);
+            deployments.push({ name, resourceGroup: r.placement.resourceGroup, resources: [] });
+        }
+    }
+    const deploymentOf = (r: ArmResource) => (r.placement.kind === "resourceGroup" ? deploymentNames.get(groupOf.get(r.urn)!) : undefined);
+
+    const topLevel: JsonObject[] = [];
+    const inner = new Map<string, JsonObject[]>();
+    const outerDeps = new Map<string, Set<string>>();
+    for (const r of kept) {
+        const body = bodies.get(r.name)!;
+        const mine = deploymentOf(r);
+        const deps = new Set<string>();
+        for (const urn of r.dependsOn) {
+            const dep = byUrn.get(urn);
+            if (!dep || !bodies.has(dep.name)) {
+                continue;
+            }
+            const theirs = deploymentOf(dep);
+            if (mine && theirs === mine) {
+                deps.add(`[${idExpr(dep)}]`);
+            } else if (mine) {
+                // Across nested deployments the wait is between the deployments.
+                const set = outerDeps.get(mine) ?? new Set<string>();
+                set.add(theirs ?? `[${idExpr(dep)}]`);
+                outerDeps.set(mine, set);
+            } else {
+                deps.add(theirs ?? `[${idExpr(dep)}]`);
+            }
+        }
+        if (deps.size > 0) {
+            body.dependsOn = [...deps].sort();
+        }
+        if (mine) {
+            inner.set(mine, [...(inner.get(mine) ?? []), body]);
+            deployments.find((d) => d.name === mine)!.resources.push(r.name);
+        } else {
+            topLevel.push(body);
+        }
+    }
+    deployments.sort((a, b) => a.name.localeCompare(b.name));
+    const deploymentApi = apiVersionOf(DEPLOYMENT_TOKEN) ?? "2025-04-01";
+    for (const d of deployments) {
+        const deps = [...(outerDeps.get(d.name) ?? [])].filter((x) => x !== d.name).sort();
+        topLevel.push({
+            type: "Microsoft.Resources/deployments",
+            apiVersion: deploymentApi,
+            name: d.name,
+            resourceGroup: d.resourceGroup,
+            ...(deps.length > 0 ? { dependsOn: deps } : {}),
+            properties: {
+                mode: "Incremental",
+                // Inner scope: expressions are evaluated inside the nested template, and no parameters are passed,
+                // so nothing makes ARM skip the nested resources during validation.
+                expressionEvaluationOptions: { scope: "inner" },
+                template: { $schema: GROUP_SCHEMA, contentVersion: "1.0.0.0", resources: inner.get(d.name) ?? [] },
+            },
+        });
+    }
+    return {
+        template: { $schema: SUBSCRIPTION_SCHEMA, contentVersion: "1.0.0.0", resources: topLevel },
+        rendered: kept.map((r) => ({ name: r.name, type: r.type, armName: r.names.join("/"), deployment: deploymentOf(r) })),
+        deployments,
+        omitted,
+        notes,
+    };
+}
+
+/** One ARM resource: envelope keys at the top, every other non-path input under properties. */
+function resourceBody(r: ArmResource, value: (v: unknown, where: string, resource: string) => Json | undefined): JsonObject {
+    const path = pathInputs(r);
+    const inProperties = IN_PROPERTIES[r.type] ?? [];
+    const body: JsonObject = { type: r.type, apiVersion: r.apiVersion!, name: r.names.join("/") };
+    if (r.placement.kind === "resourceGroup" && r.placement.scope) {
+        // Extension resources name what they attach to with `scope`, relative to the deployment's resource group
+        // (learn.microsoft.com/azure/azure-resource-manager/templates/scope-extension-resources).
+        body.scope = r.placement.scope;
+    }
+    const properties: JsonObject = {};
+    for (const [key, raw] of Object.entries(r.inputs).sort(([a], [b]) => a.localeCompare(b))) {
+        if (path.has(key)) {
+            continue;
+        }
+        const input = key === "identity" ? armIdentity(raw) : raw;
+        const converted = value(input, key, r.name);
+        if (converted === undefined) {
+            continue;
+        }
+        if (key === "properties" && converted !== null && typeof converted === "object" && !Array.isArray(converted)) {
+            Object.assign(properties, converted);
+        } else if ((ENVELOPE as readonly string[]).includes(key) && !inProperties.includes(key)) {
+            body[key] = converted;
+        } else {
+            properties[key] = converted;
+        }
+    }
+    if (Object.keys(properties).length > 0) {
+        body.properties = properties;
+    }
+    return body;
+}
+
+/**
+ * Inputs that only build the request URL: the resource group, the name inputs of the resource and its parents, and an
+ * extension resource's scope. Recognised by name (name, …Name, …Rp, scope, resourceUri) and by value: a path input's value
+ * is part of the resource's id.
+ */
+function pathInputs(r: ArmResource): Set<string> {
+    const segments = new Set(r.mockId.split("/"));
+    const keys = new Set<string>();
+    for (const [key, raw] of Object.entries(r.rawInputs)) {
+        if (typeof raw !== "string" || !/(Name|Rp|Uri)$|^(name|scope|resourceGroupName)$/.test(key)) {
+            continue;
+        }
+        if (segments.has(raw) || r.mockId.startsWith(`${raw}/`)) {
+            keys.add(key);
+        }
+    }
+    return keys;
+}
+
+/** azure-native lists user-assigned identities as an array of ids; ARM wants a map from id to {}. */
+function armIdentity(identity: unknown): unknown {
+    const ids = (identity as { userAssignedIdentities?: unknown } | null)?.userAssignedIdentities;
+    if (!Array.isArray(ids)) {
+        return identity;
+    }
+    return { ...(identity as object), userAssignedIdentities: Object.fromEntries(ids.map((id) => [String(id), {}])) };
+}
+
+function topological(resources: ArmResource[], byUrn: Map<string, ArmResource>): ArmResource[] {
+    const out: ArmResource[] = [];
+    const seen = new Set<string>();
+    const visit = (r: ArmResource) => {
+        if (seen.has(r.urn)) {
+            return;
+        }
+        seen.add(r.urn);
+        for (const d of r.dependsOn) {
+            const dep = byUrn.get(d);
+            if (dep) {
+                visit(dep);
+            }
+        }
+        out.push(r);
+    };
+    resources.forEach(visit);
+    return out;
+}
+
+/**
+ * Nested deployment key per resource: its resource group plus a wave number that rises each time a dependency chain
+ * enters the group from elsewhere. Any edge between two groups goes to an equal or higher wave, strictly higher across
+ * groups, so the deployments' dependsOn can never form a cycle even when the resources' groups depend on each other.
+ */
+function assignGroups(resources: ArmResource[], byUrn: Map<string, ArmResource>): Map<string, string> {
+    const keep = new Set(resources.map((r) => r.urn));
+    const home = (r: ArmResource) => (r.placement.kind === "resourceGroup" ? `rg:${r.placement.resourceGroup}` : `sub:${r.urn}`);
+    const wave = new Map<string, number>();
+    const waveOf = (r: ArmResource): number => {
+        const known = wave.get(r.urn);
+        if (known !== undefined) {
+            return known;
+        }
+        wave.set(r.urn, 0); // the plan is acyclic; this only guards recursion
+        let w = 0;
+        for (const d of r.dependsOn.filter((u) => keep.has(u))) {
+            const dep = byUrn.get(d)!;
+            w = Math.max(w, waveOf(dep) + (home(dep) === home(r) ? 0 : 1));
+        }
+        wave.set(r.urn, w);
+        return w;
+    };
+    const result = new Map<string, string>();
+    // Renumber each group's waves 1..n so names stay short and stable.
+    const perGroup = new Map<string, number[]>();
+    for (const r of resources) {
+        const w = waveOf(r);
+        perGroup.set(home(r), [...new Set([...(perGroup.get(home(r)) ?? []), w])].sort((a, b) => a - b));
+    }
+    for (const r of resources) {
+        result.set(r.urn, `${home(r)}#${perGroup.get(home(r))!.indexOf(wave.get(r.urn)!) + 1}`);
+    }
+    return result;
+}
+
+/** Deployment names: 1-64 characters of letters, digits, -, _, ., ( and ). */
+function deploymentName(stack: string, resourceGroup: string, key: string): string {
+    const wave = key.split("#")[1];
+    const name = `preflight-${stack}-${resourceGroup}-${wave}`.replace(/[^-\w.()]/g, "-");
+    return name.length <= 64 ? name : `${name.slice(0, 58)}-${wave.padStart(5, "0")}`.slice(0, 64);
+}
