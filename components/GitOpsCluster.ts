@@ -214,6 +214,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 timeoutSeconds: c.fleet.timeoutSeconds,
                 facts: { ...facts, FLUX_IDENTITY_CLIENT_ID: "${FLUX_IDENTITY_CLIENT_ID}" },
                 monitoring: c.monitoring.enabled,
+                notifications: c.fleet.notifications.enabled ? c.fleet.notifications.provider : undefined,
                 renderDirectory: `${c.fleet.renderDirectory}/${c.clusterName}`,
             },
             { parent: this },

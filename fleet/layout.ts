@@ -39,7 +39,12 @@ export interface FleetLayoutArgs {
     facts: Record<string, string>;
     /** Render the monitoring layer (scraping Flux for Azure Monitor managed Prometheus). */
     monitoring: boolean;
+    /** Render the notifications layer (Flux Provider + Alerts) with this provider type; absent: no alerts. */
+    notifications?: NotificationProviderType;
 }
+
+/** Flux notification Provider types the stack config offers (fluxcd notification-controller Provider .spec.type). */
+export type NotificationProviderType = "msteams" | "generic";
 
 /** Objects a layer directory holds besides the Flux Kustomizations (which live at the cluster directory's root). */
 export interface LayerObject {
@@ -64,7 +69,11 @@ export function clusterDir(clusterName: string): string {
     return `clusters/${clusterName}`;
 }
 
-/** Layers in apply order: shared infrastructure first, then this cluster's apps. */
+/**
+ * Layers in apply order: shared infrastructure (charts and their CRDs), then the objects of those CRDs
+ * (infrastructure/configs: GatewayClass, Gateway), this cluster's apps, monitoring, and notifications. Notifications
+ * depend on nothing: they must report an infrastructure layer that fails.
+ */
 export function fluxKustomizations(a: FleetLayoutArgs): FluxKustomization[] {
     const layer = (name: string, path: string, dependsOn: string[]): FluxKustomization => ({
         apiVersion: "kustomize.toolkit.fluxcd.io/v1",
@@ -88,8 +97,10 @@ export function fluxKustomizations(a: FleetLayoutArgs): FluxKustomization[] {
     });
     return [
         layer("infrastructure", "./infrastructure", []),
+        layer("infrastructure-configs", "./infrastructure/configs", ["infrastructure"]),
         layer("apps", `./${clusterDir(a.clusterName)}/apps`, ["infrastructure"]),
         ...(a.monitoring ? [layer("monitoring", `./${clusterDir(a.clusterName)}/monitoring`, ["infrastructure"])] : []),
+        ...(a.notifications ? [layer("notifications", `./${clusterDir(a.clusterName)}/notifications`, [])] : []),
     ];
 }
 
@@ -150,6 +161,8 @@ export function monitoringObjects(a: Pick<FleetLayoutArgs, "namespace">): LayerO
             metadata: { name: "flux-state-metrics", namespace: a.namespace, labels },
             spec: {
                 interval: "1h",
+                // helm-controller reverts manual changes to the release's objects (no autoscaler here: nothing to ignore).
+                driftDetection: { mode: "enabled" },
                 chart: {
                     spec: {
                         chart: "kube-state-metrics",
@@ -179,6 +192,85 @@ export function monitoringObjects(a: Pick<FleetLayoutArgs, "namespace">): LayerO
     ];
 }
 
+/** The Secret holding the notification Provider's webhook address (key `address`), added SOPS-encrypted by the team. */
+export const ALERTS_SECRET = "flux-alerts-webhook";
+/** Flux sources and appliers whose events the alerts forward. */
+const EVENT_KINDS = ["GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Kustomization", "HelmRelease"];
+
+/**
+ * Flux notification objects (notification.toolkit.fluxcd.io/v1beta3; fluxcd/website content/en/flux/monitoring/alerts.md):
+ * one Provider whose address comes from a Secret (never from config or Git in plain text), and two Alerts:
+ * - reconciliation-failures: every error event of every source and applier (build, apply, health-check, Helm
+ *   install/upgrade and failed drift-correction errors);
+ * - applied-changes: info events of Kustomizations and HelmReleases, narrowed with inclusionList to the ones that
+ *   report a change Flux made in the cluster. kustomize-controller lists each object it created, configured or deleted
+ *   (so a manual `kubectl edit` that Flux reverts shows up as "<Kind>/<ns>/<name> configured"); helm-controller's drift
+ *   correction says "Cluster state of release <name> has been corrected" (fluxcd/helm-controller
+ *   internal/reconcile/correct_drift.go, event reason DriftCorrected), and its releases "Helm upgrade succeeded ...".
+ *   Routine "Reconciliation finished"/health-check events stay out of the channel.
+ */
+export function notificationObjects(a: Pick<FleetLayoutArgs, "namespace" | "clusterName" | "environment">, type: NotificationProviderType): LayerObject[] {
+    const labels = { [LAYER_LABEL]: "notifications" };
+    const sources = (kinds: string[]) => kinds.map((kind) => ({ kind, name: "*" }));
+    const eventMetadata = { cluster: a.clusterName, environment: a.environment };
+    return [
+        {
+            apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+            kind: "Provider",
+            metadata: { name: "flux-alerts", namespace: a.namespace, labels },
+            spec: { type, secretRef: { name: ALERTS_SECRET } },
+        },
+        {
+            apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+            kind: "Alert",
+            metadata: { name: "reconciliation-failures", namespace: a.namespace, labels },
+            spec: {
+                providerRef: { name: "flux-alerts" },
+                summary: `Flux reconciliation failed on ${a.clusterName}`,
+                eventMetadata,
+                eventSeverity: "error",
+                eventSources: sources(EVENT_KINDS),
+            },
+        },
+        {
+            apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+            kind: "Alert",
+            metadata: { name: "applied-changes", namespace: a.namespace, labels },
+            spec: {
+                providerRef: { name: "flux-alerts" },
+                summary: `Flux changed ${a.clusterName} (a merged change, or a manual change it reverted)`,
+                eventMetadata,
+                eventSeverity: "info",
+                eventSources: sources(["Kustomization", "HelmRelease"]),
+                inclusionList: ["\\b(created|configured|deleted)\\b", "has been corrected", "Helm (install|upgrade|rollback|uninstall) succeeded"],
+            },
+        },
+    ];
+}
+
+/** The template of the alerts Secret: never applied (not a .yaml file), placeholders only; the header says how to use it. */
+export function alertsSecretTemplate(clusterName: string, namespace: string): string {
+    const dir = `${clusterDir(clusterName)}/notifications`;
+    return [
+        "# TEMPLATE, not applied and not encrypted: it holds a placeholder, never the real address.",
+        "# The Provider in this directory reads the webhook address from this Secret. To turn the alerts on:",
+        `#   cp ${dir}/${ALERTS_SECRET}.enc.yaml.example ${dir}/${ALERTS_SECRET}.enc.yaml`,
+        "#   # put the address in place of the placeholder (Teams: the workflow's webhook URL; generic: your endpoint)",
+        `#   sops --encrypt --in-place ${dir}/${ALERTS_SECRET}.enc.yaml`,
+        "#   # then, in the aks-gitops repo: npm run fleet -- --stack <stack> --out <this repo>  (lists it in kustomization.yaml)",
+        "# The .sops.yaml rule for this cluster's environment matches the .enc.yaml path, so its key encrypts it.",
+        "apiVersion: v1",
+        "kind: Secret",
+        "metadata:",
+        `  name: ${ALERTS_SECRET}`,
+        `  namespace: ${namespace}`,
+        "type: Opaque",
+        "stringData:",
+        "  address: <https://webhook-address-of-the-channel>",
+        "",
+    ].join("\n");
+}
+
 /** File name of a bootstrap object inside the cluster directory. */
 export function fileFor(object: { metadata: { name: string } }): string {
     return `${object.metadata.name}.yaml`;
@@ -194,6 +286,8 @@ export function clusterFiles(
     objects: FluxKustomization[],
     a: Pick<FleetLayoutArgs, "clusterName" | "environment" | "apps">,
     layerObjects: LayerObject[] = [],
+    /** SOPS-encrypted files (*.enc.yaml) the team added to a layer directory: listed in that layer's kustomization.yaml. */
+    encryptedFiles: (layerDir: string) => string[] = () => [],
 ): Map<string, string> {
     const dir = clusterDir(a.clusterName);
     const files = new Map<string, string>();
@@ -212,7 +306,14 @@ export function clusterFiles(
     for (const [layer, members] of layers) {
         const names = members.map((o) => `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`);
         members.forEach((o, i) => files.set(`${dir}/${layer}/${names[i]}`, HEADER + stringify(o)));
-        files.set(`${dir}/${layer}/kustomization.yaml`, HEADER + stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: names }));
+        const secrets = encryptedFiles(`${dir}/${layer}`).filter((f) => /\.enc\.ya?ml$/.test(f) && !names.includes(f)).sort();
+        files.set(
+            `${dir}/${layer}/kustomization.yaml`,
+            HEADER + stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...names, ...secrets] }),
+        );
+        if (layer === "notifications") {
+            files.set(`${dir}/${layer}/${ALERTS_SECRET}.enc.yaml.example`, HEADER + alertsSecretTemplate(a.clusterName, members[0].metadata.namespace));
+        }
     }
     files.set(
         `${dir}/apps/kustomization.yaml`,

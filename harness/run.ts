@@ -30,8 +30,8 @@ const { awaitFeatureSupport, waitForRPCs } = require("@pulumi/pulumi/runtime/set
     waitForRPCs(): Promise<void>;
 };
 
-import { UsageError } from "./usage";
-export { UsageError };
+import { ConfigFileError, UsageError } from "./usage";
+export { ConfigFileError, UsageError };
 
 export interface StackInput {
     stack: string;
@@ -74,7 +74,13 @@ export function stackNames(root = ROOT): string[] {
         .sort();
 }
 
-/** Reads Pulumi.<stack>.yaml into a flat config map. Secret keys that are absent get a placeholder, shown as [secret]. */
+/**
+ * The configuration `pulumi up` hands the program for a stack, read the way the Pulumi CLI does: the project's
+ * `config:` block in Pulumi.yaml first (keys without a namespace belong to the project; structured values sit under
+ * `value:`; a typed declaration contributes its `default:`; clear text only), then Pulumi.<stack>.yaml, whose keys
+ * replace project keys of the same name wholesale (pulumi docs concepts/config.md, "Project Level Configuration").
+ * Secure values become placeholders, shown as [secret].
+ */
 export function loadStackFile(stack: string, root = ROOT): StackInput {
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
         throw new UsageError(`invalid stack name "${stack}": use letters, digits, "-", "_" or "."`);
@@ -84,35 +90,82 @@ export function loadStackFile(stack: string, root = ROOT): StackInput {
         const known = stackNames(root);
         throw new UsageError(`unknown stack "${stack}": no ${`Pulumi.${stack}.yaml`} in ${root}. Committed stacks: ${known.join(", ") || "none"}`);
     }
-    let doc: unknown;
-    try {
-        doc = parse(readFileSync(file, "utf8"));
-    } catch (e) {
-        throw new UsageError(`${file} is not valid YAML: ${(e as Error).message}`);
-    }
-    const entries = (doc as { config?: unknown } | null)?.config;
-    if (entries !== undefined && (entries === null || typeof entries !== "object" || Array.isArray(entries))) {
-        throw new UsageError(`${file}: "config" must be a mapping of keys to values`);
-    }
+    const project = readYaml(join(root, "Pulumi.yaml"));
+    const projectName = typeof (project as { name?: unknown } | null)?.name === "string" ? (project as { name: string }).name : PROJECT;
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries((entries ?? {}) as Record<string, unknown>)) {
-        const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+    for (const [key, entry] of Object.entries(configBlock(project, join(root, "Pulumi.yaml")))) {
+        const value = projectValue(entry);
+        if (value !== undefined) {
+            config[namespaced(key, projectName)] = flatten(value);
+        }
+    }
+    for (const [key, value] of Object.entries(configBlock(readYaml(file), file))) {
+        const fullKey = namespaced(key, projectName);
         if (value !== null && typeof value === "object" && "secure" in value) {
             config[fullKey] = SECRET;
             secretKeys.push(fullKey);
             continue;
         }
-        config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+        config[fullKey] = flatten(value);
     }
     return { stack, config, secretKeys };
+}
+
+function readYaml(file: string): unknown {
+    let text: string;
+    try {
+        text = readFileSync(file, "utf8");
+    } catch (e) {
+        throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+    try {
+        return parse(text, { prettyErrors: true });
+    } catch (e) {
+        // The yaml package's message names the line and column and shows the line with a caret.
+        throw new ConfigFileError(`${file} is not valid YAML: ${(e as Error).message}`);
+    }
+}
+
+function configBlock(doc: unknown, file: string): Record<string, unknown> {
+    const entries = (doc as { config?: unknown } | null)?.config;
+    if (entries !== undefined && (entries === null || typeof entries !== "object" || Array.isArray(entries))) {
+        throw new ConfigFileError(`${file}: "config" must be a mapping of keys to values`);
+    }
+    return (entries ?? {}) as Record<string, unknown>;
+}
+
+/** A project-level entry: a plain scalar, `{value: ...}`, or a typed declaration with an optional `default`. */
+function projectValue(entry: unknown): unknown {
+    if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) {
+        const e = entry as Record<string, unknown>;
+        if ("value" in e) {
+            return e.value;
+        }
+        if ("default" in e) {
+            return e.default;
+        }
+        if ("type" in e || "description" in e || "secret" in e) {
+            return undefined;
+        }
+    }
+    return entry;
+}
+
+function namespaced(key: string, project: string): string {
+    return key.includes(":") ? key : `${project}:${key}`;
+}
+
+function flatten(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 /** Adds placeholders for the secret keys the stack's fleet URL needs, so offline runs behave like a configured stack. */
 export function withSecretPlaceholders(input: StackInput): StackInput {
     const config = { ...input.config };
     const secretKeys = [...input.secretKeys];
-    const url = parseJson(config[`${PROJECT}:flux`])?.git?.url;
+    // The fleet URL from the stack's flux.git, else from the organisation's shared values (org.fleet).
+    const url = parseJson(config[`${PROJECT}:flux`])?.git?.url ?? parseJson(config[`${PROJECT}:org`])?.fleet?.url;
     const needed = typeof url === "string" && url.startsWith("ssh:") ? ["gitSshPrivateKey"] : [];
     for (const key of SECRET_KEYS.filter((k) => needed.includes(k))) {
         const fullKey = `${PROJECT}:${key}`;
@@ -124,7 +177,7 @@ export function withSecretPlaceholders(input: StackInput): StackInput {
     return { ...input, config, secretKeys };
 }
 
-function parseJson(text: string | undefined): { git?: { url?: unknown } } | undefined {
+function parseJson(text: string | undefined): { git?: { url?: unknown }; fleet?: { url?: unknown } } | undefined {
     try {
         return text ? JSON.parse(text) : undefined;
     } catch {
@@ -155,6 +208,25 @@ export async function capture(
     input: StackInput,
     body: () => Promise<Record<string, pulumi.Input<unknown>>> | Record<string, pulumi.Input<unknown>>,
     options: CaptureOptions = {},
+): Promise<Capture> {
+    // The SDK takes and formats a stack trace (new Error().stack) for each of the four promises behind every resource
+    // property, only to name leaked promises at exit: about a third of a plan's run time and most of its garbage.
+    // Without stack frames that is free; PULUMI_DEBUG_PROMISE_LEAKS (the SDK's own switch) keeps them.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+        Error.stackTraceLimit = 0;
+    }
+    try {
+        return await captureRun(input, body, options);
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
+}
+
+async function captureRun(
+    input: StackInput,
+    body: () => Promise<Record<string, pulumi.Input<unknown>>> | Record<string, pulumi.Input<unknown>>,
+    options: CaptureOptions,
 ): Promise<Capture> {
     const project = options.project ?? PROJECT;
     const mocks = new AzureMocks(options.seed);

@@ -1,3 +1,6 @@
+import { writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+
 // How the command-line tools (plan, fleet, verify) report what went wrong. Kept free of the Pulumi SDK so a CLI can
 // load it without paying for the SDK (`plan diff`, `--help`).
 
@@ -6,6 +9,22 @@ export class UsageError extends Error {
     constructor(message: string) {
         super(message);
         this.name = "UsageError";
+    }
+}
+
+/** A stack or project file that cannot be parsed: exit code 2 with the parser's message (line and column), no usage text. */
+export class ConfigFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConfigFileError";
+    }
+}
+
+/** Writing an output file failed (a missing folder, no permission): its own exit code, apart from policy findings. */
+export class OutputError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "OutputError";
     }
 }
 
@@ -18,8 +37,31 @@ export function failure(e: unknown, usage: string, tool: string): { code: number
     if (e instanceof UsageError) {
         return { code: 2, message: `${message}\n\n${usage}` };
     }
-    if ((e as Error)?.name === "ConfigError") {
+    if ((e as Error)?.name === "ConfigError" || e instanceof ConfigFileError) {
         return { code: 2, message };
     }
+    if (e instanceof OutputError) {
+        return { code: 3, message: `${tool}: ${message}` };
+    }
     return { code: 1, message: `${tool} failed: ${message}` };
+}
+
+/**
+ * A path the user typed, resolved from the directory they ran the command in: `npm run` starts scripts in the
+ * package root and leaves the caller's directory in INIT_CWD.
+ */
+export function userPath(path: string): string {
+    return resolve(process.env.INIT_CWD ?? process.cwd(), path);
+}
+
+/** Writes a result file; a missing folder or a permission problem is an OutputError (its own exit code). */
+export function writeOutput(path: string, text: string): void {
+    const target = userPath(path);
+    try {
+        writeFileSync(target, text);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === "ENOENT" ? `the folder ${dirname(target)} does not exist` : code === "EACCES" ? "permission denied" : (e as Error).message;
+        throw new OutputError(`cannot write ${target}: ${why}`);
+    }
 }

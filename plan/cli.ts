@@ -1,10 +1,10 @@
 // npm run plan -- --stack <name> [--json | --mermaid] [--out <file>]
 // npm run plan -- diff <before.json> <after.json> [--out <file>]
 // Runs the real program offline under the mock runtime and reports the desired state. Exit codes: 0 ok,
-// 1 a mandatory policy violation, 2 bad usage, unknown stack or invalid config.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+// 1 a mandatory policy violation, 2 bad usage, unknown stack or invalid config, 3 an output file could not be written.
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { failure, UsageError } from "../harness/usage";
+import { failure, UsageError, userPath, writeOutput } from "../harness/usage";
 import { diffPlans, renderDiffMarkdown } from "./diff";
 import type { Plan } from "./model";
 
@@ -75,9 +75,9 @@ export async function main(argv: string[]): Promise<CliResult> {
     let text: string;
     if (comment) {
         const { renderCommentSection } = require("./comment") as typeof import("./comment");
-        const base = values.base && existsSync(values.base) ? readPlan(values.base) : undefined;
+        const base = values.base && existsSync(userPath(values.base)) ? readPlan(values.base) : undefined;
         if (values["json-out"]) {
-            writeFileSync(values["json-out"], `${JSON.stringify(plan, null, 2)}\n`);
+            writeOutput(values["json-out"], `${JSON.stringify(plan, null, 2)}\n`);
         }
         text = renderCommentSection(plan, base);
     } else {
@@ -95,8 +95,13 @@ export async function main(argv: string[]): Promise<CliResult> {
 export async function planWithActivation(stack: string): Promise<Plan> {
     const { loadStackFile, runProgram, withSecretPlaceholders } = require("../harness/run") as typeof import("../harness/run");
     const { activationPath, buildCheckedPlan } = require("./model") as typeof import("./model");
-    const input = withSecretPlaceholders(loadStackFile(stack));
+    const file = loadStackFile(stack);
+    const input = withSecretPlaceholders(file);
     const plan = await buildCheckedPlan(await runProgram(input));
+    const missing = input.secretKeys.filter((k) => !file.secretKeys.includes(k));
+    if (missing.length > 0) {
+        plan.missingSecrets = missing;
+    }
     if (plan.outputs.standby === true) {
         const active = await buildCheckedPlan(await runProgram({ ...input, config: { ...input.config, "aks-gitops:standby": "false" } }));
         plan.activation = activationPath(plan, active);
@@ -110,7 +115,7 @@ export async function planWithActivation(stack: string): Promise<Plan> {
 function readPlan(file: string): Plan {
     let doc: unknown;
     try {
-        doc = JSON.parse(readFileSync(file, "utf8"));
+        doc = JSON.parse(readFileSync(userPath(file), "utf8"));
     } catch (e) {
         throw new UsageError(`cannot read plan ${file}: ${(e as Error).message}`);
     }
@@ -131,7 +136,7 @@ export function runCli(argv: string[]): Promise<void> {
     return main(argv)
         .then(({ code, text, stderr, out }) => {
             if (out) {
-                writeFileSync(out, text);
+                writeOutput(out, text);
             } else {
                 process.stdout.write(text);
             }

@@ -46,6 +46,8 @@ export interface Plan {
         serialMinutes: number;
     };
     policy: PolicyFinding[];
+    /** Secret keys the stack has not set (planned with placeholders) that the real `pulumi up` needs. */
+    missingSecrets?: string[];
 }
 
 /** Replaces fake values the mocks produced with `${resource.output}` references and secrets with "[secret]". */

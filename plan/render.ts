@@ -59,7 +59,20 @@ export function renderTree(plan: Plan): string {
     const lines: string[] = [
         `Plan for ${plan.project}/${plan.stack}: ${plan.resources.length} resources (${custom.length} custom)`,
         `Critical path from scratch ~${plan.criticalPath.estimatedMinutes} min (all ${custom.length} one after another: ${plan.criticalPath.serialMinutes} min)`,
-        `Values only Azure knows are shown as \${resource.output}; secrets as [secret].`,
+        "",
+        "Legend:",
+        "  custom      a resource Azure creates (the others are components that group them)",
+        "  *           on the critical path from scratch",
+        "  [secret]    a secret value, never shown",
+        "  ${r.out}    a value only Azure knows, shown as the resource output it comes from",
+        "  protected / retained / adopted   pulumi destroy stops at it / leaves it in Azure / imported, not created",
+        ...(plan.missingSecrets && plan.missingSecrets.length > 0
+            ? [
+                  "",
+                  "Not set in this stack, but the real `pulumi up` needs (planned with a placeholder):",
+                  ...plan.missingSecrets.map((k) => `  ${k}: pulumi config set --secret ${k.replace(/^aks-gitops:/, "")} < <file> --stack ${plan.stack}`),
+              ]
+            : []),
         "",
     ];
     const walk = (parent: string | null, indent: string) => {

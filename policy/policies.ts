@@ -48,12 +48,58 @@ export const DEV_ADVISORY: Record<string, string> = {
 };
 
 /**
+ * Rules where staging deliberately differs from prod: advisory there (policy/config/staging.json), with the reason.
+ * Staging is prod's rehearsal, so the list is short: only where prod's setting buys availability or key custody that a
+ * rehearsal does not need (stacks/profiles.ts explains each staging setting).
+ */
+export const STAGING_ADVISORY: Record<string, string> = {
+    "aks-system-pool-min-nodes": "two zone-spread system nodes survive a node loss; the third node is prod's availability margin",
+    "kv-key-hsm": "HSM-backed keys need a Premium vault; staging's software key protects test credentials, not production data",
+};
+
+/**
  * Rules about facts that expire with time rather than about the configuration's safety: advisory in every environment
  * (both config files say so), because `npm run preflight` asks the subscription itself before a deployment.
  */
 export const ALWAYS_ADVISORY: Record<string, string> = {
     "aks-kubernetes-version-supported": "judged from the dated calendar in stacks/perishable.ts; npm run preflight asks the region",
 };
+
+/**
+ * The stack setting that decides what each rule checks, named next to the ARM property in every finding, so the
+ * finding says what to change (`pulumi config set --path '<key>' …`). Rules without an entry check what the program
+ * always sets; a finding there is a program bug, not a config choice.
+ */
+export const CONFIG_KEYS: Record<string, string> = {
+    "aks-api-server-restricted": "aks-gitops:aks.apiServer.authorizedIpRanges or aks-gitops:aks.apiServer.privateCluster",
+    "aks-auto-upgrade": "aks-gitops:aks.upgradeChannel",
+    "aks-node-os-auto-upgrade": "aks-gitops:aks.nodeOsUpgradeChannel",
+    "aks-network-policy": "aks-gitops:aks.network.networkPolicy",
+    "aks-container-insights": "aks-gitops:aks.containerInsights or aks-gitops:monitoring.enabled",
+    "aks-defender": "aks-gitops:aks.defender",
+    "aks-encryption-at-host": "aks-gitops:aks.encryptionAtHost",
+    "aks-ephemeral-os-disk": "aks-gitops:aks.systemPool.osDiskType or aks-gitops:aks.userPool.osDiskType",
+    "aks-pool-availability-zones": "aks-gitops:aks.systemPool.availabilityZones or aks-gitops:aks.userPool.availabilityZones",
+    "aks-pool-min-pods": "aks-gitops:aks.systemPool.maxPods or aks-gitops:aks.userPool.maxPods",
+    "aks-system-pool-min-nodes": "aks-gitops:aks.systemPool.minCount",
+    "aks-uptime-sla": "aks-gitops:aks.skuTier",
+    "aks-kubernetes-version-supported": "aks-gitops:aks.kubernetesVersion",
+    "aks-maintenance-windows": "aks-gitops:aks.maintenance",
+    "kv-firewall": "aks-gitops:sops.firewall",
+    "kv-public-network-restricted": "aks-gitops:sops.firewall",
+    "kv-purge-protection": "aks-gitops:sops.purgeProtection",
+    "kv-soft-delete-90-days": "aks-gitops:sops.softDeleteRetentionDays",
+    "kv-soft-delete": "aks-gitops:sops.softDeleteRetentionDays",
+    "kv-key-hsm": "aks-gitops:sops.keyType, with aks-gitops:sops.skuName premium",
+    "kv-key-expiry": "aks-gitops:sops.rotation.expireAfter",
+    "kv-key-auto-rotation": "aks-gitops:sops.rotation.rotateAfter",
+    "flux-identity-least-privilege": "aks-gitops:sops.decryptRole",
+};
+
+/** A finding's message with the config key to change appended. */
+export function withConfigKey(policy: string, message: string): string {
+    return CONFIG_KEYS[policy] ? `${message} (config: ${CONFIG_KEYS[policy]})` : message;
+}
 
 export interface RuleInfo {
     /** Public rule IDs this policy maps to. */
@@ -65,8 +111,9 @@ export const RULES: Record<string, RuleInfo> = {};
 function describe(name: string, text: string, ids: string[]): string {
     RULES[name] = { ids };
     const dev = DEV_ADVISORY[name] ? ` Advisory in dev: ${DEV_ADVISORY[name]}.` : "";
+    const staging = STAGING_ADVISORY[name] ? ` Advisory in staging: ${STAGING_ADVISORY[name]}.` : "";
     const always = ALWAYS_ADVISORY[name] ? ` Advisory everywhere: ${ALWAYS_ADVISORY[name]}.` : "";
-    return `${text} (${ids.join(", ")}).${dev}${always}`;
+    return `${text} (${ids.join(", ")}).${dev}${staging}${always}`;
 }
 
 /** A mandatory policy over the inputs of one resource type; `check` returns the violations. */
@@ -81,7 +128,7 @@ function resourceRule<TResource extends CustomResource, TArgs>(
         name,
         description: describe(name, text, ids),
         enforcementLevel: "mandatory",
-        validateResource: validateResourceOfType(cls, (props, _args, report) => check(props).forEach((m) => report(m))),
+        validateResource: validateResourceOfType(cls, (props, _args, report) => check(props).forEach((m) => report(withConfigKey(name, m)))),
     };
 }
 
@@ -165,7 +212,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         validateResource: validateResourceOfType(containerservice.ManagedCluster, (c, _args, report) => {
             const finding = kubernetesSupportFinding(c.kubernetesVersion, String(c.supportPlan ?? "KubernetesOfficial"), new Date());
             if (finding) {
-                report(finding);
+                report(withConfigKey("aks-kubernetes-version-supported", finding));
             }
         }),
     },
@@ -242,7 +289,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
                 const names = windows.filter((w) => feeds(w, [cluster], "resourceName")).map((w) => String(w.props.configName ?? w.props.name));
                 for (const required of ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]) {
                     if (!names.includes(required)) {
-                        report(`${cluster.name}: no ${required} maintenance configuration`, cluster.urn);
+                        report(withConfigKey("aks-maintenance-windows", `${cluster.name}: no ${required} maintenance configuration`), cluster.urn);
                     }
                 }
             }
@@ -328,7 +375,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
                       )
                     : role === sopsDecryptRoleGuid(String((identity.props.tags ?? {}).environment ?? ""), String(vaultName));
                 if (role !== BUILT_IN_ROLES.keyVaultCryptoUser && !decryptOnly) {
-                    report(`${grant.name}: role ${role} is neither Key Vault Crypto User nor a decrypt-only SOPS role`, grant.urn);
+                    report(withConfigKey("flux-identity-least-privilege", `${grant.name}: role ${role} is neither Key Vault Crypto User nor a decrypt-only SOPS role`), grant.urn);
                 }
             }
         },

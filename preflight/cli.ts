@@ -5,6 +5,8 @@
 // Exit codes: 0 all ok (warnings allowed), 1 a check failed, 2 bad usage or invalid config, 4 not signed in or not
 // allowed to read the subscription.
 import { parseArgs } from "node:util";
+import { SIGN_IN_HINT, subscriptionFrom } from "../harness/signin";
+export { SIGN_IN_HINT, subscriptionFrom };
 import { failure, UsageError } from "../harness/usage";
 import { ARM_SCOPE, asServiceError, ClientOptions, createClients } from "./azure";
 import { armValidation } from "./checks/deployment";
@@ -30,11 +32,6 @@ const USAGE = `usage: npm run preflight -- --stack <name> [--subscription <id>] 
 Read-only. Signs in with DefaultAzureCredential (az login, workload identity, managed identity, AZURE_* variables).
 Exit codes: 0 ok (warnings allowed), 1 a check failed, 2 bad usage or config, 4 not signed in or not allowed.`;
 
-export const SIGN_IN_HINT =
-    "not signed in to Azure: run `az login` (in CI: azure/login or AzureCLI@2 with workload identity federation, or export AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE; the ARM_USE_OIDC/ARM_CLIENT_ID variables Pulumi reads are not enough)";
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export interface MainOptions extends ClientOptions {
     log?: (line: string) => void;
     env?: Record<string, string | undefined>;
@@ -51,27 +48,6 @@ function parseDuration(text: string): number {
         throw new UsageError(`--timeout must be a duration such as 30s, 2m or 500ms (got "${text}")`);
     }
     return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as "ms" | "s" | "m"];
-}
-
-export function subscriptionFrom(flag: string | undefined, env: Record<string, string | undefined>): string {
-    const [value, source] = flag !== undefined ? [flag, "--subscription"] : env.AZURE_SUBSCRIPTION_ID ? [env.AZURE_SUBSCRIPTION_ID, "AZURE_SUBSCRIPTION_ID"] : [env.ARM_SUBSCRIPTION_ID, "ARM_SUBSCRIPTION_ID"];
-    if (!value) {
-        throw new UsageError("a subscription id is required: --subscription <id>, or AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID");
-    }
-    const trimmed = value.trim();
-    if (!GUID.test(trimmed)) {
-        const why = /^\{.*\}$/.test(trimmed)
-            ? "drop the braces"
-            : /\/subscriptions\//i.test(trimmed)
-              ? "give the id alone, not a resource path"
-              : trimmed.replace(/-/g, "").length !== 32
-                ? `it has ${trimmed.replace(/-/g, "").length} hex digits instead of 32`
-                : /[^0-9a-f-]/i.test(trimmed)
-                  ? "it contains characters other than hex digits and hyphens"
-                  : "the hyphens are misplaced";
-        throw new UsageError(`${source} "${value}" is not a subscription id (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): ${why}`);
-    }
-    return trimmed;
 }
 
 const LABEL = { ok: "ok", warn: "WARN", fail: "FAIL" } as const;

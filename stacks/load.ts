@@ -1,8 +1,9 @@
 // The one place that reads Pulumi config. Everything downstream receives a typed, validated StackConfig.
 import * as pulumi from "@pulumi/pulumi";
+import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
 import { merge, profileFor } from "./profiles";
-import { ConfigIssue, ENVIRONMENTS, Environment, crossFieldRules, parseArmId, stackConfigSchema, StackSettings } from "./schema";
+import { allowedKeysAt, ConfigIssue, ENVIRONMENTS, Environment, crossFieldRules, orgDefaults, parseArmId, stackConfigSchema, StackSettings } from "./schema";
 
 export const PROJECT = "aks-gitops";
 
@@ -69,7 +70,7 @@ export function configKey(path: readonly (string | number)[]): string {
 }
 
 export function formatIssues(issues: ConfigIssue[]): string {
-    const lines = issues.map((i) => `  - ${configKey(i.path)}: ${i.message}`);
+    const lines = issues.map((i) => `  - ${i.key ?? configKey(i.path)}: ${i.message}`);
     return `invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
 }
 
@@ -102,13 +103,47 @@ function parseValue(text: string): unknown {
     return text;
 }
 
+// Namespaces other packages legitimately read from the same stack file.
+const FOREIGN_NAMESPACES = ["pulumi", "azure-native", "azuread", "kubernetes", "azure"];
+
+/**
+ * Keys whose namespace is a near miss of the project's ("aks-gitop:", "aksgitops:"): Pulumi would hand them to no one,
+ * so the setting would be silently ignored.
+ */
+export function namespaceIssues(all: Record<string, string>): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    for (const fullKey of Object.keys(all).sort()) {
+        const namespace = fullKey.split(":")[0];
+        if (namespace === PROJECT || FOREIGN_NAMESPACES.includes(namespace) || !fullKey.includes(":")) {
+            continue;
+        }
+        if (distance(namespace.toLowerCase(), PROJECT) <= 3) {
+            const key = fullKey.slice(namespace.length + 1);
+            issues.push({ path: [], key: fullKey, message: `namespace "${namespace}" is not this project's: did you mean ${PROJECT}:${key}?` });
+        }
+    }
+    return issues;
+}
+
+/** "did you mean …?" for a misspelt key, from the keys allowed at that place. */
+export function suggestion(unknown: string, allowed: readonly string[]): string {
+    const best = closest(unknown, [...allowed]);
+    return best !== undefined && distance(unknown.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(best.length / 3)) ? `; did you mean "${best}"?` : "";
+}
+
 /** Validates raw config against the environment profile and schema; throws ConfigError listing every problem. */
-export function validateStackConfig(raw: Record<string, unknown>, secretsPresent: Partial<Record<SecretKey, boolean>>): StackSettings {
+export function validateStackConfig(raw: Record<string, unknown>, secretsPresent: Partial<Record<SecretKey, boolean>>, extraIssues: ConfigIssue[] = []): StackSettings {
     const environment = ENVIRONMENTS.includes(raw.environment as Environment) ? (raw.environment as Environment) : undefined;
-    // An unknown environment still gets the dev profile so the remaining keys are checked too.
-    const merged = merge(profileFor(environment ?? "dev"), raw);
+    // An unknown environment still gets the dev profile so the remaining keys are checked too. Precedence, lowest
+    // first: the environment's profile, the organisation's shared values (`org`), the stack's own settings.
+    const merged = merge(merge(profileFor(environment ?? "dev"), orgDefaults(raw.org)), raw) as Record<string, unknown>;
+    // The cluster's own fleet directory is the Flux entry point unless the stack lists its kustomizations.
+    const flux = merged.flux as Record<string, unknown> | undefined;
+    if (typeof raw.clusterName === "string" && flux !== undefined && typeof flux === "object" && flux.kustomizations === undefined) {
+        merged.flux = { ...flux, kustomizations: { cluster: { path: `./clusters/${raw.clusterName}` } } };
+    }
     const result = stackConfigSchema.safeParse(merged, { reportInput: true });
-    const issues: ConfigIssue[] = result.success ? [] : result.error.issues.map((i) => ({ path: i.path as (string | number)[], message: describe(i) }));
+    const issues: ConfigIssue[] = [...extraIssues, ...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path as (string | number)[], message: describe(i) })))];
     issues.push(...crossFieldRules(merged));
     issues.push(...secretRules(merged, secretsPresent));
     if (issues.length > 0 || !result.success) {
@@ -148,8 +183,11 @@ function describe(issue: z.core.$ZodIssue): string {
             return issue.input === undefined ? `is required (${issue.expected})` : `must be ${article(issue.expected)}, got ${kindOf(issue.input)}`;
         case "invalid_value":
             return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-        case "unrecognized_keys":
-            return `has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (check the spelling against the README's config reference)`;
+        case "unrecognized_keys": {
+            const allowed = allowedKeysAt(issue.path as (string | number)[]);
+            const hints = issue.keys.map((k) => suggestion(k, allowed)).filter((h) => h !== "");
+            return `has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}${hints.length === 1 && issue.keys.length === 1 ? hints[0] : ""} (allowed: ${allowed.join(", ")})`;
+        }
         case "too_small":
             return issue.origin === "array" || issue.origin === "string"
                 ? `must have at least ${issue.minimum} ${issue.origin === "array" ? "entries" : "characters"}`
@@ -190,7 +228,7 @@ export function loadStackConfig(): StackConfig {
     const raw = rawConfigFrom(all);
     const config = new pulumi.Config(PROJECT);
     const present = Object.fromEntries(SECRET_KEYS.map((k) => [k, all[`${PROJECT}:${k}`] !== undefined])) as Record<SecretKey, boolean>;
-    const settings = validateStackConfig(raw, present);
+    const settings = validateStackConfig(raw, present, namespaceIssues(all));
     return {
         ...settings,
         ...derivedNames(settings),

@@ -1,5 +1,6 @@
 // Environment profiles: the defaults a stack gets before its own Pulumi.<stack>.yaml is applied on top.
-// prod is hardened (zones, SLA tier, 90-day soft delete, pinned Flux); dev is cheaper and follows release trains.
+// prod is hardened (zones, SLA tier, 90-day soft delete, pinned Flux); dev is cheaper and follows release trains;
+// staging sits between them: prod's shape where a release rehearsal needs it, dev's prices where it does not.
 import { FLUX_EXTENSION } from "./perishable";
 import type { Environment } from "./schema";
 
@@ -43,7 +44,14 @@ const common = {
         git: { branch: "main", syncIntervalSeconds: 300, timeoutSeconds: 600 },
         controllers: { helm: true, notification: false, imageAutomation: false, imageReflector: false },
     },
-    fleet: { apps: [], intervalSeconds: 600, retryIntervalSeconds: 120, timeoutSeconds: 600, renderDirectory: "rendered" },
+    fleet: {
+        apps: [],
+        intervalSeconds: 600,
+        retryIntervalSeconds: 120,
+        timeoutSeconds: 600,
+        renderDirectory: "rendered",
+        notifications: { enabled: false, provider: "msteams" },
+    },
     monitoring: {
         notReadyFor: "PT10M",
         suspendedFor: "PT1H",
@@ -74,6 +82,33 @@ const profiles: Record<Environment, Profile> = {
         // dev follows the Stable release train (no pinned version) so new Flux releases land here first.
         flux: { extensionVersion: null },
     }) as Profile,
+    staging: merge(common, {
+        aks: {
+            // Standard (SLA) tier: the promotion gate must be up when a release waits for it, and the Free tier's API
+            // server limits would make staging's load tests measure the control plane rather than the release.
+            skuTier: "Standard",
+            // Same channel as prod: staging runs each Kubernetes minor (aks.kubernetesVersion) before prod does.
+            upgradeChannel: "patch",
+            // Zones like prod, so zone-spread scheduling and zonal disks are rehearsed; two system nodes instead of
+            // three (survives one node; the third is prod's margin), smaller user pool.
+            systemPool: { minCount: 2, maxCount: 4, availabilityZones: ["1", "2", "3"] },
+            userPool: { minCount: 2, maxCount: 6, availabilityZones: ["1", "2", "3"] },
+            // Security posture as prod: staging runs the exact images prod will run and is reachable from CI.
+            encryptionAtHost: true,
+            defender: true,
+            // Log ingestion is the cost; staging's evidence is the canary metrics and Flux alerts, not container logs.
+            containerInsights: false,
+        },
+        // Firewalled, purge-protected, 90 days like prod (its secrets are real credentials of real test systems);
+        // software keys in a standard vault (HSM is prod's, for production data); the least-privilege custom role.
+        sops: { softDeleteRetentionDays: 90, firewall: true, skuName: "standard", keyType: "RSA", decryptRole: "sops-decrypt" },
+        logs: { retentionDays: 60 },
+        // Flux alerts and managed Prometheus: staging is where "did it reconcile" decides a promotion.
+        monitoring: { enabled: true },
+        // Pinned like prod; a new extension version is bumped here first and promoted to prod's profile after.
+        flux: { extensionVersion: FLUX_EXTENSION.version, controllers: { notification: true } },
+        fleet: { notifications: { enabled: true } },
+    }) as Profile,
     prod: merge(common, {
         aks: {
             skuTier: "Standard",
@@ -88,7 +123,9 @@ const profiles: Record<Environment, Profile> = {
         logs: { retentionDays: 90 },
         monitoring: { enabled: true },
         // Pinned to a release that was current (the dated table in stacks/perishable.ts names its source).
-        flux: { extensionVersion: FLUX_EXTENSION.version },
+        flux: { extensionVersion: FLUX_EXTENSION.version, controllers: { notification: true } },
+        // Reconciliation failures and reverted drift go to the team's channel (clusters/<cluster>/notifications).
+        fleet: { notifications: { enabled: true } },
     }) as Profile,
 };
 

@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { cidrContains, cidrsOverlap, isNetworkAddress, isPrivateRange, parseCidr } from "./net";
 
-export const ENVIRONMENTS = ["dev", "prod"] as const;
+// The promotion rings, in order: a release goes dev -> staging -> prod (npm run promote refuses to skip one).
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -410,6 +411,15 @@ const appName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error
 
 const fleet = z.strictObject({
     apps: z.array(appName).max(100),
+    /**
+     * Flux notification-controller Provider + Alerts rendered into clusters/<cluster>/notifications: reconciliation
+     * failures and the changes Flux applies (drift it reverts included). The webhook address is a Secret the team
+     * adds SOPS-encrypted; the provider type says how the payload is shaped.
+     */
+    notifications: z.strictObject({
+        enabled: z.boolean(),
+        provider: z.enum(["msteams", "generic"], { error: 'must be "msteams" (a Microsoft Teams workflow webhook) or "generic" (any HTTPS endpoint receiving Flux event JSON)' }),
+    }),
     intervalSeconds: z.number().int().min(60).max(86400),
     retryIntervalSeconds: z.number().int().min(30).max(86400),
     timeoutSeconds: z.number().int().min(30).max(3600),
@@ -419,8 +429,52 @@ const fleet = z.strictObject({
         .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/, { error: 'must be a relative directory such as "rendered" (no "..", no leading "/")' }),
 });
 
+/**
+ * What every cluster of an organisation shares, set once in Pulumi.yaml's project-level config (`org`). A stack that
+ * sets the same setting itself (e.g. aks.adminGroups) wins; a stack that sets `org` replaces it as a whole.
+ */
+const org = z.strictObject({
+    fleet: z.strictObject({ url: gitUrl, branch: gitRef.optional() }).optional(),
+    adminGroups: z.array(principalRef).max(20).optional(),
+    encryptorGroups: z.array(principalRef).max(20).optional(),
+    receivers: z
+        .strictObject({
+            emails: z.array(z.strictObject({ name: receiverName, address: z.email({ error: "must be an email address" }) })).max(20).optional(),
+            webhooks: z
+                .array(
+                    z.strictObject({
+                        name: receiverName,
+                        url: z.string().refine((u) => URL.canParse(u) && new URL(u).protocol === "https:", { error: "must be an https:// URL" }),
+                    }),
+                )
+                .max(10)
+                .optional(),
+        })
+        .optional(),
+    tags: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: "tag names must be 1-128 letters, digits, '_', '.' or '-'" }), z.string().max(256)).optional(),
+});
+
+/** The settings `org` supplies, in the shape of the stack settings (beneath the stack's own values). */
+export function orgDefaults(raw: unknown): Record<string, unknown> {
+    if (!isRecord(raw)) {
+        return {};
+    }
+    const fleet = isRecord(raw.fleet) ? raw.fleet : undefined;
+    const receivers = isRecord(raw.receivers) ? raw.receivers : undefined;
+    const pick = (entries: [string, unknown][]) => Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+    const git = fleet ? pick([["url", fleet.url], ["branch", fleet.branch]]) : {};
+    return pick([
+        ["flux", fleet ? { git } : undefined],
+        ["aks", raw.adminGroups !== undefined ? { adminGroups: raw.adminGroups } : undefined],
+        ["sops", raw.encryptorGroups !== undefined ? { encryptorGroups: raw.encryptorGroups } : undefined],
+        ["monitoring", receivers ? { receivers: pick([["emails", receivers.emails], ["webhooks", receivers.webhooks]]) } : undefined],
+        ["tags", raw.tags],
+    ]);
+}
+
 export const stackConfigSchema = z.strictObject({
     environment: z.enum(ENVIRONMENTS),
+    org: org.optional(),
     location,
     clusterName,
     /**
@@ -442,6 +496,8 @@ export const stackConfigSchema = z.strictObject({
 export interface ConfigIssue {
     path: (string | number)[];
     message: string;
+    /** The full config key when it is not under the project's namespace (a misspelt namespace). */
+    key?: string;
 }
 
 /**
@@ -479,6 +535,13 @@ export function crossFieldRules(raw: unknown): ConfigIssue[] {
     }
     if (tier === "Premium" && plan !== "AKSLongTermSupport") {
         issues.push({ path: ["aks", "skuTier"], message: 'Premium is the tier for long-term support: set aks.supportPlan "AKSLongTermSupport" too, or use "Standard"' });
+    }
+    // Provider and Alert objects are served by notification-controller; without it they are never acted on.
+    if (get("fleet", "notifications", "enabled") === true && get("flux", "controllers", "notification") !== true) {
+        issues.push({
+            path: ["flux", "controllers", "notification"],
+            message: "must be true while fleet.notifications.enabled is true: the rendered Provider and Alerts need the notification-controller (or set fleet.notifications.enabled: false)",
+        });
     }
     if (environment !== "prod") {
         return issues;
@@ -551,3 +614,22 @@ export const KNOWN_HOSTS: Record<string, string> = {
     "ssh.dev.azure.com":
         "ssh.dev.azure.com ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7Hr1oTWqNqOlzGJOfGJ4NakVyIzf1rXYd4d7wo6jBlkLvCA4odBlL0mDUyZ0/QUfTTqeu+tm22gOsv+VrVTMk6vwRU75gY/y9ut5Mb3bR5BV58dKXyq9A9UeB5Cakehn5Zgm6x1mKoVyf+FFn26iYqXJRgzIZZcZ5V6hrE0Qg39kZm4az48o0AUbf6Sp4SLdvnuMa2sVNwHBboS7EJkm57XQPVU3/QpyNLHbWDdzwtrlS+ez30S3AdYhLKEOxAG8weOnyrtLJAUen9mTkol8oII1edf7mWWbWVf0nBmly21+nZcmCTISQBtdcyPaEno7fFQMDD26/s0lfKob4Kw8H",
 };
+
+type ZodNode = { _zod: { def: { type: string; shape?: Record<string, ZodNode>; innerType?: ZodNode; out?: ZodNode; valueType?: ZodNode; element?: ZodNode } } };
+
+/** The keys a strict object accepts at `path` of the stack schema (for "did you mean …?"). */
+export function allowedKeysAt(path: readonly (string | number)[], root: unknown = stackConfigSchema): string[] {
+    const unwrap = (node: ZodNode | undefined): ZodNode | undefined => {
+        let n = node;
+        while (n && ["optional", "default", "nullable", "pipe", "prefault"].includes(n._zod.def.type)) {
+            n = n._zod.def.type === "pipe" ? n._zod.def.out : n._zod.def.innerType;
+        }
+        return n;
+    };
+    let node = unwrap(root as ZodNode);
+    for (const part of path) {
+        const def = node?._zod.def;
+        node = unwrap(def?.type === "object" ? def.shape?.[String(part)] : def?.type === "record" ? def.valueType : def?.type === "array" ? def.element : undefined);
+    }
+    return Object.keys(node?._zod.def.shape ?? {}).sort();
+}

@@ -57,7 +57,9 @@ describe("FluxGitOps", () => {
     it("switches off the controllers the fleet does not use", async () => {
         assert.equal(settings(prod)["image-automation-controller.enabled"], "false");
         assert.equal(settings(prod)["image-reflector-controller.enabled"], "false");
-        assert.equal(settings(prod)["notification-controller.enabled"], "false");
+        // On in prod: the fleet renders Flux Provider/Alerts there (fleet.notifications, clusters/<cluster>/notifications).
+        assert.equal(settings(prod)["notification-controller.enabled"], "true");
+        assert.equal(settings(dev)["notification-controller.enabled"], "false");
         assert.equal(settings(prod)["helm-controller.enabled"], "true", "the fleet's infrastructure is HelmReleases");
         const noHelm = await run(withConfig(baseConfig("dev"), { flux: { controllers: { helm: false } } }));
         assert.equal(settings(noHelm)["helm-controller.enabled"], "false");

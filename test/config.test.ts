@@ -45,7 +45,7 @@ describe("stack configuration", () => {
     });
 
     const cases: [string, ConfigObject, string, RegExp | string][] = [
-        ["environment", { environment: "staging" }, "aks-gitops:environment", '"dev", "prod"'],
+        ["environment", { environment: "qa" }, "aks-gitops:environment", '"dev", "staging", "prod"'],
         ["location", { location: "West Europe" }, "aks-gitops:location", "lowercase"],
         ["cluster name", { clusterName: "Prod_WestEurope" }, "aks-gitops:clusterName", "lowercase"],
         ["cluster name prefix", { clusterName: "westeurope-1" }, "aks-gitops:clusterName", 'start with "dev-"'],

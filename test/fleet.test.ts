@@ -43,18 +43,27 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
     it("renders one Flux Kustomization per layer, apps after infrastructure, each decrypting with SOPS", () => {
         for (const [stack, c] of captures) {
             const objects = all(c, KUSTOMIZATION).map((r) => r.inputs as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> });
-            const monitoring = (config(stack, "environment") as unknown as string) === "prod"; // the prod profile turns monitoring on
-            assert.deepEqual(objects.map((o) => o.metadata.name).sort(), monitoring ? ["apps", "infrastructure", "monitoring"] : ["apps", "infrastructure"], stack);
+            // The staging and prod profiles turn monitoring and notifications on; dev has neither.
+            const hardened = (config(stack, "environment") as unknown as string) !== "dev";
+            const layers = ["apps", "infrastructure", "infrastructure-configs", ...(hardened ? ["monitoring", "notifications"] : [])];
+            assert.deepEqual(objects.map((o) => o.metadata.name).sort(), layers.sort(), stack);
             for (const o of objects) {
                 assert.deepEqual(o.spec.decryption, { provider: "sops" }, `${stack}/${o.metadata.name}: no secretRef, workload identity decrypts`);
                 assert.equal(o.metadata.namespace, "flux-system", "multi-tenancy: same namespace as the Flux configuration");
-                assert.deepEqual(o.spec.sourceRef, { kind: "GitRepository", name: config(stack, "flux").configurationName ?? "flux-system" });
+                assert.deepEqual(o.spec.sourceRef, { kind: "GitRepository", name: (config(stack, "flux") as Record<string, string> | undefined)?.configurationName ?? "flux-system" });
                 assert.equal(o.spec.prune, true);
             }
             const apps = objects.find((o) => o.metadata.name === "apps")!;
             assert.deepEqual(apps.spec.dependsOn, [{ name: "infrastructure" }]);
             assert.equal(apps.spec.path, `./clusters/${config(stack, "clusterName")}/apps`);
             assert.equal(objects.find((o) => o.metadata.name === "infrastructure")!.spec.path, "./infrastructure");
+            // The objects of the charts' CRDs (Gateway, GatewayClass) apply after the charts.
+            const configs = objects.find((o) => o.metadata.name === "infrastructure-configs")!;
+            assert.equal(configs.spec.path, "./infrastructure/configs");
+            assert.deepEqual(configs.spec.dependsOn, [{ name: "infrastructure" }]);
+            // Alerts depend on nothing: they must report a failing infrastructure layer.
+            const notifications = objects.find((o) => o.metadata.name === "notifications");
+            assert.equal(notifications?.spec.dependsOn, undefined, `${stack}: notifications must not wait for other layers`);
         }
     });
 
@@ -178,7 +187,7 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
         }
     });
 
-    it("puts a Flagger canary in prod only, and never a replicas field the HPA owns", function () {
+    it("puts a Flagger canary (Gateway API provider) in staging and prod, a plain HTTPRoute in dev, and never a replicas field the HPA owns", function () {
         if (!haveKubectl) {
             this.skip();
         }
@@ -187,12 +196,20 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
                 (d) => d.toJS() as { kind: string; spec?: Record<string, unknown> },
             );
         const prod = build("prod");
+        const staging = build("staging");
         const dev = build("dev");
-        assert.ok(prod.some((d) => d.kind === "Canary"));
+        for (const docs of [staging, prod]) {
+            const canary = docs.find((d) => d.kind === "Canary")!;
+            assert.equal(canary.spec!.provider, "gatewayapi:v1");
+            assert.deepEqual((canary.spec!.service as { gatewayRefs: unknown }).gatewayRefs, [{ name: "public", namespace: "envoy-gateway-system" }]);
+            assert.ok(!docs.some((d) => d.kind === "Ingress" || d.kind === "HTTPRoute"), "Flagger generates the HTTPRoute from the Canary");
+        }
         assert.ok(!dev.some((d) => d.kind === "Canary"));
-        for (const docs of [prod, dev]) {
+        assert.ok(dev.some((d) => d.kind === "HTTPRoute"));
+        for (const docs of [prod, staging, dev]) {
             assert.equal(docs.find((d) => d.kind === "Deployment")!.spec!.replicas, undefined);
         }
+        assert.equal(staging.find((d) => d.kind === "HorizontalPodAutoscaler")!.spec!.minReplicas, 2);
         assert.equal(prod.find((d) => d.kind === "HorizontalPodAutoscaler")!.spec!.minReplicas, 3);
     });
 });

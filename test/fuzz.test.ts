@@ -95,7 +95,19 @@ const set = (path: Path, value: unknown) => (config: ConfigObject) => {
 const structural = fc.oneof(fc.constant([1, 2]), fc.constant({ nested: "x" }), fc.array(fc.string(), { maxLength: 2 }).map((a) => ({ a })));
 const wrongScalar = fc.oneof(fc.string({ maxLength: 8 }).map((s) => `s${s}`), fc.boolean(), fc.constant(null), structural);
 
+// One arbitrary per leaf, built once: building fc.stringMatching is what costs (it tokenizes and pre-slices), not
+// drawing from it; an arbitrary is stateless, so reusing it draws exactly the same values for the same seed.
+const invalidValues = new Map<Leaf, fc.Arbitrary<unknown>>();
 function invalidValue(leaf: Leaf): fc.Arbitrary<unknown> {
+    let arbitrary = invalidValues.get(leaf);
+    if (!arbitrary) {
+        arbitrary = buildInvalidValue(leaf);
+        invalidValues.set(leaf, arbitrary);
+    }
+    return arbitrary;
+}
+
+function buildInvalidValue(leaf: Leaf): fc.Arbitrary<unknown> {
     switch (leaf.kind) {
         case "int": {
             const [min, max] = leaf.range!;

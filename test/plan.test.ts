@@ -163,9 +163,9 @@ describe("offline plan", () => {
     });
 
     it("answers bad usage, unknown stacks and invalid config with exit code 2 and a message, no stack trace", async () => {
-        const unknown = failure(await main(["--stack", "staging"]).catch((e: unknown) => e));
+        const unknown = failure(await main(["--stack", "qa-nowhere"]).catch((e: unknown) => e));
         assert.equal(unknown.code, 2);
-        assert.match(unknown.message, /unknown stack "staging".*Committed stacks: dev, prod/s);
+        assert.match(unknown.message, /unknown stack "qa-nowhere".*Committed stacks: dev, prod/s);
         assert.equal(failure(await main([]).catch((e: unknown) => e)).code, 2);
         assert.equal(failure(await main(["--stack", "prod", "--json", "--mermaid"]).catch((e: unknown) => e)).code, 2);
         assert.equal(failure(await main(["diff", "only-one.json"]).catch((e: unknown) => e)).code, 2);

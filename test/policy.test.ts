@@ -10,7 +10,7 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import type { Capture } from "../harness/run";
 import { planStack, ROOT } from "../harness/run";
 import { effectiveLevel, evaluatePolicies, policyConfig } from "../policy/offline";
-import { DEV_ADVISORY, policies, RULES, TYPES } from "../policy/policies";
+import { DEV_ADVISORY, policies, RULES, STAGING_ADVISORY, TYPES } from "../policy/policies";
 
 // Raw captured inputs: loosely typed on purpose, fixtures poke at them.
 type Props = Record<string, any>;
@@ -134,6 +134,21 @@ describe("policy pack", () => {
             assert.ok(p, `DEV_ADVISORY names unknown policy ${name}`);
             assert.match(p.description, /Advisory in dev: /);
         }
+    });
+
+    it("makes exactly the documented staging differences advisory, and says why", async () => {
+        const expected = { all: "mandatory", "aks-kubernetes-version-supported": "advisory", ...Object.fromEntries(Object.keys(STAGING_ADVISORY).map((k) => [k, "advisory"])) };
+        assert.deepEqual(policyConfig("staging"), expected);
+        for (const name of Object.keys(STAGING_ADVISORY)) {
+            const p = policies.find((x) => x.name === name);
+            assert.ok(p, `STAGING_ADVISORY names unknown policy ${name}`);
+            assert.match(p.description, /Advisory in staging: /);
+            assert.ok(DEV_ADVISORY[name], `${name}: staging relaxes only what dev relaxes too (staging sits between dev and prod)`);
+        }
+        // The committed staging stack: only advisory findings, each one a documented staging difference.
+        const findings = await evaluatePolicies(await planStack("staging"), "staging");
+        assert.deepEqual(findings.filter((f) => f.enforcementLevel === "mandatory"), []);
+        assert.deepEqual([...new Set(findings.map((f) => f.policy))].sort(), Object.keys(STAGING_ADVISORY).sort());
     });
 
     it("applies Pulumi's precedence: the policy's entry, then all, then its own level", () => {

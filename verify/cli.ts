@@ -1,17 +1,19 @@
 // npm run verify -- --stack <name> [--subscription <id>] [--timeout 30m] [--interval 15s] [--failure-grace 10m]
 // After `pulumi up`: waits until the stack's Flux configuration is Compliant and every Kustomization is Ready.
-// Exit codes: 0 reconciled, 1 failed (the failing kustomization and its message), 2 bad usage, 3 timed out.
+// Exit codes: 0 reconciled, 1 failed (the failing kustomization and its message), 2 bad usage, 3 timed out,
+// 4 not signed in (a one-line hint, never the credential chain's dump).
 // Talks to ARM only (never to the cluster's API server), with the Azure SDK's retry policy for 429 (Retry-After) and
 // transient 5xx, and keeps polling through errors that outlast it.
 import { parseArgs } from "node:util";
 import type { FluxConfiguration } from "@azure/arm-kubernetesconfiguration";
 import type { TokenCredential } from "@azure/identity";
 import { loadStackFile, withSecretPlaceholders } from "../harness/run";
+import { canSignIn, NOT_SIGNED_IN, SIGN_IN_HINT, subscriptionFrom } from "../harness/signin";
 import { failure, UsageError } from "../harness/usage";
 import { derivedNames, PROJECT, rawConfigFrom, SECRET_KEYS, validateStackConfig } from "../stacks/load";
 import { assess, Assessment } from "./assess";
 
-export const EXIT = { reconciled: 0, failed: 1, usage: 2, timedOut: 3 } as const;
+export const EXIT = { reconciled: 0, failed: 1, usage: 2, timedOut: 3, notSignedIn: NOT_SIGNED_IN } as const;
 
 const USAGE = `usage: npm run verify -- --stack <name> [--subscription <id>] [--timeout 30m] [--interval 15s] [--failure-grace 10m]
 
@@ -21,12 +23,16 @@ const USAGE = `usage: npm run verify -- --stack <name> [--subscription <id>] [--
   --interval       time between polls
   --failure-grace  how long a kustomization may stay failed before exit 1 (Flux retries; new federated
                    credentials and role assignments take minutes to take effect)
-Signs in with DefaultAzureCredential (az login, workload identity, managed identity, AZURE_* variables).`;
+Signs in with DefaultAzureCredential (az login, workload identity, managed identity, AZURE_* variables).
+Exit codes: 0 reconciled, 1 failed, 2 bad usage, 3 timed out, 4 not signed in.`;
 
 export function parseDuration(text: string, option: string): number {
     const m = /^(\d+)(ms|s|m|h)$/.exec(text);
     if (!m) {
         throw new UsageError(`${option} must be a duration such as 90s, 15m or 1h (got "${text}")`);
+    }
+    if (Number(m[1]) === 0 && option !== "--failure-grace") {
+        throw new UsageError(`${option} must be longer than 0 (got "${text}")`);
     }
     return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
 }
@@ -174,10 +180,7 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
     if (!values.stack) {
         throw new UsageError("--stack is required");
     }
-    const subscriptionId = values.subscription ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
-    if (!subscriptionId || !/^[0-9a-f-]{36}$/i.test(subscriptionId)) {
-        throw new UsageError("a subscription id is required: --subscription <id>, or AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID");
-    }
+    const subscriptionId = subscriptionFrom(values.subscription, process.env);
     const options = {
         timeoutMs: parseDuration(values.timeout!, "--timeout"),
         intervalMs: parseDuration(values.interval!, "--interval"),
@@ -188,9 +191,14 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
         log(`${values.stack} is on standby (no cluster yet): nothing to reconcile`);
         return EXIT.reconciled;
     }
+    const credential = clientOptions.credential ?? new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+    if (!(await canSignIn(credential))) {
+        log(SIGN_IN_HINT);
+        return EXIT.notSignedIn;
+    }
     log(`verifying ${target.clusterName}/${target.fluxConfigurationName} in ${target.resourceGroupName} (timeout ${values.timeout})`);
     return waitForReconciliation(target, options, {
-        get: fluxConfigurationReader(target, clientOptions),
+        get: fluxConfigurationReader(target, { ...clientOptions, credential }),
         log,
         now: () => Date.now(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -1,0 +1,207 @@
+// Every object the starter fleet applies, validated against its upstream schema: Kubernetes core kinds with
+// kubernetes-models, Flux kinds with @kubernetes-models/flux-cd, Gateway API kinds with @kubernetes-models/gateway-api,
+// and Flagger's Canary against the openAPIV3Schema of Flagger's own CRD (test/fixtures/crds, which names its source).
+// Objects are built the way Flux builds them: `kubectl kustomize` per directory, then the cluster's postBuild
+// substitutions (${ENVIRONMENT} ...) applied to the text.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import Ajv from "ajv";
+import { parse, parseAllDocuments } from "yaml";
+import { ROOT } from "../harness/run";
+
+const EXAMPLE = join(ROOT, "examples", "fleet");
+const haveKubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
+
+type Obj = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string }; spec?: Record<string, unknown> };
+type Check = (o: Obj) => void;
+
+/** Kinds with no schema package here, and why: they are listed, not silently skipped. */
+const NOT_VALIDATED: Record<string, string> = {
+    "azmonitoring.coreos.com/v1/PodMonitor": "Azure Monitor's CRD (installed by the AKS metrics add-on) has no model package; the fields follow Microsoft's PodMonitor template",
+    "gateway.envoyproxy.io/v1alpha1/EnvoyProxy": "Envoy Gateway's CRD has no model package and is too large to vendor; Envoy Gateway validates it on apply",
+};
+
+function kustomizationDirs(dir: string): string[] {
+    const found: string[] = [];
+    for (const entry of readdirSync(dir)) {
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) {
+            found.push(...kustomizationDirs(path));
+        } else if (entry === "kustomization.yaml") {
+            found.push(dir);
+        }
+    }
+    return found.sort();
+}
+
+/** postBuild.substitute of each cluster, read from its rendered apps.yaml. */
+function clusterFacts(): Map<string, Record<string, string>> {
+    const facts = new Map<string, Record<string, string>>();
+    for (const cluster of readdirSync(join(EXAMPLE, "clusters")).sort()) {
+        const apps = parse(readFileSync(join(EXAMPLE, "clusters", cluster, "apps.yaml"), "utf8")) as { spec: { postBuild: { substitute: Record<string, string> } } };
+        facts.set(cluster, apps.spec.postBuild.substitute);
+    }
+    return facts;
+}
+
+/** The substitutions Flux would apply to a directory: its cluster's, or those of a cluster of the overlay's environment. */
+function factsFor(rel: string, facts: Map<string, Record<string, string>>): Record<string, string> {
+    const cluster = /^clusters\/([^/]+)/.exec(rel)?.[1];
+    if (cluster) {
+        return facts.get(cluster)!;
+    }
+    const env = /overlays\/([^/]+)/.exec(rel)?.[1];
+    const match = [...facts.values()].find((f) => f.ENVIRONMENT === env);
+    return match ?? [...facts.values()][0];
+}
+
+const substitute = (text: string, vars: Record<string, string>) => text.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (whole, name: string) => vars[name] ?? whole);
+
+async function validators(): Promise<Record<string, Check>> {
+    const core = await import("kubernetes-models/v1");
+    const apps = await import("kubernetes-models/apps/v1");
+    const autoscaling = await import("kubernetes-models/autoscaling/v2");
+    const kustomize = await import("@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1");
+    const helm = await import("@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2");
+    const source = await import("@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1");
+    const notification = await import("@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3");
+    const gateway = await import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1");
+    // Each model's constructor takes the object and validate() throws with the schema path of the first problem.
+    const model =
+        (Cls: new (data: never) => object): Check =>
+        (o) =>
+            (new Cls(o as never) as { validate(): void }).validate();
+    const crd = parse(readFileSync(join(ROOT, "test/fixtures/crds/flagger-canary.crd.yaml"), "utf8")) as {
+        spec: { versions: { name: string; schema: { openAPIV3Schema: object } }[] };
+    };
+    // Kubernetes' OpenAPI formats (date-time, the CRD's "string") are not JSON Schema's; they do not constrain here.
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const canary = ajv.compile(crd.spec.versions.find((v) => v.name === "v1beta1")!.schema.openAPIV3Schema);
+    return {
+        "v1/Namespace": model(core.Namespace),
+        "v1/Service": model(core.Service),
+        "v1/Secret": model(core.Secret),
+        "apps/v1/Deployment": model(apps.Deployment),
+        "autoscaling/v2/HorizontalPodAutoscaler": model(autoscaling.HorizontalPodAutoscaler),
+        "kustomize.toolkit.fluxcd.io/v1/Kustomization": model(kustomize.Kustomization),
+        "helm.toolkit.fluxcd.io/v2/HelmRelease": model(helm.HelmRelease),
+        "source.toolkit.fluxcd.io/v1/HelmRepository": model(source.HelmRepository),
+        "notification.toolkit.fluxcd.io/v1beta3/Provider": model(notification.Provider),
+        "notification.toolkit.fluxcd.io/v1beta3/Alert": model(notification.Alert),
+        "gateway.networking.k8s.io/v1/Gateway": model(gateway.Gateway),
+        "gateway.networking.k8s.io/v1/GatewayClass": model(gateway.GatewayClass),
+        "gateway.networking.k8s.io/v1/HTTPRoute": model(gateway.HTTPRoute),
+        "flagger.app/v1beta1/Canary": (o) => {
+            if (!canary(o)) {
+                throw new Error(ajv.errorsText(canary.errors));
+            }
+        },
+    };
+}
+
+const key = (o: Obj) => `${o.apiVersion}/${o.kind}`;
+
+describe("examples/fleet objects validate against their upstream schemas", function () {
+    this.timeout(120000);
+    let check: Record<string, Check>;
+    const built = new Map<string, Obj[]>();
+
+    before(async function () {
+        if (!haveKubectl) {
+            this.skip();
+        }
+        check = await validators();
+        const facts = clusterFacts();
+        for (const dir of kustomizationDirs(EXAMPLE)) {
+            const rel = dir.slice(EXAMPLE.length + 1);
+            const out = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+            assert.equal(out.status, 0, out.stderr);
+            built.set(rel, parseAllDocuments(substitute(out.stdout, factsFor(rel, facts))).map((d) => d.toJS() as Obj));
+        }
+        // Secret templates are not built by any kustomization; validate what they become once filled in.
+        for (const cluster of facts.keys()) {
+            const dir = join("clusters", cluster, "notifications");
+            const files = existsSync(join(EXAMPLE, dir)) ? readdirSync(join(EXAMPLE, dir)) : [];
+            for (const file of files.filter((f) => f.endsWith(".example"))) {
+                built.set(join(dir, file), parseAllDocuments(readFileSync(join(EXAMPLE, dir, file), "utf8")).map((d) => d.toJS() as Obj));
+            }
+        }
+    });
+
+    it("builds every directory and knows a schema for every kind (or says why not)", () => {
+        const unknown = [...built.values()].flat().map(key).filter((k) => !check[k] && !NOT_VALIDATED[k]);
+        assert.deepEqual([...new Set(unknown)], [], "kinds with neither a validator nor a reason");
+    });
+
+    it("validates every object", () => {
+        const failures: string[] = [];
+        let validated = 0;
+        for (const [rel, objects] of built) {
+            for (const o of objects) {
+                const validate = check[key(o)];
+                if (!validate) {
+                    continue;
+                }
+                try {
+                    validate(o);
+                    validated++;
+                } catch (e) {
+                    failures.push(`${rel}: ${o.kind} ${o.metadata?.name}: ${(e as Error).message.split("\n")[0]}`);
+                }
+            }
+        }
+        assert.deepEqual(failures, []);
+        assert.ok(validated > 50, `validated only ${validated} objects`);
+    });
+
+    it("has validators that reject what the controllers would reject", () => {
+        const bad: [string, Obj][] = [
+            ["HelmRelease with an unknown drift mode", { apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", metadata: { name: "x" }, spec: { interval: "1m", chart: { spec: { chart: "c", sourceRef: { kind: "HelmRepository", name: "r" } } }, driftDetection: { mode: "sometimes" } } }],
+            ["Provider of an unknown type", { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Provider", metadata: { name: "x" }, spec: { type: "carrier-pigeon" } }],
+            ["Alert with an unknown severity", { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", metadata: { name: "x" }, spec: { providerRef: { name: "p" }, eventSources: [{ kind: "Kustomization", name: "*" }], eventSeverity: "debug" } }],
+            ["HTTPRoute with a backend weight below zero", { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "x" }, spec: { rules: [{ backendRefs: [{ name: "s", port: 80, weight: -1 }] }] } }],
+            ["Canary with a non-numeric step weight", { apiVersion: "flagger.app/v1beta1", kind: "Canary", metadata: { name: "x" }, spec: { targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "d" }, service: { port: 80 }, analysis: { stepWeight: "ten" } } }],
+        ];
+        for (const [what, o] of bad) {
+            assert.throws(() => check[key(o)](o), `${what} must be rejected`);
+        }
+    });
+
+    it("runs the canary on Gateway API and drift detection on every HelmRelease", () => {
+        const all = [...built.values()].flat();
+        for (const hr of all.filter((o) => o.kind === "HelmRelease")) {
+            assert.equal((hr.spec!.driftDetection as { mode: string } | undefined)?.mode, "enabled", `HelmRelease ${hr.metadata?.name}`);
+        }
+        const envoy = all.find((o) => o.kind === "HelmRelease" && o.metadata?.name === "envoy-gateway")!;
+        assert.deepEqual((envoy.spec!.driftDetection as { ignore: unknown }).ignore, [{ paths: ["/spec/replicas"], target: { kind: "Deployment", name: "envoy-gateway" } }], "the HPA owns the controller's replicas");
+        const flagger = all.find((o) => o.kind === "HelmRelease" && o.metadata?.name === "flagger")!;
+        assert.equal((flagger.spec!.values as { meshProvider: string }).meshProvider, "gatewayapi:v1");
+        for (const canary of all.filter((o) => o.kind === "Canary")) {
+            const analysis = canary.spec!.analysis as { metrics: { name: string }[] };
+            assert.ok(analysis.metrics.some((m) => m.name === "request-success-rate"));
+        }
+    });
+
+    it("installs no retired component: no ingress-nginx, no nginx provider, no Ingress", () => {
+        const all = [...built.values()].flat();
+        assert.deepEqual(all.filter((o) => o.kind === "Ingress").map((o) => o.metadata?.name), []);
+        const offenders: string[] = [];
+        const scan = (dir: string) => {
+            for (const entry of readdirSync(dir)) {
+                const path = join(dir, entry);
+                if (statSync(path).isDirectory()) {
+                    scan(path);
+                } else if (entry !== "README.md" && /nginx/i.test(readFileSync(path, "utf8"))) {
+                    offenders.push(path.slice(ROOT.length + 1));
+                }
+            }
+        };
+        // The fleet's README explains the replacement; nothing that is applied or rendered may name nginx.
+        for (const dir of ["examples/fleet", "fleet", "components"]) {
+            scan(join(ROOT, dir));
+        }
+        assert.deepEqual(offenders, []);
+    });
+});

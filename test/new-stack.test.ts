@@ -1,0 +1,180 @@
+// npm run new-stack: from a fresh clone to the user's own stack file. Scripted (--yes) and interactive, the latter
+// through @inquirer/testing's render(), which drives the real prompts with key presses.
+import * as assert from "node:assert/strict";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type * as Prompts from "@inquirer/prompts";
+import { parse } from "yaml";
+import { ROOT } from "../harness/run";
+import { UsageError } from "../harness/usage";
+import { main, proposeVaultName, type Prompter } from "../stacks/new";
+
+const testing = require("@inquirer/testing") as typeof import("@inquirer/testing");
+const prompts = require("@inquirer/prompts") as typeof Prompts;
+
+/** A project directory with this repo's Pulumi.yaml (org: the contoso fleet) and, optionally, the committed prod stack. */
+function project(withProd = false): string {
+    const dir = mkdtempSync(join(tmpdir(), "aks-gitops-new-"));
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    if (withProd) {
+        copyFileSync(join(ROOT, "Pulumi.prod.yaml"), join(dir, "Pulumi.prod.yaml"));
+    }
+    return dir;
+}
+
+async function run(args: string[], options: Parameters<typeof main>[1] = {}): Promise<{ code: number; out: string[] }> {
+    const out: string[] = [];
+    const code = await main(args, { interactive: false, log: (l) => out.push(l), ...options });
+    return { code, out };
+}
+
+const config = (dir: string, stack: string) => (parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+
+describe("npm run new-stack", () => {
+    it("writes a dev stack from flags alone (--yes), proposing a vault name and printing the next commands", async () => {
+        const dir = project();
+        const { code, out } = await run(["dev-eastus2", "--yes", "--environment", "dev", "--region", "eastus2", "--admin-group", "platform-admins", "--no-plan", "--root", dir]);
+        assert.equal(code, 0);
+        const vault = proposeVaultName("ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", "dev");
+        assert.match(vault, /^kv-[a-z0-9]{1,6}-dev-[0-9a-f]{5}$/);
+        assert.ok(vault.length <= 24, "Key Vault names are 3-24 characters");
+        assert.deepEqual(config(dir, "dev-eastus2"), {
+            "aks-gitops:environment": "dev",
+            "aks-gitops:location": "eastus2",
+            "aks-gitops:clusterName": "dev-eastus2",
+            "aks-gitops:aks": { adminGroups: ["platform-admins"] },
+            "aks-gitops:sops": { vaultName: vault },
+        });
+        const text = readFileSync(join(dir, "Pulumi.dev-eastus2.yaml"), "utf8");
+        assert.match(text, /^# dev-eastus2: written by npm run new-stack\./);
+        assert.doesNotMatch(text, /gitSshPrivateKey:|secure:/, "never a secret");
+        assert.ok(out.includes("  pulumi config set --secret gitSshPrivateKey --stack dev-eastus2 < ~/.ssh/fleet-deploy-key   # the fleet repo's read-only deploy key; never committed"));
+        assert.ok(out.includes("  npm run preflight -- --stack dev-eastus2          # asks your subscription: versions, sizes, quota, names, permissions"));
+        assert.ok(out.some((l) => l.startsWith(`vault name: ${vault} (Key Vault names are global DNS names`)));
+    });
+
+    it("uses the environment's existing key when another stack owns its vault, and says what the owner's firewall needs", async () => {
+        const dir = project(true);
+        const { code, out } = await run(["prod-eastus2", "--yes", "--environment", "prod", "--region", "eastus2", "--api-range", "198.51.100.0/26", "--no-plan", "--root", dir]);
+        assert.equal(code, 0);
+        assert.deepEqual(config(dir, "prod-eastus2")["aks-gitops:sops"], { existingKeyId: "/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-prod/keys/sops-prod" });
+        assert.ok(out.includes("  /resourceGroups/rg-aks-prod-eastus2/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-eastus2"));
+    });
+
+    it("writes a DR stack on standby with --standby", async () => {
+        const dir = project(true);
+        const { code } = await run(["prod-francecentral", "--yes", "--environment", "prod", "--region", "francecentral", "--api-range", "198.51.100.0/26", "--standby", "--no-plan", "--root", dir]);
+        assert.equal(code, 0);
+        assert.equal(config(dir, "prod-francecentral")["aks-gitops:standby"], true);
+    });
+
+    it("reports every invalid answer at once, naming the config key, and writes nothing", async () => {
+        const dir = project();
+        await assert.rejects(
+            run(["prod-x", "--yes", "--environment", "prod", "--region", "West Europe", "--vault-range", "10.0.0.0/8", "--no-plan", "--root", dir]),
+            (e: Error) =>
+                e.name === "ConfigError" &&
+                /aks-gitops:location: must be an Azure region name/.test(e.message) &&
+                /aks-gitops:sops\.allowedIpRanges\[0\]: must be a public address range/.test(e.message) &&
+                /aks-gitops:aks\.apiServer: must be restricted in prod/.test(e.message),
+        );
+        assert.equal(existsSync(join(dir, "Pulumi.prod-x.yaml")), false);
+    });
+
+    it("lists what --yes is missing, refuses to overwrite without --force, and rejects a bad stack name", async () => {
+        const dir = project();
+        await assert.rejects(run(["dev-a", "--yes", "--root", dir]), { name: "UsageError", message: "missing answers for --yes: --environment, --region" });
+        writeFileSync(join(dir, "Pulumi.dev-a.yaml"), "config: {}\n");
+        await assert.rejects(run(["dev-a", "--yes", "--root", dir]), { message: `${join(dir, "Pulumi.dev-a.yaml")} exists; pass --force to overwrite it` });
+        const forced = await run(["dev-a", "--yes", "--force", "--environment", "dev", "--region", "westus3", "--no-plan", "--root", dir]);
+        assert.equal(forced.code, 0);
+        await assert.rejects(run(["dev a", "--yes"]), UsageError);
+    });
+
+    it("stores the fleet repo for every stack in Pulumi.yaml with --save-org, keeping its comments", async () => {
+        const dir = project();
+        const { code } = await run(["dev-b", "--yes", "--environment", "dev", "--region", "westus3", "--fleet-url", "https://github.com/acme/fleet", "--save-org", "--no-plan", "--root", dir]);
+        assert.equal(code, 0);
+        const pulumiYaml = readFileSync(join(dir, "Pulumi.yaml"), "utf8");
+        assert.match(pulumiYaml, /# Project-level configuration/);
+        assert.deepEqual((parse(pulumiYaml) as { config: { org: { value: { fleet: unknown } } } }).config.org.value.fleet, { url: "https://github.com/acme/fleet", branch: "main" });
+        assert.equal(config(dir, "dev-b")["aks-gitops:flux"], undefined, "the stack inherits the fleet repo");
+    });
+
+    it("writes, in this project, a stack that plans with no mandatory finding", async function () {
+        this.timeout(60_000);
+        const stack = "prod-testnewstack";
+        try {
+            const { code, out } = await main(["prod-testnewstack", "--yes", "--environment", "prod", "--region", "swedencentral", "--api-range", "203.0.113.0/28", "--vault-range", "203.0.113.0/28"], {
+                interactive: false,
+                log: () => {},
+            }).then((c) => ({ code: c, out: [] as string[] }));
+            assert.equal(code, 0, out.join("\n"));
+        } finally {
+            rmSync(join(ROOT, `Pulumi.${stack}.yaml`), { force: true });
+        }
+    });
+
+    describe("interactively", () => {
+        /** The real prompts, rendered by @inquirer/testing and answered by key presses from a script. */
+        function scripted(answers: string[]): Prompter & { screens: string[] } {
+            const screens: string[] = [];
+            const next = () => {
+                const a = answers.shift();
+                assert.ok(a !== undefined, "the flow asked more questions than scripted");
+                return a;
+            };
+            async function answer<T>(prompt: Parameters<typeof testing.render>[0], config: object, keys: (events: { type(t: string): void; keypress(k: string): void }) => void): Promise<T> {
+                const { answer: result, events, getScreen } = await testing.render(prompt, config);
+                screens.push(getScreen());
+                keys(events);
+                return (await result) as T;
+            }
+            return {
+                screens,
+                input: (c) =>
+                    answer<string>(prompts.input as Parameters<typeof testing.render>[0], c, (e) => {
+                        const a = next();
+                        if (a !== "") {
+                            e.keypress({ name: "u", ctrl: true } as unknown as string);
+                            e.type(a);
+                        }
+                        e.keypress("enter");
+                    }),
+                select: <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) =>
+                    answer<T>(prompts.select as Parameters<typeof testing.render>[0], c, (e) => {
+                        const a = next();
+                        const index = c.choices.findIndex((x) => x.value === a);
+                        assert.ok(index >= 0, `no choice ${a}`);
+                        for (let i = 0; i < index; i++) {
+                            e.keypress("down");
+                        }
+                        e.keypress("enter");
+                    }),
+                confirm: (c) =>
+                    answer<boolean>(prompts.confirm as Parameters<typeof testing.render>[0], c, (e) => {
+                        e.type(next());
+                        e.keypress("enter");
+                    }),
+            };
+        }
+
+        it("asks only what has no good default, offering the proposals, and writes the answers", async () => {
+            const dir = project(true);
+            // environment, region, cluster (default), fleet url (org default), branch (default), use prod's key? no,
+            // admins, encryptors, API ranges, vault ranges, emails (org has receivers: not asked), vault name (proposal),
+            // store the fleet repo in Pulumi.yaml? (not asked: unchanged)
+            const prompter = scripted(["prod", "uksouth", "", "", "", "n", "aks-uk-admins", "", "198.51.100.0/26", "198.51.100.0/26", ""]);
+            const { code } = await run(["prod-uksouth", "--no-plan", "--root", dir], { interactive: true, prompter });
+            assert.equal(code, 0);
+            const written = config(dir, "prod-uksouth");
+            assert.equal(written["aks-gitops:clusterName"], "prod-uksouth", "the proposed cluster name");
+            assert.deepEqual(written["aks-gitops:aks"], { adminGroups: ["aks-uk-admins"], apiServer: { authorizedIpRanges: ["198.51.100.0/26"] } });
+            assert.deepEqual(written["aks-gitops:sops"], { vaultName: proposeVaultName("ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", "prod"), allowedIpRanges: ["198.51.100.0/26"] });
+            assert.match(prompter.screens[0], /Environment/);
+            assert.match(prompter.screens[3], /Fleet repo URL .*ssh:\/\/git@ssh\.dev\.azure\.com\/v3\/contoso\/platform\/fleet/s, "offers the org's fleet repo");
+            assert.match(prompter.screens[5], /prod already has its SOPS vault \(stack prod\): use its key\?/);
+        });
+    });
+});
