@@ -2,23 +2,26 @@
 // npm run fleet -- --check-secrets <fleet repo dir>   (fleet/secrets.ts: exit 1 when a plaintext secret would land)
 // Writes clusters/<cluster>/ (the stack's Flux bootstrap) and merges the environment's rule into .sops.yaml, offline,
 // from the objects the program registers. --check compares instead of writing (exit 1 when out of date).
-// Exit codes: 0 written / up to date, 1 out of date (--check), 2 bad usage, unknown stack or invalid config.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+// Exit codes: 0 written / up to date, 1 out of date (--check), 2 bad usage, unknown stack, invalid config, a missing
+// fleet folder (--check) or shared layers the fleet lacks (without --scaffold).
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, posix } from "node:path";
 import { parseArgs } from "node:util";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import type { Capture } from "../harness/run";
 import { failure, UsageError, userPath } from "../harness/usage";
 import { secretsReport } from "./secrets";
 import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
 import type { FleetLayoutArgs } from "./layout";
 
-const USAGE = `usage: npm run fleet -- --stack <name> --out <fleet repo dir> [--check]
+const USAGE = `usage: npm run fleet -- --stack <name> --out <fleet repo dir> [--check | --scaffold]
        npm run fleet -- --check-secrets <fleet repo dir>
 
-  --stack   a committed stack (Pulumi.<name>.yaml)
-  --out     the fleet repository checkout to write into (clusters/<cluster>/ and .sops.yaml)
-  --check   do not write; exit 1 if the files there differ from what the stack renders
+  --stack     a committed stack (Pulumi.<name>.yaml)
+  --out       the fleet repository checkout to write into (clusters/<cluster>/ and .sops.yaml); it must hold the
+              shared layers the cluster refers to (infrastructure/, apps/<app>/overlays/<env>), or use --scaffold
+  --scaffold  also copy the shared layers the cluster needs and the fleet lacks from examples/fleet
+  --check     do not write; exit 1 if the files there differ from what the stack renders
   --check-secrets  exit 1 when a file a .sops.yaml rule covers is not encrypted, or a Secret sits outside the rules`;
 
 /** The fleet files a stack renders, keyed by path relative to the fleet repo root (.sops.yaml merged with `existing`). */
@@ -50,6 +53,7 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
                 stack: { type: "string", short: "s" },
                 out: { type: "string" },
                 check: { type: "boolean", default: false },
+                scaffold: { type: "boolean", default: false },
                 "check-secrets": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
@@ -74,16 +78,44 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
     if (!values.stack || !values.out) {
         throw new UsageError("--stack and --out are required");
     }
+    if (values.check && values.scaffold) {
+        throw new UsageError("choose one of --check and --scaffold");
+    }
+    const out = userPath(values.out);
+    if (values.check && !existsSync(out)) {
+        throw new UsageError(`--check: the fleet repo folder ${out} does not exist (nothing to compare; write it with npm run fleet -- --stack ${values.stack} --out ${values.out})`);
+    }
     const { planStack } = require("../harness/run") as typeof import("../harness/run");
     const capture = await planStack(values.stack);
-    const sopsPath = join(values.out, ".sops.yaml");
+    const sopsPath = join(out, ".sops.yaml");
     // SOPS-encrypted files the team added to a rendered layer directory (the alerts Secret) are listed in its kustomization.
-    const encrypted = (dir: string) => (existsSync(join(values.out!, dir)) ? readdirSync(join(values.out!, dir)) : []);
+    const encrypted = (dir: string) => (existsSync(join(out, dir)) ? readdirSync(join(out, dir)) : []);
     const files = fleetFiles(capture, existsSync(sopsPath) ? readFileSync(sopsPath, "utf8") : undefined, encrypted);
+
+    // The cluster's directory points at shared layers; writing it into a fleet without them would leave Flux with
+    // paths that do not exist. Refuse, or (--scaffold) copy the missing layers from the starter fleet.
+    const missing = sharedLayers(files).filter((dir) => !existsSync(join(out, dir)));
+    const copied: string[] = [];
+    if (missing.length > 0 && !values.check) {
+        if (!values.scaffold) {
+            throw new UsageError(
+                `${out} lacks the shared layers ${values.stack}'s cluster directory refers to: ${missing.join(", ")}. Add them to the fleet repo, or pass --scaffold to copy them from examples/fleet`,
+            );
+        }
+        const starter = join(__dirname, "..", "examples", "fleet");
+        const unavailable = missing.filter((dir) => !existsSync(join(starter, dir)));
+        if (unavailable.length > 0) {
+            throw new UsageError(`--scaffold: examples/fleet has no ${unavailable.join(", ")} to copy; create them in the fleet repo`);
+        }
+        for (const dir of copyRoots(missing, (d) => existsSync(join(out, d)))) {
+            cpSync(join(starter, dir), join(out, dir), { recursive: true });
+            copied.push(dir);
+        }
+    }
 
     const stale: string[] = [];
     for (const [path, content] of files) {
-        const target = join(values.out, path);
+        const target = join(out, path);
         const current = existsSync(target) ? readFileSync(target, "utf8") : undefined;
         if (current === content) {
             continue;
@@ -99,7 +131,45 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
             ? { code: 0, text: `${values.out} is up to date with stack ${values.stack}\n` }
             : { code: 1, text: `out of date with stack ${values.stack} (run npm run fleet -- --stack ${values.stack} --out ${values.out}):\n${stale.map((p) => `  ${p}`).join("\n")}\n` };
     }
-    return { code: 0, text: stale.length === 0 ? "nothing to change\n" : `wrote:\n${stale.map((p) => `  ${p}`).join("\n")}\n` };
+    const scaffolded = copied.length > 0 ? `copied from examples/fleet:\n${copied.map((d) => `  ${d}/`).join("\n")}\n` : "";
+    return { code: 0, text: `${scaffolded}${stale.length === 0 ? "nothing to change\n" : `wrote:\n${stale.map((p) => `  ${p}`).join("\n")}\n`}` };
+}
+
+/**
+ * What to copy for the missing layers: an app overlay brings its whole app (the overlay builds on ../../base) unless
+ * the app exists; a directory inside another one copied anyway is not copied twice.
+ */
+export function copyRoots(missing: string[], exists: (dir: string) => boolean): string[] {
+    const roots = missing.map((dir) => {
+        const app = /^(apps\/[^/]+)\/overlays\//.exec(dir)?.[1];
+        return app && !exists(app) ? app : dir;
+    });
+    return [...new Set(roots)].filter((dir, _i, all) => !all.some((other) => other !== dir && dir.startsWith(`${other}/`))).sort();
+}
+
+/**
+ * The directories outside clusters/ that the rendered files refer to: the Flux Kustomizations' spec.path and the
+ * relative resources of the cluster's kustomization.yaml files, as fleet-root-relative paths.
+ */
+export function sharedLayers(files: Map<string, string>): string[] {
+    const found = new Set<string>();
+    for (const [path, content] of files) {
+        if (!path.endsWith(".yaml") || path === ".sops.yaml") {
+            continue;
+        }
+        for (const doc of parseAllDocuments(content)) {
+            const value = doc.toJS() as { kind?: string; spec?: { path?: string }; resources?: unknown[] } | null;
+            if (value?.kind === "Kustomization" && typeof value.spec?.path === "string") {
+                found.add(posix.normalize(value.spec.path.replace(/^\.\//, "")));
+            }
+            for (const resource of Array.isArray(value?.resources) ? value.resources : []) {
+                if (typeof resource === "string" && resource.startsWith("..")) {
+                    found.add(posix.normalize(posix.join(posix.dirname(path), resource)));
+                }
+            }
+        }
+    }
+    return [...found].filter((dir) => !dir.startsWith("clusters/") && dir !== "." && !dir.startsWith("..")).sort();
 }
 
 export function runCli(argv: string[]): Promise<void> {

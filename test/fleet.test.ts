@@ -151,7 +151,7 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
 
     it("writes a fleet checkout and then reports it up to date", async () => {
         const out = mkdtempSync(join(tmpdir(), "fleet-"));
-        const written = await main(["--stack", "prod", "--out", out]);
+        const written = await main(["--stack", "prod", "--out", out, "--scaffold"]);
         assert.equal(written.code, 0);
         assert.match(written.text, /clusters\/prod-westeurope\/infrastructure\.yaml/);
         assert.equal((await main(["--stack", "prod", "--out", out, "--check"])).code, 0);

@@ -3,7 +3,7 @@
 // could not be written; verify 0 reconciled, 1 failed, 2 usage, 3 timed out, 4 not signed in.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CredentialUnavailableError, type TokenCredential } from "@azure/identity";
@@ -124,5 +124,42 @@ describe("policy findings name the config key to change", () => {
         assert.match(text, /\[advisory\] aks-defender \(dev-westeurope-aks-cluster\): securityProfile\.defender\.securityMonitoring\.enabled must be true \(config: aks-gitops:aks\.defender\)$/m);
         assert.match(text, /\[advisory\] kv-firewall .*\(config: aks-gitops:sops\.firewall\)$/m);
         assert.match(text, /\[advisory\] aks-uptime-sla .*\(config: aks-gitops:aks\.skuTier\)$/m);
+    });
+});
+
+describe("npm run fleet into a fleet repo", () => {
+    const fleet = () => require("../fleet/cli") as typeof import("../fleet/cli");
+
+    it("refuses to write a cluster directory that refers to shared layers the fleet lacks (exit 2)", async function () {
+        this.timeout(30_000);
+        const out = mkdtempSync(join(tmpdir(), "aks-gitops-fleet-"));
+        const e = await fleet().main(["--stack", "dev", "--out", out]).catch((x: unknown) => x);
+        const { code, message } = failure(e, "usage", "fleet");
+        assert.equal(code, 2);
+        assert.match(message, new RegExp(`^${out.replace(/[/.]/g, "\\$&")} lacks the shared layers dev's cluster directory refers to: apps/my-service/overlays/dev, infrastructure, infrastructure/configs\\. Add them to the fleet repo, or pass --scaffold to copy them from examples/fleet`));
+        assert.deepEqual(readdirSync(out), [], "nothing written");
+    });
+
+    it("scaffolds the missing layers from examples/fleet with --scaffold, whole apps included", async function () {
+        this.timeout(30_000);
+        const out = mkdtempSync(join(tmpdir(), "aks-gitops-fleet-"));
+        const { code, text } = await fleet().main(["--stack", "dev", "--out", out, "--scaffold"]);
+        assert.equal(code, 0);
+        assert.match(text, /^copied from examples\/fleet:\n {2}apps\/my-service\/\n {2}infrastructure\/\nwrote:\n/);
+        assert.ok(statSync(join(out, "apps", "my-service", "base")).isDirectory(), "an overlay brings its base");
+        const again = await fleet().main(["--stack", "dev", "--out", out, "--check"]);
+        assert.deepEqual(again, { code: 0, text: `${out} is up to date with stack dev\n` });
+    });
+
+    it("says a missing folder is missing under --check, instead of 'out of date'", async () => {
+        await assert.rejects(fleet().main(["--stack", "dev", "--out", "/nonexistent/fleet", "--check"]), {
+            name: "UsageError",
+            message: "--check: the fleet repo folder /nonexistent/fleet does not exist (nothing to compare; write it with npm run fleet -- --stack dev --out /nonexistent/fleet)",
+        });
+    });
+
+    it("picks the copy roots: an app with its base, nested layers once", () => {
+        assert.deepEqual(fleet().copyRoots(["apps/a/overlays/dev", "infrastructure", "infrastructure/configs"], () => false), ["apps/a", "infrastructure"]);
+        assert.deepEqual(fleet().copyRoots(["apps/a/overlays/dev"], (d) => d === "apps/a"), ["apps/a/overlays/dev"]);
     });
 });

@@ -90,7 +90,7 @@ describe("npm run verify", () => {
     });
 
     it("exits 1 naming the failing kustomization and its message once the grace period is over", async () => {
-        const message = "kustomize build failed: accumulating resources from 'ingress-nginx': no such file or directory";
+        const message = "kustomize build failed: accumulating resources from 'envoy-gateway': no such file or directory";
         nock(ARM).get(PATH).query(API).reply(200, withObject("infrastructure", "False", "BuildFailed", message)).persist();
         const { code, log } = await verify({ failureGraceMs: 60 });
         assert.equal(code, EXIT.failed);
