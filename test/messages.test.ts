@@ -90,6 +90,14 @@ describe("messages that say what to type", () => {
     });
 
     describe("npm run verify", () => {
+        // No traffic leaves this machine, whatever the code under test tries. Loaded here, not at import: nock patches
+        // Node's networking as soon as it loads (see test/verify.test.ts).
+        let nock: typeof import("nock");
+        before(() => {
+            nock = require("nock") as typeof import("nock");
+            nock.disableNetConnect();
+        });
+        after(() => nock.enableNetConnect());
         const noCredential: TokenCredential = {
             getToken: async () => {
                 throw new CredentialUnavailableError("EnvironmentCredential is unavailable. ManagedIdentityCredential: IMDS unreachable. AzureCliCredential: Please run 'az login'.");
