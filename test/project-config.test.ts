@@ -3,10 +3,11 @@
 // config.md, "Project Level Configuration" (structured project values sit under `value:`; keys without a namespace
 // are the project's; "Stack level configuration using the same key supersedes the project level configuration").
 import * as assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadStackFile, ROOT, withSecretPlaceholders } from "../harness/run";
+import { parse } from "yaml";
 import { ConfigFileError } from "../harness/usage";
 import { rawConfigFrom, validateStackConfig } from "../stacks/load";
 
@@ -111,5 +112,24 @@ describe("the organisation's shared values (org)", () => {
             const s = validateStackConfig(rawConfigFrom(withSecretPlaceholders(loadStackFile(stack, ROOT)).config), { gitSshPrivateKey: true });
             assert.equal(s.flux.git.url, "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", stack);
         }
+    });
+});
+
+describe("pulumi new <this repo> (Pulumi.yaml template)", () => {
+    const template = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { template: { config: Record<string, { description: string; default?: string }> } }).template;
+
+    it("prompts for the stack's basics and for the organisation's values", () => {
+        assert.deepEqual(Object.keys(template.config), ["aks-gitops:environment", "aks-gitops:location", "aks-gitops:clusterName", "aks-gitops:org"]);
+        assert.match(template.config["aks-gitops:org"].description, /fleet repo, admin and SOPS-encryptor groups, alert e-mails/);
+    });
+
+    it("gives answers, stored as text in the new stack's file, that the program reads as the org object", () => {
+        // pulumi new stores each answer as a plain string config value, as Pulumi passes it to the program.
+        const answers = Object.fromEntries(Object.entries(template.config).map(([k, v]) => [k, v.default ?? ""]));
+        const raw = rawConfigFrom({ ...answers, "aks-gitops:org": '{"fleet":{"url":"https://github.com/acme/fleet"},"adminGroups":["acme-admins"]}' });
+        const s = validateStackConfig({ ...raw, sops: { vaultName: "kv-acme-sops-dev" } }, {});
+        assert.equal(s.flux.git.url, "https://github.com/acme/fleet");
+        assert.deepEqual(s.aks.adminGroups, ["acme-admins"]);
+        assert.equal(s.clusterName, "dev-westeurope");
     });
 });
