@@ -4,6 +4,7 @@
 // features, VM sizes, zones and quota, the vault name or existing key, Entra groups, role-assignment permissions).
 // Exit codes: 0 all ok (warnings allowed), 1 a check failed, 2 bad usage or invalid config, 4 not signed in or not
 // allowed to read the subscription.
+import { existingResources } from "./checks/existing";
 import { parseArgs } from "node:util";
 import { SIGN_IN_HINT, subscriptionFrom } from "../harness/signin";
 export { SIGN_IN_HINT, subscriptionFrom };
@@ -21,7 +22,7 @@ import type { StackFacts } from "./stack";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, notSignedIn: 4 } as const;
 
-export const CHECKS: Check[] = [armValidation, kubernetesVersion, resourceProviders, features, vmSizes, vcpuQuota, vaultName, existingKey, entraGroups, callerPermissions];
+export const CHECKS: Check[] = [armValidation, kubernetesVersion, resourceProviders, features, vmSizes, vcpuQuota, vaultName, existingKey, existingResources, entraGroups, callerPermissions];
 
 const USAGE = `usage: npm run preflight -- --stack <name> [--subscription <id>] [--json] [--timeout 30s]
 

@@ -268,6 +268,25 @@ describe("npm run preflight", function () {
         });
     });
 
+    describe("resources the stack reads", () => {
+        it("is ok when the DR stack's egress prefix prod admits exists", async () => {
+            const { out } = await preflight("prod");
+            assert.equal(line(out, "ok  existing-resources"), "ok  existing-resources  Microsoft.Network/publicIPPrefixes pip-egress-aks-prod-northeurope exists (getPublicIPPrefix(pip-egress-aks-prod-northeurope))");
+        });
+
+        it("fails, saying to deploy the DR stack first, when the admitted prefix does not exist yet", async () => {
+            const { code, out } = await preflight("prod", (w) =>
+                w.on("GET", /\/publicIPPrefixes\/pip-egress-aks-prod-northeurope\?/, [404, { error: { code: "ResourceNotFound", message: "The Resource 'Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope' under resource group 'rg-aks-prod-northeurope' was not found." } }]),
+            );
+            assert.equal(code, 1);
+            assert.equal(
+                line(out, "FAIL  existing-resources"),
+                "FAIL  existing-resources  Microsoft.Network/publicIPPrefixes pip-egress-aks-prod-northeurope does not exist: the stack reads it for sops.admitEgressPrefixIds; deploy the stack that owns it (the DR stack, on standby) first",
+            );
+            assert.match(out, /^ {6}fix: pulumi up --stack <the DR stack> \(or remove the id from sops\.admitEgressPrefixIds until it exists\)$/m);
+        });
+    });
+
     describe("Entra groups by name", () => {
         const graph = /^graph:\/v1\.0\/groups\?\$filter=displayName eq 'aks-prod-admins'/;
 
