@@ -1,5 +1,6 @@
 // npm run plan -- --stack <name> [--json | --mermaid] [--out <file>]
 // npm run plan -- diff <before.json> <after.json> [--out <file>]
+// npm run plan -- [comment] --all ...: every committed stack in one process (plan/fleet.ts)
 // Runs the real program offline under the mock runtime and reports the desired state. Exit codes: 0 ok,
 // 1 a mandatory policy violation, 2 bad usage, unknown stack or invalid config, 3 an output file could not be written.
 import { existsSync, readFileSync } from "node:fs";
@@ -12,12 +13,17 @@ const USAGE = `usage:
   npm run plan -- --stack <name> [--json | --mermaid] [--out <file>]
   npm run plan -- diff <before.json> <after.json> [--out <file>]
   npm run plan -- comment --stack <name> [--base <base.json>] [--json-out <head.json>] [--out <file>]
+  npm run plan -- --all [--json] [--out <file>]
+  npm run plan -- comment --all [--base <base-all.json>] [--json-out <head-all.json>] [--artifacts-url <url>] [--max-chars <n>] [--out <file>]
 
   --stack     a committed stack (Pulumi.<name>.yaml)
   --json      the plan as one JSON document (deterministic: two runs are byte-identical)
   --mermaid   the dependency graph as a Mermaid flowchart, critical path highlighted
   --out       write to a file instead of stdout
-  comment     the stack's section of a pull-request comment (diff against --base, graph, policy findings)`;
+  comment     the stack's section of a pull-request comment (diff against --base, graph, policy findings)
+  --all       every committed stack, in rollout order, in one process; --json: one document {"fleet": [...]};
+              comment: the whole fleet's comment (summary table, details collapsed, under GitHub's size limit;
+              --base and --json-out are --all --json documents; exit 2 when a stack cannot be planned)`;
 
 
 export interface CliResult {
@@ -41,6 +47,9 @@ export async function main(argv: string[]): Promise<CliResult> {
                 out: { type: "string" },
                 base: { type: "string" },
                 "json-out": { type: "string" },
+                all: { type: "boolean", default: false },
+                "artifacts-url": { type: "string" },
+                "max-chars": { type: "string" },
                 help: { type: "boolean", short: "h", default: false },
             },
         });
@@ -62,8 +71,16 @@ export async function main(argv: string[]): Promise<CliResult> {
     if (positionals.length > (comment ? 1 : 0)) {
         throw new UsageError(`unexpected argument "${positionals[comment ? 1 : 0]}"`);
     }
+    if (values.all) {
+        if (values.stack || values.mermaid) {
+            throw new UsageError(values.stack ? "choose one of --stack and --all" : "--mermaid shows one stack: use --stack");
+        }
+        const { planFleetCli } = require("./fleet") as typeof import("./fleet");
+        const options = { comment, json: values.json, base: values.base, jsonOut: values["json-out"], artifactsUrl: values["artifacts-url"], maxChars: values["max-chars"] };
+        return { ...(await planFleetCli(options, planWithActivation)), out: values.out };
+    }
     if (!values.stack) {
-        throw new UsageError("--stack is required");
+        throw new UsageError("--stack (or --all) is required");
     }
     if (values.json && values.mermaid) {
         throw new UsageError("choose one of --json and --mermaid");
