@@ -257,3 +257,13 @@ describe("disaster recovery", () => {
         assert.equal(idOf(prod, one(prod, VAULT)).replace(azureValue(prod, "azure.subscriptionId"), "S"), String(one(dr, ROLE, "-decrypt").inputs.scope).replace(azureValue(dr, "azure.subscriptionId"), "S"));
     });
 });
+
+describe("admitted egress prefixes", () => {
+    it("must be in the subscription the owner deploys to: it reads them with its own provider", async () => {
+        const id = "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope";
+        await assert.rejects(
+            run(withConfig(baseConfig("prod"), { sops: { admitEgressPrefixIds: [id] } })),
+            /aks-gitops:sops\.admitEgressPrefixIds\[0\]: must be in the subscription this stack deploys to \([0-9a-f-]{36}\); leave the \/subscriptions\/<id> part out/,
+        );
+    });
+});
