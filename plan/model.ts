@@ -181,7 +181,9 @@ export function criticalPath(resources: PlanResource[]): Plan["criticalPath"] {
     };
     let end: string | null = null;
     for (const r of nodes) {
-        if (end === null || finishOf(r.urn) > finishOf(end)) {
+        // Evaluated for every node, the first included: a plan with a single custom resource has a path too.
+        const minutes = finishOf(r.urn);
+        if (end === null || minutes > finishOf(end)) {
             end = r.urn;
         }
     }

@@ -27,7 +27,15 @@ export function effectiveLevel(policy: AnyPolicy, config: Record<string, unknown
     return (fromEntry ?? (config.all as string | undefined) ?? policy.enforcementLevel ?? "advisory") as Level;
 }
 
-class NotApplicable extends Error {}
+/** Thrown for every resource a typed policy skips (thousands per plan): control flow, so it records no stack trace. */
+class NotApplicable extends Error {
+    constructor(reason?: string) {
+        const stackTraceLimit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        super(reason);
+        Error.stackTraceLimit = stackTraceLimit;
+    }
+}
 
 function reveal(value: unknown): unknown {
     if (Array.isArray(value)) {

@@ -89,12 +89,84 @@ const BREAKS: Record<string, (c: Capture) => Capture> = {
     "custom-role-scope": (c) => edit(c, TYPES.roleDefinition, (i) => (i.permissions[0].dataActions = ["Microsoft.KeyVault/vaults/keys/*"])),
 };
 
+/** What each failing fixture above must say, literally: the ARM property, what it must be, and the stack setting to change. */
+const MESSAGES: Record<string, string[]> = {
+    "aks-local-accounts-disabled": ["disableLocalAccounts must be true"],
+    "aks-managed-entra-azure-rbac": ["aadProfile.enableAzureRBAC must be true"],
+    "aks-kubernetes-rbac": ["enableRBAC must be true"],
+    "aks-kubernetes-version-supported": ["Kubernetes 1.33 left AKS standard support on 2026-07-31 (stacks/perishable.ts, read 2026-11-25): AKS creates no new clusters on it; set aks.kubernetesVersion to a supported minor (config: aks-gitops:aks.kubernetesVersion)"],
+    "aks-api-server-restricted": ["set apiServerAccessProfile.authorizedIPRanges or enablePrivateCluster (config: aks-gitops:aks.apiServer.authorizedIpRanges or aks-gitops:aks.apiServer.privateCluster)"],
+    "aks-network-policy": ["networkProfile.networkPolicy must be azure, calico or cilium (config: aks-gitops:aks.network.networkPolicy)"],
+    "aks-azure-cni": ["networkProfile.networkPlugin must be azure"],
+    "aks-auto-upgrade": ["autoUpgradeProfile.upgradeChannel must not be none (config: aks-gitops:aks.upgradeChannel)"],
+    "aks-node-os-auto-upgrade": ["autoUpgradeProfile.nodeOSUpgradeChannel must be SecurityPatch or NodeImage (config: aks-gitops:aks.nodeOsUpgradeChannel)"],
+    "aks-uptime-sla": ["sku.tier must be Standard (or Premium) (config: aks-gitops:aks.skuTier)"],
+    "aks-pool-min-pods": ["pool \"user\": maxPods 30 is below 50 (config: aks-gitops:aks.systemPool.maxPods or aks-gitops:aks.userPool.maxPods)"],
+    "aks-pool-scale-sets": ["pool \"user\": type must be VirtualMachineScaleSets"],
+    "aks-pool-autoscaling": ["pool \"user\": enableAutoScaling must be true"],
+    "aks-pool-availability-zones": ["pool \"user\": availabilityZones must list at least two zones (config: aks-gitops:aks.systemPool.availabilityZones or aks-gitops:aks.userPool.availabilityZones)"],
+    "aks-system-pool-min-nodes": ["pool \"system\": minCount 1 is below 3 (config: aks-gitops:aks.systemPool.minCount)"],
+    "aks-system-pool-taint": ["pool \"system\": nodeTaints must include CriticalAddonsOnly=true:NoSchedule"],
+    "aks-ephemeral-os-disk": ["pool \"system\": osDiskType must be Ephemeral (config: aks-gitops:aks.systemPool.osDiskType or aks-gitops:aks.userPool.osDiskType)", "pool \"user\": osDiskType must be Ephemeral (config: aks-gitops:aks.systemPool.osDiskType or aks-gitops:aks.userPool.osDiskType)"],
+    "aks-encryption-at-host": ["pool \"system\": enableEncryptionAtHost must be true (config: aks-gitops:aks.encryptionAtHost)", "pool \"user\": enableEncryptionAtHost must be true (config: aks-gitops:aks.encryptionAtHost)"],
+    "aks-azure-policy-addon": ["addonProfiles.azurepolicy.enabled must be true"],
+    "aks-container-insights": ["enable addonProfiles.omsagent or azureMonitorProfile.metrics (config: aks-gitops:aks.containerInsights or aks-gitops:monitoring.enabled)"],
+    "aks-defender": ["securityProfile.defender.securityMonitoring.enabled must be true (config: aks-gitops:aks.defender)"],
+    "aks-no-dashboard-or-http-routing": ["addonProfiles.httpApplicationRouting must not be enabled"],
+    "aks-oidc-workload-identity": ["securityProfile.workloadIdentity.enabled must be true"],
+    "aks-maintenance-windows": ["prod-westeurope-aks-cluster: no aksManagedNodeOSUpgradeSchedule maintenance configuration (config: aks-gitops:aks.maintenance)"],
+    "aks-audit-logs": ["prod-westeurope-aks-cluster: diagnostic settings lack guard"],
+    "kv-purge-protection": ["properties.enablePurgeProtection must be true (config: aks-gitops:sops.purgeProtection)"],
+    "kv-soft-delete": ["retention 120 days is outside 7-90 (config: aks-gitops:sops.softDeleteRetentionDays)"],
+    "kv-soft-delete-90-days": ["properties.softDeleteRetentionInDays is 30, not 90 (config: aks-gitops:sops.softDeleteRetentionDays)"],
+    "kv-rbac-authorization": ["properties.accessPolicies must be empty"],
+    "kv-firewall": ["properties.networkAcls.defaultAction must be Deny (config: aks-gitops:sops.firewall)"],
+    "kv-public-network-restricted": ["disable publicNetworkAccess, or deny by default and list ipRules (config: aks-gitops:sops.firewall)"],
+    "kv-audit-logs": ["prod-westeurope-sops-vault: diagnostic settings lack AuditEvent (or the audit group)"],
+    "kv-key-expiry": ["set properties.rotationPolicy.attributes.expiryTime (config: aks-gitops:sops.rotation.expireAfter)"],
+    "kv-key-auto-rotation": ["properties.rotationPolicy.lifetimeActions must include a rotate action (config: aks-gitops:sops.rotation.rotateAfter)"],
+    "kv-key-hsm": ["properties.kty is RSA, not RSA-HSM (config: aks-gitops:sops.keyType, with aks-gitops:sops.skuName premium)"],
+    "kv-key-sops-operations": ["properties.keyOps is [decrypt, encrypt, sign], not [encrypt, decrypt]"],
+    "flux-identity-least-privilege": ["prod-westeurope-flux-identity-decrypt: role 8e3af657-a8ff-443c-a75c-2fe8c4bcb635 is neither Key Vault Crypto User nor a decrypt-only SOPS role (config: aks-gitops:sops.decryptRole)"],
+    "custom-role-scope": ["action Microsoft.KeyVault/vaults/keys/* uses a wildcard"],
+};
+
+/** Starts the real pack as Pulumi would (its own process); resolves with the port it prints. */
+function startPack(): { child: ReturnType<typeof spawn>; port: Promise<string> } {
+    // tsx (esbuild) instead of ts-node: the same TypeScript without type-checking, ~1 s instead of ~15 s; `npm run
+    // typecheck` covers the types. Pulumi itself loads the pack through its own TypeScript support.
+    const child = spawn(process.execPath, ["--require", "tsx/cjs", "index.ts"], { cwd: join(ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
+    const port = new Promise<string>((resolve, reject) => {
+        let out = "";
+        let err = "";
+        child.stdout!.on("data", (d: Buffer) => {
+            out += d.toString();
+            const m = /^(\d+)\s*$/m.exec(out);
+            if (m) {
+                resolve(m[1]);
+            }
+        });
+        child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+        child.on("exit", (code) => reject(new Error(`policy pack exited ${code}: ${err}`)));
+    });
+    port.catch(() => undefined); // awaited by the test; not unhandled meanwhile
+    return { child, port };
+}
+
 describe("policy pack", () => {
     let prod: Capture;
     let dev: Capture;
+    let pack: ReturnType<typeof startPack> | undefined;
     before(async () => {
+        // The pack process starts first and loads while this process runs the program and the other tests. Not under
+        // StrykerJS, which reruns this block per mutant without the pack test: there the test starts its own.
+        pack = "__stryker__" in globalThis ? undefined : startPack();
         prod = await planStack("prod");
         dev = await planStack("dev");
+    });
+
+    after(() => {
+        pack?.child.kill();
     });
 
     it("names stack-policy resource types exactly as the SDK registers them", () => {
@@ -184,6 +256,7 @@ describe("policy pack", () => {
             assert.ok(findings.length > 0, "failing fixture must be reported");
             const level = p.name === "aks-kubernetes-version-supported" ? "advisory" : "mandatory";
             assert.ok(findings.every((f) => f.policy === p.name && f.enforcementLevel === level && f.urn));
+            assert.deepEqual(findings.map((f) => f.message), MESSAGES[p.name]);
         });
     }
 
@@ -201,23 +274,9 @@ describe("policy pack", () => {
         const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
         const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
 
-        // tsx (esbuild) instead of ts-node: the same TypeScript without type-checking, ~1 s instead of ~15 s; `npm run
-        // typecheck` covers the types. Pulumi itself loads the pack through its own TypeScript support.
-        const child = spawn(process.execPath, ["--require", "tsx/cjs", "index.ts"], { cwd: join(ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
+        const { child, port: started } = pack ?? startPack();
         try {
-            const port = await new Promise<string>((resolve, reject) => {
-                let out = "";
-                let err = "";
-                child.stdout.on("data", (d: Buffer) => {
-                    out += d.toString();
-                    const m = /^(\d+)\s*$/m.exec(out);
-                    if (m) {
-                        resolve(m[1]);
-                    }
-                });
-                child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-                child.on("exit", (code) => reject(new Error(`policy pack exited ${code}: ${err}`)));
-            });
+            const port = await started;
             const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
             const call = <T>(fn: (cb: (e: Error | null, r: T) => void) => void) => new Promise<T>((res, rej) => fn((e, r) => (e ? rej(e) : res(r))));
 
