@@ -260,6 +260,40 @@ describe("policy pack", () => {
         });
     }
 
+    it("reports a resource whose settings are missing altogether as findings, never as a crash", async () => {
+        // Inputs reduced to the names only: every nested object a policy reads (aadProfile, networkProfile,
+        // properties.networkAcls, rotationPolicy...) is absent, as on a resource written by hand or an older program.
+        const bare = structuredClone(prod);
+        const keep = ["resourceName", "vaultName", "keyName", "resourceGroupName", "location"];
+        for (const r of bare.resources.filter((x) => [TYPES.cluster, TYPES.vault, "azure-native:keyvault:Key"].includes(x.type))) {
+            r.inputs = Object.fromEntries(Object.entries(r.inputs).filter(([k]) => keep.includes(k)));
+        }
+        const findings = await evaluatePolicies(bare, "prod");
+        const flagged = new Set(findings.map((f) => f.policy));
+        // Rules that demand a setting must flag its absence (a rule that only forbids something stays silent).
+        for (const name of [
+            "aks-local-accounts-disabled",
+            "aks-managed-entra-azure-rbac",
+            "aks-kubernetes-rbac",
+            "aks-api-server-restricted",
+            "aks-network-policy",
+            "aks-azure-cni",
+            "aks-auto-upgrade",
+            "aks-uptime-sla",
+            "aks-defender",
+            "aks-oidc-workload-identity",
+            "kv-purge-protection",
+            "kv-rbac-authorization",
+            "kv-firewall",
+            "kv-key-expiry",
+            "kv-key-auto-rotation",
+            "kv-key-hsm",
+            "kv-key-sops-operations",
+        ]) {
+            assert.ok(flagged.has(name), `${name} must flag a resource without the setting it demands`);
+        }
+    });
+
     it("flags a Flux identity granted beyond a vault", async () => {
         const wide = edit(prod, TYPES.roleAssignment, (i) => (i.scope = "/subscriptions/s/resourceGroups/rg-sops-prod"), "-decrypt");
         const findings = await evaluatePolicies(wide, "prod", policies.filter((p) => p.name === "flux-identity-least-privilege"));
