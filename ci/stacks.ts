@@ -6,7 +6,7 @@
 // drift with no workflow edit. Exit codes: 0 ok, 2 bad usage, an unknown stack or an invalid stack file.
 import { appendFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError, derivedNames, rawConfigFrom, SECRET_KEYS, PROJECT, validateStackConfig } from "../stacks/load";
+import { ConfigError, derivedNames, settingsFrom } from "../stacks/load";
 import { ENVIRONMENTS, Environment } from "../stacks/schema";
 import { loadStackFile, ROOT, StackInput, stackNames, withSecretPlaceholders } from "../harness/run";
 import { failure, UsageError } from "../harness/usage";
@@ -56,9 +56,7 @@ export interface Discovery {
 
 /** What one stack is, from its configuration (a StackInput as loadStackFile reads it). Throws ConfigError. */
 export function describeStack(input: StackInput): FleetStack {
-    const withSecrets = withSecretPlaceholders(input);
-    const present = Object.fromEntries(SECRET_KEYS.map((k) => [k, withSecrets.config[`${PROJECT}:${k}`] !== undefined]));
-    const settings = validateStackConfig(rawConfigFrom(withSecrets.config), present);
+    const settings = settingsFrom(withSecretPlaceholders(input).config);
     const names = derivedNames(settings);
     const role: Role = names.sopsMode === "owner" ? "primary" : settings.standby ? "standby" : "secondary";
     return {

@@ -90,16 +90,8 @@ export function loadStackFile(stack: string, root = ROOT): StackInput {
         const known = stackNames(root);
         throw new UsageError(`unknown stack "${stack}": no ${`Pulumi.${stack}.yaml`} in ${root}. Committed stacks: ${known.join(", ") || "none"}`);
     }
-    const project = readYaml(join(root, "Pulumi.yaml"));
-    const projectName = typeof (project as { name?: unknown } | null)?.name === "string" ? (project as { name: string }).name : PROJECT;
-    const config: Record<string, string> = {};
+    const { projectName, config } = loadProjectConfig(root);
     const secretKeys: string[] = [];
-    for (const [key, entry] of Object.entries(configBlock(project, join(root, "Pulumi.yaml")))) {
-        const value = projectValue(entry);
-        if (value !== undefined) {
-            config[namespaced(key, projectName)] = flatten(value);
-        }
-    }
     for (const [key, value] of Object.entries(configBlock(readYaml(file), file))) {
         const fullKey = namespaced(key, projectName);
         if (value !== null && typeof value === "object" && "secure" in value) {
@@ -110,6 +102,20 @@ export function loadStackFile(stack: string, root = ROOT): StackInput {
         config[fullKey] = flatten(value);
     }
     return { stack, config, secretKeys };
+}
+
+/** Pulumi.yaml's project-level configuration as the flat map every stack inherits, and the project's name. */
+export function loadProjectConfig(root = ROOT): { projectName: string; config: Record<string, string> } {
+    const project = readYaml(join(root, "Pulumi.yaml"));
+    const projectName = typeof (project as { name?: unknown } | null)?.name === "string" ? (project as { name: string }).name : PROJECT;
+    const config: Record<string, string> = {};
+    for (const [key, entry] of Object.entries(configBlock(project, join(root, "Pulumi.yaml")))) {
+        const value = projectValue(entry);
+        if (value !== undefined) {
+            config[namespaced(key, projectName)] = flatten(value);
+        }
+    }
+    return { projectName, config };
 }
 
 function readYaml(file: string): unknown {

@@ -64,16 +64,15 @@ export type ExistingResource = Pick<ArmResource, "type" | "names" | "placement" 
 /** Reads, validates and plans a committed stack. Throws UsageError (unknown stack) or ConfigError (invalid config). */
 export async function loadStack(stack: string): Promise<StackFacts> {
     const { loadStackFile, withSecretPlaceholders, runProgram } = require("../harness/run") as typeof import("../harness/run");
-    const { derivedNames, PROJECT, rawConfigFrom, SECRET_KEYS, validateStackConfig } = require("../stacks/load") as typeof import("../stacks/load");
+    const { derivedNames, PROJECT, settingsFrom } = require("../stacks/load") as typeof import("../stacks/load");
     let input = withSecretPlaceholders(loadStackFile(stack));
-    const present = Object.fromEntries(SECRET_KEYS.map((k) => [k, `${PROJECT}:${k}` in input.config]));
-    let settings = validateStackConfig(rawConfigFrom(input.config), present);
+    let settings = settingsFrom(input.config);
     // A standby (DR) stack is checked as its activation would deploy it: that is the `pulumi up` that must not fail in
     // an incident (the Kubernetes version, sizes and quota of a cluster standby does not create yet).
     const checkedAsActive = settings.standby;
     if (checkedAsActive) {
         input = { ...input, config: { ...input.config, [`${PROJECT}:standby`]: "false" } };
-        settings = validateStackConfig(rawConfigFrom(input.config), present);
+        settings = settingsFrom(input.config);
     }
     const capture = await runProgram(input);
     return { ...factsFrom(stack, settings, derivedNames(settings), capture), checkedAsActive };

@@ -222,13 +222,22 @@ function kindOf(input: unknown): string {
     return typeof input === "object" ? "an object" : `${typeof input} ${JSON.stringify(input)?.slice(0, 40)}`;
 }
 
+/** Which secret keys a flat config map (as Pulumi passes it) sets. */
+export function secretsPresent(all: Record<string, string>): Record<SecretKey, boolean> {
+    return Object.fromEntries(SECRET_KEYS.map((k) => [k, all[`${PROJECT}:${k}`] !== undefined])) as Record<SecretKey, boolean>;
+}
+
+/** The validated settings of a flat config map, as the program reads them; the offline tools use it too. */
+export function settingsFrom(all: Record<string, string>, extraIssues: ConfigIssue[] = []): StackSettings {
+    return validateStackConfig(rawConfigFrom(all), secretsPresent(all), extraIssues);
+}
+
 /** Reads and validates the current stack's configuration. Call once, before any resource is created. */
 export function loadStackConfig(): StackConfig {
     const all = pulumi.runtime.allConfig();
-    const raw = rawConfigFrom(all);
     const config = new pulumi.Config(PROJECT);
-    const present = Object.fromEntries(SECRET_KEYS.map((k) => [k, all[`${PROJECT}:${k}`] !== undefined])) as Record<SecretKey, boolean>;
-    const settings = validateStackConfig(raw, present, namespaceIssues(all));
+    const present = secretsPresent(all);
+    const settings = settingsFrom(all, namespaceIssues(all));
     return {
         ...settings,
         ...derivedNames(settings),

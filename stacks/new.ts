@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import type * as Prompts from "@inquirer/prompts";
-import { Document, isMap, parse, parseDocument, YAMLMap } from "yaml";
+import { Document, isMap, parseDocument, YAMLMap } from "yaml";
 import { failure, UsageError, writeOutput } from "../harness/usage";
-import { PROJECT, validateStackConfig } from "./load";
+import { derivedNames, PROJECT, settingsFrom, validateStackConfig } from "./load";
 import { ENVIRONMENTS, type Environment } from "./schema";
 
 const USAGE = `usage: npm run new-stack -- <name> [options] [--yes] [--force]
@@ -75,30 +75,35 @@ function pairs(values: string[], flag: string, key: "address" | "url"): { name: 
     });
 }
 
-/** The org values Pulumi.yaml shares with every stack (config.org.value). */
+/** The org values Pulumi.yaml shares with every stack, read as every stack inherits them. */
 function readOrg(root: string): Org {
-    const doc = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> } | null;
-    const entry = doc?.config?.org ?? doc?.config?.[`${PROJECT}:org`];
-    const value = entry !== null && typeof entry === "object" && "value" in entry ? (entry as { value: unknown }).value : entry;
-    return (value ?? {}) as Org;
+    // Loaded here: the harness brings the Pulumi SDK, which --help and usage errors do without.
+    const { loadProjectConfig } = require("../harness/run") as typeof import("../harness/run");
+    const text = loadProjectConfig(root).config[`${PROJECT}:org`];
+    // Structured values arrive as JSON; anything else is not an org the schema accepts, and validation says so later.
+    return (text !== undefined && /^\s*\{/.test(text) ? JSON.parse(text) : {}) as Org;
 }
 
-/** The committed stack that owns an environment's vault, and its key's id (subscription-relative). */
+/**
+ * The committed stack that owns an environment's vault, and its key's id (subscription-relative), read through the
+ * same loader and profiles as the program (so e.g. staging's firewall default is its profile's). Stacks whose
+ * config does not validate are skipped: they own nothing yet.
+ */
 function keyOwner(root: string, environment: string, except: string): { stack: string; keyId: string; firewall: boolean } | undefined {
-    const { readdirSync } = require("node:fs") as typeof import("node:fs");
-    for (const fileName of readdirSync(root).sort()) {
-        const stack = /^Pulumi\.(.+)\.yaml$/.exec(fileName)?.[1];
-        if (!stack || stack === except) {
+    const { loadStackFile, stackNames, withSecretPlaceholders } = require("../harness/run") as typeof import("../harness/run");
+    for (const stack of stackNames(root).filter((s) => s !== except)) {
+        let settings;
+        try {
+            settings = settingsFrom(withSecretPlaceholders(loadStackFile(stack, root)).config);
+        } catch {
             continue;
         }
-        const config = (parse(readFileSync(join(root, fileName), "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
-        const sops = (config[`${PROJECT}:sops`] ?? {}) as { vaultName?: string; resourceGroupName?: string; keyName?: string; firewall?: boolean };
-        if (config[`${PROJECT}:environment`] === environment && typeof sops.vaultName === "string") {
-            const group = sops.resourceGroupName ?? `rg-sops-${environment}`;
+        const names = derivedNames(settings);
+        if (settings.environment === environment && names.sopsMode === "owner") {
             return {
                 stack,
-                keyId: `/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/${sops.vaultName}/keys/${sops.keyName ?? `sops-${environment}`}`,
-                firewall: sops.firewall ?? environment === "prod",
+                keyId: `/resourceGroups/${names.sopsResourceGroupName}/providers/Microsoft.KeyVault/vaults/${names.sopsVaultName}/keys/${names.sopsKeyName}`,
+                firewall: settings.sops.firewall,
             };
         }
     }

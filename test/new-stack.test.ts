@@ -62,6 +62,15 @@ describe("npm run new-stack", () => {
         assert.ok(out.includes("  /resourceGroups/rg-aks-prod-eastus2/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-eastus2"));
     });
 
+    it("reads the owner's firewall from its profile: staging's vault denies by default too", async () => {
+        const dir = project();
+        copyFileSync(join(ROOT, "Pulumi.staging.yaml"), join(dir, "Pulumi.staging.yaml"));
+        const { code, out } = await run(["staging-eastus2", "--yes", "--environment", "staging", "--region", "eastus2", "--no-plan", "--root", dir]);
+        assert.equal(code, 0);
+        assert.deepEqual(config(dir, "staging-eastus2")["aks-gitops:sops"], { existingKeyId: "/resourceGroups/rg-sops-staging/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-staging/keys/sops-staging" });
+        assert.ok(out.includes("staging's vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds"));
+    });
+
     it("writes a DR stack on standby with --standby", async () => {
         const dir = project(true);
         const { code } = await run(["prod-francecentral", "--yes", "--environment", "prod", "--region", "francecentral", "--api-range", "198.51.100.0/26", "--standby", "--no-plan", "--root", dir]);

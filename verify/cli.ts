@@ -10,7 +10,7 @@ import type { TokenCredential } from "@azure/identity";
 import { loadStackFile, withSecretPlaceholders } from "../harness/run";
 import { canSignIn, NOT_SIGNED_IN, SIGN_IN_HINT, subscriptionFrom } from "../harness/signin";
 import { failure, UsageError } from "../harness/usage";
-import { derivedNames, PROJECT, rawConfigFrom, SECRET_KEYS, validateStackConfig } from "../stacks/load";
+import { derivedNames, settingsFrom } from "../stacks/load";
 import { assess, Assessment } from "./assess";
 
 export const EXIT = { reconciled: 0, failed: 1, usage: 2, timedOut: 3, notSignedIn: NOT_SIGNED_IN } as const;
@@ -48,9 +48,7 @@ export interface Target {
 
 /** The ARM names of a stack's Flux configuration, from its committed config (the same derivation the program uses). */
 export function targetFor(stack: string, subscriptionId: string): Target {
-    const input = withSecretPlaceholders(loadStackFile(stack));
-    const present = Object.fromEntries(SECRET_KEYS.map((k) => [k, `${PROJECT}:${k}` in input.config]));
-    const settings = validateStackConfig(rawConfigFrom(input.config), present);
+    const settings = settingsFrom(withSecretPlaceholders(loadStackFile(stack)).config);
     return {
         standby: settings.standby,
         subscriptionId,
