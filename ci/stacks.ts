@@ -5,11 +5,10 @@
 // no stack: they feed these matrices to `strategy.matrix`, so a new stack file is planned, deployed and checked for
 // drift with no workflow edit. Exit codes: 0 ok, 2 bad usage, an unknown stack or an invalid stack file.
 import { appendFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { ConfigError, derivedNames, settingsFrom } from "../stacks/load";
 import { ENVIRONMENTS, Environment } from "../stacks/schema";
 import { loadStackFile, ROOT, StackInput, stackNames, withSecretPlaceholders } from "../harness/run";
-import { failure, UsageError } from "../harness/usage";
+import { failure, parseCli, UsageError } from "../harness/usage";
 
 /**
  * primary: owns its environment's SOPS vault (`sops.vaultName`). secondary: another active cluster of the environment
@@ -208,24 +207,19 @@ export interface CliResult {
 }
 
 export function main(argv: string[], root = ROOT, env: NodeJS.ProcessEnv = process.env): CliResult {
-    let values;
-    try {
-        values = parseArgs({
-            args: argv,
-            options: {
-                json: { type: "boolean", default: false },
-                matrix: { type: "boolean", default: false },
-                "github-output": { type: "boolean", default: false },
-                "azure-output": { type: "boolean", default: false },
-                ring: { type: "string" },
-                role: { type: "string" },
-                stack: { type: "string" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-        }).values;
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    const values = parseCli({
+        args: argv,
+        options: {
+            json: { type: "boolean", default: false },
+            matrix: { type: "boolean", default: false },
+            "github-output": { type: "boolean", default: false },
+            "azure-output": { type: "boolean", default: false },
+            ring: { type: "string" },
+            role: { type: "string" },
+            stack: { type: "string" },
+            help: { type: "boolean", short: "h", default: false },
+        },
+    }).values;
     if (values.help) {
         return { code: 0, text: `${USAGE}\n` };
     }

@@ -6,10 +6,9 @@
 // fleet folder (--check) or shared layers the fleet lacks (without --scaffold).
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
-import { parseArgs } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
 import type { Capture } from "../harness/run";
-import { failure, UsageError, userPath } from "../harness/usage";
+import { failure, parseCli, UsageError, userPath } from "../harness/usage";
 import { secretsReport } from "./secrets";
 import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
 import type { FleetLayoutArgs } from "./layout";
@@ -45,22 +44,17 @@ export function fleetFiles(capture: Capture, existingSops?: string, encryptedFil
 }
 
 export async function main(argv: string[]): Promise<{ code: number; text: string }> {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string", short: "s" },
-                out: { type: "string" },
-                check: { type: "boolean", default: false },
-                scaffold: { type: "boolean", default: false },
-                "check-secrets": { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    const { values } = parseCli({
+        args: argv,
+        options: {
+            stack: { type: "string", short: "s" },
+            out: { type: "string" },
+            check: { type: "boolean", default: false },
+            scaffold: { type: "boolean", default: false },
+            "check-secrets": { type: "string" },
+            help: { type: "boolean", short: "h" },
+        },
+    });
     if (values.help) {
         return { code: 0, text: `${USAGE}\n` };
     }

@@ -6,9 +6,8 @@
 // Exit codes: 0 promoted (or nothing to change), 2 bad usage, unknown app/overlay, or a refused promotion.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq } from "yaml";
-import { failure, UsageError, userPath } from "../harness/usage";
+import { failure, parseCli, UsageError, userPath } from "../harness/usage";
 import { ENVIRONMENTS } from "../stacks/schema";
 
 const USAGE = `usage: npm run promote -- <app> --from <ring> --to <ring> [--fleet DIR] [--skip-ring] [--dry-run]
@@ -154,24 +153,18 @@ function listDirs(dir: string): string[] {
 }
 
 export function main(argv: string[]): { code: number; text: string } {
-    let values;
-    let positionals: string[];
-    try {
-        ({ values, positionals } = parseArgs({
-            args: argv,
-            allowPositionals: true,
-            options: {
-                from: { type: "string" },
-                to: { type: "string" },
-                fleet: { type: "string", default: "examples/fleet" },
-                "skip-ring": { type: "boolean", default: false },
-                "dry-run": { type: "boolean", default: false },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    const { values, positionals } = parseCli({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            from: { type: "string" },
+            to: { type: "string" },
+            fleet: { type: "string", default: "examples/fleet" },
+            "skip-ring": { type: "boolean", default: false },
+            "dry-run": { type: "boolean", default: false },
+            help: { type: "boolean", short: "h" },
+        },
+    });
     if (values.help) {
         return { code: 0, text: `${USAGE}\n` };
     }

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 // How the command-line tools (plan, fleet, verify) report what went wrong. Kept free of the Pulumi SDK so a CLI can
 // load it without paying for the SDK (`plan diff`, `--help`).
@@ -44,6 +45,15 @@ export function failure(e: unknown, usage: string, tool: string): { code: number
         return { code: 3, message: `${tool}: ${message}` };
     }
     return { code: 1, message: `${tool} failed: ${message}` };
+}
+
+/** node:util's parseArgs, its complaints (an unknown option, a missing value) as UsageErrors: exit 2 with the usage. */
+export function parseCli<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+    try {
+        return parseArgs(config);
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
 }
 
 /**

@@ -4,8 +4,7 @@
 // Runs the real program offline under the mock runtime and reports the desired state. Exit codes: 0 ok,
 // 1 a mandatory policy violation, 2 bad usage, unknown stack or invalid config, 3 an output file could not be written.
 import { existsSync, readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { failure, UsageError, userPath, writeOutput } from "../harness/usage";
+import { failure, parseCli, UsageError, userPath, writeOutput } from "../harness/usage";
 import { diffPlans, renderDiffMarkdown } from "./diff";
 import type { Plan } from "./model";
 
@@ -35,27 +34,22 @@ export interface CliResult {
 }
 
 export async function main(argv: string[]): Promise<CliResult> {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            allowPositionals: true,
-            options: {
-                stack: { type: "string", short: "s" },
-                json: { type: "boolean", default: false },
-                mermaid: { type: "boolean", default: false },
-                out: { type: "string" },
-                base: { type: "string" },
-                "json-out": { type: "string" },
-                all: { type: "boolean", default: false },
-                "artifacts-url": { type: "string" },
-                "max-chars": { type: "string" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-        });
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCli({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            stack: { type: "string", short: "s" },
+            json: { type: "boolean", default: false },
+            mermaid: { type: "boolean", default: false },
+            out: { type: "string" },
+            base: { type: "string" },
+            "json-out": { type: "string" },
+            all: { type: "boolean", default: false },
+            "artifacts-url": { type: "string" },
+            "max-chars": { type: "string" },
+            help: { type: "boolean", short: "h", default: false },
+        },
+    });
     const { values, positionals } = parsed;
     if (values.help) {
         return { code: 0, text: `${USAGE}\n` };

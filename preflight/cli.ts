@@ -5,10 +5,9 @@
 // Exit codes: 0 all ok (warnings allowed), 1 a check failed, 2 bad usage or invalid config, 4 not signed in or not
 // allowed to read the subscription.
 import { existingResources } from "./checks/existing";
-import { parseArgs } from "node:util";
 import { SIGN_IN_HINT, subscriptionFrom } from "../harness/signin";
 export { SIGN_IN_HINT, subscriptionFrom };
-import { failure, UsageError } from "../harness/usage";
+import { failure, parseCli, UsageError } from "../harness/usage";
 import { ARM_SCOPE, asServiceError, ClientOptions, createClients } from "./azure";
 import { armValidation } from "./checks/deployment";
 import { kubernetesVersion } from "./checks/kubernetes";
@@ -74,21 +73,16 @@ function emitJson(log: (line: string) => void, stack: string, subscriptionId: st
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
     const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string", short: "s" },
-                subscription: { type: "string" },
-                json: { type: "boolean" },
-                timeout: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    const { values } = parseCli({
+        args: argv,
+        options: {
+            stack: { type: "string", short: "s" },
+            subscription: { type: "string" },
+            json: { type: "boolean" },
+            timeout: { type: "string" },
+            help: { type: "boolean", short: "h" },
+        },
+    });
     if (values.help) {
         log(USAGE);
         return EXIT.ok;

@@ -6,11 +6,10 @@
 // be written.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import type * as Prompts from "@inquirer/prompts";
 import { Document, isMap, parseDocument, YAMLMap } from "yaml";
-import { failure, UsageError, writeOutput } from "../harness/usage";
+import { failure, parseCli, UsageError, writeOutput } from "../harness/usage";
 import { derivedNames, PROJECT, settingsFrom, validateStackConfig } from "./load";
 import { ENVIRONMENTS, type Environment } from "./schema";
 
@@ -123,37 +122,32 @@ export function proposeVaultName(fleetUrl: string, environment: string): string 
 
 export async function main(argv: string[], options: NewStackOptions = {}): Promise<number> {
     const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            allowPositionals: true,
-            options: {
-                environment: { type: "string" },
-                region: { type: "string" },
-                cluster: { type: "string" },
-                "fleet-url": { type: "string" },
-                "fleet-branch": { type: "string" },
-                "admin-group": { type: "string", multiple: true },
-                "encryptor-group": { type: "string", multiple: true },
-                "api-range": { type: "string", multiple: true },
-                "vault-range": { type: "string", multiple: true },
-                "alert-email": { type: "string", multiple: true },
-                "alert-webhook": { type: "string", multiple: true },
-                "existing-key-id": { type: "string" },
-                standby: { type: "boolean", default: false },
-                "vault-name": { type: "string" },
-                "save-org": { type: "boolean", default: false },
-                yes: { type: "boolean", short: "y", default: false },
-                force: { type: "boolean", default: false },
-                "no-plan": { type: "boolean", default: false },
-                root: { type: "string" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-        });
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCli({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            environment: { type: "string" },
+            region: { type: "string" },
+            cluster: { type: "string" },
+            "fleet-url": { type: "string" },
+            "fleet-branch": { type: "string" },
+            "admin-group": { type: "string", multiple: true },
+            "encryptor-group": { type: "string", multiple: true },
+            "api-range": { type: "string", multiple: true },
+            "vault-range": { type: "string", multiple: true },
+            "alert-email": { type: "string", multiple: true },
+            "alert-webhook": { type: "string", multiple: true },
+            "existing-key-id": { type: "string" },
+            standby: { type: "boolean", default: false },
+            "vault-name": { type: "string" },
+            "save-org": { type: "boolean", default: false },
+            yes: { type: "boolean", short: "y", default: false },
+            force: { type: "boolean", default: false },
+            "no-plan": { type: "boolean", default: false },
+            root: { type: "string" },
+            help: { type: "boolean", short: "h", default: false },
+        },
+    });
     const { values: f, positionals } = parsed;
     if (f.help) {
         log(USAGE);

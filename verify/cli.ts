@@ -4,12 +4,11 @@
 // 4 not signed in (a one-line hint, never the credential chain's dump).
 // Talks to ARM only (never to the cluster's API server), with the Azure SDK's retry policy for 429 (Retry-After) and
 // transient 5xx, and keeps polling through errors that outlast it.
-import { parseArgs } from "node:util";
 import type { FluxConfiguration } from "@azure/arm-kubernetesconfiguration";
 import type { TokenCredential } from "@azure/identity";
 import { loadStackFile, withSecretPlaceholders } from "../harness/run";
 import { canSignIn, NOT_SIGNED_IN, SIGN_IN_HINT, subscriptionFrom } from "../harness/signin";
-import { failure, UsageError } from "../harness/usage";
+import { failure, parseCli, UsageError } from "../harness/usage";
 import { derivedNames, settingsFrom } from "../stacks/load";
 import { assess, Assessment } from "./assess";
 
@@ -155,22 +154,17 @@ export function fluxConfigurationReader(target: Target, options: ClientOptions =
 }
 
 export async function main(argv: string[], clientOptions: ClientOptions = {}, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string", short: "s" },
-                subscription: { type: "string" },
-                timeout: { type: "string", default: "30m" },
-                interval: { type: "string", default: "15s" },
-                "failure-grace": { type: "string", default: "10m" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    const { values } = parseCli({
+        args: argv,
+        options: {
+            stack: { type: "string", short: "s" },
+            subscription: { type: "string" },
+            timeout: { type: "string", default: "30m" },
+            interval: { type: "string", default: "15s" },
+            "failure-grace": { type: "string", default: "10m" },
+            help: { type: "boolean", short: "h" },
+        },
+    });
     if (values.help) {
         log(USAGE);
         return EXIT.reconciled;
