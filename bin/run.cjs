@@ -10,6 +10,7 @@ const Module = require("node:module");
 // Node's on-disk compile cache (Node >= 22.1; in os.tmpdir()/node-compile-cache): the ~1,000 package modules a plan loads
 // are compiled once, not on every run. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 Module.enableCompileCache?.();
+require("./defer-sdk.cjs");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 

@@ -118,6 +118,10 @@ export function loadProjectConfig(root = ROOT): { projectName: string; config: R
     return { projectName, config };
 }
 
+// Parsed documents by file text: every stack read parses Pulumi.yaml again (a fleet-wide plan or CI's stack discovery
+// reads a hundred stacks), and parsing costs about a hundred times the read. Keyed by content, so never stale.
+const parsedYaml = new Map<string, unknown>();
+
 function readYaml(file: string): unknown {
     let text: string;
     try {
@@ -125,12 +129,19 @@ function readYaml(file: string): unknown {
     } catch (e) {
         throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
     }
-    try {
-        return parse(text, { prettyErrors: true });
-    } catch (e) {
-        // The yaml package's message names the line and column and shows the line with a caret.
-        throw new ConfigFileError(`${file} is not valid YAML: ${(e as Error).message}`);
+    if (!parsedYaml.has(text)) {
+        if (parsedYaml.size >= 500) {
+            parsedYaml.clear();
+        }
+        try {
+            parsedYaml.set(text, parse(text, { prettyErrors: true }));
+        } catch (e) {
+            // The yaml package's message names the line and column and shows the line with a caret.
+            throw new ConfigFileError(`${file} is not valid YAML: ${(e as Error).message}`);
+        }
     }
+    // A copy: callers may change what they get without changing what the next reader of the same text gets.
+    return structuredClone(parsedYaml.get(text));
 }
 
 function configBlock(doc: unknown, file: string): Record<string, unknown> {
@@ -222,10 +233,19 @@ export async function capture(
     if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
         Error.stackTraceLimit = 0;
     }
+    // Each resource's constructor also takes its whole call stack (the limit lifted to Infinity, every frame formatted
+    // and, under a source-map loader such as the tests', mapped) to send the engine a source position, which a capture
+    // never records: a quarter of the test suite's time in the SDK. The capture skips it; `pulumi up` is untouched.
+    const sdkResource = pulumi.Resource as unknown as { callsites: () => unknown[] };
+    const callsites = Object.getOwnPropertyDescriptor(sdkResource, "callsites");
+    sdkResource.callsites = () => [];
     try {
         return await captureRun(input, body, options);
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
+        if (callsites) {
+            Object.defineProperty(sdkResource, "callsites", callsites);
+        }
     }
 }
 

@@ -1,7 +1,10 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { capture } from "../harness/run";
+import { capture, ROOT } from "../harness/run";
 import { SECRET } from "../harness/monitor";
 import { stackInput } from "./support";
 
@@ -64,5 +67,64 @@ describe("the mock-runtime harness", () => {
             }),
             /no explicit Azure name/,
         );
+    });
+
+    it("leaves the SDK's source-position lookup as it was once a capture ends", async () => {
+        const sdkResource = pulumi.Resource as unknown as { callsites: unknown };
+        const before = sdkResource.callsites;
+        await capture(stackInput({}, {}), () => ({}));
+        assert.equal(sdkResource.callsites, before);
+    });
+});
+
+// bin/defer-sdk.cjs (loaded by bin/run.cjs and the test runner) stands in for SDK modules offline runs never call.
+describe("the deferred SDK modules (bin/defer-sdk.cjs)", function () {
+    this.timeout(60000);
+    /** Runs `script` in a fresh Node with the stand-ins loaded first (or not: DEFER_SDK=0); returns its JSON output. */
+    const node = (script: string, env: Record<string, string>) => {
+        const r = spawnSync(process.execPath, ["-r", "./bin/defer-sdk.cjs", "-e", script], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), "node-compile-cache"), ...env },
+        });
+        assert.equal(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const CLOSURE = ["runtime/closure/serializeClosure", "runtime/closure/codePaths"];
+    const script = (then: string) => `
+        const loaded = (re) => Object.keys(require.cache).some((f) => re.test(f));
+        const pulumi = require("@pulumi/pulumi");
+        const seen = { arborist: loaded(/@npmcli[\\/]arborist/), typescript: loaded(/node_modules[\\/]typescript[\\/]/), automation: loaded(/automation[\\/]localWorkspace/) };
+        const exports = ${JSON.stringify(CLOSURE)}.map((m) => Object.keys(require("@pulumi/pulumi/" + m)).filter((k) => k !== "__esModule").sort());
+        ${then}`;
+    let deferred: Record<string, unknown>;
+    let whole: Record<string, unknown>;
+    before(() => {
+        deferred = node(
+            script(`const workspace = typeof pulumi.automation.LocalWorkspace;
+            pulumi.runtime.serializeFunction(() => 42).then((f) => console.log(JSON.stringify({ seen, exports, workspace, serialized: /42/.test(f.text), typescriptAfter: loaded(/node_modules[\\/]typescript[\\/]/) })));`),
+            {},
+        );
+        whole = node(script(`console.log(JSON.stringify({ seen, exports }))`), { DEFER_SDK: "0" });
+    });
+
+    it("loads neither the closure serializer (npm's arborist, TypeScript) nor the Automation API with @pulumi/pulumi", () => {
+        assert.deepEqual(deferred.seen, { arborist: false, typescript: false, automation: false });
+        assert.deepEqual(whole.seen, { arborist: true, typescript: true, automation: true }, "DEFER_SDK=0 loads the SDK whole");
+    });
+
+    it("loads the real module on first use and behaves as it does", () => {
+        assert.equal(deferred.workspace, "function");
+        assert.equal(deferred.serialized, true, "serializeFunction serialized the closure");
+        assert.equal(deferred.typescriptAfter, true, "the real serializer (which parses with TypeScript) ran");
+    });
+
+    it("stands in with exactly the functions the real modules export (an SDK upgrade that changes them fails here)", () => {
+        const expected = [
+            ["serializeFunction", "serializeFunctionAsync"],
+            ["computeCodePaths", "findWorkspaceRoot", "packageArchivePath"],
+        ];
+        assert.deepEqual(whole.exports, expected, "the real modules");
+        assert.deepEqual(deferred.exports, expected, "the stand-ins");
     });
 });
