@@ -6,15 +6,18 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../harness/run";
-import { promoteImages, unifiedDiff } from "../fleet/promote";
+import { promoteImages, runCli, unifiedDiff } from "../fleet/promote";
+import { CliRun, runCliInProcess } from "./support";
 
 const EXAMPLE = join(ROOT, "examples", "fleet");
 const overlay = (fleet: string, ring: string) => join(fleet, "apps/my-service/overlays", ring, "kustomization.yaml");
 
-function promote(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+/** `npm run promote` as a process (the first case), and in this process for the rest (the same runCli). */
+function promoteProcess(...args: string[]): { status: number | null; stdout: string; stderr: string } {
     const r = spawnSync(process.execPath, [join(ROOT, "bin/run.cjs"), "fleet/promote.ts", ...args], { cwd: ROOT, encoding: "utf8" });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+const promote = (...args: string[]): Promise<CliRun> => runCliInProcess(runCli, args);
 
 describe("npm run promote (fleet/promote.ts)", function () {
     this.timeout(60000);
@@ -25,9 +28,9 @@ describe("npm run promote (fleet/promote.ts)", function () {
     });
     afterEach(() => rmSync(join(fleet, ".."), { recursive: true, force: true }));
 
-    it("copies dev's image to staging, prints the diff and the PR text, and changes nothing else", () => {
+    it("copies dev's image to staging, prints the diff and the PR text, and changes nothing else", async () => {
         const before = readFileSync(overlay(fleet, "staging"), "utf8");
-        const r = promote("my-service", "--from", "dev", "--to", "staging", "--fleet", fleet);
+        const r = promoteProcess("my-service", "--from", "dev", "--to", "staging", "--fleet", fleet);
         assert.equal(r.status, 0, r.stderr);
         assert.equal(
             r.stdout,
@@ -61,27 +64,27 @@ describe("npm run promote (fleet/promote.ts)", function () {
             assert.equal(readFileSync(overlay(fleet, ring), "utf8"), readFileSync(overlay(EXAMPLE, ring), "utf8"));
         }
         // The next ring, then: staging -> prod; and a repeat has nothing to do.
-        assert.equal(promote("my-service", "--from", "staging", "--to", "prod", "--fleet", fleet).status, 0);
+        assert.equal((await promote("my-service", "--from", "staging", "--to", "prod", "--fleet", fleet)).status, 0);
         assert.match(readFileSync(overlay(fleet, "prod"), "utf8"), /newTag: 1\.5\.0/);
-        const again = promote("my-service", "--from", "staging", "--to", "prod", "--fleet", fleet);
+        const again = await promote("my-service", "--from", "staging", "--to", "prod", "--fleet", fleet);
         assert.equal(again.status, 0);
         assert.equal(again.stdout, "apps/my-service/overlays/prod/kustomization.yaml already has staging's images; nothing to promote\n");
     });
 
-    it("refuses to skip a ring unless --skip-ring is given", () => {
-        const refused = promote("my-service", "--from", "dev", "--to", "prod", "--fleet", fleet);
+    it("refuses to skip a ring unless --skip-ring is given", async () => {
+        const refused = await promote("my-service", "--from", "dev", "--to", "prod", "--fleet", fleet);
         assert.equal(refused.status, 2);
         assert.equal(refused.stdout, "");
         assert.match(refused.stderr, /^dev -> prod skips staging: promote to staging first, or pass --skip-ring if this release must bypass staging\n/);
         assert.equal(readFileSync(overlay(fleet, "prod"), "utf8"), readFileSync(overlay(EXAMPLE, "prod"), "utf8"), "nothing written");
 
-        const skipped = promote("my-service", "--from", "dev", "--to", "prod", "--skip-ring", "--fleet", fleet);
+        const skipped = await promote("my-service", "--from", "dev", "--to", "prod", "--skip-ring", "--fleet", fleet);
         assert.equal(skipped.status, 0, skipped.stderr);
         assert.match(skipped.stdout, /Skips staging \(--skip-ring\): say why here\./);
         assert.match(readFileSync(overlay(fleet, "prod"), "utf8"), /newTag: 1\.5\.0/);
     });
 
-    it("refuses unknown apps, rings, overlays and backwards promotions with exit code 2", () => {
+    it("refuses unknown apps, rings, overlays and backwards promotions with exit code 2", async () => {
         const cases: [string[], RegExp][] = [
             [["nope", "--from", "dev", "--to", "staging"], /^unknown app "nope" in .*; apps there: my-service\n/],
             [["my-service", "--from", "dev", "--to", "qa"], /^--to qa is not a ring; the rings are dev, staging, prod\n/],
@@ -89,27 +92,27 @@ describe("npm run promote (fleet/promote.ts)", function () {
             [["my-service", "--from", "dev"], /^give one app and both --from and --to\n/],
         ];
         for (const [args, message] of cases) {
-            const r = promote(...args, "--fleet", fleet);
+            const r = await promote(...args, "--fleet", fleet);
             assert.equal(r.status, 2, args.join(" "));
             assert.match(r.stderr, message);
         }
         rmSync(join(fleet, "apps/my-service/overlays/staging"), { recursive: true });
-        const missing = promote("my-service", "--from", "dev", "--to", "staging", "--fleet", fleet);
+        const missing = await promote("my-service", "--from", "dev", "--to", "staging", "--fleet", fleet);
         assert.equal(missing.status, 2);
         assert.match(missing.stderr, /^my-service has no staging overlay \(apps\/my-service\/overlays\/staging\/kustomization\.yaml\); its overlays: dev, prod\n/);
-        const notFleet = promote("my-service", "--from", "dev", "--to", "staging", "--fleet", join(fleet, "clusters"));
+        const notFleet = await promote("my-service", "--from", "dev", "--to", "staging", "--fleet", join(fleet, "clusters"));
         assert.equal(notFleet.status, 2);
         assert.match(notFleet.stderr, /is not a fleet repository checkout \(it has no apps\/ directory\)/);
     });
 
-    it("--dry-run prints the same diff and writes nothing", () => {
-        const r = promote("my-service", "--from", "dev", "--to", "staging", "--dry-run", "--fleet", fleet);
+    it("--dry-run prints the same diff and writes nothing", async () => {
+        const r = await promote("my-service", "--from", "dev", "--to", "staging", "--dry-run", "--fleet", fleet);
         assert.equal(r.status, 0);
         assert.match(r.stdout, /^dry run, nothing written:\n--- a\/apps\/my-service\/overlays\/staging\/kustomization\.yaml/);
         assert.equal(readFileSync(overlay(fleet, "staging"), "utf8"), readFileSync(overlay(EXAMPLE, "staging"), "utf8"));
     });
 
-    it("copies names and digests too, adds missing entries, keeps entries only the target has", () => {
+    it("copies names and digests too, adds missing entries, keeps entries only the target has", async () => {
         const source = "images:\n  - name: a\n    newName: reg/a\n    digest: sha256:abc\n  - name: b\n    newTag: \"2\"\n";
         const target = "# keep me\nimages:\n  - name: a # a's comment\n    newTag: \"1\"\n  - name: c\n    newTag: \"9\"\n";
         const { text, changes } = promoteImages(source, target, "s", "t");

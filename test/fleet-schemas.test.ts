@@ -4,16 +4,15 @@
 // the openAPIV3Schema of their upstream CRDs (test/fixtures/crds: each file names its source, licence and any cuts).
 // Objects are built the way Flux builds them: `kubectl kustomize` per directory, then the cluster's postBuild
 // substitutions (${ENVIRONMENT} ...) applied to the text.
+// The builds themselves are tested here too (every directory builds; the overlays' canary, routes and replicas), so
+// each directory is built once (test/kustomize.ts).
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import { parse, parseAllDocuments } from "yaml";
 import { ROOT } from "../harness/run";
-
-const EXAMPLE = join(ROOT, "examples", "fleet");
-const haveKubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
+import { EXAMPLE, haveKubectl, kustomizationDirs, kustomize } from "./kustomize";
 
 type Obj = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string }; spec?: Record<string, unknown> };
 type Check = (o: Obj) => void;
@@ -61,19 +60,6 @@ function unknownFields(value: unknown, schema: Schema, path: string): string[] {
         }
     }
     return found;
-}
-
-function kustomizationDirs(dir: string): string[] {
-    const found: string[] = [];
-    for (const entry of readdirSync(dir)) {
-        const path = join(dir, entry);
-        if (statSync(path).isDirectory()) {
-            found.push(...kustomizationDirs(path));
-        } else if (entry === "kustomization.yaml") {
-            found.push(dir);
-        }
-    }
-    return found.sort();
 }
 
 /** postBuild.substitute of each cluster, read from its rendered apps.yaml. */
@@ -166,12 +152,13 @@ describe("examples/fleet objects validate against their upstream schemas", funct
         }
         check = await validators();
         const facts = clusterFacts();
-        for (const dir of kustomizationDirs(EXAMPLE)) {
+        const dirs = kustomizationDirs(EXAMPLE);
+        const outs = await Promise.all(dirs.map(kustomize));
+        dirs.forEach((dir, i) => {
             const rel = dir.slice(EXAMPLE.length + 1);
-            const out = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
-            assert.equal(out.status, 0, out.stderr);
-            built.set(rel, parseAllDocuments(substitute(out.stdout, factsFor(rel, facts))).map((d) => d.toJS() as Obj));
-        }
+            assert.equal(outs[i].status, 0, `${rel}: ${outs[i].stderr}`);
+            built.set(rel, parseAllDocuments(substitute(outs[i].stdout, factsFor(rel, facts))).map((d) => d.toJS() as Obj));
+        });
         // Secret templates are not built by any kustomization; validate what they become once filled in.
         for (const cluster of facts.keys()) {
             const dir = join("clusters", cluster, "notifications");
@@ -266,5 +253,54 @@ describe("examples/fleet objects validate against their upstream schemas", funct
             scan(join(ROOT, dir));
         }
         assert.deepEqual(offenders, []);
+    });
+});
+
+describe("every kustomization directory in examples/fleet builds with kubectl kustomize", function () {
+    this.timeout(120000);
+    for (const dir of kustomizationDirs(EXAMPLE)) {
+        const rel = dir.slice(EXAMPLE.length + 1);
+        it(rel, async function () {
+            if (!haveKubectl) {
+                // Not a pass: the test is reported pending, with the reason.
+                this.skip();
+            }
+            const built = await kustomize(dir);
+            assert.equal(built.status, 0, built.stderr);
+            const docs = parseAllDocuments(built.stdout).map((d) => d.toJS() as { kind: string; metadata: { namespace?: string } });
+            assert.ok(docs.length > 0, `${rel} builds to nothing`);
+            if (rel.startsWith("apps/my-service/overlays/")) {
+                for (const d of docs.filter((x) => x.kind !== "Namespace")) {
+                    assert.equal(d.metadata.namespace, "my-service", `${rel}: ${d.kind} must land in the app's namespace`);
+                }
+            }
+        });
+    }
+    if (!haveKubectl) {
+        it("kubectl is not installed: the kustomize builds above were skipped", function () {
+            this.skip();
+        });
+    }
+
+    it("puts a Flagger canary (Gateway API provider) in staging and prod, a plain HTTPRoute in dev, and never a replicas field the HPA owns", async function () {
+        if (!haveKubectl) {
+            this.skip();
+        }
+        const build = async (overlay: string) =>
+            parseAllDocuments((await kustomize(join(EXAMPLE, "apps/my-service/overlays", overlay))).stdout).map((d) => d.toJS() as { kind: string; spec?: Record<string, unknown> });
+        const [prod, staging, dev] = await Promise.all(["prod", "staging", "dev"].map(build));
+        for (const docs of [staging, prod]) {
+            const canary = docs.find((d) => d.kind === "Canary")!;
+            assert.equal(canary.spec!.provider, "gatewayapi:v1");
+            assert.deepEqual((canary.spec!.service as { gatewayRefs: unknown }).gatewayRefs, [{ name: "public", namespace: "envoy-gateway-system" }]);
+            assert.ok(!docs.some((d) => d.kind === "Ingress" || d.kind === "HTTPRoute"), "Flagger generates the HTTPRoute from the Canary");
+        }
+        assert.ok(!dev.some((d) => d.kind === "Canary"));
+        assert.ok(dev.some((d) => d.kind === "HTTPRoute"));
+        for (const docs of [prod, staging, dev]) {
+            assert.equal(docs.find((d) => d.kind === "Deployment")!.spec!.replicas, undefined);
+        }
+        assert.equal(staging.find((d) => d.kind === "HorizontalPodAutoscaler")!.spec!.minReplicas, 2);
+        assert.equal(prod.find((d) => d.kind === "HorizontalPodAutoscaler")!.spec!.minReplicas, 3);
     });
 });
