@@ -102,11 +102,14 @@ export async function main(argv: string[]): Promise<CliResult> {
     };
 }
 
-/** The stack's checked plan; for a stack on standby also what activating it (standby false) creates, and how long. */
-export async function planWithActivation(stack: string): Promise<Plan> {
+/**
+ * The stack's checked plan (from the project in `root`, this one by default); for a stack on standby also what
+ * activating it (standby false) creates, and how long.
+ */
+export async function planWithActivation(stack: string, root?: string): Promise<Plan> {
     const { loadStackFile, runProgram, withSecretPlaceholders } = require("../harness/run") as typeof import("../harness/run");
     const { activationPath, buildCheckedPlan } = require("./model") as typeof import("./model");
-    const file = loadStackFile(stack);
+    const file = loadStackFile(stack, root);
     const input = withSecretPlaceholders(file);
     const plan = await buildCheckedPlan(await runProgram(input));
     const missing = input.secretKeys.filter((k) => !file.secretKeys.includes(k));

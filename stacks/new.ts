@@ -324,11 +324,8 @@ export function withOrg(pulumiYaml: string, org: Org): string {
 }
 
 async function offlinePlan(stack: string, root: string): Promise<{ summary: string; mandatory: number; findings: string[] }> {
-    if (root !== join(__dirname, "..")) {
-        return { summary: "offline plan skipped (another project directory): run npm run plan -- --stack " + stack + " there", mandatory: 0, findings: [] };
-    }
     const { planWithActivation } = require("../plan/cli") as typeof import("../plan/cli");
-    const plan = await planWithActivation(stack);
+    const plan = await planWithActivation(stack, root);
     const mandatory = plan.policy.filter((p) => p.enforcementLevel === "mandatory");
     return {
         summary: `offline plan: ${plan.resources.filter((r) => r.custom).length} Azure resources, ~${plan.criticalPath.estimatedMinutes} min from scratch; policy: ${mandatory.length} mandatory, ${plan.policy.length - mandatory.length} advisory (npm run plan -- --stack ${stack})`,
