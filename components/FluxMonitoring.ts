@@ -211,7 +211,7 @@ export class FluxMonitoring extends pulumi.ComponentResource {
             this.grafana = new dashboard.Grafana(
                 `${name}-grafana`,
                 {
-                    workspaceName: `graf-${args.clusterName}`.slice(0, 23),
+                    workspaceName: grafanaName(args.clusterName),
                     resourceGroupName: args.resourceGroupName,
                     location: args.location,
                     sku: { name: "Standard" },
@@ -258,4 +258,13 @@ export class FluxMonitoring extends pulumi.ComponentResource {
 
         this.registerOutputs({ workspaceId: this.workspace.id, ruleGroupId: this.ruleGroup?.id, actionGroupId: this.actionGroup.id });
     }
+}
+
+/**
+ * graf-<cluster>, cut to 23 characters (Managed Grafana's limit before API 2024-10-01, kept so that names never change)
+ * without a trailing hyphen: Microsoft.Dashboard grafana.json (2024-10-01) workspaceName
+ * ^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$.
+ */
+export function grafanaName(clusterName: string): string {
+    return `graf-${clusterName}`.slice(0, 23).replace(/-+$/, "");
 }

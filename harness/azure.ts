@@ -207,7 +207,14 @@ export class AzureMocks implements Mocks {
     readonly calls: CallLog[] = [];
     readonly world: AzureWorld;
 
-    constructor(private readonly seed = "aks-gitops") {
+    /**
+     * `alter` changes what Azure answers for a resource (the state it returns), for tests of an Azure that answers
+     * unexpectedly, e.g. a cluster without an OIDC issuer URL.
+     */
+    constructor(
+        private readonly seed = "aks-gitops",
+        private readonly alter?: (type: string, state: Inputs) => Inputs,
+    ) {
         const h = (s: string) => createHash("sha256").update(`${seed}/${s}`).digest("hex");
         const g = (x: string) => `${x.slice(0, 8)}-${x.slice(8, 12)}-4${x.slice(13, 16)}-a${x.slice(17, 20)}-${x.slice(20, 32)}`;
         this.world = { subscriptionId: g(h("subscription")), tenantId: g(h("tenant")) };
@@ -242,7 +249,8 @@ export class AzureMocks implements Mocks {
         const fake = this.faker(`${this.seed}/${args.type}/${args.name}`, args.name);
         const id = model.id(inputs, name, this.world.subscriptionId);
         this.references.set(id, `${args.name}.id`);
-        return { id, state: { ...inputs, name, ...(model.computed?.(inputs, name, fake) ?? {}) } };
+        const state = { ...inputs, name, ...(model.computed?.(inputs, name, fake) ?? {}) };
+        return { id, state: this.alter ? this.alter(args.type, state) : state };
     }
 
     call(args: MockCallArgs): MockCallResult {

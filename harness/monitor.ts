@@ -18,6 +18,8 @@ export interface ResourceOptionsSeen {
     customTimeouts: CustomTimeouts | null;
     deleteBeforeReplace: boolean;
     importId: string | null;
+    /** Outputs the engine must treat as secrets although the provider does not mark them. */
+    additionalSecretOutputs: string[];
 }
 
 export interface Registration {
@@ -66,9 +68,14 @@ interface RegisterResourceRequestLike {
     getCustomtimeouts(): TimeoutsLike | undefined;
     getDeletebeforereplace(): boolean;
     getImportid(): string;
+    getAdditionalsecretoutputsList(): string[];
 }
 interface RegisterResourceResponseLike {
     getUrn(): string;
+}
+interface RegisterResourceOutputsRequestLike {
+    getUrn(): string;
+    getOutputs(): StructLike | undefined;
 }
 type Callback = (err: unknown, response: unknown) => void;
 
@@ -95,6 +102,8 @@ export function fromWire(value: unknown): unknown {
 
 export class CaptureMonitor extends MockMonitor {
     readonly registrations: Registration[] = [];
+    /** What each component passed to registerOutputs, by urn (same markers as inputs). */
+    readonly registeredOutputs = new Map<string, Record<string, unknown>>();
 
     constructor(mocks: Mocks) {
         super(mocks);
@@ -125,6 +134,7 @@ export class CaptureMonitor extends MockMonitor {
                         : null,
                 deleteBeforeReplace: req.getDeletebeforereplace(),
                 importId: req.getImportid() || null,
+                additionalSecretOutputs: [...req.getAdditionalsecretoutputsList()],
             },
         };
         return super.registerResource(req, (err: unknown, response: unknown) => {
@@ -133,5 +143,10 @@ export class CaptureMonitor extends MockMonitor {
             }
             callback(err, response);
         });
+    }
+
+    override registerResourceOutputs(req: RegisterResourceOutputsRequestLike, callback: Callback): void {
+        this.registeredOutputs.set(req.getUrn(), fromWire(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>);
+        super.registerResourceOutputs(req, callback);
     }
 }

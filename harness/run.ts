@@ -52,6 +52,8 @@ export interface Capture {
     outputs: Record<string, OutputValue>;
     /** Fake values the mocks produced, mapped to "resource.output" labels. */
     references: Map<string, string>;
+    /** What each component registered as its outputs (registerOutputs), by urn. */
+    registeredOutputs: Map<string, Record<string, unknown>>;
     calls: AzureMocks["calls"];
     /** The configuration the program ran with (flat Pulumi config map; secrets are placeholders or test values). */
     config: Record<string, string>;
@@ -64,6 +66,8 @@ export interface CaptureOptions {
     seed?: string;
     /** Return the capture (with `error`) instead of throwing when the program fails. */
     allowFailure?: boolean;
+    /** Changes the state the Azure mocks answer for a resource of `type` (an Azure that answers unexpectedly). */
+    alterAzure?: (type: string, state: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /** The committed stacks: Pulumi.<stack>.yaml files next to Pulumi.yaml. */
@@ -255,7 +259,7 @@ async function captureRun(
     options: CaptureOptions,
 ): Promise<Capture> {
     const project = options.project ?? PROJECT;
-    const mocks = new AzureMocks(options.seed);
+    const mocks = new AzureMocks(options.seed, options.alterAzure);
     const monitor = new CaptureMonitor(mocks);
     setMockOptions(monitor, project, input.stack, false);
     // Ask the monitor what it supports (secrets, resource references...), as the real engine connection does;
@@ -271,7 +275,7 @@ async function captureRun(
         if (!options.allowFailure) {
             throw error;
         }
-        return { project, stack: input.stack, resources: monitor.registrations, outputs: {}, references: mocks.references, calls: mocks.calls, config: input.config, error };
+        return { project, stack: input.stack, resources: monitor.registrations, outputs: {}, references: mocks.references, registeredOutputs: monitor.registeredOutputs, calls: mocks.calls, config: input.config, error };
     }
     await waitForRPCs();
     const outputs: Record<string, OutputValue> = {};
@@ -280,7 +284,7 @@ async function captureRun(
         outputs[key] = { value: await resolve(output), secret: await pulumi.isSecret(output) };
     }
     await waitForRPCs();
-    return { project, stack: input.stack, resources: monitor.registrations, outputs, references: mocks.references, calls: mocks.calls, config: input.config };
+    return { project, stack: input.stack, resources: monitor.registrations, outputs, references: mocks.references, registeredOutputs: monitor.registeredOutputs, calls: mocks.calls, config: input.config };
 }
 
 /** The value of an output; rejects when the resource behind it failed (apply alone would wait forever). */

@@ -253,6 +253,14 @@ function unitTests() {
             alert_rule_test: [{ eval_time: "2h40m", alertname: "FluxReconciliationSlow", exp_alerts: [] }],
         },
         {
+            // Only reconcilers' durations count: a source whose fetches slow down the same way is FluxSourceNotReady's
+            // business once it fails, not a slow reconciliation.
+            name: "a source that fetches slower does not fire the slow-reconciliation alert",
+            interval: "1m",
+            input_series: durations("GitRepository", "flux-system", "flux-system", "0+10x120 1220+200x60", "0+1x180"),
+            alert_rule_test: [{ eval_time: "2h40m", alertname: "FluxReconciliationSlow", exp_alerts: [] }],
+        },
+        {
             name: "no Flux object metrics from this cluster fires after 30 minutes (severity 3), even if another cluster reports",
             interval: "1m",
             input_series: [resourceInfo("Kustomization", "flux-system", "apps", "True", "1x60", undefined, "aks-prod-northeurope"), ...durations("Kustomization", "flux-system", "apps", "0+12x60", "0+1x60")],

@@ -43,6 +43,7 @@ describe("the mock-runtime harness", () => {
             customTimeouts: { create: "30m", update: undefined, delete: undefined },
             deleteBeforeReplace: false,
             importId: null,
+            additionalSecretOutputs: [],
         });
         assert.deepEqual((first.inputs.tags as Record<string, unknown>).token ?? first.inputs.tags, { [SECRET]: "s3cret" });
         assert.deepEqual(second.dependencies, [first.urn]);

@@ -30,7 +30,7 @@ function reg(u: string, custom: boolean, parent: string | null, dependencies: st
         dependencies,
         propertyDependencies: {},
         inputs,
-        options: { protect: false, retainOnDelete: false, ignoreChanges: [], customTimeouts: null, deleteBeforeReplace: false, importId: null },
+        options: { protect: false, retainOnDelete: false, ignoreChanges: [], customTimeouts: null, deleteBeforeReplace: false, importId: null, additionalSecretOutputs: [] },
         ...extra,
     };
 }
@@ -50,6 +50,7 @@ function capture(resources: Registration[]): Capture {
         resources,
         outputs: { zeta: { value: "TENANT-GUID", secret: false }, alpha: { value: "pw", secret: true }, mid: { value: { b: 1, a: undefined }, secret: false } },
         references,
+        registeredOutputs: new Map(),
         calls: [],
         config: {},
     };
@@ -70,7 +71,7 @@ const all = [
         list: [{ "[secret]": 1 }, "abc"],
     }, {
         propertyDependencies: { resourceGroupName: [RG, RG], empty: [] },
-        options: { protect: true, retainOnDelete: true, ignoreChanges: ["tags"], customTimeouts: { create: "30m", update: undefined }, deleteBeforeReplace: true, importId: "RG-ID" },
+        options: { protect: true, retainOnDelete: true, ignoreChanges: ["tags"], customTimeouts: { create: "30m", update: undefined }, deleteBeforeReplace: true, importId: "RG-ID", additionalSecretOutputs: [] },
     }),
     reg(MON, false, null, [RG]),
     reg(WS, true, MON, []),

@@ -1,0 +1,155 @@
+// npm run mutate [-- <group>...] [--concurrency <n>] [--report]
+// StrykerJS over components/, policy/, stacks/, plan/ and verify/, one group of source files at a time, each against
+// the spec files that exercise it. A mutant in code that runs while modules load (a zod schema, a policy's
+// description) is "static": Stryker reruns every selected spec file in a fresh process for it, so the whole suite per
+// static mutant would take days on two cores; a group's own spec files take minutes. A mutant counts as killed only
+// if a test of its group fails, so each score is a lower bound for the whole suite.
+// Then (or with --report alone) prints the score per file, per folder and over all five folders from the groups' JSON
+// reports in reports/mutation/ (git-ignored, like the incremental files that let a rerun test only what changed).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { failure, parseCli, UsageError } from "../harness/usage";
+
+const ROOT = join(__dirname, "..");
+const REPORTS = join(ROOT, "reports");
+
+/** Source files (Stryker globs) and the spec files (test/<name>.test.ts) that exercise them. */
+export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
+    components: {
+        mutate: ["components/**/*.ts"],
+        spec: ["components", "AksCluster", "FluxGitOps", "FluxIdentity", "SopsKeyVault", "alerts", "dr", "hardening", "monitoring", "program", "subscription", "roles", "fleet", "fleet-notifications", "harness", "plan", "policy"],
+    },
+    policy: {
+        mutate: ["policy/**/*.ts", "!policy/index.ts"],
+        spec: ["policy", "boundaries", "hardening", "subscription", "messages", "plan", "model"],
+    },
+    schema: {
+        mutate: ["stacks/schema.ts"],
+        spec: ["config", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "monitoring", "AksCluster", "ci-stacks", "net"],
+    },
+    stacks: {
+        mutate: ["stacks/**/*.ts", "!stacks/schema.ts"],
+        spec: ["config", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "net", "perishable", "program", "ci-stacks", "monitoring"],
+    },
+    plan: {
+        mutate: ["plan/**/*.ts"],
+        spec: ["plan", "model", "diff", "canonical", "plan-fleet", "messages", "subscription", "dr"],
+    },
+    verify: {
+        mutate: ["verify/**/*.ts"],
+        spec: ["verify", "assess", "messages"],
+    },
+};
+
+const USAGE = `usage: npm run mutate [-- <group>...] [--concurrency <n>] [--report]
+  groups: ${Object.keys(GROUPS).join(", ")} (default: all, one after another; hours on two cores)
+  --concurrency  Stryker's test runner processes (default 2)
+  --report       only print the scores of the last runs (reports/mutation/<group>.json)`;
+
+interface ReportMutant {
+    status: string;
+}
+interface Report {
+    files: Record<string, { mutants: ReportMutant[] }>;
+}
+
+/** Stryker's mutation score: killed and timed-out mutants over those that ran or had no test (errors and ignored excluded). */
+export function score(mutants: ReportMutant[]): { detected: number; valid: number } {
+    const count = (...statuses: string[]) => mutants.filter((m) => statuses.includes(m.status)).length;
+    return { detected: count("Killed", "Timeout"), valid: count("Killed", "Timeout", "Survived", "NoCoverage") };
+}
+
+function runGroup(group: string, concurrency: number): number {
+    const base = JSON.parse(readFileSync(join(ROOT, "stryker.config.json"), "utf8")) as Record<string, unknown>;
+    const { mutate, spec } = GROUPS[group];
+    const config = {
+        ...base,
+        mutate,
+        concurrency,
+        mochaOptions: {
+            config: ".mocharc.cjs",
+            spec: spec.map((s) => `test/${s}.test.ts`),
+            require: ["./bin/defer-sdk.cjs", "tsx/cjs", "./test/mutation-hooks.cjs"],
+        },
+        incrementalFile: `reports/stryker-incremental-${group}.json`,
+        htmlReporter: { fileName: `reports/mutation/${group}.html` },
+        jsonReporter: { fileName: `reports/mutation/${group}.json` },
+        tempDirName: `.stryker-tmp/${group}`,
+    };
+    mkdirSync(REPORTS, { recursive: true });
+    const file = join(REPORTS, `stryker-${group}.config.json`);
+    writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+    const stryker = join(ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js");
+    const result = spawnSync(process.execPath, ["--require", "./stryker.mocha12.cjs", stryker, "run", file], { cwd: ROOT, stdio: "inherit" });
+    return result.status ?? 1;
+}
+
+function report(): string {
+    const perFile = new Map<string, ReportMutant[]>();
+    const missing: string[] = [];
+    for (const group of Object.keys(GROUPS)) {
+        const file = join(REPORTS, "mutation", `${group}.json`);
+        if (!existsSync(file)) {
+            missing.push(group);
+            continue;
+        }
+        for (const [path, { mutants }] of Object.entries((JSON.parse(readFileSync(file, "utf8")) as Report).files)) {
+            perFile.set(path, mutants);
+        }
+    }
+    const pct = ({ detected, valid }: { detected: number; valid: number }) => (valid === 0 ? "-" : `${((100 * detected) / valid).toFixed(1)}%`);
+    const lines = ["file                               killed/valid  score"];
+    const folders = new Map<string, ReportMutant[]>();
+    for (const [path, mutants] of [...perFile].sort(([a], [b]) => a.localeCompare(b))) {
+        const s = score(mutants);
+        lines.push(`${path.padEnd(34)} ${`${s.detected}/${s.valid}`.padStart(12)}  ${pct(s)}`);
+        const folder = path.split("/")[0];
+        folders.set(folder, [...(folders.get(folder) ?? []), ...mutants]);
+    }
+    lines.push("");
+    for (const [folder, mutants] of folders) {
+        const s = score(mutants);
+        lines.push(`${`${folder}/`.padEnd(34)} ${`${s.detected}/${s.valid}`.padStart(12)}  ${pct(s)}`);
+    }
+    const all = score([...perFile.values()].flat());
+    lines.push(`${"all five folders".padEnd(34)} ${`${all.detected}/${all.valid}`.padStart(12)}  ${pct(all)}  (target >= 85%)`);
+    if (missing.length > 0) {
+        lines.push(`no report yet for: ${missing.join(", ")} (npm run mutate -- ${missing.join(" ")})`);
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+    try {
+        const { values, positionals } = parseCli({
+            args: argv,
+            allowPositionals: true,
+            options: { concurrency: { type: "string", default: "2" }, report: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+        });
+        if (values.help) {
+            process.stdout.write(`${USAGE}\n`);
+            return;
+        }
+        const unknown = positionals.filter((g) => !(g in GROUPS));
+        if (unknown.length > 0) {
+            throw new UsageError(`unknown group ${unknown.map((g) => `"${g}"`).join(", ")}`);
+        }
+        const concurrency = Number(values.concurrency);
+        if (!Number.isInteger(concurrency) || concurrency < 1) {
+            throw new UsageError(`--concurrency must be a whole number of processes, at least 1 (got "${values.concurrency}")`);
+        }
+        if (!values.report) {
+            for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {
+                if (runGroup(group, concurrency) !== 0) {
+                    process.exitCode = 1;
+                }
+            }
+        }
+        process.stdout.write(report());
+    } catch (e) {
+        const { code, message } = failure(e, USAGE, "mutate");
+        process.stderr.write(`${message}\n`);
+        process.exitCode = code;
+    }
+}
