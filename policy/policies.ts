@@ -274,7 +274,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         ...when(c.addonProfiles?.kubeDashboard?.enabled === true, "addonProfiles.kubeDashboard must not be enabled"),
         ...when(c.addonProfiles?.httpApplicationRouting?.enabled === true, "addonProfiles.httpApplicationRouting must not be enabled"),
     ]),
-    clusterRule("aks-oidc-workload-identity", "OIDC issuer and workload identity are enabled, as Flux's SOPS decryption needs", ["mission requirement, no public rule"], (c) => [
+    clusterRule("aks-oidc-workload-identity", "OIDC issuer and workload identity are enabled, as Flux's SOPS decryption needs", ["mission requirement (no public rule)"], (c) => [
         ...when(c.oidcIssuerProfile?.enabled !== true, "oidcIssuerProfile.enabled must be true"),
         ...when(c.securityProfile?.workloadIdentity?.enabled !== true, "securityProfile.workloadIdentity.enabled must be true"),
     ]),
@@ -346,7 +346,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         description: describe(
             "flux-identity-least-privilege",
             "Federated workload identities hold only Key Vault Crypto User or the SOPS decrypt role, at a vault or key, nothing wider",
-            ["least privilege: Flux Azure guide, Key Vault RBAC guide"],
+            ["least privilege (Flux Azure guide and Key Vault RBAC guide)"],
         ),
         enforcementLevel: "mandatory",
         validateStack: (args, report) => {

@@ -22,7 +22,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     policy: {
         mutate: ["policy/**/*.ts", "!policy/index.ts"],
-        spec: ["policy", "boundaries", "hardening", "subscription", "messages", "plan", "model"],
+        spec: ["policy", "policy-offline", "boundaries", "hardening", "subscription", "messages", "plan", "model"],
     },
     schema: {
         mutate: ["stacks/schema.ts"],

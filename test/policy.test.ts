@@ -7,10 +7,12 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import type { Capture } from "../harness/run";
 import { planStack, ROOT } from "../harness/run";
 import { effectiveLevel, evaluatePolicies, policyConfig } from "../policy/offline";
-import { DEV_ADVISORY, policies, RULES, STAGING_ADVISORY, TYPES } from "../policy/policies";
+import { ALWAYS_ADVISORY, CONFIG_KEYS, DEV_ADVISORY, policies, RULES, STAGING_ADVISORY, TYPES } from "../policy/policies";
+import { sopsDecryptRoleGuid } from "../components/roles";
 
 // Raw captured inputs: loosely typed on purpose, fixtures poke at them.
 type Props = Record<string, any>;
@@ -131,6 +133,82 @@ const MESSAGES: Record<string, string[]> = {
     "custom-role-scope": ["action Microsoft.KeyVault/vaults/keys/* uses a wildcard"],
 };
 
+const C = "prod-westeurope-aks-cluster";
+const V = "prod-westeurope-sops-vault";
+const cfg = (policy: string, message: string) => `${message} (config: ${CONFIG_KEYS[policy]})`;
+const diagnostics = (c: Capture, suffix: string, logs: Props[]) => edit(c, TYPES.diagnosticSetting, (i) => (i.logs = logs), suffix);
+
+/**
+ * The edges of each rule beyond its failing fixture: the other ways to comply, the other ways to fail, and settings
+ * that are absent altogether. [policy, case, change to prod, the findings' messages ([] = complies)].
+ */
+const VARIANTS: [string, string, (c: Capture) => Capture, string[]][] = [
+    ["aks-managed-entra-azure-rbac", "unmanaged Entra ID", (c) => cluster(c, (i) => (i.aadProfile.managed = false)), ["aadProfile.managed must be true"]],
+    ["aks-kubernetes-version-supported", "1.33 under long-term support", (c) => cluster(c, (i) => Object.assign(i, { kubernetesVersion: "1.33", supportPlan: "AKSLongTermSupport", sku: { name: "Base", tier: "Premium" } })), []],
+    ["aks-api-server-restricted", "a private cluster without ranges", (c) => cluster(c, (i) => (i.apiServerAccessProfile = { enablePrivateCluster: true })), []],
+    ["aks-api-server-restricted", "an empty range list", (c) => cluster(c, (i) => (i.apiServerAccessProfile = { authorizedIPRanges: [] })), [cfg("aks-api-server-restricted", "set apiServerAccessProfile.authorizedIPRanges or enablePrivateCluster")]],
+    ["aks-network-policy", "calico", (c) => cluster(c, (i) => (i.networkProfile.networkPolicy = "calico")), []],
+    ["aks-network-policy", "azure", (c) => cluster(c, (i) => (i.networkProfile.networkPolicy = "azure")), []],
+    ["aks-network-policy", "none", (c) => cluster(c, (i) => (i.networkProfile.networkPolicy = "none")), [cfg("aks-network-policy", "networkProfile.networkPolicy must be azure, calico or cilium")]],
+    ["aks-auto-upgrade", "no channel at all", (c) => cluster(c, (i) => delete i.autoUpgradeProfile.upgradeChannel), [cfg("aks-auto-upgrade", "autoUpgradeProfile.upgradeChannel must not be none")]],
+    ["aks-node-os-auto-upgrade", "SecurityPatch", (c) => cluster(c, (i) => (i.autoUpgradeProfile.nodeOSUpgradeChannel = "SecurityPatch")), []],
+    ["aks-node-os-auto-upgrade", "no node OS channel", (c) => cluster(c, (i) => delete i.autoUpgradeProfile.nodeOSUpgradeChannel), [cfg("aks-node-os-auto-upgrade", "autoUpgradeProfile.nodeOSUpgradeChannel must be SecurityPatch or NodeImage")]],
+    ["aks-uptime-sla", "the Premium tier", (c) => cluster(c, (i) => (i.sku.tier = "Premium")), []],
+    ["aks-pool-min-pods", "maxPods left to the default", (c) => pools(c, (p) => delete p.maxPods, "User"), [cfg("aks-pool-min-pods", 'pool "user": maxPods (default) is below 50')]],
+    ["aks-pool-min-pods", "exactly 50", (c) => pools(c, (p) => (p.maxPods = 50)), []],
+    ["aks-pool-availability-zones", "one zone", (c) => pools(c, (p) => (p.availabilityZones = ["1"]), "User"), [cfg("aks-pool-availability-zones", 'pool "user": availabilityZones must list at least two zones')]],
+    ["aks-pool-availability-zones", "two zones", (c) => pools(c, (p) => (p.availabilityZones = ["1", "2"])), []],
+    ["aks-system-pool-min-nodes", "a fixed count of 3 without autoscaling bounds", (c) => pools(c, (p) => Object.assign(p, { minCount: undefined, count: 3 }), "System"), []],
+    ["aks-system-pool-min-nodes", "a user pool of one node", (c) => pools(c, (p) => (p.minCount = 1), "User"), []],
+    ["aks-system-pool-taint", "no taints at all", (c) => pools(c, (p) => delete p.nodeTaints, "System"), ['pool "system": nodeTaints must include CriticalAddonsOnly=true:NoSchedule']],
+    ["aks-system-pool-taint", "an untainted user pool", (c) => pools(c, (p) => delete p.nodeTaints, "User"), []],
+    ["aks-azure-policy-addon", "no Azure Policy add-on entry", (c) => cluster(c, (i) => delete i.addonProfiles.azurepolicy), ["addonProfiles.azurepolicy.enabled must be true"]],
+    ["aks-container-insights", "Container Insights alone", (c) => cluster(c, (i) => delete i.azureMonitorProfile), []],
+    ["aks-container-insights", "managed Prometheus alone", (c) => cluster(c, (i) => delete i.addonProfiles.omsagent), []],
+    ["aks-container-insights", "metrics switched off, no Container Insights", (c) => cluster(c, (i) => Object.assign(i, { azureMonitorProfile: { metrics: { enabled: false } }, addonProfiles: { ...i.addonProfiles, omsagent: { enabled: false } } })), [cfg("aks-container-insights", "enable addonProfiles.omsagent or azureMonitorProfile.metrics")]],
+    ["aks-defender", "a Defender profile that does not monitor", (c) => cluster(c, (i) => delete i.securityProfile.defender.securityMonitoring), [cfg("aks-defender", "securityProfile.defender.securityMonitoring.enabled must be true")]],
+    ["aks-no-dashboard-or-http-routing", "the Kubernetes dashboard", (c) => cluster(c, (i) => (i.addonProfiles.kubeDashboard = { enabled: true })), ["addonProfiles.kubeDashboard must not be enabled"]],
+    ["aks-no-dashboard-or-http-routing", "both off, explicitly", (c) => cluster(c, (i) => Object.assign(i.addonProfiles, { kubeDashboard: { enabled: false }, httpApplicationRouting: { enabled: false } })), []],
+    ["aks-oidc-workload-identity", "no OIDC issuer", (c) => cluster(c, (i) => (i.oidcIssuerProfile = { enabled: false })), ["oidcIssuerProfile.enabled must be true"]],
+    ["aks-oidc-workload-identity", "no workload identity entry", (c) => cluster(c, (i) => delete i.securityProfile.workloadIdentity), ["securityProfile.workloadIdentity.enabled must be true"]],
+    ["aks-maintenance-windows", "windows that belong to no cluster of the stack", (c) => edit(c, TYPES.maintenance, (i) => (i.resourceName = "aks-elsewhere"), "-maintenance-upgrade"), []],
+    ["aks-maintenance-windows", "both windows missing", (c) => without(without(c, TYPES.maintenance, "-maintenance-node-os"), TYPES.maintenance, "-maintenance-upgrade"), [cfg("aks-maintenance-windows", `${C}: no aksManagedAutoUpgradeSchedule maintenance configuration`), cfg("aks-maintenance-windows", `${C}: no aksManagedNodeOSUpgradeSchedule maintenance configuration`)]],
+    ["aks-audit-logs", "the audit category group", (c) => diagnostics(c, "-aks-audit", [{ categoryGroup: "audit", enabled: true }]), []],
+    ["aks-audit-logs", "the allLogs category group", (c) => diagnostics(c, "-aks-audit", [{ categoryGroup: "allLogs", enabled: true }]), []],
+    ["aks-audit-logs", "both categories switched off", (c) => diagnostics(c, "-aks-audit", [{ category: "kube-audit-admin", enabled: false }, { category: "guard", enabled: false }]), [`${C}: diagnostic settings lack kube-audit-admin, guard`]],
+    ["aks-audit-logs", "no diagnostic setting", (c) => without(c, TYPES.diagnosticSetting, "-aks-audit"), [`${C}: no diagnostic setting sends its logs to a workspace`]],
+    ["aks-audit-logs", "the vault's setting does not count for the cluster", (c) => diagnostics(without(c, TYPES.diagnosticSetting, "-aks-audit"), "-sops-audit", [{ categoryGroup: "allLogs", enabled: true }]), [`${C}: no diagnostic setting sends its logs to a workspace`]],
+    ["kv-soft-delete", "soft delete switched off", (c) => vault(c, (i) => (i.properties.enableSoftDelete = false)), [cfg("kv-soft-delete", "properties.enableSoftDelete must not be false")]],
+    ["kv-soft-delete", "7 days", (c) => vault(c, (i) => (i.properties.softDeleteRetentionInDays = 7)), []],
+    ["kv-soft-delete", "6 days", (c) => vault(c, (i) => (i.properties.softDeleteRetentionInDays = 6)), [cfg("kv-soft-delete", "retention 6 days is outside 7-90")]],
+    ["kv-soft-delete", "retention left to Azure's default", (c) => vault(c, (i) => delete i.properties.softDeleteRetentionInDays), []],
+    ["kv-rbac-authorization", "RBAC switched off", (c) => vault(c, (i) => (i.properties.enableRbacAuthorization = false)), ["properties.enableRbacAuthorization must be true"]],
+    ["kv-firewall", "no network rules at all", (c) => vault(c, (i) => delete i.properties.networkAcls), [cfg("kv-firewall", "properties.networkAcls.defaultAction must be Deny")]],
+    ["kv-public-network-restricted", "public access disabled, firewall open", (c) => vault(c, (i) => Object.assign(i.properties, { publicNetworkAccess: "Disabled", networkAcls: { defaultAction: "Allow" } })), []],
+    ["kv-public-network-restricted", "no network rules at all", (c) => vault(c, (i) => delete i.properties.networkAcls), [cfg("kv-public-network-restricted", "disable publicNetworkAccess, or deny by default and list ipRules")]],
+    ["kv-public-network-restricted", "rules listed but the firewall open", (c) => vault(c, (i) => (i.properties.networkAcls.defaultAction = "Allow")), [cfg("kv-public-network-restricted", "disable publicNetworkAccess, or deny by default and list ipRules")]],
+    ["kv-audit-logs", "the AuditEvent category", (c) => diagnostics(c, "-sops-audit", [{ category: "AuditEvent", enabled: true }]), []],
+    ["kv-audit-logs", "the allLogs category group", (c) => diagnostics(c, "-sops-audit", [{ categoryGroup: "allLogs", enabled: true }]), []],
+    ["kv-audit-logs", "AuditEvent switched off", (c) => diagnostics(c, "-sops-audit", [{ category: "AuditEvent", enabled: false }]), [`${V}: diagnostic settings lack AuditEvent (or the audit group)`]],
+    ["kv-key-expiry", "the first version's expiry alone", (c) => key(c, (i) => delete i.properties.rotationPolicy.attributes), []],
+    ["kv-key-expiry", "the policy's expiry alone", (c) => key(c, (i) => delete i.properties.attributes), []],
+    ["kv-key-auto-rotation", "a rotate action spelt Rotate", (c) => key(c, (i) => (i.properties.rotationPolicy.lifetimeActions = [{ trigger: { timeAfterCreate: "P18M" }, action: { type: "Rotate" } }])), []],
+    ["kv-key-auto-rotation", "a lifetime action without an action", (c) => key(c, (i) => (i.properties.rotationPolicy.lifetimeActions = [{ trigger: { timeAfterCreate: "P18M" } }])), [cfg("kv-key-auto-rotation", "properties.rotationPolicy.lifetimeActions must include a rotate action")]],
+    ["kv-key-sops-operations", "no key operations listed", (c) => key(c, (i) => delete i.properties.keyOps), ["properties.keyOps is [], not [encrypt, decrypt]"]],
+    ["kv-key-sops-operations", "the two in the other order", (c) => key(c, (i) => (i.properties.keyOps = ["decrypt", "encrypt"])), []],
+    ["flux-identity-least-privilege", "Key Vault Crypto User at a key", (c) => edit(c, TYPES.roleAssignment, (i) => Object.assign(i, { scope: `${String(i.scope)}/keys/sops-prod`, roleDefinitionId: "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/12338af0-0e69-4776-bea7-57ae8d297424" }), "-decrypt"), []],
+    ["flux-identity-least-privilege", "the custom role granting management actions", (c) => edit(c, TYPES.roleDefinition, (i) => (i.permissions[0].actions = ["Microsoft.KeyVault/vaults/read"])), [cfg("flux-identity-least-privilege", `prod-westeurope-flux-identity-decrypt: role ${sopsDecryptRoleGuid("prod", "kv-contoso-sops-prod")} is neither Key Vault Crypto User nor a decrypt-only SOPS role`)]],
+    ["flux-identity-least-privilege", "the custom role granting encrypt too", (c) => edit(c, TYPES.roleDefinition, (i) => i.permissions[0].dataActions.push("Microsoft.KeyVault/vaults/keys/encrypt/action")), [cfg("flux-identity-least-privilege", `prod-westeurope-flux-identity-decrypt: role ${sopsDecryptRoleGuid("prod", "kv-contoso-sops-prod")} is neither Key Vault Crypto User nor a decrypt-only SOPS role`)]],
+    ["flux-identity-least-privilege", "the environment's decrypt role defined by its owner, elsewhere", (c) => without(c, TYPES.roleDefinition, "-decrypt-role"), []],
+    ["flux-identity-least-privilege", "a wide grant to an identity nobody federates", (c) => edit(c, TYPES.roleAssignment, (i) => (i.roleDefinitionId = `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${OWNER}`), "-aks-egress-join"), []],
+    ["custom-role-scope", "a wildcard management action", (c) => edit(c, TYPES.roleDefinition, (i) => (i.permissions[0].actions = ["Microsoft.KeyVault/*"])), ["action Microsoft.KeyVault/* uses a wildcard"]],
+    ["custom-role-scope", "assignable at a subscription", (c) => edit(c, TYPES.roleDefinition, (i) => (i.assignableScopes = ["/subscriptions/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"])), ["assignable scope /subscriptions/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 is wider than a resource group"]],
+    ["custom-role-scope", "assignable at a subscription, with a trailing slash", (c) => edit(c, TYPES.roleDefinition, (i) => (i.assignableScopes = ["/subscriptions/s/"])), ["assignable scope /subscriptions/s/ is wider than a resource group"]],
+    ["custom-role-scope", "assignable at the root", (c) => edit(c, TYPES.roleDefinition, (i) => (i.assignableScopes = ["/"])), ["assignable scope / is wider than a resource group"]],
+    ["custom-role-scope", "assignable at a management group", (c) => edit(c, TYPES.roleDefinition, (i) => (i.assignableScopes = ["/providers/Microsoft.Management/managementGroups/contoso"])), ["assignable scope /providers/Microsoft.Management/managementGroups/contoso is wider than a resource group"]],
+    ["custom-role-scope", "no permissions and no scopes listed", (c) => edit(c, TYPES.roleDefinition, (i) => Object.assign(i, { permissions: undefined, assignableScopes: undefined })), []],
+];
+
 /** Starts the real pack as Pulumi would (its own process); resolves with the port it prints. */
 function startPack(): { child: ReturnType<typeof spawn>; port: Promise<string> } {
     // tsx (esbuild) instead of ts-node: the same TypeScript without type-checking, ~1 s instead of ~15 s; `npm run
@@ -194,6 +272,28 @@ describe("policy pack", () => {
             assert.equal(p.enforcementLevel, p.name === "aks-kubernetes-version-supported" ? "advisory" : "mandatory");
         }
         assert.equal(new Set(policies.map((p) => p.name)).size, policies.length, "policy names are unique");
+    });
+
+    it("is documented rule by rule in docs/policies.md, exactly as the pack describes itself", () => {
+        // One row per policy: | `name` | checks | rule IDs | setting | advisory (<env>: why, joined by <br>) |
+        const rows = readFileSync(join(ROOT, "docs", "policies.md"), "utf8")
+            .split("\n")
+            .filter((l) => l.startsWith("| `"))
+            .map((l) => l.split("|").slice(1, -1).map((cell) => cell.trim()));
+        assert.deepEqual(rows.map((r) => r[0].replace(/`/g, "")), policies.map((p) => p.name), "the page lists every policy, in the pack's order");
+        for (const [cell, text, ids, setting, advisory] of rows) {
+            const name = cell.replace(/`/g, "");
+            const why = Object.fromEntries(advisory.split("<br>").filter(Boolean).map((a) => [a.slice(0, a.indexOf(": ")), a.slice(a.indexOf(": ") + 2)]));
+            const p = policies.find((x) => x.name === name)!;
+            // The description format users see in `pulumi preview`: checks (IDs). Advisory in <env>: why.
+            const expected = `${text} (${ids}).${why.dev ? ` Advisory in dev: ${why.dev}.` : ""}${why.staging ? ` Advisory in staging: ${why.staging}.` : ""}${why.everywhere ? ` Advisory everywhere: ${why.everywhere}.` : ""}`;
+            assert.equal(p.description, expected, name);
+            assert.deepEqual(RULES[name].ids, ids.split(", "), name);
+            assert.equal(CONFIG_KEYS[name] ?? "", setting.replace(/`/g, ""), `${name}: the setting a finding names`);
+            assert.equal(DEV_ADVISORY[name], why.dev, `${name} in dev`);
+            assert.equal(STAGING_ADVISORY[name], why.staging, `${name} in staging`);
+            assert.equal(ALWAYS_ADVISORY[name], why.everywhere, `${name} everywhere`);
+        }
     });
 
     it("makes exactly the documented dev differences advisory, and says why", () => {
@@ -292,6 +392,41 @@ describe("policy pack", () => {
         ]) {
             assert.ok(flagged.has(name), `${name} must flag a resource without the setting it demands`);
         }
+    });
+
+    for (const [name, what, change, messages] of VARIANTS) {
+        it(`${name}: ${what}: ${messages.length === 0 ? "complies" : "is reported"}`, async () => {
+            const findings = await evaluatePolicies(change(prod), "prod", policies.filter((p) => p.name === name));
+            assert.deepEqual(findings.map((f) => f.message), messages);
+        });
+    }
+
+    it("judges a grant whose scope is not known yet (a preview) by the resource the scope comes from", async () => {
+        const policy = policies.find((x) => x.name === "flux-identity-least-privilege") as StackValidationPolicy;
+        const resource = (type: string, name: string, props: object, propertyDependencies: Record<string, unknown[]> = {}) =>
+            ({ type, name, urn: `urn:pulumi:prod::aks-gitops::${type}::${name}`, props, propertyDependencies, dependencies: [] }) as unknown as PolicyResource;
+        const identity = resource(TYPES.identity, "identity", { tags: { environment: "prod" } });
+        const credential = resource(TYPES.federatedCredential, "credential", {}, { resourceName: [identity] });
+        const vaultResource = resource(TYPES.vault, "vault", { vaultName: "kv-x" });
+        const unknownScope = (from: PolicyResource[]) =>
+            resource(
+                TYPES.roleAssignment,
+                "grant",
+                Object.defineProperty({ roleDefinitionId: "/providers/Microsoft.Authorization/roleDefinitions/12338af0-0e69-4776-bea7-57ae8d297424" }, "scope", {
+                    enumerable: true,
+                    get: () => {
+                        throw new Error("unknown during preview");
+                    },
+                }),
+                { principalId: [identity], scope: from },
+            );
+        const run = async (grant: PolicyResource) => {
+            const reports: string[] = [];
+            await policy.validateStack({ resources: [identity, credential, vaultResource, grant], stackTags: new Map(), getConfig: () => ({}) as never, notApplicable: () => undefined as never }, (m) => void reports.push(m));
+            return reports;
+        };
+        assert.deepEqual(await run(unknownScope([vaultResource])), [], "scoped to the vault's id");
+        assert.deepEqual(await run(unknownScope([])), ["grant: scope must be a Key Vault or one of its keys, not undefined"]);
     });
 
     it("flags a Flux identity granted beyond a vault", async () => {
