@@ -1,4 +1,4 @@
-// npm run mutate [-- <group>...] [--concurrency <n>] [--report]
+// npm run mutate [-- <group>...] [--concurrency <n>] [--report] [--survivors]
 // StrykerJS over components/, policy/, stacks/, plan/ and verify/, one group of source files at a time, each against
 // the spec files that exercise it. A mutant in code that runs while modules load (a zod schema, a policy's
 // description) is "static": Stryker reruns every selected spec file in a fresh process for it, so the whole suite per
@@ -34,24 +34,46 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     plan: {
         mutate: ["plan/**/*.ts"],
-        spec: ["plan", "model", "diff", "canonical", "plan-fleet", "messages", "subscription", "dr"],
+        spec: ["plan", "plan-cli", "render", "comment", "model", "diff", "canonical", "plan-fleet", "messages", "subscription", "dr"],
     },
     verify: {
         mutate: ["verify/**/*.ts"],
-        spec: ["verify", "assess", "messages"],
+        spec: ["verify", "verify-loop", "assess", "messages"],
     },
 };
 
-const USAGE = `usage: npm run mutate [-- <group>...] [--concurrency <n>] [--report]
+const USAGE = `usage: npm run mutate [-- <group>...] [--concurrency <n>] [--report] [--survivors]
   groups: ${Object.keys(GROUPS).join(", ")} (default: all, one after another; hours on two cores)
   --concurrency  Stryker's test runner processes (default 2)
-  --report       only print the scores of the last runs (reports/mutation/<group>.json)`;
+  --report       only print the scores of the last runs (reports/mutation/<group>.json)
+  --survivors    only list the surviving and uncovered mutants of the last runs of the groups named (default: all)`;
 
 interface ReportMutant {
     status: string;
+    mutatorName?: string;
+    replacement?: string;
+    location?: { start: { line: number; column: number } };
 }
 interface Report {
-    files: Record<string, { mutants: ReportMutant[] }>;
+    files: Record<string, { source?: string; mutants: ReportMutant[] }>;
+}
+
+function readReport(group: string): Report | undefined {
+    const file = join(REPORTS, "mutation", `${group}.json`);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Report) : undefined;
+}
+
+/** One line per mutant that no test detected: where, which mutator, its status, the source line and the replacement. */
+export function survivors(report: Report): string[] {
+    const lines: string[] = [];
+    for (const [path, { source = "", mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+        const text = source.split("\n");
+        for (const m of mutants.filter((x) => x.status === "Survived" || x.status === "NoCoverage")) {
+            const line = m.location?.start.line ?? 0;
+            lines.push(`${path}:${line} [${m.mutatorName ?? "?"}] ${m.status} | ${(text[line - 1] ?? "").trim()} => ${(m.replacement ?? "").replace(/\s+/g, " ").slice(0, 80)}`);
+        }
+    }
+    return lines;
 }
 
 /** Stryker's mutation score: killed and timed-out mutants over those that ran or had no test (errors and ignored excluded). */
@@ -89,12 +111,12 @@ function report(): string {
     const perFile = new Map<string, ReportMutant[]>();
     const missing: string[] = [];
     for (const group of Object.keys(GROUPS)) {
-        const file = join(REPORTS, "mutation", `${group}.json`);
-        if (!existsSync(file)) {
+        const parsed = readReport(group);
+        if (parsed === undefined) {
             missing.push(group);
             continue;
         }
-        for (const [path, { mutants }] of Object.entries((JSON.parse(readFileSync(file, "utf8")) as Report).files)) {
+        for (const [path, { mutants }] of Object.entries(parsed.files)) {
             perFile.set(path, mutants);
         }
     }
@@ -125,7 +147,12 @@ export async function runCli(argv: string[]): Promise<void> {
         const { values, positionals } = parseCli({
             args: argv,
             allowPositionals: true,
-            options: { concurrency: { type: "string", default: "2" }, report: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+            options: {
+                concurrency: { type: "string", default: "2" },
+                report: { type: "boolean", default: false },
+                survivors: { type: "boolean", default: false },
+                help: { type: "boolean", short: "h", default: false },
+            },
         });
         if (values.help) {
             process.stdout.write(`${USAGE}\n`);
@@ -138,6 +165,13 @@ export async function runCli(argv: string[]): Promise<void> {
         const concurrency = Number(values.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1) {
             throw new UsageError(`--concurrency must be a whole number of processes, at least 1 (got "${values.concurrency}")`);
+        }
+        if (values.survivors) {
+            for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {
+                const parsed = readReport(group);
+                process.stdout.write(parsed === undefined ? `${group}: no report yet\n` : survivors(parsed).map((l) => `${l}\n`).join(""));
+            }
+            return;
         }
         if (!values.report) {
             for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {

@@ -169,6 +169,27 @@ describe("npm run verify", () => {
         assert.equal(targetFor("prod-northeurope", SUBSCRIPTION).clusterName, "aks-prod-northeurope");
     });
 
+    it("asks for ARM's token scope whatever the endpoint, and says what it verifies before polling", async () => {
+        const scopes: string[] = [];
+        const recording: TokenCredential = {
+            getToken: async (scope) => {
+                scopes.push(...[scope].flat());
+                return { token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 };
+            },
+        };
+        nock(ARM, { reqheaders: { authorization: "Bearer test-token" } }).get(PATH).query(API).reply(200, compliant());
+        const lines: string[] = [];
+        const code = await main(["--stack", "prod", "--subscription", SUBSCRIPTION, "--timeout", "1m", "--interval", "1s"], { credential: recording, endpoint: ARM }, (l) => lines.push(l));
+        assert.equal(code, EXIT.reconciled);
+        assert.deepEqual(lines, [
+            "verifying aks-prod-westeurope/flux-system in rg-aks-prod-westeurope (timeout 1m)",
+            "[00:00] aks-prod-westeurope/flux-system: Compliant, 3/3 kustomizations ready",
+            "reconciled: Kustomization/flux-system-cluster, Kustomization/infrastructure, Kustomization/apps",
+        ]);
+        assert.ok(scopes.length >= 2, "the sign-in check and the request");
+        assert.deepEqual([...new Set(scopes)], ["https://management.azure.com/.default"]);
+    });
+
     it("exits 0 without asking ARM for a stack on standby: it has no cluster to reconcile yet", async () => {
         const lines: string[] = [];
         const code = await main(["--stack", "prod-northeurope", "--subscription", SUBSCRIPTION], { credential, endpoint: ARM }, (l) => lines.push(l));

@@ -1,0 +1,204 @@
+// npm run plan's command line in process (plan/cli.ts, plan/fleet.ts): usage errors word for word, plan files that
+// are not plans, --out and --json-out, the comment against a base, and the fleet's exit codes and stderr with stacks
+// planned by a stand-in (a plan, a mandatory finding, an error), so no case needs the program to fail for real.
+import * as assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stackNames } from "../harness/run";
+import { renderCommentSection } from "../plan/comment";
+import * as cli from "../plan/cli";
+import { main } from "../plan/cli";
+import { planFleet, planFleetCli, readFleetPlan } from "../plan/fleet";
+import type { Plan } from "../plan/model";
+import { renderTree } from "../plan/render";
+import { plan } from "./plan-fixture";
+import { runCliInProcess } from "./support";
+
+// Exit codes as the README documents them: 0 ok; 1 a mandatory policy violation; 2 bad usage, unknown stack or invalid
+// config; 3 an output file could not be written.
+const EXIT = { ok: 0, mandatory: 1, usage: 2, output: 3 } as const;
+
+/** A plan of `stack` without mandatory findings. */
+function clean(stack: string): Plan {
+    const p = plan();
+    p.stack = stack;
+    p.policy = p.policy.filter((f) => f.enforcementLevel === "advisory");
+    return p;
+}
+
+describe("npm run plan: the command line", () => {
+    let dir: string;
+    before(() => {
+        dir = mkdtempSync(join(tmpdir(), "plan-cli-"));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, content: string) => {
+        const path = join(dir, name);
+        writeFileSync(path, content);
+        return path;
+    };
+
+    it("answers --help with the usage, and each usage mistake with its own message", async () => {
+        const help = await main(["--help"]);
+        assert.equal(help.code, EXIT.ok);
+        assert.ok(help.text.startsWith("usage:\n  npm run plan -- --stack <name> [--json | --mermaid] [--out <file>]\n  npm run plan -- diff <before.json> <after.json> [--out <file>]\n"), help.text);
+        assert.ok(help.text.endsWith("exit 2 when a stack cannot be planned)\n"));
+        const cases: [string[], string][] = [
+            [["diff", "a.json"], "diff needs exactly two plan files: diff <before.json> <after.json>"],
+            [["diff", "a.json", "b.json", "c.json"], "diff needs exactly two plan files: diff <before.json> <after.json>"],
+            [["extra"], 'unexpected argument "extra"'],
+            [["comment", "extra", "--stack", "dev"], 'unexpected argument "extra"'],
+            [[], "--stack (or --all) is required"],
+            [["comment"], "--stack (or --all) is required"],
+            [["--stack", "dev", "--json", "--mermaid"], "choose one of --json and --mermaid"],
+        ];
+        for (const [argv, message] of cases) {
+            await assert.rejects(main(argv), { name: "UsageError", message }, argv.join(" "));
+        }
+    });
+
+    it("refuses plan files it cannot read or that are not plan documents, naming the file and how to make one", async () => {
+        const good = file("good.json", JSON.stringify(plan()));
+        const missing = join(dir, "missing.json");
+        await assert.rejects(main(["diff", missing, good]), { name: "UsageError", message: new RegExp(`^cannot read plan ${missing}: ENOENT`) });
+        const garbled = file("garbled.json", "{ not json");
+        await assert.rejects(main(["diff", good, garbled]), { message: new RegExp(`^cannot read plan ${garbled}: `) });
+        const notPlan = `is not a plan document (make one with npm run plan -- --stack <name> --json)`;
+        const { criticalPath, ...noPath } = plan();
+        const { stack, ...noStack } = plan();
+        void criticalPath;
+        void stack;
+        for (const [name, doc] of [
+            ["empty", {}],
+            ["no-path", noPath],
+            ["no-stack", noStack],
+            ["resources-object", { ...plan(), resources: {} }],
+            ["null", null],
+            ["number", 42],
+        ] as const) {
+            const path = file(`${name}.json`, JSON.stringify(doc));
+            await assert.rejects(main(["diff", good, path]), { message: `${path} ${notPlan}` }, name);
+        }
+        const same = await main(["diff", good, good, "--out", join(dir, "diff.md")]);
+        assert.equal(same.code, EXIT.ok);
+        assert.equal(same.out, join(dir, "diff.md"));
+        assert.match(same.text, /No changes/);
+    });
+
+    it("writes the text to --out, nothing to stdout, and reports an unwritable --out with exit 3", async () => {
+        const out = join(dir, "dev.txt");
+        const run = await runCliInProcess(cli.runCli, ["--stack", "dev", "--out", out]);
+        assert.deepEqual({ status: run.status, stdout: run.stdout, stderr: run.stderr }, { status: EXIT.ok, stdout: "", stderr: "" });
+        const tree = readFileSync(out, "utf8");
+        assert.ok(tree.startsWith("Plan for aks-gitops/dev: "));
+        const good = file("good.json", JSON.stringify(plan()));
+        const toStdout = await runCliInProcess(cli.runCli, ["diff", good, good]);
+        assert.match(toStdout.stdout, /No changes/);
+        const bad = await runCliInProcess(cli.runCli, ["diff", good, good, "--out", join(dir, "no-such-folder", "x.md")]);
+        assert.equal(bad.status, EXIT.output);
+        assert.match(bad.stderr, new RegExp(`cannot write ${join(dir, "no-such-folder", "x.md")}: the folder ${join(dir, "no-such-folder")} does not exist`));
+        const usage = await runCliInProcess(cli.runCli, ["--stack", "dev", "--json", "--mermaid"]);
+        assert.equal(usage.status, EXIT.usage);
+        assert.match(usage.stderr, /choose one of --json and --mermaid/);
+        assert.equal(usage.stdout, "");
+    });
+
+    it("renders one stack's comment section against a base plan file, writing the head plan to --json-out", async () => {
+        const headOut = join(dir, "head.json");
+        const first = await main(["comment", "--stack", "dev", "--base", join(dir, "no-base-yet.json"), "--json-out", headOut]);
+        assert.equal(first.code, EXIT.ok);
+        assert.equal(first.stderr, undefined);
+        const head = JSON.parse(readFileSync(headOut, "utf8")) as Plan;
+        assert.equal(readFileSync(headOut, "utf8"), `${JSON.stringify(head, null, 2)}\n`);
+        assert.equal(first.text, renderCommentSection(head, undefined), "a base file that does not exist: no base");
+        const base = clean("dev");
+        const baseFile = file("base.json", JSON.stringify(base));
+        const second = await main(["comment", "--stack", "dev", "--base", baseFile]);
+        assert.equal(second.text, renderCommentSection(head, base));
+        assert.ok(!existsSync(join(dir, "unused.json")));
+    });
+});
+
+describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stand-in)", () => {
+    const stacks = stackNames();
+    const [broken, failing] = [stacks[0], stacks[1]];
+    const planOne = async (stack: string): Promise<Plan> => {
+        if (stack === broken) {
+            throw new Error("invalid stack configuration (1 problem):\n  - aks-gitops:location: must be an Azure region name");
+        }
+        return stack === failing ? { ...plan(), stack } : clean(stack);
+    };
+
+    it("exits 2 when a stack cannot be planned, 1 for a mandatory finding alone, each named on stderr", async () => {
+        const text = await planFleetCli({ comment: false, json: false }, planOne);
+        assert.equal(text.code, EXIT.usage);
+        assert.equal(
+            text.stderr,
+            `${broken}: cannot be planned: invalid stack configuration (1 problem):\n${failing}: mandatory policy violation(s); see the policy findings\n`,
+        );
+        assert.ok(text.text.includes(`${broken}: cannot be planned\ninvalid stack configuration (1 problem):\n  - aks-gitops:location: must be an Azure region name\n`));
+        assert.ok(text.text.includes(renderTree({ ...plan(), stack: failing })));
+        const policyOnly = await planFleetCli({ comment: false, json: true }, async (s) => (s === broken ? clean(s) : planOne(s)));
+        assert.equal(policyOnly.code, EXIT.mandatory);
+        assert.equal(policyOnly.stderr, `${failing}: mandatory policy violation(s); see the policy findings\n`);
+        const fine = await planFleetCli({ comment: false, json: true }, async (s) => clean(s));
+        assert.deepEqual({ code: fine.code, stderr: fine.stderr }, { code: EXIT.ok, stderr: undefined });
+        assert.deepEqual(
+            (JSON.parse(fine.text) as { fleet: { stack: string; plan: Plan }[] }).fleet.map((e) => [e.stack, e.plan.stack]).sort(),
+            stacks.map((s) => [s, s]),
+        );
+    });
+
+    it("records a thrown value that is not an Error as its text", async () => {
+        const doc = await planFleet(async (s) => {
+            if (s === broken) {
+                throw "config file is empty";
+            }
+            return clean(s);
+        });
+        assert.equal(doc.fleet.find((e) => e.stack === broken)!.error, "config file is empty");
+    });
+
+    it("comments against a base document, writes the head document to --json-out, and checks --max-chars", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "plan-fleet-cli-"));
+        try {
+            const base = await planFleet(async (s) => clean(s));
+            const baseFile = join(dir, "base.json");
+            writeFileSync(baseFile, JSON.stringify(base));
+            const headOut = join(dir, "head.json");
+            const result = await planFleetCli({ comment: true, json: false, base: baseFile, jsonOut: headOut, artifactsUrl: "https://ci.example/run/7", maxChars: "1000" }, planOne);
+            assert.equal(result.code, EXIT.usage);
+            assert.equal(readFileSync(headOut, "utf8"), `${JSON.stringify(await planFleet(planOne))}\n`);
+            assert.ok(result.text.length <= 1000);
+            assert.ok(result.text.includes(`**0 of ${stacks.length} stacks change** · **1 cannot be planned** · **1 fails a mandatory policy** without changing`), result.text);
+            assert.ok(result.text.includes("[the run's artifacts](https://ci.example/run/7)"));
+            const noBase = await planFleetCli({ comment: true, json: false, base: join(dir, "none.json") }, async (s) => clean(s));
+            assert.ok(noBase.text.includes(`**${stacks.length} of ${stacks.length} stacks change**`), "a missing base file: every stack is new");
+            for (const bad of ["999", "1000.5", "many"]) {
+                await assert.rejects(planFleetCli({ comment: true, json: false, maxChars: bad }, planOne), { name: "UsageError", message: "--max-chars must be a whole number >= 1000" });
+            }
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses a fleet plan file it cannot read or that is not a fleet document", () => {
+        const dir = mkdtempSync(join(tmpdir(), "plan-fleet-read-"));
+        try {
+            const write = (name: string, text: string) => {
+                writeFileSync(join(dir, name), text);
+                return join(dir, name);
+            };
+            assert.throws(() => readFleetPlan(join(dir, "missing.json")), { name: "UsageError", message: new RegExp(`^cannot read fleet plan ${join(dir, "missing.json")}: ENOENT`) });
+            assert.throws(() => readFleetPlan(write("garbled.json", "[")), { message: /^cannot read fleet plan .*garbled\.json: / });
+            for (const [name, text] of [["null", "null"], ["empty", "{}"], ["object", '{"fleet":{}}'], ["nameless", '{"fleet":[{"stack":"a"},{}]}'], ["nulls", '{"fleet":[null]}']]) {
+                const path = write(`${name}.json`, text);
+                assert.throws(() => readFleetPlan(path), { message: `${path} is not a fleet plan document (make one with npm run plan -- --all --json)` }, name);
+            }
+            assert.deepEqual(readFleetPlan(write("ok.json", '{"fleet":[{"stack":"a"}],"extra":1}')), { fleet: [{ stack: "a" }] });
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
