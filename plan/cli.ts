@@ -133,7 +133,8 @@ function readPlan(file: string): Plan {
     } catch (e) {
         throw new UsageError(`cannot read plan ${file}: ${(e as Error).message}`);
     }
-    const plan = doc as Partial<Plan>;
+    // `null` and other JSON that is not an object are not plans either (and must not fail as a TypeError).
+    const plan = (typeof doc === "object" && doc !== null ? doc : {}) as Partial<Plan>;
     if (!Array.isArray(plan.resources) || typeof plan.stack !== "string" || !plan.criticalPath) {
         throw new UsageError(`${file} is not a plan document (make one with npm run plan -- --stack <name> --json)`);
     }
