@@ -123,7 +123,7 @@ export function buildPlan(capture: Capture): Plan {
             customTimeouts: r.options.customTimeouts ? (display(r.options.customTimeouts) as PlanResource["options"]["customTimeouts"]) : null,
             ...(r.options.importId ? { importId: display(r.options.importId) as string } : {}),
         },
-        estimatedMinutes: estimateFor(r.type, r.custom).minutes,
+        estimatedMinutes: estimateFor(r.type, r.custom),
     }));
 
     const outputs = Object.fromEntries(
