@@ -182,7 +182,7 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
 function describe(issue: z.core.$ZodIssue): string {
     switch (issue.code) {
         case "invalid_type":
-            return issue.input === undefined ? `is required (${issue.expected})` : `must be ${article(issue.expected)}, got ${kindOf(issue.input)}`;
+            return issue.input === undefined ? `is required (${issue.expected})` : `must be ${expectedKind(issue.expected)}, got ${kindOf(issue.input)}`;
         case "invalid_value":
             return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
         case "unrecognized_keys": {
@@ -192,23 +192,30 @@ function describe(issue: z.core.$ZodIssue): string {
         }
         case "too_small":
             return issue.origin === "array" || issue.origin === "string"
-                ? `must have at least ${issue.minimum} ${issue.origin === "array" ? "entries" : "characters"}`
+                ? `must have at least ${countOf(Number(issue.minimum), issue.origin)}`
                 : `must be >= ${issue.minimum}`;
         case "too_big":
             return issue.origin === "array" || issue.origin === "string"
-                ? `must have at most ${issue.maximum} ${issue.origin === "array" ? "entries" : "characters"}`
+                ? `must have at most ${countOf(Number(issue.maximum), issue.origin)}`
                 : `must be <= ${issue.maximum}`;
         case "invalid_key":
             return `has an invalid key: ${issue.issues.map((i) => i.message).join("; ")}`;
-        case "invalid_union":
-            return issue.message;
         default:
             return issue.message;
     }
 }
 
-function article(expected: string): string {
+/** zod's expected type in words: "int" is what `.int()` expects, which users know as a whole number. */
+function expectedKind(expected: string): string {
+    if (expected === "int") {
+        return "a whole number";
+    }
     return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function countOf(n: number, origin: string): string {
+    const [one, many] = origin === "array" ? ["entry", "entries"] : ["character", "characters"];
+    return `${n} ${n === 1 ? one : many}`;
 }
 
 function kindOf(input: unknown): string {

@@ -26,11 +26,11 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     schema: {
         mutate: ["stacks/schema.ts"],
-        spec: ["config", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "monitoring", "AksCluster", "ci-stacks", "net"],
+        spec: ["config", "config-messages", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "monitoring", "AksCluster", "ci-stacks", "net"],
     },
     stacks: {
         mutate: ["stacks/**/*.ts", "!stacks/schema.ts"],
-        spec: ["config", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "net", "perishable", "program", "ci-stacks", "monitoring"],
+        spec: ["config", "config-messages", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "net", "perishable", "program", "ci-stacks", "monitoring"],
     },
     plan: {
         mutate: ["plan/**/*.ts"],
