@@ -83,20 +83,26 @@ function readOrg(root: string): Org {
     return (text !== undefined && /^\s*\{/.test(text) ? JSON.parse(text) : {}) as Org;
 }
 
-/**
- * The committed stack that owns an environment's vault, and its key's id (subscription-relative), read through the
- * same loader and profiles as the program (so e.g. staging's firewall default is its profile's). Stacks whose
- * config does not validate are skipped: they own nothing yet.
- */
-function keyOwner(root: string, environment: string, except: string): { stack: string; keyId: string; firewall: boolean } | undefined {
+/** The other committed stacks whose config validates, read through the same loader and profiles as the program. */
+function committedStacks(root: string, except: string): { stack: string; settings: ReturnType<typeof settingsFrom> }[] {
     const { loadStackFile, stackNames, withSecretPlaceholders } = require("../harness/run") as typeof import("../harness/run");
+    const stacks: { stack: string; settings: ReturnType<typeof settingsFrom> }[] = [];
     for (const stack of stackNames(root).filter((s) => s !== except)) {
-        let settings;
         try {
-            settings = settingsFrom(withSecretPlaceholders(loadStackFile(stack, root)).config);
+            stacks.push({ stack, settings: settingsFrom(withSecretPlaceholders(loadStackFile(stack, root)).config) });
         } catch {
-            continue;
+            // Stacks whose config does not validate own nothing yet.
         }
+    }
+    return stacks;
+}
+
+/**
+ * The committed stack that owns an environment's vault, and its key's id (subscription-relative); its firewall as its
+ * profile sets it (staging's denies by default too).
+ */
+function keyOwner(stacks: ReturnType<typeof committedStacks>, environment: string): { stack: string; keyId: string; firewall: boolean } | undefined {
+    for (const { stack, settings } of stacks) {
         const names = derivedNames(settings);
         if (settings.environment === environment && names.sopsMode === "owner") {
             return {
@@ -205,8 +211,16 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     const orgBranch = org.fleet?.branch ?? "main";
     const fleetBranch = await value(f["fleet-branch"], "--fleet-branch", () => ask!.input({ message: "Fleet repo branch", default: orgBranch }), orgBranch);
 
+    // Two stacks of one cluster would fight over the same resource group, cluster and fleet directory.
+    const others = committedStacks(root, name);
+    const twin = others.find((o) => o.settings.clusterName === cluster);
+    if (cluster && twin) {
+        throw new UsageError(
+            `cluster ${cluster} is already stack ${twin.stack}'s (Pulumi.${twin.stack}.yaml): choose another --cluster or region, or delete that file first if it is an example this stack replaces`,
+        );
+    }
     // An environment has one SOPS key: when another stack owns it, this cluster uses it.
-    const owner = environment ? keyOwner(root, environment, name) : undefined;
+    const owner = environment ? keyOwner(others, environment) : undefined;
     let existingKeyId = f["existing-key-id"];
     if (existingKeyId === undefined && owner) {
         existingKeyId = ask ? ((await ask.confirm({ message: `${environment} already has its SOPS vault (stack ${owner.stack}): use its key?`, default: true })) ? owner.keyId : undefined) : owner.keyId;
@@ -246,17 +260,24 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
         location: region,
         clusterName: cluster,
         ...(standby ? { standby: true } : {}),
-        aks: {
-            ...(adminGroups.length > 0 ? { adminGroups } : {}),
-            ...(apiRanges.length > 0 ? { apiServer: { authorizedIpRanges: apiRanges } } : {}),
-        },
+        // Left out when empty: the profile's values apply.
+        ...(adminGroups.length > 0 || apiRanges.length > 0
+            ? {
+                  aks: {
+                      ...(adminGroups.length > 0 ? { adminGroups } : {}),
+                      ...(apiRanges.length > 0 ? { apiServer: { authorizedIpRanges: apiRanges } } : {}),
+                  },
+              }
+            : {}),
         sops: existingKeyId
             ? { existingKeyId }
             : { vaultName, ...(encryptorGroups.length > 0 ? { encryptorGroups } : {}), ...(vaultRanges.length > 0 ? { allowedIpRanges: vaultRanges } : {}) },
         ...(fleetDiffers && !saveOrg ? { flux: { git: { url: fleetUrl, branch: fleetBranch } } } : {}),
         ...((emails.length > 0 || webhooks.length > 0) && !saveOrg ? { monitoring: { receivers: { emails, webhooks } } } : {}),
     };
-    const sharedOrg = saveOrg ? { ...org, fleet: { url: fleetUrl, branch: fleetBranch }, ...(emails.length + webhooks.length > 0 ? { receivers: { emails, webhooks } } : {}) } : org;
+    // Receivers given on the command line replace the organisation's list of their kind; the other kind stays.
+    const receivers = { ...org.receivers, ...(emails.length > 0 ? { emails } : {}), ...(webhooks.length > 0 ? { webhooks } : {}) };
+    const sharedOrg = saveOrg ? { ...org, fleet: { url: fleetUrl, branch: fleetBranch }, ...(emails.length + webhooks.length > 0 ? { receivers } : {}) } : org;
     const ssh = fleetUrl.startsWith("ssh:");
     // Validated as `pulumi up` will see it (the org values beneath), every mistake at once; nothing written otherwise.
     validateStackConfig({ ...settings, org: sharedOrg }, { gitSshPrivateKey: ssh });
