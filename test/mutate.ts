@@ -1,4 +1,4 @@
-// npm run mutate [-- <group>...] [--concurrency <n>] [--report] [--survivors]
+// npm run mutate [-- <group>...] [--concurrency <n>] [--fresh] [--report] [--survivors]
 // StrykerJS over components/, policy/, stacks/, plan/ and verify/, one group of source files at a time, each against
 // the spec files that exercise it. A mutant in code that runs while modules load (a zod schema, a policy's
 // description) is "static": Stryker reruns every selected spec file in a fresh process for it, so the whole suite per
@@ -42,9 +42,10 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
 };
 
-const USAGE = `usage: npm run mutate [-- <group>...] [--concurrency <n>] [--report] [--survivors]
+const USAGE = `usage: npm run mutate [-- <group>...] [--concurrency <n>] [--fresh] [--report] [--survivors]
   groups: ${Object.keys(GROUPS).join(", ")} (default: all, one after another; hours on two cores)
   --concurrency  Stryker's test runner processes (default 2)
+  --fresh        test every mutant again, ignoring the incremental file (Stryker's --force)
   --report       only print the scores of the last runs (reports/mutation/<group>.json)
   --survivors    only list the surviving and uncovered mutants of the last runs of the groups named (default: all)`;
 
@@ -82,7 +83,7 @@ export function score(mutants: ReportMutant[]): { detected: number; valid: numbe
     return { detected: count("Killed", "Timeout"), valid: count("Killed", "Timeout", "Survived", "NoCoverage") };
 }
 
-function runGroup(group: string, concurrency: number): number {
+function runGroup(group: string, concurrency: number, fresh: boolean): number {
     const base = JSON.parse(readFileSync(join(ROOT, "stryker.config.json"), "utf8")) as Record<string, unknown>;
     const { mutate, spec } = GROUPS[group];
     const config = {
@@ -103,7 +104,7 @@ function runGroup(group: string, concurrency: number): number {
     const file = join(REPORTS, `stryker-${group}.config.json`);
     writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
     const stryker = join(ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js");
-    const result = spawnSync(process.execPath, ["--require", "./stryker.mocha12.cjs", stryker, "run", file], { cwd: ROOT, stdio: "inherit" });
+    const result = spawnSync(process.execPath, ["--require", "./stryker.mocha12.cjs", stryker, "run", file, ...(fresh ? ["--force"] : [])], { cwd: ROOT, stdio: "inherit" });
     return result.status ?? 1;
 }
 
@@ -151,6 +152,7 @@ export async function runCli(argv: string[]): Promise<void> {
                 concurrency: { type: "string", default: "2" },
                 report: { type: "boolean", default: false },
                 survivors: { type: "boolean", default: false },
+                fresh: { type: "boolean", default: false },
                 help: { type: "boolean", short: "h", default: false },
             },
         });
@@ -175,7 +177,7 @@ export async function runCli(argv: string[]): Promise<void> {
         }
         if (!values.report) {
             for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {
-                if (runGroup(group, concurrency) !== 0) {
+                if (runGroup(group, concurrency, values.fresh) !== 0) {
                     process.exitCode = 1;
                 }
             }
