@@ -305,6 +305,8 @@ const logs = z.strictObject({
     retentionDays: z.number().int().min(30).max(730),
 });
 
+// Flux names each generated Kustomization <configuration>-<key>: with both at most 30 characters the name stays within
+// the 63-character DNS label Kubernetes allows (30 + 1 + 30).
 const kustomizationName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$/, {
     error: "must be 1-30 lowercase letters, digits or hyphens, starting and ending with a letter or digit",
 });
@@ -395,10 +397,6 @@ const flux = z
                     issue(["kustomizations", name, "dependsOn", i], `names unknown kustomization "${dep}"; defined: ${names.join(", ")}`);
                 }
             });
-            // Flux names the generated object <configuration>-<key>; it must stay a valid 63-character DNS label.
-            if (`${f.configurationName}-${name}`.length > 63) {
-                issue(["kustomizations", name], `makes the object name "${f.configurationName}-${name}" longer than 63 characters`);
-            }
         }
         const cycle = findCycle(Object.fromEntries(entries.map(([n, k]) => [n, k.dependsOn.filter((d) => d !== n)])));
         if (cycle) {

@@ -26,7 +26,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     schema: {
         mutate: ["stacks/schema.ts"],
-        spec: ["config", "config-messages", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "monitoring", "AksCluster", "ci-stacks", "net"],
+        spec: ["config", "config-messages", "schema-messages", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "monitoring", "AksCluster", "ci-stacks", "net"],
     },
     stacks: {
         mutate: ["stacks/**/*.ts", "!stacks/schema.ts"],
