@@ -135,7 +135,7 @@ export function renderTree(plan: Plan): string {
             lines.push(`  ${at.toFixed(1).padStart(5)} min  ${shortType(step.type)} ${step.name} (+${step.estimatedMinutes})`);
         }
     }
-    const unestimated = [...new Set(custom.filter((r) => !(r.type in ESTIMATES) && r.estimatedMinutes === UNKNOWN_TYPE_MINUTES).map((r) => r.type))];
+    const unestimated = [...new Set(custom.filter((r) => !Object.hasOwn(ESTIMATES, r.type) && r.estimatedMinutes === UNKNOWN_TYPE_MINUTES).map((r) => r.type))];
     if (unestimated.length > 0) {
         lines.push(`  (no estimate for ${unestimated.join(", ")}: assumed ${UNKNOWN_TYPE_MINUTES} min each)`);
     }
