@@ -103,7 +103,8 @@ describe("FluxGitOps", () => {
 
     it("uses HTTPS credentials for an https:// repo", async () => {
         const https = await run(
-            withConfig(baseConfig("dev"), { flux: { git: { url: "https://dev.azure.com/contoso/platform/_git/fleet", httpsUser: "flux" } } }),
+            // known_hosts set too: they mean nothing to an https:// repo and must not reach Flux.
+            withConfig(baseConfig("dev"), { flux: { git: { url: "https://dev.azure.com/contoso/platform/_git/fleet", httpsUser: "flux", knownHosts: "dev.azure.com ssh-rsa AAAAB3NzaC1yc2E" } } }),
             { gitHttpsPassword: "pat-for-tests" },
         );
         const f = configuration(https);

@@ -310,6 +310,9 @@ describe("the components, as ARM receives them", () => {
             assert.equal(name, "graf-aks-prod-eastasia");
             assert.match(name, /^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$/);
             assert.equal(all(c, ROLE).filter((r) => r.name.includes("-grafana-admin-")).length, 0, "no admins configured, no admin grants");
+            // "graf-aks-prod-eastasi--x" cut to 23 characters ends in two hyphens: both go.
+            const twice = await run(withConfig(baseConfig("prod"), { clusterName: "prod-eastasi--x", monitoring: { grafana: { enabled: true, admins: [] } }, flux: { kustomizations: { cluster: { path: "./clusters/prod-eastasi--x" } } } }));
+            assert.equal(one(twice, "azure-native:dashboard:Grafana").inputs.workspaceName, "graf-aks-prod-eastasi");
         });
     });
 
