@@ -33,7 +33,8 @@ export interface CliResult {
     out?: string;
 }
 
-export async function main(argv: string[]): Promise<CliResult> {
+/** `planOne` plans one committed stack (the real program under mocks; tests pass a stand-in). */
+export async function main(argv: string[], planOne: (stack: string) => Promise<Plan> = (stack) => planWithActivation(stack)): Promise<CliResult> {
     const parsed = parseCli({
         args: argv,
         allowPositionals: true,
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<CliResult> {
         }
         const { planFleetCli } = require("./fleet") as typeof import("./fleet");
         const options = { comment, json: values.json, base: values.base, jsonOut: values["json-out"], artifactsUrl: values["artifacts-url"], maxChars: values["max-chars"] };
-        return { ...(await planFleetCli(options, planWithActivation)), out: values.out };
+        return { ...(await planFleetCli(options, planOne)), out: values.out };
     }
     if (!values.stack) {
         throw new UsageError("--stack (or --all) is required");
@@ -81,7 +82,7 @@ export async function main(argv: string[]): Promise<CliResult> {
     }
     // Loaded only here so that `diff` and `--help` stay instant (the program pulls in the Pulumi SDK).
     const { renderMermaid, renderTree } = require("./render") as typeof import("./render");
-    const plan = await planWithActivation(values.stack);
+    const plan = await planOne(values.stack);
     const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory");
     let text: string;
     if (comment) {

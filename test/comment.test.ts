@@ -175,4 +175,21 @@ describe("pull-request comment (plan/comment.ts)", () => {
         assert.ok(brief.endsWith("_3 stacks' details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in the run's artifacts._\n"), brief);
         assert.ok(brief.length <= 1000);
     });
+
+    it("keeps each finding on one table row, leaves out an empty removed list, and counts the table's overflow", () => {
+        const { head, base } = changed();
+        head.policy = [{ policy: "multi", enforcementLevel: "advisory", message: "first line\nsecond | line" }];
+        assert.ok(renderCommentSection(head, base).includes("\n| advisory | `multi` |  | first line second \\| line |\n"));
+        const clean = plan();
+        clean.policy = [];
+        assert.ok(!renderFleetComment([{ stack: "a", head: clean }], { removed: [] }).includes("No longer committed"));
+        const many = Array.from({ length: 40 }, (_, i) => ({ stack: `prod-c${String(i).padStart(2, "0")}`, head: { ...clean, stack: `prod-c${String(i).padStart(2, "0")}` } }));
+        const text = renderFleetComment(many, { maxChars: 4000 });
+        const rows = text.split("\n").filter((l) => l.startsWith("| `prod-c"));
+        assert.ok(rows.length > 0 && rows.length < 40, `${rows.length} rows`);
+        assert.ok(text.includes(`\n\n…and ${40 - rows.length} more: see the run's artifacts.\n`), text);
+        const table = text.slice(0, text.indexOf("…and"));
+        assert.ok(table.length <= 2000, "the table takes at most half the budget");
+        assert.ok(text.length <= 4000);
+    });
 });

@@ -120,6 +120,39 @@ describe("npm run plan: the command line", () => {
     });
 });
 
+describe("npm run plan -- --stack: a mandatory finding (the stack planned by a stand-in)", () => {
+    const planOne = async (stack: string): Promise<Plan> => ({ ...plan(), stack });
+
+    it("exits 1 and says how many mandatory findings there are, in every format", async () => {
+        for (const argv of [["--stack", "prod"], ["--stack", "prod", "--json"], ["--stack", "prod", "--mermaid"], ["comment", "--stack", "prod"]]) {
+            const r = await main(argv, planOne);
+            assert.equal(r.code, EXIT.mandatory, argv.join(" "));
+            assert.equal(r.stderr, "1 mandatory policy violation(s); see the policy findings\n");
+        }
+        const two = await main(["--stack", "prod"], async (stack) => {
+            const p = { ...plan(), stack };
+            p.policy = [...p.policy, { ...p.policy[0], policy: "aks-local-accounts" }];
+            return p;
+        });
+        assert.equal(two.stderr, "2 mandatory policy violation(s); see the policy findings\n");
+        const fine = await main(["--stack", "prod"], async (stack) => clean(stack));
+        assert.deepEqual({ code: fine.code, stderr: fine.stderr }, { code: EXIT.ok, stderr: undefined });
+        assert.equal(fine.text, renderTree(clean("prod")));
+        assert.equal((await main(["--stack", "prod", "--json"], planOne)).text, `${JSON.stringify({ ...plan(), stack: "prod" }, null, 2)}\n`);
+    });
+
+    it("hands --all and its options to the fleet planner with the same stand-in", async () => {
+        const all = await main(["--all", "--json", "--out", "fleet.json"], planOne);
+        assert.equal(all.code, EXIT.mandatory);
+        assert.equal(all.out, "fleet.json");
+        assert.deepEqual((JSON.parse(all.text) as { fleet: { stack: string }[] }).fleet.map((e) => e.stack).sort(), stackNames());
+        const comment = await main(["comment", "--all", "--max-chars", "2000", "--artifacts-url", "https://ci.example/run/9"], planOne);
+        assert.ok(comment.text.length <= 2000);
+        assert.ok(comment.text.includes("[the run's artifacts](https://ci.example/run/9)"), comment.text);
+        await assert.rejects(main(["comment", "--all", "--max-chars", "10"], planOne), { message: "--max-chars must be a whole number >= 1000" });
+    });
+});
+
 describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stand-in)", () => {
     const stacks = stackNames();
     const [broken, failing] = [stacks[0], stacks[1]];

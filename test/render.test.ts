@@ -2,8 +2,10 @@
 // tree branches and indentation, the legend, flags, key properties (shortened past 160 characters), waits with
 // their reasons, counts by type, the critical path and activation with running totals, outputs and findings.
 import * as assert from "node:assert/strict";
+import { planWithActivation } from "../plan/cli";
+import type { Plan } from "../plan/model";
 import { renderMermaid, renderTree } from "../plan/render";
-import { AKS, CLUSTER, IP, ODD, plan, PROVIDER, RG } from "./plan-fixture";
+import { AKS, CLUSTER, IP, ODD, ORPHAN, plan, PROVIDER, resource, RG } from "./plan-fixture";
 
 const TREE = `Plan for aks-gitops/prod: 7 resources (6 custom)
 Critical path from scratch ~8.3 min (all 6 one after another: 9.6 min)
@@ -149,5 +151,117 @@ describe("plan views (plan/render.ts)", () => {
         assert.ok(!text.includes("--> r3"), "the provider and the component are not drawn, so no arrow into odd");
         p.criticalPath = { urns: [], estimatedMinutes: 0, serialMinutes: 0 };
         assert.ok(!renderMermaid(p).includes("  class "));
+    });
+
+    it("joins several unestimated types, and reads a key property through a null parent as absent", () => {
+        const p = plan();
+        p.resources.push(resource("urn:pulumi:prod::aks-gitops::azure-native:example:Other::other", true, null, { estimatedMinutes: 1 }));
+        p.resources.find((r) => r.urn === AKS)!.inputs = { resourceName: "aks-prod", sku: null, networkProfile: "flat" };
+        const text = renderTree(p);
+        assert.ok(text.includes("  (no estimate for azure-native:example:Unmodelled, azure-native:example:Other: assumed 1 min each)\n"), text);
+        assert.ok(text.includes("└─ containerservice:ManagedCluster aks * [protected, retained, adopted]\n       resourceName: aks-prod\n       waits for: "), text);
+    });
+
+    it("draws a custom resource's properties beside the line down to its children", () => {
+        const p = plan();
+        const child = resource("urn:pulumi:prod::aks-gitops::azure-native:containerservice:MaintenanceConfiguration::window", true, AKS, { inputs: { configName: "default" }, estimatedMinutes: 0.2 });
+        p.resources.push(child);
+        p.resources.find((r) => r.urn === AKS)!.dependsOn = [];
+        assert.ok(
+            renderTree(p).includes(
+                [
+                    "└─ containerservice:ManagedCluster aks * [protected, retained, adopted]",
+                    "   │   resourceName: aks-prod",
+                    "   │   sku.tier: Standard",
+                    '   │   apiServerAccessProfile: {"authorizedIPRanges":["203.0.113.0/24"]}',
+                    "   │   disableLocalAccounts: true",
+                    "   └─ containerservice:MaintenanceConfiguration window",
+                    "          configName: default",
+                    "",
+                ].join("\n"),
+            ),
+            renderTree(p),
+        );
+    });
+
+    it("styles every critical link and names only drawn resources in the critical class", () => {
+        const p = plan();
+        p.resources.find((r) => r.urn === AKS)!.dependsOn = [RG, IP, ORPHAN, ODD];
+        p.criticalPath = { urns: [PROVIDER, IP, ODD, AKS], estimatedMinutes: 9.3, serialMinutes: 9.6 };
+        const text = renderMermaid(p);
+        assert.ok(text.includes("\n  r3 --> r1\n  r2 --> r3\n"), text);
+        assert.ok(text.includes("\n  class r2,r3,r1 critical\n  linkStyle 3,4 stroke:#c0392b,stroke-width:3px\n"), text);
+    });
+});
+
+describe("plan views of the committed stacks", () => {
+    const plans = new Map<string, Plan>();
+    before(async () => {
+        for (const stack of ["prod", "dev", "prod-northeurope"]) {
+            plans.set(stack, await planWithActivation(stack));
+        }
+    });
+
+    it("shows these key properties for each type, and only these", () => {
+        const shown: Record<string, Set<string>> = {};
+        for (const p of plans.values()) {
+            const types = new Map(p.resources.map((r) => [r.name, r.type]));
+            const tree = renderTree(p).split("\n\nResources by type:")[0].split("\n");
+            let current: string | undefined;
+            for (const line of tree) {
+                const header = /^[│├└─ ]*\S+ (\S+)( \*)?( \[[a-z, ]+\])?$/.exec(line);
+                if (header && types.has(header[1])) {
+                    current = types.get(header[1]);
+                    continue;
+                }
+                const detail = /^[│ ]+([A-Za-z.]+): /.exec(line);
+                if (detail && current && detail[1] !== "waits for") {
+                    (shown[current] ??= new Set()).add(detail[1]);
+                }
+            }
+        }
+        assert.deepEqual(Object.fromEntries(Object.entries(shown).map(([t, s]) => [t, [...s]])), {
+            "azure-native:resources:ResourceGroup": ["resourceGroupName", "location"],
+            "azure-native:containerservice:ManagedCluster": [
+                "resourceName",
+                "kubernetesVersion",
+                "sku.tier",
+                "networkProfile.networkPolicy",
+                "apiServerAccessProfile",
+                "autoUpgradeProfile.upgradeChannel",
+                "oidcIssuerProfile.enabled",
+                "securityProfile.workloadIdentity.enabled",
+                "disableLocalAccounts",
+            ],
+            "azure-native:containerservice:MaintenanceConfiguration": ["configName", "maintenanceWindow.schedule", "maintenanceWindow.startTime"],
+            "azure-native:keyvault:Vault": [
+                "vaultName",
+                "properties.enableRbacAuthorization",
+                "properties.enablePurgeProtection",
+                "properties.softDeleteRetentionInDays",
+                "properties.networkAcls.defaultAction",
+                "properties.networkAcls.ipRules",
+            ],
+            "azure-native:keyvault:Key": ["keyName", "properties.keySize", "properties.keyOps", "properties.rotationPolicy.attributes.expiryTime"],
+            "azure-native:managedidentity:UserAssignedIdentity": ["resourceName"],
+            "azure-native:managedidentity:FederatedIdentityCredential": ["subject", "issuer"],
+            "azure-native:authorization:RoleAssignment": ["roleDefinitionId", "principalId", "principalType", "scope"],
+            "azure-native:authorization:RoleDefinition": ["roleName", "permissions", "assignableScopes"],
+            "azure-native:kubernetesconfiguration:Extension": ["extensionType", "version", "releaseTrain", "autoUpgradeMinorVersion"],
+            "azure-native:kubernetesconfiguration:FluxConfiguration": ["fluxConfigurationName", "gitRepository.url", "gitRepository.repositoryRef.branch", "kustomizations"],
+            "azure-native:network:PublicIPPrefix": ["publicIpPrefixName", "location", "prefixLength"],
+            "azure-native:monitor:DiagnosticSetting": ["name", "resourceUri", "logs"],
+        });
+    });
+
+    it("plans a stack on standby with what activating it creates, and an active one without", () => {
+        assert.equal(plans.get("prod")!.activation, undefined);
+        const standby = plans.get("prod-northeurope")!;
+        assert.ok(standby.activation && standby.activation.creates.length > 0);
+        assert.match(renderTree(standby), /\nOn standby\. Activating \(pulumi config set standby false; pulumi up\) creates \d+ resources, ~[\d.]+ min:\n/);
+        for (const p of plans.values()) {
+            assert.deepEqual(p.missingSecrets, ["aks-gitops:gitSshPrivateKey"], "committed stacks hold no secrets: the deploy key is planned with a placeholder");
+            assert.ok(renderTree(p).includes(`\n  aks-gitops:gitSshPrivateKey: pulumi config set --secret gitSshPrivateKey < <file> --stack ${p.stack}\n`));
+        }
     });
 });
