@@ -184,7 +184,8 @@ function describe(issue: z.core.$ZodIssue): string {
         case "invalid_type":
             return issue.input === undefined ? `is required (${issue.expected})` : `must be ${expectedKind(issue.expected)}, got ${kindOf(issue.input)}`;
         case "invalid_value":
-            return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+            // An enum whose schema explains its values (a custom `error`) says so; zod's own text is "Invalid option: ...".
+            return issue.message.startsWith("Invalid option") ? `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` : issue.message;
         case "unrecognized_keys": {
             const allowed = allowedKeysAt(issue.path as (string | number)[]);
             const hints = issue.keys.map((k) => suggestion(k, allowed)).filter((h) => h !== "");

@@ -346,12 +346,12 @@ const git = z
         branch: gitRef,
         syncIntervalSeconds: z.number().int().min(60).max(86400),
         timeoutSeconds: z.number().int().min(30).max(3600),
-        knownHosts: z.string().max(16384).regex(/^[^\0]*$/).optional(),
+        knownHosts: z.string().max(16384).regex(/^[^\0]*$/, { error: "must be known_hosts lines (no NUL characters)" }).optional(),
         httpsUser: z.string().max(256).regex(/^[^\s:]+$/, { error: "must not contain spaces or ':'" }).optional(),
     })
     .superRefine((g, ctx) => {
         const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
-        if (!URL.canParse(g.url)) {
+        if (!URL.canParse(g.url) || new URL(g.url).hostname === "") {
             return; // already reported by the url check
         }
         const url = new URL(g.url);

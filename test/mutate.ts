@@ -26,7 +26,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     schema: {
         mutate: ["stacks/schema.ts"],
-        spec: ["config", "config-messages", "schema-messages", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "monitoring", "AksCluster", "ci-stacks", "net"],
+        spec: ["config", "config-messages", "schema-messages", "schema-edges", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "monitoring", "AksCluster", "ci-stacks", "net"],
     },
     stacks: {
         mutate: ["stacks/**/*.ts", "!stacks/schema.ts"],
@@ -53,7 +53,7 @@ interface ReportMutant {
     status: string;
     mutatorName?: string;
     replacement?: string;
-    location?: { start: { line: number; column: number } };
+    location?: { start: { line: number; column: number }; end: { line: number; column: number } };
 }
 interface Report {
     files: Record<string, { source?: string; mutants: ReportMutant[] }>;
@@ -64,14 +64,18 @@ function readReport(group: string): Report | undefined {
     return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Report) : undefined;
 }
 
-/** One line per mutant that no test detected: where, which mutator, its status, the source line and the replacement. */
+/** One line per mutant that no test detected: where, which mutator, its status, the code it replaced and with what. */
 export function survivors(report: Report): string[] {
     const lines: string[] = [];
     for (const [path, { source = "", mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
         const text = source.split("\n");
         for (const m of mutants.filter((x) => x.status === "Survived" || x.status === "NoCoverage")) {
-            const line = m.location?.start.line ?? 0;
-            lines.push(`${path}:${line} [${m.mutatorName ?? "?"}] ${m.status} | ${(text[line - 1] ?? "").trim()} => ${(m.replacement ?? "").replace(/\s+/g, " ").slice(0, 80)}`);
+            const { start, end } = m.location ?? { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
+            // Stryker's columns are 1-based; a span over several lines is shown from its first line on.
+            const first = text[start.line - 1] ?? "";
+            const original = start.line === end.line ? first.slice(start.column - 1, end.column - 1) : `${first.slice(start.column - 1)} ...`;
+            const brief = (t: string) => t.replace(/\s+/g, " ").trim().slice(0, 100);
+            lines.push(`${path}:${start.line}:${start.column} [${m.mutatorName ?? "?"}] ${m.status} | ${brief(original)} => ${brief(m.replacement ?? "")}`);
         }
     }
     return lines;

@@ -460,7 +460,7 @@ const CASES: Case[] = [
         env: "dev",
         config: { fleet: { notifications: { provider: "slack" } } },
         expected: [
-            "aks-gitops:fleet.notifications.provider: must be one of: \"msteams\", \"generic\"",
+            "aks-gitops:fleet.notifications.provider: must be \"msteams\" (a Microsoft Teams workflow webhook) or \"generic\" (any HTTPS endpoint receiving Flux event JSON)",
         ],
     },
     {
