@@ -209,6 +209,43 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
         );
     });
 
+    it("asks a vault owner for its groups, the vault name (proposing one) and whether to share a new fleet repo", async () => {
+        const dir = project();
+        const asked: string[] = [];
+        const answers: Record<string, string> = {
+            "Fleet repo URL (ssh:// or https://)": "https://github.com/acme/fleet",
+            "Entra groups that run sops with the environment's key (comma-separated, empty for none)": "sops-a, sops-b",
+        };
+        const prompter: Prompter = {
+            input: async (c) => {
+                asked.push(`input: ${c.message} [${c.default ?? ""}]`);
+                return answers[c.message] ?? c.default ?? "";
+            },
+            select: async <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) => {
+                asked.push(`select: ${c.message}`);
+                return "dev" as T;
+            },
+            confirm: async (c) => {
+                asked.push(`confirm: ${c.message} [${c.default}]`);
+                return false;
+            },
+        };
+        const r = await run(dir, ["dev-eastus2", "--region", "eastus2", "--no-plan"], { interactive: true, prompter });
+        assert.equal(r.code, 0);
+        assert.deepEqual(asked, [
+            "select: Environment",
+            "input: Cluster name (also its fleet directory) [dev-eastus2]",
+            "input: Fleet repo URL (ssh:// or https://) [ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet]",
+            "input: Fleet repo branch [main]",
+            "input: Entra groups that administer the cluster (object ids or names) (comma-separated, empty for none) []",
+            "input: Entra groups that run sops with the environment's key (comma-separated, empty for none) []",
+            "input: The environment's Key Vault name (globally unique) [kv-github-dev-39fba]",
+            "confirm: Store the fleet repo (and receivers) in Pulumi.yaml for every stack? [false]",
+        ]);
+        assert.ok(r.file("dev-eastus2").includes("    vaultName: kv-github-dev-39fba\n    encryptorGroups:\n      - sops-a\n      - sops-b\n"));
+        assert.ok(r.file("dev-eastus2").includes("  aks-gitops:flux:\n    git:\n      url: https://github.com/acme/fleet\n      branch: main\n"), "not shared: the stack keeps its repo");
+    });
+
     it("with --yes takes the owner's key without asking and says so; a standby stack's file says how to activate it", async () => {
         const dir = project("prod");
         const r = await run(dir, ["prod-francecentral", "--yes", "--environment", "prod", "--region", "francecentral", "--api-range", "198.51.100.0/26", "--standby", "--no-plan"]);

@@ -121,6 +121,15 @@ describe("npm run new-stack", () => {
             out.some((l) => /^offline plan: \d+ Azure resources, ~[\d.]+ min from scratch; policy: 0 mandatory, \d+ advisory \(npm run plan -- --stack prod-testnewstack\)$/.test(l)),
             out.join("\n"),
         );
+        // The figures are the plan's own: its custom resources (components are not Azure resources) and its findings.
+        const { planWithActivation } = require("../plan/cli") as typeof import("../plan/cli");
+        const plan = await planWithActivation("prod-testnewstack", dir);
+        const custom = plan.resources.filter((r) => r.custom).length;
+        assert.ok(custom < plan.resources.length);
+        assert.ok(
+            out.includes(`offline plan: ${custom} Azure resources, ~${plan.criticalPath.estimatedMinutes} min from scratch; policy: 0 mandatory, ${plan.policy.length} advisory (npm run plan -- --stack prod-testnewstack)`),
+            out.join("\n"),
+        );
     });
 
     describe("interactively", () => {
