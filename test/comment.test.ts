@@ -170,6 +170,12 @@ describe("pull-request comment (plan/comment.ts)", () => {
         const text = renderFleetComment(entries, { maxChars: 1000 + 2 * section.length, artifactsUrl: "https://ci.example/run/1" });
         assert.ok(text.length <= 1000 + 2 * section.length);
         assert.ok(text.endsWith("\n_1 stack's details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in [the run's artifacts](https://ci.example/run/1)._\n"), text.slice(-400));
+        assert.ok(text.includes("<b>prod-3</b>: 0 to add, 1 to change, 0 to remove</summary>\n\nDetails left out for room"), "no room for the third's details");
+        // With 500 characters more the third section keeps its details and loses only its graph.
+        const graphless = renderFleetComment(entries, { maxChars: 1500 + 2 * section.length });
+        assert.equal(graphless.split("```mermaid").length - 1, 2);
+        assert.ok(graphless.includes(renderCommentSection(entries[2].head, entries[2].base, { graph: false })));
+        assert.ok(graphless.endsWith("\n_1 stack's details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in the run's artifacts._\n"));
         const brief = renderFleetComment(entries, { maxChars: 1000 });
         assert.ok(brief.includes("<details><summary><b>prod-1</b>: 0 to add, 1 to change, 0 to remove</summary>\n\nDetails left out for room: see the run's artifacts.\n\n</details>\n"), brief);
         assert.ok(brief.endsWith("_3 stacks' details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in the run's artifacts._\n"), brief);
