@@ -351,10 +351,10 @@ const git = z
     })
     .superRefine((g, ctx) => {
         const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
-        if (!URL.canParse(g.url) || new URL(g.url).hostname === "") {
+        const url = URL.canParse(g.url) ? new URL(g.url) : undefined;
+        if (url === undefined || url.hostname === "") {
             return; // already reported by the url check
         }
-        const url = new URL(g.url);
         if (url.protocol === "ssh:" && !g.knownHosts && !KNOWN_HOSTS[url.hostname]) {
             issue("knownHosts", `is required for ssh host ${url.hostname} (known_hosts lines); built in only for: ${Object.keys(KNOWN_HOSTS).join(", ")}`);
         }
