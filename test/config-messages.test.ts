@@ -4,21 +4,14 @@
 // which configs are refused; this file holds what the user reads.
 import * as assert from "node:assert/strict";
 import { configKey, formatIssues, namespaceIssues, rawConfigFrom, settingsFrom, suggestion } from "../stacks/load";
-import { baseConfig, ConfigObject, stackInput, TEST_SSH_KEY, withConfig } from "./support";
+import { baseConfig, ConfigObject, refusals, stackInput, TEST_SSH_KEY, withConfig } from "./support";
 
 const AKS_KEYS =
     "adminGroups, apiServer, containerInsights, defender, encryptionAtHost, imageCleanerIntervalHours, kubernetesVersion, maintenance, network, nodeOsUpgradeChannel, skuTier, supportPlan, systemPool, upgradeChannel, userPool";
 
-/** The problems a dev config with `overrides` is refused with (the lines after the heading), or [] when it is valid. */
-function problems(overrides: ConfigObject, secrets: Record<string, string> = { gitSshPrivateKey: TEST_SSH_KEY }): string[] {
-    const input = stackInput(withConfig(baseConfig("dev"), overrides), secrets);
-    try {
-        settingsFrom(input.config, namespaceIssues(input.config));
-        return [];
-    } catch (e) {
-        return (e as Error).message.split("\n").slice(1);
-    }
-}
+/** The problems a dev config with `overrides` is refused with, as the user reads them ("  - " bullets), or []. */
+const problems = (overrides: ConfigObject, secrets: Record<string, string> = { gitSshPrivateKey: TEST_SSH_KEY }): string[] =>
+    refusals(withConfig(baseConfig("dev"), overrides), secrets).map((l) => `  - ${l}`);
 
 describe("config error messages (stacks/load.ts)", () => {
     it("says what type was expected and what was given", () => {

@@ -50,6 +50,27 @@ const NEXT = (stack: string, ssh: boolean) => [
 const VAULT_NOTE = (name: string) =>
     `vault name: ${name} (Key Vault names are global DNS names, and a deleted vault keeps its name for up to 90 days; a suffix of your own makes a clash unlikely, and npm run preflight confirms the name is free)`;
 
+/**
+ * A prompter that records each question with its default (and a select's choices) in `asked`, answers inputs from
+ * `answers` by message (else their default), picks `environment` and answers confirms with `confirm`.
+ */
+function scripted(asked: string[], answers: Record<string, string>, choose: { environment: string; confirm: (c: { message: string; default?: boolean }) => boolean }): Prompter {
+    return {
+        input: async (c) => {
+            asked.push(`input: ${c.message} [${c.default ?? ""}]`);
+            return answers[c.message] ?? c.default ?? "";
+        },
+        select: async <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) => {
+            asked.push(`select: ${c.message} {${c.choices.map((x) => x.value).join(", ")}}`);
+            return choose.environment as T;
+        },
+        confirm: async (c) => {
+            asked.push(`confirm: ${c.message} [${c.default}]`);
+            return choose.confirm(c);
+        },
+    };
+}
+
 describe("npm run new-stack: files, log and questions, word for word", () => {
     after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -157,20 +178,7 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
             "Azure region (programmatic name)": "eastus2",
             "CIDRs that reach the API server (operators' VPN, CI runners) (comma-separated, empty for none)": "198.51.100.0/26, ,203.0.113.0/28",
         };
-        const prompter: Prompter = {
-            input: async (c) => {
-                asked.push(`input: ${c.message} [${c.default ?? ""}]`);
-                return answers[c.message] ?? c.default ?? "";
-            },
-            select: async <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) => {
-                asked.push(`select: ${c.message} {${c.choices.map((x) => x.value).join(", ")}}`);
-                return "prod" as T;
-            },
-            confirm: async (c) => {
-                asked.push(`confirm: ${c.message} [${c.default}]`);
-                return c.default ?? false;
-            },
-        };
+        const prompter = scripted(asked, answers, { environment: "prod", confirm: (c) => c.default ?? false });
         const r = await run(dir, ["prod-eastus2", "--no-plan"], { interactive: true, prompter });
         assert.equal(r.code, 0);
         assert.deepEqual(asked, [
@@ -216,24 +224,11 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
             "Fleet repo URL (ssh:// or https://)": "https://github.com/acme/fleet",
             "Entra groups that run sops with the environment's key (comma-separated, empty for none)": "sops-a, sops-b",
         };
-        const prompter: Prompter = {
-            input: async (c) => {
-                asked.push(`input: ${c.message} [${c.default ?? ""}]`);
-                return answers[c.message] ?? c.default ?? "";
-            },
-            select: async <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) => {
-                asked.push(`select: ${c.message}`);
-                return "dev" as T;
-            },
-            confirm: async (c) => {
-                asked.push(`confirm: ${c.message} [${c.default}]`);
-                return false;
-            },
-        };
+        const prompter = scripted(asked, answers, { environment: "dev", confirm: () => false });
         const r = await run(dir, ["dev-eastus2", "--region", "eastus2", "--no-plan"], { interactive: true, prompter });
         assert.equal(r.code, 0);
         assert.deepEqual(asked, [
-            "select: Environment",
+            "select: Environment {dev, staging, prod}",
             "input: Cluster name (also its fleet directory) [dev-eastus2]",
             "input: Fleet repo URL (ssh:// or https://) [ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet]",
             "input: Fleet repo branch [main]",

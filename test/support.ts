@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { capture, Capture, loadStackFile, ROOT, runProgram, StackInput } from "../harness/run";
 import { Registration, SECRET } from "../harness/monitor";
 import { merge } from "../stacks/profiles";
-import { PROJECT } from "../stacks/load";
+import { namespaceIssues, PROJECT, settingsFrom } from "../stacks/load";
 
 export const TEST_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-only-key\n-----END OPENSSH PRIVATE KEY-----\n";
 
@@ -59,6 +59,22 @@ export function stackInput(config: ConfigObject, secrets: Record<string, string>
         secretKeys.push(`${PROJECT}:${key}`);
     }
     return { stack, config: flat, secretKeys };
+}
+
+/**
+ * The problems a config is refused with, read as the program reads it (Pulumi's flat config, the namespace check):
+ * the lines after the heading, without their "  - " bullets; [] when it is valid. Without `secrets`, the deploy key
+ * is set only where the repo URL is ssh://, so that only the config's own mistakes are reported.
+ */
+export function refusals(config: ConfigObject, secrets?: Record<string, string>): string[] {
+    const url = String(((config.flux as ConfigObject | undefined)?.git as ConfigObject | undefined)?.url ?? "");
+    const input = stackInput(config, secrets ?? (url.startsWith("ssh:") ? { gitSshPrivateKey: TEST_SSH_KEY } : {}));
+    try {
+        settingsFrom(input.config, namespaceIssues(input.config));
+        return [];
+    } catch (e) {
+        return (e as Error).message.split("\n").slice(1).map((l) => l.replace(/^  - /, ""));
+    }
 }
 
 export function run(config: ConfigObject, secrets?: Record<string, string>): Promise<Capture> {
