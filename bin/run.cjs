@@ -14,6 +14,20 @@ require("./defer-sdk.cjs");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 
+// A reader that stops early (`npm run plan -- --stack prod --json | head -5`, `| less` then q) closes the pipe: Node
+// ignores SIGPIPE, so the next write fails with EPIPE, emitted as an 'error' event on process.stdout, and with no
+// listener that is an uncaught exception (a stack trace, exit 1). The reader has taken all it wants: stop quietly,
+// exit 0, for every command this runner starts (plan, fleet, stacks, verify, preflight, promote, new-stack), on
+// stdout and on stderr (`2>&1 | head`). Any other stream error stays an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e && e.code === "EPIPE") {
+      process.exit(0);
+    }
+    throw e;
+  });
+}
+
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
   process.stderr.write("usage: node bin/run.cjs <entry.ts> [args...]\n");
