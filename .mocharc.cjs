@@ -3,11 +3,19 @@
 // the files serially (its mocha runner ignores `parallel`).
 "use strict";
 const { availableParallelism } = require("node:os");
+const { join } = require("node:path");
+
+// The product's tests run on the fixture project they own (stacks and project config), never on the committed stacks:
+// those are the user's and may be anything valid (test/committed-stacks.test.ts holds them, whatever they are).
+// Set here, before any test file loads, so in-process modules and every child process a test starts see it.
+process.env.AKS_GITOPS_PROJECT_DIR = join(__dirname, "test", "fixtures", "project");
 
 module.exports = {
   require: ["./bin/defer-sdk.cjs", "tsx/cjs"],
   extension: ["ts"],
-  spec: ["test/**/*.test.ts"],
+  // The whole suite, unless files are named (`npx mocha test/x.test.ts`): mocha appends named files to `spec`
+  // instead of replacing it, so a named file would otherwise run with every other.
+  spec: process.argv.slice(2).some((a) => /\.test\.ts$/.test(a)) ? [] : ["test/**/*.test.ts"],
   timeout: 30000,
   reporter: "spec",
   parallel: true,

@@ -7,7 +7,7 @@
 import { appendFileSync } from "node:fs";
 import { ConfigError, derivedNames, settingsFrom } from "../stacks/load";
 import { ENVIRONMENTS, Environment } from "../stacks/schema";
-import { loadStackFile, ROOT, StackInput, stackNames, withSecretPlaceholders } from "../harness/run";
+import { loadStackFile, PROJECT_DIR, StackInput, stackNames, withSecretPlaceholders } from "../harness/run";
 import { failure, parseCli, UsageError } from "../harness/usage";
 
 /**
@@ -99,7 +99,7 @@ export function discoverInputs(inputs: Iterable<StackInput | { stack: string; er
 }
 
 /** The committed stacks of `root` (Pulumi.<stack>.yaml next to Pulumi.yaml). */
-export function discover(root = ROOT): Discovery {
+export function discover(root = PROJECT_DIR): Discovery {
     return discoverInputs(
         stackNames(root).map((stack) => {
             try {
@@ -206,7 +206,7 @@ export interface CliResult {
     stderr?: string;
 }
 
-export function main(argv: string[], root = ROOT, env: NodeJS.ProcessEnv = process.env): CliResult {
+export function main(argv: string[], root = PROJECT_DIR, env: NodeJS.ProcessEnv = process.env): CliResult {
     const values = parseCli({
         args: argv,
         options: {

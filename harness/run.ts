@@ -1,7 +1,7 @@
 // Runs the real program (index.ts) under Pulumi's mock runtime with one stack's configuration and captures what it
 // would register. The offline plan, the fleet renderer, the benchmarks and the tests all go through here.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { parse } from "yaml";
@@ -9,19 +9,8 @@ import { PROJECT, SECRET_KEYS } from "../stacks/load";
 import { AzureMocks } from "./azure";
 import { CaptureMonitor, Registration, SECRET } from "./monitor";
 
-/** The project root (where Pulumi.yaml is), found from this file's location whether run from source or bundled. */
-export const ROOT = findRoot(__dirname);
-
-function findRoot(start: string): string {
-    for (let dir = start; ; dir = dirname(dir)) {
-        if (existsSync(join(dir, "Pulumi.yaml"))) {
-            return dir;
-        }
-        if (dirname(dir) === dir) {
-            throw new Error(`no Pulumi.yaml above ${start}`);
-        }
-    }
-}
+import { PROJECT_DIR, ROOT } from "./paths";
+export { PROJECT_DIR, ROOT };
 
 // Internal to @pulumi/pulumi and stripped from its typings: feature negotiation and draining outstanding RPCs.
 // The minor version is pinned; test/harness.test.ts fails if an upgrade moves them.
@@ -71,7 +60,7 @@ export interface CaptureOptions {
 }
 
 /** The committed stacks: Pulumi.<stack>.yaml files next to Pulumi.yaml. */
-export function stackNames(root = ROOT): string[] {
+export function stackNames(root = PROJECT_DIR): string[] {
     return readdirSync(root)
         .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
@@ -85,7 +74,7 @@ export function stackNames(root = ROOT): string[] {
  * replace project keys of the same name wholesale (pulumi docs concepts/config.md, "Project Level Configuration").
  * Secure values become placeholders, shown as [secret].
  */
-export function loadStackFile(stack: string, root = ROOT): StackInput {
+export function loadStackFile(stack: string, root = PROJECT_DIR): StackInput {
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
         throw new UsageError(`invalid stack name "${stack}": use letters, digits, "-", "_" or "."`);
     }
@@ -109,7 +98,7 @@ export function loadStackFile(stack: string, root = ROOT): StackInput {
 }
 
 /** Pulumi.yaml's project-level configuration as the flat map every stack inherits, and the project's name. */
-export function loadProjectConfig(root = ROOT): { projectName: string; config: Record<string, string> } {
+export function loadProjectConfig(root = PROJECT_DIR): { projectName: string; config: Record<string, string> } {
     const project = readYaml(join(root, "Pulumi.yaml"));
     const projectName = typeof (project as { name?: unknown } | null)?.name === "string" ? (project as { name: string }).name : PROJECT;
     const config: Record<string, string> = {};
@@ -294,6 +283,6 @@ export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 /** Convenience for the committed stacks: read the file, add secret placeholders, run. */
-export async function planStack(stack: string, root = ROOT): Promise<Capture> {
+export async function planStack(stack: string, root = PROJECT_DIR): Promise<Capture> {
     return runProgram(withSecretPlaceholders(loadStackFile(stack, root)));
 }

@@ -1,9 +1,9 @@
 // npm run plan -- --all [--json] and npm run plan -- comment --all: every committed stack planned in one process (the
 // program, the SDK and the policies load once, so each further stack costs only its own run), in rollout order
 // (npm run stacks). A stack that cannot be planned is reported in its place; the others are still planned.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { discover } from "../ci/stacks";
-import { ROOT } from "../harness/run";
+import { PROJECT_DIR } from "../harness/run";
 import { UsageError, userPath, writeOutput } from "../harness/usage";
 import type { FleetEntry } from "./comment";
 import type { Plan } from "./model";
@@ -25,7 +25,7 @@ export interface FleetPlanDocument {
 }
 
 /** Plans every committed stack of `root`, one after the other (runs must not overlap: the runtime is process-wide). */
-export async function planFleet(planOne: (stack: string) => Promise<Plan>, root = ROOT): Promise<FleetPlanDocument> {
+export async function planFleet(planOne: (stack: string) => Promise<Plan>, root = PROJECT_DIR): Promise<FleetPlanDocument> {
     const { stacks, invalid } = discover(root);
     const fleet: FleetPlanEntry[] = [];
     for (const s of stacks) {
@@ -75,7 +75,7 @@ export interface FleetCliOptions {
 }
 
 /** Exit codes: 0 ok, 1 a mandatory policy violation in some stack, 2 some stack could not be planned. */
-export async function planFleetCli(options: FleetCliOptions, planOne: (stack: string) => Promise<Plan>, root = ROOT): Promise<{ code: number; text: string; stderr?: string }> {
+export async function planFleetCli(options: FleetCliOptions, planOne: (stack: string) => Promise<Plan>, root = PROJECT_DIR): Promise<{ code: number; text: string; stderr?: string }> {
     const maxChars = options.maxChars === undefined ? undefined : Number(options.maxChars);
     if (maxChars !== undefined && !(Number.isInteger(maxChars) && maxChars >= 1000)) {
         throw new UsageError("--max-chars must be a whole number >= 1000");
@@ -86,7 +86,8 @@ export async function planFleetCli(options: FleetCliOptions, planOne: (stack: st
     let text: string;
     if (options.comment) {
         const { renderFleetComment } = require("./comment") as typeof import("./comment");
-        const base = options.base && existsSync(userPath(options.base)) ? readFleetPlan(options.base) : undefined;
+        // A --base file that does not exist is an error (readFleetPlan, exit 2), not "every stack is new".
+        const base = options.base !== undefined ? readFleetPlan(options.base) : undefined;
         if (options.jsonOut) {
             writeOutput(options.jsonOut, `${JSON.stringify(doc)}\n`);
         }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import type * as Prompts from "@inquirer/prompts";
 import { Document, isMap, parseDocument, YAMLMap } from "yaml";
+import { PROJECT_DIR } from "../harness/paths";
 import { failure, parseCli, UsageError, writeOutput } from "../harness/usage";
 import { derivedNames, PROJECT, settingsFrom, validateStackConfig } from "./load";
 import { ENVIRONMENTS, type Environment } from "./schema";
@@ -166,7 +167,7 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
         throw new UsageError(`invalid stack name "${name}": use letters, digits, "-", "_" or "."`);
     }
-    const root = f.root ?? join(__dirname, "..");
+    const root = f.root ?? PROJECT_DIR;
     const file = join(root, `Pulumi.${name}.yaml`);
     if (existsSync(file) && !f.force) {
         throw new UsageError(`${file} exists; pass --force to overwrite it`);

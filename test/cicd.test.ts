@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { azureOutputs, discover, FleetStack, main as stacksMain } from "../ci/stacks";
-import { ROOT, stackNames } from "../harness/run";
+import { PROJECT_DIR, ROOT, stackNames } from "../harness/run";
 import { ENVIRONMENTS } from "../stacks/schema";
 import { otherClusterOf, projectCopy, writeStack } from "./fleet-fixtures";
 
@@ -266,7 +266,7 @@ describe("CI/CD", () => {
         });
 
         it("feeds every GitHub matrix from the discovery job's npm run stacks", () => {
-            const outputs = githubOutputsAt(ROOT, ["--github-output"]);
+            const outputs = githubOutputsAt(PROJECT_DIR, ["--github-output"]);
             for (const f of files) {
                 for (const feed of githubFeeds(workflow(f))) {
                     assert.ok(feed.output in outputs, `${f}/${feed.job}: npm run stacks writes no output ${feed.output}`);
@@ -455,7 +455,7 @@ describe("CI/CD", () => {
         it("drills every standby stack, found by its configuration", () => {
             const step = steps(drill().jobs.discover).find((s) => s.id === "stacks")!;
             assert.match(step.run, /--role standby/);
-            const standby = githubOutputsAt(ROOT, stacksArgs(step.run, "--github-output")).standby;
+            const standby = githubOutputsAt(PROJECT_DIR, stacksArgs(step.run, "--github-output")).standby;
             assert.deepEqual(standby, discover().stacks.filter((s) => s.role === "standby").map((s) => s.stack));
             assert.ok(standby.length > 0);
             assert.equal(drill().jobs.drill.env.STACK, "${{ matrix.stack }}");

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, validateStackConfig } from "../stacks/load";
 import { findCycle } from "../stacks/schema";
-import { ROOT, runProgram, stackNames } from "../harness/run";
+import { PROJECT_DIR, runProgram, stackNames } from "../harness/run";
 import { baseConfig, ConfigObject, stackInput, withConfig } from "./support";
 
 function problems(config: ConfigObject, secrets: Record<string, boolean> = { gitSshPrivateKey: true }): string[] {
@@ -163,7 +163,7 @@ describe("stack configuration", () => {
 
     it("keeps git credentials out of every committed stack file", () => {
         for (const stack of stackNames()) {
-            const text = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+            const text = readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
             assert.doesNotMatch(text, /gitSshPrivateKey|gitHttpsPassword|PRIVATE KEY/, `Pulumi.${stack}.yaml must not hold git credentials`);
         }
     });

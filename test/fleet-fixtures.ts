@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { FleetStack, main } from "../ci/stacks";
-import { ROOT, stackNames } from "../harness/run";
+import { PROJECT_DIR, stackNames } from "../harness/run";
 
 export type StackDoc = { config: Record<string, unknown> };
 
@@ -14,7 +14,7 @@ export type StackDoc = { config: Record<string, unknown> };
 export function projectCopy(): string {
     const dir = mkdtempSync(join(tmpdir(), "fleet-"));
     for (const f of ["Pulumi.yaml", ...stackNames().map((s) => `Pulumi.${s}.yaml`)]) {
-        copyFileSync(join(ROOT, f), join(dir, f));
+        copyFileSync(join(PROJECT_DIR, f), join(dir, f));
     }
     return dir;
 }
@@ -24,7 +24,7 @@ export function projectCopy(): string {
  * key (sops.existingKeyId) instead of owning a vault; on standby when asked.
  */
 export function otherClusterOf(owner: FleetStack, name: string, location: string, standby = false): StackDoc {
-    const doc = parse(readFileSync(join(ROOT, `Pulumi.${owner.stack}.yaml`), "utf8")) as StackDoc;
+    const doc = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${owner.stack}.yaml`), "utf8")) as StackDoc;
     const config = { ...doc.config };
     config["aks-gitops:clusterName"] = name;
     config["aks-gitops:location"] = location;

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "../harness/run";
+import { PROJECT_DIR } from "../harness/run";
 import * as newStack from "../stacks/new";
 import { main, proposeVaultName, type Prompter, withOrg } from "../stacks/new";
 import { runCliInProcess } from "./support";
@@ -17,9 +17,9 @@ const dirs: string[] = [];
 function project(...stacks: string[]): string {
     const dir = mkdtempSync(join(tmpdir(), "aks-gitops-new-text-"));
     dirs.push(dir);
-    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    copyFileSync(join(PROJECT_DIR, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     for (const s of stacks) {
-        copyFileSync(join(ROOT, `Pulumi.${s}.yaml`), join(dir, `Pulumi.${s}.yaml`));
+        copyFileSync(join(PROJECT_DIR, `Pulumi.${s}.yaml`), join(dir, `Pulumi.${s}.yaml`));
     }
     return dir;
 }

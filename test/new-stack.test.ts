@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as Prompts from "@inquirer/prompts";
 import { parse } from "yaml";
-import { ROOT } from "../harness/run";
+import { PROJECT_DIR } from "../harness/run";
 import { UsageError } from "../harness/usage";
 import { main, proposeVaultName, type Prompter } from "../stacks/new";
 
@@ -16,9 +16,9 @@ const prompts = require("@inquirer/prompts") as typeof Prompts;
 /** A project directory with this repo's Pulumi.yaml (org: the contoso fleet) and, optionally, the committed prod stack. */
 function project(withProd = false): string {
     const dir = mkdtempSync(join(tmpdir(), "aks-gitops-new-"));
-    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    copyFileSync(join(PROJECT_DIR, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     if (withProd) {
-        copyFileSync(join(ROOT, "Pulumi.prod.yaml"), join(dir, "Pulumi.prod.yaml"));
+        copyFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), join(dir, "Pulumi.prod.yaml"));
     }
     return dir;
 }
@@ -64,7 +64,7 @@ describe("npm run new-stack", () => {
 
     it("reads the owner's firewall from its profile: staging's vault denies by default too", async () => {
         const dir = project();
-        copyFileSync(join(ROOT, "Pulumi.staging.yaml"), join(dir, "Pulumi.staging.yaml"));
+        copyFileSync(join(PROJECT_DIR, "Pulumi.staging.yaml"), join(dir, "Pulumi.staging.yaml"));
         const { code, out } = await run(["staging-eastus2", "--yes", "--environment", "staging", "--region", "eastus2", "--no-plan", "--root", dir]);
         assert.equal(code, 0);
         assert.deepEqual(config(dir, "staging-eastus2")["aks-gitops:sops"], { existingKeyId: "/resourceGroups/rg-sops-staging/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-staging/keys/sops-staging" });

@@ -109,7 +109,7 @@ describe("the organisation's shared values (org)", () => {
 
     it("come from Pulumi.yaml for every committed stack", () => {
         for (const stack of ["dev", "prod", "prod-northeurope"]) {
-            const s = validateStackConfig(rawConfigFrom(withSecretPlaceholders(loadStackFile(stack, ROOT)).config), { gitSshPrivateKey: true });
+            const s = validateStackConfig(rawConfigFrom(withSecretPlaceholders(loadStackFile(stack)).config), { gitSshPrivateKey: true });
             assert.equal(s.flux.git.url, "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", stack);
         }
     });

@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { capture, Capture, loadStackFile, ROOT, runProgram, StackInput } from "../harness/run";
+import { capture, Capture, loadStackFile, PROJECT_DIR, runProgram, StackInput } from "../harness/run";
 import { Registration, SECRET } from "../harness/monitor";
 import { merge } from "../stacks/profiles";
 import { namespaceIssues, PROJECT, settingsFrom } from "../stacks/load";
@@ -154,7 +154,7 @@ export function azureValue(c: Capture, label: string): string {
 
 /** A key of a committed stack file as written there (e.g. stackSetting<string>("prod", "environment")). */
 export function stackSetting<T>(stack: string, key: string): T {
-    const file = parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const file = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
     return file.config[`${PROJECT}:${key}`] as T;
 }
 
