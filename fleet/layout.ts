@@ -71,8 +71,8 @@ export function clusterDir(clusterName: string): string {
 
 /**
  * Layers in apply order: shared infrastructure (charts and their CRDs), then the objects of those CRDs
- * (infrastructure/configs: GatewayClass, Gateway), this cluster's apps, monitoring, and notifications. Notifications
- * depend on nothing: they must report an infrastructure layer that fails.
+ * (infrastructure/configs: GatewayClass, Gateway), this cluster's apps (after both), monitoring, and notifications.
+ * Notifications depend on nothing: they must report an infrastructure layer that fails.
  */
 export function fluxKustomizations(a: FleetLayoutArgs): FluxKustomization[] {
     const layer = (name: string, path: string, dependsOn: string[]): FluxKustomization => ({
@@ -98,7 +98,10 @@ export function fluxKustomizations(a: FleetLayoutArgs): FluxKustomization[] {
     return [
         layer("infrastructure", "./infrastructure", []),
         layer("infrastructure-configs", "./infrastructure/configs", ["infrastructure"]),
-        layer("apps", `./${clusterDir(a.clusterName)}/apps`, ["infrastructure"]),
+        // Apps wait for infrastructure-configs too: their HTTPRoutes attach to the Gateway created there, and Flagger's
+        // canaries route through it (fluxcd/kustomize-controller docs/spec/v1/kustomizations.md, "Dependencies": a
+        // Kustomization is applied only after every one it dependsOn is Ready).
+        layer("apps", `./${clusterDir(a.clusterName)}/apps`, ["infrastructure", "infrastructure-configs"]),
         ...(a.monitoring ? [layer("monitoring", `./${clusterDir(a.clusterName)}/monitoring`, ["infrastructure"])] : []),
         ...(a.notifications ? [layer("notifications", `./${clusterDir(a.clusterName)}/notifications`, [])] : []),
     ];

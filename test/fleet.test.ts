@@ -23,7 +23,7 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
     });
     const config = (stack: string, key: string) => stackSetting<Record<string, string> & string>(stack, key);
 
-    it("renders one Flux Kustomization per layer, apps after infrastructure, each decrypting with SOPS", () => {
+    it("renders one Flux Kustomization per layer, apps after infrastructure and its configs, each decrypting with SOPS", () => {
         for (const [stack, c] of captures) {
             const objects = all(c, KUSTOMIZATION).map((r) => r.inputs as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> });
             // The staging and prod profiles turn monitoring and notifications on; dev has neither.
@@ -37,7 +37,8 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
                 assert.equal(o.spec.prune, true);
             }
             const apps = objects.find((o) => o.metadata.name === "apps")!;
-            assert.deepEqual(apps.spec.dependsOn, [{ name: "infrastructure" }]);
+            // The apps' HTTPRoutes attach to the Gateway that infrastructure-configs creates: apps wait for it.
+            assert.deepEqual(apps.spec.dependsOn, [{ name: "infrastructure" }, { name: "infrastructure-configs" }]);
             assert.equal(apps.spec.path, `./clusters/${config(stack, "clusterName")}/apps`);
             assert.equal(objects.find((o) => o.metadata.name === "infrastructure")!.spec.path, "./infrastructure");
             // The objects of the charts' CRDs (Gateway, GatewayClass) apply after the charts.
