@@ -20,6 +20,8 @@ const USAGE = `usage:
   --mermaid   the dependency graph as a Mermaid flowchart, critical path highlighted
   --out       write to a file instead of stdout
   comment     the stack's section of a pull-request comment (diff against --base, graph, policy findings)
+  --base      comment only: the base branch's plan (--json of the same command); it must exist; without --base
+              everything shows as new
   --all       every committed stack, in rollout order, in one process; --json: one document {"fleet": [...]};
               comment: the whole fleet's comment (summary table, details collapsed, under GitHub's size limit;
               --base and --json-out are --all --json documents; exit 2 when a stack cannot be planned)`;
@@ -66,6 +68,19 @@ export async function main(argv: string[], planOne: (stack: string) => Promise<P
     if (positionals.length > (comment ? 1 : 0)) {
         throw new UsageError(`unexpected argument "${positionals[comment ? 1 : 0]}"`);
     }
+    // A --base that names no file is a mistake (a wrong path, a base plan that was never written), never "the base
+    // branch has no plan": that is said by leaving --base out. Checked before anything is planned or written.
+    if (values.base !== undefined) {
+        if (!comment) {
+            throw new UsageError("--base is the base branch's plan a comment is compared with: use it with comment");
+        }
+        const path = userPath(values.base);
+        if (!existsSync(path)) {
+            throw new UsageError(
+                `--base ${values.base}: no such file (${path}). Make it on the base branch with npm run plan -- ${values.all ? "--all" : "--stack <name>"} --json --out <file>, or leave --base out when the base branch has no plan (everything then shows as new)`,
+            );
+        }
+    }
     if (values.all) {
         if (values.stack || values.mermaid) {
             throw new UsageError(values.stack ? "choose one of --stack and --all" : "--mermaid shows one stack: use --stack");
@@ -82,12 +97,12 @@ export async function main(argv: string[], planOne: (stack: string) => Promise<P
     }
     // Loaded only here so that `diff` and `--help` stay instant (the program pulls in the Pulumi SDK).
     const { renderMermaid, renderTree } = require("./render") as typeof import("./render");
+    const base = values.base !== undefined ? readPlan(values.base) : undefined;
     const plan = await planOne(values.stack);
     const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory");
     let text: string;
     if (comment) {
         const { renderCommentSection } = require("./comment") as typeof import("./comment");
-        const base = values.base && existsSync(userPath(values.base)) ? readPlan(values.base) : undefined;
         if (values["json-out"]) {
             writeOutput(values["json-out"], `${JSON.stringify(plan, null, 2)}\n`);
         }

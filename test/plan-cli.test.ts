@@ -2,6 +2,7 @@
 // are not plans, --out and --json-out, the comment against a base, and the fleet's exit codes and stderr with stacks
 // planned by a stand-in (a plan, a mandatory finding, an error), so no case needs the program to fail for real.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,17 +107,63 @@ describe("npm run plan: the command line", () => {
 
     it("renders one stack's comment section against a base plan file, writing the head plan to --json-out", async () => {
         const headOut = join(dir, "head.json");
-        const first = await main(["comment", "--stack", "dev", "--base", join(dir, "no-base-yet.json"), "--json-out", headOut]);
+        const first = await main(["comment", "--stack", "dev", "--json-out", headOut]);
         assert.equal(first.code, EXIT.ok);
         assert.equal(first.stderr, undefined);
         const head = JSON.parse(readFileSync(headOut, "utf8")) as Plan;
         assert.equal(readFileSync(headOut, "utf8"), `${JSON.stringify(head, null, 2)}\n`);
-        assert.equal(first.text, renderCommentSection(head, undefined), "a base file that does not exist: no base");
+        assert.equal(first.text, renderCommentSection(head, undefined), "no --base: no base, everything is new");
         const base = clean("dev");
         const baseFile = file("base.json", JSON.stringify(base));
         const second = await main(["comment", "--stack", "dev", "--base", baseFile]);
         assert.equal(second.text, renderCommentSection(head, base));
         assert.ok(!existsSync(join(dir, "unused.json")));
+    });
+
+    it("refuses a --base that names no file (exit 2, naming it) before planning or writing anything", async () => {
+        const missing = join(dir, "no-base-yet.json");
+        const headOut = join(dir, "never-written.json");
+        let planned = 0;
+        const planOne = async (stack: string): Promise<Plan> => {
+            planned++;
+            return clean(stack);
+        };
+        const one =
+            `--base ${missing}: no such file (${missing}). Make it on the base branch with npm run plan -- --stack <name> --json --out <file>, ` +
+            "or leave --base out when the base branch has no plan (everything then shows as new)";
+        await assert.rejects(main(["comment", "--stack", "dev", "--base", missing, "--json-out", headOut], planOne), { name: "UsageError", message: one });
+        const all =
+            `--base ${missing}: no such file (${missing}). Make it on the base branch with npm run plan -- --all --json --out <file>, ` +
+            "or leave --base out when the base branch has no plan (everything then shows as new)";
+        await assert.rejects(main(["comment", "--all", "--base", missing, "--json-out", headOut], planOne), { name: "UsageError", message: all });
+        assert.equal(planned, 0, "nothing planned");
+        assert.ok(!existsSync(headOut), "nothing written");
+
+        const run = await runCliInProcess(cli.runCli, ["comment", "--stack", "dev", "--base", missing]);
+        assert.equal(run.status, EXIT.usage);
+        assert.equal(run.stdout, "");
+        assert.ok(run.stderr.startsWith(`${one}\n\nusage:\n`), run.stderr);
+
+        // A path relative to where npm was run from (INIT_CWD), named as typed and as resolved.
+        const initCwd = process.env.INIT_CWD;
+        process.env.INIT_CWD = dir;
+        try {
+            await assert.rejects(main(["comment", "--stack", "dev", "--base", "base-of-main.json"], planOne), {
+                message: new RegExp(`^--base base-of-main\\.json: no such file \\(${join(dir, "base-of-main.json").replace(/[.]/g, "\\.")}\\)\\. `),
+            });
+        } finally {
+            if (initCwd === undefined) {
+                delete process.env.INIT_CWD;
+            } else {
+                process.env.INIT_CWD = initCwd;
+            }
+        }
+        // --base outside comment compares nothing: said, not ignored.
+        const baseFile = file("base-for-nothing.json", JSON.stringify(clean("dev")));
+        for (const argv of [["--stack", "dev", "--base", baseFile], ["--all", "--json", "--base", baseFile]]) {
+            await assert.rejects(main(argv, planOne), { name: "UsageError", message: "--base is the base branch's plan a comment is compared with: use it with comment" }, argv.join(" "));
+        }
+        assert.equal(planned, 0);
     });
 });
 
@@ -206,8 +253,13 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
             assert.ok(result.text.length <= 1000);
             assert.ok(result.text.includes(`**0 of ${stacks.length} stacks change** · **1 cannot be planned** · **1 fails a mandatory policy** without changing`), result.text);
             assert.ok(result.text.includes("[the run's artifacts](https://ci.example/run/7)"));
-            const noBase = await planFleetCli({ comment: true, json: false, base: join(dir, "none.json") }, async (s) => clean(s));
-            assert.ok(noBase.text.includes(`**${stacks.length} of ${stacks.length} stacks change**`), "a missing base file: every stack is new");
+            const noBase = await planFleetCli({ comment: true, json: false }, async (s) => clean(s));
+            assert.ok(noBase.text.includes(`**${stacks.length} of ${stacks.length} stacks change**`), "no base: every stack is new");
+            await assert.rejects(planFleetCli({ comment: true, json: false, base: join(dir, "none.json"), jsonOut: join(dir, "not-written.json") }, async (s) => clean(s)), {
+                name: "UsageError",
+                message: new RegExp(`^cannot read fleet plan ${join(dir, "none.json")}: ENOENT`),
+            });
+            assert.ok(!existsSync(join(dir, "not-written.json")), "a missing base file: an error, nothing written");
             for (const bad of ["999", "1000.5", "many"]) {
                 await assert.rejects(planFleetCli({ comment: true, json: false, maxChars: bad }, planOne), { name: "UsageError", message: "--max-chars must be a whole number >= 1000" });
             }
@@ -230,6 +282,28 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
                 assert.throws(() => readFleetPlan(path), { message: `${path} is not a fleet plan document (make one with npm run plan -- --all --json)` }, name);
             }
             assert.deepEqual(readFleetPlan(write("ok.json", '{"fleet":[{"stack":"a"}],"extra":1}')), { fleet: [{ stack: "a" }] });
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("npm run plan -- comment --all --base in the pull-request pipelines", () => {
+    it("is what the Azure Pipelines pull-request pipeline runs, --base only when the target branch wrote its plan", () => {
+        const text = readFileSync(join(__dirname, "..", "azure-pipelines", "pull-request.yml"), "utf8");
+        assert.match(text, /npm run --silent plan -- --all --json --out "\$\(Agent\.TempDirectory\)\/base\.json"/);
+        assert.match(text, /base="\$\(Agent\.TempDirectory\)\/base\.json"\n\s+\[ -f "\$base" \] \|\| base=""\n\s+npm run --silent plan -- comment --all \$\{base:\+--base "\$base"\} \\\n/);
+    });
+
+    it("the shell idiom both pipelines use passes --base and its path as two words, or nothing", () => {
+        const args = (base: string) =>
+            spawnSync("bash", ["-euc", 'base="$1"; [ -f "$base" ] || base=""; printf "<%s>" ${base:+--base "$base"} --next', "bash", base], { encoding: "utf8" }).stdout;
+        const dir = mkdtempSync(join(tmpdir(), "base idiom "));
+        try {
+            const present = join(dir, "base.json");
+            writeFileSync(present, "{}");
+            assert.equal(args(present), `<--base><${present}><--next>`);
+            assert.equal(args(join(dir, "missing.json")), "<--next>");
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
