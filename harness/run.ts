@@ -92,6 +92,7 @@ export function loadStackFile(stack: string, root = PROJECT_DIR): StackInput {
             secretKeys.push(fullKey);
             continue;
         }
+        refuseClearCredential(fullKey, projectName, file);
         config[fullKey] = flatten(value);
     }
     return { stack, config, secretKeys };
@@ -103,6 +104,7 @@ export function loadProjectConfig(root = PROJECT_DIR): { projectName: string; co
     const projectName = typeof (project as { name?: unknown } | null)?.name === "string" ? (project as { name: string }).name : PROJECT;
     const config: Record<string, string> = {};
     for (const [key, entry] of Object.entries(configBlock(project, join(root, "Pulumi.yaml")))) {
+        refuseClearCredential(namespaced(key, projectName), projectName, join(root, "Pulumi.yaml"));
         const value = projectValue(entry);
         if (value !== undefined) {
             config[namespaced(key, projectName)] = flatten(value);
@@ -123,6 +125,10 @@ function readYaml(file: string): unknown {
         throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
     }
     if (!parsedYaml.has(text)) {
+        const keyLine = privateKeyLine(text);
+        if (keyLine !== undefined) {
+            throw new ConfigFileError(`${file}:${keyLine} holds a private key; a credential must never be committed: remove it (and revoke the key), then set it with \`pulumi config set --secret\``);
+        }
         if (parsedYaml.size >= 500) {
             parsedYaml.clear();
         }
@@ -160,6 +166,25 @@ function projectValue(entry: unknown): unknown {
         }
     }
     return entry;
+}
+
+/**
+ * A credential key in clear text is refused: committed, it would give the fleet repo to anyone who reads the repo.
+ * `pulumi config set --secret` stores it encrypted as `secure:` in the stack settings file, encrypted by the stack's
+ * secrets provider (pulumi.com/docs/iac/concepts/projects/stack-settings-file); Pulumi.yaml's project-level config has
+ * no encrypted values at all (pulumi/pulumi-yaml#369: "no support for secrets at project level").
+ */
+function refuseClearCredential(fullKey: string, projectName: string, file: string): void {
+    const key = fullKey.startsWith(`${projectName}:`) ? fullKey.slice(projectName.length + 1) : undefined;
+    if (key !== undefined && (SECRET_KEYS as readonly string[]).includes(key)) {
+        throw new ConfigFileError(`${file}: ${fullKey} is in clear text; a credential must never be committed: remove it and set it with \`pulumi config set --secret ${key}\` (stored encrypted, as secure:)`);
+    }
+}
+
+/** The line of a private key block in a committed file (comments included: a key pasted into a comment leaks too). */
+function privateKeyLine(text: string): number | undefined {
+    const at = text.search(/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/);
+    return at < 0 ? undefined : text.slice(0, at).split("\n").length;
 }
 
 function namespaced(key: string, project: string): string {

@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, validateStackConfig } from "../stacks/load";
 import { findCycle } from "../stacks/schema";
-import { PROJECT_DIR, runProgram, stackNames } from "../harness/run";
+import { loadStackFile, PROJECT_DIR, runProgram } from "../harness/run";
 import { baseConfig, ConfigObject, stackInput, withConfig } from "./support";
 
 function problems(config: ConfigObject, secrets: Record<string, boolean> = { gitSshPrivateKey: true }): string[] {
@@ -161,10 +162,43 @@ describe("stack configuration", () => {
         assert.equal(c.resources.length, 0, "nothing may be half-created");
     });
 
-    it("keeps git credentials out of every committed stack file", () => {
-        for (const stack of stackNames()) {
-            const text = readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
-            assert.doesNotMatch(text, /gitSshPrivateKey|gitHttpsPassword|PRIVATE KEY/, `Pulumi.${stack}.yaml must not hold git credentials`);
-        }
+    describe("a stack file that holds a credential", () => {
+        // A project copy with one extra stack, written as a careless commit would write it.
+        const withStack = (text: string, projectConfig = ""): string => {
+            const dir = mkdtempSync(join(tmpdir(), "aks-gitops-creds-"));
+            writeFileSync(join(dir, "Pulumi.yaml"), readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8").replace(/^config:\n/m, `config:\n${projectConfig}`));
+            writeFileSync(join(dir, "Pulumi.leaky.yaml"), readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8") + text);
+            return dir;
+        };
+
+        it("is refused when a git credential is set in clear text, naming the file, the key and the command", () => {
+            for (const key of ["gitSshPrivateKey", "gitHttpsPassword"]) {
+                const dir = withStack(`  aks-gitops:${key}: hunter2\n`);
+                assert.throws(
+                    () => loadStackFile("leaky", dir),
+                    (e: Error) =>
+                        e.name === "ConfigFileError" &&
+                        e.message.includes(`${join(dir, "Pulumi.leaky.yaml")}: aks-gitops:${key} is in clear text`) &&
+                        e.message.includes(`pulumi config set --secret ${key}`),
+                );
+            }
+        });
+
+        it("is refused when a private key block sits anywhere in it, comments included, naming the line", () => {
+            const dir = withStack("# old deploy key, do not use:\n# -----BEGIN OPENSSH PRIVATE KEY-----\n");
+            const lines = readFileSync(join(dir, "Pulumi.leaky.yaml"), "utf8").split("\n").length - 1;
+            assert.throws(() => loadStackFile("leaky", dir), new RegExp(`Pulumi\\.leaky\\.yaml:${lines} holds a private key`));
+        });
+
+        it("is refused when Pulumi.yaml's project config holds one (project config is never encrypted)", () => {
+            const dir = withStack("", "  gitHttpsPassword: hunter2\n");
+            assert.throws(() => loadStackFile("leaky", dir), /Pulumi\.yaml: aks-gitops:gitHttpsPassword is in clear text/);
+        });
+
+        it("is read when the credential is encrypted (secure:) and when only a comment names the key, as new-stack's header does", () => {
+            const dir = withStack("  aks-gitops:gitSshPrivateKey:\n    secure: v1:AAAABBBB\n# set it with: pulumi config set --secret gitSshPrivateKey < deploy-key\n");
+            const input = loadStackFile("leaky", dir);
+            assert.deepEqual(input.secretKeys, ["aks-gitops:gitSshPrivateKey"]);
+        });
     });
 });

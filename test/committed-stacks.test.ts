@@ -1,0 +1,85 @@
+// The committed stacks are the user's: whatever they are, as long as they are valid, this suite passes, and it fails
+// on a stack that would break `pulumi up`, CI or the fleet. Every other test runs on the fixture project the tests own
+// (test/fixtures/project, .mocharc.cjs), so replacing the example stacks never turns the product's own tests red.
+// Set COMMITTED_STACKS_DIR to hold another project directory to the same rules (the adoption test does).
+import * as assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { discover } from "../ci/stacks";
+import { fleetFiles } from "../fleet/cli";
+import { clusterDir } from "../fleet/layout";
+import { loadStackFile, ROOT, runProgram, stackNames, withSecretPlaceholders, type Capture } from "../harness/run";
+import { buildCheckedPlan } from "../plan/model";
+import { settingsFrom } from "../stacks/load";
+
+const PROJECT = process.env.COMMITTED_STACKS_DIR ? resolve(process.env.COMMITTED_STACKS_DIR) : ROOT;
+const STACKS = stackNames(PROJECT);
+// The fleet repositories whose cluster directories must match what the stacks render, where they hold one: the
+// starter fleet shipped here, and the user's own checkout when FLEET_REPO names it (e.g. FLEET_REPO=../fleet npm test).
+const FLEETS = [join(ROOT, "examples", "fleet"), ...(process.env.FLEET_REPO ? [resolve(process.env.FLEET_REPO)] : [])];
+
+describe(`the committed stacks (${STACKS.join(", ") || "none"} in ${PROJECT})`, function () {
+    this.timeout(120000);
+
+    it("are read as the Pulumi CLI reads them, each valid, with no credential in clear text", () => {
+        // loadStackFile refuses a credential key outside `secure:` and any private key block, comments included.
+        const problems = discover(PROJECT).invalid.map((i) => `Pulumi.${i.stack}.yaml: ${i.message}`);
+        assert.deepEqual(problems, []);
+    });
+
+    it("have a rollout order: every stack in a ring, and each environment's key owned by exactly one stack", () => {
+        const { stacks } = discover(PROJECT);
+        assert.equal(stacks.length, STACKS.length);
+        for (const environment of new Set(stacks.map((s) => s.environment))) {
+            const owners = stacks.filter((s) => s.environment === environment && s.role === "primary").map((s) => s.stack);
+            const users = stacks.filter((s) => s.environment === environment && s.role !== "primary").map((s) => s.stack);
+            // A cluster that uses its environment's existing key needs the stack that owns it; two owners would be two keys.
+            assert.ok(owners.length === 1 || (owners.length === 0 && users.length > 0 && externalKeys(users)), `${environment}: key owners ${owners.join(", ") || "none"}`);
+        }
+    });
+
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            let capture: Capture;
+            before(async () => {
+                capture = await runProgram(withSecretPlaceholders(loadStackFile(stack, PROJECT)));
+            });
+
+            it("plans offline without a mandatory policy finding", async () => {
+                const plan = await buildCheckedPlan(capture);
+                const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory").map((f) => `${f.policy}: ${f.message}`);
+                assert.deepEqual(mandatory, [], `npm run plan -- --stack ${stack} lists them`);
+                assert.ok(plan.resources.length > 0);
+            });
+
+            // Only where a fleet holds the stack's cluster directory: a stack whose fleet repo lives elsewhere has nothing here.
+            const dir = clusterDirOf(stack);
+            for (const fleet of FLEETS.filter((f) => dir !== undefined && existsSync(join(f, dir)))) {
+                it(`matches its cluster directory ${dir} in ${fleet}`, () => {
+                    const sopsFile = join(fleet, ".sops.yaml");
+                    const existingSops = existsSync(sopsFile) ? readFileSync(sopsFile, "utf8") : undefined;
+                    for (const [path, content] of fleetFiles(capture, existingSops)) {
+                        const file = join(fleet, path);
+                        const fix = `npm run fleet -- --stack ${stack} --out ${fleet}`;
+                        assert.ok(existsSync(file), `${path} is missing in ${fleet}: ${fix}`);
+                        assert.equal(readFileSync(file, "utf8"), content, `${path} in ${fleet} is out of date with stack ${stack}: ${fix}`);
+                    }
+                });
+            }
+        });
+    }
+});
+
+/** The stack's cluster directory in a fleet repo; undefined when the stack does not load (the first test names why). */
+function clusterDirOf(stack: string): string | undefined {
+    try {
+        return clusterDir(settingsFrom(withSecretPlaceholders(loadStackFile(stack, PROJECT)).config).clusterName);
+    } catch {
+        return undefined;
+    }
+}
+
+/** Whether every stack given uses an existing key whose vault no committed stack owns (a key kept outside this project). */
+function externalKeys(stacks: string[]): boolean {
+    return stacks.every((s) => settingsFrom(withSecretPlaceholders(loadStackFile(s, PROJECT)).config).sops.existingKeyId !== undefined);
+}
