@@ -2,8 +2,8 @@
 // npm run fleet -- --check-secrets <fleet repo dir>   (fleet/secrets.ts: exit 1 when a plaintext secret would land)
 // Writes clusters/<cluster>/ (the stack's Flux bootstrap) and merges the environment's rule into .sops.yaml, offline,
 // from the objects the program registers. --check compares instead of writing (exit 1 when out of date).
-// Exit codes: 0 written / up to date, 1 out of date (--check), 2 bad usage, unknown stack, invalid config, a missing
-// fleet folder (--check) or shared layers the fleet lacks (without --scaffold).
+// Exit codes: 0 written / up to date, 1 out of date (--check), 2 bad usage, unknown stack, invalid config, an --out
+// that is not a directory, a missing fleet folder (--check) or shared layers the fleet lacks (without --scaffold).
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
@@ -76,6 +76,13 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
         throw new UsageError("choose one of --check and --scaffold");
     }
     const out = userPath(values.out);
+    // --out is the fleet repo's checkout, a directory: a file there (or on the way there) is a mistake in every mode,
+    // said before anything is planned or written (--check would call every file out of date, --scaffold would fail
+    // half-way copying into it, a plain run would ask for shared layers).
+    const blocker = firstNonDirectory(out);
+    if (blocker !== undefined) {
+        throw new UsageError(`--out: ${blocker === out ? out : `${blocker} (on the way to ${out})`} is not a directory; give the fleet repo checkout to write into`);
+    }
     if (values.check && !existsSync(out)) {
         throw new UsageError(`--check: the fleet repo folder ${out} does not exist (nothing to compare; write it with npm run fleet -- --stack ${values.stack} --out ${values.out})`);
     }
@@ -127,6 +134,18 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
     }
     const scaffolded = copied.length > 0 ? `copied from examples/fleet:\n${copied.map((d) => `  ${d}/`).join("\n")}\n` : "";
     return { code: 0, text: `${scaffolded}${stale.length === 0 ? "nothing to change\n" : `wrote:\n${stale.map((p) => `  ${p}`).join("\n")}\n`}` };
+}
+
+/** The path itself or its nearest existing ancestor, when that is not a directory (a file); undefined when all is well. */
+export function firstNonDirectory(path: string): string | undefined {
+    for (let p = path; ; p = dirname(p)) {
+        if (existsSync(p)) {
+            return statSync(p).isDirectory() ? undefined : p;
+        }
+        if (dirname(p) === p) {
+            return undefined;
+        }
+    }
 }
 
 /**
