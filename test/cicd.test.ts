@@ -422,12 +422,18 @@ describe("CI/CD", () => {
         });
 
         it("creates the state of a stack file merged for the first time, and previews only stacks that have state", () => {
-            const up = String(steps(workflow("pulumi-up.yml").jobs.up).find((x) => String(x.run).includes("pulumi config set --secret"))!.run);
-            assert.ok(up.indexOf("pulumi stack select --create") >= 0 && up.indexOf("pulumi stack select --create") < up.indexOf("pulumi config set"));
+            // ci/pulumi-stack.ts creates a missing state on a deploy (with the Key Vault provider) and reports it as new
+            // on a preview (test/ci-pulumi-stack.test.ts holds what it does).
+            const up = steps(workflow("pulumi-up.yml").jobs.up).find((x) => String(x.run).includes("ci/pulumi-stack.ts"))!;
+            assert.equal(up.run, 'node bin/run.cjs ci/pulumi-stack.ts --stack "$STACK" --mode deploy');
+            assert.equal(up.env.PULUMI_SECRETS_PROVIDER, "${{ vars.PULUMI_SECRETS_PROVIDER }}");
             const preview = steps(workflow("pull-request.yml").jobs.preview);
-            assert.match(String(preview.find((x) => x.id === "state")!.run), /if ! pulumi stack select "\$STACK"/);
+            assert.equal(preview.find((x) => x.id === "state")!.run, 'node bin/run.cjs ci/pulumi-stack.ts --stack "$STACK" --mode preview');
             assert.equal(preview.find((x) => x.id === "preview")!.if, "steps.state.outputs.new != 'true'");
-            assert.match(read(join(PIPELINES, "templates", "pulumi.yml")), /pulumi stack select --create \$\{PULUMI_SECRETS_PROVIDER:\+--secrets-provider "\$PULUMI_SECRETS_PROVIDER"\}/);
+            const azure = read(join(PIPELINES, "templates", "pulumi.yml"));
+            assert.match(azure, /ci\/pulumi-stack\.ts --stack "\$\{\{ parameters\.stack \}\}" --mode deploy/);
+            assert.match(azure, /PULUMI_SECRETS_PROVIDER: \$\(PULUMI_SECRETS_PROVIDER\)/);
+            assert.match(azure, /condition: and\(succeeded\(\), ne\(variables\['STACK_NEW'\], 'true'\)\)/);
         });
 
         it("runs preflight, then pulumi up with the policy pack, then verify", () => {
@@ -438,7 +444,10 @@ describe("CI/CD", () => {
             assert.ok(s.findIndex((x) => String(x.uses).startsWith("azure/login")) < preflight, "signed in before preflight");
             const drill = steps(workflow("dr-drill.yml").jobs.drill);
             assert.ok(drill.findIndex((x) => String(x.run).startsWith("npm run preflight")) < drill.findIndex((x) => String(x.run).includes("standby=false")), "the drill checks before activating");
-            assert.match(read(join(PIPELINES, "templates", "pulumi.yml")), /npm run preflight -- --stack "\$\{\{ parameters\.stack \}\}"\n\s+pulumi up --yes/);
+            const azureUp = (pipeline("templates/pulumi.yml").steps as Doc[]).find((x) => Object.keys(x)[0] === "${{ if eq(parameters.command, 'up') }}")!;
+            const scripts = (Object.values(azureUp)[0] as Doc[]).map((x) => String(x.parameters.script));
+            const at = (re: RegExp) => scripts.findIndex((x) => re.test(x));
+            assert.ok(at(/ci\/pulumi-stack\.ts/) === 0 && at(/^npm run preflight/) === 1 && at(/^pulumi up --yes/) === 2 && at(/^npm run verify/) === 3, scripts.join("\n"));
             assert.equal(up.with.policyPacks, "policy");
             assert.ok(s.indexOf(up) < s.findIndex((x) => String(x.run).startsWith("npm run verify")));
         });
@@ -465,7 +474,9 @@ describe("CI/CD", () => {
         it("activates the standby DR stack in its real state, verifies, returns it to standby and alerts on failure", () => {
             const s = steps(drill().jobs.drill);
             const text = JSON.stringify(s);
-            assert.match(text, /pulumi login \\"\$PULUMI_BACKEND_URL\\"/, "the DR stack's real state: a throw-away one would collide with standby's names");
+            // The DR stack's real state: a throw-away one would collide with standby's names.
+            assert.equal(drill().jobs.drill.env.PULUMI_BACKEND_URL, "azblob://${{ vars.PULUMI_STATE_CONTAINER }}");
+            assert.ok(s.some((x) => x.run === 'node bin/run.cjs ci/pulumi-stack.ts --stack "$STACK" --mode existing'));
             assert.doesNotMatch(text, /pulumi stack init|pulumi destroy/);
             assert.match(text, /az aks show --resource-group \\"\$RESOURCE_GROUP\\" --name \\"\$AKS_NAME\\"/, "the guard checks the stack's own cluster");
             assert.match(text, /--policy-pack-config \\"policy\/config\/\$ENVIRONMENT\.json\\"/);
@@ -571,11 +582,12 @@ describe("CI/CD", () => {
         });
 
         it("signs in through a workload identity federation service connection", () => {
-            const step = pipeline("templates/pulumi.yml").steps[0];
+            const step = pipeline("templates/signed-in.yml").steps[0];
             assert.equal(step.task, "AzureCLI@2");
+            assert.equal(step.inputs.azureSubscription, "${{ parameters.serviceConnection }}");
             assert.equal(step.inputs.addSpnToEnvironment, true);
             assert.match(step.inputs.inlineScript, /ARM_OIDC_TOKEN="\$idToken"/);
-            assert.match(step.inputs.inlineScript, /--policy-pack policy/);
+            assert.match(read(join(PIPELINES, "templates", "pulumi.yml")), /--policy-pack policy/);
         });
 
         it("discovers through npm run stacks, whose output variables are the ones the jobs read", () => {
