@@ -58,6 +58,57 @@ export const CONTAINER_INSIGHTS_STREAMS = [
 // Keeps kube-system add-ons on the system pool and workloads off it (CKV_AZURE_232).
 export const SYSTEM_POOL_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 
+// The cluster needs its control-plane identity's right on the bring-your-own egress prefix (AKS docs
+// configure-load-balancer-standard.md, "Requirements for using your own outbound public IPs or prefixes"), and a new role
+// assignment is not usable at once: "up to 10 minutes" for ARM (azure-docs role-based-access-control/troubleshooting.md,
+// "Role assignment changes are not being detected"), "up to 60 minutes for the permissions granted to your cluster's
+// managed identity to propagate" (azure-aks-docs use-managed-identity.md, "Assign an Azure RBAC role to the user-assigned
+// managed identity", done before the cluster is created). ARM offers no call that says when a grant has become usable, and
+// a fixed wait would cost every first deployment the worst case. So the cluster's create (or an update, which may change
+// the prefix) is retried while it fails for want of a right on a publicIPPrefixes scope: waits doubling from 30 s to at
+// most 5 min, for at most the 60 minutes AKS documents. Pulumi's onError resource hook does the retrying (pulumi/docs
+// content/docs/iac/concepts/resources/options/hooks.md, "Error hooks"; the engine retries an operation at most 100
+// times); every attempt is the same PUT to ARM.
+export const JOIN_GRANT_RETRY = { firstDelaySeconds: 30, maxDelaySeconds: 300, budgetSeconds: 60 * 60 } as const;
+
+// The engine forwards every provider error to error hooks only from Pulumi 3.244.0 on (pulumi/pulumi CHANGELOG.md
+// 3.244.0: "Forward all provider errors to error hooks for retry", #23347); an older CLI would fail the create instead
+// of retrying it, so the program refuses to run under one (requirePulumiVersion, pulumi/pulumi sdk/nodejs metadata.ts).
+export const PULUMI_CLI_FOR_RETRY = ">=3.244.0";
+
+/**
+ * Whether (and after how many seconds) the cluster operation that failed with `errors` (newest first, one per attempt so
+ * far) is retried: only when the newest error is an authorization failure on a public IP prefix that does not name some
+ * other principal than the control-plane identity (the deployer's own missing right does not heal by waiting; preflight
+ * checks it), and while the waits add up to no more than the budget.
+ */
+export function joinGrantRetryDelay(failedOperation: string, errors: string[], controlPlanePrincipalId: string | undefined): number | undefined {
+    if (failedOperation !== "create" && failedOperation !== "update") {
+        return undefined;
+    }
+    const latest = errors[0] ?? "";
+    // ARM's wording for a missing right: code AuthorizationFailed / LinkedAuthorizationFailed, "does not have
+    // authorization to perform action", "does not have permission to perform action(s) ... on the linked scope(s)", and
+    // "If access was recently granted, please refresh your credentials" (azure-docs troubleshooting.md).
+    const unauthorized = /AuthorizationFailed|does not have (authorization|permission)|access was recently granted/i.test(latest);
+    if (!unauthorized || !/publicIPPrefixes/i.test(latest)) {
+        return undefined;
+    }
+    const named = [...latest.matchAll(/object id '([0-9a-f-]{36})'/gi)].map((m) => m[1].toLowerCase());
+    if (controlPlanePrincipalId && named.length > 0 && !named.includes(controlPlanePrincipalId.toLowerCase())) {
+        return undefined;
+    }
+    const delay = (attempt: number) => Math.min(JOIN_GRANT_RETRY.firstDelaySeconds * 2 ** (attempt - 1), JOIN_GRANT_RETRY.maxDelaySeconds);
+    let waited = 0;
+    for (let attempt = 1; attempt <= errors.length; attempt++) {
+        waited += delay(attempt);
+    }
+    return waited > JOIN_GRANT_RETRY.budgetSeconds ? undefined : delay(errors.length);
+}
+
+/** How the retry waits; tests replace it so that no test sleeps. */
+export const retryClock = { sleep: (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000)) };
+
 /** A managed cluster with OIDC issuer, workload identity and Entra ID RBAC, its pools and network. */
 export class AksCluster extends pulumi.ComponentResource {
     /** The cluster and what hangs on it; absent in standby. */
@@ -127,6 +178,28 @@ export class AksCluster extends pulumi.ComponentResource {
             this.registerOutputs({ egressIpPrefix: this.egressIpPrefix });
             return;
         }
+        // The identity's principal id, known once the identity exists (before the join grant, so before the cluster).
+        let controlPlanePrincipalId: string | undefined;
+        controlPlane.principalId.apply((id) => (controlPlanePrincipalId = id));
+        const retryUntilJoinGrantWorks = new pulumi.ErrorHook(`${name}-retry-until-join-grant-works`, async (failure) => {
+            const seconds = joinGrantRetryDelay(failure.failedOperation, failure.errors, controlPlanePrincipalId);
+            if (seconds === undefined) {
+                return false;
+            }
+            pulumi.log.warn(
+                `AKS ${args.clusterName}: the control plane's Network Contributor grant on the egress prefix is not usable yet ` +
+                    `(role assignments take up to 60 minutes to propagate to a cluster identity); retrying the ${failure.failedOperation} in ${seconds} s`,
+            );
+            await retryClock.sleep(seconds);
+            return true;
+        });
+        // Registered only under a CLI whose engine hands every create error to the hook (see PULUMI_CLI_FOR_RETRY).
+        const afterJoinGrant: Promise<pulumi.Resource[]> = pulumi.requirePulumiVersion(PULUMI_CLI_FOR_RETRY).then(
+            () => [joinPrefix],
+            (e: Error) => {
+                throw new Error(`AKS ${args.clusterName} retries its create until the egress join grant is usable, which needs Pulumi CLI ${PULUMI_CLI_FOR_RETRY}: ${e.message}`);
+            },
+        );
         const cluster = new containerservice.ManagedCluster(
             `${name}-cluster`,
             {
@@ -187,7 +260,8 @@ export class AksCluster extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: [joinPrefix],
+                dependsOn: afterJoinGrant,
+                hooks: { onError: [retryUntilJoinGrantWorks] },
                 // The autoscaler owns node counts; an auto-upgrade channel owns versions. Without these, every
                 // `pulumi up` after a scale-out or upgrade would try to undo it.
                 ignoreChanges: [

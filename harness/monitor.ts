@@ -2,6 +2,7 @@
 // markers), parent, dependencies, property dependencies and resource options.
 // It relies on @pulumi/pulumi internals (runtime/mocks MockMonitor, request getters); the package's minor version is
 // pinned and test/harness.test.ts fails loudly if an upgrade moves them.
+import type { ErrorHook, ResourceHook } from "@pulumi/pulumi";
 import { MockMonitor, Mocks } from "@pulumi/pulumi/runtime/mocks";
 import { specialResourceSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 
@@ -20,6 +21,8 @@ export interface ResourceOptionsSeen {
     importId: string | null;
     /** Outputs the engine must treat as secrets although the provider does not mark them. */
     additionalSecretOutputs: string[];
+    /** Names of the error hooks (hooks.onError) the engine would call when an operation on the resource fails. */
+    onErrorHooks?: string[];
 }
 
 export interface Registration {
@@ -69,6 +72,7 @@ interface RegisterResourceRequestLike {
     getDeletebeforereplace(): boolean;
     getImportid(): string;
     getAdditionalsecretoutputsList(): string[];
+    getHooks(): { getOnErrorList(): string[] } | undefined;
 }
 interface RegisterResourceResponseLike {
     getUrn(): string;
@@ -100,13 +104,44 @@ export function fromWire(value: unknown): unknown {
     return value;
 }
 
+let lastErrorHooks = new Map<string, ErrorHook>();
+/** The error hooks the last run registered, by name (its monitor's errorHooks). */
+export function registeredErrorHooks(): Map<string, ErrorHook> {
+    return lastErrorHooks;
+}
+
 export class CaptureMonitor extends MockMonitor {
     readonly registrations: Registration[] = [];
     /** What each component passed to registerOutputs, by urn (same markers as inputs). */
     readonly registeredOutputs = new Map<string, Record<string, unknown>>();
+    /** The error hooks the program registered, by name: tests call their callbacks as the engine would. */
+    readonly errorHooks = new Map<string, ErrorHook>();
 
     constructor(mocks: Mocks) {
         super(mocks);
+    }
+
+    /**
+     * Feature negotiation, the first call a run makes after the runtime's settings were reset: the moment to stand in for
+     * the SDK's callback server. Without it a resource hook would start a gRPC server on loopback for every capture and
+     * register through it with a monitor method MockMonitor lacks. The stand-in keeps the hooks (callbacks included)
+     * in memory; nothing else of the program uses callbacks (transforms would fail here, loudly).
+     */
+    override getDeploymentInfo(req: unknown, callback: Callback): void {
+        lastErrorHooks = this.errorHooks;
+        const store = (require("@pulumi/pulumi/runtime/state") as { getStore(): { callbacks?: unknown } }).getStore();
+        const refuse = (what: string) => () => Promise.reject(new Error(`the offline harness does not run ${what}`));
+        store.callbacks = {
+            registerErrorHook: async (hook: ErrorHook) => void this.errorHooks.set(hook.name, hook),
+            registerResourceHook: async (_hook: ResourceHook) => undefined,
+            awaitStackRegistrations: async () => undefined,
+            registerTransform: refuse("resource transforms"),
+            registerStackTransform: refuse("stack transforms"),
+            registerStackInvokeTransform: refuse("invoke transforms"),
+            registerStateMigration: refuse("state migrations"),
+            shutdown: () => undefined,
+        };
+        super.getDeploymentInfo(req, callback);
     }
 
     override async registerResource(req: RegisterResourceRequestLike, callback: Callback): Promise<void> {
@@ -135,6 +170,7 @@ export class CaptureMonitor extends MockMonitor {
                 deleteBeforeReplace: req.getDeletebeforereplace(),
                 importId: req.getImportid() || null,
                 additionalSecretOutputs: [...req.getAdditionalsecretoutputsList()],
+                onErrorHooks: [...(req.getHooks()?.getOnErrorList() ?? [])],
             },
         };
         return super.registerResource(req, (err: unknown, response: unknown) => {

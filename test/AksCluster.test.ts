@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import type { ErrorHookArgs } from "@pulumi/pulumi";
+import { joinGrantRetryDelay, retryClock } from "../components/AksCluster";
+import { registeredErrorHooks } from "../harness/monitor";
 import type { Capture } from "../harness/run";
 import { at, azureValue, baseConfig, one, run, withConfig } from "./support";
 
@@ -112,5 +115,88 @@ describe("AksCluster", () => {
         const issuer = azureValue(prod, "prod-westeurope-aks-cluster.oidcIssuerProfile.issuerURL");
         assert.equal(prod.outputs.oidcIssuerUrl.value, issuer);
         assert.match(issuer, /^https:\/\/westeurope\.oic\.prod-aks\.azure\.com\//);
+    });
+});
+
+// A new role assignment is usable only once it has propagated: up to 10 minutes in ARM (azure-docs
+// role-based-access-control/troubleshooting.md), up to 60 minutes for a cluster's managed identity (azure-aks-docs
+// use-managed-identity.md). The cluster's create is retried while it fails for want of the join right on the prefix.
+describe("AksCluster waits out the propagation of its control plane's join grant", () => {
+    const ROLE = "azure-native:authorization:RoleAssignment";
+    const HOOK = "prod-westeurope-aks-retry-until-join-grant-works";
+    // ARM's LinkedAuthorizationFailed, in the shape azure-native reports a failed PUT (the wording of ARM's
+    // authorization errors: azure-docs role-based-access-control/troubleshooting.md).
+    const linkedFailure = (objectId: string) =>
+        `creating AKS cluster: Status=403 Code="LinkedAuthorizationFailed" Message="The client '${objectId}' with object id '${objectId}' has permission to perform action 'Microsoft.ContainerService/managedClusters/write' on scope '/subscriptions/0000/resourceGroups/rg-aks-prod-westeurope/providers/Microsoft.ContainerService/managedClusters/aks-prod-westeurope'; however, it does not have permission to perform action(s) 'Microsoft.Network/publicIPPrefixes/join/action' on the linked scope(s) '/subscriptions/0000/resourceGroups/rg-aks-prod-westeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-westeurope' or the linked scope(s) are invalid."`;
+    const PRINCIPAL = "11111111-2222-4333-8444-555555555555";
+    const OTHER = "99999999-8888-4777-8666-555555555555";
+    let prod: Capture;
+    before(async () => {
+        prod = await run(baseConfig("prod"));
+    });
+
+    it("creates the cluster after the join grant, with an error hook bound to its create", () => {
+        const cluster = one(prod, CLUSTER);
+        assert.ok(cluster.dependencies.includes(one(prod, ROLE, "-aks-egress-join").urn), "the grant exists before the cluster is created");
+        assert.deepEqual(cluster.options.onErrorHooks, [HOOK]);
+        assert.ok(registeredErrorHooks().has(HOOK), "the hook is registered with the engine");
+    });
+
+    it("retries an authorization failure on the prefix: 30 s, doubling to 5 min, for 60 minutes in all", () => {
+        const waits: number[] = [];
+        for (let attempt = 1; attempt <= 20; attempt++) {
+            const wait = joinGrantRetryDelay("create", Array(attempt).fill(linkedFailure(PRINCIPAL)), PRINCIPAL);
+            if (wait === undefined) {
+                break;
+            }
+            waits.push(wait);
+        }
+        assert.deepEqual(waits, [30, 60, 120, 240, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300]);
+        assert.ok(waits.reduce((a, b) => a + b) <= 60 * 60, "never longer than the 60 minutes AKS documents");
+        assert.equal(joinGrantRetryDelay("update", [linkedFailure(PRINCIPAL)], PRINCIPAL), 30, "an update may change the prefix");
+        const plain = "Code=\"AuthorizationFailed\" Message=\"The client does not have authorization to perform action 'Microsoft.Network/publicIPPrefixes/join/action' over scope '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/publicIPPrefixes/pip'. If access was recently granted, please refresh your credentials.\"";
+        assert.equal(joinGrantRetryDelay("create", [plain], PRINCIPAL), 30, "no principal named: the control plane's, as far as anyone can tell");
+    });
+
+    it("does not retry what waiting cannot fix", () => {
+        assert.equal(joinGrantRetryDelay("create", [linkedFailure(OTHER)], PRINCIPAL), undefined, "the deployer's own missing right (preflight checks it)");
+        assert.equal(joinGrantRetryDelay("create", ["Code=\"QuotaExceeded\" Message=\"Operation could not be completed as it results in exceeding approved standardDDSv5Family Cores quota.\""], PRINCIPAL), undefined);
+        assert.equal(joinGrantRetryDelay("create", ["Code=\"AuthorizationFailed\" Message=\"The client does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/write'.\""], PRINCIPAL), undefined, "not about the prefix");
+        assert.equal(joinGrantRetryDelay("delete", [linkedFailure(PRINCIPAL)], PRINCIPAL), undefined);
+        assert.equal(joinGrantRetryDelay("create", [], PRINCIPAL), undefined);
+    });
+
+    it("the registered hook waits, then asks the engine to retry, naming the control plane's principal", async () => {
+        const hook = registeredErrorHooks().get(HOOK)!;
+        const principal = azureValue(prod, "prod-westeurope-aks-control-plane.principalId");
+        const slept: number[] = [];
+        const sleep = retryClock.sleep;
+        retryClock.sleep = async (seconds) => void slept.push(seconds);
+        try {
+            const args = (errors: string[]): ErrorHookArgs => ({ urn: "urn", id: "", name: "prod-westeurope-aks-cluster", type: CLUSTER, failedOperation: "create", errors });
+            assert.equal(await hook.callback(args([linkedFailure(principal)])), true);
+            assert.equal(await hook.callback(args([linkedFailure(principal), linkedFailure(principal)])), true);
+            assert.equal(await hook.callback(args([linkedFailure(OTHER)])), false);
+            assert.deepEqual(slept, [30, 60]);
+        } finally {
+            retryClock.sleep = sleep;
+        }
+    });
+
+    it("refuses to create the cluster under a Pulumi CLI older than 3.244.0, whose engine would not retry", async () => {
+        // pulumi/pulumi CHANGELOG.md 3.244.0: "[engine] Forward all provider errors to error hooks for retry".
+        const settings = require("@pulumi/pulumi/runtime/settings") as { requirePulumiVersion(range: string): Promise<void> };
+        const original = settings.requirePulumiVersion;
+        const ranges: string[] = [];
+        settings.requirePulumiVersion = (range) => {
+            ranges.push(range);
+            return Promise.reject(new Error(`Pulumi CLI version 3.243.0 does not satisfy the version range "${range}"`));
+        };
+        try {
+            await assert.rejects(run(baseConfig("dev")), /AKS aks-dev-westeurope retries its create until the egress join grant is usable, which needs Pulumi CLI >=3\.244\.0/);
+            assert.deepEqual(ranges, [">=3.244.0"]);
+        } finally {
+            settings.requirePulumiVersion = original;
+        }
     });
 });

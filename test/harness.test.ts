@@ -5,7 +5,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { capture, ROOT } from "../harness/run";
-import { SECRET } from "../harness/monitor";
+import { registeredErrorHooks, SECRET } from "../harness/monitor";
 import { stackInput } from "./support";
 
 // The capture relies on @pulumi/pulumi internals (MockMonitor, request getters, feature negotiation). These tests fail
@@ -44,11 +44,25 @@ describe("the mock-runtime harness", () => {
             deleteBeforeReplace: false,
             importId: null,
             additionalSecretOutputs: [],
+            onErrorHooks: [],
         });
         assert.deepEqual((first.inputs.tags as Record<string, unknown>).token ?? first.inputs.tags, { [SECRET]: "s3cret" });
         assert.deepEqual(second.dependencies, [first.urn]);
         assert.deepEqual(second.propertyDependencies.resourceGroupName, [first.urn]);
         assert.equal(second.inputs.resourceGroupName, "rg-first-2");
+    });
+
+    it("records error hooks, callbacks included, without starting the SDK's callback server", async () => {
+        const c = await capture(stackInput({}, {}), () => {
+            const hook = new pulumi.ErrorHook("retry-always", () => true);
+            new resources.ResourceGroup("rg", { resourceGroupName: "rg-x", location: "westeurope" }, { hooks: { onError: [hook] } });
+            return {};
+        });
+        assert.deepEqual(c.resources.find((r) => r.name === "rg")!.options.onErrorHooks, ["retry-always"]);
+        const hook = registeredErrorHooks().get("retry-always")!;
+        assert.equal(await hook.callback({ urn: "", id: "", name: "rg", type: "t", failedOperation: "create", errors: ["boom"] }), true);
+        const store = (require("@pulumi/pulumi/runtime/state") as { getStore(): { callbacks?: object } }).getStore();
+        assert.ok(store.callbacks && !("_server" in store.callbacks), "the stand-in, not a gRPC server on loopback");
     });
 
     it("answers like Azure: ARM ids in the subscription the client config reports", async () => {
