@@ -12,6 +12,7 @@ import { failure, parseCli, UsageError, userPath } from "../harness/usage";
 import { secretsReport } from "./secrets";
 import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
 import type { FleetLayoutArgs } from "./layout";
+import { ENVIRONMENTS } from "../stacks/schema";
 
 const USAGE = `usage: npm run fleet -- --stack <name> --out <fleet repo dir> [--check | --scaffold]
        npm run fleet -- --check-secrets <fleet repo dir>
@@ -23,8 +24,16 @@ const USAGE = `usage: npm run fleet -- --stack <name> --out <fleet repo dir> [--
   --check     do not write; exit 1 if the files there differ from what the stack renders
   --check-secrets  exit 1 when a file a .sops.yaml rule covers is not encrypted, or a Secret sits outside the rules`;
 
-/** The fleet files a stack renders, keyed by path relative to the fleet repo root (.sops.yaml merged with `existing`). */
-export function fleetFiles(capture: Capture, existingSops?: string, encryptedFiles: (dir: string) => string[] = () => []): Map<string, string> {
+/**
+ * The fleet files a stack renders, keyed by path relative to the fleet repo root (.sops.yaml merged with `existingSops`,
+ * the text of `sopsFile`, named in a refusal).
+ */
+export function fleetFiles(
+    capture: Capture,
+    existingSops?: string,
+    encryptedFiles: (dir: string) => string[] = () => [],
+    sopsFile = ".sops.yaml",
+): Map<string, string> {
     const component = capture.resources.find((r) => r.type === "aks-gitops:index:FleetManifests");
     if (!component) {
         throw new Error("the program registered no FleetManifests component");
@@ -39,7 +48,9 @@ export function fleetFiles(capture: Capture, existingSops?: string, encryptedFil
     if (!Array.isArray(rule) || rule.length !== 1) {
         throw new Error("the stack output sopsCreationRule is not a single .sops.yaml creation rule");
     }
-    files.set(".sops.yaml", mergeSopsConfig(existingSops, rule[0]));
+    // Every environment's rule goes first (mergeSopsConfig); the program (and so SopsKeyVault) is loaded by now.
+    const { sopsPathRegex } = require("../components/SopsKeyVault") as typeof import("../components/SopsKeyVault");
+    files.set(".sops.yaml", mergeSopsConfig(existingSops, rule[0] as { path_regex: string }, ENVIRONMENTS.map(sopsPathRegex), sopsFile));
     return files;
 }
 
@@ -91,7 +102,7 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
     const sopsPath = join(out, ".sops.yaml");
     // SOPS-encrypted files the team added to a rendered layer directory (the alerts Secret) are listed in its kustomization.
     const encrypted = (dir: string) => (existsSync(join(out, dir)) ? readdirSync(join(out, dir)) : []);
-    const files = fleetFiles(capture, existsSync(sopsPath) ? readFileSync(sopsPath, "utf8") : undefined, encrypted);
+    const files = fleetFiles(capture, existsSync(sopsPath) ? readFileSync(sopsPath, "utf8") : undefined, encrypted, join(values.out, ".sops.yaml"));
 
     // The cluster's directory points at shared layers; writing it into a fleet without them would leave Flux with
     // paths that do not exist. Refuse, or (--scaffold) copy the missing layers from the starter fleet.

@@ -1,7 +1,8 @@
 // The per-cluster bootstrap that belongs in the fleet repo: one Flux Kustomization per layer, with SOPS decryption,
 // and the directory layout it is written in. FleetManifests registers these objects; `npm run fleet` writes the files
 // from the registered objects. This module is the only definition of both.
-import { parse, stringify } from "yaml";
+import { Document, isMap, isScalar, isSeq, parseDocument, stringify, type YAMLMap, type YAMLSeq } from "yaml";
+import { ConfigFileError } from "../harness/usage";
 import type { Environment } from "../stacks/schema";
 
 /** The subset of kustomize.toolkit.fluxcd.io/v1 Kustomization this program writes (fluxcd/website kustomizations spec). */
@@ -331,15 +332,132 @@ export function clusterFiles(
 }
 
 interface SopsRule {
-    path_regex?: string;
+    path_regex: string;
     [key: string]: unknown;
 }
 
-/** Puts `rule` into an existing .sops.yaml (replacing the rule with the same path_regex), keeping the others. */
-export function mergeSopsConfig(existing: string | undefined, rule: SopsRule): string {
-    const doc = (existing ? parse(existing) : undefined) as { creation_rules?: SopsRule[] } | null | undefined;
-    const rules = (doc?.creation_rules ?? []).filter((r) => r.path_regex !== rule.path_regex);
-    rules.push(rule);
-    rules.sort((x, y) => String(x.path_regex).localeCompare(String(y.path_regex)));
-    return `# One creation rule per environment: each sends its files to that environment's key.\n${stringify({ creation_rules: rules })}`;
+/** The header of a .sops.yaml this program creates (an existing file keeps its own comments). */
+const SOPS_HEADER =
+    " One creation rule per environment: each sends its files to that environment's key. SOPS uses the first rule whose\n" +
+    " path_regex matches a file, so `npm run fleet` keeps the environment rules first; add other rules below them.";
+
+/**
+ * The keys of a creation rule that name where SOPS encrypts to (getsops/sops config/config.go, creationRule: kms, age,
+ * pgp, gcp_kms, hckms, azure_keyvault, hc_vault_transit_uri, key_groups). With key_groups set, SOPS ignores the
+ * top-level keys (getKeyGroupsFromCreationRule), so any of these beside the environment's azure_keyvault moves or
+ * widens who can decrypt the environment's files.
+ */
+const SOPS_KEY_SOURCES = ["kms", "age", "pgp", "gcp_kms", "hckms", "azure_keyvault", "hc_vault_transit_uri", "key_groups"];
+
+/**
+ * Puts a stack's environment rule into an existing .sops.yaml (yaml Document API: the user's rules, their order and
+ * their comments stay) and places the environment rules first. SOPS takes the FIRST creation rule whose path_regex
+ * matches the file's path (relative to the .sops.yaml's directory), and a rule without path_regex matches every file
+ * (getsops/sops config/config.go, parseCreationRuleForFile). The environment rules match only their environment's
+ * paths and are disjoint, so putting them ahead of every other rule makes each environment's own rule the first match
+ * for every path of that environment, whatever catch-all or overlapping rule the user has, and changes nothing for the
+ * user's rules on other paths. Among themselves they are sorted by path_regex (deterministic whatever order stacks
+ * are rendered in).
+ *
+ * `environmentRules`: the path_regex of every environment's rule (the stack's own among them). Refused (exit 2, naming
+ * `file`, nothing written): a file that is not YAML or not SOPS's shape, two rules for one environment's paths, or an
+ * existing rule for this environment that sends its files to another key, or to more keys than the stack's: one key per
+ * environment, and a second cluster of the environment shares it (sops.existingKeyId).
+ */
+export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, environmentRules: readonly string[], file = ".sops.yaml"): string {
+    if (!environmentRules.includes(rule.path_regex)) {
+        throw new Error(`the stack's creation rule (path_regex ${rule.path_regex}) is not an environment rule`);
+    }
+    const refuse = (why: string) =>
+        new ConfigFileError(`${file}: ${why}. Nothing was written. (SOPS reads creation_rules: a list of mappings, each with a path_regex; getsops/sops docs)`);
+    const doc = existing === undefined ? new Document() : parseDocument(existing, { uniqueKeys: true, prettyErrors: true });
+    if (doc.errors.length > 0) {
+        throw refuse(`is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
+    }
+    const isEmpty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+    if (isEmpty) {
+        doc.contents = doc.createNode({}) as YAMLMap;
+        if (!doc.commentBefore) {
+            doc.commentBefore = SOPS_HEADER;
+        }
+    }
+    if (!isMap(doc.contents)) {
+        throw refuse("is not a mapping (expected creation_rules: at the top level)");
+    }
+    let seq: unknown = doc.contents.get("creation_rules", true);
+    if (seq === undefined || (isScalar(seq) && seq.value === null)) {
+        seq = doc.createNode([]) as YAMLSeq;
+        doc.contents.set("creation_rules", seq);
+    }
+    if (!isSeq(seq)) {
+        throw refuse("creation_rules is not a list");
+    }
+    const rules = seq as YAMLSeq<YAMLMap>;
+    const environment: YAMLMap[] = [];
+    const others: YAMLMap[] = [];
+    const seen = new Map<string, number>();
+    rules.items.forEach((item: unknown, i) => {
+        if (!isMap(item)) {
+            throw refuse(`creation_rules[${i}] is not a mapping`);
+        }
+        const regex = item.get("path_regex", true);
+        if (regex !== undefined && !(isScalar(regex) && (typeof regex.value === "string" || regex.value === null))) {
+            throw refuse(`creation_rules[${i}].path_regex is not a string`);
+        }
+        const value = regex?.value as string | null | undefined;
+        if (typeof value === "string" && environmentRules.includes(value)) {
+            if (seen.has(value)) {
+                throw refuse(`creation_rules[${seen.get(value)}] and creation_rules[${i}] are both the rule for path_regex ${value}; keep one`);
+            }
+            seen.set(value, i);
+            environment.push(item);
+        } else {
+            others.push(item);
+        }
+    });
+    const index = seen.get(rule.path_regex);
+    const current = index === undefined ? undefined : (rules.items[index] as YAMLMap);
+    if (current) {
+        for (const key of SOPS_KEY_SOURCES) {
+            const theirs = current.get(key, true);
+            const ours = rule[key];
+            if (theirs === undefined) {
+                continue; // a key the rule lacks is added; only a different or an extra one is refused
+            }
+            if (ours === undefined || !isScalar(theirs) || theirs.value !== ours) {
+                throw refuse(
+                    `creation_rules[${index}] (path_regex ${rule.path_regex}) sends this environment's files to ${key} ${JSON.stringify(current.toJSON()[key])}, ` +
+                        `the stack to ${Object.entries(rule).filter(([k]) => SOPS_KEY_SOURCES.includes(k)).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(", ")}. ` +
+                        "One key per environment: a second cluster of the environment uses its key (sops.existingKeyId); if the key really moved, " +
+                        "change the rule by hand and re-encrypt the environment's files (sops updatekeys)",
+                );
+            }
+        }
+        for (const [key, value] of Object.entries(rule)) {
+            if (current.get(key) !== value) {
+                current.set(key, value);
+            }
+        }
+    } else {
+        environment.push(doc.createNode(rule) as YAMLMap);
+    }
+    environment.sort((x, y) => String(x.get("path_regex")).localeCompare(String(y.get("path_regex"))));
+    const order = [...environment, ...others];
+    if (order.some((item, i) => item !== rules.items[i])) {
+        // A comment above the first rule belongs to the list in the yaml package's model: give it to that rule, so it
+        // moves with it; the new first rule starts right under creation_rules:.
+        if (rules.commentBefore && rules.items.length > 0) {
+            const first = rules.items[0];
+            first.commentBefore = first.commentBefore ? `${rules.commentBefore}\n${first.commentBefore}` : rules.commentBefore;
+            rules.commentBefore = undefined;
+        }
+        rules.items = order;
+        order[0].spaceBefore = false;
+    }
+    const text = doc.toString({ lineWidth: 0 });
+    if (parseDocument(text).errors.length > 0) {
+        // Never expected (a moved rule that held an anchor another rule aliases would be one): refuse, write nothing.
+        throw refuse("cannot be rewritten with the environment rules first without breaking its anchors or aliases; move the environment rules to the top by hand");
+    }
+    return text;
 }

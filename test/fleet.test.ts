@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import type { Capture } from "../harness/run";
 import { loadStackFile, ROOT, runProgram, stackNames, withSecretPlaceholders } from "../harness/run";
 import { fleetFiles, main } from "../fleet/cli";
-import { goDuration, mergeSopsConfig } from "../fleet/layout";
+import { goDuration } from "../fleet/layout";
 import { all, one, stackSetting } from "./support";
 
 const EXAMPLE = join(ROOT, "examples", "fleet");
@@ -118,15 +118,6 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
             const rule = rules.find((r) => r.path_regex.includes(`clusters/${env}-`))!;
             assert.match(rule.azure_keyvault, new RegExp(`^https://kv-[a-z-]+-${env}\\.vault\\.azure\\.net/keys/sops-${env}$`));
         }
-    });
-
-    it("merges an environment's rule into .sops.yaml without touching the others", () => {
-        const once = mergeSopsConfig(undefined, { path_regex: "b", azure_keyvault: "k1" });
-        const twice = mergeSopsConfig(mergeSopsConfig(once, { path_regex: "a", azure_keyvault: "k2" }), { path_regex: "b", azure_keyvault: "k3" });
-        assert.deepEqual((parse(twice) as { creation_rules: unknown[] }).creation_rules, [
-            { path_regex: "a", azure_keyvault: "k2" },
-            { path_regex: "b", azure_keyvault: "k3" },
-        ]);
     });
 
     it("formats intervals as Go durations", () => {
