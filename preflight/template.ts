@@ -17,8 +17,18 @@
 // `${azure.subscriptionId}` -> subscription().subscriptionId. Group object ids come from the groups check's Graph
 // lookup. What cannot be expressed (an unresolved group in a scalar, an unknown output) drops the resource; secrets
 // (the fleet deploy key) are left out of the properties. Both are reported in the check's detail.
+//
+// Each resource's body is what `pulumi up` sends: the SDK inputs mapped to the REST API's wire names, flattened
+// containers and envelope by the distilled spec table in specs.ts (x-ms-client-name, x-ms-client-flatten, the PUT's
+// path parameters), never by copying input names. An input the table does not know is left out and reported.
+//
+// Values of resources this template creates (reference() to them) do not exist before `pulumi up`; ARM's preflight of a
+// resource that uses them is incomplete ("its validation may be incomplete when resources depend on values that are not
+// yet available", azure-docs articles/azure-resource-manager/bicep/deploy-preflight.md, Limitations). Such resources are
+// listed in `partial` with the values they wait for.
 import type { ArmResource, ExistingResource, StackFacts } from "./stack";
 import { apiVersionOf } from "./stack";
+import { pathParameters, ResourceSpec, specFor, toWire } from "./specs";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -46,17 +56,12 @@ export interface RenderedTemplate {
     rendered: { name: string; type: string; armName: string; deployment?: string }[];
     deployments: NestedDeployment[];
     omitted: Omission[];
-    /** Properties left out (secrets, unresolvable array entries), as "resource: property (why)". */
+    /** Properties left out (secrets, unresolvable array entries, inputs the spec table lacks), as "resource: property (why)". */
     notes: string[];
+    /** Resources ARM can validate only partly: the values (of resources this template creates) they use, as `resource.path`. */
+    partial: { resource: string; values: string[] }[];
 }
 
-// ARM's top-level resource envelope; every other input of a flattened azure-native resource is a property.
-const ENVELOPE = ["location", "tags", "sku", "identity", "kind", "zones", "extendedLocation", "plan", "managedBy", "etag"] as const;
-// Envelope-looking inputs that live under properties in ARM: a Log Analytics workspace's sku is WorkspaceProperties.sku
-// (azure-rest-api-specs specification/operationalinsights/resource-manager/Microsoft.OperationalInsights/.../Workspaces.json).
-const IN_PROPERTIES: Record<string, readonly string[]> = {
-    "Microsoft.OperationalInsights/workspaces": ["sku"],
-};
 const DEPLOYMENT_TOKEN = "azure-native:resources:Deployment";
 const SUBSCRIPTION_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
 const GROUP_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
@@ -73,6 +78,14 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
     const byUrn = new Map(facts.resources.map((r) => [r.urn, r]));
     const names = [...byName.keys()].sort((a, b) => b.length - a.length);
     const dropped = new Set<string>();
+    // The resource being rendered, and the values of planned resources each one uses (ARM cannot know them yet).
+    let current = "";
+    const waitsFor = new Map<string, Set<string>>();
+    const uses = (label: string) => {
+        if (current) {
+            waitsFor.set(current, (waitsFor.get(current) ?? new Set<string>()).add(label));
+        }
+    };
 
     const idExpr = (r: ExistingResource): string => {
         const segments = [quote(r.type), ...r.names.map(quote)].join(", ");
@@ -133,6 +146,7 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
         }
         // reference(id, apiVersion) returns the resource's properties; 'Full' adds the envelope (identity, sku...).
         // Template functions reference: learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-resource#reference
+        uses(label);
         if (path.startsWith("identity.")) {
             return `reference(${idExpr(target)}, ${quote(target.apiVersion)}, 'Full').${path}`;
         }
@@ -207,19 +221,30 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
     const bodies = new Map<string, JsonObject>();
     // Plan order is by urn; render in dependency order so a dropped resource is known before its dependents.
     for (const r of topological(facts.resources, byUrn)) {
+        current = r.name;
         try {
             if (!r.apiVersion) {
                 throw new Unexpressible(`no API version known for ${r.token}`);
             }
-            bodies.set(r.name, resourceBody(r, value));
+            const spec = specFor(r.token, r.apiVersion);
+            if (!spec) {
+                throw new Unexpressible(`preflight/specs.ts has no REST spec entry for ${r.token} at API version ${r.apiVersion}`);
+            }
+            const { body, unknown } = resourceBody(r, spec, value);
+            for (const path of unknown) {
+                notes.push(`${r.name}: ${path} left out (not in preflight/specs.ts for ${r.type} ${r.apiVersion})`);
+            }
+            bodies.set(r.name, body);
         } catch (e) {
             if (!(e instanceof Unexpressible)) {
                 throw e;
             }
             dropped.add(r.name);
+            waitsFor.delete(r.name);
             omitted.push({ resource: r.name, reason: e.message });
         }
     }
+    current = "";
 
     const kept = facts.resources.filter((r) => bodies.has(r.name));
     const groupOf = assignGroups(kept, byUrn);
@@ -294,69 +319,34 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
         deployments,
         omitted,
         notes,
+        partial: kept.filter((r) => waitsFor.has(r.name)).map((r) => ({ resource: r.name, values: [...waitsFor.get(r.name)!].sort() })),
     };
 }
 
-/** One ARM resource: envelope keys at the top, every other non-path input under properties. */
-function resourceBody(r: ArmResource, value: (v: unknown, where: string, resource: string) => Json | undefined): JsonObject {
-    const path = pathInputs(r);
-    const inProperties = IN_PROPERTIES[r.type] ?? [];
+/**
+ * One ARM resource: the SDK inputs other than path parameters, values first (expressions; secrets and unexpressible array
+ * entries left out, noted under the program's input names), then mapped to the wire by the spec table.
+ */
+function resourceBody(r: ArmResource, spec: ResourceSpec, value: (v: unknown, where: string, resource: string) => Json | undefined): { body: JsonObject; unknown: string[] } {
     const body: JsonObject = { type: r.type, apiVersion: r.apiVersion!, name: r.names.join("/") };
     if (r.placement.kind === "resourceGroup" && r.placement.scope) {
         // Extension resources name what they attach to with `scope`, relative to the deployment's resource group
         // (learn.microsoft.com/azure/azure-resource-manager/templates/scope-extension-resources).
         body.scope = r.placement.scope;
     }
-    const properties: JsonObject = {};
+    const path = new Set(pathParameters(spec));
+    const inputs: JsonObject = {};
     for (const [key, raw] of Object.entries(r.inputs).sort(([a], [b]) => a.localeCompare(b))) {
         if (path.has(key)) {
             continue;
         }
-        const input = key === "identity" ? armIdentity(raw) : raw;
-        const converted = value(input, key, r.name);
-        if (converted === undefined) {
-            continue;
-        }
-        if (key === "properties" && converted !== null && typeof converted === "object" && !Array.isArray(converted)) {
-            Object.assign(properties, converted);
-        } else if ((ENVELOPE as readonly string[]).includes(key) && !inProperties.includes(key)) {
-            body[key] = converted;
-        } else {
-            properties[key] = converted;
+        const converted = value(raw, key, r.name);
+        if (converted !== undefined) {
+            inputs[key] = converted;
         }
     }
-    if (Object.keys(properties).length > 0) {
-        body.properties = properties;
-    }
-    return body;
-}
-
-/**
- * Inputs that only build the request URL: the resource group, the name inputs of the resource and its parents, and an
- * extension resource's scope. Recognised by name (name, …Name, …Rp, scope, resourceUri) and by value: a path input's value
- * is part of the resource's id.
- */
-function pathInputs(r: ArmResource): Set<string> {
-    const segments = new Set(r.mockId.split("/"));
-    const keys = new Set<string>();
-    for (const [key, raw] of Object.entries(r.rawInputs)) {
-        if (typeof raw !== "string" || !/(Name|Rp|Uri)$|^(name|scope|resourceGroupName)$/.test(key)) {
-            continue;
-        }
-        if (segments.has(raw) || r.mockId.startsWith(`${raw}/`)) {
-            keys.add(key);
-        }
-    }
-    return keys;
-}
-
-/** azure-native lists user-assigned identities as an array of ids; ARM wants a map from id to {}. */
-function armIdentity(identity: unknown): unknown {
-    const ids = (identity as { userAssignedIdentities?: unknown } | null)?.userAssignedIdentities;
-    if (!Array.isArray(ids)) {
-        return identity;
-    }
-    return { ...(identity as object), userAssignedIdentities: Object.fromEntries(ids.map((id) => [String(id), {}])) };
+    const wire = toWire(spec, inputs);
+    return { body: { ...body, ...(wire.body as JsonObject) }, unknown: wire.unknown };
 }
 
 function topological(resources: ArmResource[], byUrn: Map<string, ArmResource>): ArmResource[] {

@@ -5,6 +5,7 @@ import * as assert from "node:assert/strict";
 import { parseId, StackFacts } from "../preflight/stack";
 import { stackFacts } from "./fixtures/preflight/world";
 import { Json, JsonObject, renderTemplate, RenderedTemplate } from "../preflight/template";
+import { offSpec, pathParameters, ResourceSpec, SPECS, specFor, toWire } from "../preflight/specs";
 
 const facts: Record<string, StackFacts> = {};
 const rendered: Record<string, RenderedTemplate> = {};
@@ -23,6 +24,9 @@ const everything = (t: RenderedTemplate) => [...top(t).filter((r) => r.type !== 
 const deploymentOf = (t: RenderedTemplate, type: string, name: string) => nested(t).find((d) => inner(d).some((r) => r.type === type && r.name === name));
 const find = (t: RenderedTemplate, type: string, name?: string) => everything(t).find((r) => r.type === type && (name === undefined || r.name === name));
 const text = (v: Json) => JSON.stringify(v);
+// Template keywords of a resource (ARM template resource syntax), the rest of the resource is the request body.
+const TEMPLATE_KEYWORDS = new Set(["type", "apiVersion", "name", "scope", "dependsOn", "condition", "copy", "comments"]);
+const wireBody = (r: Resource): JsonObject => Object.fromEntries(Object.entries(r).filter(([k]) => !TEMPLATE_KEYWORDS.has(k)));
 
 describe("preflight: the ARM template for validation", () => {
     before(async () => {
@@ -189,6 +193,146 @@ describe("preflight: the ARM template for validation", () => {
                 assert.match(r.type, /^Microsoft\.[A-Za-z]+\/[A-Za-z]+(\/[A-Za-z]+)*$/);
             }
         }
+    });
+
+    it("has a REST spec entry for every resource type the stacks create, at the API version azure-native uses, and no other", () => {
+        const used = new Set(Object.values(facts).flatMap((f) => f.resources.map((r) => `${r.token} ${r.type}@${r.apiVersion}`)));
+        // The 22 resource types the committed example stacks create (npm run plan -- --stack <each> --json), and the API
+        // version each azure-native v3 module states ("Uses Azure REST API version ...").
+        assert.deepEqual([...used].sort(), [
+            "azure-native:alertsmanagement:PrometheusRuleGroup Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01",
+            "azure-native:authorization:RoleAssignment Microsoft.Authorization/roleAssignments@2022-04-01",
+            "azure-native:authorization:RoleDefinition Microsoft.Authorization/roleDefinitions@2022-05-01-preview",
+            "azure-native:containerservice:MaintenanceConfiguration Microsoft.ContainerService/managedClusters/maintenanceConfigurations@2025-09-01",
+            "azure-native:containerservice:ManagedCluster Microsoft.ContainerService/managedClusters@2025-09-01",
+            "azure-native:dashboard:Grafana Microsoft.Dashboard/grafana@2024-10-01",
+            "azure-native:keyvault:Key Microsoft.KeyVault/vaults/keys@2024-11-01",
+            "azure-native:keyvault:Vault Microsoft.KeyVault/vaults@2024-11-01",
+            "azure-native:kubernetesconfiguration:Extension Microsoft.KubernetesConfiguration/extensions@2023-05-01",
+            "azure-native:kubernetesconfiguration:FluxConfiguration Microsoft.KubernetesConfiguration/fluxConfigurations@2023-05-01",
+            "azure-native:managedidentity:FederatedIdentityCredential Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31",
+            "azure-native:managedidentity:UserAssignedIdentity Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31",
+            "azure-native:monitor:ActionGroup Microsoft.Insights/actionGroups@2024-10-01-preview",
+            "azure-native:monitor:AzureMonitorWorkspace Microsoft.Monitor/accounts@2023-04-03",
+            "azure-native:monitor:DataCollectionEndpoint Microsoft.Insights/dataCollectionEndpoints@2022-06-01",
+            "azure-native:monitor:DataCollectionRule Microsoft.Insights/dataCollectionRules@2022-06-01",
+            "azure-native:monitor:DataCollectionRuleAssociation Microsoft.Insights/dataCollectionRuleAssociations@2022-06-01",
+            "azure-native:monitor:DiagnosticSetting Microsoft.Insights/diagnosticSettings@2021-05-01-preview",
+            "azure-native:network:PublicIPPrefix Microsoft.Network/publicIPPrefixes@2024-05-01",
+            "azure-native:operationalinsights:Workspace Microsoft.OperationalInsights/workspaces@2023-09-01",
+            "azure-native:resources:ResourceGroup Microsoft.Resources/resourceGroups@2024-03-01",
+        ]);
+        for (const stack of Object.keys(facts)) {
+            for (const r of facts[stack].resources) {
+                const spec = specFor(r.token, r.apiVersion);
+                assert.ok(spec, `${stack}: ${r.token} at ${r.apiVersion} has no entry in preflight/specs.ts`);
+                assert.equal(spec.type, r.type, `${r.token}: the spec entry's type is the resource's ARM type`);
+            }
+        }
+        assert.deepEqual(SPECS.map((s) => `${s.token} ${s.type}@${s.apiVersion}`).sort(), [...used].sort(), "no stale entry: a version change of azure-native needs the spec read again");
+    });
+
+    it("sends every resource of every stack as its REST spec has it: wire names only, no path parameter in the body", () => {
+        for (const stack of Object.keys(rendered)) {
+            const t = rendered[stack];
+            assert.deepEqual(t.notes.filter((n) => n.includes("not in preflight/specs.ts")), [], `${stack}: every input the program sets is in the spec table`);
+            for (const r of everything(t)) {
+                const planned = t.rendered.find((x) => x.type === r.type && x.armName === r.name)!;
+                const f = facts[stack].resources.find((x) => x.name === planned.name)!;
+                const spec = specFor(f.token, r.apiVersion)!;
+                const body = wireBody(r);
+                assert.deepEqual(offSpec(spec.body, body), [], `${stack}: ${planned.name} (${r.type}@${r.apiVersion}) sends properties its spec does not have`);
+                for (const p of pathParameters(spec)) {
+                    const props = (body.properties ?? {}) as JsonObject;
+                    if (!spec.body.props[p]) {
+                        assert.ok(!(p in body), `${stack}: ${planned.name}: path parameter ${p} sent in the body`);
+                    }
+                    if (!(spec.body.props.properties?.shape.kind === "object" && (spec.body.props.properties.shape as { props: object }).props[p as never])) {
+                        assert.ok(!(p in props), `${stack}: ${planned.name}: path parameter ${p} sent in properties`);
+                    }
+                }
+            }
+        }
+    });
+
+    it("sends the SOPS key's expiry under its wire name exp, the SDK's expires (x-ms-client-name)", () => {
+        const key = find(rendered.prod, "Microsoft.KeyVault/vaults/keys", "kv-contoso-sops-prod/sops-prod")!;
+        const attributes = key.properties!.attributes as JsonObject;
+        assert.equal(typeof attributes.exp, "number", "keys.json KeyAttributes: exp, seconds since 1970");
+        assert.equal(attributes.expires, undefined, "ARM would ignore an unknown property and validate a key without expiry");
+        const inputs = facts.prod.resources.find((r) => r.type === "Microsoft.KeyVault/vaults/keys")!.inputs.properties as { attributes: { expires: number } };
+        assert.equal(attributes.exp, inputs.attributes.expires);
+    });
+
+    it("keeps a role definition's id, a path parameter, out of its properties: it is the definition's name", () => {
+        const role = find(rendered.prod, "Microsoft.Authorization/roleDefinitions")!;
+        assert.equal(role.properties!.roleDefinitionId, undefined);
+        assert.equal(role.properties!.scope, undefined, "{scope} is a path parameter too");
+        assert.match(role.name, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        assert.equal(role.name, facts.prod.resources.find((r) => r.type === "Microsoft.Authorization/roleDefinitions")!.inputs.roleDefinitionId);
+        assert.deepEqual(Object.keys(role.properties!).sort(), ["assignableScopes", "description", "permissions", "roleName"]);
+    });
+
+    it("keeps a body property that looks like a path input: a Flux configuration's scope, a rule group's clusterName", () => {
+        const flux = find(rendered.prod, "Microsoft.KubernetesConfiguration/fluxConfigurations")!;
+        assert.equal(flux.properties!.scope, "cluster", "fluxconfiguration.json: properties.scope is cluster or namespace");
+        const rules = find(rendered.prod, "Microsoft.AlertsManagement/prometheusRuleGroups")!;
+        assert.equal(rules.properties!.clusterName, "aks-prod-westeurope");
+    });
+
+    it("lists the resources ARM can validate only partly, with the values of resources not created yet they use", () => {
+        const t = rendered.prod;
+        const flux = t.partial.find((p) => p.resource === "prod-westeurope-flux-configuration")!;
+        assert.deepEqual(flux.values, ["prod-westeurope-flux-identity-identity.clientId", "prod-westeurope-sops-vault.properties.vaultUri"]);
+        assert.ok(!t.partial.some((p) => p.resource === "prod-westeurope-aks-cluster"), "the cluster uses ids only: resourceId() is known before deployment");
+        for (const p of t.partial) {
+            assert.ok(text(t.template).includes("reference("), p.resource);
+        }
+    });
+
+    it("maps SDK inputs to the wire by the table: renames, flattened containers, id sets, path parameters out, unknown inputs reported", () => {
+        const spec: ResourceSpec = {
+            token: "azure-native:test:Thing",
+            type: "Microsoft.Test/things",
+            apiVersion: "2020-01-01",
+            source: "test",
+            put: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Test/things/{thingName}",
+            body: {
+                kind: "object",
+                props: {
+                    location: { shape: { kind: "value" } },
+                    identity: { shape: { kind: "object", props: { type: { shape: { kind: "value" } }, userAssignedIdentities: { shape: { kind: "idset" } } } } },
+                    properties: {
+                        flatten: true,
+                        shape: {
+                            kind: "object",
+                            props: {
+                                exp: { sdk: "expires", shape: { kind: "value" } },
+                                items: { shape: { kind: "array", of: { kind: "object", props: { nbf: { sdk: "notBefore", shape: { kind: "value" } } } } } },
+                                labels: { shape: { kind: "map", of: { kind: "value" } } },
+                            },
+                        },
+                    },
+                },
+            },
+        };
+        const { body, unknown } = toWire(spec, {
+            resourceGroupName: "rg",
+            thingName: "t",
+            location: "westeurope",
+            identity: { type: "UserAssigned", userAssignedIdentities: ["/id/1"] },
+            expires: 7,
+            items: [{ notBefore: 1, bogus: 2 }],
+            labels: { expires: "kept: map keys are data" },
+            other: true,
+        });
+        assert.deepEqual(body, {
+            location: "westeurope",
+            identity: { type: "UserAssigned", userAssignedIdentities: { "/id/1": {} } },
+            properties: { exp: 7, items: [{ nbf: 1 }], labels: { expires: "kept: map keys are data" } },
+        });
+        assert.deepEqual(unknown, ["items[0].bogus", "other"]);
+        assert.deepEqual(offSpec(spec.body, { properties: { expires: 7 }, thingName: "t" }), ["properties.expires", "thingName"]);
     });
 
     it("drops what cannot be expressed and says so: a role assignment to a group Graph did not resolve", () => {
