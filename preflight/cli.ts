@@ -5,7 +5,7 @@
 // Exit codes: 0 all ok (warnings allowed), 1 a check failed, 2 bad usage or invalid config, 4 not signed in or not
 // allowed to read the subscription.
 import { existingResources } from "./checks/existing";
-import { SIGN_IN_HINT, subscriptionFrom } from "../harness/signin";
+import { describeSubscription, resolveSubscription, SIGN_IN_HINT, Subscription, subscriptionFrom } from "../harness/signin";
 export { SIGN_IN_HINT, subscriptionFrom };
 import { failure, parseCli, UsageError } from "../harness/usage";
 import { ARM_SCOPE, asServiceError, ClientOptions, createClients } from "./azure";
@@ -17,18 +17,24 @@ import { existingKey, vaultName } from "./checks/keyvault";
 import { entraGroups } from "./checks/groups";
 import { callerPermissions } from "./checks/permissions";
 import { Check, CheckResult, runChecks, sharedLookups } from "./run";
+import { VALIDATION_TIMEOUT_MS } from "./checks/deployment";
+import { readState } from "./state";
 import type { StackFacts } from "./stack";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, notSignedIn: 4 } as const;
 
 export const CHECKS: Check[] = [armValidation, kubernetesVersion, resourceProviders, features, vmSizes, vcpuQuota, vaultName, existingKey, existingResources, entraGroups, callerPermissions];
 
-const USAGE = `usage: npm run preflight -- --stack <name> [--subscription <id>] [--json] [--timeout 30s]
+const USAGE = `usage: npm run preflight -- --stack <name> [--subscription <id>] [--json] [--timeout 30s] [--validation-timeout 5m] [--state <file>]
 
   --stack          a committed stack (Pulumi.<name>.yaml); what is checked comes from its offline plan
-  --subscription   defaults to $AZURE_SUBSCRIPTION_ID or $ARM_SUBSCRIPTION_ID
-  --json           one JSON document {stack, subscriptionId, checks, exitCode} for CI
+  --subscription   defaults to $AZURE_SUBSCRIPTION_ID, $ARM_SUBSCRIPTION_ID, then the Azure CLI's default
+                   subscription (az account show); the first line says which and where from
+  --json           one JSON document {stack, subscriptionId, subscription, checks, exitCode} for CI
   --timeout        per check (default 30s); a check without an answer by then fails
+  --validation-timeout
+                   ARM's deployment validation, which takes tens of seconds or more (default 5m)
+  --state          the stack's state (pulumi stack export --file <file>): tells whether an existing vault is the stack's
 Read-only. Signs in with DefaultAzureCredential (az login, workload identity, managed identity, AZURE_* variables).
 Exit codes: 0 ok (warnings allowed), 1 a check failed, 2 bad usage or config, 4 not signed in or not allowed.`;
 
@@ -37,23 +43,26 @@ export interface MainOptions extends ClientOptions {
     env?: Record<string, string | undefined>;
     /** Per-check timeout; --timeout overrides it. */
     timeoutMs?: number;
+    /** ARM validation's timeout; --validation-timeout overrides it. */
+    validationTimeoutMs?: number;
     concurrency?: number;
     /** Stack facts to use instead of planning (tests reuse one plan). */
     facts?: (stack: string) => Promise<StackFacts>;
 }
 
-function parseDuration(text: string): number {
+function parseDuration(text: string, flag = "--timeout"): number {
     const m = /^(\d+)(ms|s|m)$/.exec(text);
     if (!m || Number(m[1]) === 0) {
-        throw new UsageError(`--timeout must be a duration such as 30s, 2m or 500ms (got "${text}")`);
+        throw new UsageError(`${flag} must be a duration such as 30s, 2m or 500ms (got "${text}")`);
     }
     return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as "ms" | "s" | "m"];
 }
 
 const LABEL = { ok: "ok", warn: "WARN", fail: "FAIL" } as const;
 
-export function formatText(stack: string, subscriptionId: string, results: CheckResult[]): string[] {
-    const lines = [`preflight ${stack} in subscription ${subscriptionId}`];
+/** `subscription`: the id, or its describeSubscription line (id, name, where it came from). */
+export function formatText(stack: string, subscription: string, results: CheckResult[]): string[] {
+    const lines = [`preflight ${stack} in subscription ${subscription}`];
     for (const r of results) {
         const prefix = r.resource && !r.detail.includes(r.resource) ? `${r.resource}: ` : "";
         lines.push(`${LABEL[r.status]}  ${r.id}  ${prefix}${r.detail}`);
@@ -67,8 +76,8 @@ export function formatText(stack: string, subscriptionId: string, results: Check
     return lines;
 }
 
-function emitJson(log: (line: string) => void, stack: string, subscriptionId: string, checks: CheckResult[], exitCode: number): void {
-    log(JSON.stringify({ stack, subscriptionId, checks: checks.map((c) => ({ id: c.id, status: c.status, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}), ...(c.resource ? { resource: c.resource } : {}) })), exitCode }, null, 2));
+function emitJson(log: (line: string) => void, stack: string, subscription: Subscription, checks: CheckResult[], exitCode: number): void {
+    log(JSON.stringify({ stack, subscriptionId: subscription.id, subscription, checks: checks.map((c) => ({ id: c.id, status: c.status, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}), ...(c.resource ? { resource: c.resource } : {}) })), exitCode }, null, 2));
 }
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
@@ -80,6 +89,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
             subscription: { type: "string" },
             json: { type: "boolean" },
             timeout: { type: "string" },
+            "validation-timeout": { type: "string" },
+            state: { type: "string" },
             help: { type: "boolean", short: "h" },
         },
     });
@@ -90,15 +101,19 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     if (!values.stack) {
         throw new UsageError("--stack is required");
     }
-    const subscriptionId = subscriptionFrom(values.subscription, options.env ?? process.env);
+    const subscription = await resolveSubscription(values.subscription, options.env ?? process.env);
+    const subscriptionId = subscription.id;
     const timeoutMs = values.timeout ? parseDuration(values.timeout) : (options.timeoutMs ?? 30_000);
+    const validationTimeoutMs = values["validation-timeout"] ? parseDuration(values["validation-timeout"], "--validation-timeout") : (options.validationTimeoutMs ?? VALIDATION_TIMEOUT_MS);
+    // Read before anything is asked of Azure: a bad file is a usage error (exit 2).
+    const state = values.state !== undefined ? readState(values.state) : undefined;
     const facts = await (options.facts ?? ((s: string) => (require("./stack") as typeof import("./stack")).loadStack(s)))(values.stack);
     const stack = values.stack;
     const clients = createClients(subscriptionId, options);
 
     const notAllowed = (detail: string): number => {
         if (values.json) {
-            emitJson(log, stack, subscriptionId, [{ id: "sign-in", status: "fail", detail }], EXIT.notSignedIn);
+            emitJson(log, stack, subscription, [{ id: "sign-in", status: "fail", detail }], EXIT.notSignedIn);
         } else {
             log(detail);
         }
@@ -124,12 +139,16 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
         throw e;
     }
 
-    const results = await runChecks(CHECKS, { facts, clients, subscriptionId, shared: sharedLookups(clients) }, { concurrency: options.concurrency ?? 4, timeoutMs });
+    const results = await runChecks(
+        CHECKS,
+        { facts, clients, subscriptionId, shared: sharedLookups(clients), ...(state ? { state } : {}) },
+        { concurrency: options.concurrency ?? 4, timeoutMs, timeouts: { [armValidation.id]: validationTimeoutMs } },
+    );
     const exitCode = results.some((r) => r.status === "fail") ? EXIT.failed : EXIT.ok;
     if (values.json) {
-        emitJson(log, stack, subscriptionId, results, exitCode);
+        emitJson(log, stack, subscription, results, exitCode);
     } else {
-        formatText(facts.checkedAsActive ? `${stack} (on standby: checked as activated, standby false)` : stack, subscriptionId, results).forEach((l) => log(l));
+        formatText(facts.checkedAsActive ? `${stack} (on standby: checked as activated, standby false)` : stack, describeSubscription(subscription), results).forEach((l) => log(l));
     }
     return exitCode;
 }

@@ -60,7 +60,7 @@ describe("npm run preflight", function () {
                 assert.equal(code, 0, out);
                 // The DR stack is committed on standby: it is checked as its activation would deploy it.
                 const label = stack === "prod-northeurope" ? "prod-northeurope (on standby: checked as activated, standby false)" : stack;
-                assert.equal(lines[0], `preflight ${label} in subscription ${SUBSCRIPTION}`);
+                assert.equal(lines[0], `preflight ${label} in subscription ${SUBSCRIPTION} (from --subscription)`);
                 assert.doesNotMatch(out, /^(FAIL|WARN) /m, out);
                 for (const check of CHECKS) {
                     assert.ok(line(out, `ok  ${check.id}  `), `a line for ${check.id}:\n${out}`);
@@ -383,7 +383,7 @@ describe("npm run preflight", function () {
             assert.match(SIGN_IN_HINT, /^not signed in to Azure: run `az login` \(in CI: .*AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE/);
             const json = await preflight("prod", () => {}, { credential: noCredential, args: ["--json"] });
             assert.equal(json.code, 4);
-            assert.deepEqual(JSON.parse(json.out), { stack: "prod", subscriptionId: SUBSCRIPTION, checks: [{ id: "sign-in", status: "fail", detail: SIGN_IN_HINT }], exitCode: 4 });
+            assert.deepEqual(JSON.parse(json.out), { stack: "prod", subscriptionId: SUBSCRIPTION, subscription: { id: SUBSCRIPTION, source: "--subscription" }, checks: [{ id: "sign-in", status: "fail", detail: SIGN_IN_HINT }], exitCode: 4 });
         });
 
         it("4 when ARM refuses the very first read (401, 403)", async () => {
@@ -408,7 +408,7 @@ describe("npm run preflight", function () {
             assert.equal(await code(["--stack", "prod", "--bogus"]), 2);
             assert.equal(await code(["--stack", "nope", "--subscription", SUBSCRIPTION]), 2);
             assert.equal(await code(["--stack", "prod", "--subscription", SUBSCRIPTION, "--timeout", "soon"]), 2);
-            assert.equal(await code(["--stack", "prod"], {}), 2);
+            assert.equal(await code(["--stack", "prod"], { PATH: "/nonexistent" }), 2, "no subscription given and no az to ask (test/signin.test.ts: az's default)");
             assert.throws(() => subscriptionFrom("0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b9", {}), /--subscription "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b9" is not a subscription id \(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\): it has 31 hex digits instead of 32/);
             assert.throws(() => subscriptionFrom(undefined, { ARM_SUBSCRIPTION_ID: `/subscriptions/${SUBSCRIPTION}` }), /ARM_SUBSCRIPTION_ID .* give the id alone, not a resource path/);
             assert.equal(subscriptionFrom(undefined, { AZURE_SUBSCRIPTION_ID: SUBSCRIPTION.toUpperCase() }), SUBSCRIPTION.toUpperCase());

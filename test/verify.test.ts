@@ -182,7 +182,7 @@ describe("npm run verify", () => {
         const code = await main(["--stack", "prod", "--subscription", SUBSCRIPTION, "--timeout", "1m", "--interval", "1s"], { credential: recording, endpoint: ARM }, (l) => lines.push(l));
         assert.equal(code, EXIT.reconciled);
         assert.deepEqual(lines, [
-            "verifying aks-prod-westeurope/flux-system in rg-aks-prod-westeurope (timeout 1m)",
+            `verifying aks-prod-westeurope/flux-system in rg-aks-prod-westeurope (timeout 1m), subscription ${SUBSCRIPTION} (from --subscription)`,
             "[00:00] aks-prod-westeurope/flux-system: Compliant, 3/3 kustomizations ready",
             "reconciled: Kustomization/flux-system-cluster, Kustomization/infrastructure, Kustomization/apps",
         ]);

@@ -7,7 +7,7 @@
 import type { FluxConfiguration } from "@azure/arm-kubernetesconfiguration";
 import type { TokenCredential } from "@azure/identity";
 import { loadStackFile, withSecretPlaceholders } from "../harness/run";
-import { canSignIn, NOT_SIGNED_IN, SIGN_IN_HINT, subscriptionFrom } from "../harness/signin";
+import { azureCliDefault, canSignIn, describeSubscription, givenSubscription, NOT_SIGNED_IN, SIGN_IN_HINT } from "../harness/signin";
 import { failure, parseCli, UsageError } from "../harness/usage";
 import { derivedNames, settingsFrom } from "../stacks/load";
 import { assess, Assessment } from "./assess";
@@ -17,7 +17,8 @@ export const EXIT = { reconciled: 0, failed: 1, usage: 2, timedOut: 3, notSigned
 const USAGE = `usage: npm run verify -- --stack <name> [--subscription <id>] [--timeout 30m] [--interval 15s] [--failure-grace 10m]
 
   --stack          a committed stack (Pulumi.<name>.yaml); names are derived from its config
-  --subscription   defaults to $AZURE_SUBSCRIPTION_ID or $ARM_SUBSCRIPTION_ID
+  --subscription   defaults to $AZURE_SUBSCRIPTION_ID, $ARM_SUBSCRIPTION_ID, then the Azure CLI's default
+                   subscription (az account show); a stack on standby needs none
   --timeout        give up (exit 3) after this long
   --interval       time between polls
   --failure-grace  how long a kustomization may stay failed before exit 1 (Flux retries; new federated
@@ -47,10 +48,14 @@ export interface Target {
 
 /** The ARM names of a stack's Flux configuration, from its committed config (the same derivation the program uses). */
 export function targetFor(stack: string, subscriptionId: string): Target {
+    return { ...clusterOf(stack), subscriptionId };
+}
+
+/** What the stack's config says, before any subscription: whether it is on standby, and its ARM names. */
+export function clusterOf(stack: string): Omit<Target, "subscriptionId"> {
     const settings = settingsFrom(withSecretPlaceholders(loadStackFile(stack)).config);
     return {
         standby: settings.standby,
-        subscriptionId,
         resourceGroupName: derivedNames(settings).resourceGroupName,
         clusterName: `aks-${settings.clusterName}`,
         fluxConfigurationName: settings.flux.configurationName,
@@ -137,6 +142,8 @@ export async function waitForReconciliation(target: Target, options: VerifyOptio
 
 export interface ClientOptions {
     credential?: TokenCredential;
+    /** Where the subscription comes from when none is given (AZURE_/ARM_SUBSCRIPTION_ID, az's PATH); process.env by default. */
+    env?: Record<string, string | undefined>;
     /** ARM endpoint; tests point it at a local fake. */
     endpoint?: string;
     retry?: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number };
@@ -172,23 +179,28 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
     if (!values.stack) {
         throw new UsageError("--stack is required");
     }
-    const subscriptionId = subscriptionFrom(values.subscription, process.env);
+    const env = clientOptions.env ?? process.env;
+    // A subscription given but malformed is a mistake even for a stack on standby; none given is asked of the Azure
+    // CLI only when there is a cluster to look at.
+    const given = givenSubscription(values.subscription, env);
     const options = {
         timeoutMs: parseDuration(values.timeout!, "--timeout"),
         intervalMs: parseDuration(values.interval!, "--interval"),
         failureGraceMs: parseDuration(values["failure-grace"]!, "--failure-grace"),
     };
-    const target = targetFor(values.stack, subscriptionId);
-    if (target.standby) {
+    const cluster = clusterOf(values.stack);
+    if (cluster.standby) {
         log(`${values.stack} is on standby (no cluster yet): nothing to reconcile`);
         return EXIT.reconciled;
     }
+    const subscription = given ?? (await azureCliDefault(env));
+    const target: Target = { ...cluster, subscriptionId: subscription.id };
     const credential = clientOptions.credential ?? new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
     if (!(await canSignIn(credential))) {
         log(SIGN_IN_HINT);
         return EXIT.notSignedIn;
     }
-    log(`verifying ${target.clusterName}/${target.fluxConfigurationName} in ${target.resourceGroupName} (timeout ${values.timeout})`);
+    log(`verifying ${target.clusterName}/${target.fluxConfigurationName} in ${target.resourceGroupName} (timeout ${values.timeout}), subscription ${describeSubscription(subscription)}`);
     return waitForReconciliation(target, options, {
         get: fluxConfigurationReader(target, { ...clientOptions, credential }),
         log,
