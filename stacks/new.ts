@@ -3,16 +3,18 @@
 // with the stack schema (every mistake at once), writes a commented file, never a secret, then runs the offline plan
 // and prints the next commands. Exit codes: 0 written (and plans without a mandatory finding), 1 written but the plan
 // has a mandatory policy finding, 2 bad usage, invalid answers or an existing file without --force, 3 a file could not
-// be written.
+// be written. On a terminal each answer is checked at its question, by the same rules, so a mistake is asked again at
+// once rather than reported after the last question.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type * as Prompts from "@inquirer/prompts";
 import { Document, isMap, parseDocument, YAMLMap } from "yaml";
 import { PROJECT_DIR } from "../harness/paths";
-import { failure, parseCli, UsageError, writeOutput } from "../harness/usage";
-import { derivedNames, PROJECT, settingsFrom, validateStackConfig } from "./load";
-import { ENVIRONMENTS, type Environment } from "./schema";
+import { failure, parseCli, UsageError, userPath, writeOutput } from "../harness/usage";
+import { type ConfigError, configKey, derivedNames, PROJECT, settingsFrom, suggestion, validateStackConfig } from "./load";
+import { AZURE_REGIONS, PUBLISHED_SSH_HOST_KEYS } from "./perishable";
+import { ENVIRONMENTS, type Environment, KNOWN_HOSTS } from "./schema";
 
 const USAGE = `usage: npm run new-stack -- <name> [options] [--yes] [--force]
 
@@ -22,17 +24,22 @@ const USAGE = `usage: npm run new-stack -- <name> [options] [--yes] [--force]
   --cluster <name>       default <environment>-<region> (also the fleet directory clusters/<name>)
   --fleet-url <url>      the fleet repo (ssh:// or https://); default: Pulumi.yaml's org.fleet.url
   --fleet-branch <name>  default: Pulumi.yaml's org.fleet.branch, else main
+  --known-hosts <file|line>  the fleet's SSH host keys (known_hosts lines, e.g. from ssh-keyscan) for an ssh:// URL
+                         on a host without built-in keys; default for github.com, gitlab.com and
+                         vs-ssh.visualstudio.com: the keys their owners publish
   --admin-group <g>      Entra group (object id or name) that administers the cluster; repeat for more
   --encryptor-group <g>  Entra group allowed to run sops with the environment's key; repeat for more
   --api-range <cidr>     who reaches the API server (required in prod); repeat for more
   --vault-range <cidr>   public ranges that run sops against the vault (prod firewall); repeat for more
   --alert-email <name=address>   Flux alert receiver (prod); repeat for more
   --alert-webhook <name=https-url>
-  --existing-key-id <id> use the environment's existing SOPS key (no vault is created); default when another stack
-                         of the environment owns its vault (environments have one key)
+  --use-key-of <stack>   when another stack owns the environment's vault: use its SOPS key (environments have one key)
+  --own-vault            when another stack owns the environment's vault: create this stack's own anyway (the other
+                         is an example or another organisation's, to be deleted)
+  --existing-key-id <id> use this SOPS key (no vault is created)
   --standby              a DR cluster on standby (everything but the cluster); needs the existing key
   --vault-name <name>    the environment's vault; proposed when absent (globally unique)
-  --save-org             also store the fleet repo and alert receivers in Pulumi.yaml for every stack
+  --save-org             store the fleet repo in Pulumi.yaml for every stack; receivers given replace the org's
   --yes                  no questions: flags and defaults only (CI); missing answers are errors
   --force                overwrite an existing Pulumi.<name>.yaml
   --no-plan              skip the offline plan at the end
@@ -54,9 +61,11 @@ export interface NewStackOptions {
     plan?: (stack: string, root: string) => Promise<{ summary: string; mandatory: number; findings: string[] }>;
 }
 
+type Receiver = { name: string; address?: string; url?: string };
+
 interface Org {
     fleet?: { url?: string; branch?: string };
-    receivers?: { emails?: unknown[]; webhooks?: unknown[] };
+    receivers?: { emails?: Receiver[]; webhooks?: Receiver[] };
 }
 
 const list = (value: string): string[] =>
@@ -73,6 +82,132 @@ function pairs(values: string[], flag: string, key: "address" | "url"): { name: 
         }
         return { name: v.slice(0, at).trim(), [key]: v.slice(at + 1).trim() };
     });
+}
+
+/**
+ * Why a stack name cannot be used, or undefined. Pulumi's own rule: 1-100 letters, digits, "-", "_" or "."
+ * (pulumi/pulumi sdk/go/common/tokens/stack_name.go, ParseStackName). Narrower here: a name of dots only, which Pulumi's
+ * file and Azure Blob backends would turn into a path (pkg/backend/diy/store.go keeps a stack's history and backups in
+ * directories named after the stack: "." and ".." are the directories above), and a name ending in .yaml/.yml, which
+ * is the stack file's name typed for the stack's.
+ */
+export function stackNameProblem(name: string): string | undefined {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+        return 'use letters, digits, "-", "_" or "."';
+    }
+    if (name.length > 100) {
+        return `${name.length} characters; Pulumi allows at most 100`;
+    }
+    if (/^\.+$/.test(name)) {
+        return 'a name of dots only is a directory path (Pulumi keeps a stack\'s history in a directory named after it): use letters or digits, e.g. "prod-eastus2"';
+    }
+    if (/\.ya?ml$/i.test(name)) {
+        const stack = name.replace(/^Pulumi\./, "").replace(/\.ya?ml$/i, "");
+        return `that is a file name; the stack${stack !== "" ? ` is "${stack}" (it writes Pulumi.${stack}.yaml)` : "'s name comes without .yaml"}`;
+    }
+    return undefined;
+}
+
+/**
+ * Why a region name is not one of Azure's (stacks/perishable.ts AZURE_REGIONS), with the nearest name, or undefined.
+ * Only new-stack asks this table: the schema takes any well-formed name, so a region newer than the table deploys.
+ */
+export function regionProblem(region: string): string | undefined {
+    if (AZURE_REGIONS.names.includes(region)) {
+        return undefined;
+    }
+    const squeezed = region.toLowerCase().replace(/[\s_-]/g, "");
+    const hint = AZURE_REGIONS.names.includes(squeezed) ? `; did you mean "${squeezed}"?` : suggestion(squeezed, AZURE_REGIONS.names);
+    return `is not an Azure region${hint} (the regions as of ${AZURE_REGIONS.readOn}, stacks/perishable.ts: add a newer one there)`;
+}
+
+/** The SHA-256 fingerprint `ssh-keygen -l` prints for a base64 key: the unpadded base64 of the key blob's digest. */
+export function fingerprint(base64Key: string): string {
+    return `SHA256:${createHash("sha256").update(Buffer.from(base64Key, "base64")).digest("base64").replace(/=+$/, "")}`;
+}
+
+/** An ssh:// URL's host as known_hosts names it: `host`, or `[host]:port` on another port than 22 (sshd(8)). */
+export function knownHostsName(url: URL): string {
+    return url.port !== "" && url.port !== "22" ? `[${url.hostname}]:${url.port}` : url.hostname;
+}
+
+/** Whether a known_hosts host field (comma-separated patterns, or one hashed name) names `target` (sshd(8)). */
+function namesHost(field: string, target: string): boolean {
+    const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(field);
+    if (hashed) {
+        // HMAC-SHA1 of the name, keyed with the salt, both base64 (OpenSSH hostfile.c, HASH_MAGIC "|1|").
+        return createHmac("sha1", Buffer.from(hashed[1], "base64")).update(target).digest("base64") === hashed[2];
+    }
+    const matches = (pattern: string) =>
+        new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(target);
+    const patterns = field.split(",");
+    return patterns.some((p) => !p.startsWith("!") && matches(p)) && !patterns.some((p) => p.startsWith("!") && matches(p.slice(1)));
+}
+
+/**
+ * known_hosts text for the fleet's SSH server, checked the way ssh reads it (sshd(8), "SSH_KNOWN_HOSTS FILE FORMAT"):
+ * each line `[marker] hosts key-type base64-key [comment]`, the key a blob of that type, and at least one line that
+ * trusts `target`. Comments and blank lines (ssh-keyscan writes "# host:22 SSH-2.0-…") are dropped.
+ */
+export function parseKnownHosts(text: string, target: string): { lines: string[] } | { problem: string } {
+    const lines = text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== "" && !l.startsWith("#"));
+    let trusted = false;
+    for (const [i, line] of lines.entries()) {
+        const fields = line.split(/\s+/);
+        const marker = fields[0].startsWith("@") ? fields.shift() : undefined;
+        const [hosts, type, key] = fields;
+        const where = lines.length > 1 ? `line ${i + 1}: ` : "";
+        if (marker !== undefined && marker !== "@cert-authority" && marker !== "@revoked") {
+            return { problem: `${where}unknown marker ${marker} (known_hosts takes @cert-authority or @revoked)` };
+        }
+        if (key === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+            return { problem: `${where}not a known_hosts line "<host> <key type> <base64 key>", e.g. from ssh-keyscan` };
+        }
+        // A public key blob starts with its type as an SSH string: a 4-byte length, then the name (RFC 4253 6.6).
+        const blob = Buffer.from(key, "base64");
+        const named = blob.length >= 4 ? blob.subarray(4, 4 + blob.readUInt32BE(0)).toString("latin1") : "";
+        if (named !== type) {
+            return { problem: `${where}the key is not a ${type} key${named !== "" && /^[\x21-\x7e]+$/.test(named) ? ` (it is ${named})` : ""}` };
+        }
+        trusted ||= marker !== "@revoked" && namesHost(hosts, target);
+    }
+    if (lines.length === 0) {
+        return { problem: "holds no known_hosts line" };
+    }
+    if (!trusted) {
+        return { problem: `no line is for ${target} (the fleet repo's SSH host)` };
+    }
+    return { lines };
+}
+
+/**
+ * The host keys offered for a fleet host: the ones GitHub and GitLab publish (stacks/perishable.ts), and Azure DevOps's
+ * for its older host name. ssh.dev.azure.com needs no offer: the schema builds its key in.
+ */
+export function publishedHostKeys(host: string): { provider: string; url: string; readOn?: string; knownHosts: string } | undefined {
+    if (host === "vs-ssh.visualstudio.com") {
+        // "clone URLs contain either ssh.dev.azure.com or vs-ssh.visualstudio.com, the fingerprint should match
+        // SHA256:ohD8VZEXGWo6Ez8GSEJQ9WpafgLFsOfLOtGGQCQo6Og (RSA)" (MicrosoftDocs/azure-devops-docs
+        // docs/repos/git/use-ssh-keys-to-authenticate.md): one key, the built-in one, under this name.
+        return {
+            provider: "Azure DevOps",
+            url: "https://learn.microsoft.com/azure/devops/repos/git/use-ssh-keys-to-authenticate",
+            knownHosts: KNOWN_HOSTS["ssh.dev.azure.com"].replace(/^ssh\.dev\.azure\.com /, `${host} `),
+        };
+    }
+    return PUBLISHED_SSH_HOST_KEYS[host];
+}
+
+/** `SHA256:… (ssh-ed25519), …` for known_hosts lines, to compare with what a host publishes. */
+function fingerprints(lines: string): string {
+    return lines
+        .split("\n")
+        .map((l) => l.split(/\s+/))
+        .map(([, type, key]) => `${fingerprint(key)} (${type})`)
+        .join(", ");
 }
 
 /** The org values Pulumi.yaml shares with every stack, read as every stack inherits them. */
@@ -98,22 +233,40 @@ function committedStacks(root: string, except: string): { stack: string; setting
     return stacks;
 }
 
+interface KeyOwner {
+    stack: string;
+    vault: string;
+    keyId: string;
+    firewall: boolean;
+}
+
 /**
  * The committed stack that owns an environment's vault, and its key's id (subscription-relative); its firewall as its
  * profile sets it (staging's denies by default too).
  */
-function keyOwner(stacks: ReturnType<typeof committedStacks>, environment: string): { stack: string; keyId: string; firewall: boolean } | undefined {
+function keyOwner(stacks: ReturnType<typeof committedStacks>, environment: string): KeyOwner | undefined {
     for (const { stack, settings } of stacks) {
         const names = derivedNames(settings);
         if (settings.environment === environment && names.sopsMode === "owner") {
             return {
                 stack,
+                vault: names.sopsVaultName,
                 keyId: `/resourceGroups/${names.sopsResourceGroupName}/providers/Microsoft.KeyVault/vaults/${names.sopsVaultName}/keys/${names.sopsKeyName}`,
                 firewall: settings.sops.firewall,
             };
         }
     }
     return undefined;
+}
+
+/** What joining or not joining another stack's vault means, for the question and for --yes without a choice. */
+function vaultChoice(environment: string, owner: KeyOwner): { situation: string; join: string; own: string } {
+    const file = `Pulumi.${owner.stack}.yaml`;
+    return {
+        situation: `${environment} already has a SOPS vault: stack ${owner.stack} (${file}) owns ${owner.vault}`,
+        join: `this cluster decrypts with that vault's key; its encryptor groups and IP ranges stay in ${file}`,
+        own: `this stack creates its own vault; an environment has one key, so delete ${file} if it is an example or another organisation's`,
+    };
 }
 
 /**
@@ -127,6 +280,9 @@ export function proposeVaultName(fleetUrl: string, environment: string): string 
     return `kv-${owner}-${environment.slice(0, 4)}-${hash}`;
 }
 
+const describeReceivers = (r: Org["receivers"]): string =>
+    [...(r?.emails ?? []).map((e) => `${e.name} <${e.address}>`), ...(r?.webhooks ?? []).map((w) => `${w.name} <${w.url}>`)].join(", ");
+
 export async function main(argv: string[], options: NewStackOptions = {}): Promise<number> {
     const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
     const parsed = parseCli({
@@ -138,12 +294,15 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
             cluster: { type: "string" },
             "fleet-url": { type: "string" },
             "fleet-branch": { type: "string" },
+            "known-hosts": { type: "string" },
             "admin-group": { type: "string", multiple: true },
             "encryptor-group": { type: "string", multiple: true },
             "api-range": { type: "string", multiple: true },
             "vault-range": { type: "string", multiple: true },
             "alert-email": { type: "string", multiple: true },
             "alert-webhook": { type: "string", multiple: true },
+            "use-key-of": { type: "string" },
+            "own-vault": { type: "boolean", default: false },
             "existing-key-id": { type: "string" },
             standby: { type: "boolean", default: false },
             "vault-name": { type: "string" },
@@ -164,8 +323,13 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     if (!name || positionals.length > 1) {
         throw new UsageError(positionals.length > 1 ? `one stack name, got ${positionals.join(" ")}` : "the stack name is required, e.g. npm run new-stack -- prod-eastus2");
     }
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-        throw new UsageError(`invalid stack name "${name}": use letters, digits, "-", "_" or "."`);
+    const badName = stackNameProblem(name);
+    if (badName) {
+        throw new UsageError(`invalid stack name "${name}": ${badName}`);
+    }
+    const chosen = [f["use-key-of"] !== undefined && "--use-key-of", f["own-vault"] && "--own-vault", f["existing-key-id"] !== undefined && "--existing-key-id"].filter(Boolean);
+    if (chosen.length > 1) {
+        throw new UsageError(`${chosen.join(" and ")} exclude each other: a stack either uses an existing SOPS key or owns its vault`);
     }
     const root = f.root ?? PROJECT_DIR;
     const file = join(root, `Pulumi.${name}.yaml`);
@@ -175,7 +339,24 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     const interactive = !f.yes && (options.interactive ?? Boolean(process.stdin.isTTY));
     const ask: Prompter | undefined = interactive ? (options.prompter ?? (require("@inquirer/prompts") as typeof Prompts)) : undefined;
     const org = readOrg(root);
+    const others = committedStacks(root, name);
     const missing: string[] = [];
+
+    // What has been answered so far, as a stack config: an answer is checked at its question against the rules the
+    // final validation applies (the schema's, with the org values beneath), reading only the problems under its key.
+    const answered: Record<string, unknown> = { org };
+    const problemsAt = (candidate: Record<string, unknown>, ...prefix: (string | number)[]): string[] => {
+        try {
+            validateStackConfig({ ...answered, ...candidate }, { gitSshPrivateKey: true });
+            return [];
+        } catch (e) {
+            if ((e as Error).name !== "ConfigError") {
+                throw e;
+            }
+            return (e as ConfigError).issues.filter((i) => prefix.every((p, n) => i.path[n] === p)).map((i) => `${configKey(i.path)}: ${i.message}`);
+        }
+    };
+    const verdict = (problems: (string | undefined)[]): true | string => problems.filter((p) => p !== undefined).join("; ") || true;
 
     async function value(flag: string | undefined, key: string, question: () => Promise<string> | undefined, fallback?: string): Promise<string> {
         if (flag !== undefined) {
@@ -191,54 +372,183 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
         }
         return fallback;
     }
-    async function many(flag: string[] | undefined, question: string, wanted: boolean): Promise<string[]> {
+    async function many(flag: string[] | undefined, question: string, wanted: boolean, check?: (values: string[]) => true | string): Promise<string[]> {
         if (flag !== undefined) {
             return flag;
         }
-        return ask && wanted ? list(await ask.input({ message: `${question} (comma-separated, empty for none)`, default: "" })) : [];
+        return ask && wanted ? list(await ask.input({ message: `${question} (comma-separated, empty for none)`, default: "", validate: check && ((v) => check(list(v))) })) : [];
     }
 
     const environment = (await value(f.environment, "--environment", () =>
         ask!.select<Environment>({ message: "Environment", choices: ENVIRONMENTS.map((e) => ({ name: e, value: e })) }),
     )) as Environment;
-    const region = await value(f.region, "--region", () => ask!.input({ message: "Azure region (programmatic name)", default: "westeurope" }));
+    answered.environment = environment;
+    const regionCheck = (v: string) => {
+        const format = problemsAt({ location: v }, "location");
+        return format.length > 0 ? format : [regionProblem(v) && `${configKey(["location"])}: ${regionProblem(v)}`];
+    };
+    const region = await value(f.region, "--region", () =>
+        ask!.input({ message: "Azure region (programmatic name)", default: "westeurope", validate: (v) => verdict(regionCheck(v)) }),
+    );
+    answered.location = region;
     const defaultCluster = environment && region ? `${environment}-${region}` : undefined;
+    // Two stacks of one cluster would fight over the same resource group, cluster and fleet directory.
+    const twinOf = (cluster: string) => {
+        const twin = others.find((o) => o.settings.clusterName === cluster);
+        return twin
+            ? `cluster ${cluster} is already stack ${twin.stack}'s (Pulumi.${twin.stack}.yaml): choose another --cluster or region, or delete that file first if it is an example this stack replaces`
+            : undefined;
+    };
     // Derived defaults: when what they derive from is missing, only that is reported.
-    const cluster = await value(f.cluster, "--cluster", () => ask!.input({ message: "Cluster name (also its fleet directory)", default: defaultCluster }), defaultCluster ?? (missing.length > 0 ? "" : undefined));
+    const cluster = await value(
+        f.cluster,
+        "--cluster",
+        () => ask!.input({ message: "Cluster name (also its fleet directory)", default: defaultCluster, validate: (v) => verdict([...problemsAt({ clusterName: v }, "clusterName"), twinOf(v)]) }),
+        defaultCluster ?? (missing.length > 0 ? "" : undefined),
+    );
+    answered.clusterName = cluster;
+    const twin = cluster ? twinOf(cluster) : undefined;
+    if (twin) {
+        throw new UsageError(twin);
+    }
     const prod = environment === "prod";
 
     const orgUrl = org.fleet?.url;
-    const fleetUrl = await value(f["fleet-url"], "--fleet-url", () => ask!.input({ message: "Fleet repo URL (ssh:// or https://)", default: orgUrl }), orgUrl);
+    const fleetUrl = await value(
+        f["fleet-url"],
+        "--fleet-url",
+        () => ask!.input({ message: "Fleet repo URL (ssh:// or https://)", default: orgUrl, validate: (v) => verdict(problemsAt({ flux: { git: { url: v } } }, "flux", "git", "url")) }),
+        orgUrl,
+    );
     const orgBranch = org.fleet?.branch ?? "main";
-    const fleetBranch = await value(f["fleet-branch"], "--fleet-branch", () => ask!.input({ message: "Fleet repo branch", default: orgBranch }), orgBranch);
+    const fleetBranch = await value(
+        f["fleet-branch"],
+        "--fleet-branch",
+        () => ask!.input({ message: "Fleet repo branch", default: orgBranch, validate: (v) => verdict(problemsAt({ flux: { git: { branch: v } } }, "flux", "git", "branch")) }),
+        orgBranch,
+    );
+    answered.flux = { git: { url: fleetUrl, branch: fleetBranch } };
 
-    // Two stacks of one cluster would fight over the same resource group, cluster and fleet directory.
-    const others = committedStacks(root, name);
-    const twin = others.find((o) => o.settings.clusterName === cluster);
-    if (cluster && twin) {
-        throw new UsageError(
-            `cluster ${cluster} is already stack ${twin.stack}'s (Pulumi.${twin.stack}.yaml): choose another --cluster or region, or delete that file first if it is an example this stack replaces`,
-        );
+    // An ssh:// fleet repo on a host whose keys the schema does not build in needs its host keys (flux.git.knownHosts):
+    // given, asked (offering the keys the host's owner publishes), or with --yes the published ones, said so.
+    const ssh = fleetUrl.startsWith("ssh:");
+    const url = ssh && URL.canParse(fleetUrl) ? new URL(fleetUrl) : undefined;
+    let knownHosts: string | undefined;
+    let knownHostsNote: string | undefined;
+    if (url && url.hostname !== "") {
+        const target = knownHostsName(url);
+        const offer = knownHostsName(url) === url.hostname ? publishedHostKeys(url.hostname) : undefined;
+        const read = (v: string): { lines: string[] } | { problem: string } => {
+            if (/\s/.test(v.trim())) {
+                return parseKnownHosts(v, target);
+            }
+            const path = userPath(v.trim());
+            return existsSync(path) ? parseKnownHosts(readFileSync(path, "utf8"), target) : { problem: `no file ${path} (give a known_hosts file, or its lines)` };
+        };
+        const given = f["known-hosts"];
+        if (given !== undefined) {
+            const parsedHosts = read(given);
+            if ("problem" in parsedHosts) {
+                throw new UsageError(`--known-hosts: ${parsedHosts.problem}`);
+            }
+            knownHosts = parsedHosts.lines.join("\n");
+            knownHostsNote = `${target}'s SSH host keys, as given to new-stack: Flux trusts only these.`;
+        } else if (!KNOWN_HOSTS[url.hostname] || target !== url.hostname) {
+            const published = offer ? `${offer.provider}'s published keys ${fingerprints(offer.knownHosts)}, ${offer.url}` : undefined;
+            if (ask) {
+                const answer = await ask.input({
+                    message: offer
+                        ? `SSH host keys of ${target}: a known_hosts file or line (empty: ${published})`
+                        : `SSH host keys of ${target}: a known_hosts file or line (ssh-keyscan ${url.port ? `-p ${url.port} ` : ""}${url.hostname}, then compare the fingerprints with the server's)`,
+                    default: "",
+                    validate: (v) => {
+                        const checked = v.trim() === "" ? undefined : read(v);
+                        return checked === undefined ? (offer ? true : "required: Flux connects only to a host whose key it knows") : "problem" in checked ? checked.problem : true;
+                    },
+                });
+                const parsedHosts = answer.trim() === "" ? undefined : read(answer);
+                knownHosts = parsedHosts && "lines" in parsedHosts ? parsedHosts.lines.join("\n") : offer?.knownHosts;
+            } else if (offer) {
+                knownHosts = offer.knownHosts;
+                log(`known hosts: ${published} (--known-hosts to give others)`);
+            } else {
+                missing.push(`--known-hosts (${target}'s SSH host keys)`);
+            }
+            if (knownHosts !== undefined && knownHosts === offer?.knownHosts) {
+                knownHostsNote = `${target}'s SSH host keys as ${offer.provider} publishes them (${offer.url}${offer.readOn ? `, read ${offer.readOn}` : ""}): Flux trusts only these.`;
+            } else if (knownHosts !== undefined) {
+                knownHostsNote = `${target}'s SSH host keys, as given to new-stack: Flux trusts only these.`;
+            }
+        }
     }
-    // An environment has one SOPS key: when another stack owns it, this cluster uses it.
+
+    // An environment has one SOPS key: when another stack owns its vault, this cluster joins it only by choice (a
+    // question, or --use-key-of / --own-vault with --yes), never silently.
     const owner = environment ? keyOwner(others, environment) : undefined;
     let existingKeyId = f["existing-key-id"];
-    if (existingKeyId === undefined && owner) {
-        existingKeyId = ask ? ((await ask.confirm({ message: `${environment} already has its SOPS vault (stack ${owner.stack}): use its key?`, default: true })) ? owner.keyId : undefined) : owner.keyId;
-        if (existingKeyId && !ask) {
-            log(`sops: using ${environment}'s existing key from stack ${owner.stack} (${owner.keyId})`);
+    let ownAnyway = f["own-vault"];
+    const useKeyOf = f["use-key-of"];
+    if (useKeyOf !== undefined && environment) {
+        if (owner?.stack !== useKeyOf) {
+            throw new UsageError(
+                `--use-key-of ${useKeyOf}: ${owner ? `${environment}'s vault is stack ${owner.stack}'s (--use-key-of ${owner.stack})` : `no committed stack owns ${environment}'s vault (leave it out: this stack will own one)`}`,
+            );
         }
+        existingKeyId = owner.keyId;
+    } else if (owner && existingKeyId === undefined && !ownAnyway) {
+        const choice = vaultChoice(environment, owner);
+        if (!ask) {
+            throw new UsageError(`${choice.situation}. Choose --use-key-of ${owner.stack} (${choice.join}) or --own-vault (${choice.own})`);
+        }
+        const join = await ask.select<"join" | "own">({
+            message: `${choice.situation}. This cluster:`,
+            choices: [
+                { name: `uses stack ${owner.stack}'s key: ${choice.join}`, value: "join" },
+                { name: `owns a new vault: ${choice.own}`, value: "own" },
+            ],
+        });
+        existingKeyId = join === "join" ? owner.keyId : undefined;
+        ownAnyway = join === "own";
+    }
+    if (existingKeyId && !ask && owner?.keyId === existingKeyId) {
+        log(`sops: using ${environment}'s existing key from stack ${owner.stack} (${owner.keyId})`);
+    }
+    // What only a vault's owner sets is an error next to an existing key, not dropped.
+    const ownerOnly = [
+        f["encryptor-group"] !== undefined && "--encryptor-group",
+        f["vault-range"] !== undefined && "--vault-range",
+        f["vault-name"] !== undefined && "--vault-name",
+    ].filter(Boolean);
+    if (existingKeyId && ownerOnly.length > 0) {
+        throw new UsageError(
+            `${ownerOnly.join(", ")} set up a vault this stack owns; it uses ${owner?.keyId === existingKeyId ? `stack ${owner.stack}'s key: set them in Pulumi.${owner.stack}.yaml` : "the key --existing-key-id names"}`,
+        );
     }
     const standby = Boolean(existingKeyId) && (f.standby || (ask && !f.standby ? await ask.confirm({ message: "Is this a DR cluster to keep on standby (everything but the cluster)?", default: false }) : false));
     if (f.standby && !existingKeyId) {
-        throw new UsageError("--standby needs the environment's existing key (--existing-key-id, or a stack of the environment that owns its vault)");
+        throw new UsageError("--standby needs the environment's existing key (--use-key-of <stack>, or --existing-key-id)");
     }
-    const adminGroups = await many(f["admin-group"], "Entra groups that administer the cluster (object ids or names)", true);
-    const encryptorGroups = existingKeyId ? [] : await many(f["encryptor-group"], "Entra groups that run sops with the environment's key", true);
-    const apiRanges = await many(f["api-range"], "CIDRs that reach the API server (operators' VPN, CI runners)", prod);
-    const vaultRanges = existingKeyId ? [] : await many(f["vault-range"], "Public CIDRs that run sops against the vault", prod);
+    const adminGroups = await many(f["admin-group"], "Entra groups that administer the cluster (object ids or names)", true, (v) =>
+        verdict(problemsAt({ aks: { adminGroups: v } }, "aks", "adminGroups")),
+    );
+    const encryptorGroups = existingKeyId
+        ? []
+        : await many(f["encryptor-group"], "Entra groups that run sops with the environment's key", true, (v) => verdict(problemsAt({ sops: { encryptorGroups: v } }, "sops", "encryptorGroups")));
+    const apiRanges = await many(f["api-range"], "CIDRs that reach the API server (operators' VPN, CI runners)", prod, (v) =>
+        verdict(problemsAt({ aks: { apiServer: { authorizedIpRanges: v } } }, "aks", "apiServer")),
+    );
+    const vaultRanges = existingKeyId
+        ? []
+        : await many(f["vault-range"], "Public CIDRs that run sops against the vault", prod, (v) => verdict(problemsAt({ sops: { allowedIpRanges: v } }, "sops", "allowedIpRanges")));
     const orgHasReceivers = (org.receivers?.emails?.length ?? 0) + (org.receivers?.webhooks?.length ?? 0) > 0;
-    const emails = pairs(await many(f["alert-email"], "Alert e-mail receivers as name=address", prod && !orgHasReceivers), "--alert-email", "address");
+    const emailCheck = (v: string[]) => {
+        try {
+            return verdict(problemsAt({ monitoring: { receivers: { emails: pairs(v, "--alert-email", "address"), webhooks: [] } } }, "monitoring", "receivers"));
+        } catch (e) {
+            return (e as Error).message;
+        }
+    };
+    const emails = pairs(await many(f["alert-email"], "Alert e-mail receivers as name=address", prod && !orgHasReceivers, emailCheck), "--alert-email", "address");
     const webhooks = pairs(f["alert-webhook"] ?? [], "--alert-webhook", "url");
 
     let vaultName: string | undefined;
@@ -247,7 +557,12 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
         if (proposal && f["vault-name"] === undefined) {
             log(`vault name: ${proposal} (Key Vault names are global DNS names, and a deleted vault keeps its name for up to 90 days; a suffix of your own makes a clash unlikely, and npm run preflight confirms the name is free)`);
         }
-        vaultName = await value(f["vault-name"], "--vault-name", () => ask!.input({ message: "The environment's Key Vault name (globally unique)", default: proposal }), proposal ?? (missing.length > 0 ? "" : undefined));
+        vaultName = await value(
+            f["vault-name"],
+            "--vault-name",
+            () => ask!.input({ message: "The environment's Key Vault name (globally unique)", default: proposal, validate: (v) => verdict(problemsAt({ sops: { vaultName: v } }, "sops", "vaultName")) }),
+            proposal ?? (missing.length > 0 ? "" : undefined),
+        );
     }
     if (missing.length > 0) {
         throw new UsageError(`missing answers for --yes: ${missing.join(", ")}`);
@@ -256,6 +571,8 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     // The stack file holds what differs from the organisation's shared values.
     const saveOrg = f["save-org"] || (ask ? fleetUrl !== orgUrl && (await ask.confirm({ message: "Store the fleet repo (and receivers) in Pulumi.yaml for every stack?", default: !orgUrl })) : false);
     const fleetDiffers = fleetUrl !== orgUrl || fleetBranch !== orgBranch;
+    const git = { ...(fleetDiffers && !saveOrg ? { url: fleetUrl, branch: fleetBranch } : {}), ...(knownHosts !== undefined ? { knownHosts } : {}) };
+    const receiversGiven = emails.length + webhooks.length > 0;
     const settings: Record<string, unknown> = {
         environment,
         location: region,
@@ -273,17 +590,19 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
         sops: existingKeyId
             ? { existingKeyId }
             : { vaultName, ...(encryptorGroups.length > 0 ? { encryptorGroups } : {}), ...(vaultRanges.length > 0 ? { allowedIpRanges: vaultRanges } : {}) },
-        ...(fleetDiffers && !saveOrg ? { flux: { git: { url: fleetUrl, branch: fleetBranch } } } : {}),
-        ...((emails.length > 0 || webhooks.length > 0) && !saveOrg ? { monitoring: { receivers: { emails, webhooks } } } : {}),
+        ...(Object.keys(git).length > 0 ? { flux: { git } } : {}),
+        ...(receiversGiven && !saveOrg ? { monitoring: { receivers: { emails, webhooks } } } : {}),
     };
-    // Receivers given on the command line replace the organisation's list of their kind; the other kind stays.
-    const receivers = { ...org.receivers, ...(emails.length > 0 ? { emails } : {}), ...(webhooks.length > 0 ? { webhooks } : {}) };
-    const sharedOrg = saveOrg ? { ...org, fleet: { url: fleetUrl, branch: fleetBranch }, ...(emails.length + webhooks.length > 0 ? { receivers } : {}) } : org;
-    const ssh = fleetUrl.startsWith("ssh:");
+    // With --save-org the receivers given are the organisation's, all of them: the org's earlier ones (an example's
+    // webhook) would otherwise keep receiving every cluster's alerts. None given: the org's stay, and the log says so.
+    const receivers = { ...(emails.length > 0 ? { emails } : {}), ...(webhooks.length > 0 ? { webhooks } : {}) };
+    const sharedOrg: Org = saveOrg ? { ...org, fleet: { url: fleetUrl, branch: fleetBranch }, ...(receiversGiven ? { receivers } : {}) } : org;
+    // The region against Azure's list where the schema finds its shape fine (its own message covers the rest).
+    const regionIssue = region && problemsAt({ location: region }, "location").length === 0 ? regionProblem(region) : undefined;
     // Validated as `pulumi up` will see it (the org values beneath), every mistake at once; nothing written otherwise.
-    validateStackConfig({ ...settings, org: sharedOrg }, { gitSshPrivateKey: ssh });
+    const valid = validateStackConfig({ ...settings, org: sharedOrg }, { gitSshPrivateKey: ssh }, regionIssue ? [{ path: ["location"], message: regionIssue }] : []);
 
-    writeOutput(file, stackFile(name, settings, { ssh, standby, existingKey: Boolean(existingKeyId) }));
+    writeOutput(file, stackFile(name, settings, { ssh, standby, existingKey: Boolean(existingKeyId), knownHostsNote }));
     log(`wrote ${file}`);
     if (owner?.firewall && existingKeyId === owner.keyId) {
         // The owner's vault firewall denies by default: it must admit this cluster's egress prefix.
@@ -291,9 +610,15 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
         log(`  /resourceGroups/rg-aks-${cluster}/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-${cluster}`);
         log(`  and deploy ${name} before ${owner.stack} (the prefix must exist when the owner reads it)`);
     }
+    if (owner && ownAnyway) {
+        log(`sops: ${name} owns a new ${environment} vault beside stack ${owner.stack}'s ${owner.vault}; ${environment} has one key (the fleet's .sops.yaml picks it by path), so delete Pulumi.${owner.stack}.yaml before deploying`);
+    }
     if (saveOrg) {
         writeOutput(join(root, "Pulumi.yaml"), withOrg(readFileSync(join(root, "Pulumi.yaml"), "utf8"), sharedOrg));
-        log(`stored the fleet repo${emails.length + webhooks.length > 0 ? " and alert receivers" : ""} in ${join(root, "Pulumi.yaml")} (config.org) for every stack`);
+        log(`stored the fleet repo${receiversGiven ? " and alert receivers (replacing the organisation's)" : ""} in ${join(root, "Pulumi.yaml")} (config.org) for every stack`);
+    }
+    if (!receiversGiven && orgHasReceivers && (saveOrg || valid.monitoring.enabled)) {
+        log(`alert receivers: Pulumi.yaml's ${describeReceivers(org.receivers)} (--alert-email / --alert-webhook${saveOrg ? " with --save-org replace them" : " give this stack its own"})`);
     }
     let code = 0;
     if (!f["no-plan"]) {
@@ -316,7 +641,7 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
 }
 
 /** The stack file, with a comment on each part. */
-export function stackFile(name: string, settings: Record<string, unknown>, facts: { ssh: boolean; standby: boolean; existingKey: boolean }): string {
+export function stackFile(name: string, settings: Record<string, unknown>, facts: { ssh: boolean; standby: boolean; existingKey: boolean; knownHostsNote?: string }): string {
     const doc = new Document({ config: Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v])) });
     doc.commentBefore = [
         ` ${name}: written by npm run new-stack. What every cluster shares (fleet repo, alert receivers) comes from Pulumi.yaml.`,
@@ -335,13 +660,51 @@ export function stackFile(name: string, settings: Record<string, unknown>, facts
     note("aks", "Pin a Kubernetes minor with kubernetesVersion (az aks get-versions -l <region>); absent: the region's default.");
     note("sops", facts.existingKey ? "The environment's existing key: every cluster of an environment decrypts the same secrets." : "The environment's vault and SOPS key (environments never share keys).");
     note("standby", "Everything but the cluster exists in peacetime; false activates.");
+    const git = doc.getIn(["config", `${PROJECT}:flux`, "git"]) as YAMLMap | undefined;
+    const hosts = git?.items.find((p) => String((p.key as { value?: unknown }).value) === "knownHosts");
+    if (hosts && facts.knownHostsNote) {
+        (hosts.key as { commentBefore?: string }).commentBefore = ` ${facts.knownHostsNote}`;
+    }
     return doc.toString({ lineWidth: 0 });
 }
 
-/** Pulumi.yaml with config.org.value replaced, comments and the rest kept. */
+/**
+ * Pulumi.yaml with config.org.value set to `org`, changing only the parts that differ, key by key, so that the comments
+ * on the keys (and everything else in the file) stay. A part that differs is replaced whole: `receivers` is the
+ * organisation's list of receivers, not an addition to the previous one.
+ */
 export function withOrg(pulumiYaml: string, org: Org): string {
     const doc = parseDocument(pulumiYaml);
-    doc.setIn(["config", "org", "value"], doc.createNode(org));
+    const config = doc.get("config");
+    // Pulumi takes project keys with or without the project's namespace (pulumi docs concepts/config.md).
+    const key = isMap(config) && config.has(`${PROJECT}:org`) ? `${PROJECT}:org` : "org";
+    const at = ["config", key, "value"];
+    const current = doc.getIn(at, true);
+    if (!isMap(current) || current.items.length === 0) {
+        doc.setIn(at, doc.createNode(org));
+        return doc.toString({ lineWidth: 0 });
+    }
+    const same = (node: unknown, value: unknown) => JSON.stringify((node as { toJSON?: () => unknown })?.toJSON?.() ?? node) === JSON.stringify(value);
+    for (const [part, value] of Object.entries(org)) {
+        const node = doc.getIn([...at, part], true);
+        if (value === undefined || same(node, value)) {
+            continue;
+        }
+        if (part === "fleet" && isMap(node)) {
+            for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+                if (!same(doc.getIn([...at, part, k], true), v)) {
+                    doc.setIn([...at, part, k], v);
+                }
+            }
+        } else {
+            doc.setIn([...at, part], doc.createNode(value));
+        }
+    }
+    for (const part of current.items.map((p) => String((p.key as { value?: unknown }).value ?? p.key))) {
+        if (!Object.hasOwn(org, part)) {
+            doc.deleteIn([...at, part]);
+        }
+    }
     return doc.toString({ lineWidth: 0 });
 }
 

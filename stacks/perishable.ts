@@ -84,3 +84,64 @@ export function kubernetesSupportFinding(version: string | undefined, supportPla
             return `Kubernetes ${minor} left ${plan} on ${status.endsOn} (${table}): AKS creates no new clusters on it; set aks.kubernetesVersion to a supported minor`;
     }
 }
+
+// The Azure public cloud's regions by programmatic name (the page's "All" table, its "Programmatic name" column), as
+// `location` takes them. `npm run new-stack` refuses a name outside this list with the nearest one ("westeurop" would
+// otherwise surface only when ARM refuses the resource group); the stack schema does not use it, so that a region
+// newer than this list still deploys: add it here (az account list-locations) and new-stack accepts it too.
+// `npm run preflight` asks the user's subscription which regions it may use. Not listed: regions the page names only
+// as another's pair, without a row of their own (Sweden South), and the sovereign clouds (the program targets the
+// public cloud: its vault URIs are *.vault.azure.net).
+export const AZURE_REGIONS: DatedFact & { names: readonly string[] } = {
+    source: "MicrosoftDocs/reliability-docs articles/reliability/regions-list.md, Azure regions list, All (commit 01021ab, ms.date 09/23/2025)",
+    readOn: "2026-12-03",
+    names: [
+        "australiacentral", "australiacentral2", "australiaeast", "australiasoutheast", "austriaeast", "belgiumcentral",
+        "brazilsouth", "brazilsoutheast", "canadacentral", "canadaeast", "centralindia", "centralus", "chilecentral",
+        "denmarkeast", "eastasia", "eastus", "eastus2", "francecentral", "francesouth", "germanynorth", "germanywestcentral",
+        "indonesiacentral", "israelcentral", "italynorth", "japaneast", "japanwest", "koreacentral", "koreasouth",
+        "malaysiawest", "mexicocentral", "newzealandnorth", "northcentralus", "northeurope", "norwayeast", "norwaywest",
+        "polandcentral", "qatarcentral", "southafricanorth", "southafricawest", "southcentralus", "southindia",
+        "southeastasia", "spaincentral", "swedencentral", "switzerlandnorth", "switzerlandwest", "uaecentral", "uaenorth",
+        "uksouth", "ukwest", "westcentralus", "westeurope", "westindia", "westus", "westus2", "westus3",
+    ],
+};
+
+export interface PublishedHostKeys extends DatedFact {
+    /** Who publishes them, as the question names it. */
+    provider: string;
+    /** Where a user reads them (and their fingerprints) to compare. */
+    url: string;
+    /** known_hosts lines, as published. */
+    knownHosts: string;
+}
+
+// SSH host keys that Git hosts publish for their fleet repos, offered by `npm run new-stack` for an ssh:// fleet URL
+// (flux.git.knownHosts). Host keys change (GitHub replaced its RSA key on 2023-03-24), hence dated. Azure DevOps's key
+// is the one the schema builds in (stacks/schema.ts KNOWN_HOSTS): its docs publish the fingerprint, not the line.
+export const PUBLISHED_SSH_HOST_KEYS: Record<string, PublishedHostKeys> = {
+    // "GitHub's SSH key fingerprints"; the same keys are in the meta API (GET https://api.github.com/meta, ssh_keys).
+    "github.com": {
+        provider: "GitHub",
+        url: "https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/githubs-ssh-key-fingerprints",
+        source: "github/docs content/authentication/keeping-your-account-and-data-secure/githubs-ssh-key-fingerprints.md (commit c738402)",
+        readOn: "2026-12-03",
+        knownHosts: [
+            "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+            "github.com ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg=",
+            "github.com ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCj7ndNxQowgcQnjshcLrqPEiiphnt+VTTvDP6mHBL9j1aNUkY4Ue1gvwnGLVlOhGeYrnZaMgRK6+PKCUXaDbC7qtbW8gIkhL7aGCsOr/C56SJMy/BCZfxd1nWzAOxSDPgVsmerOBYfNqltV9/hWCqBywINIR+5dIg6JTJ72pcEpEjcYgXkE2YEFXV1JHnsKgbLWNlhScqb2UmyRkQyytRLtL+38TGxkxCflmO+5Z8CSSNY7GidjMIZ7Q4zMjA2n1nGrlTDkzwDCsw+wqFPGQA179cnfGWOWRVruj16z6XyvxvjJwbz0wQZ75XK5tKSb7FNyeIEs4TT4jk+S4dhPeAUC5y+bDYirYgM4GC7uEnztnZyaVWQ7B381AK4Qdrwt51ZqExKbQpTUNn+EjqoTwvqNj4kqx5QUCI0ThS/YkOxJCXmPUWZbhjpCg56i+2aB6CmK2JGhn57K5mj0MNdBXA4/WnwH6XoPWJzK5Nyu2zB3nAZp+S5hpQs+p1vN1/wsjk=",
+        ].join("\n"),
+    },
+    // GitLab.com settings, "SSH host keys fingerprints" and "SSH known_hosts entries".
+    "gitlab.com": {
+        provider: "GitLab",
+        url: "https://docs.gitlab.com/user/gitlab_com/#ssh-host-keys-fingerprints",
+        source: "gitlab-org/gitlab doc/user/gitlab_com/_index.md, SSH known_hosts entries (gitlabhq mirror, commit 0c0ac76)",
+        readOn: "2026-12-03",
+        knownHosts: [
+            "gitlab.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAfuCHKVTjquxvt6CM6tdG4SLp1Btn/nOeHHE5UOzRdf",
+            "gitlab.com ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCsj2bNKTBSpIYDEGk9KxsGh3mySTRgMtXL583qmBpzeQ+jqCMRgBqB98u3z++J1sKlXHWfM9dyhSevkMwSbhoR8XIq/U0tCNyokEi/ueaBMCvbcTHhO7FcwzY92WK4Yt0aGROY5qX2UKSeOvuP4D6TPqKF1onrSzH9bx9XUf2lEdWT/ia1NEKjunUqu1xOB/StKDHMoX4/OKyIzuS0q/T1zOATthvasJFoPrAjkohTyaDUz2LN5JoH839hViyEG82yB+MjcFV5MU3N1l1QL3cVUCh93xSaua1N85qivl+siMkPGbO5xR/En4iEY6K2XPASUEMaieWVNTRCtJ4S8H+9",
+            "gitlab.com ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBFSMqzJeV9rUzU4kWitGjeR4PWSa29SPqJ1fVkhtj3Hw9xjLVXVYrU9QlYWrOLXBpQ6KWjbjTDTdDkoohFzgbEY=",
+        ].join("\n"),
+    },
+};

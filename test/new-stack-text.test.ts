@@ -52,17 +52,26 @@ const VAULT_NOTE = (name: string) =>
 
 /**
  * A prompter that records each question with its default (and a select's choices) in `asked`, answers inputs from
- * `answers` by message (else their default), picks `environment` and answers confirms with `confirm`.
+ * `answers` by message (else their default), each answer passing its question's own check, picks `environment` (and
+ * `vault` for the question about another stack's vault) and answers confirms with `confirm`.
  */
-function scripted(asked: string[], answers: Record<string, string>, choose: { environment: string; confirm: (c: { message: string; default?: boolean }) => boolean }): Prompter {
+function scripted(
+    asked: string[],
+    answers: Record<string, string>,
+    choose: { environment: string; vault?: string; confirm: (c: { message: string; default?: boolean }) => boolean },
+): Prompter {
     return {
         input: async (c) => {
             asked.push(`input: ${c.message} [${c.default ?? ""}]`);
-            return answers[c.message] ?? c.default ?? "";
+            const answer = answers[c.message] ?? c.default ?? "";
+            assert.equal(c.validate?.(answer) ?? true, true, `${c.message}: ${answer}`);
+            return answer;
         },
         select: async <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) => {
             asked.push(`select: ${c.message} {${c.choices.map((x) => x.value).join(", ")}}`);
-            return choose.environment as T;
+            const pick = c.message === "Environment" ? choose.environment : choose.vault;
+            assert.ok(c.choices.some((x) => x.value === pick), `${c.message}: no choice ${pick}`);
+            return pick as T;
         },
         confirm: async (c) => {
             asked.push(`confirm: ${c.message} [${c.default}]`);
@@ -159,15 +168,24 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
         );
     });
 
-    it("stores the fleet repo and receivers in Pulumi.yaml with --save-org (a webhook replaces the webhooks, the e-mails stay)", async () => {
+    it("stores the fleet repo and receivers in Pulumi.yaml with --save-org: the receivers given are the org's, all of them", async () => {
         const dir = project();
         const r = await run(dir, ["dev-c", "--yes", "--environment", "dev", "--region", "westus3", "--fleet-url", "https://github.com/acme/fleet", "--alert-webhook", "pager=https://pager.acme.io/x", "--save-org", "--vault-name", "kv-acme-dev-1", "--no-plan"]);
-        assert.deepEqual(r.out, ["wrote <dir>/Pulumi.dev-c.yaml", "stored the fleet repo and alert receivers in <dir>/Pulumi.yaml (config.org) for every stack", ...NEXT("dev-c", false)]);
+        assert.deepEqual(r.out, ["wrote <dir>/Pulumi.dev-c.yaml", "stored the fleet repo and alert receivers (replacing the organisation's) in <dir>/Pulumi.yaml (config.org) for every stack", ...NEXT("dev-c", false)]);
         assert.ok(!r.file("dev-c").includes("aks-gitops:flux") && !r.file("dev-c").includes("aks-gitops:monitoring"));
         const pulumiYaml = readFileSync(join(dir, "Pulumi.yaml"), "utf8");
-        assert.ok(pulumiYaml.includes("      fleet:\n        url: https://github.com/acme/fleet\n        branch: main\n      receivers:\n        emails:\n          - name: platform on-call\n            address: platform-oncall@contoso.com\n        webhooks:\n          - name: pager\n            url: https://pager.acme.io/x\n"), pulumiYaml);
+        assert.ok(
+            pulumiYaml.includes(
+                "      fleet:\n        # The fleet repo Flux pulls from (ssh:// or https://) and its branch.\n        url: https://github.com/acme/fleet\n        branch: main\n      # Where Flux alerts go (prod, or wherever monitoring.enabled is on).\n      receivers:\n        webhooks:\n          - name: pager\n            url: https://pager.acme.io/x\n# `pulumi new",
+            ),
+            pulumiYaml,
+        );
         const plain = await run(project(), ["dev-d", "--yes", "--environment", "dev", "--region", "westus3", "--fleet-url", "https://github.com/acme/fleet", "--save-org", "--no-plan"]);
-        assert.equal(plain.out[2], "stored the fleet repo in <dir>/Pulumi.yaml (config.org) for every stack");
+        assert.deepEqual(plain.out.slice(1, 4), [
+            "wrote <dir>/Pulumi.dev-d.yaml",
+            "stored the fleet repo in <dir>/Pulumi.yaml (config.org) for every stack",
+            "alert receivers: Pulumi.yaml's platform on-call <platform-oncall@contoso.com>, incident bridge <https://alerts.contoso.com/hooks/flux> (--alert-email / --alert-webhook with --save-org replace them)",
+        ]);
         assert.equal(withOrg("# kept\nname: p\nconfig:\n  org:\n    value: {}\n", { fleet: { url: "u", branch: "b" } }), "# kept\nname: p\nconfig:\n  org:\n    value:\n      fleet:\n        url: u\n        branch: b\n");
     });
 
@@ -178,7 +196,7 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
             "Azure region (programmatic name)": "eastus2",
             "CIDRs that reach the API server (operators' VPN, CI runners) (comma-separated, empty for none)": "198.51.100.0/26, ,203.0.113.0/28",
         };
-        const prompter = scripted(asked, answers, { environment: "prod", confirm: (c) => c.default ?? false });
+        const prompter = scripted(asked, answers, { environment: "prod", vault: "join", confirm: (c) => c.default ?? false });
         const r = await run(dir, ["prod-eastus2", "--no-plan"], { interactive: true, prompter });
         assert.equal(r.code, 0);
         assert.deepEqual(asked, [
@@ -187,7 +205,7 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
             "input: Cluster name (also its fleet directory) [prod-eastus2]",
             "input: Fleet repo URL (ssh:// or https://) [ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet]",
             "input: Fleet repo branch [main]",
-            "confirm: prod already has its SOPS vault (stack prod): use its key? [true]",
+            "select: prod already has a SOPS vault: stack prod (Pulumi.prod.yaml) owns kv-contoso-sops-prod. This cluster: {join, own}",
             "confirm: Is this a DR cluster to keep on standby (everything but the cluster)? [false]",
             "input: Entra groups that administer the cluster (object ids or names) (comma-separated, empty for none) []",
             "input: CIDRs that reach the API server (operators' VPN, CI runners) (comma-separated, empty for none) []",
@@ -197,6 +215,7 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
             "prod's vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds",
             "  /resourceGroups/rg-aks-prod-eastus2/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-eastus2",
             "  and deploy prod-eastus2 before prod (the prefix must exist when the owner reads it)",
+            "alert receivers: Pulumi.yaml's platform on-call <platform-oncall@contoso.com>, incident bridge <https://alerts.contoso.com/hooks/flux> (--alert-email / --alert-webhook give this stack its own)",
             ...NEXT("prod-eastus2", true),
         ]);
         assert.ok(
@@ -241,9 +260,9 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
         assert.ok(r.file("dev-eastus2").includes("  aks-gitops:flux:\n    git:\n      url: https://github.com/acme/fleet\n      branch: main\n"), "not shared: the stack keeps its repo");
     });
 
-    it("with --yes takes the owner's key without asking and says so; a standby stack's file says how to activate it", async () => {
+    it("with --yes and --use-key-of takes the owner's key and says so; a standby stack's file says how to activate it", async () => {
         const dir = project("prod");
-        const r = await run(dir, ["prod-francecentral", "--yes", "--environment", "prod", "--region", "francecentral", "--api-range", "198.51.100.0/26", "--standby", "--no-plan"]);
+        const r = await run(dir, ["prod-francecentral", "--yes", "--environment", "prod", "--region", "francecentral", "--api-range", "198.51.100.0/26", "--use-key-of", "prod", "--standby", "--no-plan"]);
         assert.equal(r.out[0], "sops: using prod's existing key from stack prod (/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-prod/keys/sops-prod)");
         const text = r.file("prod-francecentral");
         assert.ok(text.includes("\n# A DR cluster on standby: set standby to false (and deploy) to create its cluster (docs/disaster-recovery.md).\n"));
@@ -261,7 +280,7 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
             [[], "the stack name is required, e.g. npm run new-stack -- prod-eastus2"],
             [["a", "b"], "one stack name, got a b"],
             [["dev a"], 'invalid stack name "dev a": use letters, digits, "-", "_" or "."'],
-            [["dev-s", "--yes", "--environment", "dev", "--region", "westus3", "--standby"], "--standby needs the environment's existing key (--existing-key-id, or a stack of the environment that owns its vault)"],
+            [["dev-s", "--yes", "--environment", "dev", "--region", "westus3", "--standby"], "--standby needs the environment's existing key (--use-key-of <stack>, or --existing-key-id)"],
             [["dev-e", "--yes", "--environment", "dev", "--region", "westus3", "--alert-email", "ops@acme.io"], '--alert-email takes name=address (got "ops@acme.io")'],
             [["dev-e", "--yes", "--environment", "dev", "--region", "westus3", "--alert-webhook", "=https://x"], '--alert-webhook takes name=https-url (got "=https://x")'],
             [["dev-m", "--yes", "--region", "westus3"], "missing answers for --yes: --environment"],

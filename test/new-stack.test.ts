@@ -56,7 +56,7 @@ describe("npm run new-stack", () => {
 
     it("uses the environment's existing key when another stack owns its vault, and says what the owner's firewall needs", async () => {
         const dir = project(true);
-        const { code, out } = await run(["prod-eastus2", "--yes", "--environment", "prod", "--region", "eastus2", "--api-range", "198.51.100.0/26", "--no-plan", "--root", dir]);
+        const { code, out } = await run(["prod-eastus2", "--yes", "--environment", "prod", "--region", "eastus2", "--api-range", "198.51.100.0/26", "--use-key-of", "prod", "--no-plan", "--root", dir]);
         assert.equal(code, 0);
         assert.deepEqual(config(dir, "prod-eastus2")["aks-gitops:sops"], { existingKeyId: "/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-prod/keys/sops-prod" });
         assert.ok(out.includes("  /resourceGroups/rg-aks-prod-eastus2/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-eastus2"));
@@ -65,7 +65,7 @@ describe("npm run new-stack", () => {
     it("reads the owner's firewall from its profile: staging's vault denies by default too", async () => {
         const dir = project();
         copyFileSync(join(PROJECT_DIR, "Pulumi.staging.yaml"), join(dir, "Pulumi.staging.yaml"));
-        const { code, out } = await run(["staging-eastus2", "--yes", "--environment", "staging", "--region", "eastus2", "--no-plan", "--root", dir]);
+        const { code, out } = await run(["staging-eastus2", "--yes", "--environment", "staging", "--region", "eastus2", "--use-key-of", "staging", "--no-plan", "--root", dir]);
         assert.equal(code, 0);
         assert.deepEqual(config(dir, "staging-eastus2")["aks-gitops:sops"], { existingKeyId: "/resourceGroups/rg-sops-staging/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-staging/keys/sops-staging" });
         assert.ok(out.includes("staging's vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds"));
@@ -73,7 +73,7 @@ describe("npm run new-stack", () => {
 
     it("writes a DR stack on standby with --standby", async () => {
         const dir = project(true);
-        const { code } = await run(["prod-francecentral", "--yes", "--environment", "prod", "--region", "francecentral", "--api-range", "198.51.100.0/26", "--standby", "--no-plan", "--root", dir]);
+        const { code } = await run(["prod-francecentral", "--yes", "--environment", "prod", "--region", "francecentral", "--api-range", "198.51.100.0/26", "--use-key-of", "prod", "--standby", "--no-plan", "--root", dir]);
         assert.equal(code, 0);
         assert.equal(config(dir, "prod-francecentral")["aks-gitops:standby"], true);
     });
@@ -114,7 +114,7 @@ describe("npm run new-stack", () => {
     it("writes a stack that plans with no mandatory finding, and runs that plan", async function () {
         this.timeout(60_000);
         // A copy of the project, not this one: other test files read this project's stacks at the same time.
-        const dir = project(true);
+        const dir = project();
         const { code, out } = await run(["prod-testnewstack", "--yes", "--environment", "prod", "--region", "swedencentral", "--api-range", "203.0.113.0/28", "--vault-range", "203.0.113.0/28", "--root", dir]);
         assert.equal(code, 0, out.join("\n"));
         assert.ok(
@@ -133,56 +133,67 @@ describe("npm run new-stack", () => {
     });
 
     describe("interactively", () => {
-        /** The real prompts, rendered by @inquirer/testing and answered by key presses from a script. */
-        function scripted(answers: string[]): Prompter & { screens: string[] } {
+        /**
+         * The real prompts, rendered by @inquirer/testing and answered by key presses from a script. An answer given
+         * as a list is several attempts: each but the last must be refused at its prompt (its screen, with the
+         * prompt's error, lands in `refused`), the last one accepted.
+         */
+        function scripted(answers: (string | string[])[]): Prompter & { screens: string[]; refused: string[] } {
             const screens: string[] = [];
+            const refused: string[] = [];
             const next = () => {
                 const a = answers.shift();
                 assert.ok(a !== undefined, "the flow asked more questions than scripted");
                 return a;
             };
-            async function answer<T>(prompt: Parameters<typeof testing.render>[0], config: object, keys: (events: { type(t: string): void; keypress(k: string): void }) => void): Promise<T> {
-                const { answer: result, events, getScreen } = await testing.render(prompt, config);
-                screens.push(getScreen());
-                keys(events);
-                return (await result) as T;
+            type Rendered = Awaited<ReturnType<typeof testing.render>>;
+            async function answer<T>(prompt: Parameters<typeof testing.render>[0], config: object, keys: (r: Rendered) => Promise<void>): Promise<T> {
+                const rendered = await testing.render(prompt, config);
+                screens.push(rendered.getScreen());
+                await keys(rendered);
+                return (await rendered.answer) as T;
             }
             return {
                 screens,
+                refused,
                 input: (c) =>
-                    answer<string>(prompts.input as Parameters<typeof testing.render>[0], c, (e) => {
-                        const a = next();
-                        if (a !== "") {
-                            e.keypress({ name: "u", ctrl: true } as unknown as string);
-                            e.type(a);
+                    answer<string>(prompts.input as Parameters<typeof testing.render>[0], c, async (r) => {
+                        const attempts = [next()].flat();
+                        for (const [i, a] of attempts.entries()) {
+                            r.events.keypress({ name: "u", ctrl: true });
+                            r.events.type(a);
+                            r.events.keypress("enter");
+                            if (i < attempts.length - 1) {
+                                await r.nextRender();
+                                refused.push(r.getScreen());
+                            }
                         }
-                        e.keypress("enter");
                     }),
                 select: <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) =>
-                    answer<T>(prompts.select as Parameters<typeof testing.render>[0], c, (e) => {
+                    answer<T>(prompts.select as Parameters<typeof testing.render>[0], c, async (r) => {
                         const a = next();
                         const index = c.choices.findIndex((x) => x.value === a);
-                        assert.ok(index >= 0, `no choice ${a}`);
+                        assert.ok(index >= 0, `no choice ${String(a)}`);
                         for (let i = 0; i < index; i++) {
-                            e.keypress("down");
+                            r.events.keypress("down");
                         }
-                        e.keypress("enter");
+                        r.events.keypress("enter");
                     }),
                 confirm: (c) =>
-                    answer<boolean>(prompts.confirm as Parameters<typeof testing.render>[0], c, (e) => {
-                        e.type(next());
-                        e.keypress("enter");
+                    answer<boolean>(prompts.confirm as Parameters<typeof testing.render>[0], c, async (r) => {
+                        r.events.type(String(next()));
+                        r.events.keypress("enter");
                     }),
             };
         }
 
         it("asks only what has no good default, offering the proposals, and writes the answers", async () => {
             const dir = project(true);
-            // environment, region, cluster (default), fleet url (org default), branch (default), use prod's key? no,
-            // admins, encryptors, API ranges, vault ranges, emails (org has receivers: not asked), vault name (proposal),
-            // store the fleet repo in Pulumi.yaml? (not asked: unchanged)
-            const prompter = scripted(["prod", "uksouth", "", "", "", "n", "aks-uk-admins", "", "198.51.100.0/26", "198.51.100.0/26", ""]);
-            const { code } = await run(["prod-uksouth", "--no-plan", "--root", dir], { interactive: true, prompter });
+            // environment, region, cluster (default), fleet url (org default), branch (default), prod's vault: own a
+            // new one, admins, encryptors, API ranges, vault ranges, emails (org has receivers: not asked), vault name
+            // (proposal), store the fleet repo in Pulumi.yaml? (not asked: unchanged)
+            const prompter = scripted(["prod", "uksouth", "", "", "", "own", "aks-uk-admins", "", "198.51.100.0/26", "198.51.100.0/26", ""]);
+            const { code, out } = await run(["prod-uksouth", "--no-plan", "--root", dir], { interactive: true, prompter });
             assert.equal(code, 0);
             const written = config(dir, "prod-uksouth");
             assert.equal(written["aks-gitops:clusterName"], "prod-uksouth", "the proposed cluster name");
@@ -190,7 +201,52 @@ describe("npm run new-stack", () => {
             assert.deepEqual(written["aks-gitops:sops"], { vaultName: proposeVaultName("ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", "prod"), allowedIpRanges: ["198.51.100.0/26"] });
             assert.match(prompter.screens[0], /Environment/);
             assert.match(prompter.screens[3], /Fleet repo URL .*ssh:\/\/git@ssh\.dev\.azure\.com\/v3\/contoso\/platform\/fleet/s, "offers the org's fleet repo");
-            assert.match(prompter.screens[5], /prod already has its SOPS vault \(stack prod\): use its key\?/);
+            assert.match(prompter.screens[5], /prod already has a SOPS vault: stack prod \(Pulumi\.prod\.yaml\) owns kv-contoso-sops-prod\. This cluster:/);
+            assert.match(prompter.screens[5], /uses stack prod's key/);
+            assert.ok(out.some((l) => l.startsWith("sops: prod-uksouth owns a new prod vault beside stack prod's kv-contoso-sops-prod")), out.join("\n"));
+            assert.deepEqual(prompter.refused, []);
+        });
+
+        it("checks each answer at its question: a wrong one is refused there with the rule's message and asked again", async () => {
+            const dir = project(true);
+            const prompter = scripted([
+                "prod",
+                ["westeurop", "West Europe", "westeurope"],
+                // prod-westeurope is the committed prod stack's cluster
+                ["dev-x", "", "prod-weu2"],
+                ["git@github.com:acme/fleet.git", "ssh://git@ssh.dev.azure.com/v3/acme/platform/fleet"],
+                "",
+                "join",
+                "n",
+                "",
+                ["", "198.51.100.0/26, 198.51.100.0/33", "198.51.100.0/26"],
+                "n",
+            ]);
+            const { code } = await run(["prod-weu2", "--no-plan", "--root", dir], { interactive: true, prompter });
+            assert.equal(code, 0);
+            const [typo, display, otherEnvironment, twin, scpLike, unrestricted, badRange] = prompter.refused;
+            assert.match(typo, /aks-gitops:location: is not an Azure region; did you mean "westeurope"\?/);
+            assert.match(display, /aks-gitops:location: must be an Azure region name in lowercase without spaces/);
+            assert.match(otherEnvironment, /aks-gitops:clusterName: must start with "prod-"/);
+            assert.match(twin, /cluster prod-westeurope is already stack prod's \(Pulumi\.prod\.yaml\)/);
+            assert.match(scpLike, /aks-gitops:flux\.git\.url: must be an ssh:\/\/ or https:\/\/ URL/);
+            assert.match(unrestricted, /aks-gitops:aks\.apiServer: must be restricted in prod/);
+            assert.match(badRange, /aks-gitops:aks\.apiServer\.authorizedIpRanges\[1\]: /);
+            assert.equal(prompter.refused.length, 7);
+            assert.equal(config(dir, "prod-weu2")["aks-gitops:location"], "westeurope");
+        });
+
+        it("asks for an ssh host's keys, offering GitHub's published ones, and writes them for Flux", async () => {
+            const dir = project();
+            // environment, region, cluster, fleet url, branch, known hosts (empty: GitHub's), admins, encryptors,
+            // vault name, store the fleet repo in Pulumi.yaml? no
+            const prompter = scripted(["dev", "", "", "ssh://git@github.com/acme/fleet.git", "", "", "", "", "", "n"]);
+            const { code } = await run(["dev-gh", "--no-plan", "--root", dir], { interactive: true, prompter });
+            assert.equal(code, 0);
+            assert.match(prompter.screens[5], /SSH host keys of github\.com: a known_hosts file or line \(empty: GitHub's published keys SHA256:\+DiY3wvvV6TuJJhbpZisF\/zLDA0zPMSvHdkr4UvCOqU \(ssh-ed25519\)/);
+            const git = (config(dir, "dev-gh")["aks-gitops:flux"] as { git: { knownHosts: string } }).git;
+            assert.equal(git.knownHosts.split("\n").length, 3);
+            assert.ok(git.knownHosts.startsWith("github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"));
         });
     });
 });
