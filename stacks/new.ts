@@ -432,6 +432,9 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     // An ssh:// fleet repo on a host whose keys the schema does not build in needs its host keys (flux.git.knownHosts):
     // given, asked (offering the keys the host's owner publishes), or with --yes the published ones, said so.
     const ssh = fleetUrl.startsWith("ssh:");
+    if (f["known-hosts"] !== undefined && fleetUrl.startsWith("https:")) {
+        throw new UsageError("--known-hosts only applies to an ssh:// fleet repo URL (an https:// repo is checked by its TLS certificate)");
+    }
     const url = ssh && URL.canParse(fleetUrl) ? new URL(fleetUrl) : undefined;
     let knownHosts: string | undefined;
     let knownHostsNote: string | undefined;

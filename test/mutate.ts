@@ -30,7 +30,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     stacks: {
         mutate: ["stacks/**/*.ts", "!stacks/schema.ts"],
-        spec: ["config", "config-messages", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "new-stack-text", "net", "perishable", "program", "ci-stacks", "monitoring"],
+        spec: ["config", "config-messages", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "new-stack-text", "new-stack-org", "net", "perishable", "program", "ci-stacks", "monitoring"],
     },
     plan: {
         mutate: ["plan/**/*.ts"],

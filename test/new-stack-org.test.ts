@@ -211,6 +211,7 @@ describe("npm run new-stack for a real organisation", () => {
                 [["--known-hosts", "/nonexistent/known_hosts"], "--known-hosts: no file /nonexistent/known_hosts (give a known_hosts file, or its lines)"],
                 [[], "missing answers for --yes: --known-hosts ([git.acme.example]:2222's SSH host keys)"],
             ];
+            cases.push([["--fleet-url", "https://github.com/acme/fleet", "--known-hosts", ACME_PLAIN], "--known-hosts only applies to an ssh:// fleet repo URL (an https:// repo is checked by its TLS certificate)"]);
             for (const [flags, message] of cases) {
                 const dir = project();
                 const r = await cli(dir, ["dev-acme", "--yes", "--environment", "dev", "--region", "westus3", ...url, ...flags]);

@@ -248,5 +248,19 @@ describe("npm run new-stack", () => {
             assert.equal(git.knownHosts.split("\n").length, 3);
             assert.ok(git.knownHosts.startsWith("github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"));
         });
+
+        it("requires an unknown ssh host's keys at their question, refusing lines for another host", async () => {
+            const dir = project();
+            const key = "AAAAC3NzaC1lZDI1NTE5AAAAIEjxu+1nxM5xRsRr2giroyZGPVZDa3uWdek6+irIynPf";
+            const file = join(dir, "fleet_known_hosts");
+            writeFileSync(file, `[git.acme.example]:2222 ssh-ed25519 ${key}\n`);
+            const prompter = scripted(["dev", "", "", "ssh://git@git.acme.example:2222/platform/fleet.git", "", ["", `git.acme.example ssh-ed25519 ${key}`, file], "", "", "", "n"]);
+            const { code } = await run(["dev-acme", "--no-plan", "--root", dir], { interactive: true, prompter });
+            assert.equal(code, 0);
+            assert.match(prompter.screens[5], /SSH host keys of \[git\.acme\.example\]:2222: a known_hosts file or line \(ssh-keyscan -p 2222 git\.acme\.example, then compare the fingerprints with the server's\)/);
+            assert.match(prompter.refused[0], /required: Flux connects only to a host whose key it knows/);
+            assert.match(prompter.refused[1], /no line is for \[git\.acme\.example\]:2222 \(the fleet repo's SSH host\)/);
+            assert.equal((config(dir, "dev-acme")["aks-gitops:flux"] as { git: { knownHosts: string } }).git.knownHosts, `[git.acme.example]:2222 ssh-ed25519 ${key}`);
+        });
     });
 });
