@@ -32,14 +32,15 @@ export interface ClientOptions {
 
 const DEFAULT_RETRY: RetryOptions = { maxRetries: 4, retryDelayInMs: 1000, maxRetryDelayInMs: 30_000 };
 
-/** One Entra group as Graph returns it (GET /groups, $select=id,displayName). */
+/** One Entra group as Graph returns it (GET /groups, $select=id,displayName,securityEnabled). */
 export interface GraphGroup {
     id: string;
     displayName?: string;
+    securityEnabled?: boolean;
 }
 
 export interface GraphReader {
-    /** Groups whose displayName equals `name` exactly. */
+    /** Security-enabled groups whose displayName equals `name` exactly: the groups the program's lookup can find. */
     groupsNamed(name: string): Promise<GraphGroup[]>;
 }
 
@@ -131,11 +132,16 @@ function graphReader(credential: TokenCredential, baseUrl: string, retry: RetryO
         async groupsNamed(name) {
             // OData string literal: a single quote is doubled. displayName supports eq without advanced query headers
             // (Graph docs, "Use the $filter query parameter": displayName eq is a default-supported filter on groups).
-            const filter = `displayName eq '${name.replace(/'/g, "''")}'`;
+            // The same filter as the program's lookup: it calls azuread getGroup({displayName, securityEnabled: true})
+            // (components/GitOpsCluster.ts groupObjectId), whose data source asks Graph for
+            // "displayName eq '<name>' and securityEnabled eq true" and wants exactly one group
+            // (hashicorp/terraform-provider-azuread internal/services/groups/group_data_source.go, which pulumi-azuread
+            // bridges). A mail-only group of the same name is not a match, and not a second one.
+            const filter = `displayName eq '${name.replace(/'/g, "''")}' and securityEnabled eq true`;
             const result = (await client
                 .api("/groups")
                 .filter(filter)
-                .select("id,displayName")
+                .select("id,displayName,securityEnabled")
                 .top(10)
                 .middlewareOptions([new graph.RetryHandlerOptions(Math.max(1, Math.round(retry.retryDelayInMs / 1000)), Math.min(retry.maxRetries, 10))])
                 .get()) as { value?: GraphGroup[] };

@@ -1,4 +1,4 @@
-// npm run preflight -- --stack <name> [--subscription <id>] [--json] [--timeout 30s]
+// npm run preflight -- --stack <name> [--subscription <id>] [--json] [--timeout 30s] [--validation-timeout 5m] [--state <file>]
 // Before `pulumi up`: asks the signed-in subscription, read-only, whether what the stack's plan would create can be
 // created there (ARM's own deployment validation, then what it does not cover: Kubernetes version, providers and
 // features, VM sizes, zones and quota, the vault name or existing key, Entra groups, role-assignment permissions).

@@ -2,6 +2,7 @@
 // result line (a check that could not ask Azure fails, saying why, rather than passing silently).
 import { asServiceError, Clients } from "./azure";
 import type { StackFacts } from "./stack";
+import type { StackState } from "./state";
 
 export type Status = "ok" | "warn" | "fail";
 
@@ -22,6 +23,8 @@ export interface CheckContext {
     signal: AbortSignal;
     /** Shared, memoized lookups (several checks need the same answers). */
     shared: Shared;
+    /** The stack's Pulumi state (--state), when given. */
+    state?: StackState;
 }
 
 export interface Check {
@@ -29,6 +32,10 @@ export interface Check {
     /** What the check reads, for the "cannot read X (needs Y)" message on 403. */
     reads: string;
     needs: string;
+    /** Its own time limit, when it needs longer than the per-check --timeout (ARM's validation: minutes). */
+    timeoutMs?: number;
+    /** What to do when it runs out of time (said after "no answer within ..."). */
+    timeoutHint?: string;
     run(ctx: CheckContext): Promise<CheckResult[]>;
 }
 
@@ -48,7 +55,8 @@ export function sharedLookups(clients: Clients): Shared {
                 groups.set(
                     name,
                     clients.graph.groupsNamed(name).then(
-                        (found) => ({ name, ids: found.filter((g) => g.displayName === undefined || g.displayName === name).map((g) => g.id).sort() }),
+                        // Graph filters already; a group it reports as not security-enabled is not one the program can find.
+                        (found) => ({ name, ids: found.filter((g) => (g.displayName === undefined || g.displayName === name) && g.securityEnabled !== false).map((g) => g.id).sort() }),
                         (error: unknown) => ({ name, error }),
                     ),
                 );
@@ -68,6 +76,8 @@ export function sharedLookups(clients: Clients): Shared {
 export interface RunOptions {
     concurrency: number;
     timeoutMs: number;
+    /** Per check id, a time limit that replaces the check's own (--validation-timeout). */
+    timeouts?: Record<string, number>;
 }
 
 /** Runs every check; results in check order. Never throws for a check's failure. */
@@ -77,7 +87,8 @@ export async function runChecks(checks: Check[], base: Omit<CheckContext, "signa
     const worker = async () => {
         while (next < checks.length) {
             const i = next++;
-            results[i] = await runOne(checks[i], base, options.timeoutMs);
+            const check = checks[i];
+            results[i] = await runOne(check, base, options.timeouts?.[check.id] ?? check.timeoutMs ?? options.timeoutMs);
         }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, checks.length) }, worker));
@@ -94,7 +105,7 @@ async function runOne(check: Check, base: Omit<CheckContext, "signal">, timeoutM
         const outcome = await Promise.race([check.run({ ...base, signal: controller.signal }), timedOut]);
         if (outcome === "timeout") {
             controller.abort();
-            return [{ id: check.id, status: "fail", detail: `could not be checked: no answer within ${seconds(timeoutMs)}` }];
+            return [{ id: check.id, status: "fail", detail: `could not be checked: no answer within ${seconds(timeoutMs)}${check.timeoutHint ? `; ${check.timeoutHint}` : ""}` }];
         }
         return outcome;
     } catch (e) {
@@ -120,5 +131,8 @@ export function firstLine(text: string): string {
 }
 
 function seconds(ms: number): string {
+    if (ms >= 60_000 && ms % 60_000 === 0) {
+        return `${ms / 60_000}m`;
+    }
     return ms >= 1000 ? `${Math.round(ms / 100) / 10}s` : `${ms}ms`;
 }

@@ -2,6 +2,9 @@
 // test/fixtures/preflight/): every check passes and fails as described, the SDK's retry policy, 403/404/429/5xx and a
 // timeout, exit codes 0/1/2/4, and the ARM template submitted for validation. No request leaves this machine.
 import * as assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CredentialUnavailableError } from "@azure/identity";
 import { CHECKS, main, MainOptions, SIGN_IN_HINT, subscriptionFrom } from "../preflight/cli";
 import { failure, UsageError } from "../harness/usage";
@@ -91,6 +94,26 @@ describe("npm run preflight", function () {
             assert.equal(line(out, "ok  entra-groups  group \"aks-prod-admins\""), `ok  entra-groups  group "aks-prod-admins" is ${groupId("aks-prod-admins")}`);
             assert.equal(world.count("GET", /^graph:\/v1\.0\/groups\?\$filter=displayName eq 'aks-prod-admins'/), 1, "one Graph call per name, shared with the template");
         });
+
+        it("looks groups up as the program does: security-enabled groups only", async () => {
+            const { world } = await preflight("prod");
+            // azuread getGroup({displayName, securityEnabled: true}) asks Graph for exactly this filter
+            // (terraform-provider-azuread internal/services/groups/group_data_source.go).
+            assert.equal(world.count("GET", /^graph:\/v1\.0\/groups\?\$filter=displayName eq 'aks-prod-admins' and securityEnabled eq true&/), 1);
+            // A mail-enabled distribution list of the same name is no second match for the program, nor for preflight.
+            const both = await preflight("prod", (w) =>
+                w.on("GET", /^graph:\/v1\.0\/groups\?\$filter=displayName eq 'aks-prod-admins'/, [
+                    200,
+                    {
+                        value: [
+                            { id: "11111111-1111-4111-a111-111111111111", displayName: "aks-prod-admins", securityEnabled: true },
+                            { id: "22222222-2222-4222-a222-222222222222", displayName: "aks-prod-admins", securityEnabled: false },
+                        ],
+                    },
+                ]),
+            );
+            assert.equal(line(both.out, 'ok  entra-groups  group "aks-prod-admins"'), 'ok  entra-groups  group "aks-prod-admins" is 11111111-1111-4111-a111-111111111111');
+        });
     });
 
     describe("ARM deployment validation", () => {
@@ -119,6 +142,47 @@ describe("npm run preflight", function () {
             assert.equal(posted.location, "westeurope");
             assert.equal(posted.properties?.mode, "Incremental");
             assert.ok((posted.properties?.template?.resources ?? []).length > 0);
+        });
+
+        it("waits for ARM's validation longer than the per-check timeout, polling the long-running operation", async () => {
+            const later = (ms: number, reply: [number, unknown?, Record<string, string>?]) => () => new Promise<[number, unknown?, Record<string, string>?]>((resolve) => setTimeout(() => resolve(reply), ms));
+            const location = { location: `${ARM}/subscriptions/${SUBSCRIPTION}/operationResults/slow?api-version=2025-04-01`, "retry-after": "0" };
+            const { code, out, world } = await preflight(
+                "prod",
+                (w) =>
+                    w
+                        .on("POST", /\/validate\?/, [202, undefined, location])
+                        .on("GET", /\/operationResults\/slow\?/, later(250, [200, fixture("validate-ok")]))
+                        .on("GET", /\/operationResults\/slow\?/, later(250, [202, undefined, location]), 1),
+                { timeoutMs: 150 },
+            );
+            assert.equal(code, 0, out);
+            assert.equal(world.count("GET", /\/operationResults\/slow/), 2);
+            assert.match(out, /^ok  arm-validation  ARM accepted \d+ resources/m);
+        });
+
+        it("gives up on ARM's validation after --validation-timeout, saying how to give it longer", async () => {
+            const location = { location: `${ARM}/subscriptions/${SUBSCRIPTION}/operationResults/stuck?api-version=2025-04-01`, "retry-after": "0" };
+            const { code, out } = await preflight(
+                "dev",
+                (w) => w.on("POST", /\/validate\?/, [202, undefined, location]).on("GET", /\/operationResults\/stuck\?/, () => new Promise((resolve) => setTimeout(() => resolve([202, undefined, location]), 50))),
+                { args: ["--validation-timeout", "400ms"] },
+            );
+            assert.equal(code, 1);
+            assert.equal(line(out, "FAIL  arm-validation"), "FAIL  arm-validation  could not be checked: no answer within 400ms; ARM may still be validating: give it longer with --validation-timeout (e.g. 10m)");
+        });
+
+        it("says how many resources ARM validated fully and which only partly, with the values they wait for", async () => {
+            const { out } = await preflight("prod");
+            const ok = line(out, "ok  arm-validation")!;
+            const m = /^ok {2}arm-validation {2}ARM accepted (\d+) resources in \d+ resource-group deployments: (\d+) validated fully, (\d+) only partly, using values of resources not created yet that ARM cannot know before `pulumi up`: (.*)$/.exec(ok);
+            assert.ok(m, ok);
+            assert.equal(Number(m[2]) + Number(m[3]), Number(m[1]));
+            assert.ok(m[4].includes("prod-westeurope-flux-configuration (prod-westeurope-flux-identity-identity.clientId, prod-westeurope-sops-vault.properties.vaultUri)"), m[4]);
+            // After the list, what the template left out (the fleet deploy key, a secret).
+            const [partly, leftOut] = m[4].split("; left out: ");
+            assert.equal(partly.split("; ").length, Number(m[3]));
+            assert.equal(leftOut, "prod-westeurope-flux-configuration: configurationProtectedSettings left out (secret)");
         });
 
         it("warns with ARM's diagnostics (e.g. a nested deployment skipped from validation)", async () => {
@@ -167,6 +231,21 @@ describe("npm run preflight", function () {
             assert.equal(code, 1);
             assert.equal(line(out, "FAIL  resource-providers"), "FAIL  resource-providers  Microsoft.KubernetesConfiguration is NotRegistered on the subscription");
             assert.match(out, /^ {6}fix: az provider register --namespace Microsoft\.KubernetesConfiguration --wait$/m);
+        });
+
+        it("checks the namespaces the cluster's add-ons need: Microsoft.PolicyInsights for the Azure Policy add-on", async () => {
+            // policy-for-kubernetes.md, "Install Azure Policy Add-on for AKS": register Microsoft.PolicyInsights.
+            const { code, out, world } = await preflight("dev", (w) => w.on("GET", /\/providers\/Microsoft\.PolicyInsights\?/, [200, { ...fixture<Json>("provider", { namespace: "Microsoft.PolicyInsights" }), registrationState: "NotRegistered" }]));
+            assert.equal(code, 1);
+            assert.equal(world.count("GET", /\/providers\/Microsoft\.PolicyInsights\?/), 1);
+            assert.equal(line(out, "FAIL  resource-providers"), "FAIL  resource-providers  Microsoft.PolicyInsights is NotRegistered on the subscription (the Azure Policy add-on of aks-dev-westeurope needs it)");
+            assert.match(out, /^ {6}fix: az provider register --namespace Microsoft\.PolicyInsights --wait$/m);
+            // Managed Prometheus (prod): kubernetes-monitoring-enable.md lists these four.
+            const prod = await preflight("prod");
+            const ok = line(prod.out, "ok  resource-providers")!;
+            for (const ns of ["Microsoft.PolicyInsights", "Microsoft.ContainerService", "Microsoft.Insights", "Microsoft.AlertsManagement", "Microsoft.Monitor"]) {
+                assert.ok(ok.includes(ns), `${ns} in ${ok}`);
+            }
         });
 
         it("derives the namespaces from the plan's resource types", async () => {
@@ -242,10 +321,58 @@ describe("npm run preflight", function () {
             assert.match(out, /^ {6}fix: az keyvault recover --name kv-contoso-sops-prod --location westeurope$/m);
         });
 
-        it("is ok when the taken name is the stack's own vault in its resource group", async () => {
+        const stateFile = (resources: object[]) => {
+            const file = join(mkdtempSync(join(tmpdir(), "preflight-state-")), "state.json");
+            // The shape `pulumi stack export` writes (pulumi/pulumi sdk/go/common/apitype/core.go: UntypedDeployment, ResourceV3).
+            writeFileSync(file, JSON.stringify({ version: 3, deployment: { manifest: {}, resources } }));
+            return file;
+        };
+        const vaultId = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-prod`;
+
+        it("warns, not ok, when the stack's own vault exists in its resource group and the stack's state is not known", async () => {
             const { code, out } = await preflight("prod", taken);
             assert.equal(code, 0);
-            assert.match(out, /^ok  vault-name  prod-westeurope-sops-vault: vault kv-contoso-sops-prod exists in rg-sops-prod: /m);
+            assert.equal(
+                line(out, "WARN  vault-name"),
+                "WARN  vault-name  prod-westeurope-sops-vault: vault kv-contoso-sops-prod exists in rg-sops-prod: `pulumi up` updates it if the stack's state has it, and fails to create it if not (a new or re-created stack): give --state <file> (pulumi stack export) to check, or adopt it with sops.adopt",
+            );
+            assert.match(out, /^ {6}fix: pulumi config set --stack prod --path sops\.adopt true$/m);
+        });
+
+        it("warns when the vault exists but the stack's state (--state) does not have it: `pulumi up` would fail to create it", async () => {
+            const file = stateFile([{ urn: "urn:pulumi:prod::aks-gitops::pulumi:pulumi:Stack::aks-gitops-prod", custom: false, type: "pulumi:pulumi:Stack" }]);
+            const { code, out } = await preflight("prod", taken, { args: ["--state", file] });
+            assert.equal(code, 0);
+            assert.equal(
+                line(out, "WARN  vault-name"),
+                `WARN  vault-name  prod-westeurope-sops-vault: vault kv-contoso-sops-prod exists in rg-sops-prod but the stack's state (${file}) does not have it: \`pulumi up\` would try to create it and fail; adopt it with sops.adopt (or delete it, if it is not the environment's key)`,
+            );
+        });
+
+        it("is ok when the stack's state has the vault, or sops.adopt imports it", async () => {
+            const file = stateFile([{ urn: "urn:pulumi:prod::aks-gitops::azure-native:keyvault:Vault::prod-westeurope-sops-vault", custom: true, id: vaultId.toUpperCase(), type: "azure-native:keyvault:Vault" }]);
+            const held = await preflight("prod", taken, { args: ["--state", file] });
+            assert.equal(line(held.out, "ok  vault-name"), `ok  vault-name  prod-westeurope-sops-vault: vault kv-contoso-sops-prod exists in rg-sops-prod and the stack's state (${file}) has it: \`pulumi up\` updates it`);
+            const adopting = { ...facts.prod, settings: { ...facts.prod.settings, sops: { ...facts.prod.settings.sops, adopt: true } } } as StackFacts;
+            const adopted = await preflight("prod", taken, { facts: async () => adopting });
+            assert.equal(line(adopted.out, "ok  vault-name"), "ok  vault-name  prod-westeurope-sops-vault: vault kv-contoso-sops-prod exists in rg-sops-prod: sops.adopt imports it into the stack");
+        });
+
+        it("refuses a --state that is not a stack export (exit 2, before asking Azure)", async () => {
+            const dir = mkdtempSync(join(tmpdir(), "preflight-state-"));
+            writeFileSync(join(dir, "bad.json"), "[1, 2]");
+            for (const [file, message] of [
+                [join(dir, "missing.json"), /^--state .*missing\.json: cannot read it \(ENOENT\); write it with `pulumi stack export --stack <stack> --file /],
+                [join(dir, "bad.json"), /^--state .*bad\.json: not a Pulumi stack export \(\{version, deployment: \{resources: \[\.\.\.\]\}\}\)/],
+            ] as const) {
+                const e = await main(["--stack", "prod", "--subscription", SUBSCRIPTION, "--state", file], { credential, facts: async () => facts.prod, log: () => {} }).then(
+                    () => undefined,
+                    (err: unknown) => err,
+                );
+                assert.ok(e instanceof UsageError, String(e));
+                assert.match((e as Error).message, message);
+                assert.equal(failure(e, "usage", "preflight").code, 2);
+            }
         });
 
         it("fails when another tenant's vault has the name (404 on both reads)", async () => {
@@ -293,12 +420,12 @@ describe("npm run preflight", function () {
         it("fails when no group or several groups have the name, naming the ids", async () => {
             const none = await preflight("prod", (w) => w.on("GET", graph, [200, { value: [] }]));
             assert.equal(none.code, 1);
-            assert.equal(line(none.out, "FAIL  entra-groups"), 'FAIL  entra-groups  no Entra group is named "aks-prod-admins"');
+            assert.equal(line(none.out, "FAIL  entra-groups"), 'FAIL  entra-groups  no security-enabled Entra group is named "aks-prod-admins" (the program looks up security groups only)');
             const two = { value: [{ id: "11111111-1111-4111-a111-111111111111", displayName: "aks-prod-admins" }, { id: "22222222-2222-4222-a222-222222222222", displayName: "aks-prod-admins" }] };
             const many = await preflight("prod", (w) => w.on("GET", graph, [200, two]));
             assert.equal(
                 line(many.out, "FAIL  entra-groups"),
-                'FAIL  entra-groups  2 Entra groups are named "aks-prod-admins" (11111111-1111-4111-a111-111111111111, 22222222-2222-4222-a222-222222222222): give the intended one\'s object id in the stack config',
+                'FAIL  entra-groups  2 security-enabled Entra groups are named "aks-prod-admins" (11111111-1111-4111-a111-111111111111, 22222222-2222-4222-a222-222222222222): give the intended one\'s object id in the stack config',
             );
             // The template cannot name the admins group either: its role assignment is left out, said in the detail.
             assert.match(many.out, /^WARN  arm-validation  .*not validated: prod-westeurope-monitoring-grafana-admin-0 \(the object id of Entra group "aks-prod-admins" is not known\)/m);
@@ -323,7 +450,16 @@ describe("npm run preflight", function () {
             const { code, out } = await preflight("prod", (w) => w.on("GET", /\/Microsoft\.Authorization\/permissions\?/, [200, fixture("permissions-rbac-admin")]));
             assert.equal(code, 1);
             assert.match(out, /^FAIL  permissions  the signed-in identity lacks Microsoft\.Authorization\/roleDefinitions\/write at rg-sops-prod .*grant User Access Administrator/m);
-            assert.match(out, /^ok  permissions  Microsoft\.Authorization\/roleAssignments\/write allowed at rg-aks-prod-westeurope$/m);
+            assert.match(out, /^ok  permissions  Microsoft\.Authorization\/roleAssignments\/write allowed at rg-aks-prod-westeurope by actions; conditions on the identity's role assignments \(such as a limit on the roles it may assign\) are not evaluated$/m);
+        });
+
+        it("says that conditions on the identity's role assignments are not evaluated", async () => {
+            const { out } = await preflight("dev");
+            const oks = out.split("\n").filter((l) => l.startsWith("ok  permissions  ") && l.includes("roleAssignments/write"));
+            assert.ok(oks.length > 0, out);
+            for (const l of oks) {
+                assert.ok(l.endsWith("by actions; conditions on the identity's role assignments (such as a limit on the roles it may assign) are not evaluated"), l);
+            }
         });
 
         it("warns for resource groups that do not exist yet", async () => {

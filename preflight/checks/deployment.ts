@@ -8,6 +8,13 @@
 // 200 DeploymentValidateResult (properties.diagnostics may carry warnings), 202 + Location to poll, 400 with
 // error.code InvalidTemplateDeployment and the per-resource problems in error.details[] (code, message, target),
 // possibly nested one level deeper (PreflightValidationCheckFailed).
+//
+// ARM's validation of a template this size takes tens of seconds (the spec example's duration: PT22.8S), longer when the
+// resource providers are slow: the check polls the long-running operation (202 + Location, Retry-After honoured by the
+// client's poller) for minutes, bounded by --validation-timeout (VALIDATION_TIMEOUT_MS), not by the per-check --timeout.
+// ARM's preflight is incomplete for resources whose values come from resources not created yet (azure-docs
+// articles/azure-resource-manager/bicep/deploy-preflight.md, "Limitations"): the result says how many resources were
+// validated fully and which only partly, and the values they wait for.
 import type { Clients, RawResponse } from "../azure";
 import type { Check, CheckContext, CheckResult } from "../run";
 import { firstLine } from "../run";
@@ -26,6 +33,9 @@ interface ValidateBody {
     error?: ErrorDetail;
     properties?: { diagnostics?: { code?: string; level?: string; message?: string; target?: string }[]; validatedResources?: { id?: string }[] };
 }
+
+/** How long ARM's validation may take before the check gives up (5 minutes; --validation-timeout). */
+export const VALIDATION_TIMEOUT_MS = 5 * 60_000;
 
 export function deploymentName(stack: string): string {
     return `preflight-${stack}`.slice(0, 64);
@@ -85,6 +95,16 @@ function resourceFor(target: string | undefined, rendered: RenderedTemplate): st
     return hit?.name ?? rendered.deployments.find((d) => t === d.name.toLowerCase() || t.endsWith(`/deployments/${d.name.toLowerCase()}`))?.name;
 }
 
+/** "N validated fully, M only partly (...)": what ARM could judge before the resources exist. */
+function coverage(rendered: RenderedTemplate): string {
+    const count = rendered.rendered.length;
+    if (rendered.partial.length === 0) {
+        return `all ${count} validated fully`;
+    }
+    const partly = rendered.partial.map((p) => `${p.resource} (${p.values.join(", ")})`).join("; ");
+    return `${count - rendered.partial.length} validated fully, ${rendered.partial.length} only partly, using values of resources not created yet that ARM cannot know before \`pulumi up\`: ${partly}`;
+}
+
 function leftOut(rendered: RenderedTemplate): string {
     const parts: string[] = [];
     if (rendered.omitted.length > 0) {
@@ -98,6 +118,8 @@ function leftOut(rendered: RenderedTemplate): string {
 
 export const armValidation: Check = {
     id: "arm-validation",
+    timeoutMs: VALIDATION_TIMEOUT_MS,
+    timeoutHint: "ARM may still be validating: give it longer with --validation-timeout (e.g. 10m)",
     reads: `deployment validation at the subscription`,
     needs: "Microsoft.Resources/deployments/validate/action on the subscription, e.g. Contributor",
     async run(ctx: CheckContext): Promise<CheckResult[]> {
@@ -116,15 +138,20 @@ export const armValidation: Check = {
         const body = (response.body ?? {}) as ValidateBody;
         if (response.status === 200 && !body.error) {
             const warnings = (body.properties?.diagnostics ?? []).filter((d) => d.level === "Warning" || d.level === "Error");
-            if (warnings.length > 0) {
-                return warnings.map((d) => ({
+            const summary: CheckResult = {
+                id: this.id,
+                status: rendered.omitted.length > 0 ? "warn" : "ok",
+                detail: `ARM accepted ${count} resources in ${rendered.deployments.length} resource-group deployments: ${coverage(rendered)}${leftOut(rendered)}`,
+            };
+            return [
+                summary,
+                ...warnings.map((d) => ({
                     id: this.id,
                     status: "warn" as const,
                     detail: `ARM validated ${count} resources with a warning: ${d.code}: ${firstLine(d.message ?? "")}`,
                     resource: resourceFor(d.target, rendered),
-                }));
-            }
-            return [{ id: this.id, status: rendered.omitted.length > 0 ? "warn" : "ok", detail: `ARM accepted ${count} resources in ${rendered.deployments.length} resource-group deployments${leftOut(rendered)}` }];
+                })),
+            ];
         }
         if (response.status === 400 && body.error) {
             return leaves(body.error).map((leaf) => {

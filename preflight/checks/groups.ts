@@ -1,6 +1,8 @@
 // Every Entra group the stack names by display name (admin groups, SOPS encryptors, Grafana admins: whatever the
-// program resolves with azuread getGroup) must resolve to exactly one group, as `pulumi up` needs. Microsoft Graph
-// GET /v1.0/groups?$filter=displayName eq '<name>' ({value:[{id, displayName}]}; Graph docs group-list.md). A service
+// program resolves with azuread getGroup({displayName, securityEnabled: true})) must resolve to exactly one
+// security-enabled group, as `pulumi up` needs. Microsoft Graph GET /v1.0/groups?$filter=displayName eq '<name>' and
+// securityEnabled eq true, the filter the azuread data source sends (azure.ts groupsNamed) ({value:[{id, displayName,
+// securityEnabled}]}; Graph docs group-list.md). A service
 // principal needs the Group.Read.All application permission for it (Graph docs permissions-reference.md), else 403.
 import { asServiceError } from "../azure";
 import type { Check, CheckContext, CheckResult } from "../run";
@@ -34,14 +36,14 @@ export const entraGroups: Check = {
             if (answer.ids.length === 1) {
                 results.push({ id: this.id, status: "ok", resource: name, detail: `group "${name}" is ${answer.ids[0]}` });
             } else if (answer.ids.length === 0) {
-                results.push({ id: this.id, status: "fail", resource: name, detail: `no Entra group is named "${name}"`, fix: `az ad group list --filter "startswith(displayName,'${name.replace(/'/g, "''")}')" --query "[].{name:displayName,id:id}" --output table` });
+                results.push({ id: this.id, status: "fail", resource: name, detail: `no security-enabled Entra group is named "${name}" (the program looks up security groups only)`, fix: `az ad group list --filter "startswith(displayName,'${name.replace(/'/g, "''")}')" --query "[].{name:displayName,id:id,securityEnabled:securityEnabled}" --output table` });
             } else {
                 results.push({
                     id: this.id,
                     status: "fail",
                     resource: name,
-                    detail: `${answer.ids.length} Entra groups are named "${name}" (${answer.ids.join(", ")}): give the intended one's object id in the stack config`,
-                    fix: `az ad group list --display-name "${name}" --query "[].{id:id,description:description}" --output table`,
+                    detail: `${answer.ids.length} security-enabled Entra groups are named "${name}" (${answer.ids.join(", ")}): give the intended one's object id in the stack config`,
+                    fix: `az ad group list --display-name "${name}" --query "[?securityEnabled].{id:id,description:description}" --output table`,
                 });
             }
         }

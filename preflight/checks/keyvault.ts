@@ -5,7 +5,13 @@
 // purged (Vaults_GetDeleted, examples getDeletedVault.json: properties.deletionDate, scheduledPurgeDate,
 // purgeProtectionEnabled); with purge protection it cannot be purged before scheduledPurgeDate, only recovered
 // (Key Vault docs soft-delete-overview.md "Purge protection").
+//
+// The stack's own vault existing in its resource group is only fine when the stack's state has it (then `pulumi up`
+// updates it) or sops.adopt imports it: otherwise `pulumi up` tries to create it and ARM refuses (the name is taken).
+// Preflight reads no Pulumi backend; with --state (pulumi stack export) it tells, without it says it cannot: a warning
+// either way, never "ok".
 import { ifExists } from "../azure";
+import { inState } from "../state";
 import type { Check, CheckContext, CheckResult } from "../run";
 import { parseArmId } from "../../stacks/schema";
 
@@ -40,7 +46,29 @@ export const vaultName: Check = {
             }
             const own = rg ? await ifExists(() => kv.get(rg, name, { abortSignal: ctx.signal })) : undefined;
             if (own) {
-                results.push({ id: this.id, status: "ok", resource, detail: `vault ${name} exists in ${rg}: ${adopt ? "sops.adopt adopts it" : "`pulumi up` updates it if the stack's state has it (else set sops.adopt)"}` });
+                const id = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.KeyVault/vaults/${name}`;
+                const adoptFix = `pulumi config set --stack ${ctx.facts.stack} --path sops.adopt true`;
+                if (adopt) {
+                    results.push({ id: this.id, status: "ok", resource, detail: `vault ${name} exists in ${rg}: sops.adopt imports it into the stack` });
+                } else if (ctx.state && inState(ctx.state, vault.token, own.id ?? id)) {
+                    results.push({ id: this.id, status: "ok", resource, detail: `vault ${name} exists in ${rg} and the stack's state (${ctx.state.file}) has it: \`pulumi up\` updates it` });
+                } else if (ctx.state) {
+                    results.push({
+                        id: this.id,
+                        status: "warn",
+                        resource,
+                        detail: `vault ${name} exists in ${rg} but the stack's state (${ctx.state.file}) does not have it: \`pulumi up\` would try to create it and fail; adopt it with sops.adopt (or delete it, if it is not the environment's key)`,
+                        fix: adoptFix,
+                    });
+                } else {
+                    results.push({
+                        id: this.id,
+                        status: "warn",
+                        resource,
+                        detail: `vault ${name} exists in ${rg}: \`pulumi up\` updates it if the stack's state has it, and fails to create it if not (a new or re-created stack): give --state <file> (pulumi stack export) to check, or adopt it with sops.adopt`,
+                        fix: adoptFix,
+                    });
+                }
                 continue;
             }
             const deleted = await ifExists(() => kv.getDeleted(name, location, { abortSignal: ctx.signal }));

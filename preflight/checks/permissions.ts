@@ -6,11 +6,18 @@
 // role-definitions.md "NotActions": they subtract from the role's own Actions, not from other roles).
 // Built-in roles (RBAC docs built-in-roles.md): Role Based Access Control Administrator has roleAssignments/write but not
 // roleDefinitions/write; User Access Administrator (Microsoft.Authorization/*) has both.
+//
+// Conditions are not evaluated: a condition on the identity's own role assignment (e.g. the README's limit on which
+// roles a Role Based Access Control Administrator may assign; RBAC docs delegate-role-assignments-examples.md) is not in
+// the permissions answer, whose entries carry actions, notActions, dataActions and notDataActions only (Permission in
+// the 2022-04-01 and 2022-05-01-preview specs; @azure/arm-authorization's Permission model). ARM applies the condition
+// when `pulumi up` writes the assignment, so "allowed" here means allowed by actions, and every line says so.
 import type { Permission } from "@azure/arm-authorization";
 import { all, ifExists } from "../azure";
 import type { Check, CheckContext, CheckResult } from "../run";
 
 const ASSIGN = "Microsoft.Authorization/roleAssignments/write";
+export const CONDITIONS_NOT_EVALUATED = "conditions on the identity's role assignments (such as a limit on the roles it may assign) are not evaluated";
 const DEFINE = "Microsoft.Authorization/roleDefinitions/write";
 
 export function matches(pattern: string, action: string): boolean {
@@ -94,7 +101,12 @@ export const callerPermissions: Check = {
             }
             const missing = actions.filter((a) => !allowed(permissions!, a));
             if (missing.length === 0) {
-                results.push({ id: this.id, status: "ok", resource: scopeText, detail: `${actions.join(" and ")} allowed at ${scopeText}` });
+                results.push({
+                    id: this.id,
+                    status: "ok",
+                    resource: scopeText,
+                    detail: `${actions.join(" and ")} allowed at ${scopeText} by actions${actions.includes(ASSIGN) ? `; ${CONDITIONS_NOT_EVALUATED}` : ""}`,
+                });
                 continue;
             }
             const role = missing.includes(DEFINE) ? "User Access Administrator" : "Role Based Access Control Administrator";

@@ -14,6 +14,31 @@ export function namespacesOf(resources: ArmResource[]): string[] {
     return [...new Set(resources.map((r) => NAMESPACE(r.type)))].sort((a, b) => a.localeCompare(b));
 }
 
+/**
+ * Namespaces a cluster's add-ons need registered although the plan creates none of their resource types, with why:
+ * - the Azure Policy add-on (addonProfiles.azurepolicy): Microsoft.PolicyInsights (azure-docs
+ *   articles/governance/policy/concepts/policy-for-kubernetes.md, "Install Azure Policy Add-on for AKS", Prerequisites);
+ * - Managed Prometheus (azureMonitorProfile.metrics): Microsoft.ContainerService, Microsoft.Insights,
+ *   Microsoft.AlertsManagement and Microsoft.Monitor in the cluster's subscription (azure-docs
+ *   articles/azure-monitor/containers/kubernetes-monitoring-enable.md, "Managed Prometheus prerequisites").
+ */
+export function addonNamespaces(resources: ArmResource[]): Map<string, string> {
+    const needs = new Map<string, string>();
+    const need = (ns: string, why: string) => needs.set(ns, needs.has(ns) ? `${needs.get(ns)}; ${why}` : why);
+    for (const r of resources.filter((x) => x.type === "Microsoft.ContainerService/managedClusters")) {
+        const addons = (r.inputs.addonProfiles ?? {}) as Record<string, { enabled?: unknown } | undefined>;
+        if (addons.azurepolicy?.enabled === true) {
+            need("Microsoft.PolicyInsights", `the Azure Policy add-on of ${r.names[0]}`);
+        }
+        if ((r.inputs.azureMonitorProfile as { metrics?: { enabled?: unknown } } | undefined)?.metrics?.enabled === true) {
+            for (const ns of ["Microsoft.ContainerService", "Microsoft.Insights", "Microsoft.AlertsManagement", "Microsoft.Monitor"]) {
+                need(ns, `Managed Prometheus on ${r.names[0]}`);
+            }
+        }
+    }
+    return needs;
+}
+
 interface PoolFacts {
     cluster: string;
     name: string;
@@ -55,7 +80,8 @@ export const resourceProviders: Check = {
     reads: "resource provider registrations",
     needs: "Reader on the subscription",
     async run(ctx: CheckContext): Promise<CheckResult[]> {
-        const namespaces = namespacesOf(ctx.facts.resources);
+        const addons = addonNamespaces(ctx.facts.resources);
+        const namespaces = [...new Set([...namespacesOf(ctx.facts.resources), ...addons.keys()])].sort((a, b) => a.localeCompare(b));
         const states = await Promise.all(
             namespaces.map(async (ns) => {
                 // GET /subscriptions/{id}/providers/{namespace}; 404 means the namespace is unknown to ARM.
@@ -67,11 +93,12 @@ export const resourceProviders: Check = {
         if (missing.length === 0) {
             return [{ id: this.id, status: "ok", detail: `${namespaces.length} namespaces registered: ${namespaces.join(", ")}` }];
         }
+        const why = (ns: string) => (addons.has(ns) && !namespacesOf(ctx.facts.resources).includes(ns) ? ` (${addons.get(ns)} needs it)` : "");
         return missing.map((s) => ({
             id: this.id,
             status: "fail" as const,
             resource: s.ns,
-            detail: s.state === "Registering" ? `${s.ns} is still Registering; wait until it is Registered` : `${s.ns} is ${s.state} on the subscription`,
+            detail: s.state === "Registering" ? `${s.ns} is still Registering; wait until it is Registered${why(s.ns)}` : `${s.ns} is ${s.state} on the subscription${why(s.ns)}`,
             fix: `az provider register --namespace ${s.ns} --wait`,
         }));
     },

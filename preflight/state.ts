@@ -1,0 +1,47 @@
+// The stack's Pulumi state, when given (`pulumi stack export --file state.json`, then `--state state.json`): which Azure
+// resources the stack already manages. Preflight reads no backend itself; without a state it cannot tell a resource
+// `pulumi up` will update from one it will try to create over an existing one.
+//
+// Format: the untyped deployment `pulumi stack export` writes, {version, deployment: {resources: [{urn, custom, id,
+// type, ...}]}} (pulumi/pulumi sdk/go/common/apitype/core.go: UntypedDeployment, DeploymentV3.Resources, ResourceV3 urn,
+// custom, id, type).
+import { readFileSync } from "node:fs";
+import { UsageError } from "../harness/usage";
+
+export interface StackState {
+    /** The file it was read from. */
+    file: string;
+    /** ARM ids (lower case) of the custom resources in the state, by Pulumi type token. */
+    ids: Map<string, Set<string>>;
+}
+
+export function readState(file: string): StackState {
+    let text: string;
+    try {
+        text = readFileSync(file, "utf8");
+    } catch (e) {
+        throw new UsageError(`--state ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); write it with \`pulumi stack export --stack <stack> --file ${file}\``);
+    }
+    let doc: unknown;
+    try {
+        doc = JSON.parse(text);
+    } catch {
+        throw new UsageError(`--state ${file}: not JSON; give the output of \`pulumi stack export --file <file>\``);
+    }
+    const resources = (doc as { deployment?: { resources?: unknown } } | null)?.deployment?.resources;
+    if (typeof (doc as { version?: unknown } | null)?.version !== "number" || (resources !== undefined && !Array.isArray(resources))) {
+        throw new UsageError(`--state ${file}: not a Pulumi stack export ({version, deployment: {resources: [...]}}); give the output of \`pulumi stack export --file <file>\``);
+    }
+    const ids = new Map<string, Set<string>>();
+    for (const r of (resources ?? []) as { custom?: unknown; id?: unknown; type?: unknown }[]) {
+        if (r && r.custom === true && typeof r.id === "string" && typeof r.type === "string") {
+            ids.set(r.type, (ids.get(r.type) ?? new Set<string>()).add(r.id.toLowerCase()));
+        }
+    }
+    return { file, ids };
+}
+
+/** Whether the state holds a resource of this Pulumi type with this ARM id (ARM ids compare case-insensitively). */
+export function inState(state: StackState, token: string, id: string): boolean {
+    return state.ids.get(token)?.has(id.toLowerCase()) ?? false;
+}
