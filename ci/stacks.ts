@@ -5,7 +5,7 @@
 // no stack: they feed these matrices to `strategy.matrix`, so a new stack file is planned, deployed and checked for
 // drift with no workflow edit. Exit codes: 0 ok, 2 bad usage, an unknown stack or an invalid stack file.
 import { appendFileSync } from "node:fs";
-import { ConfigError, derivedNames, settingsFrom } from "../stacks/load";
+import { ConfigError, derivedNames, PROJECT, settingsFrom } from "../stacks/load";
 import { ENVIRONMENTS, Environment } from "../stacks/schema";
 import { loadStackFile, PROJECT_DIR, StackInput, stackNames, withSecretPlaceholders } from "../harness/run";
 import { failure, parseCli, UsageError } from "../harness/usage";
@@ -19,12 +19,23 @@ export const ROLES = ["primary", "secondary", "standby"] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
- * The two waves of a ring. first: the stacks that use their environment's vault (secondary, standby); they create the
- * egress prefixes that the vault owner's firewall admits (`sops.admitEgressPrefixIds`, read at deploy time). then: the
- * vault owners (primary).
+ * The waves of a ring, in order (docs/operations.md "Rollout rings"). Stacks of one environment depend on each other
+ * both ways: a DR or other cluster's decrypt grant targets the vault and the custom decrypt role its environment's owner
+ * creates, and the owner's vault firewall reads the egress prefixes those clusters create (sops.admitEgressPrefixIds).
+ * So the owner runs twice:
+ * - vault: the vault owners (primary) create or update the environment's vault, key and decrypt role, admitting only
+ *   the prefixes that exist already (the run sets `admitExistingOnly`; a prefix not created yet is left out, with a
+ *   warning, and an existing one is never dropped);
+ * - clusters: the stacks that use the vault (secondary, standby), now that it exists; they create their prefixes;
+ * - admit: the owners that admit other clusters' prefixes again, strictly: every admitted prefix must exist now.
+ * From an empty subscription this stands everything up in one rollout; where everything exists, the admit run finds
+ * nothing to change.
  */
-export const WAVES = ["first", "then"] as const;
+export const WAVES = ["vault", "clusters", "admit"] as const;
 export type Wave = (typeof WAVES)[number];
+
+/** The top-level config key the rollout sets for the vault wave's run only (stacks/schema.ts); never committed. */
+export const ADMIT_EXISTING_ONLY = "admitExistingOnly";
 
 export interface FleetStack {
     stack: string;
@@ -32,7 +43,10 @@ export interface FleetStack {
     /** The environment's place in the promotion order (stacks/schema.ts ENVIRONMENTS): dev 0, staging 1, prod 2. */
     ring: number;
     role: Role;
+    /** The stack's first wave in its ring; in a wave's own matrix, that wave. */
     wave: Wave;
+    /** Every wave of its ring the stack is deployed in, in order (a vault owner that admits prefixes: vault, admit). */
+    waves: Wave[];
     location: string;
     clusterName: string;
     resourceGroup: string;
@@ -40,6 +54,13 @@ export interface FleetStack {
     aksName: string;
     /** The environment's SOPS vault this stack owns (primary) or uses. */
     vault: string;
+    /**
+     * The egress prefix the stack creates (components/AksCluster.ts: pip-egress-<AKS name> in the cluster's group), as
+     * an ARM id without the subscription; absent when it uses an existing one (aks.network.egress.publicIpPrefixId).
+     */
+    egressPrefixId?: string;
+    /** The prefixes its vault firewall admits (sops.admitEgressPrefixIds, without the subscription part). */
+    admits: string[];
 }
 
 export interface InvalidStack {
@@ -58,21 +79,47 @@ export function describeStack(input: StackInput): FleetStack {
     const settings = settingsFrom(withSecretPlaceholders(input).config);
     const names = derivedNames(settings);
     const role: Role = names.sopsMode === "owner" ? "primary" : settings.standby ? "standby" : "secondary";
+    const admits = settings.sops.admitEgressPrefixIds.map(withoutSubscription);
+    const waves: Wave[] = role === "primary" ? (admits.length > 0 ? ["vault", "admit"] : ["vault"]) : ["clusters"];
+    const aksName = `aks-${settings.clusterName}`;
     return {
         stack: input.stack,
         environment: settings.environment,
         ring: ENVIRONMENTS.indexOf(settings.environment),
         role,
-        wave: role === "primary" ? "then" : "first",
+        wave: waves[0],
+        waves,
         location: settings.location,
         clusterName: settings.clusterName,
         resourceGroup: names.resourceGroupName,
-        aksName: `aks-${settings.clusterName}`,
+        aksName,
         vault: names.sopsVaultName,
+        ...(settings.aks.network.egress.publicIpPrefixId ? {} : { egressPrefixId: `/resourceGroups/${names.resourceGroupName}/providers/Microsoft.Network/publicIPPrefixes/pip-egress-${aksName}` }),
+        admits,
     };
 }
 
-/** Rollout order: by ring, then wave (the vault's users before its owner), then stack name. */
+/** An ARM id without its `/subscriptions/<id>` part (the form the stack files use), for comparing ids. */
+export function withoutSubscription(id: string): string {
+    return id.replace(/^\/subscriptions\/[^/]+/i, "");
+}
+
+/** Whether two ARM ids name the same resource (ARM ids compare case-insensitively; the subscription part is ignored). */
+export function sameResource(a: string, b: string): boolean {
+    return withoutSubscription(a).toLowerCase() === withoutSubscription(b).toLowerCase();
+}
+
+/** A wave's place in the whole rollout: ring by ring, wave by wave. */
+export function rolloutPosition(ring: number, wave: Wave): number {
+    return ring * WAVES.length + WAVES.indexOf(wave);
+}
+
+/** The stack of the fleet that creates the egress prefix `id`, if one does. */
+export function creatorOf(stacks: FleetStack[], id: string): FleetStack | undefined {
+    return stacks.find((s) => s.egressPrefixId !== undefined && sameResource(s.egressPrefixId, id));
+}
+
+/** Rollout order: by ring, then the stack's first wave (the vault's owner before its users), then stack name. */
 export function rolloutOrder(a: FleetStack, b: FleetStack): number {
     return a.ring - b.ring || WAVES.indexOf(a.wave) - WAVES.indexOf(b.wave) || (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0);
 }
@@ -118,8 +165,11 @@ export interface Filter {
     stack?: string;
 }
 
+/** The stacks that pass the filter; with a wave, as that wave's entries (their `wave` is that wave). */
 export function select(stacks: FleetStack[], f: Filter): FleetStack[] {
-    return stacks.filter((s) => (f.ring === undefined || s.ring === f.ring) && (f.role === undefined || s.role === f.role) && (f.wave === undefined || s.wave === f.wave) && (f.stack === undefined || s.stack === f.stack));
+    return stacks
+        .filter((s) => (f.ring === undefined || s.ring === f.ring) && (f.role === undefined || s.role === f.role) && (f.wave === undefined || s.waves.includes(f.wave)) && (f.stack === undefined || s.stack === f.stack))
+        .map((s) => (f.wave === undefined ? s : { ...s, wave: f.wave }));
 }
 
 /** A GitHub Actions matrix (`strategy.matrix: ${{ fromJSON(...) }}`): one `include` entry per stack, in rollout order. */
@@ -129,7 +179,8 @@ export function githubMatrix(stacks: FleetStack[]): { include: FleetStack[] } {
 
 /**
  * An Azure Pipelines matrix (`strategy: matrix: $[ dependencies.<job>.outputs['<step>.<name>'] ]`): legs named after
- * the stack (letters, digits and "_" only), each with the variables STACK, ENVIRONMENT, RING, ROLE.
+ * the stack (letters, digits and "_" only), each with the variables STACK, ENVIRONMENT, RING, ROLE, WAVE, RESOURCE_GROUP,
+ * AKS_NAME.
  */
 export function azureMatrix(stacks: FleetStack[]): Record<string, Record<string, string>> {
     const legs: Record<string, Record<string, string>> = {};
@@ -138,7 +189,7 @@ export function azureMatrix(stacks: FleetStack[]): Record<string, Record<string,
         for (let i = 2; leg in legs; i++) {
             leg = `${s.stack.replace(/[^A-Za-z0-9_]/g, "_")}_${i}`;
         }
-        legs[leg] = { STACK: s.stack, ENVIRONMENT: s.environment, RING: String(s.ring), ROLE: s.role, RESOURCE_GROUP: s.resourceGroup, AKS_NAME: s.aksName };
+        legs[leg] = { STACK: s.stack, ENVIRONMENT: s.environment, RING: String(s.ring), ROLE: s.role, WAVE: s.wave, RESOURCE_GROUP: s.resourceGroup, AKS_NAME: s.aksName };
     }
     return legs;
 }
@@ -146,7 +197,7 @@ export function azureMatrix(stacks: FleetStack[]): Record<string, Record<string,
 /**
  * The named matrices the workflows consume: `stacks` (all, rollout order: PR previews, drift), `standby` (the DR drill),
  * and for every environment of the promotion order (so the workflows have a fixed set of ring jobs) `ring<N>` and one
- * per wave, `ring<N>_first` and `ring<N>_then`. The workflows skip the job of an empty one.
+ * per wave, `ring<N>_vault`, `ring<N>_clusters` and `ring<N>_admit`. The workflows skip the job of an empty one.
  */
 export function namedSelections(stacks: FleetStack[]): Record<string, FleetStack[]> {
     const out: Record<string, FleetStack[]> = { stacks, standby: select(stacks, { role: "standby" }) };
@@ -173,24 +224,44 @@ export function azureOutputs(stacks: FleetStack[]): string {
         .join("");
 }
 
-/** The rollout as a document: each ring with its environment and its two waves, in order. */
-export function rollout(stacks: FleetStack[]): { ring: number; environment: Environment; first: string[]; then: string[] }[] {
+/** The rollout as a document: each ring with its environment and its waves, in order. */
+export function rollout(stacks: FleetStack[]): ({ ring: number; environment: Environment } & Record<Wave, string[]>)[] {
     return ENVIRONMENTS.map((environment, ring) => ({
         ring,
         environment,
-        first: select(stacks, { ring, wave: "first" }).map((s) => s.stack),
-        then: select(stacks, { ring, wave: "then" }).map((s) => s.stack),
-    })).filter((r) => r.first.length + r.then.length > 0);
+        ...(Object.fromEntries(WAVES.map((wave) => [wave, select(stacks, { ring, wave }).map((s) => s.stack)])) as Record<Wave, string[]>),
+    })).filter((r) => WAVES.some((w) => r[w].length > 0));
+}
+
+export interface RolloutStep {
+    ring: number;
+    environment: Environment;
+    wave: Wave;
+    /** The wave's stacks, deployed in parallel: none may need what another of the same wave creates. */
+    stacks: FleetStack[];
+}
+
+/** The rollout as the deploy workflows run it: every non-empty wave, ring by ring, in order. */
+export function rolloutSteps(stacks: FleetStack[]): RolloutStep[] {
+    return ENVIRONMENTS.flatMap((environment, ring) => WAVES.map((wave) => ({ ring, environment, wave, stacks: select(stacks, { ring, wave }) }))).filter((s) => s.stacks.length > 0);
+}
+
+/**
+ * The config a wave's `pulumi up` of a stack adds to its stack file (`pulumi config set`, in the runner's copy only):
+ * the vault wave admits only the prefixes that exist (`admitExistingOnly`), the other waves add nothing.
+ */
+export function waveConfig(wave: Wave): Record<string, string> {
+    return wave === "vault" ? { [`${PROJECT}:${ADMIT_EXISTING_ONLY}`]: "true" } : {};
 }
 
 export function renderTable(stacks: FleetStack[]): string {
-    const rows = [["stack", "environment", "ring", "wave", "role", "location", "vault"], ...stacks.map((s) => [s.stack, s.environment, String(s.ring), s.wave, s.role, s.location, s.vault])];
+    const rows = [["stack", "environment", "ring", "waves", "role", "location", "vault"], ...stacks.map((s) => [s.stack, s.environment, String(s.ring), s.waves.join("+"), s.role, s.location, s.vault])];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n") + "\n";
 }
 
 const USAGE = `usage:
-  npm run stacks                           the committed stacks: environment, ring, wave, role (rollout order)
+  npm run stacks                           the committed stacks: environment, ring, waves, role (rollout order)
   npm run stacks -- --json                 the same as JSON, with the rollout (rings and waves)
   npm run stacks -- --matrix               a GitHub Actions matrix {"include": [...]}
   npm run stacks -- --github-output        writes every matrix the workflows use to $GITHUB_OUTPUT
@@ -240,6 +311,13 @@ export function main(argv: string[], root = PROJECT_DIR, env: NodeJS.ProcessEnv 
         throw new UsageError(`unknown stack "${stack}": no Pulumi.${stack}.yaml. Committed stacks: ${stackNames(root).join(", ") || "none"}`);
     }
     const found = discover(root);
+    // The vault wave's run sets admitExistingOnly in the runner's copy of the stack file; committed, it would let the
+    // admit wave leave a missing prefix out too, instead of failing.
+    for (const s of found.stacks) {
+        if (loadStackFile(s.stack, root).config[`${PROJECT}:${ADMIT_EXISTING_ONLY}`] !== undefined) {
+            found.invalid.push({ stack: s.stack, message: `${PROJECT}:${ADMIT_EXISTING_ONLY}: is set by the rollout for the vault wave's run only; remove it from the committed files (Pulumi.${s.stack}.yaml, Pulumi.yaml)` });
+        }
+    }
     if (found.invalid.length > 0) {
         const stderr = found.invalid.map((i) => `Pulumi.${i.stack}.yaml: ${i.message}`).join("\n");
         return { code: 2, text: "", stderr: `${found.invalid.length} stack file(s) invalid; CI would leave them out:\n${stderr}\n` };

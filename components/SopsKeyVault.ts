@@ -31,6 +31,11 @@ export interface SopsKeyVaultArgs {
     allowedIpRanges: pulumi.Input<string>[];
     /** Egress prefixes of the environment's other clusters (DR stacks create them in their own regions), by ARM id. */
     admitEgressPrefixIds: string[];
+    /**
+     * Admit only the prefixes that exist now, leaving out (with a warning) those not created yet: the rollout's first
+     * run of a vault owner, before the clusters that create them (ci/stacks.ts WAVES). Otherwise a missing one fails.
+     */
+    admitExistingOnly?: boolean;
     /** Where the vault's audit log (AuditEvent) goes. */
     logAnalyticsWorkspaceId: pulumi.Input<string>;
     /** Also define the least-privilege "SOPS decrypt" custom role (keys read + decrypt only). */
@@ -86,13 +91,28 @@ export class SopsKeyVault extends pulumi.ComponentResource {
 
         // The environment's other clusters (DR) own their egress prefixes in their own regions; the owner only reads
         // them, so that the firewall admits a DR cluster before an incident and the DR stack never writes here.
-        const admitted = args.admitEgressPrefixIds.map((id) => {
+        const admitted: pulumi.Output<string | undefined>[] = args.admitEgressPrefixIds.map((id) => {
             const parsed = parseArmId(id);
-            return network.getPublicIPPrefixOutput(
-                { resourceGroupName: parsed.resourceGroupName, publicIpPrefixName: parsed.names[0] },
-                { parent: this },
-            ).ipPrefix;
+            const lookup = { resourceGroupName: parsed.resourceGroupName, publicIpPrefixName: parsed.names[0] };
+            if (!args.admitExistingOnly) {
+                return network.getPublicIPPrefixOutput(lookup, { parent: this }).ipPrefix;
+            }
+            // Only "not found" is tolerated: any other failure (no permission, throttling past the provider's retries)
+            // fails the run as it would without admitExistingOnly, so an existing prefix is never dropped from the rules.
+            return pulumi.output(
+                network.getPublicIPPrefix(lookup, { parent: this }).then(
+                    (p) => p.ipPrefix,
+                    (e: unknown) => {
+                        if (!isNotFound(e)) {
+                            throw e;
+                        }
+                        pulumi.log.warn(`${id} does not exist yet: not admitted by this run (admitExistingOnly); the rollout's admit wave admits it once its cluster's stack has created it`, this);
+                        return undefined;
+                    },
+                ),
+            );
         });
+        const admittedRanges = pulumi.all(admitted).apply((ranges) => ranges.filter((r): r is string => r !== undefined));
 
         this.vault = new keyvault.Vault(
             `${name}-vault`,
@@ -118,7 +138,11 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                     networkAcls: {
                         defaultAction: args.firewall ? "Deny" : "Allow",
                         bypass: "AzureServices",
-                        ipRules: args.firewall ? [...args.allowedIpRanges, ...admitted].map((value) => ({ value })) : [],
+                        ipRules: !args.firewall
+                            ? []
+                            : args.admitExistingOnly
+                              ? pulumi.all([pulumi.all(args.allowedIpRanges), admittedRanges]).apply(([own, others]) => [...own, ...others].map((value) => ({ value })))
+                              : [...args.allowedIpRanges, ...(admitted as pulumi.Output<string>[])].map((value) => ({ value })),
                     },
                 },
                 tags: args.tags,
@@ -217,7 +241,7 @@ export class SopsKeyVault extends pulumi.ComponentResource {
         // Versionless on purpose: after a rotation new files are encrypted with the new version without editing
         // .sops.yaml, while every file keeps the version it was encrypted with (getsops/sops PR 1919, sops >= 3.11).
         this.creationRule = creationRule(args.environment, args.keyUrl);
-        this.admittedEgress = pulumi.all(admitted);
+        this.admittedEgress = admittedRanges;
         this.registerOutputs({
             vaultId: this.vaultId,
             keyUriWithVersion: this.keyUriWithVersion,
@@ -225,6 +249,19 @@ export class SopsKeyVault extends pulumi.ComponentResource {
             admittedEgress: this.admittedEgress,
         });
     }
+}
+
+/**
+ * Whether a failed azure-native invoke (a get* lookup) failed because the resource does not exist. The provider reports
+ * an ARM error response as `Status=<code> Code="<code>" Message="<message>"` (pulumi/pulumi-azure-native
+ * provider/pkg/azure/client_azcore.go, PulumiAzcoreResponseError; its older autorest client's errors read "Service
+ * returned an error. Status=404 Code=...", Azure/go-autorest autorest/azure/azure.go RequestError), wrapped as "request failed <id>: ..." (provider/pkg/provider/provider.go, Invoke) and by the
+ * engine as "invocation of <token> returned an error: ..." (pulumi/pulumi pkg/resource/deploy/source_eval.go). A missing
+ * resource and a missing resource group both answer 404 (ResourceNotFound, ResourceGroupNotFound).
+ */
+export function isNotFound(e: unknown): boolean {
+    const message = e instanceof Error ? e.message : String(e);
+    return /\bStatus=404\b/.test(message);
 }
 
 /**

@@ -481,6 +481,12 @@ export const stackConfigSchema = z.strictObject({
      */
     // Top-level scalars arrive from Pulumi as text ("true"), as `pulumi config set standby true` stores them.
     standby: z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean()),
+    /**
+     * Set by the rollout for the vault owner's first run only (ci/stacks.ts, the vault wave), never committed: admit only
+     * the sops.admitEgressPrefixIds that exist now and leave out, with a warning, those their clusters have not created
+     * yet; the rollout's admit wave runs the owner again without it, and fails on any prefix still missing.
+     */
+    admitExistingOnly: z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean()).optional(),
     resourceGroupName: resourceGroupName.optional(),
     tags: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: "tag names must be 1-128 letters, digits, '_', '.' or '-'" }), z.string().max(256)).optional(),
     aks,
@@ -520,6 +526,9 @@ export function crossFieldRules(raw: unknown): ConfigIssue[] {
                 message: `must include one whose path is "./clusters/${name}": that is where \`npm run fleet\` writes this cluster's bootstrap`,
             });
         }
+    }
+    if ((get("admitExistingOnly") === true || get("admitExistingOnly") === "true") && typeof get("sops", "existingKeyId") === "string") {
+        issues.push({ path: ["admitExistingOnly"], message: "only applies to the stack that owns the vault (its firewall admits sops.admitEgressPrefixIds), not with sops.existingKeyId" });
     }
     if ((get("standby") === true || get("standby") === "true") && typeof get("sops", "existingKeyId") !== "string") {
         issues.push({ path: ["standby"], message: "only applies to a DR cluster (sops.existingKeyId): the stack that owns the environment's vault is never on standby" });

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { azureOutputs, discover, FleetStack, main as stacksMain } from "../ci/stacks";
+import { azureOutputs, discover, FleetStack, main as stacksMain, WAVES } from "../ci/stacks";
 import { PROJECT_DIR, ROOT, stackNames } from "../harness/run";
 import { ENVIRONMENTS } from "../stacks/schema";
 import { otherClusterOf, projectCopy, writeStack } from "./fleet-fixtures";
@@ -288,8 +288,9 @@ describe("CI/CD", () => {
                     assert.deepEqual(got("drift.yml").get("check"), all);
                     assert.deepEqual(got("dr-drill.yml").get("drill"), standby);
                     const deploy = workflow("deploy.yml");
-                    const order = ENVIRONMENTS.flatMap((_, r) => [`ring${r}-first`, `ring${r}-then`]);
-                    assert.deepEqual(order.flatMap((j) => got("deploy.yml").get(j)!), all, "the ring jobs, in their needs order, deploy the fleet in rollout order");
+                    const order = ENVIRONMENTS.flatMap((_, r) => WAVES.map((w) => `ring${r}-${w}`));
+                    // A vault owner that admits other clusters' prefixes runs in its ring's vault and admit waves.
+                    assert.deepEqual([...new Set(order.flatMap((j) => got("deploy.yml").get(j)!))], all, "the ring jobs, in their needs order, deploy the fleet in rollout order");
                     assert.ok(order.every((j) => j in deploy.jobs));
                     // Azure Pipelines: the same, through the discover job's output variables.
                     const az = azureOutputsAt(dir, ["--azure-output"]);
@@ -298,7 +299,7 @@ describe("CI/CD", () => {
                     assert.deepEqual(azureFeeds(pipeline("drift.yml").stages[0].jobs).map((x) => az[x.variable]), [all]);
                     const ringJobs = pipeline("templates/ring.yml").stages[0].jobs as Doc[];
                     const rings = (pipeline("deploy.yml").stages as Doc[]).filter((s) => s.template === "templates/ring.yml").map((s) => s.parameters.ring as number);
-                    assert.deepEqual(rings.flatMap((r) => azureFeeds(ringJobs, r).flatMap((x) => az[x.variable] as string[])), all);
+                    assert.deepEqual([...new Set(rings.flatMap((r) => azureFeeds(ringJobs, r).flatMap((x) => az[x.variable] as string[])))], all);
                     if (size === 4) {
                         assert.ok(all.includes("prod-eastus2"));
                     }
@@ -369,7 +370,7 @@ describe("CI/CD", () => {
             assert.deepEqual(d.on.push.branches, ["main"]);
             let previous = "discover";
             ENVIRONMENTS.forEach((_, r) => {
-                for (const wave of ["first", "then"]) {
+                for (const wave of WAVES) {
                     const id = `ring${r}-${wave}`;
                     const job = d.jobs[id];
                     assert.ok(job, `deploy.yml has ${id}`);
@@ -382,10 +383,11 @@ describe("CI/CD", () => {
                     assert.ok(job.strategy["max-parallel"] >= 1 && job.strategy["max-parallel"] <= 10, "bounded parallelism");
                     assert.equal(job.with.stack, "${{ matrix.stack }}");
                     assert.equal(job.with.environment, "${{ matrix.environment }}", "each ring behind its environment's protection rules");
+                    assert.equal(job.with.wave, wave);
                     previous = id;
                 }
             });
-            assert.deepEqual(Object.keys(d.jobs).filter((j) => j !== "discover").length, ENVIRONMENTS.length * 2);
+            assert.deepEqual(Object.keys(d.jobs).filter((j) => j !== "discover").length, ENVIRONMENTS.length * WAVES.length);
         });
 
         it("deploys one stack by hand through the same rings, named as an input, not listed", () => {
@@ -445,7 +447,8 @@ describe("CI/CD", () => {
             const drill = steps(workflow("dr-drill.yml").jobs.drill);
             assert.ok(drill.findIndex((x) => String(x.run).startsWith("npm run preflight")) < drill.findIndex((x) => String(x.run).includes("standby=false")), "the drill checks before activating");
             const azureUp = (pipeline("templates/pulumi.yml").steps as Doc[]).find((x) => Object.keys(x)[0] === "${{ if eq(parameters.command, 'up') }}")!;
-            const scripts = (Object.values(azureUp)[0] as Doc[]).map((x) => String(x.parameters.script));
+            // (The vault wave's extra step sits in a conditional of its own: test/rollout.test.ts.)
+            const scripts = (Object.values(azureUp)[0] as Doc[]).filter((x) => x.parameters).map((x) => String(x.parameters.script));
             const at = (re: RegExp) => scripts.findIndex((x) => re.test(x));
             assert.ok(at(/ci\/pulumi-stack\.ts/) === 0 && at(/^npm run preflight/) === 1 && at(/^pulumi up --yes/) === 2 && at(/^npm run verify/) === 3, scripts.join("\n"));
             assert.equal(up.with.policyPacks, "policy");
@@ -557,11 +560,11 @@ describe("CI/CD", () => {
             assert.equal(ring.condition, "and(not(failed()), not(canceled()), ne(dependencies.discover.outputs['discover.stacks.ring${{ parameters.ring }}_count'], '0'))");
             const jobs = ring.jobs as Doc[];
             assert.equal(jobs.find((j) => j.deployment === "approve")!.environment, "aks-gitops-${{ parameters.environment }}");
-            assert.deepEqual(azureFeeds(jobs, 0).map((x) => x.variable), ["ring0_first", "ring0_then"]);
-            const first = jobs.find((j) => j.job === "first")!;
-            const then = jobs.find((j) => j.job === "then")!;
-            assert.deepEqual(then.dependsOn, ["discover", "approve", "first"], "the vault owners after the stacks that use the vault");
-            for (const j of [first, then]) {
+            assert.deepEqual(azureFeeds(jobs, 0).map((x) => x.variable), ["ring0_vault", "ring0_clusters", "ring0_admit"]);
+            const [vault, clusters, admit] = WAVES.map((w) => jobs.find((j) => j.job === w)!);
+            assert.deepEqual(clusters.dependsOn, ["discover", "approve", "vault"], "the stacks that use a vault after its owner");
+            assert.deepEqual(admit.dependsOn, ["discover", "approve", "vault", "clusters"], "the owners again after the stacks whose prefixes they admit");
+            for (const j of [vault, clusters, admit]) {
                 assert.equal(j.strategy.maxParallel, "${{ parameters.maxParallel }}");
                 assert.equal(steps(j)[0].template, "halt.yml", "a stack whose turn comes after a failure does not start");
                 assert.equal(steps(j).find((s) => s.template === "pulumi.yml")!.parameters.command, "up");
@@ -594,7 +597,7 @@ describe("CI/CD", () => {
             const step = pipeline("templates/discover.yml").steps.find((s: Doc) => s.name === "stacks");
             assert.match(step.script, /npm run --silent stacks -- --azure-output --stack "\$STACK"/);
             const vars = azureOutputs(discover().stacks);
-            for (const name of ["stacks", "standby", ...ENVIRONMENTS.flatMap((_, r) => [`ring${r}`, `ring${r}_first`, `ring${r}_then`])]) {
+            for (const name of ["stacks", "standby", ...ENVIRONMENTS.flatMap((_, r) => [`ring${r}`, ...WAVES.map((w) => `ring${r}_${w}`)])]) {
                 assert.match(vars, new RegExp(`variable=${name};isOutput=true`));
                 assert.match(vars, new RegExp(`variable=${name}_count;isOutput=true`));
             }
