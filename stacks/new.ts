@@ -611,7 +611,8 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
         // The owner's vault firewall denies by default: it must admit this cluster's egress prefix.
         log(`${owner.stack}'s vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds`);
         log(`  /resourceGroups/rg-aks-${cluster}/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-${cluster}`);
-        log(`  and deploy ${name} before ${owner.stack} (the prefix must exist when the owner reads it)`);
+        // The rollout (ci/stacks.ts WAVES) runs the owner's vault wave, this cluster, then the owner's admit wave.
+        log(`  in the same pull request: the rollout deploys ${owner.stack} (vault wave), ${name}, then ${owner.stack} again to admit the prefix (by hand: ${name} before ${owner.stack})`);
     }
     if (owner && ownAnyway) {
         log(`sops: ${name} owns a new ${environment} vault beside stack ${owner.stack}'s ${owner.vault}; ${environment} has one key (the fleet's .sops.yaml picks it by path), so delete Pulumi.${owner.stack}.yaml before deploying`);

@@ -214,7 +214,7 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
             "wrote <dir>/Pulumi.prod-eastus2.yaml",
             "prod's vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds",
             "  /resourceGroups/rg-aks-prod-eastus2/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-eastus2",
-            "  and deploy prod-eastus2 before prod (the prefix must exist when the owner reads it)",
+            "  in the same pull request: the rollout deploys prod (vault wave), prod-eastus2, then prod again to admit the prefix (by hand: prod-eastus2 before prod)",
             "alert receivers: Pulumi.yaml's platform on-call <platform-oncall@contoso.com>, incident bridge <https://alerts.contoso.com/hooks/flux> (--alert-email / --alert-webhook give this stack its own)",
             ...NEXT("prod-eastus2", true),
         ]);
