@@ -3,10 +3,12 @@
 // (the kustomize `images:` entries) of apps/<app>/overlays/<from> into apps/<app>/overlays/<to>/kustomization.yaml,
 // changes nothing else in that file (comments and layout kept: yaml Document API), prints the unified diff and a PR
 // title and body. The rings are ENVIRONMENTS in order (dev -> staging -> prod); skipping one needs --skip-ring.
+// It accepts only what it can promote safely: image references that follow the OCI reference grammar, written as the
+// strings kustomize reads; overlays inside the fleet repository (no symlink out of it); PR text that quotes safely.
 // Exit codes: 0 promoted (or nothing to change), 2 bad usage, unknown app/overlay, or a refused promotion.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq } from "yaml";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { isMap, isScalar, isSeq, parse, parseDocument, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { failure, parseCli, UsageError, userPath } from "../harness/usage";
 import { ENVIRONMENTS } from "../stacks/schema";
 
@@ -18,7 +20,56 @@ const USAGE = `usage: npm run promote -- <app> --from <ring> --to <ring> [--flee
   --skip-ring  allow a promotion that skips a ring (e.g. dev -> prod)
   --dry-run    print the diff and PR text without writing`;
 
+// ---- The ring rules: the one place that says which promotions are allowed, whatever overlays they move between
+// (the fleet's apps/<app>/overlays/<ring> today; an app repository's deploy/overlays/<ring> later, issue 23).
+
+/** The promotion rings, in order: the environments. */
+export const RINGS: readonly string[] = ENVIRONMENTS;
+
+/**
+ * Checks a promotion from one ring to another: both are rings, it goes forward, and it skips no ring unless `skipRing`.
+ * Returns the rings it skips (empty for the next ring). A refusal is a UsageError (exit 2) that says what to do.
+ */
+export function ringStep(from: string, to: string, skipRing: boolean): { skipped: string[] } {
+    for (const [flag, ring] of [["--from", from], ["--to", to]] as const) {
+        if (!RINGS.includes(ring)) {
+            throw new UsageError(`${flag} ${shown(ring)} is not a ring; the rings are ${RINGS.join(", ")}`);
+        }
+    }
+    const a = RINGS.indexOf(from);
+    const b = RINGS.indexOf(to);
+    if (b <= a) {
+        throw new UsageError(`promotion goes forward (${RINGS.join(" -> ")}): ${from} -> ${to} is not a promotion; to roll back, revert the promotion's commit`);
+    }
+    const skipped = RINGS.slice(a + 1, b);
+    if (skipped.length > 0 && !skipRing) {
+        throw new UsageError(`${from} -> ${to} skips ${skipped.join(", ")}: promote to ${RINGS[a + 1]} first, or pass --skip-ring if this release must bypass ${skipped.join(", ")}`);
+    }
+    return { skipped };
+}
+
+// ---- Image references: the OCI reference grammar of distribution/reference (reference.go's grammar comment and
+// regexp.go: name := [domain '/'] path-component ['/' path-component]*, domain := host [':' port], a path component is
+// lower-case alphanumerics joined by one '.', one or two '_' or any number of '-'; tag := [\w][\w.-]{0,127};
+// digest := algorithm ':' at least 32 hex digits; a name is at most 255 characters). Anchored whole-string matches:
+// JavaScript's `$` without the m flag matches only at the end, so a trailing newline is refused too.
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])`;
+const IMAGE_NAME = new RegExp(`^(?:${HOST}(?::[0-9]+)?/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
+const IMAGE_DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+const NAME_MAX = 255;
+
 const IMAGE_FIELDS = ["newName", "newTag", "digest"] as const;
+type Field = "name" | (typeof IMAGE_FIELDS)[number];
+
+const GRAMMAR: Record<Field, { test: (v: string) => boolean; what: string }> = {
+    name: { test: (v) => v.length <= NAME_MAX && IMAGE_NAME.test(v), what: "an image name ([registry-host[:port]/]path, lower-case path components, at most 255 characters)" },
+    newName: { test: (v) => v.length <= NAME_MAX && IMAGE_NAME.test(v), what: "an image name ([registry-host[:port]/]path, lower-case path components, at most 255 characters)" },
+    newTag: { test: (v) => IMAGE_TAG.test(v), what: "an image tag (1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-')" },
+    digest: { test: (v) => IMAGE_DIGEST.test(v), what: "an image digest (algorithm:hex, at least 32 hex digits, e.g. sha256:<64 hex digits>)" },
+};
 
 export interface ImageRef {
     name: string;
@@ -29,6 +80,40 @@ export interface ImageRef {
 
 const overlayFile = (app: string, ring: string) => `apps/${app}/overlays/${ring}/kustomization.yaml`;
 
+/** A name for a message: as is when it is plain, else JSON-quoted (so a newline or an escape sequence shows as such). */
+const shown = (text: string) => (/^[\w./@:+-]+$/.test(text) ? text : JSON.stringify(text));
+
+/**
+ * Whether kustomize reads this scalar as the string it shows. kustomize decodes kustomization.yaml by converting the
+ * YAML to JSON and decoding that into its Go types, where every images[] field is a string
+ * (kubernetes-sigs/kustomize api/types/kustomization.go Unmarshal, api/types/image.go): an unquoted number or boolean is
+ * refused ("json: cannot unmarshal number into Go struct field Image.images.newTag of type string", kubectl v1.32's
+ * kustomize v5.5.0 with `newTag: 1.10`, `1`, `0o17`, `1_000`, `yes`, `on`). Its YAML reader takes YAML 1.1's booleans
+ * (yes/no/on/off) too, so a plain scalar must be a string in YAML 1.1 as well as in 1.2.
+ */
+function readsAsString(node: Scalar): boolean {
+    if (typeof node.value !== "string") {
+        return false;
+    }
+    return node.type !== "PLAIN" || plainIsString(node.value);
+}
+
+/** A plain (unquoted) `value` reads back as that string under both YAML 1.1 and 1.2. */
+function plainIsString(value: string): boolean {
+    return (["1.1", "1.2"] as const).every((version) => {
+        try {
+            return (parse(`v: ${value}\n`, { version }) as { v?: unknown } | null)?.v === value;
+        } catch {
+            return false;
+        }
+    });
+}
+
+function yaml11Type(plain: string): string {
+    const value = (parse(`v: ${plain}\n`, { version: "1.1" }) as { v?: unknown }).v;
+    return value === null ? "null" : typeof value;
+}
+
 function imagesOf(seq: unknown, file: string): YAMLSeq {
     if (!isSeq(seq)) {
         throw new UsageError(`${file} has no images: list to promote (kustomize images: entries)`);
@@ -36,15 +121,50 @@ function imagesOf(seq: unknown, file: string): YAMLSeq {
     return seq;
 }
 
-function refOf(item: unknown, file: string): ImageRef {
-    if (!isMap(item) || typeof item.get("name") !== "string") {
-        throw new UsageError(`${file}: every images: entry needs a name`);
+/** An images: entry of the overlay promoted from: every field a string kustomize reads as such, in the OCI grammar. */
+function sourceRefOf(item: unknown, index: number, file: string): ImageRef {
+    if (!isMap(item)) {
+        throw new UsageError(`${file}: images[${index}] is not a mapping; every images: entry needs a name`);
     }
-    const ref: ImageRef = { name: item.get("name") as string };
+    const ref: Partial<ImageRef> = {};
+    for (const field of ["name", ...IMAGE_FIELDS] as const) {
+        const node = item.get(field, true);
+        if (node === undefined) {
+            continue;
+        }
+        const where = `${file}: images[${index}].${field}`;
+        if (!isScalar(node) || node.value === null) {
+            throw new UsageError(`${where} is not a string; it must be ${GRAMMAR[field].what}`);
+        }
+        if (!readsAsString(node)) {
+            const text = node.source ?? String(node.value);
+            // A plain scalar YAML 1.2 takes as a string but YAML 1.1 does not (yes, on, 1_000): name YAML 1.1's type.
+            const kind = typeof node.value === "string" ? `${yaml11Type(text)} (YAML 1.1)` : `YAML ${typeof node.value}`;
+            throw new UsageError(`${where} is ${text}, which kustomize reads as a ${kind}, not a string, and refuses; quote it: ${field}: "${text}"`);
+        }
+        const value = node.value as string;
+        if (!GRAMMAR[field].test(value)) {
+            throw new UsageError(`${where} ${JSON.stringify(value)} is not ${GRAMMAR[field].what}: the OCI reference grammar (distribution/reference)`);
+        }
+        ref[field] = value;
+    }
+    if (ref.name === undefined) {
+        throw new UsageError(`${file}: images[${index}] has no name; every images: entry needs a name`);
+    }
+    return ref as ImageRef;
+}
+
+/** An entry of the overlay promoted to, as it stands (quoted in the PR text, never trusted). */
+function targetRefOf(item: YAMLMap): ImageRef {
+    const text = (field: Field) => {
+        const node = item.get(field, true);
+        return node === undefined ? undefined : isScalar(node) ? (node.source ?? String(node.value)) : String(item.toJSON()[field]);
+    };
+    const ref: ImageRef = { name: text("name") ?? "" };
     for (const field of IMAGE_FIELDS) {
-        const value = item.get(field);
+        const value = text(field);
         if (value !== undefined) {
-            ref[field] = String(value);
+            ref[field] = value;
         }
     }
     return ref;
@@ -53,7 +173,23 @@ function refOf(item: unknown, file: string): ImageRef {
 const describe = (r: ImageRef | undefined) =>
     r === undefined ? "(none)" : `${r.newName ?? r.name}${r.newTag !== undefined ? `:${r.newTag}` : ""}${r.digest !== undefined ? `@${r.digest}` : ""}`;
 
-/** Target text with the source's image entries copied in (matched by name; entries only the target has stay). */
+/** The scalar written for `value`: quoted as before, else plain when every YAML reader takes it as that string. */
+function stringNode(value: string, previous: unknown): Scalar {
+    const node = new Scalar(value);
+    const wasQuoted = isScalar(previous) && (previous.type === "QUOTE_DOUBLE" || previous.type === "QUOTE_SINGLE");
+    if (wasQuoted) {
+        node.type = previous.type;
+    } else if (!plainIsString(value)) {
+        node.type = "QUOTE_DOUBLE";
+    }
+    return node;
+}
+
+/**
+ * Target text with the source's image entries copied in (matched by name; entries only the target has stay). Refuses
+ * (UsageError, exit 2, naming the file and value) a source entry that is not an OCI image reference or that kustomize
+ * would not read as a string. Writes every field as a string kustomize reads as one.
+ */
 export function promoteImages(sourceText: string, targetText: string, sourceFile: string, targetFile: string): { text: string; changes: { before?: ImageRef; after: ImageRef }[] } {
     const source = parseDocument(sourceText);
     const target = parseDocument(targetText);
@@ -62,9 +198,14 @@ export function promoteImages(sourceText: string, targetText: string, sourceFile
             throw new UsageError(`${file} is not valid YAML: ${doc.errors[0].message}`);
         }
     }
-    const from = imagesOf(source.get("images"), sourceFile).items.map((i) => refOf(i, sourceFile));
+    const from = imagesOf(source.get("images"), sourceFile).items.map((item, i) => sourceRefOf(item, i, sourceFile));
     if (from.length === 0) {
         throw new UsageError(`${sourceFile} has an empty images: list; nothing to promote`);
+    }
+    const names = from.map((r) => r.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) {
+        throw new UsageError(`${sourceFile}: two images: entries are named ${twice}; kustomize applies one, so which to promote is unclear`);
     }
     if (!target.has("images")) {
         target.set("images", target.createNode([]));
@@ -73,19 +214,24 @@ export function promoteImages(sourceText: string, targetText: string, sourceFile
     const changes: { before?: ImageRef; after: ImageRef }[] = [];
     for (const ref of from) {
         let entry = seq.items.find((i) => isMap(i) && i.get("name") === ref.name) as YAMLMap | undefined;
-        const before = entry ? refOf(entry, targetFile) : undefined;
+        const before = entry ? targetRefOf(entry) : undefined;
+        let changed = entry === undefined;
         if (!entry) {
             entry = target.createNode({ name: ref.name }) as YAMLMap;
             seq.items.push(entry);
         }
         for (const field of IMAGE_FIELDS) {
-            if (ref[field] === undefined) {
-                entry.delete(field);
-            } else if (String(entry.get(field)) !== ref[field]) {
-                entry.set(field, ref[field]);
+            const current = entry.get(field, true);
+            const value = ref[field];
+            if (value === undefined) {
+                changed = entry.delete(field) || changed;
+            } else if (!(isScalar(current) && current.value === value && readsAsString(current))) {
+                // A different value, or the same one as a number kustomize refuses (`newTag: 2` where dev has "2").
+                entry.set(field, stringNode(value, current));
+                changed = true;
             }
         }
-        if (describe(before) !== describe(ref)) {
+        if (changed) {
             changes.push({ before, after: ref });
         }
     }
@@ -148,8 +294,61 @@ export function unifiedDiff(path: string, before: string, after: string): string
     return `${out.join("\n")}\n`;
 }
 
+/** The directories in `dir` (following symlinks; an entry that cannot be read is not one). */
 function listDirs(dir: string): string[] {
-    return existsSync(dir) ? readdirSync(dir).filter((e) => statSync(join(dir, e)).isDirectory()).sort() : [];
+    if (!existsSync(dir)) {
+        return [];
+    }
+    return readdirSync(dir)
+        .filter((e) => {
+            try {
+                return statSync(join(dir, e)).isDirectory();
+            } catch {
+                return false;
+            }
+        })
+        .sort();
+}
+
+/**
+ * The real path of `file` (relative to `root`), refused unless it is a regular file inside the real `root`: promote
+ * reads and writes only inside the repository it was pointed at, whatever symlink an overlay is reached through.
+ */
+function confined(root: string, file: string): string {
+    const realRoot = realpathSync(root);
+    const real = realpathSync(join(root, file));
+    const rel = relative(realRoot, real);
+    if (rel === ".." || rel.startsWith(`..${sep}`) || rel === real) {
+        throw new UsageError(`${file} resolves to ${shown(real)}, outside the fleet repository ${shown(realRoot)} (through a symlink): promote reads and writes only inside it`);
+    }
+    if (!statSync(real).isFile()) {
+        throw new UsageError(`${file} is not a regular file`);
+    }
+    return real;
+}
+
+// ---- PR text. Everything it quotes goes in a Markdown code span, so that backticks, HTML, `*`, `[` and the like in a
+// name or a value are shown, not rendered.
+
+/** A single line: control characters (a newline would start a new line of the title or a new table row) as spaces. */
+const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ");
+
+/**
+ * `text` as a Markdown code span (CommonMark "Code spans": the fence is a run of backticks longer than any inside, and
+ * one space pads a text that starts or ends with a backtick); in a table cell `|` is escaped as `\|`, which GFM
+ * tables take as a pipe inside the cell, code spans included (GitHub Flavored Markdown spec, "Tables").
+ */
+export function mdCode(text: string, inTable = false): string {
+    let t = oneLine(text);
+    if (inTable) {
+        t = t.replace(/\|/g, "\\|");
+    }
+    if (t.trim() === "") {
+        return "(empty)";
+    }
+    const fence = "`".repeat(Math.max(0, ...(t.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+    const pad = t.startsWith("`") || t.endsWith("`") || (t.startsWith(" ") && t.endsWith(" ")) ? " " : "";
+    return `${fence}${pad}${t}${pad}${fence}`;
 }
 
 export function main(argv: string[]): { code: number; text: string } {
@@ -172,62 +371,48 @@ export function main(argv: string[]): { code: number; text: string } {
         throw new UsageError("give one app and both --from and --to");
     }
     const [app] = positionals;
-    const rings: readonly string[] = ENVIRONMENTS;
-    for (const [flag, ring] of [["--from", values.from], ["--to", values.to]] as const) {
-        if (!rings.includes(ring)) {
-            throw new UsageError(`${flag} ${ring} is not a ring; the rings are ${rings.join(", ")}`);
-        }
-    }
-    const from = rings.indexOf(values.from);
-    const to = rings.indexOf(values.to);
-    if (to <= from) {
-        throw new UsageError(`promotion goes forward (${rings.join(" -> ")}): ${values.from} -> ${values.to} is not a promotion; to roll back, revert the promotion's commit`);
-    }
-    if (to > from + 1 && !values["skip-ring"]) {
-        const skipped = rings.slice(from + 1, to);
-        throw new UsageError(
-            `${values.from} -> ${values.to} skips ${skipped.join(", ")}: promote to ${rings[from + 1]} first, or pass --skip-ring if this release must bypass ${skipped.join(", ")}`,
-        );
-    }
+    const { skipped } = ringStep(values.from, values.to, values["skip-ring"]);
     const fleet = userPath(values.fleet);
     if (!existsSync(join(fleet, "apps"))) {
         throw new UsageError(`${values.fleet} is not a fleet repository checkout (it has no apps/ directory)`);
     }
     const apps = listDirs(join(fleet, "apps"));
     if (!apps.includes(app)) {
-        throw new UsageError(`unknown app "${app}" in ${values.fleet}; apps there: ${apps.join(", ") || "(none)"}`);
+        throw new UsageError(`unknown app ${JSON.stringify(app)} in ${values.fleet}; apps there: ${apps.map(shown).join(", ") || "(none)"}`);
     }
     const overlays = listDirs(join(fleet, "apps", app, "overlays")).filter((o) => existsSync(join(fleet, overlayFile(app, o))));
     for (const ring of [values.from, values.to]) {
         if (!overlays.includes(ring)) {
-            throw new UsageError(`${app} has no ${ring} overlay (${overlayFile(app, ring)}); its overlays: ${overlays.join(", ") || "(none)"}`);
+            throw new UsageError(`${shown(app)} has no ${ring} overlay (${shown(overlayFile(app, ring))}); its overlays: ${overlays.map(shown).join(", ") || "(none)"}`);
         }
     }
     const sourceFile = overlayFile(app, values.from);
     const targetFile = overlayFile(app, values.to);
-    const before = readFileSync(join(fleet, targetFile), "utf8");
-    const { text, changes } = promoteImages(readFileSync(join(fleet, sourceFile), "utf8"), before, sourceFile, targetFile);
+    const sourcePath = confined(fleet, sourceFile);
+    const targetPath = confined(fleet, targetFile);
+    const before = readFileSync(targetPath, "utf8");
+    const { text, changes } = promoteImages(readFileSync(sourcePath, "utf8"), before, shown(sourceFile), shown(targetFile));
     if (changes.length === 0) {
-        return { code: 0, text: `${targetFile} already has ${values.from}'s images; nothing to promote\n` };
+        return { code: 0, text: `${shown(targetFile)} already has ${values.from}'s images; nothing to promote\n` };
     }
     if (!values["dry-run"]) {
-        writeFileSync(join(fleet, targetFile), text);
+        writeFileSync(targetPath, text);
     }
-    const versions = changes.map((c) => describe(c.after)).join(", ");
-    const title = `Promote ${app} to ${values.to}: ${versions}`;
+    const to = values.to;
+    const title = oneLine(`Promote ${app} to ${to}: ${changes.map((c) => describe(c.after)).join(", ")}`);
     const body = [
-        `Promotes ${app} from ${values.from} to ${values.to} by copying ${values.from}'s image references (kustomize \`images:\`) into \`${targetFile}\`. Nothing else changes.`,
+        `Promotes ${mdCode(app)} from ${values.from} to ${to} by copying ${values.from}'s image references (kustomize \`images:\`) into ${mdCode(targetFile)}. Nothing else changes.`,
         "",
-        `| image | ${values.to} before | ${values.to} after (as in ${values.from}) |`,
+        `| image | ${to} before | ${to} after (as in ${values.from}) |`,
         "| --- | --- | --- |",
-        ...changes.map((c) => `| ${c.after.name} | ${describe(c.before)} | ${describe(c.after)} |`),
+        ...changes.map((c) => `| ${mdCode(c.after.name, true)} | ${c.before ? mdCode(describe(c.before), true) : "(none)"} | ${mdCode(describe(c.after), true)} |`),
         "",
-        ...(to > from + 1 ? [`Skips ${rings.slice(from + 1, to).join(", ")} (--skip-ring): say why here.`, ""] : []),
+        ...(skipped.length > 0 ? [`Skips ${skipped.join(", ")} (--skip-ring): say why here.`, ""] : []),
         `- [ ] ${values.from} reconciled this version and is healthy (\`npm run verify -- --stack <${values.from} stack>\`)`,
-        `- [ ] after merge: ${values.to} reconciled (\`flux get kustomizations\`${rings[to] === "dev" ? "" : "; the Flagger canary promoted: `kubectl -n " + app + " get canary`"})`,
+        `- [ ] after merge: ${to} reconciled (\`flux get kustomizations\`; the Flagger canary promoted: ${mdCode(`kubectl -n ${app} get canary`)})`,
     ].join("\n");
     const header = values["dry-run"] ? "dry run, nothing written:\n" : "";
-    return { code: 0, text: `${header}${unifiedDiff(targetFile, before, text)}\nPR title: ${title}\n\nPR body:\n${body}\n` };
+    return { code: 0, text: `${header}${unifiedDiff(shown(targetFile), before, text)}\nPR title: ${title}\n\nPR body:\n${body}\n` };
 }
 
 export function runCli(argv: string[]): Promise<void> {
