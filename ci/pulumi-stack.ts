@@ -1,7 +1,7 @@
 // node bin/run.cjs ci/pulumi-stack.ts --stack <name> --mode deploy|preview|existing
 // The one step every CI job goes through before it runs `pulumi` against a stack (GitHub Actions and Azure Pipelines
 // alike): select the stack's state in the Azure Blob backend (creating it on a deploy), give the runner's copy of
-// Pulumi.<stack>.yaml the stack's Azure Key Vault secrets provider, and set the fleet repo's deploy key as secret config.
+// Pulumi.<stack>.yaml the stack's Azure Key Vault secrets provider, and set the fleet repo's credential as secret config.
 //
 // Why: a stack's secrets provider lives in two places. Pulumi.<stack>.yaml holds `secretsprovider` (the key's URL) and
 // `encryptedkey` (the stack's data key, wrapped by that key) (pulumi.com/docs/iac/concepts/projects/stack-settings-file;
@@ -35,7 +35,9 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../harness/paths";
+import { loadStackFile, withSecretPlaceholders } from "../harness/run";
 import { failure, parseCli, UsageError } from "../harness/usage";
+import { settingsFrom } from "../stacks/load";
 
 export const MODES = ["deploy", "preview", "existing"] as const;
 export type Mode = (typeof MODES)[number];
@@ -43,8 +45,9 @@ export type Mode = (typeof MODES)[number];
 const USAGE = `usage: node bin/run.cjs ci/pulumi-stack.ts --stack <name> --mode deploy|preview|existing
 
   Selects the stack in PULUMI_BACKEND_URL (azblob://<container>), gives the runner's Pulumi.<stack>.yaml the stack's
-  Azure Key Vault secrets provider from its state, and sets FLUX_GIT_SSH_KEY (when given) as the secret config
-  gitSshPrivateKey.
+  Azure Key Vault secrets provider from its state, and sets the fleet repo's credential as secret config: for an
+  ssh:// fleet repo FLUX_GIT_SSH_KEY as gitSshPrivateKey (required, unless the stack file holds it), for an https://
+  one FLUX_GIT_HTTPS_PASSWORD as gitHttpsPassword (when given).
   --mode deploy    create the stack's state when it has none (secrets provider: the stack file's secretsprovider,
                    else PULUMI_SECRETS_PROVIDER, an azurekeyvault:// key URL)
   --mode preview   a stack with no state yet is new (new=true in GITHUB_OUTPUT; Azure Pipelines variable STACK_NEW)
@@ -227,6 +230,10 @@ export function main(argv: string[], options: Options): Result {
     if (!existsSync(file)) {
         throw new UsageError(`unknown stack "${stack}": no ${fileName} in ${dir}`);
     }
+    // The fleet repo's credential, checked before anything touches the state: which key applies follows from the
+    // stack's fleet URL as the program reads it (stacks/load.ts: gitSshPrivateKey only for ssh://, gitHttpsPassword only
+    // for https://; the other one set would fail the program's validation). An invalid stack file fails here, exit 2.
+    const credential = fleetCredential(stack, dir, env);
     const out: string[] = [];
     const setOutput = (name: string, value: string) => {
         if (env.GITHUB_OUTPUT) {
@@ -293,17 +300,33 @@ export function main(argv: string[], options: Options): Result {
     const now = fileSecretsProvider(text, fileName);
     out.push(`${stack}: secrets provider ${now.secretsprovider}${restored.length > 0 ? ` (${restored.join(" and ")} restored from the state into this runner's ${fileName})` : ` (from ${fileName})`}`);
 
-    // The deploy key goes in through standard input, never the command line (other processes can read a command line).
+    // The credential goes in through standard input, never the command line (other processes can read a command line).
     // config set drops one trailing newline from standard input (pkg/cmd/pulumi/config/config_set.go), so one is added.
-    const key = env.FLUX_GIT_SSH_KEY ?? "";
-    if (key !== "") {
-        const r = pulumi(["config", "set", "--secret", "gitSshPrivateKey", "--stack", stack], `${key}\n`);
+    if (credential.value !== undefined) {
+        const r = pulumi(["config", "set", "--secret", credential.key, "--stack", stack], `${credential.value}\n`);
         if (r.status !== 0) {
-            throw pulumiFailed(`pulumi config set --secret gitSshPrivateKey --stack ${stack}`, r);
+            throw pulumiFailed(`pulumi config set --secret ${credential.key} --stack ${stack}`, r);
         }
-        out.push(`${stack}: gitSshPrivateKey set as secret config (encrypted with ${now.secretsprovider})`);
+        out.push(`${stack}: ${credential.key} set as secret config (encrypted with ${now.secretsprovider})`);
     }
+    out.push(...credential.notes.map((n) => `${stack}: ${n}`));
     return { code: 0, stdout: `${out.join("\n")}\n`, stderr: "" };
+}
+
+/** Which secret config key carries the fleet repo's credential for this stack, and its value from CI (if any). */
+export function fleetCredential(stack: string, dir: string, env: NodeJS.ProcessEnv): { key: "gitSshPrivateKey" | "gitHttpsPassword"; value?: string; notes: string[] } {
+    const input = loadStackFile(stack, dir);
+    const url = settingsFrom(withSecretPlaceholders(input).config).flux.git.url;
+    const held = (key: string) => input.secretKeys.some((k) => k.endsWith(`:${key}`));
+    const sshKey = env.FLUX_GIT_SSH_KEY ?? "";
+    const password = env.FLUX_GIT_HTTPS_PASSWORD ?? "";
+    if (url.startsWith("ssh:")) {
+        if (sshKey === "" && !held("gitSshPrivateKey")) {
+            throw new UsageError(`stack ${stack}'s fleet repo is ${url}: set the CI secret FLUX_GIT_SSH_KEY (the repo's read-only deploy key), which becomes the secret config gitSshPrivateKey`);
+        }
+        return { key: "gitSshPrivateKey", value: sshKey === "" ? undefined : sshKey, notes: password === "" ? [] : ["FLUX_GIT_HTTPS_PASSWORD left out: the fleet repo is ssh://"] };
+    }
+    return { key: "gitHttpsPassword", value: password === "" ? undefined : password, notes: sshKey === "" ? [] : ["FLUX_GIT_SSH_KEY left out: the fleet repo is https://"] };
 }
 
 function realPulumi(dir: string, env: NodeJS.ProcessEnv): PulumiRunner {

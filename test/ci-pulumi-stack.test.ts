@@ -98,7 +98,8 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 
 function run(backend: Backend, argv: string[], env: NodeJS.ProcessEnv = {}, dir = checkout()) {
     dirs.push(dir);
-    const full: NodeJS.ProcessEnv = { PULUMI_BACKEND_URL: "azblob://state", AZURE_STORAGE_ACCOUNT: "stcontosopulumi", ...env };
+    // The fixture project's fleet repo is ssh://: its deploy key is a CI secret every job has.
+    const full: NodeJS.ProcessEnv = { PULUMI_BACKEND_URL: "azblob://state", AZURE_STORAGE_ACCOUNT: "stcontosopulumi", FLUX_GIT_SSH_KEY: SSH_KEY, ...env };
     return { dir, result: main(argv, { dir, env: full, pulumi: backend.runner(dir, full) }) };
 }
 
@@ -229,6 +230,31 @@ describe("ci/pulumi-stack.ts: the stack's secrets provider on every CI run", () 
             `stack prod: its state uses the "passphrase" secrets provider, not an Azure Key Vault key; CI reads and writes secrets only with Azure Key Vault: run once, where the stack's current secrets can be read: pulumi stack change-secrets-provider --stack prod "azurekeyvault://<vault>.vault.azure.net/keys/<key>"`,
         );
         assert.ok(!backend.calls.some((c) => c[0] === "config"), "no secret is set with the wrong provider");
+    });
+
+    it("sets the credential the stack's fleet repo takes: the deploy key for ssh://, the password for https://", () => {
+        // ssh:// without the deploy key: exit 2, before the state is touched.
+        const none = new Backend();
+        const r = outcome(() => run(none, ["--stack", "prod", "--mode", "deploy"], { FLUX_GIT_SSH_KEY: "", PULUMI_SECRETS_PROVIDER: KEY }));
+        assert.deepEqual(r, {
+            code: 2,
+            message: "stack prod's fleet repo is ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet: set the CI secret FLUX_GIT_SSH_KEY (the repo's read-only deploy key), which becomes the secret config gitSshPrivateKey",
+        });
+        assert.deepEqual(none.calls, []);
+        // An https:// fleet repo (Azure DevOps over https) gets gitHttpsPassword, never the organisation's ssh key,
+        // which the program would refuse ("gitSshPrivateKey: only applies to ssh:// fleet repo URLs").
+        const backend = new Backend();
+        const dir = checkout();
+        const https = "https://dev.azure.com/contoso/platform/_git/fleet";
+        writeFileSync(join(dir, "Pulumi.dev.yaml"), `${readFileSync(join(dir, "Pulumi.dev.yaml"), "utf8")}  aks-gitops:flux:\n    git:\n      url: ${https}\n`);
+        const { result } = run(backend, ["--stack", "dev", "--mode", "deploy"], { PULUMI_SECRETS_PROVIDER: KEY, FLUX_GIT_HTTPS_PASSWORD: "pat-123" }, dir);
+        assert.equal(result.code, 0);
+        assert.deepEqual([...backend.secrets.entries()], [["dev:gitHttpsPassword", "pat-123"]]);
+        assert.match(result.stdout, /^dev: FLUX_GIT_SSH_KEY left out: the fleet repo is https:\/\/$/m);
+        // A public https:// repo needs no password: nothing is set.
+        const open = new Backend();
+        assert.equal(run(open, ["--stack", "dev", "--mode", "deploy"], { PULUMI_SECRETS_PROVIDER: KEY }, dir).result.code, 0);
+        assert.equal(open.secrets.size, 0);
     });
 
     it("the CLI: bad usage and a missing backend are exit 2 with the usage, before pulumi runs", () => {
