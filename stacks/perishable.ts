@@ -1,6 +1,8 @@
-// Facts about Azure that expire: the one dated place for them, each naming its source and the day it was read.
-// They drive defaults and advisory findings only; `npm run preflight` asks the user's own subscription (the region's
-// Kubernetes versions, SKUs, quotas) before anything is created. Refresh this table when a finding says it is old.
+// Facts about Azure (and the Git hosts a fleet lives on) that expire: the one dated place for them, each naming its
+// source and the day it was read. They drive defaults, advisory findings and what `npm run new-stack` offers and
+// checks as a user types; never whether a committed stack deploys. `npm run preflight` asks the user's own
+// subscription (the region's Kubernetes versions, SKUs, quotas) before anything is created. Refresh this table when a
+// finding says it is old.
 
 export interface DatedFact {
     source: string;
