@@ -3,7 +3,7 @@
 // every npm script the README names exists; and every duration the README states names the machine it was measured on.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_DIR, ROOT } from "../harness/run";
@@ -25,9 +25,11 @@ function blockWith(line: RegExp): string[] {
  * Runs README lines as written with bash in `cwd`; `npm` runs this checkout's scripts (npm --prefix), so `npm run …`
  * works from a scratch directory and relative paths resolve from there, as they do from the user's directory.
  */
-function runLines(lines: string[], cwd: string, env: Record<string, string> = {}): { line: string; status: number | null; output: string }[] {
+function runLines(lines: string[], cwd: string, env: Record<string, string> = {}, unset: string[] = []): { line: string; status: number | null; output: string }[] {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, npm_config_update_notifier: "false" };
-    delete childEnv.INIT_CWD;
+    for (const key of ["INIT_CWD", ...unset]) {
+        delete childEnv[key];
+    }
     return lines.map((line) => {
         const r = spawnSync("bash", ["-c", `npm() { command npm --prefix ${JSON.stringify(ROOT)} "$@"; }\n${line}`], { cwd, env: childEnv, encoding: "utf8", timeout: 120000 });
         return { line, status: r.status, output: `${r.stdout}${r.stderr}` };
@@ -83,6 +85,34 @@ describe("README commands work as written on a fresh checkout", function () {
         const lines = blockWith(/npm run new-stack -- prod-westeurope --yes/).filter((l) => !/# on a terminal/.test(l));
         assertAllPass(runLines(lines, project, { AKS_GITOPS_PROJECT_DIR: project }));
         assert.ok(existsSync(join(project, "Pulumi.prod-westeurope.yaml")));
+    });
+});
+
+describe("README commands that need Azure parse their arguments and say what is missing", function () {
+    this.timeout(120000);
+    let bin: string;
+    before(() => {
+        // An Azure CLI that is installed but not signed in: what a fresh machine after installing az looks like.
+        bin = mkdtempSync(join(tmpdir(), "readme-az-"));
+        writeFileSync(join(bin, "az"), "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n", { mode: 0o755 });
+    });
+    after(() => rmSync(bin, { recursive: true, force: true }));
+    // No subscription in the environment, and `az` answers as it does before `az login`.
+    const offline = (lines: string[]) => runLines(lines, ROOT, { PATH: `${bin}:${process.env.PATH}` }, ["AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"]);
+
+    it("shows no usage synopsis ([--option]) as a command: bash cannot run one", () => {
+        const synopses = shellBlocks().flat().filter((l) => /\s\[--/.test(l.replace(/#.*$/, "")));
+        assert.deepEqual(synopses, []);
+    });
+
+    it("preflight, as written, stops with exit 2 naming where a subscription comes from; verify of the standby stack needs none", () => {
+        const [preflight] = offline(blockWith(/^npm run preflight -- --stack prod/).filter((l) => l.startsWith("npm run preflight")));
+        assert.equal(preflight.status, 2, preflight.output);
+        assert.match(preflight.output, /a subscription id is required: --subscription <id>/);
+        assert.match(preflight.output, /the Azure CLI has none: [^\n]*az login/);
+        const [verify] = offline(blockWith(/^npm run verify -- --stack prod-northeurope/).filter((l) => l.startsWith("npm run verify")));
+        assert.equal(verify.status, 0, verify.output);
+        assert.match(verify.output, /prod-northeurope is on standby \(no cluster yet\): nothing to reconcile/);
     });
 });
 
