@@ -56,6 +56,12 @@ describe("README commands work as written on a fresh checkout", function () {
         assert.deepEqual(named.filter((n) => !scripts.includes(n)), []);
     });
 
+    it("names only files of this checkout where its commands read one (policy config, the dashboard)", () => {
+        const paths = [...README.matchAll(/--(?:policy-pack-config|definition|policy-pack) (\S+?)`?(?=\s|$)/gm)].map((m) => m[1]);
+        assert.ok(paths.length >= 3, `found ${paths.join(", ")}`);
+        assert.deepEqual(paths.filter((p) => !existsSync(join(ROOT, p))), []);
+    });
+
     it("the fleet block runs top to bottom where no fleet repo exists yet, then promotion and the secrets check", () => {
         const dir = join(scratch, "fleet-block", "aks-gitops");
         mkdirSync(dir, { recursive: true });
