@@ -187,6 +187,15 @@ describe("npm run preflight", function () {
             assert.equal(leftOut, "prod-westeurope-flux-configuration: configurationProtectedSettings left out (secret)");
         });
 
+        it("warns when the plan sets an input the spec table does not know: it is left out, so not validated", async () => {
+            const changed = structuredClone(facts.prod.resources);
+            const key = changed.find((r) => r.type === "Microsoft.KeyVault/vaults/keys")!;
+            (key.inputs.properties as Record<string, unknown>).bogusSetting = true;
+            const { code, out } = await preflight("prod", () => {}, { facts: async () => ({ ...facts.prod, resources: changed }) });
+            assert.equal(code, 0);
+            assert.match(out, /^WARN  arm-validation  ARM accepted .*; left out: .*prod-westeurope-sops-key: properties\.bogusSetting left out \(not in preflight\/specs\.ts for Microsoft\.KeyVault\/vaults\/keys 2024-11-01\)/m);
+        });
+
         it("warns with ARM's diagnostics (e.g. a nested deployment skipped from validation)", async () => {
             const warned = fixture<{ properties: { diagnostics: unknown[] } }>("validate-ok");
             warned.properties.diagnostics = [{ code: "NestedDeploymentShortCircuited", level: "Warning", message: "A nested deployment got short-circuited and all its resources got skipped from validation." }];
