@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, wri
 import { dirname, join, posix } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import type { Capture } from "../harness/run";
-import { failure, parseCli, UsageError, userPath } from "../harness/usage";
+import { ConfigFileError, failure, parseCli, UsageError, userPath } from "../harness/usage";
 import { secretsReport } from "./secrets";
 import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
 import type { FleetLayoutArgs } from "./layout";
@@ -22,7 +22,9 @@ const USAGE = `usage: npm run fleet -- --stack <name> --out <fleet repo dir> [--
               shared layers the cluster refers to (infrastructure/, apps/<app>/overlays/<env>), or use --scaffold
   --scaffold  also copy the shared layers the cluster needs and the fleet lacks from examples/fleet
   --check     do not write; exit 1 if the files there differ from what the stack renders
-  --check-secrets  exit 1 when a file a .sops.yaml rule covers is not encrypted, or a Secret sits outside the rules`;
+  --check-secrets  the fleet repo's secret guard (fleet/secrets.ts): builds every kustomization with kustomize and
+              reads every file; exit 1 when a plaintext secret would land or a secret goes to another environment's
+              key, exit 2 when something cannot be checked (malformed YAML, a failing build, a symlink leaving the repo)`;
 
 /**
  * The fleet files a stack renders, keyed by path relative to the fleet repo root (.sops.yaml merged with `existingSops`,
@@ -74,11 +76,19 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
         if (values.stack || values.out || values.check) {
             throw new UsageError("--check-secrets takes only the fleet repo directory");
         }
+        // An empty argument would resolve to the working directory and check the wrong tree: refused, like a missing one.
+        if (secretsDir.trim() === "") {
+            throw new UsageError("--check-secrets: the fleet repo directory is empty (give the path of the fleet repository checkout)");
+        }
         const dir = userPath(secretsDir);
         if (!existsSync(dir) || !statSync(dir).isDirectory()) {
             throw new UsageError(`--check-secrets: ${secretsDir} is not a directory`);
         }
-        return secretsReport(dir, secretsDir);
+        const report = await secretsReport(dir, secretsDir);
+        if (report.code === 2) {
+            throw new ConfigFileError(report.text.trimEnd()); // stderr, exit 2: the guard could not check everything
+        }
+        return report;
     }
     if (!values.stack || !values.out) {
         throw new UsageError("--stack and --out are required");

@@ -1,170 +1,344 @@
-// npm run fleet -- --check-secrets DIR: no plaintext secret can land in a fleet repository.
-// Fails (exit 1, each offending file and why) when
-//   - a file that a .sops.yaml creation rule covers (its path_regex matches) is not SOPS-encrypted: no `sops` metadata,
-//     or a value under `data`/`stringData` that is not `ENC[...]` (the rules encrypt exactly those keys);
-//   - a Kubernetes Secret sits in a file no rule covers (it would be committed as it is);
-//   - a kustomization's secretGenerator carries literals (plain text by construction);
-//   - a template (*.example) holds a Secret value that is not a <placeholder>.
-// Templates are not applied (kustomize lists .yaml files by name, Flux only what a kustomization.yaml names), so a
-// Secret template with placeholders is allowed outside the rules; that is how examples ship without a key.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
-import { parse, parseAllDocuments } from "yaml";
+// npm run fleet -- --check-secrets DIR: the fleet repository's guard. No plaintext secret may land in it, and every
+// secret goes to its own environment's key. It decides by what Flux would apply:
+//   1. every kustomization directory is built with real kustomize (fleet/guard/kustomize.ts) and every object in the
+//      output is checked: a Secret whose values are not SOPS-encrypted (generators, patches, lists, JSON, merge keys
+//      and odd file names all come out of kustomize as what they are), a forged or incomplete `sops` block, a value
+//      edited in clear after encryption, credentials in a Secret's annotations, credential-looking inline HelmRelease
+//      values and Flux postBuild substitutions;
+//   2. every file is read as well (the same checks), for what no kustomization builds (a directory a Flux
+//      Kustomization applies without kustomization.yaml, a stray file), and against .sops.yaml: a file a creation rule
+//      covers must be encrypted, with the values that rule encrypts as ENC[...];
+//   3. keys (fleet/guard/environments.ts): each encrypted file is encrypted to its environment's key, the first rule
+//      matching each cluster and overlay directory is that environment's, and what a cluster applies is encrypted to
+//      its environment's key.
+// Exit codes: 0 nothing found; 1 findings (a plaintext secret would land, or a secret would go to the wrong key);
+// 2 the guard could not check everything (malformed YAML, an unreadable file, a symlink leaving the repository or
+// looping, a kustomize build that fails or times out, no kustomize, an invalid .sops.yaml): never a silent pass.
+import { realpathSync, statSync } from "node:fs";
+import { basename, posix } from "node:path";
+import { DocumentError, isRecord, MAX_DOCUMENT_BYTES, objectsOf, readDocuments, readSmallFile } from "./guard/documents";
+import { checkEnvironments, normalFluxPath } from "./guard/environments";
+import type { EncryptedRecord, FluxKustomizationRecord } from "./guard/environments";
+import { buildAll, findKustomize, KustomizeUnavailable } from "./guard/kustomize";
+import type { BuildOptions, Kustomize } from "./guard/kustomize";
+import { checkObject, isFluxKustomization, isHelmRelease, objectName } from "./guard/objects";
+import type { VariableRef } from "./guard/objects";
+import { firstMatchingRule, isEncrypted, mustBeEncrypted, parseSopsConfig, readDotenv, readMetadata, SopsConfigError } from "./guard/sops";
+import type { CreationRule } from "./guard/sops";
+import { walkRepo } from "./guard/walk";
+import type { GuardProblem, WalkIo } from "./guard/walk";
 
 export interface SecretFinding {
+    /** A repository-relative file or directory, or "kustomize build of <dirs>". */
     file: string;
     reason: string;
 }
 
 export interface SecretCheck {
     findings: SecretFinding[];
-    /** Files read, by what they are. */
-    counts: { files: number; encrypted: number; templates: number; rules: number };
+    /** What kept the guard from checking something: any of these is exit 2. */
+    errors: SecretFinding[];
+    counts: { files: number; documents: number; builds: number; rules: number; encrypted: number; templates: number; helmReleases: number; clusters: number };
+    kustomize?: string;
 }
 
-const SKIP_DIRS = new Set([".git", "node_modules"]);
-const YAML_FILE = /\.ya?ml$/;
-const TEMPLATE_FILE = /\.ya?ml\.example$/;
-const ENCRYPTED_VALUE = /^ENC\[[A-Za-z0-9_]+,data:.*\]$/s;
-const PLACEHOLDER = /^<[^<>]+>$/;
-
-function walk(dir: string, root: string, out: string[]): void {
-    for (const entry of readdirSync(dir).sort()) {
-        const path = join(dir, entry);
-        if (statSync(path).isDirectory()) {
-            if (!SKIP_DIRS.has(entry)) {
-                walk(path, root, out);
-            }
-        } else {
-            out.push(relative(root, path).split(sep).join("/"));
-        }
-    }
+export interface GuardOptions {
+    io?: WalkIo;
+    build?: BuildOptions;
+    /** The kustomize to use; default findKustomize() (kustomize, else kubectl, or AKS_GITOPS_KUSTOMIZE). */
+    kustomize?: Kustomize;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
+// kustomize's kustomization file names (kubernetes-sigs/kustomize api/konfig/general.go RecognizedKustomizationFileNames).
+const KUSTOMIZATION_FILES = new Set(["kustomization.yaml", "kustomization.yml", "Kustomization"]);
+const YAML_FILE = /\.(ya?ml|json)$/i;
+const TEMPLATE_FILE = /\.(ya?ml|json)\.example$/i;
+const DOTENV_FILE = /\.env$/i;
+// Paths no environment owns: a rule matching all of them is a catch-all, not a statement that they hold secrets.
+const CATCH_ALL_PROBES = ["README.yaml", "docs/notes/example.yaml"];
+
+/** A path as printed: control characters escaped, so a file name cannot forge a line of the report. */
+const shown = (path: string): string => path.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+interface Located {
+    location: string;
+    kind: "file" | "build";
+    object: string;
+    ref: VariableRef;
 }
 
-/** The creation rules' path_regex patterns (RE2 syntax; the subset .sops.yaml files use is valid JavaScript). */
-export function creationRulePatterns(sopsYaml: string | undefined): RegExp[] {
-    if (sopsYaml === undefined) {
-        return [];
-    }
-    const doc = parse(sopsYaml) as { creation_rules?: { path_regex?: unknown }[] } | null;
-    return (doc?.creation_rules ?? []).filter((r) => typeof r.path_regex === "string").map((r) => new RegExp(r.path_regex as string));
-}
-
-/** Values under data/stringData of every document, with their dotted location. */
-function secretValues(doc: Record<string, unknown>): { at: string; value: unknown }[] {
-    const values: { at: string; value: unknown }[] = [];
-    for (const key of ["data", "stringData"]) {
-        const section = doc[key];
-        if (isRecord(section)) {
-            for (const [name, value] of Object.entries(section)) {
-                values.push({ at: `${key}.${name}`, value });
-            }
-        }
-    }
-    return values;
-}
-
-function readDocs(text: string): Record<string, unknown>[] | undefined {
-    const docs = parseAllDocuments(text);
-    if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) {
-        return undefined;
-    }
-    return docs.map((d) => d.toJS() as unknown).filter(isRecord);
-}
-
-const isSecret = (doc: Record<string, unknown>) => doc.kind === "Secret" && (doc.apiVersion === "v1" || doc.apiVersion === undefined);
-
-export function checkSecrets(root: string): SecretCheck {
-    const files: string[] = [];
-    walk(root, root, files);
-    let sopsYaml: string | undefined;
-    try {
-        sopsYaml = readFileSync(join(root, ".sops.yaml"), "utf8");
-    } catch {
-        sopsYaml = undefined;
-    }
-    const rules = creationRulePatterns(sopsYaml);
+export async function checkSecrets(root: string, options: GuardOptions = {}): Promise<SecretCheck> {
     const findings: SecretFinding[] = [];
-    const counts = { files: 0, encrypted: 0, templates: 0, rules: rules.length };
-    const add = (file: string, reason: string) => findings.push({ file, reason });
+    const errors: SecretFinding[] = [];
+    const counts = { files: 0, documents: 0, builds: 0, rules: 0, encrypted: 0, templates: 0, helmReleases: 0, clusters: 0 };
+    const fail = (file: string, reason: string): SecretCheck => ({ findings, errors: [...errors, { file, reason }], counts });
+    if (typeof root !== "string" || root.trim() === "") {
+        return fail("(the fleet directory)", "no directory given");
+    }
+    let real: string;
+    try {
+        real = realpathSync(root);
+        if (!statSync(real).isDirectory()) {
+            return fail(root, "is not a directory");
+        }
+    } catch (e) {
+        return fail(root, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
 
-    for (const file of files) {
-        const covered = rules.some((r) => r.test(file));
-        const template = TEMPLATE_FILE.test(file);
-        if (!covered && !template && !YAML_FILE.test(file)) {
+    const tree = walkRepo(real, options.io);
+    errors.push(...tree.errors.map(toFinding));
+
+    // .sops.yaml: SOPS reads the first one found from the working directory upwards (getsops/sops config/config.go
+    // LookupConfigFile), so one deeper in the repository would take over for whoever runs sops there.
+    let rules: CreationRule[] = [];
+    for (const file of tree.files.filter((f) => basename(f.path) === ".sops.yaml" || basename(f.path) === ".sops.yml")) {
+        if (file.path === ".sops.yaml") {
+            try {
+                rules = parseSopsConfig(readSmallFile(file.abs));
+                counts.rules = rules.length;
+            } catch (e) {
+                errors.push({ file: ".sops.yaml", reason: e instanceof SopsConfigError || e instanceof DocumentError ? e.message : `cannot be read (${(e as Error).message})` });
+            }
+        } else if (file.path === ".sops.yml") {
+            findings.push({ file: file.path, reason: "SOPS ignores .sops.yml (it reads .sops.yaml): rename it, or the rules in it are not the ones used" });
+        } else {
+            findings.push({ file: file.path, reason: "a second SOPS configuration: `sops` run in this directory uses it instead of the repository's .sops.yaml, which is the one the guard checks; remove it" });
+        }
+    }
+
+    const kustomizationDirs = new Set(tree.files.filter((f) => KUSTOMIZATION_FILES.has(basename(f.path))).map((f) => posix.dirname(f.path)));
+    const charts = new Set(tree.files.filter((f) => basename(f.path) === "Chart.yaml").map((f) => posix.dirname(f.path)));
+    const inChartTemplates = (path: string) => [...charts].some((c) => path.startsWith(`${c === "." ? "" : `${c}/`}templates/`));
+
+    const encrypted: EncryptedRecord[] = [];
+    const fluxKustomizations: FluxKustomizationRecord[] = [];
+    const refs: Located[] = [];
+    const helmReleases = new Set<string>();
+    const buildFindings = new Map<string, { dirs: Set<string>; object: string; reason: string }>();
+
+    /** The checks on one object, file or build; records what the key and substitution checks need later. */
+    const visit = (o: Record<string, unknown>, location: string, kind: "file" | "build", rule: CreationRule | undefined, template: boolean): void => {
+        const result = checkObject(o, { rule, template });
+        const object = objectName(o);
+        for (const problem of result.problems) {
+            if (kind === "file") {
+                findings.push({ file: location, reason: `${object}: ${problem}` });
+            } else {
+                const key = `${object}\n${problem}`;
+                const entry = buildFindings.get(key) ?? { dirs: new Set<string>(), object, reason: problem };
+                entry.dirs.add(location);
+                buildFindings.set(key, entry);
+            }
+        }
+        refs.push(...result.refs.map((ref) => ({ location, kind, object, ref })));
+        if (result.keys) {
+            encrypted.push({ location, kind, object, keys: result.keys });
+        }
+        if (isHelmRelease(o)) {
+            helmReleases.add(object);
+        }
+        if (isFluxKustomization(o)) {
+            const meta = isRecord(o.metadata) ? o.metadata : {};
+            const spec = isRecord(o.spec) ? o.spec : {};
+            const postBuild = isRecord(spec.postBuild) ? spec.postBuild : {};
+            fluxKustomizations.push({
+                location,
+                name: `${String(meta.namespace ?? "")}/${String(meta.name ?? "?")}`,
+                path: normalFluxPath(spec.path),
+                vars: isRecord(postBuild.substitute) ? postBuild.substitute : {},
+            });
+        }
+    };
+
+    // File level.
+    for (const file of tree.files) {
+        const name = basename(file.path);
+        if (name === ".sops.yaml" || name === ".sops.yml") {
+            continue;
+        }
+        const template = TEMPLATE_FILE.test(file.path);
+        const rule = template ? undefined : firstMatchingRule(rules, file.path);
+        // A file meant to be encrypted: the rule SOPS would use covers it, unless that rule matches any file (a
+        // catch-all for ad-hoc `sops --encrypt`), in which case only the *.enc.* naming convention says so.
+        const covered = rule !== undefined && (name.includes(".enc.") || !CATCH_ALL_PROBES.every((p) => rule.matches(p)));
+        const chartTemplate = inChartTemplates(file.path);
+        if (!covered && !template && !YAML_FILE.test(file.path) && !KUSTOMIZATION_FILES.has(name)) {
             continue;
         }
         counts.files++;
-        const docs = readDocs(readFileSync(join(root, file), "utf8"));
-        if (covered) {
-            if (!docs) {
-                add(file, "is covered by a .sops.yaml creation rule but is not valid YAML, so it cannot be shown to be encrypted");
-                continue;
-            }
-            const problems: string[] = [];
-            docs.forEach((doc, i) => {
-                const where = docs.length > 1 ? `document ${i + 1}: ` : "";
-                if (!isRecord(doc.sops)) {
-                    problems.push(`${where}no sops metadata (run: sops --encrypt --in-place ${file})`);
-                }
-                const plain = secretValues(doc).filter((v) => typeof v.value !== "string" || !ENCRYPTED_VALUE.test(v.value));
-                if (plain.length > 0) {
-                    problems.push(`${where}${plain.map((v) => v.at).join(", ")} not ENC[...]`);
-                }
-            });
-            if (problems.length > 0) {
-                add(file, `is covered by a .sops.yaml creation rule but is not SOPS-encrypted: ${problems.join("; ")}`);
-            } else {
-                counts.encrypted++;
-            }
-            continue;
-        }
-        if (!docs) {
-            continue; // not YAML (a Helm template, say): nothing Flux or kustomize would apply as a Secret
-        }
         if (template) {
             counts.templates++;
-            for (const doc of docs.filter(isSecret)) {
-                const real = secretValues(doc).filter((v) => typeof v.value !== "string" || !PLACEHOLDER.test(v.value));
-                if (real.length > 0) {
-                    add(file, `is a template but ${real.map((v) => v.at).join(", ")} holds a value, not a <placeholder>: templates are committed in plain text`);
-                }
-            }
+        }
+        if (covered && rule && DOTENV_FILE.test(file.path)) {
+            checkDotenv(file.abs, file.path, rule, findings, errors, encrypted);
+            counts.encrypted++;
             continue;
         }
-        const secrets = docs.filter(isSecret);
-        if (secrets.length > 0) {
-            const names = secrets.map((d) => (isRecord(d.metadata) ? String(d.metadata.name) : "?")).join(", ");
-            add(file, `holds a Kubernetes Secret (${names}) outside every .sops.yaml creation rule: rename it to *.enc.yaml under an environment's path (clusters/<env>-*/ or apps/*/overlays/<env>/) and encrypt it`);
+        let fileEncrypted = false;
+        try {
+            readDocuments(file.abs, (doc) => {
+                counts.documents++;
+                if (covered && rule && doc.value !== null && !(isRecord(doc.value) && isRecord(doc.value.sops))) {
+                    findings.push({
+                        file: file.path,
+                        reason: `is covered by .sops.yaml creation rule ${rule.number} but ${doc.index > 1 ? `document ${doc.index} ` : ""}is not SOPS-encrypted (run: sops --encrypt --in-place ${shown(file.path)})`,
+                    });
+                }
+                if (isRecord(doc.value) && doc.value.sops !== undefined) {
+                    fileEncrypted = true;
+                }
+                for (const o of objectsOf(doc.value)) {
+                    visit(o, file.path, "file", rule, template);
+                }
+            });
+        } catch (e) {
+            if (chartTemplate) {
+                continue; // a Helm template is Go template text, not YAML: helm-controller renders it, not kustomize
+            }
+            errors.push({ file: e instanceof DocumentError ? e.where(file.path) : file.path, reason: e instanceof DocumentError ? e.message : `cannot be read (${(e as Error).message})` });
         }
-        for (const doc of docs) {
-            const generators = doc.kind === "Kustomization" && Array.isArray(doc.secretGenerator) ? doc.secretGenerator : [];
-            const literal = generators.filter((g): g is Record<string, unknown> => isRecord(g) && Array.isArray(g.literals) && g.literals.length > 0);
-            if (literal.length > 0) {
-                add(file, `has a secretGenerator with literals (${literal.map((g) => String(g.name)).join(", ")}): plain text in Git; use a SOPS-encrypted file instead`);
+        if (fileEncrypted) {
+            counts.encrypted++;
+        }
+    }
+
+    // Build level: every kustomization directory, with real kustomize.
+    const dirs = [...kustomizationDirs].sort();
+    let tool: Kustomize | undefined = options.kustomize;
+    if (dirs.length > 0 && !tool) {
+        try {
+            tool = findKustomize();
+        } catch (e) {
+            if (!(e instanceof KustomizeUnavailable)) {
+                throw e;
+            }
+            errors.push({ file: "(kustomize)", reason: e.message });
+        }
+    }
+    if (tool && dirs.length > 0) {
+        const failures = await buildAll(
+            tool,
+            dirs.map((d) => ({ abs: d === "." ? real : `${real}/${d}`, shown: d })),
+            (dir, value) => {
+                for (const o of objectsOf(value)) {
+                    visit(o, dir, "build", undefined, false);
+                }
+            },
+            options.build,
+        );
+        counts.builds = dirs.length - failures.length;
+        errors.push(...failures.map((f) => ({ file: f.dir, reason: f.reason })));
+    }
+    if (counts.files === 0 && dirs.length === 0 && errors.length === 0) {
+        errors.push({ file: shown(root), reason: "holds no kustomization and no YAML file: is this the fleet repository?" });
+    }
+
+    // What each Flux Kustomization's spec.path applies: its build, or, without a kustomization file there, the files
+    // and kustomization directories kustomize-controller's generated kustomization lists (fluxcd/pkg
+    // kustomize/kustomize_generator.go scanManifests: *.yaml/*.yml, not descending into a directory that has one).
+    const applies = (path: string) => {
+        if (kustomizationDirs.has(path)) {
+            return { builds: [path], files: [] as string[] };
+        }
+        const under = (p: string) => path === "." || p.startsWith(`${path}/`);
+        const nestedIn = (p: string) => {
+            for (let d = posix.dirname(p); d !== path && d !== "."; d = posix.dirname(d)) {
+                if (kustomizationDirs.has(d)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+        return {
+            builds: [...kustomizationDirs].filter((d) => d !== path && under(d) && !nestedIn(d)),
+            files: tree.files.filter((f) => under(f.path) && /\.ya?ml$/.test(f.path) && !nestedIn(f.path) && !kustomizationDirs.has(posix.dirname(f.path))).map((f) => f.path),
+        };
+    };
+
+    // A value that is only ${VAR}: plain text in Git when a Flux Kustomization applying it sets VAR inline.
+    const appliedBy = new Map<string, FluxKustomizationRecord[]>();
+    for (const k of fluxKustomizations.filter((x) => x.path !== undefined)) {
+        const { builds, files } = applies(k.path as string);
+        for (const location of [...builds, ...files]) {
+            appliedBy.set(location, [...(appliedBy.get(location) ?? []), k]);
+        }
+    }
+    const reportedRefs = new Set<string>();
+    for (const { location, kind, object, ref } of refs) {
+        const k = (appliedBy.get(location) ?? []).find((x) => Object.prototype.hasOwnProperty.call(x.vars, ref.variable) && x.vars[ref.variable] !== "" && !isEncrypted(x.vars[ref.variable]));
+        const key = `${location}|${object}|${ref.at}`;
+        if (k && !reportedRefs.has(key)) {
+            reportedRefs.add(key);
+            const reason = `${ref.at} is \${${ref.variable}}, which Flux Kustomization ${k.name} sets in postBuild.substitute (found in ${k.location}): plain text in Git; take it from postBuild.substituteFrom a SOPS-encrypted Secret instead`;
+            if (kind === "file") {
+                findings.push({ file: location, reason: `${object}: ${reason}` });
+            } else {
+                const entry = buildFindings.get(`${object}\n${reason}`) ?? { dirs: new Set<string>(), object, reason };
+                entry.dirs.add(location);
+                buildFindings.set(`${object}\n${reason}`, entry);
             }
         }
     }
-    return { findings, counts };
+
+    const environments = checkEnvironments({ rules, dirs: tree.dirs, kustomizations: fluxKustomizations, encrypted, applies });
+    counts.clusters = environments.clusters;
+    counts.helmReleases = helmReleases.size;
+    findings.push(...environments.findings.map((f) => ({ file: f.location, reason: f.reason })));
+
+    for (const { dirs: where, object, reason } of buildFindings.values()) {
+        const list = [...where].sort();
+        const named = list.length > 4 ? `${list.slice(0, 4).join(", ")} and ${list.length - 4} more` : list.join(", ");
+        findings.push({ file: `kustomize build of ${named}`, reason: `${object}: ${reason}` });
+    }
+    const order = (a: SecretFinding, b: SecretFinding) => a.file.localeCompare(b.file) || a.reason.localeCompare(b.reason);
+    const unique = (list: SecretFinding[]) => list.filter((f, i) => list.findIndex((g) => g.file === f.file && g.reason === f.reason) === i);
+    return { findings: unique(findings.map(clean)).sort(order), errors: unique(errors.map(clean)).sort(order), counts, kustomize: tool?.version };
 }
 
-/** The command's report and exit code: 1 with every finding, 0 with a summary. */
-export function secretsReport(root: string, shown = root): { code: number; text: string } {
-    const { findings, counts } = checkSecrets(root);
-    if (findings.length > 0) {
+const toFinding = (p: GuardProblem): SecretFinding => ({ file: p.path, reason: p.reason });
+const clean = (f: SecretFinding): SecretFinding => ({ file: shown(f.file), reason: shown(f.reason) });
+
+/** A SOPS dotenv file a rule covers: metadata in sops_* lines, every value the settings encrypt as ENC[...]. */
+function checkDotenv(abs: string, path: string, rule: CreationRule, findings: SecretFinding[], errors: SecretFinding[], encrypted: EncryptedRecord[]): void {
+    let text: string;
+    try {
+        text = readSmallFile(abs, MAX_DOCUMENT_BYTES);
+    } catch (e) {
+        errors.push({ file: path, reason: e instanceof DocumentError ? e.message : `cannot be read (${(e as Error).message})` });
+        return;
+    }
+    const { values, metadata } = readDotenv(text);
+    if (!metadata) {
+        findings.push({ file: path, reason: `is covered by .sops.yaml creation rule ${rule.number} but is not SOPS-encrypted (run: sops --encrypt --in-place ${shown(path)})` });
+        return;
+    }
+    const meta = readMetadata(metadata);
+    const plain = Object.entries(values).filter(([k, v]) => v !== "" && mustBeEncrypted([k], rule.settings) && !isEncrypted(v));
+    for (const problem of [...meta.problems, ...plain.map(([k]) => `${k} is not ENC[...] (a value edited in clear after encryption?)`)]) {
+        findings.push({ file: path, reason: problem });
+    }
+    encrypted.push({ location: path, kind: "file", object: "dotenv file", keys: meta.keys });
+}
+
+/** The command's report and exit code: 2 when something could not be checked, 1 with findings, 0 with a summary. */
+export async function secretsReport(root: string, shownRoot = root, options: GuardOptions = {}): Promise<{ code: number; text: string }> {
+    const { findings, errors, counts, kustomize } = await checkSecrets(root, options);
+    const list = (items: SecretFinding[]) => items.map((f) => `  ${f.file}: ${f.reason}`).join("\n");
+    const found = findings.length > 0 ? `plaintext secrets would land, or secrets would go to the wrong key, in ${shown(shownRoot)}:\n${list(findings)}\n` : "";
+    if (errors.length > 0) {
         return {
-            code: 1,
-            text: `plaintext secrets would land in ${shown}:\n${findings.map((f) => `  ${f.file}: ${f.reason}`).join("\n")}\n`,
+            code: 2,
+            text: `${found}the secret guard could not check ${shown(shownRoot)} (exit 2: fix these, nothing was passed):\n${list(errors)}\n`,
         };
+    }
+    if (findings.length > 0) {
+        return { code: 1, text: found };
     }
     return {
         code: 0,
         text:
-            `${shown}: no plaintext secrets (${counts.files} YAML files, ${counts.rules} .sops.yaml creation rules, ` +
-            `${counts.encrypted} encrypted files, ${counts.templates} templates with placeholders only)\n`,
+            `${shown(shownRoot)}: no plaintext secrets (${counts.files} files read, ${counts.builds} kustomizations built with ${kustomize ?? "no kustomize (none to build)"}, ` +
+            `${counts.rules} .sops.yaml creation rules, ${counts.encrypted} encrypted files, ${counts.templates} templates with placeholders only, ` +
+            `${counts.helmReleases} HelmReleases, ${counts.clusters} clusters checked for their environment's key)\n`,
     };
 }

@@ -1,0 +1,203 @@
+// Reading YAML streams (files of the fleet repo, `kustomize build` output) one document at a time, so that a file of
+// any size is read in bounded memory: at most one document (MAX_DOCUMENT_BYTES) is held and parsed at once.
+//
+// Documents are split at the YAML document markers, `---` or `...` at the start of a line. A marker line cannot occur
+// inside any node (YAML 1.2.2 §9.1.3, "c-forbidden": a line starting with a marker ends the document even inside a
+// block scalar or a quoted string), so splitting on them cuts exactly where a YAML parser would. Each piece is then
+// parsed by the `yaml` package, with YAML 1.1 merge keys (`<<`) on, because kustomize's kyaml resolves them: a
+// `kind: Secret` supplied through a merge key is a Secret to kustomize (test/fixtures/fleet-guard/merge-key).
+import { closeSync, openSync, readSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+import { parseDocument } from "yaml";
+
+/**
+ * The largest document the guard parses. No Kubernetes object is near it: the API server stores objects of at most
+ * ~1.5 MiB (etcd's default request limit) and a Secret holds at most 1 MiB (kubernetes.io/docs/concepts/configuration/secret/,
+ * "Individual Secrets are limited to 1MiB in size"); kustomize-controller refuses to decrypt a file over 5 MiB
+ * (fluxcd/kustomize-controller internal/decryptor/decryptor.go, maxEncryptedFileSize = 5 << 20). A larger document is
+ * an error (exit 2), not a document skipped.
+ */
+export const MAX_DOCUMENT_BYTES = 8 * 1024 * 1024;
+
+/** A document that could not be read: where (1-based line in the file or stream) and why. */
+export class DocumentError extends Error {
+    constructor(
+        message: string,
+        readonly line: number,
+        readonly column?: number,
+    ) {
+        super(message);
+        this.name = "DocumentError";
+    }
+
+    /** `path:line[:column]` */
+    where(path: string): string {
+        return `${path}:${this.line}${this.column !== undefined ? `:${this.column}` : ""}`;
+    }
+}
+
+/** One parsed document: its 1-based index in the stream, its first line, and its value (plain JS, null when empty). */
+export interface ParsedDocument {
+    index: number;
+    line: number;
+    value: unknown;
+}
+
+const DOCUMENT_START = /^---(?:[ \t\r]|$)/;
+const DOCUMENT_END = /^\.\.\.(?:[ \t\r]|$)/;
+
+/**
+ * Cuts a stream of text into documents. push() chunks as they arrive; every complete document goes to `emit` with the
+ * line it starts on. Throws a DocumentError when one document (or one line) grows past the limit.
+ */
+export class DocumentSplitter {
+    private partial = "";
+    private lines: string[] = [];
+    private bytes = 0;
+    private line = 0;
+    private start = 1;
+    private count = 0;
+
+    constructor(
+        private readonly emit: (text: string, line: number, index: number) => void,
+        private readonly limit = MAX_DOCUMENT_BYTES,
+    ) {}
+
+    push(chunk: string): void {
+        let text = this.partial + chunk;
+        if (this.line === 0 && this.lines.length === 0 && text.charCodeAt(0) === 0xfeff) {
+            text = text.slice(1); // a UTF-8 byte order mark
+        }
+        let from = 0;
+        for (let nl = text.indexOf("\n", from); nl !== -1; nl = text.indexOf("\n", from)) {
+            this.takeLine(text.slice(from, nl));
+            from = nl + 1;
+        }
+        this.partial = text.slice(from);
+        if (this.bytes + this.partial.length > this.limit) {
+            throw this.tooLarge();
+        }
+    }
+
+    end(): void {
+        if (this.partial !== "") {
+            this.takeLine(this.partial);
+            this.partial = "";
+        }
+        this.flush();
+    }
+
+    private takeLine(line: string): void {
+        this.line++;
+        if (DOCUMENT_START.test(line)) {
+            this.flush();
+            this.start = this.line;
+            this.add(line);
+        } else if (DOCUMENT_END.test(line)) {
+            this.flush();
+            this.start = this.line + 1;
+        } else {
+            this.add(line);
+        }
+    }
+
+    private add(line: string): void {
+        this.lines.push(line);
+        this.bytes += line.length + 1;
+        if (this.bytes > this.limit) {
+            throw this.tooLarge();
+        }
+    }
+
+    private tooLarge(): DocumentError {
+        return new DocumentError(`a YAML document starting here is larger than ${this.limit / (1024 * 1024)} MiB (no Kubernetes object is that large; split it or move it out of the repository)`, this.start);
+    }
+
+    private flush(): void {
+        if (this.lines.length > 0) {
+            const text = this.lines.join("\n");
+            this.lines = [];
+            this.bytes = 0;
+            // A piece holding only comments or blank lines is no document (a leading comment block, a trailing `---`).
+            if (/^[ \t\r]*[^ \t\r#\n]/m.test(text.replace(/^---/, ""))) {
+                this.emit(text, this.start, ++this.count);
+            }
+        }
+        this.start = this.line + 1;
+    }
+}
+
+/**
+ * Parses one document's text. Syntax errors (duplicate keys included, which kustomize's YAML library also refuses) and
+ * alias bombs (more than 100 alias expansions) are DocumentErrors with the line in the whole file.
+ */
+export function parseOne(text: string, line: number): unknown {
+    const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: true });
+    const error = doc.errors[0];
+    if (error) {
+        const at = line - 1 + (error.linePos?.[0].line ?? 1);
+        const column = error.linePos?.[0].col;
+        throw new DocumentError(error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""), at, column);
+    }
+    try {
+        return doc.toJS({ maxAliasCount: 100 }) as unknown;
+    } catch (e) {
+        throw new DocumentError((e as Error).message, line);
+    }
+}
+
+/** Reads a file chunk by chunk and hands each parsed document to `visit`; stops at the first DocumentError (thrown). */
+export function readDocuments(path: string, visit: (doc: ParsedDocument) => void, limit = MAX_DOCUMENT_BYTES): void {
+    const splitter = new DocumentSplitter((text, line, index) => visit({ index, line, value: parseOne(text, line) }), limit);
+    const fd = openSync(path, "r");
+    try {
+        const buffer = Buffer.alloc(1024 * 1024);
+        const decoder = new StringDecoder("utf8");
+        for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) {
+            splitter.push(decoder.write(buffer.subarray(0, n)));
+        }
+        splitter.push(decoder.end());
+        splitter.end();
+    } finally {
+        closeSync(fd);
+    }
+}
+
+/** Reads a whole small file (a .sops.yaml, a dotenv file) with a size limit. */
+export function readSmallFile(path: string, limit = MAX_DOCUMENT_BYTES): string {
+    const fd = openSync(path, "r");
+    try {
+        const chunks: Buffer[] = [];
+        let total = 0;
+        const buffer = Buffer.alloc(64 * 1024);
+        for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) {
+            total += n;
+            if (total > limit) {
+                throw new DocumentError(`larger than ${limit / (1024 * 1024)} MiB`, 1);
+            }
+            chunks.push(Buffer.from(buffer.subarray(0, n)));
+        }
+        return Buffer.concat(chunks).toString("utf8");
+    } finally {
+        closeSync(fd);
+    }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/**
+ * The objects a document holds: itself, or the items of a list. kustomize reads any kind ending in `List` with an
+ * `items` array as its items, lists inside lists too (`kubectl kustomize`, kustomize v5.5: a `kind: List` and a
+ * `kind: SecretList` both come out as their Secrets; test/fixtures/fleet-guard/list), so a list cannot hide a Secret.
+ */
+export function objectsOf(value: unknown, depth = 0): Record<string, unknown>[] {
+    if (!isRecord(value)) {
+        return [];
+    }
+    if (typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(value.items) && depth < 5) {
+        return value.items.flatMap((item) => objectsOf(item, depth + 1));
+    }
+    return [value];
+}
