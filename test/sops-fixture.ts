@@ -26,10 +26,13 @@ function encryptValue(value: string | number | boolean, key: Buffer, aad: string
     return `ENC[AES256_GCM,data:${data.toString("base64")},iv:${iv.toString("base64")},tag:${cipher.getAuthTag().toString("base64")},type:${type}]`;
 }
 
-/** `doc` with the values under keys matching `encryptedRegex` encrypted, and its sops metadata. */
-export function sopsEncrypt(doc: Record<string, unknown>, key: SopsFixtureKey, encryptedRegex = "^(data|stringData)$"): Record<string, unknown> {
+/**
+ * `doc` with the values under keys matching `encryptedRegex` encrypted, and its sops metadata; with encryptedRegex
+ * null, SOPS's default: every value except under keys ending in _unencrypted.
+ */
+export function sopsEncrypt(doc: Record<string, unknown>, key: SopsFixtureKey, encryptedRegex: string | null = "^(data|stringData)$"): Record<string, unknown> {
     const dataKey = randomBytes(32);
-    const selected = new RegExp(encryptedRegex);
+    const selects = (path: string[]) => (encryptedRegex === null ? !path.some((p) => p.endsWith("_unencrypted")) : path.some((p) => new RegExp(encryptedRegex).test(p)));
     const mac = createHash("sha512");
     const walk = (value: unknown, path: string[]): unknown => {
         if (Array.isArray(value)) {
@@ -40,7 +43,7 @@ export function sopsEncrypt(doc: Record<string, unknown>, key: SopsFixtureKey, e
         }
         if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
             mac.update(String(value));
-            if (value !== "" && path.some((p) => selected.test(p))) {
+            if (value !== "" && selects(path)) {
                 return encryptValue(value, dataKey, `${path.join(":")}:`);
             }
         }
@@ -61,14 +64,27 @@ export function sopsEncrypt(doc: Record<string, unknown>, key: SopsFixtureKey, e
             ],
             lastmodified: LAST_MODIFIED,
             mac: encryptValue(mac.digest("hex").toUpperCase(), dataKey, LAST_MODIFIED),
-            encrypted_regex: encryptedRegex,
+            ...(encryptedRegex === null ? { unencrypted_suffix: "_unencrypted" } : { encrypted_regex: encryptedRegex }),
             version: "3.11.0",
         },
     };
 }
 
 /** The YAML text `sops --encrypt` would write for it. */
-export const sopsYaml = (doc: Record<string, unknown>, key: SopsFixtureKey, encryptedRegex?: string): string => stringify(sopsEncrypt(doc, key, encryptedRegex));
+export const sopsYaml = (doc: Record<string, unknown>, key: SopsFixtureKey, encryptedRegex?: string | null): string => stringify(sopsEncrypt(doc, key, encryptedRegex));
+
+/** A dotenv file as `sops --encrypt` writes it: KEY=ENC[...] lines, the metadata flattened into sops_* lines (stores/flatten.go). */
+export function sopsDotenv(values: Record<string, string>, key: SopsFixtureKey): string {
+    const doc = sopsEncrypt(values, key, null) as Record<string, unknown> & { sops: Record<string, unknown> & { azure_kv: Record<string, string>[] } };
+    const lines = Object.keys(values).map((k) => `${k}=${String(doc[k])}`);
+    for (const [field, value] of Object.entries(doc.sops.azure_kv[0])) {
+        lines.push(`sops_azure_kv__list_0__map_${field}=${value}`);
+    }
+    for (const field of ["lastmodified", "mac", "unencrypted_suffix", "version"]) {
+        lines.push(`sops_${field}=${String(doc.sops[field])}`);
+    }
+    return `${lines.join("\n")}\n`;
+}
 
 export const DEV_KEY: SopsFixtureKey = { vaultUrl: "https://kv-contoso-sops-dev.vault.azure.net", name: "sops-dev" };
 export const PROD_KEY: SopsFixtureKey = { vaultUrl: "https://kv-contoso-sops-prod.vault.azure.net", name: "sops-prod" };

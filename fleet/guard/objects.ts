@@ -46,6 +46,9 @@ export const isFluxKustomization = (o: Record<string, unknown>): boolean =>
     o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/");
 
 export function objectName(o: Record<string, unknown>): string {
+    if (typeof o.kind !== "string") {
+        return "a document"; // not a Kubernetes object: a SOPS file for a generator, a values file
+    }
     const meta = isRecord(o.metadata) ? o.metadata : {};
     const ns = typeof meta.namespace === "string" && meta.namespace !== "" ? `${meta.namespace}/` : "";
     return `${String(o.kind)} ${ns}${String(meta.name ?? "?")}`;
