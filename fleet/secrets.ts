@@ -14,10 +14,12 @@
 // Exit codes: 0 nothing found; 1 findings (a plaintext secret would land, or a secret would go to the wrong key);
 // 2 the guard could not check everything (malformed YAML, an unreadable file, a symlink leaving the repository or
 // looping, a kustomize build that fails or times out, no kustomize, an invalid .sops.yaml): never a silent pass.
-import { realpathSync, statSync } from "node:fs";
-import { basename, posix } from "node:path";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, posix, relative } from "node:path";
+import { stringify } from "yaml";
 import { DocumentError, isRecord, MAX_DOCUMENT_BYTES, objectsOf, readDocuments, readSmallFile } from "./guard/documents";
-import { checkEnvironments, normalFluxPath } from "./guard/environments";
+import { checkEnvironments, clusterOf, normalFluxPath } from "./guard/environments";
 import type { EncryptedRecord, FluxKustomizationRecord } from "./guard/environments";
 import { buildAll, findKustomize, KustomizeUnavailable } from "./guard/kustomize";
 import type { BuildOptions, Kustomize } from "./guard/kustomize";
@@ -146,6 +148,8 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
                 name: `${String(meta.namespace ?? "")}/${String(meta.name ?? "?")}`,
                 path: normalFluxPath(spec.path),
                 vars: isRecord(postBuild.substitute) ? postBuild.substitute : {},
+                patches: Array.isArray(spec.patches) && spec.patches.length > 0 ? spec.patches : undefined,
+                extraBuilds: [],
             });
         }
     };
@@ -255,11 +259,63 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
         };
     };
 
+    // A Flux Kustomization's own spec.patches: kustomize-controller adds them to the kustomization it builds
+    // (fluxcd/pkg kustomize/kustomize_generator.go), so plaintext there lands too. Built here as an overlay in a
+    // temporary directory: the Kustomization's path as its resource, its patches as they are.
+    if (tool) {
+        const wrapped = new Map<string, { dir: string; records: FluxKustomizationRecord[] }>();
+        for (const k of fluxKustomizations.filter((x) => x.patches && x.path !== undefined)) {
+            // One Kustomization, found both in its file and in the build of the directory listing it.
+            const cluster = clusterOf(k.location);
+            const scope = cluster !== undefined ? `clusters/${cluster}` : k.location;
+            const id = `${scope}|${k.name}|${k.path}`;
+            const entry = wrapped.get(id) ?? { dir: "", records: [] };
+            entry.records.push(k);
+            wrapped.set(id, entry);
+        }
+        const temp = wrapped.size > 0 ? mkdtempSync(join(tmpdir(), "fleet-guard-")) : undefined;
+        try {
+            const targets: { abs: string; shown: string }[] = [];
+            [...wrapped.values()].forEach((entry, i) => {
+                const k = entry.records[0];
+                const dir = join(temp as string, String(i));
+                mkdirSync(dir);
+                const { builds, files } = applies(k.path as string);
+                const resources = [...builds, ...files].map((p) => relative(dir, p === "." ? real : join(real, p)));
+                writeFileSync(join(dir, "kustomization.yaml"), stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources, patches: k.patches }));
+                const cluster = clusterOf(k.location);
+                entry.dir = `Flux Kustomization ${k.name} of ${cluster !== undefined ? `clusters/${cluster}` : k.location} (spec.path ./${k.path} with its spec.patches)`;
+                for (const record of entry.records) {
+                    record.extraBuilds.push(entry.dir);
+                }
+                targets.push({ abs: dir, shown: entry.dir });
+            });
+            if (targets.length > 0) {
+                const failures = await buildAll(
+                    tool,
+                    targets,
+                    (dir, value) => {
+                        for (const o of objectsOf(value)) {
+                            visit(o, dir, "build", undefined, false);
+                        }
+                    },
+                    options.build,
+                );
+                counts.builds += targets.length - failures.length;
+                errors.push(...failures.map((f) => ({ file: f.dir, reason: f.reason })));
+            }
+        } finally {
+            if (temp) {
+                rmSync(temp, { recursive: true, force: true });
+            }
+        }
+    }
+
     // A value that is only ${VAR}: plain text in Git when a Flux Kustomization applying it sets VAR inline.
     const appliedBy = new Map<string, FluxKustomizationRecord[]>();
     for (const k of fluxKustomizations.filter((x) => x.path !== undefined)) {
         const { builds, files } = applies(k.path as string);
-        for (const location of [...builds, ...files]) {
+        for (const location of [...builds, ...files, ...k.extraBuilds]) {
             appliedBy.set(location, [...(appliedBy.get(location) ?? []), k]);
         }
     }

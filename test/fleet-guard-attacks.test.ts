@@ -5,8 +5,9 @@
 // clear, a Secret encrypted to another environment's key, a catch-all rule ahead of an environment's, a cluster
 // applying another environment's Secret, and chart passwords in HelmRelease values.
 import * as assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse, stringify } from "yaml";
 import { checkSecrets, secretsReport } from "../fleet/secrets";
 import { decode, FIXTURES, fleetWith, haveKubectl, kustomizeBuild, secretsIn } from "./fleet-guard-support";
 
@@ -108,6 +109,21 @@ describe("fleet secret guard: attacks kustomize turns into Secrets (test/fixture
             const found = await findingsOf("inline-patch");
             assert.deepEqual(found, [
                 "kustomize build of apps/app/overlays/prod, clusters/prod-westeurope/apps: Secret app/db: stringData.admin-password is not ENC[...] although the object is SOPS-encrypted (edited in clear after encryption, or added by a patch?)",
+            ]);
+        });
+
+        it("plaintext injected by a Flux Kustomization's own spec.patches (kustomize-controller adds them to the build)", async () => {
+            fleet = fleetWith("flux-spec-patches");
+            // The build kustomize-controller makes: the path, with the Kustomization's patches on top.
+            const flux = parse(readFileSync(join(fleet.dir, "clusters/prod-westeurope/apps.yaml"), "utf8")) as { spec: { patches: unknown[] } };
+            const overlay = join(fleet.dir, "..", "overlay");
+            mkdirSync(overlay);
+            writeFileSync(join(overlay, "kustomization.yaml"), stringify({ resources: ["../fleet/clusters/prod-westeurope/apps"], patches: flux.spec.patches }));
+            const db = secretsIn(kustomizeBuild(overlay))[0];
+            assert.equal((db.stringData as Record<string, string>)["replica-password"], "hunter2", "kustomize adds the plaintext");
+            const found = (await checkSecrets(fleet.dir)).findings.map((f) => `${f.file}: ${f.reason}`);
+            assert.deepEqual(found, [
+                "kustomize build of Flux Kustomization flux-system/apps of clusters/prod-westeurope (spec.path ./clusters/prod-westeurope/apps with its spec.patches): Secret app/db: stringData.replica-password is not ENC[...] although the object is SOPS-encrypted (edited in clear after encryption, or added by a patch?)",
             ]);
         });
 

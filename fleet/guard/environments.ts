@@ -19,6 +19,10 @@ export interface FluxKustomizationRecord {
     /** spec.path, repository-relative without ./, "." for the root; undefined when absent. */
     path?: string;
     vars: Record<string, unknown>;
+    /** spec.patches, which kustomize-controller adds to the build. */
+    patches?: unknown[];
+    /** Builds made for it beyond its path's own (its path with its spec.patches). */
+    extraBuilds: string[];
 }
 
 export interface EncryptedRecord {
@@ -227,6 +231,7 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
         const seen = new Set<string>();
         for (const k of input.kustomizations.filter((x) => clusterOf(x.location) === cluster && x.path !== undefined)) {
             const { builds, files } = input.applies(k.path as string);
+            builds.push(...k.extraBuilds);
             const applied = input.encrypted.filter((r) => (r.kind === "build" ? builds.includes(r.location) : files.includes(r.location)));
             for (const record of applied) {
                 const foreign = record.keys.filter((key) => !matcher.matches(key));
