@@ -85,6 +85,35 @@ describe("fleet --check-secrets (fleet/secrets.ts)", function () {
         assert.deepEqual([...findings, ...errors], []);
     });
 
+    it("the fleet README's valuesFrom example, laid out as it says, passes; the same password inline in values does not", async () => {
+        const readme = readFileSync(join(EXAMPLE, "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("## Secret values for charts: valuesFrom"));
+        const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+        const files = block.split(/^---\n/m).map((doc) => ({ path: /^# file: (\S+)/.exec(doc)?.[1] ?? "", text: doc }));
+        assert.deepEqual(
+            files.map((f) => f.path),
+            ["apps/cache/base/helmrelease.yaml", "apps/cache/base/kustomization.yaml", "apps/cache/overlays/prod/kustomization.yaml", "apps/cache/overlays/prod/cache-auth.enc.yaml"],
+        );
+        for (const { path, text } of files) {
+            // The Secret as the README says to leave it: encrypted with the prod rule (here, the test's SOPS stand-in).
+            put(path, path.endsWith(".enc.yaml") ? sopsYaml(parse(text) as Record<string, unknown>, PROD_KEY) : text);
+        }
+        listIn("clusters/prod-westeurope/apps/kustomization.yaml", "../../../apps/cache/overlays/prod"); // what npm run fleet renders for apps: [cache]
+        const built = kustomizeBuild(join(fleet, "clusters/prod-westeurope/apps"));
+        const release = built.find((o) => o.kind === "HelmRelease" && o.metadata?.name === "cache") as { spec: { valuesFrom: { kind: string; name: string }[] } } | undefined;
+        assert.deepEqual(release?.spec.valuesFrom.map((v) => `${v.kind}/${v.name}`), ["Secret/cache-auth"]);
+        assert.equal(secretsIn(built).find((s) => s.metadata?.name === "cache-auth")?.metadata?.namespace, "flux-system", "in the HelmRelease's namespace");
+        let check = await checkSecrets(fleet);
+        assert.deepEqual([...check.findings, ...check.errors], []);
+
+        put("apps/cache/base/helmrelease.yaml", files[0].text.replace("      enabled: true\n", "      enabled: true\n      password: hunter2\n"));
+        check = await checkSecrets(fleet);
+        assert.ok(
+            check.findings.some((f) => f.file === "apps/cache/base/helmrelease.yaml" && f.reason.startsWith("HelmRelease flux-system/cache: spec.values.auth.password looks like a credential in clear") && f.reason.includes("spec.valuesFrom")),
+            check.findings.map((f) => `${f.file}: ${f.reason}`).join("\n"),
+        );
+    });
+
     it("fails, naming each file or build and why, never the value", async () => {
         put("apps/my-service/overlays/dev/db.enc.yaml", SECRET("stringData:\n  password: s3cr3t\n"));
         put("clusters/staging-westeurope/notifications/flux-alerts-webhook.enc.yaml.example", SECRET("stringData:\n  address: https://real.example/hook\n", "flux-alerts-webhook"));
