@@ -14,11 +14,15 @@ import { settingsFrom } from "../stacks/load";
 
 const PROJECT = process.env.COMMITTED_STACKS_DIR ? resolve(process.env.COMMITTED_STACKS_DIR) : ROOT;
 const STACKS = stackNames(PROJECT);
-// The fleet repositories whose cluster directories must match what the stacks render, where they hold one: the
-// starter fleet shipped here, and the user's own checkout when FLEET_REPO names it (e.g. FLEET_REPO=../fleet npm test).
-const FLEETS = [join(ROOT, "examples", "fleet"), ...(process.env.FLEET_REPO ? [resolve(process.env.FLEET_REPO)] : [])];
+// The user's fleet repository, whose cluster directories must match what the stacks render where it holds one:
+// FLEET_REPO (e.g. FLEET_REPO=../fleet npm test), else a checkout at ../fleet beside the project, where the README's
+// `npm run fleet -- --out ../fleet` writes. Not examples/fleet: that is the product's starter, rendered from the
+// fixture stacks (test/fleet.test.ts), and a user's stack may well share a cluster name with one of them.
+const FLEETS = process.env.FLEET_REPO
+    ? [resolve(process.env.FLEET_REPO)]
+    : [join(PROJECT, "..", "fleet")].filter((dir) => existsSync(join(dir, "clusters")));
 
-describe(`the committed stacks (${STACKS.join(", ") || "none"} in ${PROJECT})`, function () {
+describe(`the committed stacks (${STACKS.join(", ") || "none"} in ${PROJECT}; fleet: ${FLEETS.join(", ") || "none found"})`, function () {
     this.timeout(120000);
 
     it("are read as the Pulumi CLI reads them, each valid, with no credential in clear text", () => {
