@@ -109,7 +109,7 @@ describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
         });
     });
 
-    describe("SOPS files reaching a Secret through a secretGenerator (kustomize-controller decrypts them)", function () {
+    describe("on the base fleet: SOPS files as kustomize-controller reads them (secretGenerator sources, settings)", function () {
         this.timeout(120000);
         let fleet: { dir: string; remove(): void } | undefined;
         afterEach(() => fleet?.remove());
@@ -125,6 +125,17 @@ describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
         const overlay = "apps/app/overlays/dev";
         const generate = (generator: Record<string, unknown>) =>
             put(`${overlay}/kustomization.yaml`, stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", namespace: "app", resources: ["../../base", "db.enc.yaml"], secretGenerator: [generator] }));
+
+        it("metadata claiming other settings than the file's rule: the rule decides what must be ENC[...]", async () => {
+            fleet = fleetWith();
+            // Encrypted with encrypted_regex ^nothing$ (so nothing at all), as if SOPS had been run with other flags.
+            put(`${overlay}/db.enc.yaml`, stringify(sopsEncrypt({ apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "app" }, stringData: { password: "s3cr3t" } }, DEV_KEY, "^nothing$")));
+            const found = (await checkSecrets(fleet.dir)).findings.filter((f) => f.file === `${overlay}/db.enc.yaml`).map((f) => f.reason);
+            assert.deepEqual(found, [
+                "Secret app/db: stringData.password is not ENC[...] although the object is SOPS-encrypted (edited in clear after encryption, or added by a patch?)",
+                "Secret app/db: was encrypted with encrypted_regex: ^nothing$, but .sops.yaml creation rule 1 says encrypted_regex: ^(data|stringData)$",
+            ]);
+        });
 
         it("files: a SOPS JSON file passes, and is checked for its environment's key", async () => {
             fleet = fleetWith();
