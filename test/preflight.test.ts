@@ -27,7 +27,8 @@ async function preflight(stack: string, setup: (w: World) => void = () => {}, ex
         endpoint: ARM,
         graphEndpoint: GRAPH,
         retry: FAST_RETRY,
-        timeoutMs: 2000,
+        // Generous: the fakes answer at once, but CI runs this beside other suites on two busy cores.
+        timeoutMs: 15000,
         facts: async (s) => facts[s],
         log: (l) => lines.push(l),
         ...extra,
@@ -152,10 +153,11 @@ describe("npm run preflight", function () {
                 (w) =>
                     w
                         .on("POST", /\/validate\?/, [202, undefined, location])
-                        .on("GET", /\/operationResults\/slow\?/, later(700, [200, fixture("validate-ok")]))
-                        .on("GET", /\/operationResults\/slow\?/, later(700, [202, undefined, location]), 1),
-                // Every other check answers at once; ARM's validation takes 1.4 s, past this per-check limit.
-                { timeoutMs: 1000 },
+                        .on("GET", /\/operationResults\/slow\?/, later(2500, [200, fixture("validate-ok")]))
+                        .on("GET", /\/operationResults\/slow\?/, later(2500, [202, undefined, location]), 1),
+                // Every other check answers at once; ARM's validation takes 5 s, past this per-check limit (which still
+                // leaves the other checks seconds on a loaded machine).
+                { timeoutMs: 4000 },
             );
             assert.equal(world.count("GET", /\/operationResults\/slow/), 2);
             assert.match(out, /^ok  arm-validation  ARM accepted \d+ resources/m);
@@ -512,11 +514,12 @@ describe("npm run preflight", function () {
         it("fails a check that gets no answer within its timeout, and the others still report", async () => {
             const { code, out } = await preflight(
                 "dev",
-                (w) => w.on("GET", /kubernetesVersions\?/, () => new Promise((resolve) => setTimeout(() => resolve([200, versionsWith(undefined, null)]), 600))),
-                { timeoutMs: 150 },
+                (w) => w.on("GET", /kubernetesVersions\?/, () => new Promise((resolve) => setTimeout(() => resolve([200, versionsWith(undefined, null)]), 6000))),
+                // Long enough for the other checks on a loaded machine, shorter than the slow answer.
+                { timeoutMs: 2500 },
             );
             assert.equal(code, 1);
-            assert.equal(line(out, "FAIL  kubernetes-version"), "FAIL  kubernetes-version  could not be checked: no answer within 150ms");
+            assert.equal(line(out, "FAIL  kubernetes-version"), "FAIL  kubernetes-version  could not be checked: no answer within 2.5s");
             assert.ok(line(out, "ok  resource-providers"));
         });
     });
