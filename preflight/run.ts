@@ -1,5 +1,6 @@
 // Runs the checks: bounded parallelism, a timeout per check, and one mapping from what went wrong while checking to a
 // result line (a check that could not ask Azure fails, saying why, rather than passing silently).
+import { setMaxListeners } from "node:events";
 import { asServiceError, Clients } from "./azure";
 import type { StackFacts } from "./stack";
 import type { StackState } from "./state";
@@ -97,6 +98,9 @@ export async function runChecks(checks: Check[], base: Omit<CheckContext, "signa
 
 async function runOne(check: Check, base: Omit<CheckContext, "signal">, timeoutMs: number): Promise<CheckResult[]> {
     const controller = new AbortController();
+    // One signal serves every request of the check, and the Azure SDK listens on it once per request in flight (a
+    // quota check pages through usages and SKUs): past Node's default of 10 it would warn of a leak that is not one.
+    setMaxListeners(100, controller.signal);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), timeoutMs);
