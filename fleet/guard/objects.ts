@@ -40,7 +40,8 @@ export interface ObjectResult {
     keys?: SopsKey[];
 }
 
-export const isSecret = (o: Record<string, unknown>): boolean => o.kind === "Secret";
+// Any case: a `kind: secret` is refused by the API server, but its plaintext is in Git all the same.
+export const isSecret = (o: Record<string, unknown>): boolean => typeof o.kind === "string" && o.kind.toLowerCase() === "secret";
 export const isHelmRelease = (o: Record<string, unknown>): boolean => o.kind === "HelmRelease" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("helm.toolkit.fluxcd.io/");
 export const isFluxKustomization = (o: Record<string, unknown>): boolean =>
     o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/");
@@ -134,28 +135,45 @@ function allowances(o: Record<string, unknown>): { allowed: (path: string) => bo
     return { allowed, problems };
 }
 
-/** Leaves under credential-looking keys that hold plain text, as paths relative to `root`. */
+// Shapes of a credential inside any value: a URL with a password, `password=...` or `token: ...`, a private key. A
+// Flux variable or a <placeholder> in the password's place is not one.
+const CREDENTIAL_SHAPE = /:\/\/[^/\s:@]+:([^/\s@]+)@|\b(?:passw(?:or)?d|pwd|token|secret|api[-_]?key)\s*[=:]\s*(\S+)|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;
+
+export function hasCredentialShape(value: string): boolean {
+    const m = CREDENTIAL_SHAPE.exec(value);
+    const secret = m?.[1] ?? m?.[2];
+    return m !== null && !(secret !== undefined && /^(\$\{|<|["']?$)/.test(secret));
+}
+
+/**
+ * Plain-text credentials in a tree of values, as paths relative to `root`: leaves under credential-looking keys, values
+ * shaped like a credential, and the data of a Secret embedded in the values (a chart's extraObjects).
+ */
 function credentialLeaves(root: unknown, substitutes: Substitutes[] | undefined, refs?: VariableRef[], prefix = ""): { path: string; why?: string }[] {
     const found: { path: string; why?: string }[] = [];
     let nodes = 0;
-    const walk = (value: unknown, shown: string, credential: boolean) => {
+    // `credential`: this value sits under a credential-looking key; `all`: under an embedded Secret's data, where every
+    // value is one.
+    const walk = (value: unknown, shown: string, credential: boolean, all: boolean) => {
         if (++nodes > 1_000_000) {
             throw new Error("more than 1000000 values in one object");
         }
         if (Array.isArray(value)) {
-            value.forEach((v, i) => walk(v, `${shown}[${i}]`, credential));
+            value.forEach((v, i) => walk(v, `${shown}[${i}]`, credential, all));
         } else if (isRecord(value)) {
+            const embeddedSecret = isSecret(value);
             for (const [k, v] of Object.entries(value)) {
-                walk(v, shown === "" ? k : `${shown}.${k}`, isCredentialKey(k));
+                const section = embeddedSecret && (k === "data" || k === "stringData");
+                walk(v, shown === "" ? k : `${shown}.${k}`, all || section || isCredentialKey(k), all || section);
             }
-        } else if (credential) {
+        } else if (credential || (typeof value === "string" && hasCredentialShape(value))) {
             const c = classify(value, substitutes, (variable) => refs?.push({ at: `${prefix}${shown}`, variable }));
             if (c.plain) {
                 found.push({ path: shown, why: c.why });
             }
         }
     };
-    walk(root, "", false);
+    walk(root, "", false, false);
     return found;
 }
 
@@ -185,8 +203,6 @@ function fluxKustomizationProblems(o: Record<string, unknown>): string[] {
     return problems;
 }
 
-// Shapes of a credential in a value: a URL with a password, key=value of a password or token, a private key.
-const CREDENTIAL_SHAPE = /:\/\/[^/\s:@]+:[^/\s@]+@|\b(passw(or)?d|pwd|token|secret|api[-_]?key)\s*[=:]\s*\S|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;
 
 /** Credentials in a Secret's metadata, which SOPS leaves in clear under the usual encrypted_regex ^(data|stringData)$. */
 function metadataProblems(o: Record<string, unknown>): string[] {
@@ -205,7 +221,7 @@ function metadataProblems(o: Record<string, unknown>): string[] {
                 }
             } else if (isCredentialKey(key.slice(key.lastIndexOf("/") + 1)) && classify(value).plain) {
                 problems.push(`${at} looks like a credential in clear (SOPS encrypts data and stringData, not metadata)`);
-            } else if (CREDENTIAL_SHAPE.test(value)) {
+            } else if (hasCredentialShape(value)) {
                 problems.push(`${at} holds what looks like a credential in clear (SOPS encrypts data and stringData, not metadata)`);
             }
         }
