@@ -131,7 +131,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                     firewall: c.sops.firewall,
                     allowedIpRanges: [this.aks.egressIpPrefix, ...c.sops.allowedIpRanges],
                     admitEgressPrefixIds: c.sops.admitEgressPrefixIds.map((id) => absoluteArmId(id, subscriptionId)),
-                    admitExistingOnly: c.admitExistingOnly === true,
+                    admitExistingOnly: c.admitExistingOnly ?? false,
                     logAnalyticsWorkspaceId: logs.id,
                     defineDecryptRole: c.sops.decryptRole === "sops-decrypt",
                     tenantId,

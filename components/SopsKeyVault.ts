@@ -5,7 +5,7 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import { stringify } from "yaml";
-import { durationDays, isGuid, parseArmId, type Environment } from "../stacks/schema";
+import { durationDays, isGuid, leavesOutIfMissing, parseArmId, type Environment } from "../stacks/schema";
 import { BUILT_IN_ROLES, grantRole, roleAssignmentName, roleDefinitionId, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid } from "./roles";
 
 export interface SopsKeyVaultArgs {
@@ -33,9 +33,10 @@ export interface SopsKeyVaultArgs {
     admitEgressPrefixIds: string[];
     /**
      * Admit only the prefixes that exist now, leaving out (with a warning) those not created yet: the rollout's first
-     * run of a vault owner, before the clusters that create them (ci/stacks.ts WAVES). Otherwise a missing one fails.
+     * run of a vault owner, before the clusters that create them (ci/stacks.ts WAVES). A list instead of true: only the
+     * prefixes listed may be missing (a pull request's preview). Otherwise a missing one fails.
      */
-    admitExistingOnly?: boolean;
+    admitExistingOnly?: boolean | readonly string[];
     /** Where the vault's audit log (AuditEvent) goes. */
     logAnalyticsWorkspaceId: pulumi.Input<string>;
     /** Also define the least-privilege "SOPS decrypt" custom role (keys read + decrypt only). */
@@ -94,7 +95,7 @@ export class SopsKeyVault extends pulumi.ComponentResource {
         const admitted: pulumi.Output<string | undefined>[] = args.admitEgressPrefixIds.map((id) => {
             const parsed = parseArmId(id);
             const lookup = { resourceGroupName: parsed.resourceGroupName, publicIpPrefixName: parsed.names[0] };
-            if (!args.admitExistingOnly) {
+            if (!leavesOutIfMissing(args.admitExistingOnly, id)) {
                 return network.getPublicIPPrefixOutput(lookup, { parent: this }).ipPrefix;
             }
             // Only "not found" is tolerated: any other failure (no permission, throttling past the provider's retries)

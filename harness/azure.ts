@@ -157,6 +157,21 @@ export const MODELS: Record<string, ResourceModel> = {
     },
 };
 
+/** An ARM id without its subscription, lower case: ARM ids compare case-insensitively. */
+function bareId(id: string): string {
+    return id.replace(/^\/subscriptions\/[^/]+/i, "").toLowerCase();
+}
+
+/**
+ * What a failed get* invoke hands the program when ARM answers 404: the provider's `Status=404 Code="ResourceNotFound"`
+ * text wrapped by the provider and the engine (components/SopsKeyVault.ts isNotFound cites the sources), rejected as
+ * the SDK rejects a failed invoke, with the gRPC error's details as its message (@pulumi/pulumi runtime/invoke.js).
+ */
+export function notFound(token: string, id: string): Error {
+    const message = `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceNotFound" Message="The Resource '${id.split("/providers/")[1] ?? id}' was not found."`;
+    return Object.assign(new Error(message), { code: 2, details: message });
+}
+
 function str(value: unknown): string {
     return typeof value === "string" ? value : String(value);
 }
@@ -209,11 +224,14 @@ export class AzureMocks implements Mocks {
 
     /**
      * `alter` changes what Azure answers for a resource (the state it returns), for tests of an Azure that answers
-     * unexpectedly, e.g. a cluster without an OIDC issuer URL.
+     * unexpectedly, e.g. a cluster without an OIDC issuer URL. `absent`: ARM ids (of any subscription; compared
+     * case-insensitively, as ARM compares them) that the get* lookups answer "not found" for, as the provider reports a
+     * 404 (see notFound below): preflight plans a stack against what its existing-resources check found.
      */
     constructor(
         private readonly seed = "aks-gitops",
         private readonly alter?: (type: string, state: Inputs) => Inputs,
+        private readonly absent: readonly string[] = [],
     ) {
         const h = (s: string) => createHash("sha256").update(`${seed}/${s}`).digest("hex");
         const g = (x: string) => `${x.slice(0, 8)}-${x.slice(8, 12)}-4${x.slice(13, 16)}-a${x.slice(17, 20)}-${x.slice(20, 32)}`;
@@ -256,6 +274,15 @@ export class AzureMocks implements Mocks {
     call(args: MockCallArgs): MockCallResult {
         const inputs = (args.inputs ?? {}) as Inputs;
         this.calls.push({ token: args.token, inputs });
+        // A get<Type> lookup of an absent resource: the id it reads is the one MODELS gives azure-native:<module>:<Type>.
+        const lookup = /^azure-native:([^:]+):get([A-Z]\w*)$/.exec(args.token);
+        const model = lookup && this.absent.length > 0 ? MODELS[`azure-native:${lookup[1]}:${lookup[2]}`] : undefined;
+        if (model) {
+            const id = model.id(inputs, str(inputs[model.nameKey]), this.world.subscriptionId);
+            if (this.absent.some((a) => bareId(a) === bareId(id))) {
+                throw notFound(args.token, id);
+            }
+        }
         switch (args.token) {
             case "azure-native:authorization:getClientConfig":
                 return { subscriptionId: this.world.subscriptionId, tenantId: this.world.tenantId, clientId: this.faker("client", "azure").guidValue("clientId"), objectId: this.faker("client", "azure").guidValue("objectId") };

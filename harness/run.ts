@@ -57,6 +57,8 @@ export interface CaptureOptions {
     allowFailure?: boolean;
     /** Changes the state the Azure mocks answer for a resource of `type` (an Azure that answers unexpectedly). */
     alterAzure?: (type: string, state: Record<string, unknown>) => Record<string, unknown>;
+    /** ARM ids the Azure mocks' get* lookups answer "not found" (404) for: a subscription where they do not exist. */
+    absent?: readonly string[];
 }
 
 /** The committed stacks: Pulumi.<stack>.yaml files next to Pulumi.yaml. */
@@ -273,7 +275,7 @@ async function captureRun(
     options: CaptureOptions,
 ): Promise<Capture> {
     const project = options.project ?? PROJECT;
-    const mocks = new AzureMocks(options.seed, options.alterAzure);
+    const mocks = new AzureMocks(options.seed, options.alterAzure, options.absent);
     const monitor = new CaptureMonitor(mocks);
     setMockOptions(monitor, project, input.stack, false);
     // Ask the monitor what it supports (secrets, resource references...), as the real engine connection does;

@@ -4,7 +4,7 @@
 // features, VM sizes, zones and quota, the vault name or existing key, Entra groups, role-assignment permissions).
 // Exit codes: 0 all ok (warnings allowed), 1 a check failed, 2 bad usage or invalid config, 4 not signed in or not
 // allowed to read the subscription.
-import { existingResources } from "./checks/existing";
+import { existingResources, planAgainstSubscription } from "./checks/existing";
 import { describeSubscription, resolveSubscription, SIGN_IN_HINT, Subscription, subscriptionFrom } from "../harness/signin";
 export { SIGN_IN_HINT, subscriptionFrom };
 import { failure, parseCli, UsageError } from "../harness/usage";
@@ -139,9 +139,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
         throw e;
     }
 
+    const shared = sharedLookups(clients);
+    // Planned as this run will find the subscription: an admitted prefix the run leaves out because it does not exist
+    // (admitExistingOnly) is not in the template ARM validates (checks/existing.ts).
+    const planned = await planAgainstSubscription({ facts, clients, subscriptionId, shared }, timeoutMs);
     const results = await runChecks(
         CHECKS,
-        { facts, clients, subscriptionId, shared: sharedLookups(clients), ...(state ? { state } : {}) },
+        { facts: planned, clients, subscriptionId, shared, ...(state ? { state } : {}) },
         { concurrency: options.concurrency ?? 4, timeoutMs, timeouts: { [armValidation.id]: validationTimeoutMs } },
     );
     const exitCode = results.some((r) => r.status === "fail") ? EXIT.failed : EXIT.ok;

@@ -56,6 +56,11 @@ export interface StackFacts {
     reads: Map<string, ExistingResource>;
     /** The stack is on standby and was checked as it runs once activated (standby false). */
     checkedAsActive?: boolean;
+    /**
+     * ARM ids of resources the stack reads that the subscription does not have and the run leaves out
+     * (admitExistingOnly): the plan was made where they answer 404, as `pulumi up` will find them (planWithout).
+     */
+    plannedAbsent?: string[];
 }
 
 /** A resource the stack reads but does not create: enough to name it in a template expression. */
@@ -76,6 +81,44 @@ export async function loadStack(stack: string): Promise<StackFacts> {
     }
     const capture = await runProgram(input);
     return { ...factsFrom(stack, settings, derivedNames(settings), capture), checkedAsActive };
+}
+
+/**
+ * The stack planned again where the resources `absent` (ARM ids it reads) do not exist: the same program and config
+ * under mocks whose get* lookups of them answer 404 as ARM does, so what the program does without them (admitExistingOnly
+ * leaves a missing admitted prefix out of the vault firewall, with a warning) is what preflight validates, not a plan
+ * that still references them. The reads stay those of the first plan: the program asks for the same resources, only
+ * the answer differs, and the existing-resources check reports on each of them.
+ */
+export async function planWithout(facts: StackFacts, absent: string[]): Promise<StackFacts> {
+    const { runProgram } = require("../harness/run") as typeof import("../harness/run");
+    const { SECRET } = require("../harness/monitor") as typeof import("../harness/monitor");
+    const { derivedNames } = require("../stacks/load") as typeof import("../stacks/load");
+    const config = facts.capture.config;
+    // The program's own warning for each prefix it leaves out says what the existing-resources check reports already.
+    const warn = console.warn;
+    // Compared without the subscription (the mocks have their own) and case: ARM ids compare case-insensitively.
+    const left = absent.map((id) => id.replace(/^\/subscriptions\/[^/]+/i, "").toLowerCase());
+    console.warn = (...args: unknown[]) => {
+        const text = args.join(" ");
+        if (!left.some((id) => text.toLowerCase().includes(`${id} does not exist yet`))) {
+            warn(...args);
+        }
+    };
+    let capture: Capture;
+    try {
+        capture = await runProgram(
+            { stack: facts.stack, config, secretKeys: Object.keys(config).filter((k) => config[k] === SECRET) },
+            { project: facts.capture.project, absent },
+        );
+    } catch (e) {
+        // Cannot happen while the program and the check agree on what a run may leave out (stacks/schema.ts
+        // leavesOutIfMissing); if they ever disagree, say so rather than validate a template `pulumi up` would not send.
+        throw new Error(`preflight could not plan ${facts.stack} without ${absent.join(", ")}, which do not exist: ${(e as Error)?.message ?? String(e)}`);
+    } finally {
+        console.warn = warn;
+    }
+    return { ...factsFrom(facts.stack, facts.settings, derivedNames(facts.settings), capture), reads: facts.reads, checkedAsActive: facts.checkedAsActive, plannedAbsent: [...absent] };
 }
 
 export function factsFrom(stack: string, settings: StackSettings, names: DerivedNames, capture: Capture): StackFacts {

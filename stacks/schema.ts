@@ -74,6 +74,22 @@ export function parseArmId(id: string): ParsedArmId {
     };
 }
 
+/** Whether two ARM ids name the same resource: ARM ids compare case-insensitively; a missing subscription part matches any. */
+export function sameArmId(a: string, b: string): boolean {
+    const bare = (id: string) => id.replace(/^\/subscriptions\/[^/]+/i, "").toLowerCase();
+    return bare(a) === bare(b);
+}
+
+/**
+ * Whether a run with `admitExistingOnly` leaves the admitted egress prefix `id` out of the vault firewall when it does
+ * not exist (a 404): `true` (the rollout's vault wave) any of sops.admitEgressPrefixIds, a list (a pull request's
+ * preview, ci/pulumi-stack.ts) only the prefixes listed, those a stack of the same rollout creates. Any other missing
+ * prefix fails the run.
+ */
+export function leavesOutIfMissing(admitExistingOnly: boolean | readonly string[] | undefined, id: string): boolean {
+    return admitExistingOnly === true || (Array.isArray(admitExistingOnly) && admitExistingOnly.some((a) => sameArmId(a, id)));
+}
+
 /** A full ARM id: subscription-relative ids ("/resourceGroups/...") get the deployment's subscription. */
 export function absoluteArmId(id: string, subscriptionId: string): string {
     return id.toLowerCase().startsWith("/subscriptions/") ? id : `/subscriptions/${subscriptionId}${id}`;
@@ -484,9 +500,17 @@ export const stackConfigSchema = z.strictObject({
     /**
      * Set by the rollout for the vault owner's first run only (ci/stacks.ts, the vault wave), never committed: admit only
      * the sops.admitEgressPrefixIds that exist now and leave out, with a warning, those their clusters have not created
-     * yet; the rollout's admit wave runs the owner again without it, and fails on any prefix still missing.
+     * yet; the rollout's admit wave runs the owner again without it, and fails on any prefix still missing. A list of
+     * prefix ids instead of true (a pull request's preview, ci/pulumi-stack.ts) leaves out only those when missing.
      */
-    admitExistingOnly: z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean()).optional(),
+    admitExistingOnly: z
+        .preprocess(
+            (v) => (v === "true" ? true : v === "false" ? false : v),
+            z.union([z.boolean(), z.array(z.string().regex(armIdPattern("Microsoft.Network", "publicIPPrefixes"))).min(1).max(10)], {
+                error: "must be true, false, or a list of public IP prefix ids from sops.admitEgressPrefixIds",
+            }),
+        )
+        .optional(),
     resourceGroupName: resourceGroupName.optional(),
     tags: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: "tag names must be 1-128 letters, digits, '_', '.' or '-'" }), z.string().max(256)).optional(),
     aks,
@@ -527,8 +551,17 @@ export function crossFieldRules(raw: unknown): ConfigIssue[] {
             });
         }
     }
-    if ((get("admitExistingOnly") === true || get("admitExistingOnly") === "true") && typeof get("sops", "existingKeyId") === "string") {
+    const admitExistingOnly = get("admitExistingOnly");
+    if ((admitExistingOnly === true || admitExistingOnly === "true" || Array.isArray(admitExistingOnly)) && typeof get("sops", "existingKeyId") === "string") {
         issues.push({ path: ["admitExistingOnly"], message: "only applies to the stack that owns the vault (its firewall admits sops.admitEgressPrefixIds), not with sops.existingKeyId" });
+    }
+    const admits = get("sops", "admitEgressPrefixIds");
+    if (Array.isArray(admitExistingOnly)) {
+        admitExistingOnly.forEach((id, i) => {
+            if (typeof id === "string" && !(Array.isArray(admits) && admits.some((a) => typeof a === "string" && sameArmId(a, id)))) {
+                issues.push({ path: ["admitExistingOnly", i], message: `${id} is not one of sops.admitEgressPrefixIds: only an admitted prefix can be left out while missing` });
+            }
+        });
     }
     if ((get("standby") === true || get("standby") === "true") && typeof get("sops", "existingKeyId") !== "string") {
         issues.push({ path: ["standby"], message: "only applies to a DR cluster (sops.existingKeyId): the stack that owns the environment's vault is never on standby" });

@@ -353,7 +353,7 @@ describe("the vault wave's run in CI sets exactly waveConfig('vault'), and nothi
         assert.equal(set[0].run, 'pulumi config set --stack "$STACK" aks-gitops:admitExistingOnly true');
         const at = (pred: (s: Doc) => boolean) => steps.findIndex(pred);
         assert.ok(at((s) => String(s.run).includes("ci/pulumi-stack.ts")) < steps.indexOf(set[0]), "after the stack is selected");
-        assert.ok(steps.indexOf(set[0]) < at((s) => String(s.run).startsWith("npm run preflight")), "preflight sees it");
+        assert.ok(steps.indexOf(set[0]) < at((s) => /^npm run preflight/m.test(String(s.run))), "preflight sees it");
     });
 
     it("Azure Pipelines: each wave job passes its wave; pulumi.yml sets the config for the vault wave only, before preflight", () => {
@@ -404,7 +404,11 @@ describe("preflight of the vault wave's run", function () {
     });
 
     it("warns, not fails, about the DR prefix a later wave of the same rollout creates", async () => {
-        const vaultRun = { ...prod, settings: { ...prod.settings, admitExistingOnly: true } };
+        // Planned as the vault wave's run is: the stack file plus the config that run sets (preflight re-plans from it).
+        const input = withSecretPlaceholders(loadStackFile("prod"));
+        const config = { ...input.config, ...waveConfig("vault") };
+        const settings = settingsFrom(config);
+        const vaultRun = factsFrom("prod", settings, derivedNames(settings), await runProgram({ ...input, config }));
         const { code, out } = await preflight(vaultRun, missing);
         assert.equal(code, 0, out);
         assert.equal(

@@ -116,6 +116,12 @@ function leftOut(rendered: RenderedTemplate): string {
     return parts.length > 0 ? `; ${parts.join("; ")}` : "";
 }
 
+/** What the template was planned without, because this run leaves it out (checks/existing.ts planAgainstSubscription). */
+function plannedAbsent(facts: CheckContext["facts"]): string {
+    const ids = facts.plannedAbsent ?? [];
+    return ids.length > 0 ? `; planned as this run deploys it, without ${ids.map((id) => id.split("/").pop()).join(", ")} (does not exist; admitExistingOnly leaves it out)` : "";
+}
+
 export const armValidation: Check = {
     id: "arm-validation",
     timeoutMs: VALIDATION_TIMEOUT_MS,
@@ -142,7 +148,7 @@ export const armValidation: Check = {
                 id: this.id,
                 // Something of the plan not sent (a resource, or an input the spec table lacks) was not validated.
                 status: rendered.omitted.length > 0 || rendered.notes.some((n) => n.includes("not in preflight/specs.ts")) ? "warn" : "ok",
-                detail: `ARM accepted ${count} resources in ${rendered.deployments.length} resource-group deployments: ${coverage(rendered)}${leftOut(rendered)}`,
+                detail: `ARM accepted ${count} resources in ${rendered.deployments.length} resource-group deployments: ${coverage(rendered)}${leftOut(rendered)}${plannedAbsent(facts)}`,
             };
             return [
                 summary,

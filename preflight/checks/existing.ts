@@ -6,9 +6,77 @@
 // The rollout's first run of a vault owner (the vault wave, ci/stacks.ts WAVES) sets admitExistingOnly: the program then
 // leaves out an admitted prefix that does not exist yet. When a stack of the same rollout creates it in a later wave
 // (the DR stacks of the clusters wave), that is expected: a warning, not a failure. Anything else stays a failure.
+//
+// What this check finds is also what the stack is planned against (planAgainstSubscription, before the other checks
+// run): a prefix the run leaves out because it answered 404 is planned as absent, as `pulumi up` will find it, so ARM's
+// validation gets the vault firewall without it. A template that still referenced it (reference() of a prefix that does
+// not exist) could fail the validation of the very run that leaves it out.
 import type { FleetStack } from "../../ci/stacks";
+import { leavesOutIfMissing } from "../../stacks/schema";
 import { ifExists } from "../azure";
-import type { Check, CheckContext, CheckResult } from "../run";
+import type { Check, CheckContext, CheckResult, Shared } from "../run";
+import type { ExistingResource, StackFacts } from "../stack";
+
+const answers = new WeakMap<Shared, Map<string, Promise<boolean>>>();
+
+/**
+ * Whether the resource `read` exists in the subscription: one GET by id per preflight run (memoized on the run's shared
+ * lookups), so planning and the check act on the same answer. Rejects on anything but 200 or 404.
+ */
+function exists(ctx: Pick<CheckContext, "clients" | "shared" | "subscriptionId">, read: ExistingResource): Promise<boolean> {
+    const id = realReadId(read, ctx.subscriptionId);
+    const cache = answers.get(ctx.shared) ?? new Map<string, Promise<boolean>>();
+    answers.set(ctx.shared, cache);
+    if (!cache.has(id.toLowerCase())) {
+        // The API version the azure-native lookup uses (its module states it); the lookup and this read agree.
+        // The client's path template is "/{resourceId}": the id goes without its leading slash.
+        cache.set(
+            id.toLowerCase(),
+            ifExists(() => ctx.clients.resources.resources.getById(id.replace(/^\//, ""), read.apiVersion ?? "2024-05-01")).then((r) => r !== undefined),
+        );
+    }
+    return cache.get(id.toLowerCase())!;
+}
+
+const realReadId = (read: ExistingResource, subscriptionId: string) => read.mockId.replace(/^\/subscriptions\/[^/]+/, `/subscriptions/${subscriptionId}`);
+
+/** An admitted egress prefix (sops.admitEgressPrefixIds) the program reads. */
+const isAdmittedPrefix = (facts: StackFacts, read: ExistingResource) =>
+    read.type === "Microsoft.Network/publicIPPrefixes" && facts.settings.sops.admitEgressPrefixIds.length > 0;
+
+/**
+ * The stack's facts as this run of `pulumi up` will find the subscription: the admitted prefixes the run may leave out
+ * (admitExistingOnly) and that answer 404 are planned as absent (stack.ts planWithout). A prefix that exists, one whose
+ * read fails otherwise or gives no answer within `timeoutMs`, stays planned as read: the check reports it (a failure),
+ * and the template is the one `pulumi up` would send were it there.
+ */
+export async function planAgainstSubscription(ctx: Pick<CheckContext, "facts" | "clients" | "shared" | "subscriptionId">, timeoutMs: number): Promise<StackFacts> {
+    const { facts } = ctx;
+    const candidates = [...facts.reads.values()].filter((read) => isAdmittedPrefix(facts, read) && leavesOutIfMissing(facts.settings.admitExistingOnly, realReadId(read, ctx.subscriptionId)));
+    if (candidates.length === 0) {
+        return facts;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+        timer = setTimeout(() => resolve("late"), timeoutMs);
+    });
+    try {
+        const missing: string[] = [];
+        for (const read of candidates) {
+            const answer = await Promise.race([exists(ctx, read).catch(() => "error" as const), late]);
+            if (answer === false) {
+                missing.push(realReadId(read, ctx.subscriptionId));
+            }
+        }
+        if (missing.length === 0) {
+            return facts;
+        }
+        const { planWithout } = require("../stack") as typeof import("../stack");
+        return await planWithout(facts, missing);
+    } finally {
+        clearTimeout(timer);
+    }
+}
 
 /**
  * The stack of this rollout that creates `id`, one of the prefixes `stack` admits, in a wave after the vault wave `stack`
@@ -37,13 +105,11 @@ export const existingResources: Check = {
         }
         const results: CheckResult[] = [];
         for (const [label, read] of reads) {
-            const id = read.mockId.replace(/^\/subscriptions\/[^/]+/, `/subscriptions/${ctx.subscriptionId}`);
-            // The API version the azure-native lookup uses (its module states it); the lookup and this read agree.
-            // The client's path template is "/{resourceId}": the id goes without its leading slash.
-            const found = await ifExists(() => ctx.clients.resources.resources.getById(id.replace(/^\//, ""), read.apiVersion ?? "2024-05-01", { abortSignal: ctx.signal }));
+            const id = realReadId(read, ctx.subscriptionId);
+            const found = await exists(ctx, read);
             const what = `${read.type} ${read.names.join("/")}`;
-            const admitted = read.type === "Microsoft.Network/publicIPPrefixes" && ctx.facts.settings.sops.admitEgressPrefixIds.length > 0;
-            const later = !found && admitted && ctx.facts.settings.admitExistingOnly === true ? createdLater(ctx.facts.stack, id, ctx.facts.settings.sops.admitEgressPrefixIds) : undefined;
+            const admitted = isAdmittedPrefix(ctx.facts, read);
+            const later = !found && admitted && leavesOutIfMissing(ctx.facts.settings.admitExistingOnly, id) ? createdLater(ctx.facts.stack, id, ctx.facts.settings.sops.admitEgressPrefixIds) : undefined;
             results.push(
                 found
                     ? { id: this.id, status: "ok", detail: `${what} exists (${label})` }
