@@ -5,7 +5,9 @@
 //   Azure Pipelines: a task of its own with a token of its own);
 // - one pinned Pulumi CLI everywhere; Azure DevOps URLs name the project by id.
 import * as assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ROOT } from "../harness/paths";
@@ -240,7 +242,8 @@ describe("CI/CD past the first hour: a fresh Azure sign-in before every late ste
             }
         }
         const up = commandSteps("up").map((s) => azureScript(s).trim());
-        const at = (prefix: string) => up.findIndex((x) => x.startsWith(prefix));
+        // A command at the start of one of the step's lines (preflight comes after the export of the stack's state).
+        const at = (prefix: string) => up.findIndex((x) => x.split("\n").some((l) => l.startsWith(prefix)));
         const order = ["node bin/run.cjs ci/pulumi-stack.ts", "npm run preflight", "pulumi up --yes", "npm run verify"].map(at);
         assert.ok(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1])), `preflight, pulumi up and verify: three tasks, three sign-ins\n${up.join("\n")}`);
         // Outside pulumi.yml nothing talks to Azure from a plain script.
@@ -304,5 +307,111 @@ describe("one pinned Pulumi CLI; Azure DevOps URLs by project id (issue 20, poin
             }
         }
         assert.equal(urls, 3, "the build timeline (halt), the pull request's threads and the artifacts link");
+    });
+});
+
+describe("preflight in CI with the stack's state (issue 20, point 6: an existing vault of the stack is no warning)", () => {
+    // What a deploy's preflight step runs, literally: export the stack's state into a directory of the runner's
+    // temporary space, give it to preflight, delete it whatever happens (trap on EXIT).
+    const GITHUB = [
+        'state="$RUNNER_TEMP/preflight-state/$STACK.json"',
+        'mkdir -p "$RUNNER_TEMP/preflight-state"',
+        "trap 'rm -rf \"$RUNNER_TEMP/preflight-state\"' EXIT",
+        'pulumi stack export --stack "$STACK" --file "$state"',
+        'npm run preflight -- --stack "$STACK" --state "$state"',
+    ];
+    const AZURE = [
+        'dir="$(Agent.TempDirectory)/preflight-state"',
+        'state="$dir/${{ parameters.stack }}.json"',
+        'mkdir -p "$dir"',
+        "trap 'rm -rf \"$dir\"' EXIT",
+        'pulumi stack export --stack "${{ parameters.stack }}" --file "$state"',
+        'npm run preflight -- --stack "${{ parameters.stack }}" --state "$state"',
+    ];
+    const lines = (script: string) => script.trim().split("\n").map((l) => l.trim());
+    const preflightSteps = (f: string) => ((workflow(f).jobs as Record<string, Doc>)[f === "dr-drill.yml" ? "drill" : "up"].steps as Doc[]);
+
+    it("GitHub: the deploy and the DR drill export the state after ci/pulumi-stack.ts has the stack, and preflight reads it", () => {
+        for (const f of ["pulumi-up.yml", "dr-drill.yml"]) {
+            const steps = preflightSteps(f);
+            const at = steps.findIndex((s) => /^npm run preflight/m.test(String(s.run ?? "")));
+            assert.ok(at >= 0, f);
+            assert.deepEqual(lines(steps[at].run), GITHUB, f);
+            // After the stack is selected (deploy: created if new; the drill: it must exist), so the export never runs
+            // for a stack without state.
+            const setup = steps.findIndex((s) => SETUP.test(String(s.run ?? "")));
+            assert.ok(setup >= 0 && setup < at, `${f}: ci/pulumi-stack.ts before the export`);
+            assert.match(String(steps[setup].run), f === "dr-drill.yml" ? /--mode existing$/ : /--mode deploy$/);
+            // No other preflight run without the state.
+            assert.equal(steps.filter((s) => /npm run preflight/.test(String(s.run ?? ""))).length, 1, f);
+        }
+    });
+
+    it("Azure Pipelines: the deploy's preflight task exports the state after ci/pulumi-stack.ts and preflight reads it", () => {
+        const up = commandSteps("up").map(azureScript);
+        const at = up.findIndex((x) => /^npm run preflight/m.test(x));
+        assert.deepEqual(lines(up[at]), AZURE);
+        assert.ok(up.findIndex((x) => x.includes("ci/pulumi-stack.ts") && x.includes("--mode deploy")) < at);
+        assert.equal(up.filter((x) => /npm run preflight/.test(x)).length, 1);
+    });
+
+    it("the state file is never part of an artifact: no upload or publish reads the runner's temporary root or the state's directory", () => {
+        for (const f of workflowFiles()) {
+            for (const job of Object.values((workflow(f).jobs ?? {}) as Record<string, Doc>)) {
+                for (const s of (job.steps ?? []) as Doc[]) {
+                    if (String(s.uses ?? "").startsWith("actions/upload-artifact@")) {
+                        const path = String(s.with?.path ?? "").trim();
+                        assert.notEqual(path.replace(/\/$/, ""), "${{ runner.temp }}", `${f}: uploads the whole temporary directory`);
+                        assert.doesNotMatch(path, /preflight-state|\*\*/, f);
+                    }
+                }
+            }
+        }
+        for (const f of pipelineFiles()) {
+            const publish = [...read(join(PIPELINES, f)).matchAll(/^\s*- publish: (.+)$/gm)].map((m) => m[1].trim());
+            for (const p of publish) {
+                assert.notEqual(p.replace(/\/$/, ""), "$(Agent.TempDirectory)", `azure-pipelines/${f}`);
+                assert.doesNotMatch(p, /preflight-state/, `azure-pipelines/${f}`);
+            }
+        }
+    });
+
+    describe("the step, run by bash with a stand-in pulumi and npm", () => {
+        /** Runs `script` with bash -e (GitHub's `bash -e {0}`; signed-in.yml's set -euo pipefail) in a scratch runner. */
+        function runStep(script: string, npmExit: number) {
+            const root = mkdtempSync(join(tmpdir(), "preflight-step-"));
+            const bin = join(root, "bin");
+            const temp = join(root, "temp");
+            mkdirSync(bin);
+            mkdirSync(temp);
+            const log = join(root, "log");
+            // pulumi stack export --stack S --file F writes a state with an encrypted secret; npm records what it got and
+            // whether the file was there when preflight ran.
+            writeFileSync(join(bin, "pulumi"), `#!/bin/bash\nset -e\nwhile [ $# -gt 0 ]; do [ "$1" = --file ] && f="$2"; shift; done\necho '{"version":3,"deployment":{"resources":[],"secrets_providers":{"type":"cloud"}}}' > "$f"\necho "pulumi wrote $f" >> "${log}"\n`);
+            writeFileSync(join(bin, "npm"), `#!/bin/bash\nfor a in "$@"; do prev="$a"; done\necho "npm $* exists=$( [ -f "$prev" ] && echo yes || echo no )" >> "${log}"\nexit ${npmExit}\n`);
+            chmodSync(join(bin, "pulumi"), 0o755);
+            chmodSync(join(bin, "npm"), 0o755);
+            const r = spawnSync("bash", ["-e", "-c", script], { env: { PATH: `${bin}:/usr/bin:/bin`, RUNNER_TEMP: temp, STACK: "prod" }, encoding: "utf8" });
+            const out = { status: r.status, log: existsSync(log) ? readFileSync(log, "utf8") : "", left: readdirSync(temp) };
+            rmSync(root, { recursive: true, force: true });
+            return out;
+        }
+
+        const github = () => String(preflightSteps("pulumi-up.yml").find((s) => /^npm run preflight/m.test(String(s.run ?? "")))!.run);
+        const azure = () => commandSteps("up").map(azureScript).find((x) => /^npm run preflight/m.test(x))!.replace(/\$\(Agent\.TempDirectory\)/g, "$RUNNER_TEMP").replace(/\$\{\{ parameters\.stack \}\}/g, "prod");
+
+        for (const [name, script] of [["GitHub", github], ["Azure Pipelines", azure]] as const) {
+            it(`${name}: preflight gets the exported file, which is gone afterwards, also when preflight fails`, () => {
+                const ok = runStep(script(), 0);
+                assert.equal(ok.status, 0, ok.log);
+                const [wrote, ran] = ok.log.trim().split("\n");
+                const file = /^pulumi wrote (.+\/preflight-state\/prod\.json)$/.exec(wrote)![1];
+                assert.equal(ran, `npm run preflight -- --stack prod --state ${file} exists=yes`);
+                assert.deepEqual(ok.left, [], "nothing left in the temporary directory");
+                const failed = runStep(script(), 1);
+                assert.equal(failed.status, 1, "preflight's failure fails the step");
+                assert.deepEqual(failed.left, [], "deleted after a failure too");
+            });
+        }
     });
 });

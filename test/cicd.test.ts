@@ -441,16 +441,16 @@ describe("CI/CD", () => {
         it("runs preflight, then pulumi up with the policy pack, then verify", () => {
             const s = steps(workflow("pulumi-up.yml").jobs.up);
             const up = s.find((x) => x.with?.command === "up")!;
-            const preflight = s.findIndex((x) => x.run === 'npm run preflight -- --stack "$STACK"');
+            const preflight = s.findIndex((x) => /^npm run preflight -- --stack "\$STACK" --state "\$state"$/m.test(String(x.run)));
             assert.ok(preflight >= 0 && preflight < s.indexOf(up), "preflight before pulumi up");
             assert.ok(s.findIndex((x) => String(x.uses).startsWith("azure/login")) < preflight, "signed in before preflight");
             const drill = steps(workflow("dr-drill.yml").jobs.drill);
-            assert.ok(drill.findIndex((x) => String(x.run).startsWith("npm run preflight")) < drill.findIndex((x) => String(x.run).includes("standby=false")), "the drill checks before activating");
+            assert.ok(drill.findIndex((x) => /^npm run preflight/m.test(String(x.run))) < drill.findIndex((x) => String(x.run).includes("standby=false")), "the drill checks before activating");
             const azureUp = (pipeline("templates/pulumi.yml").steps as Doc[]).find((x) => Object.keys(x)[0] === "${{ if eq(parameters.command, 'up') }}")!;
             // (The vault wave's extra step sits in a conditional of its own: test/rollout.test.ts.)
             const scripts = (Object.values(azureUp)[0] as Doc[]).filter((x) => x.parameters).map((x) => String(x.parameters.script));
             const at = (re: RegExp) => scripts.findIndex((x) => re.test(x));
-            assert.ok(at(/ci\/pulumi-stack\.ts/) === 0 && at(/^npm run preflight/) === 1 && at(/^pulumi up --yes/) === 2 && at(/^npm run verify/) === 3, scripts.join("\n"));
+            assert.ok(at(/ci\/pulumi-stack\.ts/) === 0 && at(/^npm run preflight/m) === 1 && at(/^pulumi up --yes/) === 2 && at(/^npm run verify/) === 3, scripts.join("\n"));
             assert.equal(up.with.policyPacks, "policy");
             assert.ok(s.indexOf(up) < s.findIndex((x) => String(x.run).startsWith("npm run verify")));
         });
