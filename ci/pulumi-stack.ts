@@ -29,6 +29,13 @@
 // `secretsprovider` or the variable PULUMI_SECRETS_PROVIDER), preview (a stack with no state yet is reported as new:
 // `new=true` in $GITHUB_OUTPUT, the Azure Pipelines variable STACK_NEW; nothing to preview), existing (drift, DR drill:
 // a stack with no state is an error). Exit codes: 0 ok, 1 the state or the CLI refused, 2 bad usage or configuration.
+//
+// A preview of a vault owner whose firewall admits an egress prefix that a stack of the same rollout creates (a pull
+// request adding a DR stack: its prefix does not exist until the DR stack's first deploy) would fail reading that
+// prefix by id. So the preview's run gets admitExistingOnly as the list of those prefixes, in the runner's copy of the
+// stack file only (`pulumi config set --path`): the program leaves each of them out while it does not exist, as the
+// rollout's vault wave does, and any other admitted prefix that is missing (a typo) still fails the preview. The step
+// says so in `note` ($GITHUB_OUTPUT; Azure Pipelines variable STACK_NOTE) for the pull request's comment.
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +44,8 @@ import { parse } from "yaml";
 import { PROJECT_DIR } from "../harness/paths";
 import { loadStackFile, withSecretPlaceholders } from "../harness/run";
 import { failure, parseCli, UsageError } from "../harness/usage";
-import { settingsFrom } from "../stacks/load";
+import { PROJECT, settingsFrom } from "../stacks/load";
+import { ADMIT_EXISTING_ONLY, creatorOf, discover } from "./stacks";
 
 export const MODES = ["deploy", "preview", "existing"] as const;
 export type Mode = (typeof MODES)[number];
@@ -50,7 +58,8 @@ const USAGE = `usage: node bin/run.cjs ci/pulumi-stack.ts --stack <name> --mode 
   one FLUX_GIT_HTTPS_PASSWORD as gitHttpsPassword (when given).
   --mode deploy    create the stack's state when it has none (secrets provider: the stack file's secretsprovider,
                    else PULUMI_SECRETS_PROVIDER, an azurekeyvault:// key URL)
-  --mode preview   a stack with no state yet is new (new=true in GITHUB_OUTPUT; Azure Pipelines variable STACK_NEW)
+  --mode preview   a stack with no state yet is new (new=true in GITHUB_OUTPUT; Azure Pipelines variable STACK_NEW);
+                   a vault owner gets admitExistingOnly for the admitted prefixes other stacks create (note=...)
   --mode existing  a stack with no state is an error (drift, DR drill)`;
 
 /**
@@ -310,7 +319,45 @@ export function main(argv: string[], options: Options): Result {
         out.push(`${stack}: ${credential.key} set as secret config (encrypted with ${now.secretsprovider})`);
     }
     out.push(...credential.notes.map((n) => `${stack}: ${n}`));
+
+    if (mode === "preview") {
+        const later = createdByTheRollout(stack, dir);
+        // pulumi/pulumi pkg/cmd/pulumi/config ParseConfigKey: with --path the top segment carries the namespace, so
+        // `aks-gitops:admitExistingOnly[0]` is the first item of a list under aks-gitops:admitExistingOnly; the value of a
+        // path is stored as a string (docs pulumi_config_set: "All other values are treated as strings").
+        later.forEach(({ id }, i) => {
+            const r = pulumi(["config", "set", "--stack", stack, "--path", `${PROJECT}:${ADMIT_EXISTING_ONLY}[${i}]`, id]);
+            if (r.status !== 0) {
+                throw pulumiFailed(`pulumi config set --path ${PROJECT}:${ADMIT_EXISTING_ONLY}[${i}] --stack ${stack}`, r);
+            }
+        });
+        const note =
+            later.length === 0
+                ? ""
+                : `previewed with ${ADMIT_EXISTING_ONLY} for ${later.map((l) => `${l.id.split("/").pop()} (${l.creator} creates it)`).join(", ")}: while it does not exist, the preview leaves it out of the vault firewall; the rollout admits it after its first deploy (admit wave). Any other admitted prefix must exist.`;
+        setOutput("note", note);
+        if (note !== "") {
+            out.push(`${stack}: ${note} (${PROJECT}:${ADMIT_EXISTING_ONLY} set in this runner's ${fileName} only)`);
+        }
+    }
     return { code: 0, stdout: `${out.join("\n")}\n`, stderr: "" };
+}
+
+/**
+ * The egress prefixes `stack` admits (sops.admitEgressPrefixIds, as written in its file) that another stack of the same
+ * rollout creates, with that stack: what a preview of `stack` may find missing (ci/stacks.ts creatorOf). Invalid stack
+ * files are left to discovery, which fails the pull request's discover job.
+ */
+export function createdByTheRollout(stack: string, dir: string): { id: string; creator: string }[] {
+    const { stacks } = discover(dir);
+    const self = stacks.find((s) => s.stack === stack);
+    if (!self || self.role !== "primary") {
+        return [];
+    }
+    return self.admits.flatMap((id) => {
+        const creator = creatorOf(stacks, id);
+        return creator && creator.stack !== stack ? [{ id, creator: creator.stack }] : [];
+    });
 }
 
 /** Which secret config key carries the fleet repo's credential for this stack, and its value from CI (if any). */

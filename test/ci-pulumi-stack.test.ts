@@ -79,6 +79,17 @@ class Backend {
                 this.secrets.set(`${s}:${args[3]}`, (input ?? "").replace(/\n$/, ""));
                 return ok;
             }
+            if (args[0] === "config" && args[1] === "set" && args.includes("--path")) {
+                // A plaintext list item, `<ns>:<key>[i] <value>` (the preview's admitExistingOnly: test/preview-admit.test.ts).
+                const s = args[args.indexOf("--stack") + 1];
+                const m = /^([\w-]+:\w+)\[(\d+)\]$/.exec(args[args.indexOf("--path") + 1])!;
+                const doc = parseDocument(readFileSync(file(s), "utf8"));
+                const items = ((doc.getIn(["config", m[1]]) as { toJSON(): unknown[] } | undefined)?.toJSON() ?? []).slice();
+                items[Number(m[2])] = args[args.indexOf("--path") + 2];
+                doc.setIn(["config", m[1]], items);
+                writeFileSync(file(s), doc.toString());
+                return ok;
+            }
             return fail(`unexpected pulumi ${args.join(" ")}`);
         };
     }
@@ -157,7 +168,9 @@ describe("ci/pulumi-stack.ts: the stack's secrets provider on every CI run", () 
             const state = backend.states.get("prod")!.secrets!.state;
             assert.equal(settings.secretsprovider, state.url);
             assert.equal(settings.encryptedkey, state.encryptedkey, "the state's data key, not a new one");
-            assert.deepEqual(settings.config, (parse(before) as Record<string, unknown>).config);
+            // A preview of prod (a vault owner admitting the DR stack's prefix) also gets admitExistingOnly for that prefix.
+            const admit = mode === "preview" ? { "aks-gitops:admitExistingOnly": ["/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope"] } : {};
+            assert.deepEqual(settings.config, { ...(parse(before) as { config: Record<string, unknown> }).config, ...admit });
             assert.equal(backend.secrets.get("prod:gitSshPrivateKey"), SSH_KEY);
             assert.equal(backend.calls.filter((c) => c.includes("--create")).length, 1, "created once, by the first run");
             assert.match(result.stdout, /secretsprovider and encryptedkey restored from the state/);
@@ -179,7 +192,7 @@ describe("ci/pulumi-stack.ts: the stack's secrets provider on every CI run", () 
         run(backend, ["--stack", "prod", "--mode", "deploy"], { PULUMI_SECRETS_PROVIDER: KEY });
         writeFileSync(out, "");
         assert.equal(run(backend, ["--stack", "prod", "--mode", "preview"], { GITHUB_OUTPUT: out }).result.code, 0);
-        assert.equal(readFileSync(out, "utf8"), "new=false\n");
+        assert.match(readFileSync(out, "utf8"), /^new=false\nnote=previewed with admitExistingOnly for pip-egress-aks-prod-northeurope /);
     });
 
     it("drift and the DR drill need the state: none is an error, never a new stack", () => {
