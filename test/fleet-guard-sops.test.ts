@@ -7,11 +7,49 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { checkSecrets } from "../fleet/secrets";
+import { DocumentError, DocumentSplitter, parseOne } from "../fleet/guard/documents";
 import { firstMatchingRule, isEncrypted, mustBeEncrypted, parseSopsConfig, readMetadata, SopsConfigError } from "../fleet/guard/sops";
 import { fleetWith, haveKubectl, kustomizeBuild, secretsIn } from "./fleet-guard-support";
 import { DEV_KEY, sopsDotenv, sopsEncrypt } from "./sops-fixture";
 
 describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
+    describe("a YAML stream, one document at a time (fleet/guard/documents.ts)", () => {
+        const split = (text: string, chunk = text.length) => {
+            const out: [number, number, unknown][] = [];
+            const splitter = new DocumentSplitter((t, line, index) => out.push([index, line, parseOne(t, line)]), 64);
+            for (let i = 0; i < text.length; i += chunk) {
+                splitter.push(text.slice(i, i + chunk));
+            }
+            splitter.end();
+            return out;
+        };
+        it("cuts at --- and ... at a line's start, with each document's first line; comments and directives go with the next document", () => {
+            const text = "%YAML 1.2\n---\na: 1\n---\n---\nb: |\n  ---indented\n...\n# c\n--- c\n";
+            const expected = [
+                [1, 1, { a: 1 }],
+                [2, 5, { b: "---indented\n" }],
+                [3, 9, "c"],
+            ];
+            assert.deepEqual(split(text), expected);
+            assert.deepEqual(split(text, 3), expected, "the same whatever the chunks");
+        });
+        it("CRLF line ends and a byte order mark", () => {
+            assert.deepEqual(split("\uFEFFa: 1\r\n---\r\nb: 2\r\n"), [
+                [1, 1, { a: 1 }],
+                [2, 2, { b: 2 }],
+            ]);
+        });
+        it("a document or a line past the limit is an error at the line the document starts, even without a newline", () => {
+            assert.throws(() => split(`a: 1\n---\nb: ${"x".repeat(70)}\n`), (e: DocumentError) => e.line === 2 && /larger than/.test(e.message));
+            assert.throws(() => split("x".repeat(100), 10), (e: DocumentError) => e.line === 1);
+        });
+        it("merge keys resolve as kustomize resolves them; alias bombs are refused", () => {
+            assert.deepEqual(parseOne("base: &b\n  kind: Secret\n<<: *b\n", 1), { base: { kind: "Secret" }, kind: "Secret" });
+            const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ..."bcdefgh".split("").map((c, i) => `${c}: &${c} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(", ")}]`)].join("\n");
+            assert.throws(() => parseOne(bomb, 1), DocumentError);
+        });
+    });
+
     describe("an encrypted value is ENC[AES256_GCM,data:<b64>,iv:<32 bytes>,tag:<16 bytes>,type:<type>] (aes/cipher.go)", () => {
         it("accepts what SOPS writes", () => {
             const doc = sopsEncrypt({ stringData: { password: "s3cr3t", port: 5432 } }, DEV_KEY) as { stringData: Record<string, string> };

@@ -87,16 +87,26 @@ export class DocumentSplitter {
         this.flush();
     }
 
-    private takeLine(line: string): void {
+    /** Whether the piece being collected has a `---` or content yet (comments and %directives before `---` do not). */
+    private started = false;
+
+    private takeLine(raw: string): void {
+        const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw; // CRLF files
         this.line++;
         if (DOCUMENT_START.test(line)) {
-            this.flush();
-            this.start = this.line;
+            // Comments and directives (%YAML 1.2) before a `---` belong to the document it starts.
+            if (this.started) {
+                this.flush();
+                this.start = this.line;
+            }
+            this.started = true;
             this.add(line);
         } else if (DOCUMENT_END.test(line)) {
             this.flush();
-            this.start = this.line + 1;
         } else {
+            if (!/^\s*(#|$)|^%/.test(line)) {
+                this.started = true;
+            }
             this.add(line);
         }
     }
@@ -114,6 +124,7 @@ export class DocumentSplitter {
     }
 
     private flush(): void {
+        this.started = false;
         if (this.lines.length > 0) {
             const text = this.lines.join("\n");
             this.lines = [];
