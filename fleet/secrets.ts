@@ -165,8 +165,8 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
         // A file meant to be encrypted: the rule SOPS would use covers it, unless that rule matches any file (a
         // catch-all for ad-hoc `sops --encrypt`), in which case only the *.enc.* naming convention says so.
         const covered = rule !== undefined && (name.includes(".enc.") || !CATCH_ALL_PROBES.every((p) => rule.matches(p)));
-        const chartTemplate = inChartTemplates(file.path);
-        if (!covered && !template && !YAML_FILE.test(file.path) && !KUSTOMIZATION_FILES.has(name)) {
+        // A Helm chart's templates are Go templates that helm-controller renders, not manifests kustomize reads.
+        if (inChartTemplates(file.path) || (!covered && !template && !YAML_FILE.test(file.path) && !KUSTOMIZATION_FILES.has(name))) {
             continue;
         }
         counts.files++;
@@ -174,8 +174,9 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
             counts.templates++;
         }
         if (covered && rule && DOTENV_FILE.test(file.path)) {
-            checkDotenv(file.abs, file.path, rule, findings, errors, encrypted);
-            counts.encrypted++;
+            if (checkDotenv(file.abs, file.path, rule, findings, errors, encrypted)) {
+                counts.encrypted++;
+            }
             continue;
         }
         let fileEncrypted = false;
@@ -196,9 +197,6 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
                 }
             });
         } catch (e) {
-            if (chartTemplate) {
-                continue; // a Helm template is Go template text, not YAML: helm-controller renders it, not kustomize
-            }
             errors.push({ file: e instanceof DocumentError ? e.where(file.path) : file.path, reason: e instanceof DocumentError ? e.message : `cannot be read (${(e as Error).message})` });
         }
         if (fileEncrypted) {
@@ -355,18 +353,18 @@ const toFinding = (p: GuardProblem): SecretFinding => ({ file: p.path, reason: p
 const clean = (f: SecretFinding): SecretFinding => ({ file: shown(f.file), reason: shown(f.reason) });
 
 /** A SOPS dotenv file a rule covers: metadata in sops_* lines, every value the settings encrypt as ENC[...]. */
-function checkDotenv(abs: string, path: string, rule: CreationRule, findings: SecretFinding[], errors: SecretFinding[], encrypted: EncryptedRecord[]): void {
+function checkDotenv(abs: string, path: string, rule: CreationRule, findings: SecretFinding[], errors: SecretFinding[], encrypted: EncryptedRecord[]): boolean {
     let text: string;
     try {
         text = readSmallFile(abs, MAX_DOCUMENT_BYTES);
     } catch (e) {
         errors.push({ file: path, reason: e instanceof DocumentError ? e.message : `cannot be read (${(e as Error).message})` });
-        return;
+        return false;
     }
     const { values, metadata } = readDotenv(text);
     if (!metadata) {
         findings.push({ file: path, reason: `is covered by .sops.yaml creation rule ${rule.number} but is not SOPS-encrypted (run: sops --encrypt --in-place ${shown(path)})` });
-        return;
+        return false;
     }
     const meta = readMetadata(metadata);
     const plain = Object.entries(values).filter(([k, v]) => v !== "" && mustBeEncrypted([k], rule.settings) && !isEncrypted(v));
@@ -374,6 +372,7 @@ function checkDotenv(abs: string, path: string, rule: CreationRule, findings: Se
         findings.push({ file: path, reason: problem });
     }
     encrypted.push({ location: path, kind: "file", object: "dotenv file", keys: meta.keys });
+    return true;
 }
 
 /** The command's report and exit code: 2 when something could not be checked, 1 with findings, 0 with a summary. */

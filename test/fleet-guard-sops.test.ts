@@ -3,7 +3,7 @@
 // the legitimate ways a SOPS file reaches a Secret through kustomize (secretGenerator files: and envs:), which
 // kustomize-controller decrypts and the guard must let through.
 import * as assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { checkSecrets } from "../fleet/secrets";
@@ -173,6 +173,29 @@ describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
                 "Secret app/db: stringData.password is not ENC[...] although the object is SOPS-encrypted (edited in clear after encryption, or added by a patch?)",
                 "Secret app/db: was encrypted with encrypted_regex: ^nothing$, but .sops.yaml creation rule 1 says encrypted_regex: ^(data|stringData)$",
             ]);
+        });
+
+        it("a dotenv file a rule covers: plaintext is a finding, SOPS's dotenv format passes", async () => {
+            fleet = fleetWith();
+            const sops = readFileSync(join(fleet.dir, ".sops.yaml"), "utf8");
+            put(".sops.yaml", `${sops}  - path_regex: (^|/)apps/[^/]+/overlays/dev/.*\\.enc\\.env$\n    azure_keyvault: https://kv-contoso-sops-dev.vault.azure.net/keys/sops-dev\n`);
+            put(`${overlay}/db.enc.env`, "PASSWORD=s3cr3t\n");
+            assert.deepEqual((await checkSecrets(fleet.dir)).findings.map((f) => `${f.file}: ${f.reason}`), [
+                `${overlay}/db.enc.env: is covered by .sops.yaml creation rule 3 but is not SOPS-encrypted (run: sops --encrypt --in-place ${overlay}/db.enc.env)`,
+            ]);
+            put(`${overlay}/db.enc.env`, sopsDotenv({ PASSWORD: "s3cr3t" }, DEV_KEY));
+            const check = await checkSecrets(fleet.dir);
+            assert.deepEqual([...check.findings, ...check.errors], []);
+            assert.equal(check.counts.encrypted, 3);
+        });
+
+        it("a Helm chart's templates are left to helm-controller: Go templates are not manifests", async () => {
+            fleet = fleetWith();
+            put("charts/cache/Chart.yaml", "apiVersion: v2\nname: cache\nversion: 0.1.0\n");
+            put("charts/cache/templates/secret.yaml", 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}\nstringData:\n  password: "{{ .Values.password }}"\n');
+            put("charts/cache/templates/deployment.yaml", "{{- if .Values.enabled }}\napiVersion: apps/v1\n{{- end }}\n");
+            const check = await checkSecrets(fleet.dir);
+            assert.deepEqual([...check.findings, ...check.errors], []);
         });
 
         it("files: a SOPS JSON file passes, and is checked for its environment's key", async () => {
