@@ -19,9 +19,10 @@ const notFound = [404, { error: { code: "ResourceNotFound", message: `The Resour
 type Json = Record<string, any>;
 
 /** prod as a wave's run plans it: the stack file plus the config that wave's run sets (ci/stacks.ts waveConfig). */
-async function prodIn(wave: "vault" | "admit"): Promise<StackFacts> {
+async function prodIn(wave: "vault" | "admit", edit: (config: Record<string, string>) => void = () => {}): Promise<StackFacts> {
     const input = withSecretPlaceholders(loadStackFile("prod"));
     const config = { ...input.config, ...waveConfig(wave) };
+    edit(config);
     const settings = settingsFrom(config);
     return factsFrom("prod", settings, derivedNames(settings), await runProgram({ ...input, config }));
 }
@@ -94,6 +95,21 @@ describe("preflight plans the run it checks: a prefix the vault wave's run leave
         assert.equal(r.code, 1);
         assert.match(r.text, new RegExp(`'${DR_PREFIX}'`));
         assert.match(r.out, new RegExp(`^FAIL {2}existing-resources {2}Microsoft\\.Network/publicIPPrefixes ${DR_PREFIX} does not exist: `, "m"));
+    });
+
+    it("only an admitted prefix is planned away: the cluster's own existing egress prefix, missing, stays read and fails the check", async () => {
+        const OWN = "pip-egress-shared-westeurope";
+        const own = await prodIn("vault", (config) => {
+            // An egress given replaces the default one (stacks/schema.ts aks.network.egress).
+            const aks = JSON.parse(config["aks-gitops:aks"]) as { network?: Record<string, unknown> };
+            aks.network = { ...aks.network, egress: { publicIpPrefixId: `/resourceGroups/rg-network-westeurope/providers/Microsoft.Network/publicIPPrefixes/${OWN}` } };
+            config["aks-gitops:aks"] = JSON.stringify(aks);
+        });
+        const r = await preflight(own, (w) => w.on("GET", new RegExp(`/publicIPPrefixes/(${OWN}|${DR_PREFIX})\\?`), notFound));
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.text, new RegExp(`'${OWN}'`), "the program reads it strictly: the template keeps it");
+        assert.doesNotMatch(r.text, new RegExp(DR_PREFIX), "the admitted one is still planned away");
+        assert.match(r.out, new RegExp(`^FAIL {2}existing-resources {2}Microsoft\\.Network/publicIPPrefixes ${OWN} does not exist: the stack reads it$`, "m"));
     });
 
     it("only a 404 is planned away: a prefix the deployer may not read stays in the template, and the check fails", async () => {

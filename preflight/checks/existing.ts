@@ -12,7 +12,7 @@
 // validation gets the vault firewall without it. A template that still referenced it (reference() of a prefix that does
 // not exist) could fail the validation of the very run that leaves it out.
 import type { FleetStack } from "../../ci/stacks";
-import { leavesOutIfMissing } from "../../stacks/schema";
+import { leavesOutIfMissing, sameArmId } from "../../stacks/schema";
 import { ifExists } from "../azure";
 import type { Check, CheckContext, CheckResult, Shared } from "../run";
 import type { ExistingResource, StackFacts } from "../stack";
@@ -40,9 +40,12 @@ function exists(ctx: Pick<CheckContext, "clients" | "shared" | "subscriptionId">
 
 const realReadId = (read: ExistingResource, subscriptionId: string) => read.mockId.replace(/^\/subscriptions\/[^/]+/, `/subscriptions/${subscriptionId}`);
 
-/** An admitted egress prefix (sops.admitEgressPrefixIds) the program reads. */
-const isAdmittedPrefix = (facts: StackFacts, read: ExistingResource) =>
-    read.type === "Microsoft.Network/publicIPPrefixes" && facts.settings.sops.admitEgressPrefixIds.length > 0;
+/**
+ * An admitted egress prefix (one of sops.admitEgressPrefixIds) the program reads, not another prefix it reads (the
+ * cluster's own existing one, aks.network.egress.publicIpPrefixId, is read strictly whatever admitExistingOnly says).
+ */
+const isAdmittedPrefix = (facts: StackFacts, read: ExistingResource, id: string) =>
+    read.type === "Microsoft.Network/publicIPPrefixes" && facts.settings.sops.admitEgressPrefixIds.some((a) => sameArmId(a, id));
 
 /**
  * The stack's facts as this run of `pulumi up` will find the subscription: the admitted prefixes the run may leave out
@@ -52,7 +55,10 @@ const isAdmittedPrefix = (facts: StackFacts, read: ExistingResource) =>
  */
 export async function planAgainstSubscription(ctx: Pick<CheckContext, "facts" | "clients" | "shared" | "subscriptionId">, timeoutMs: number): Promise<StackFacts> {
     const { facts } = ctx;
-    const candidates = [...facts.reads.values()].filter((read) => isAdmittedPrefix(facts, read) && leavesOutIfMissing(facts.settings.admitExistingOnly, realReadId(read, ctx.subscriptionId)));
+    const candidates = [...facts.reads.values()].filter((read) => {
+        const id = realReadId(read, ctx.subscriptionId);
+        return isAdmittedPrefix(facts, read, id) && leavesOutIfMissing(facts.settings.admitExistingOnly, id);
+    });
     if (candidates.length === 0) {
         return facts;
     }
@@ -108,7 +114,7 @@ export const existingResources: Check = {
             const id = realReadId(read, ctx.subscriptionId);
             const found = await exists(ctx, read);
             const what = `${read.type} ${read.names.join("/")}`;
-            const admitted = isAdmittedPrefix(ctx.facts, read);
+            const admitted = isAdmittedPrefix(ctx.facts, read, id);
             const later = !found && admitted && leavesOutIfMissing(ctx.facts.settings.admitExistingOnly, id) ? createdLater(ctx.facts.stack, id, ctx.facts.settings.sops.admitEgressPrefixIds) : undefined;
             results.push(
                 found
