@@ -12,19 +12,11 @@ import type { CreationRule, SopsKey } from "./sops";
  */
 export const PLAINTEXT_ANNOTATION = "fleet.aks-gitops.io/plaintext-values";
 
-/** Inline substitutions of a Flux Kustomization that applies a build: plain text in Git. */
-export interface Substitutes {
-    kustomization: string;
-    vars: Record<string, unknown>;
-}
-
 export interface ObjectContext {
     /** File level: the .sops.yaml rule SOPS would use for the file (its settings say what must be ENC[...]). */
     rule?: CreationRule;
     /** A *.example template: a Secret there may hold <placeholders> only. */
     template?: boolean;
-    /** Build level: the inline postBuild.substitute of each Flux Kustomization that applies this build. */
-    substitutes?: Substitutes[];
 }
 
 /** A value that is only a Flux variable (`${VAR}`): plain text if the Kustomization applying it sets VAR inline. */
@@ -73,10 +65,11 @@ const REFERENCE_WITH_DEFAULT = /^\$\{([_a-zA-Z][_a-zA-Z0-9]*):?[-=]([\s\S]*)\}$/
 type Classified = { plain: false } | { plain: true; why?: string };
 
 /**
- * Whether a value holds plain text: not empty, not ENC[...], not only a reference to a Flux variable kept elsewhere.
- * A reference to a variable no known substitution sets goes to `onRef` (resolved once every Flux Kustomization is known).
+ * Whether a value holds plain text: not empty, not ENC[...], not only a reference to a Flux variable. A reference goes
+ * to `onRef`: it is plain text in Git when a Flux Kustomization applying it sets the variable inline, which the caller
+ * decides once every Flux Kustomization is known (fleet/secrets.ts).
  */
-function classify(value: unknown, substitutes: Substitutes[] = [], onRef?: (variable: string) => void): Classified {
+function classify(value: unknown, onRef?: (variable: string) => void): Classified {
     if (value === null || value === undefined || value === "" || typeof value === "boolean") {
         return { plain: false };
     }
@@ -91,10 +84,6 @@ function classify(value: unknown, substitutes: Substitutes[] = [], onRef?: (vari
     }
     const ref = REFERENCE_ONLY.exec(value);
     if (ref) {
-        const from = substitutes.find((s) => Object.prototype.hasOwnProperty.call(s.vars, ref[1]));
-        if (from) {
-            return { plain: true, why: `\${${ref[1]}} comes from postBuild.substitute of Flux Kustomization ${from.kustomization}, plain text in Git` };
-        }
         onRef?.(ref[1]);
         return { plain: false };
     }
@@ -149,7 +138,7 @@ export function hasCredentialShape(value: string): boolean {
  * Plain-text credentials in a tree of values, as paths relative to `root`: leaves under credential-looking keys, values
  * shaped like a credential, and the data of a Secret embedded in the values (a chart's extraObjects).
  */
-function credentialLeaves(root: unknown, substitutes: Substitutes[] | undefined, refs?: VariableRef[], prefix = ""): { path: string; why?: string }[] {
+function credentialLeaves(root: unknown, refs?: VariableRef[], prefix = ""): { path: string; why?: string }[] {
     const found: { path: string; why?: string }[] = [];
     let nodes = 0;
     // `credential`: this value sits under a credential-looking key; `all`: under an embedded Secret's data, where every
@@ -167,7 +156,7 @@ function credentialLeaves(root: unknown, substitutes: Substitutes[] | undefined,
                 walk(v, shown === "" ? k : `${shown}.${k}`, all || section || isCredentialKey(k), all || section);
             }
         } else if (credential || (typeof value === "string" && hasCredentialShape(value))) {
-            const c = classify(value, substitutes, (variable) => refs?.push({ at: `${prefix}${shown}`, variable }));
+            const c = classify(value, (variable) => refs?.push({ at: `${prefix}${shown}`, variable }));
             if (c.plain) {
                 found.push({ path: shown, why: c.why });
             }
@@ -177,10 +166,10 @@ function credentialLeaves(root: unknown, substitutes: Substitutes[] | undefined,
     return found;
 }
 
-function helmReleaseProblems(o: Record<string, unknown>, substitutes: Substitutes[] | undefined, refs: VariableRef[]): string[] {
+function helmReleaseProblems(o: Record<string, unknown>, refs: VariableRef[]): string[] {
     const spec = isRecord(o.spec) ? o.spec : {};
     const { allowed, problems } = allowances(o);
-    const leaves = credentialLeaves(spec.values, substitutes, refs, "spec.values.").filter((l) => !allowed(l.path));
+    const leaves = credentialLeaves(spec.values, refs, "spec.values.").filter((l) => !allowed(l.path));
     for (const leaf of leaves) {
         problems.push(
             `spec.values.${leaf.path} looks like a credential in clear${leaf.why ? ` (${leaf.why})` : ""}: put it in a SOPS-encrypted Secret in the HelmRelease's namespace and take it from spec.valuesFrom ` +
@@ -194,7 +183,7 @@ function fluxKustomizationProblems(o: Record<string, unknown>): string[] {
     const spec = isRecord(o.spec) ? o.spec : {};
     const postBuild = isRecord(spec.postBuild) ? spec.postBuild : {};
     const { allowed, problems } = allowances(o);
-    for (const leaf of credentialLeaves(postBuild.substitute, undefined).filter((l) => !allowed(l.path))) {
+    for (const leaf of credentialLeaves(postBuild.substitute).filter((l) => !allowed(l.path))) {
         problems.push(
             `spec.postBuild.substitute.${leaf.path} looks like a credential in clear: put it in a SOPS-encrypted Secret and take it from spec.postBuild.substituteFrom (kind: Secret); ` +
                 `if it is no secret, list ${leaf.path} with the reason in the annotation ${PLAINTEXT_ANNOTATION}`,
@@ -252,7 +241,7 @@ function base64Text(value: string): string | undefined {
 }
 
 /** A Secret without sops metadata: every value must be empty, a Flux variable, or a SOPS file (secretGenerator). */
-function plainSecretProblems(o: Record<string, unknown>, ctx: ObjectContext, keys: SopsKey[], refs: VariableRef[]): string[] {
+function plainSecretProblems(o: Record<string, unknown>, keys: SopsKey[], refs: VariableRef[]): string[] {
     const problems: string[] = [];
     const found = sections(o, problems);
     const data = found.find(([n]) => n === "data")?.[1] ?? {};
@@ -282,7 +271,7 @@ function plainSecretProblems(o: Record<string, unknown>, ctx: ObjectContext, key
             const text = section === "data" ? base64Text(value) : value;
             if (text === undefined) {
                 // data that is not base64: a Flux variable (substituted after the build), or plain text.
-                const c = classify(value, ctx.substitutes, (variable) => refs.push({ at, variable }));
+                const c = classify(value, (variable) => refs.push({ at, variable }));
                 if (c.plain) {
                     problems.push(`${at} is not SOPS-encrypted${c.why ? ` (${c.why})` : ""}`);
                 }
@@ -306,7 +295,7 @@ function plainSecretProblems(o: Record<string, unknown>, ctx: ObjectContext, key
                 continue;
             }
             // stringData may be a Flux variable; base64 in data is opaque to substitution, so it is the value itself.
-            const c = section === "data" ? classify(text) : classify(value, ctx.substitutes, (variable) => refs.push({ at, variable }));
+            const c = section === "data" ? classify(text) : classify(value, (variable) => refs.push({ at, variable }));
             if (c.plain) {
                 problems.push(`${at} is not SOPS-encrypted${c.why ? ` (${c.why})` : ""}`);
             }
@@ -351,7 +340,7 @@ export function checkObject(o: Record<string, unknown>, ctx: ObjectContext = {})
         }
     } else if (secret) {
         const found: SopsKey[] = [];
-        problems.push(...plainSecretProblems(o, ctx, found, refs));
+        problems.push(...plainSecretProblems(o, found, refs));
         if (found.length > 0) {
             keys = found;
         }
@@ -360,7 +349,7 @@ export function checkObject(o: Record<string, unknown>, ctx: ObjectContext = {})
         problems.push(...metadataProblems(o));
     }
     if (isHelmRelease(o)) {
-        problems.push(...helmReleaseProblems(o, ctx.substitutes, refs));
+        problems.push(...helmReleaseProblems(o, refs));
     }
     if (isFluxKustomization(o)) {
         problems.push(...fluxKustomizationProblems(o));
