@@ -1,0 +1,85 @@
+// The direction of dependencies (docs/architecture.md, "Which way dependencies point"), checked by dependency-cruiser
+// as the second half of `npm run lint` (and so in .ci/run); test/dependency-rules.test.ts shows each rule firing.
+//
+// The program is what `pulumi up` runs: index.ts, components/, the stack configuration in stacks/ (all of it but
+// stacks/new.ts, the new-stack command) and fleet/layout.ts (the Flux objects FleetManifests registers). Everything
+// else is a tool around it (plan, preflight, verify, the fleet CLI, ci, bench, the offline harness, the policy pack,
+// the tests) and may import the program, never the other way round. Rules match paths relative to the project root
+// (dependency-cruiser's own regular expressions: github.com/sverweij/dependency-cruiser doc/rules-reference.md).
+"use strict";
+
+const PROGRAM = ["^index\\.ts$", "^components/", "^stacks/(?!new\\.ts$)", "^fleet/layout\\.ts$"];
+const TOOLS = [
+  "^plan/",
+  "^preflight/",
+  "^verify/",
+  "^fleet/(?!layout\\.ts$)",
+  "^ci/",
+  "^bench/",
+  "^test/",
+  "^harness/",
+  "^policy/",
+  "^bin/",
+  "^stacks/new\\.ts$",
+];
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "program-not-to-tools",
+      severity: "error",
+      comment:
+        "The program (index.ts, components/, stacks/ but new.ts, fleet/layout.ts) must not import the tools around " +
+        "it: they import the program. Move what both need into the program, or pass it in as an argument.",
+      from: { path: PROGRAM, pathNot: "^fleet/layout\\.ts$" },
+      to: { path: TOOLS },
+    },
+    {
+      // The one known exception, kept narrow: fleet/layout.ts mixes the objects the program registers with the file
+      // layout `npm run fleet` writes (clusterFiles, mergeSopsConfig), and the latter throws harness/usage.ts's
+      // ConfigFileError (exit 2). When the file-writing half moves to the fleet tool, this exception goes.
+      name: "program-not-to-tools (fleet/layout.ts)",
+      severity: "error",
+      comment:
+        "fleet/layout.ts belongs to the program (FleetManifests registers its objects): only harness/usage.ts's " +
+        "ConfigFileError is allowed, for mergeSopsConfig (a tool's half, to move out).",
+      from: { path: "^fleet/layout\\.ts$" },
+      to: { path: TOOLS, pathNot: "^harness/usage\\.ts$" },
+    },
+    {
+      name: "program-not-to-dev-dependencies",
+      severity: "error",
+      comment:
+        "The program must run with the production dependencies only (package.json dependencies); devDependencies " +
+        "are the tools' and the tests'.",
+      from: { path: PROGRAM },
+      to: { dependencyTypes: ["npm-dev"] },
+    },
+    {
+      name: "only-tests-import-tests",
+      severity: "error",
+      comment: "Nothing but a test imports test/ (specs, fixtures, helpers): a tool that needs one of them owns it.",
+      from: { pathNot: "^test/" },
+      to: { path: "^test/" },
+    },
+    {
+      name: "not-to-unresolvable",
+      severity: "error",
+      comment: "An import dependency-cruiser cannot resolve to a file would hide an edge from the rules above.",
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: ["^examples/", "^test/fixtures/", "^\\.ci/", "^\\.stryker-tmp/", "^reports/"] },
+    // `import type` counts: a type-only import still ties the program to the module it names
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    moduleSystems: ["cjs", "es6"],
+    // resolve packages through their "exports" as Node does for require and import (eslint.config.mjs imports
+    // ESM-only packages)
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["require", "import", "node", "default"] },
+  },
+};
