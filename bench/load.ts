@@ -4,17 +4,18 @@
 // classes, the Kubernetes provider), so both sides load the same code. With DEFER_SDK=0 (the target's baseline)
 // @pulumi/pulumi loads whole, as in any Node program; without it, with the stand-ins the plan runs with.
 import { existsSync, readFileSync } from "node:fs";
+import { lazy } from "../harness/lazy";
 
 export function runCli(): void {
-    require("../harness/run");
-    require("../index");
-    require("../policy/offline");
-    require("../plan/model");
-    require("../plan/render");
+    lazy.harnessRun();
+    lazy.program();
+    lazy.policyOffline();
+    lazy.planModel();
+    lazy.planRender();
     const list = process.env.BENCH_LOAD_MODULES;
     if (list && existsSync(list)) {
         for (const file of readFileSync(list, "utf8").split("\n").filter(Boolean)) {
-            require(file);
+            lazy.file(file);
         }
     }
 }

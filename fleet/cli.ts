@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, wri
 import { dirname, join, posix } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import type { Capture } from "../harness/run";
+import { lazy } from "../harness/lazy";
 import { ConfigFileError, failure, parseCli, UsageError, userPath } from "../harness/usage";
 import { secretsReport } from "./secrets";
 import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
@@ -51,7 +52,7 @@ export function fleetFiles(
         throw new Error("the stack output sopsCreationRule is not a single .sops.yaml creation rule");
     }
     // Every environment's rule goes first (mergeSopsConfig); the program (and so SopsKeyVault) is loaded by now.
-    const { sopsPathRegex } = require("../components/SopsKeyVault") as typeof import("../components/SopsKeyVault");
+    const { sopsPathRegex } = lazy.sopsKeyVault();
     files.set(".sops.yaml", mergeSopsConfig(existingSops, rule[0] as { path_regex: string }, ENVIRONMENTS.map(sopsPathRegex), sopsFile));
     return files;
 }
@@ -107,7 +108,7 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
     if (values.check && !existsSync(out)) {
         throw new UsageError(`--check: the fleet repo folder ${out} does not exist (nothing to compare; write it with npm run fleet -- --stack ${values.stack} --out ${values.out})`);
     }
-    const { planStack } = require("../harness/run") as typeof import("../harness/run");
+    const { planStack } = lazy.harnessRun();
     const capture = await planStack(values.stack);
     const sopsPath = join(out, ".sops.yaml");
     // SOPS-encrypted files the team added to a rendered layer directory (the alerts Secret) are listed in its kustomization.

@@ -5,6 +5,7 @@
 import type { ErrorHook, ResourceHook } from "@pulumi/pulumi";
 import { MockMonitor, Mocks } from "@pulumi/pulumi/runtime/mocks";
 import { specialResourceSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { lazy } from "./lazy";
 
 export interface CustomTimeouts {
     create?: string;
@@ -129,7 +130,7 @@ export class CaptureMonitor extends MockMonitor {
      */
     override getDeploymentInfo(req: unknown, callback: Callback): void {
         lastErrorHooks = this.errorHooks;
-        const store = (require("@pulumi/pulumi/runtime/state") as { getStore(): { callbacks?: unknown } }).getStore();
+        const store = lazy.pulumiState().getStore();
         const refuse = (what: string) => () => Promise.reject(new Error(`the offline harness does not run ${what}`));
         store.callbacks = {
             registerErrorHook: async (hook: ErrorHook) => void this.errorHooks.set(hook.name, hook),

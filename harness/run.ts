@@ -7,6 +7,7 @@ import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { parse } from "yaml";
 import { PROJECT, SECRET_KEYS } from "../stacks/load";
 import { AzureMocks } from "./azure";
+import { lazy } from "./lazy";
 import { CaptureMonitor, Registration, SECRET } from "./monitor";
 
 import { PROJECT_DIR, ROOT } from "./paths";
@@ -14,10 +15,7 @@ export { PROJECT_DIR, ROOT };
 
 // Internal to @pulumi/pulumi and stripped from its typings: feature negotiation and draining outstanding RPCs.
 // The minor version is pinned; test/harness.test.ts fails if an upgrade moves them.
-const { awaitFeatureSupport, waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
-    awaitFeatureSupport(): Promise<void>;
-    waitForRPCs(): Promise<void>;
-};
+const { awaitFeatureSupport, waitForRPCs } = lazy.pulumiSettings();
 
 import { ConfigFileError, UsageError } from "./usage";
 export { ConfigFileError, UsageError };
@@ -227,7 +225,7 @@ type Program = () => Promise<Record<string, pulumi.Input<unknown>>>;
 let program: Program | undefined;
 function loadProgram(): Program {
     // Loaded once: the module only exports the program function, which is run afresh for every capture.
-    program ??= require("../index") as Program;
+    program ??= lazy.program();
     return program;
 }
 

@@ -4,6 +4,7 @@
 // Runs the real program offline under the mock runtime and reports the desired state. Exit codes: 0 ok,
 // 1 a mandatory policy violation, 2 bad usage, unknown stack or invalid config, 3 an output file could not be written.
 import { existsSync, readFileSync } from "node:fs";
+import { lazy } from "../harness/lazy";
 import { failure, parseCli, UsageError, userPath, writeOutput } from "../harness/usage";
 import { diffPlans, renderDiffMarkdown } from "./diff";
 import type { Plan } from "./model";
@@ -85,7 +86,7 @@ export async function main(argv: string[], planOne: (stack: string) => Promise<P
         if (values.stack || values.mermaid) {
             throw new UsageError(values.stack ? "choose one of --stack and --all" : "--mermaid shows one stack: use --stack");
         }
-        const { planFleetCli } = require("./fleet") as typeof import("./fleet");
+        const { planFleetCli } = lazy.planFleet();
         const options = { comment, json: values.json, base: values.base, jsonOut: values["json-out"], artifactsUrl: values["artifacts-url"], maxChars: values["max-chars"] };
         return { ...(await planFleetCli(options, planOne)), out: values.out };
     }
@@ -96,13 +97,13 @@ export async function main(argv: string[], planOne: (stack: string) => Promise<P
         throw new UsageError("choose one of --json and --mermaid");
     }
     // Loaded only here so that `diff` and `--help` stay instant (the program pulls in the Pulumi SDK).
-    const { renderMermaid, renderTree } = require("./render") as typeof import("./render");
+    const { renderMermaid, renderTree } = lazy.planRender();
     const base = values.base !== undefined ? readPlan(values.base) : undefined;
     const plan = await planOne(values.stack);
     const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory");
     let text: string;
     if (comment) {
-        const { renderCommentSection } = require("./comment") as typeof import("./comment");
+        const { renderCommentSection } = lazy.planComment();
         if (values["json-out"]) {
             writeOutput(values["json-out"], `${JSON.stringify(plan, null, 2)}\n`);
         }
@@ -123,8 +124,8 @@ export async function main(argv: string[], planOne: (stack: string) => Promise<P
  * activating it (standby false) creates, and how long.
  */
 export async function planWithActivation(stack: string, root?: string): Promise<Plan> {
-    const { loadStackFile, runProgram, withSecretPlaceholders } = require("../harness/run") as typeof import("../harness/run");
-    const { activationPath, buildCheckedPlan } = require("./model") as typeof import("./model");
+    const { loadStackFile, runProgram, withSecretPlaceholders } = lazy.harnessRun();
+    const { activationPath, buildCheckedPlan } = lazy.planModel();
     const file = loadStackFile(stack, root);
     const input = withSecretPlaceholders(file);
     const plan = await buildCheckedPlan(await runProgram(input));

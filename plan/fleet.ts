@@ -3,6 +3,7 @@
 // (npm run stacks). A stack that cannot be planned is reported in its place; the others are still planned.
 import { readFileSync } from "node:fs";
 import { discover } from "../ci/stacks";
+import { lazy } from "../harness/lazy";
 import { PROJECT_DIR } from "../harness/run";
 import { UsageError, userPath, writeOutput } from "../harness/usage";
 import type { FleetEntry } from "./comment";
@@ -85,7 +86,7 @@ export async function planFleetCli(options: FleetCliOptions, planOne: (stack: st
     const mandatory = doc.fleet.filter((e) => e.plan?.policy.some((f) => f.enforcementLevel === "mandatory"));
     let text: string;
     if (options.comment) {
-        const { renderFleetComment } = require("./comment") as typeof import("./comment");
+        const { renderFleetComment } = lazy.planComment();
         // A --base file that does not exist is an error (readFleetPlan, exit 2), not "every stack is new".
         const base = options.base !== undefined ? readFleetPlan(options.base) : undefined;
         if (options.jsonOut) {
@@ -96,7 +97,7 @@ export async function planFleetCli(options: FleetCliOptions, planOne: (stack: st
     } else if (options.json) {
         text = `${JSON.stringify(doc, null, 2)}\n`;
     } else {
-        const { renderTree } = require("./render") as typeof import("./render");
+        const { renderTree } = lazy.planRender();
         text = doc.fleet.map((e) => (e.plan ? renderTree(e.plan) : `${e.stack}: cannot be planned\n${e.error}\n`)).join("\n");
     }
     const stderr = [

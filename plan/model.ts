@@ -1,6 +1,7 @@
 // The plan document: what a stack would build, in what order, from a harness capture. Deterministic by construction:
 // resources sorted by urn, object keys sorted, fake Azure values replaced by references to the outputs they stand for.
 import type { Capture } from "../harness/run";
+import { lazy } from "../harness/lazy";
 import { SECRET } from "../harness/monitor";
 import { estimateFor } from "./estimates";
 import { PROJECT } from "../stacks/load";
@@ -83,7 +84,7 @@ function escapeRegExp(text: string): string {
 
 /** The plan with the policy pack's findings (policy/offline.ts), as `npm run plan` reports it. */
 export async function buildCheckedPlan(capture: Capture): Promise<Plan> {
-    const { evaluatePolicies } = require("../policy/offline") as typeof import("../policy/offline");
+    const { evaluatePolicies } = lazy.policyOffline();
     const plan = buildPlan(capture);
     plan.policy = await evaluatePolicies(capture, capture.config[`${PROJECT}:environment`]);
     return plan;

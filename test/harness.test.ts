@@ -7,6 +7,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import { capture, ROOT } from "../harness/run";
 import { registeredErrorHooks, SECRET } from "../harness/monitor";
 import { stackInput } from "./support";
+import { lazy } from "../harness/lazy";
 
 // The capture relies on @pulumi/pulumi internals (MockMonitor, request getters, feature negotiation). These tests fail
 // loudly if an upgrade moves them, instead of letting plans silently lose dependencies, options or secret markers.
@@ -61,7 +62,7 @@ describe("the mock-runtime harness", () => {
         assert.deepEqual(c.resources.find((r) => r.name === "rg")!.options.onErrorHooks, ["retry-always"]);
         const hook = registeredErrorHooks().get("retry-always")!;
         assert.equal(await hook.callback({ urn: "", id: "", name: "rg", type: "t", failedOperation: "create", errors: ["boom"] }), true);
-        const store = (require("@pulumi/pulumi/runtime/state") as { getStore(): { callbacks?: object } }).getStore();
+        const store = lazy.pulumiState().getStore();
         assert.ok(store.callbacks && !("_server" in store.callbacks), "the stand-in, not a gRPC server on loopback");
     });
 

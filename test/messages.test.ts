@@ -11,6 +11,7 @@ import { ConfigFileError, failure, UsageError, writeOutput } from "../harness/us
 import { main as plan, planFailure } from "../plan/cli";
 import { formatIssues, namespaceIssues, validateStackConfig } from "../stacks/load";
 import { main as verify } from "../verify/cli";
+import { lazy } from "../harness/lazy";
 
 const SUBSCRIPTION = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
 const base = { environment: "dev", location: "westeurope", clusterName: "dev-westeurope", sops: { vaultName: "kv-acme-sops-dev" }, org: { fleet: { url: "https://dev.azure.com/acme/fleet" } } };
@@ -94,7 +95,7 @@ describe("messages that say what to type", () => {
         // Node's networking as soon as it loads (see test/verify.test.ts).
         let nock: typeof import("nock");
         before(() => {
-            nock = require("nock") as typeof import("nock");
+            nock = lazy.nock();
             nock.disableNetConnect();
         });
         after(() => nock.enableNetConnect());
@@ -136,7 +137,7 @@ describe("policy findings name the config key to change", () => {
 });
 
 describe("npm run fleet into a fleet repo", () => {
-    const fleet = () => require("../fleet/cli") as typeof import("../fleet/cli");
+    const fleet = () => lazy.fleetCli();
 
     it("refuses to write a cluster directory that refers to shared layers the fleet lacks (exit 2)", async function () {
         this.timeout(30_000);

@@ -4,14 +4,14 @@ import * as assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type * as Prompts from "@inquirer/prompts";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../harness/run";
 import { UsageError } from "../harness/usage";
 import { main, proposeVaultName, type Prompter } from "../stacks/new";
+import { lazy } from "../harness/lazy";
 
-const testing = require("@inquirer/testing") as typeof import("@inquirer/testing");
-const prompts = require("@inquirer/prompts") as typeof Prompts;
+const testing = lazy.inquirerTesting();
+const prompts = lazy.inquirerPrompts();
 
 /** A project directory with this repo's Pulumi.yaml (org: the contoso fleet) and, optionally, the committed prod stack. */
 function project(withProd = false): string {
@@ -122,7 +122,7 @@ describe("npm run new-stack", () => {
             out.join("\n"),
         );
         // The figures are the plan's own: its custom resources (components are not Azure resources) and its findings.
-        const { planWithActivation } = require("../plan/cli") as typeof import("../plan/cli");
+        const { planWithActivation } = lazy.planCli();
         const plan = await planWithActivation("prod-testnewstack", dir);
         const custom = plan.resources.filter((r) => r.custom).length;
         assert.ok(custom < plan.resources.length);

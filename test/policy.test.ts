@@ -13,6 +13,7 @@ import { planStack, ROOT } from "../harness/run";
 import { effectiveLevel, evaluatePolicies, policyConfig } from "../policy/offline";
 import { ALWAYS_ADVISORY, CONFIG_KEYS, DEV_ADVISORY, policies, RULES, STAGING_ADVISORY, TYPES } from "../policy/policies";
 import { sopsDecryptRoleGuid } from "../components/roles";
+import { lazy } from "../harness/lazy";
 
 // Raw captured inputs: loosely typed on purpose, fixtures poke at them.
 type Props = Record<string, any>;
@@ -437,11 +438,11 @@ describe("policy pack", () => {
 
     it("loads as a real policy pack (TypeScript through tsx, the fast loader) and answers the engine's analyzer RPCs", async function () {
         this.timeout(60000);
-        const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
-        const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as typeof import("@pulumi/pulumi/proto/analyzer_grpc_pb");
-        const { AnalyzeRequest, AnalyzerResourceOptions } = require("@pulumi/pulumi/proto/analyzer_pb") as typeof import("@pulumi/pulumi/proto/analyzer_pb");
-        const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
-        const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
+        const grpc = lazy.grpc();
+        const { AnalyzerClient } = lazy.analyzerGrpc();
+        const { AnalyzeRequest, AnalyzerResourceOptions } = lazy.analyzerMessages();
+        const { Empty } = lazy.protobufEmpty();
+        const { Struct } = lazy.protobufStruct();
 
         const { child, port: started } = pack ?? startPack();
         try {

@@ -11,6 +11,7 @@ import { main as preflightMain } from "../preflight/cli";
 import { factsFrom, type StackFacts } from "../preflight/stack";
 import { derivedNames, settingsFrom } from "../stacks/load";
 import { ARM, credential, FAST_RETRY, GRAPH, SUBSCRIPTION, World } from "./fixtures/preflight/world";
+import { lazy } from "../harness/lazy";
 
 const DR_PREFIX = "pip-egress-aks-prod-northeurope";
 const PREFIX_GET = new RegExp(`/publicIPPrefixes/${DR_PREFIX}\\?`);
@@ -55,7 +56,7 @@ describe("preflight plans the run it checks: a prefix the vault wave's run leave
     before(async () => {
         vault = await prodIn("vault");
         admit = await prodIn("admit");
-        nock = require("nock") as typeof import("nock");
+        nock = lazy.nock();
         if (!nock.isActive()) {
             nock.activate();
         }

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { ObjectShape, pathParameters, Shape, SPECS, sdkRoutes, toWire } from "../preflight/specs";
 import type { StackFacts } from "../preflight/stack";
 import { credential, stackFacts } from "./fixtures/preflight/world";
+import { lazy } from "../harness/lazy";
 
 const root = dirname(require.resolve("@pulumi/azure-native/package.json"));
 
@@ -109,7 +110,7 @@ describe("preflight: the REST spec table", () => {
 
         before(async () => {
             facts.prod = await stackFacts("prod");
-            nock = require("nock") as typeof import("nock");
+            nock = lazy.nock();
             if (!nock.isActive()) {
                 nock.activate();
             }
@@ -144,7 +145,7 @@ describe("preflight: the REST spec table", () => {
         };
 
         it("role assignments (@azure/arm-authorization 9.0.0, api-version 2022-04-01)", async () => {
-            const { AuthorizationManagementClient } = require("@azure/arm-authorization") as typeof import("@azure/arm-authorization");
+            const { AuthorizationManagementClient } = lazy.armAuthorization();
             const { spec, inputs } = planned("azure-native:authorization:RoleAssignment");
             const seen = captured({ id: "/x", properties: {} });
             const client = new AuthorizationManagementClient(credential, SUB, { endpoint: ARM, credentialScopes: ["https://management.azure.com/.default"] });
@@ -154,7 +155,7 @@ describe("preflight: the REST spec table", () => {
         });
 
         it("extensions and Flux configurations (@azure/arm-kubernetesconfiguration 6.1.0, api-version 2023-05-01)", async () => {
-            const { SourceControlConfigurationClient } = require("@azure/arm-kubernetesconfiguration") as typeof import("@azure/arm-kubernetesconfiguration");
+            const { SourceControlConfigurationClient } = lazy.armKubernetesConfiguration();
             const client = new SourceControlConfigurationClient(credential, SUB, { endpoint: ARM, credentialScopes: ["https://management.azure.com/.default"] });
             for (const token of ["azure-native:kubernetesconfiguration:Extension", "azure-native:kubernetesconfiguration:FluxConfiguration"]) {
                 const { spec, inputs } = planned(token);

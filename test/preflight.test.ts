@@ -12,6 +12,7 @@ import type { StackFacts } from "../preflight/stack";
 import { allowed, matches } from "../preflight/checks/permissions";
 import { judgeVersion } from "../preflight/checks/kubernetes";
 import { ARM, armError, credential, FAST_RETRY, fixture, GRAPH, groupId, Json, pinnedMinor, stackFacts, SUBSCRIPTION, versionsWith, World } from "./fixtures/preflight/world";
+import { lazy } from "../harness/lazy";
 
 // Loaded in before(), not at import: nock patches Node's networking as soon as it loads (see test/verify.test.ts).
 let nock: typeof import("nock");
@@ -45,7 +46,7 @@ describe("npm run preflight", function () {
         for (const stack of ["prod", "dev", "prod-northeurope"]) {
             facts[stack] = await stackFacts(stack);
         }
-        nock = require("nock") as typeof import("nock");
+        nock = lazy.nock();
         if (!nock.isActive()) {
             nock.activate();
         }
@@ -565,7 +566,7 @@ describe("npm run preflight", function () {
         });
 
         it("2 for an invalid stack config (ConfigError names the key)", () => {
-            const { validateStackConfig } = require("../stacks/load") as typeof import("../stacks/load");
+            const { validateStackConfig } = lazy.stacksLoad();
             let error: unknown;
             try {
                 validateStackConfig({ environment: "prod", location: "West Europe" }, {});

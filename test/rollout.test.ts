@@ -18,6 +18,7 @@ import { derivedNames, settingsFrom } from "../stacks/load";
 import { main as preflightMain } from "../preflight/cli";
 import { ARM, credential, FAST_RETRY, GRAPH, stackFacts, SUBSCRIPTION, World } from "./fixtures/preflight/world";
 import { otherClusterOf, projectCopy, StackDoc, writeStack } from "./fleet-fixtures";
+import { lazy } from "../harness/lazy";
 
 // Azure's built-in roles the stacks assign exist in every subscription (azure-docs role-based-access-control/built-in-roles:
 // Key Vault Crypto User, Network Contributor, Monitoring Data Reader, Grafana Admin).
@@ -391,7 +392,7 @@ describe("preflight of the vault wave's run", function () {
 
     before(async () => {
         prod = await stackFacts("prod");
-        nock = require("nock") as typeof import("nock");
+        nock = lazy.nock();
         if (!nock.isActive()) {
             nock.activate();
         }

@@ -14,6 +14,7 @@ import { main as preflight } from "../preflight/cli";
 import type { StackFacts } from "../preflight/stack";
 import * as verifyCli from "../verify/cli";
 import { ARM, FAST_RETRY, GRAPH, stackFacts, World } from "./fixtures/preflight/world";
+import { lazy } from "../harness/lazy";
 
 const SUB = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
 const OTHER = "7d2f0c4e-1b3a-4e5f-8a9b-0c1d2e3f4a5b";
@@ -106,7 +107,7 @@ describe("the subscription verify and preflight use", () => {
         let nock: typeof import("nock");
         const saved: Record<string, string | undefined> = {};
         before(() => {
-            nock = require("nock") as typeof import("nock");
+            nock = lazy.nock();
             if (!nock.isActive()) {
                 nock.activate();
             }
@@ -173,7 +174,7 @@ describe("the subscription verify and preflight use", () => {
         let facts: StackFacts;
         before(async () => {
             facts = await stackFacts("prod");
-            nock = require("nock") as typeof import("nock");
+            nock = lazy.nock();
             if (!nock.isActive()) {
                 nock.activate();
             }

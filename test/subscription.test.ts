@@ -10,6 +10,7 @@ import { capture, type Capture } from "../harness/run";
 import { main as plan } from "../plan/cli";
 import { kubernetesSupport, kubernetesSupportFinding } from "../stacks/perishable";
 import { all, at, baseConfig, idOf, one, run, stackInput, stackSetting, withConfig } from "./support";
+import { lazy } from "../harness/lazy";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const DCR = "azure-native:monitor:DataCollectionRule";
@@ -103,9 +104,9 @@ describe("a real subscription", () => {
     describe("role-assignment names", () => {
         it("derive from the principal's object id: a re-created identity gets a new name, the same one keeps its name", async () => {
             const input = stackInput(baseConfig("prod"));
-            const first = await capture(input, () => require("../index")(), { seed: "first" });
-            const again = await capture(input, () => require("../index")(), { seed: "first" });
-            const recreated = await capture(input, () => require("../index")(), { seed: "after-az-group-delete" });
+            const first = await capture(input, () => lazy.program()(), { seed: "first" });
+            const again = await capture(input, () => lazy.program()(), { seed: "first" });
+            const recreated = await capture(input, () => lazy.program()(), { seed: "after-az-group-delete" });
             const names = (c: Capture) => all(c, ROLE).map((r) => `${r.name}=${String(r.inputs.roleAssignmentName)}`).sort();
             assert.deepEqual(names(again), names(first), "stable run to run");
             const decrypt = (c: Capture) => one(c, ROLE, "-flux-identity-decrypt").inputs;

@@ -7,6 +7,7 @@ import type { TokenCredential } from "@azure/identity";
 import { main, parseDuration, Target, waitForReconciliation } from "../verify/cli";
 import * as cli from "../verify/cli";
 import { runCliInProcess } from "./support";
+import { lazy } from "../harness/lazy";
 
 // Exit codes as the README documents them: "0 reconciled, 1 failed, 2 bad usage, 3 timed out, 4 not signed in".
 const EXIT = { reconciled: 0, failed: 1, usage: 2, timedOut: 3, notSignedIn: 4 } as const;
@@ -142,7 +143,7 @@ describe("npm run verify: usage", () => {
     // Nothing here should reach ARM; if a regression let a request out, nock refuses it instead of the network.
     let nock: typeof import("nock");
     before(() => {
-        nock = require("nock") as typeof import("nock");
+        nock = lazy.nock();
         if (!nock.isActive()) {
             nock.activate();
         }

@@ -6,6 +6,7 @@
 // transient 5xx, and keeps polling through errors that outlast it.
 import type { FluxConfiguration } from "@azure/arm-kubernetesconfiguration";
 import type { TokenCredential } from "@azure/identity";
+import { lazy } from "../harness/lazy";
 import { loadStackFile, withSecretPlaceholders } from "../harness/run";
 import { azureCliDefault, canSignIn, describeSubscription, givenSubscription, NOT_SIGNED_IN, SIGN_IN_HINT } from "../harness/signin";
 import { failure, parseCli, UsageError } from "../harness/usage";
@@ -150,8 +151,8 @@ export interface ClientOptions {
 }
 
 export function fluxConfigurationReader(target: Target, options: ClientOptions = {}): () => Promise<FluxConfiguration> {
-    const { SourceControlConfigurationClient } = require("@azure/arm-kubernetesconfiguration") as typeof import("@azure/arm-kubernetesconfiguration");
-    const credential = options.credential ?? new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+    const { SourceControlConfigurationClient } = lazy.armKubernetesConfiguration();
+    const credential = options.credential ?? new (lazy.azureIdentity()).DefaultAzureCredential();
     const client = new SourceControlConfigurationClient(credential, target.subscriptionId, {
         ...(options.endpoint ? { endpoint: options.endpoint, credentialScopes: ["https://management.azure.com/.default"] } : {}),
         // 429 with Retry-After is honoured as given; 5xx and network errors back off exponentially (core-rest-pipeline).
@@ -195,7 +196,7 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
     }
     const subscription = given ?? (await azureCliDefault(env));
     const target: Target = { ...cluster, subscriptionId: subscription.id };
-    const credential = clientOptions.credential ?? new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+    const credential = clientOptions.credential ?? new (lazy.azureIdentity()).DefaultAzureCredential();
     if (!(await canSignIn(credential))) {
         log(SIGN_IN_HINT);
         return EXIT.notSignedIn;

@@ -12,6 +12,7 @@
 // validation gets the vault firewall without it. A template that still referenced it (reference() of a prefix that does
 // not exist) could fail the validation of the very run that leaves it out.
 import type { FleetStack } from "../../ci/stacks";
+import { lazy } from "../../harness/lazy";
 import { leavesOutIfMissing, sameArmId } from "../../stacks/schema";
 import { ifExists } from "../azure";
 import type { Check, CheckContext, CheckResult, Shared } from "../run";
@@ -77,7 +78,7 @@ export async function planAgainstSubscription(ctx: Pick<CheckContext, "facts" | 
         if (missing.length === 0) {
             return facts;
         }
-        const { planWithout } = require("../stack") as typeof import("../stack");
+        const { planWithout } = lazy.preflightStack();
         return await planWithout(facts, missing);
     } finally {
         clearTimeout(timer);
@@ -90,7 +91,7 @@ export async function planAgainstSubscription(ctx: Pick<CheckContext, "facts" | 
  */
 function createdLater(stack: string, id: string, admits: string[]): FleetStack | undefined {
     // Loaded when needed: discovery reads every stack file with the SDK's config code, which preflight --help never needs.
-    const { creatorOf, discover, rolloutPosition, sameResource } = require("../../ci/stacks") as typeof import("../../ci/stacks");
+    const { creatorOf, discover, rolloutPosition, sameResource } = lazy.ciStacks();
     if (!admits.some((a) => sameResource(a, id))) {
         return undefined;
     }
