@@ -186,7 +186,7 @@ export class AksCluster extends pulumi.ComponentResource {
             if (seconds === undefined) {
                 return false;
             }
-            pulumi.log.warn(
+            void pulumi.log.warn(
                 `AKS ${args.clusterName}: the control plane's Network Contributor grant on the egress prefix is not usable yet ` +
                     `(role assignments take up to 60 minutes to propagate to a cluster identity); retrying the ${failure.failedOperation} in ${seconds} s`,
             );

@@ -238,9 +238,9 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             ...(active
                 ? {
                       clusterName: active.name,
-                      clusterId: this.aks.cluster!.id,
-                      oidcIssuerUrl: this.aks.cluster!.oidcIssuerUrl,
-                      fluxConfigurationName: this.flux!.configuration.name,
+                      clusterId: this.aks.cluster.id,
+                      oidcIssuerUrl: this.aks.cluster.oidcIssuerUrl,
+                      fluxConfigurationName: this.flux.configuration.name,
                   }
                 : {}),
             ...(this.monitoring

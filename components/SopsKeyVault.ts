@@ -107,7 +107,7 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                         if (!isNotFound(e)) {
                             throw e;
                         }
-                        pulumi.log.warn(`${id} does not exist yet: not admitted by this run (admitExistingOnly); the rollout's admit wave admits it once its cluster's stack has created it`, this);
+                        void pulumi.log.warn(`${id} does not exist yet: not admitted by this run (admitExistingOnly); the rollout's admit wave admits it once its cluster's stack has created it`, this);
                         return undefined;
                     },
                 ),

@@ -23,7 +23,7 @@ import { checkEnvironments, clusterOf, normalFluxPath } from "./guard/environmen
 import type { EncryptedRecord, FluxKustomizationRecord } from "./guard/environments";
 import { buildAll, findKustomize, KustomizeUnavailable } from "./guard/kustomize";
 import type { BuildOptions, Kustomize } from "./guard/kustomize";
-import { checkObject, isFluxKustomization, isHelmRelease, objectName } from "./guard/objects";
+import { checkObject, isFluxKustomization, isHelmRelease, objectName, scalarText } from "./guard/objects";
 import type { VariableRef } from "./guard/objects";
 import { firstMatchingRule, isEncrypted, mustBeEncrypted, parseSopsConfig, readDotenv, readMetadata, SopsConfigError } from "./guard/sops";
 import type { CreationRule } from "./guard/sops";
@@ -60,6 +60,7 @@ const DOTENV_FILE = /\.env$/i;
 const CATCH_ALL_PROBES = ["README.yaml", "docs/notes/example.yaml"];
 
 /** A path as printed: control characters escaped, so a file name cannot forge a line of the report. */
+// eslint-disable-next-line no-control-regex -- the control characters are what this escapes
 const shown = (path: string): string => path.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 interface Located {
@@ -145,7 +146,7 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
             const postBuild = isRecord(spec.postBuild) ? spec.postBuild : {};
             fluxKustomizations.push({
                 location,
-                name: `${String(meta.namespace ?? "")}/${String(meta.name ?? "?")}`,
+                name: `${scalarText(meta.namespace, "")}/${scalarText(meta.name, "?")}`,
                 path: normalFluxPath(spec.path),
                 vars: isRecord(postBuild.substitute) ? postBuild.substitute : {},
                 patches: Array.isArray(spec.patches) && spec.patches.length > 0 ? spec.patches : undefined,

@@ -362,7 +362,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
                 }
                 // A known scope must name a vault (or key); only while it is unknown (preview) does its source decide.
                 const scope = knownString(() => grant.props.scope);
-                const vaultName = scope !== undefined ? VAULT_SCOPE.exec(scope)?.[1] : vaults.find((v) => feeds(grant, [v], "scope"))?.props.vaultName;
+                const vaultName = scope !== undefined ? VAULT_SCOPE.exec(scope)?.[1] : (vaults.find((v) => feeds(grant, [v], "scope"))?.props.vaultName as string | undefined);
                 if (!vaultName) {
                     report(`${grant.name}: scope must be a Key Vault or one of its keys, not ${scope}`, grant.urn);
                     continue;
@@ -373,7 +373,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
                     ? ((defined.props.permissions ?? []) as { actions?: string[]; dataActions?: string[] }[]).every(
                           (p) => (p.actions ?? []).length === 0 && (p.dataActions ?? []).every((a) => SOPS_DECRYPT_DATA_ACTIONS.includes(a)),
                       )
-                    : role === sopsDecryptRoleGuid(String((identity.props.tags ?? {}).environment ?? ""), String(vaultName));
+                    : role === sopsDecryptRoleGuid(String(((identity.props.tags ?? {}) as Record<string, string | undefined>).environment ?? ""), String(vaultName));
                 if (role !== BUILT_IN_ROLES.keyVaultCryptoUser && !decryptOnly) {
                     report(withConfigKey("flux-identity-least-privilege", `${grant.name}: role ${role} is neither Key Vault Crypto User nor a decrypt-only SOPS role`), grant.urn);
                 }

@@ -684,7 +684,7 @@ function convert(shape: Shape, value: unknown, at: string, unknown: string[]): u
         case "array":
             return Array.isArray(value) ? value.map((item, i) => convert(shape.of, item, `${at}[${i}]`, unknown)) : value;
         case "map":
-            return isObject ? Object.fromEntries(Object.entries(value as object).map(([k, item]) => [k, convert(shape.of, item, `${at}.${k}`, unknown)])) : value;
+            return isObject ? Object.fromEntries(Object.entries(value).map(([k, item]) => [k, convert(shape.of, item, `${at}.${k}`, unknown)])) : value;
         case "idset":
             return Array.isArray(value) ? Object.fromEntries(value.map((id) => [String(id), {}])) : value;
         default:
@@ -703,7 +703,7 @@ export function offSpec(shape: Shape, value: unknown, at = ""): string[] {
             if (!isObject) {
                 return [];
             }
-            return Object.entries(value as object).flatMap(([k, item]) => {
+            return Object.entries(value).flatMap(([k, item]) => {
                 const prop = shape.props[k];
                 const where = at ? `${at}.${k}` : k;
                 return prop ? offSpec(prop.shape, item, where) : [where];
@@ -711,9 +711,9 @@ export function offSpec(shape: Shape, value: unknown, at = ""): string[] {
         case "array":
             return Array.isArray(value) ? value.flatMap((item) => offSpec(shape.of, item, `${at}[]`)) : [];
         case "map":
-            return isObject ? Object.values(value as object).flatMap((item) => offSpec(shape.of, item, `${at}.*`)) : [];
+            return isObject ? Object.values(value).flatMap((item) => offSpec(shape.of, item, `${at}.*`)) : [];
         case "idset":
-            return isObject && Object.values(value as object).some((x) => x === null || typeof x !== "object" || Object.keys(x).length > 0) ? [`${at} (values must be {})`] : [];
+            return isObject && Object.values(value as Record<string, unknown>).some((x) => x === null || typeof x !== "object" || Object.keys(x).length > 0) ? [`${at} (values must be {})`] : [];
         default:
             return [];
     }

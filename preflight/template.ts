@@ -161,17 +161,17 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
             if (!facts.labels.has(m[1])) {
                 continue; // literal text such as Flux's ${CLUSTER_NAME} substitution variables
             }
-            if (m.index! > last) {
+            if (m.index > last) {
                 parts.push({ literal: s.slice(last, m.index) });
             }
             parts.push(labelExpr(m[1]));
-            last = m.index! + m[0].length;
+            last = m.index + m[0].length;
         }
         if (last < s.length) {
             parts.push({ literal: s.slice(last) });
         }
         if (parts.every((p) => "literal" in p)) {
-            const text = parts.map((p) => (p as { literal: string }).literal).join("");
+            const text = parts.map((p) => p.literal).join("");
             // A literal starting with "[" would be read as an expression; "[[" escapes it.
             return text.startsWith("[") ? `[${text}` : text;
         }

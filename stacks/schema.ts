@@ -87,7 +87,7 @@ export function sameArmId(a: string, b: string): boolean {
  * prefix fails the run.
  */
 export function leavesOutIfMissing(admitExistingOnly: boolean | readonly string[] | undefined, id: string): boolean {
-    return admitExistingOnly === true || (Array.isArray(admitExistingOnly) && admitExistingOnly.some((a) => sameArmId(a, id)));
+    return admitExistingOnly === true || (typeof admitExistingOnly === "object" && admitExistingOnly.some((a) => sameArmId(a, id)));
 }
 
 /** A full ARM id: subscription-relative ids ("/resourceGroups/...") get the deployment's subscription. */
@@ -354,7 +354,7 @@ const gitUrl = z
         error: 'must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. "ssh://git@ssh.dev.azure.com/v3/org/project/fleet" (Flux does not accept the scp-like "git@host:path")',
     });
 
-const gitRef = z.string().regex(/^[A-Za-z0-9._\/-]{1,250}$/, { error: "must be a branch name of letters, digits, '.', '_', '/' or '-'" });
+const gitRef = z.string().regex(/^[A-Za-z0-9._/-]{1,250}$/, { error: "must be a branch name of letters, digits, '.', '_', '/' or '-'" });
 
 const git = z
     .strictObject({
@@ -543,7 +543,7 @@ export function crossFieldRules(raw: unknown): ConfigIssue[] {
     }
     const kustomizations = get("flux", "kustomizations");
     if (typeof name === "string" && isRecord(kustomizations)) {
-        const paths = Object.values(kustomizations).map((k) => (isRecord(k) ? String(k.path ?? "").replace(/\/$/, "") : ""));
+        const paths = Object.values(kustomizations).map((k) => (isRecord(k) && typeof k.path === "string" ? k.path.replace(/\/$/, "") : ""));
         if (!paths.includes(`./clusters/${name}`)) {
             issues.push({
                 path: ["flux", "kustomizations"],

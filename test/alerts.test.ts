@@ -299,7 +299,7 @@ function unitTests() {
  */
 async function runPromtool(rules: RegisteredRule[], only?: string[]): Promise<{ status: number; output: string }> {
     const tests = unitTests().filter((t) => !only || only.some((prefix) => t.name.startsWith(prefix)));
-    assert.ok(tests.length > 0, `no promtool test case starts with ${only}`);
+    assert.ok(tests.length > 0, `no promtool test case starts with ${JSON.stringify(only)}`);
     const dir = mkdtempSync(join(tmpdir(), "promtool-"));
     try {
         writeFileSync(join(dir, "rules.yaml"), ruleFile(rules));

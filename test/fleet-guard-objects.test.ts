@@ -1,7 +1,7 @@
 // The secret guard's checks on one object (fleet/guard/objects.ts), without kustomize: which names and values count as
 // credentials in clear, the false-positive annotation, a Secret's values and metadata.
 import * as assert from "node:assert/strict";
-import { checkObject, isCredentialKey, PLAINTEXT_ANNOTATION } from "../fleet/guard/objects";
+import { checkObject, isCredentialKey, objectName, PLAINTEXT_ANNOTATION } from "../fleet/guard/objects";
 import { DEV_KEY, sopsEncrypt } from "./sops-fixture";
 
 const helmRelease = (values: unknown, annotations?: Record<string, string>) => ({
@@ -71,5 +71,13 @@ describe("fleet secret guard: one object (fleet/guard/objects.ts)", () => {
         ]);
         assert.deepEqual(checkObject({ ...secret({ a: "plain" }), kind: "secret" }).problems, ["stringData.a is not SOPS-encrypted"]);
         assert.deepEqual(checkObject(sopsEncrypt(secret({ a: "x" }), DEV_KEY)).problems, [], "what SOPS writes passes");
+    });
+
+    it("names an object in a report by its kind, namespace and name; a name that is not a scalar prints as ?", () => {
+        assert.equal(objectName({ kind: "Secret", metadata: { namespace: "apps", name: "db" } }), "Secret apps/db");
+        assert.equal(objectName({ kind: "ConfigMap", metadata: { name: 42 } }), "ConfigMap 42");
+        assert.equal(objectName({ kind: "Secret", metadata: { name: { nested: "x" } } }), "Secret ?", "never [object Object]");
+        assert.equal(objectName({ kind: "Secret" }), "Secret ?");
+        assert.equal(objectName({ data: {} }), "a document");
     });
 });

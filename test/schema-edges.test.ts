@@ -442,7 +442,7 @@ describe("config rules at their edges (stacks/schema.ts)", () => {
                 validateStackConfig(raw, { gitSshPrivateKey: true });
                 return [];
             } catch (e) {
-                return (e as Error).message.split("\n").slice(1).map((l) => l.replace(/^  - /, ""));
+                return (e as Error).message.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
             }
         };
         // A cluster name that is no string gets the schema's message only: the rules that read it as a name stay quiet.

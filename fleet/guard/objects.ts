@@ -44,7 +44,12 @@ export function objectName(o: Record<string, unknown>): string {
     }
     const meta = isRecord(o.metadata) ? o.metadata : {};
     const ns = typeof meta.namespace === "string" && meta.namespace !== "" ? `${meta.namespace}/` : "";
-    return `${String(o.kind)} ${ns}${String(meta.name ?? "?")}`;
+    return `${o.kind} ${ns}${scalarText(meta.name, "?")}`;
+}
+
+/** A scalar read from any document (a name, a namespace) as text; `otherwise` for a mapping, a list or nothing. */
+export function scalarText(value: unknown, otherwise: string): string {
+    return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : otherwise;
 }
 
 // Key names that hold credentials, compared lower case without separators (dbPassword, DB_PASSWORD, db-password).
@@ -198,7 +203,7 @@ function metadataProblems(o: Record<string, unknown>): string[] {
     const meta = isRecord(o.metadata) ? o.metadata : {};
     const problems: string[] = [];
     for (const section of ["annotations", "labels"] as const) {
-        const entries = isRecord(meta[section]) ? (meta[section] as Record<string, unknown>) : {};
+        const entries = isRecord(meta[section]) ? meta[section] : {};
         for (const [key, value] of Object.entries(entries)) {
             if (typeof value !== "string" || value === "" || isEncrypted(value)) {
                 continue;

@@ -83,7 +83,7 @@ function strings(value: unknown, what: string): string[] {
         return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
     }
     if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
-        return (value as string[]).map((s) => s.trim()).filter((s) => s !== "");
+        return value.map((s) => s.trim()).filter((s) => s !== "");
     }
     throw new SopsConfigError(`${what} must be a string or a list of strings`);
 }
@@ -144,7 +144,7 @@ function groupKeys(group: unknown, what: string): SopsKey[] {
         if (!isRecord(entry) || typeof entry[name] !== "string") {
             throw new SopsConfigError(`${at} needs ${name}`);
         }
-        return entry[name] as string;
+        return entry[name];
     };
     return [
         ...list("merge").flatMap((g, i) => groupKeys(g, `${what}.merge[${i}]`)),
