@@ -4,10 +4,10 @@
 // classes, the Kubernetes provider), so both sides load the same code. With DEFER_SDK=0 (the target's baseline)
 // @pulumi/pulumi loads whole, as in any Node program; without it, with the stand-ins the plan runs with.
 import { existsSync, readFileSync } from "node:fs";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 export function runCli(): void {
-    lazy.harnessRun();
+    lazy.offlineProgram();
     lazy.program();
     lazy.policyOffline();
     lazy.planModel();

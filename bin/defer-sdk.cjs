@@ -1,4 +1,4 @@
-// Loaded first by bin/run.cjs and by the test runner (.mocharc.cjs): keeps parts of @pulumi/pulumi that offline runs
+// Loaded first by bin/launch.cjs and by the test runner (.mocharc.cjs): keeps parts of @pulumi/pulumi that offline runs
 // never call unloaded until something uses them. The SDK's index requires them eagerly:
 // - runtime/closure (serializeFunction, computeCodePaths: turning JavaScript callbacks into cloud functions), and with
 //   it @npmcli/arborist, pacote, sigstore, normalize-package-data and TypeScript, about 0.3 s of every run;

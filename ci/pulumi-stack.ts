@@ -1,4 +1,4 @@
-// node bin/run.cjs ci/pulumi-stack.ts --stack <name> --mode deploy|preview|existing
+// node bin/launch.cjs ci/pulumi-stack.ts --stack <name> --mode deploy|preview|existing
 // The one step every CI job goes through before it runs `pulumi` against a stack (GitHub Actions and Azure Pipelines
 // alike): select the stack's state in the Azure Blob backend (creating it on a deploy), give the runner's copy of
 // Pulumi.<stack>.yaml the stack's Azure Key Vault secrets provider, and set the fleet repo's credential as secret config.
@@ -41,16 +41,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
-import { PROJECT_DIR } from "../harness/paths";
-import { loadStackFile, withSecretPlaceholders } from "../harness/run";
-import { failure, parseCli, UsageError } from "../harness/usage";
+import { PROJECT_DIR } from "../stacks/paths";
+import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
+import { failure, parseCli, UsageError } from "../cli/usage";
 import { PROJECT, settingsFrom } from "../stacks/load";
 import { ADMIT_EXISTING_ONLY, creatorOf, discover } from "./stacks";
 
 export const MODES = ["deploy", "preview", "existing"] as const;
 export type Mode = (typeof MODES)[number];
 
-const USAGE = `usage: node bin/run.cjs ci/pulumi-stack.ts --stack <name> --mode deploy|preview|existing
+const USAGE = `usage: node bin/launch.cjs ci/pulumi-stack.ts --stack <name> --mode deploy|preview|existing
 
   Selects the stack in PULUMI_BACKEND_URL (azblob://<container>), gives the runner's Pulumi.<stack>.yaml the stack's
   Azure Key Vault secrets provider from its state, and sets the fleet repo's credential as secret config: for an
@@ -386,7 +386,7 @@ function realPulumi(dir: string, env: NodeJS.ProcessEnv): PulumiRunner {
     };
 }
 
-/** Entry point for bin/run.cjs. */
+/** Entry point for bin/launch.cjs. */
 export function runCli(argv: string[]): Promise<void> {
     try {
         const env = process.env;

@@ -7,8 +7,9 @@
 import { appendFileSync } from "node:fs";
 import { ConfigError, derivedNames, PROJECT, settingsFrom } from "../stacks/load";
 import { ENVIRONMENTS, Environment } from "../stacks/schema";
-import { loadStackFile, PROJECT_DIR, StackInput, stackNames, withSecretPlaceholders } from "../harness/run";
-import { failure, parseCli, UsageError } from "../harness/usage";
+import { loadStackFile, StackInput, stackNames, withSecretPlaceholders } from "../stacks/files";
+import { PROJECT_DIR } from "../stacks/paths";
+import { failure, parseCli, UsageError } from "../cli/usage";
 
 /**
  * primary: owns its environment's SOPS vault (`sops.vaultName`). secondary: another active cluster of the environment
@@ -343,7 +344,7 @@ export function main(argv: string[], root = PROJECT_DIR, env: NodeJS.ProcessEnv 
     return { code: 0, text: renderTable(stacks) };
 }
 
-/** Entry point for bin/run.cjs. */
+/** Entry point for bin/launch.cjs. */
 export function runCli(argv: string[]): Promise<void> {
     try {
         const { code, text, stderr } = main(argv);

@@ -7,9 +7,9 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
-import type { Capture } from "../harness/run";
-import { lazy } from "../harness/lazy";
-import { ConfigFileError, failure, parseCli, UsageError, userPath } from "../harness/usage";
+import type { Capture } from "../offline/program";
+import { lazy } from "../cli/lazy";
+import { ConfigFileError, failure, parseCli, UsageError, userPath } from "../cli/usage";
 import { secretsReport } from "./secrets";
 import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
 import type { FleetLayoutArgs } from "./layout";
@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
     if (values.check && !existsSync(out)) {
         throw new UsageError(`--check: the fleet repo folder ${out} does not exist (nothing to compare; write it with npm run fleet -- --stack ${values.stack} --out ${values.out})`);
     }
-    const { planStack } = lazy.harnessRun();
+    const { planStack } = lazy.offlineProgram();
     const capture = await planStack(values.stack);
     const sopsPath = join(out, ".sops.yaml");
     // SOPS-encrypted files the team added to a rendered layer directory (the alerts Secret) are listed in its kustomization.

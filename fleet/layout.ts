@@ -2,7 +2,7 @@
 // and the directory layout it is written in. FleetManifests registers these objects; `npm run fleet` writes the files
 // from the registered objects. This module is the only definition of both.
 import { Document, isMap, isScalar, isSeq, parseDocument, stringify, type YAMLMap, type YAMLSeq } from "yaml";
-import { ConfigFileError } from "../harness/usage";
+import { ConfigFileError } from "../cli/usage";
 import type { Environment } from "../stacks/schema";
 
 /** The subset of kustomize.toolkit.fluxcd.io/v1 Kustomization this program writes (fluxcd/website kustomizations spec). */

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isMap, isScalar, isSeq, parse, parseDocument, Scalar, YAMLMap, YAMLSeq } from "yaml";
-import { failure, parseCli, UsageError, userPath } from "../harness/usage";
+import { failure, parseCli, UsageError, userPath } from "../cli/usage";
 import { ENVIRONMENTS } from "../stacks/schema";
 
 const USAGE = `usage: npm run promote -- <app> --from <ring> --to <ring> [--fleet DIR] [--skip-ring] [--dry-run]

@@ -1,11 +1,11 @@
 // npm run plan -- --stack <name> [--json | --mermaid] [--out <file>]
 // npm run plan -- diff <before.json> <after.json> [--out <file>]
-// npm run plan -- [comment] --all ...: every committed stack in one process (plan/fleet.ts)
+// npm run plan -- [comment] --all ...: every committed stack in one process (plan/all-stacks.ts)
 // Runs the real program offline under the mock runtime and reports the desired state. Exit codes: 0 ok,
 // 1 a mandatory policy violation, 2 bad usage, unknown stack or invalid config, 3 an output file could not be written.
 import { existsSync, readFileSync } from "node:fs";
-import { lazy } from "../harness/lazy";
-import { failure, parseCli, UsageError, userPath, writeOutput } from "../harness/usage";
+import { lazy } from "../cli/lazy";
+import { failure, parseCli, UsageError, userPath, writeOutput } from "../cli/usage";
 import { diffPlans, renderDiffMarkdown } from "./diff";
 import type { Plan } from "./model";
 
@@ -124,7 +124,8 @@ export async function main(argv: string[], planOne: (stack: string) => Promise<P
  * activating it (standby false) creates, and how long.
  */
 export async function planWithActivation(stack: string, root?: string): Promise<Plan> {
-    const { loadStackFile, runProgram, withSecretPlaceholders } = lazy.harnessRun();
+    const { runProgram } = lazy.offlineProgram();
+    const { loadStackFile, withSecretPlaceholders } = lazy.stackFiles();
     const { activationPath, buildCheckedPlan } = lazy.planModel();
     const file = loadStackFile(stack, root);
     const input = withSecretPlaceholders(file);
@@ -158,12 +159,12 @@ function readPlan(file: string): Plan {
     return plan as Plan;
 }
 
-/** Maps what went wrong to a message and exit code (harness/usage.ts). */
+/** Maps what went wrong to a message and exit code (cli/usage.ts). */
 export function planFailure(e: unknown): { code: number; message: string } {
     return failure(e, USAGE, "plan");
 }
 
-/** Entry point for bin/run.cjs: runs, writes the result, sets the exit code. */
+/** Entry point for bin/launch.cjs: runs, writes the result, sets the exit code. */
 export function runCli(argv: string[]): Promise<void> {
     return main(argv)
         .then(({ code, text, stderr, out }) => {

@@ -1,8 +1,8 @@
 // The plan document: what a stack would build, in what order, from a harness capture. Deterministic by construction:
 // resources sorted by urn, object keys sorted, fake Azure values replaced by references to the outputs they stand for.
-import type { Capture } from "../harness/run";
-import { lazy } from "../harness/lazy";
-import { SECRET } from "../harness/monitor";
+import type { Capture } from "../offline/program";
+import { lazy } from "../cli/lazy";
+import { SECRET } from "../stacks/files";
 import { estimateFor } from "./estimates";
 import { PROJECT } from "../stacks/load";
 import type { PolicyFinding } from "../policy/finding";

@@ -5,10 +5,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import type { Capture } from "../harness/run";
-import { ROOT } from "../harness/run";
-import { SECRET } from "../harness/monitor";
-import type { Registration } from "../harness/monitor";
+import type { Capture } from "../offline/program";
+import { ROOT } from "../stacks/paths";
+import { SECRET } from "../stacks/files";
+import type { Registration } from "../offline/monitor";
 import type { PolicyFinding } from "./finding";
 import { policies as defaultPolicies } from "./policies";
 

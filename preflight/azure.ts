@@ -9,7 +9,7 @@ import type { FeatureClient } from "@azure/arm-features";
 import type { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import type { ResourceManagementClient } from "@azure/arm-resources";
 import type { DeploymentsClient } from "@azure/arm-resourcesdeployments";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 export const ARM_SCOPE = "https://management.azure.com/.default";
 // The Microsoft.Resources deployments API version the validation uses (its spec examples shaped the test fixtures).

@@ -5,10 +5,10 @@
 // Exit codes: 0 all ok (warnings allowed), 1 a check failed, 2 bad usage or invalid config, 4 not signed in or not
 // allowed to read the subscription.
 import { existingResources, planAgainstSubscription } from "./checks/existing";
-import { describeSubscription, resolveSubscription, SIGN_IN_HINT, Subscription, subscriptionFrom } from "../harness/signin";
+import { describeSubscription, resolveSubscription, SIGN_IN_HINT, Subscription, subscriptionFrom } from "../cli/signin";
 export { SIGN_IN_HINT, subscriptionFrom };
-import { lazy } from "../harness/lazy";
-import { failure, parseCli, UsageError } from "../harness/usage";
+import { lazy } from "../cli/lazy";
+import { failure, parseCli, UsageError } from "../cli/usage";
 import { ARM_SCOPE, asServiceError, ClientOptions, createClients } from "./azure";
 import { armValidation } from "./checks/deployment";
 import { kubernetesVersion } from "./checks/kubernetes";
@@ -17,7 +17,7 @@ import { vcpuQuota, vmSizes } from "./checks/compute";
 import { existingKey, vaultName } from "./checks/keyvault";
 import { entraGroups } from "./checks/groups";
 import { callerPermissions } from "./checks/permissions";
-import { Check, CheckResult, runChecks, sharedLookups } from "./run";
+import { Check, CheckResult, runChecks, sharedLookups } from "./run-checks";
 import { VALIDATION_TIMEOUT_MS } from "./checks/deployment";
 import { readState } from "./state";
 import type { StackFacts } from "./stack";

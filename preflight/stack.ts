@@ -3,8 +3,8 @@
 // from a hand-kept list of resources, so new resources and config keys are picked up as the program changes.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { lazy } from "../harness/lazy";
-import type { Capture } from "../harness/run";
+import { lazy } from "../cli/lazy";
+import type { Capture } from "../offline/program";
 import type { StackSettings } from "../stacks/schema";
 import type { DerivedNames } from "../stacks/load";
 import type { PlanResource } from "../plan/model";
@@ -69,7 +69,8 @@ export type ExistingResource = Pick<ArmResource, "type" | "names" | "placement" 
 
 /** Reads, validates and plans a committed stack. Throws UsageError (unknown stack) or ConfigError (invalid config). */
 export async function loadStack(stack: string): Promise<StackFacts> {
-    const { loadStackFile, withSecretPlaceholders, runProgram } = lazy.harnessRun();
+    const { runProgram } = lazy.offlineProgram();
+    const { loadStackFile, withSecretPlaceholders } = lazy.stackFiles();
     const { derivedNames, PROJECT, settingsFrom } = lazy.stacksLoad();
     let input = withSecretPlaceholders(loadStackFile(stack));
     let settings = settingsFrom(input.config);
@@ -92,8 +93,8 @@ export async function loadStack(stack: string): Promise<StackFacts> {
  * the answer differs, and the existing-resources check reports on each of them.
  */
 export async function planWithout(facts: StackFacts, absent: string[]): Promise<StackFacts> {
-    const { runProgram } = lazy.harnessRun();
-    const { SECRET } = lazy.harnessMonitor();
+    const { runProgram } = lazy.offlineProgram();
+    const { SECRET } = lazy.stackFiles();
     const { derivedNames } = lazy.stacksLoad();
     const config = facts.capture.config;
     // The program's own warning for each prefix it leaves out says what the existing-resources check reports already.
@@ -155,10 +156,10 @@ export function factsFrom(stack: string, settings: StackSettings, names: Derived
 
 /**
  * azure-native get<Type> invokes read existing resources; the mocks label their outputs `get<Type>(<name>[/<name>]).<output>`.
- * The resource's id comes from the same model the mocks use for azure-native:<module>:<Type> (harness/azure.ts MODELS).
+ * The resource's id comes from the same model the mocks use for azure-native:<module>:<Type> (offline/azure-answers.ts MODELS).
  */
 function existingReads(capture: Capture, labels: Set<string>): Map<string, ExistingResource> {
-    const { MODELS } = lazy.harnessAzure();
+    const { MODELS } = lazy.offlineAzure();
     const reads = new Map<string, ExistingResource>();
     for (const call of capture.calls) {
         const m = /^azure-native:([^:]+):get([A-Z]\w*)$/.exec(call.token);

@@ -6,7 +6,7 @@
 // type, ...}]}} (pulumi/pulumi sdk/go/common/apitype/core.go: UntypedDeployment, DeploymentV3.Resources, ResourceV3 urn,
 // custom, id, type).
 import { readFileSync } from "node:fs";
-import { UsageError } from "../harness/usage";
+import { UsageError } from "../cli/usage";
 
 export interface StackState {
     /** The file it was read from. */

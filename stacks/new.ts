@@ -9,9 +9,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash, createHmac } from "node:crypto";
 import { Document, isMap, parseDocument, YAMLMap } from "yaml";
-import { lazy } from "../harness/lazy";
-import { PROJECT_DIR } from "../harness/paths";
-import { failure, parseCli, UsageError, userPath, writeOutput } from "../harness/usage";
+import { lazy } from "../cli/lazy";
+import { PROJECT_DIR } from "./paths";
+import { failure, parseCli, UsageError, userPath, writeOutput } from "../cli/usage";
 import { type ConfigError, configKey, derivedNames, PROJECT, settingsFrom, suggestion, validateStackConfig } from "./load";
 import { AZURE_REGIONS, PUBLISHED_SSH_HOST_KEYS } from "./perishable";
 import { ENVIRONMENTS, type Environment, KNOWN_HOSTS } from "./schema";
@@ -213,7 +213,7 @@ function fingerprints(lines: string): string {
 /** The org values Pulumi.yaml shares with every stack, read as every stack inherits them. */
 function readOrg(root: string): Org {
     // Loaded here: the harness brings the Pulumi SDK, which --help and usage errors do without.
-    const { loadProjectConfig } = lazy.harnessRun();
+    const { loadProjectConfig } = lazy.stackFiles();
     const text = loadProjectConfig(root).config[`${PROJECT}:org`];
     // Structured values arrive as JSON; anything else is not an org the schema accepts, and validation says so later.
     return (text !== undefined && /^\s*\{/.test(text) ? JSON.parse(text) : {}) as Org;
@@ -221,7 +221,7 @@ function readOrg(root: string): Org {
 
 /** The other committed stacks whose config validates, read through the same loader and profiles as the program. */
 function committedStacks(root: string, except: string): { stack: string; settings: ReturnType<typeof settingsFrom> }[] {
-    const { loadStackFile, stackNames, withSecretPlaceholders } = lazy.harnessRun();
+    const { loadStackFile, stackNames, withSecretPlaceholders } = lazy.stackFiles();
     const stacks: { stack: string; settings: ReturnType<typeof settingsFrom> }[] = [];
     for (const stack of stackNames(root).filter((s) => s !== except)) {
         try {

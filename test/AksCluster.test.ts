@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import type { ErrorHookArgs } from "@pulumi/pulumi";
 import { joinGrantRetryDelay, retryClock } from "../components/AksCluster";
-import { registeredErrorHooks } from "../harness/monitor";
-import type { Capture } from "../harness/run";
+import { registeredErrorHooks } from "../offline/monitor";
+import type { Capture } from "../offline/program";
 import { at, azureValue, baseConfig, one, run, withConfig } from "./support";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 // Published fact, stated literally: the taint AKS documents for system pools (AKS docs use-system-pools.md; CKV_AZURE_232).

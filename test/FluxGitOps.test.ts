@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import type { Capture } from "../harness/run";
+import type { Capture } from "../offline/program";
 import { at, azureValue, baseConfig, isSecretValue, one, revealed, run, TEST_SSH_KEY, withConfig } from "./support";
 
 const EXTENSION = "azure-native:kubernetesconfiguration:Extension";

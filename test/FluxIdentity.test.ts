@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import type { Capture } from "../harness/run";
+import type { Capture } from "../offline/program";
 import { sopsDecryptRoleGuid } from "../components/roles";
 import { all, azureValue, baseConfig, idOf, one, run, withConfig } from "./support";
 

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
-import type { Capture } from "../harness/run";
+import type { Capture } from "../offline/program";
 import { sopsPathRegex } from "../components/SopsKeyVault";
 import { all, at, azureValue, baseConfig, idOf, one, run, withConfig } from "./support";
 

@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseDocument } from "yaml";
-import { ROOT } from "../harness/run";
+import { ROOT } from "../stacks/paths";
 
 // Set in the scratch copy's own test run, so that run does not adopt again (it would never end).
 const NESTED = "AKS_GITOPS_ADOPTION_RUN";

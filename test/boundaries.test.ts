@@ -2,7 +2,7 @@
 // the policy pack (policy/policies.ts) is tried at the limit (accepted / passes) and one past it (rejected naming the
 // key / reported). The limits are stated here literally, as the README's config table and the public rules give them.
 import * as assert from "node:assert/strict";
-import type { Capture } from "../harness/run";
+import type { Capture } from "../offline/program";
 import { evaluatePolicies } from "../policy/offline";
 import { policies } from "../policy/policies";
 import { validateStackConfig } from "../stacks/load";

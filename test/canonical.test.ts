@@ -2,8 +2,8 @@
 // resources, on the key order of their inputs, or on the order of dependency sets. Two runs in one process agreeing
 // would not show that; here the same capture is presented shuffled and must give the same bytes.
 import * as assert from "node:assert/strict";
-import type { Capture } from "../harness/run";
-import type { Registration } from "../harness/monitor";
+import type { Capture } from "../offline/program";
+import type { Registration } from "../offline/monitor";
 import { buildPlan } from "../plan/model";
 import { renderMermaid, renderTree } from "../plan/render";
 import { baseConfig, run } from "./support";

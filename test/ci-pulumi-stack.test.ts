@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseDocument } from "yaml";
 import { KEY_VAULT_URL, main, PulumiRunner, SecretsProviderError, stateSecretsProvider, withStateSecretsProvider } from "../ci/pulumi-stack";
-import { PROJECT_DIR, ROOT } from "../harness/paths";
-import { UsageError } from "../harness/usage";
+import { PROJECT_DIR, ROOT } from "../stacks/paths";
+import { UsageError } from "../cli/usage";
 
 const KEY = "azurekeyvault://kv-contoso-pulumi.vault.azure.net/keys/pulumi-state";
 const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -271,7 +271,7 @@ describe("ci/pulumi-stack.ts: the stack's secrets provider on every CI run", () 
     });
 
     it("the CLI: bad usage and a missing backend are exit 2 with the usage, before pulumi runs", () => {
-        const r = spawnSync(process.execPath, [join(ROOT, "bin", "run.cjs"), "ci/pulumi-stack.ts", "--stack", "prod", "--mode", "deploy"], {
+        const r = spawnSync(process.execPath, [join(ROOT, "bin", "launch.cjs"), "ci/pulumi-stack.ts", "--stack", "prod", "--mode", "deploy"], {
             cwd: ROOT,
             encoding: "utf8",
             env: { PATH: "/nonexistent", HOME: tmpdir(), AKS_GITOPS_PROJECT_DIR: PROJECT_DIR },

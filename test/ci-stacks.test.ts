@@ -7,8 +7,9 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { azureMatrix, azureOutputs, creatorOf, describeStack, discover, discoverInputs, FleetStack, githubOutputs, main, rollout, rolloutPosition, WAVES } from "../ci/stacks";
-import { loadStackFile, ROOT, stackNames } from "../harness/run";
-import { UsageError } from "../harness/usage";
+import { loadStackFile, stackNames } from "../stacks/files";
+import { ROOT } from "../stacks/paths";
+import { UsageError } from "../cli/usage";
 import { ENVIRONMENTS } from "../stacks/schema";
 import { githubOutputsOf, otherClusterOf, projectCopy, StackDoc, writeStack } from "./fleet-fixtures";
 

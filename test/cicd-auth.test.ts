@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ROOT } from "../harness/paths";
+import { ROOT } from "../stacks/paths";
 
 type Doc = Record<string, any>;
 const WORKFLOWS = join(ROOT, ".github", "workflows");
@@ -28,10 +28,10 @@ const PULUMI_COMMAND = new RegExp(`${AT}pulumi\\s+(up|preview|refresh|destroy|co
 /** Steps that may take long enough for the next one to start after the sign-in expired. */
 const LONG = new RegExp(`${AT}(pulumi\\s+(up|preview|refresh|destroy)\\b|npm run (preflight|verify)\\b)`, "m");
 /** Steps that talk to Azure: pulumi, preflight, verify, the az CLI, the stack step. */
-const AZURE = new RegExp(`${AT}(pulumi\\s+\\w|az\\s+\\w|npm run (preflight|verify)\\b|node bin/run\\.cjs ci/pulumi-stack\\.ts)`, "m");
+const AZURE = new RegExp(`${AT}(pulumi\\s+\\w|az\\s+\\w|npm run (preflight|verify)\\b|node bin/launch\\.cjs ci/pulumi-stack\\.ts)`, "m");
 /** What only ci/pulumi-stack.ts may do: sign in to the backend, select or create the stack, set a secret. */
 const SELF_SETUP = new RegExp(`${AT}pulumi\\s+(login|stack\\s+(select|init)|config\\s+set\\b[^\\n]*--secret)\\b`, "m");
-const SETUP = /^node bin\/run\.cjs ci\/pulumi-stack\.ts --stack "\$STACK" --mode (deploy|preview|existing)$/;
+const SETUP = /^node bin\/launch\.cjs ci\/pulumi-stack\.ts --stack "\$STACK" --mode (deploy|preview|existing)$/;
 
 const isPulumiAction = (s: Doc) => String(s.uses ?? "").startsWith("pulumi/actions@");
 const isLogin = (s: Doc) => String(s.uses ?? "").startsWith("azure/login@");
@@ -176,7 +176,7 @@ describe("CI/CD on the second run: the stack's secrets provider (issue 20, point
         }
         for (const [command, mode] of [["up", "deploy"], ["preview", "preview"], ["drift", "existing"]]) {
             const scripts = commandSteps(command).map(azureScript);
-            assert.equal(scripts[0].split(" | ")[0], `node bin/run.cjs ci/pulumi-stack.ts --stack "\${{ parameters.stack }}" --mode ${mode}`, command);
+            assert.equal(scripts[0].split(" | ")[0], `node bin/launch.cjs ci/pulumi-stack.ts --stack "\${{ parameters.stack }}" --mode ${mode}`, command);
             assert.ok(scripts.slice(1).some((x) => PULUMI_COMMAND.test(x)), `${command} runs pulumi after it`);
             for (const x of scripts.slice(1)) {
                 assert.doesNotMatch(x, SELF_SETUP, command);
@@ -244,7 +244,7 @@ describe("CI/CD past the first hour: a fresh Azure sign-in before every late ste
         const up = commandSteps("up").map((s) => azureScript(s).trim());
         // A command at the start of one of the step's lines (preflight comes after the export of the stack's state).
         const at = (prefix: string) => up.findIndex((x) => x.split("\n").some((l) => l.startsWith(prefix)));
-        const order = ["node bin/run.cjs ci/pulumi-stack.ts", "npm run preflight", "pulumi up --yes", "npm run verify"].map(at);
+        const order = ["node bin/launch.cjs ci/pulumi-stack.ts", "npm run preflight", "pulumi up --yes", "npm run verify"].map(at);
         assert.ok(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1])), `preflight, pulumi up and verify: three tasks, three sign-ins\n${up.join("\n")}`);
         // Outside pulumi.yml nothing talks to Azure from a plain script.
         for (const f of pipelineFiles().filter((x) => !["templates/pulumi.yml", "templates/signed-in.yml"].includes(x))) {

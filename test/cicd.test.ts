@@ -9,10 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { azureOutputs, discover, FleetStack, main as stacksMain, WAVES } from "../ci/stacks";
-import { PROJECT_DIR, ROOT, stackNames } from "../harness/run";
+import { PROJECT_DIR, ROOT } from "../stacks/paths";
+import { stackNames } from "../stacks/files";
 import { ENVIRONMENTS } from "../stacks/schema";
 import { otherClusterOf, projectCopy, writeStack } from "./fleet-fixtures";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 // Parsed YAML of workflows: loosely typed on purpose, the assertions check the shape.
 type Doc = Record<string, any>;
@@ -428,10 +429,10 @@ describe("CI/CD", () => {
             // ci/pulumi-stack.ts creates a missing state on a deploy (with the Key Vault provider) and reports it as new
             // on a preview (test/ci-pulumi-stack.test.ts holds what it does).
             const up = steps(workflow("pulumi-up.yml").jobs.up).find((x) => String(x.run).includes("ci/pulumi-stack.ts"))!;
-            assert.equal(up.run, 'node bin/run.cjs ci/pulumi-stack.ts --stack "$STACK" --mode deploy');
+            assert.equal(up.run, 'node bin/launch.cjs ci/pulumi-stack.ts --stack "$STACK" --mode deploy');
             assert.equal(up.env.PULUMI_SECRETS_PROVIDER, "${{ vars.PULUMI_SECRETS_PROVIDER }}");
             const preview = steps(workflow("pull-request.yml").jobs.preview);
-            assert.equal(preview.find((x) => x.id === "state")!.run, 'node bin/run.cjs ci/pulumi-stack.ts --stack "$STACK" --mode preview');
+            assert.equal(preview.find((x) => x.id === "state")!.run, 'node bin/launch.cjs ci/pulumi-stack.ts --stack "$STACK" --mode preview');
             assert.equal(preview.find((x) => x.id === "preview")!.if, "steps.state.outputs.new != 'true'");
             const azure = read(join(PIPELINES, "templates", "pulumi.yml"));
             assert.match(azure, /ci\/pulumi-stack\.ts --stack "\$\{\{ parameters\.stack \}\}" --mode deploy/);
@@ -480,7 +481,7 @@ describe("CI/CD", () => {
             const text = JSON.stringify(s);
             // The DR stack's real state: a throw-away one would collide with standby's names.
             assert.equal(drill().jobs.drill.env.PULUMI_BACKEND_URL, "azblob://${{ vars.PULUMI_STATE_CONTAINER }}");
-            assert.ok(s.some((x) => x.run === 'node bin/run.cjs ci/pulumi-stack.ts --stack "$STACK" --mode existing'));
+            assert.ok(s.some((x) => x.run === 'node bin/launch.cjs ci/pulumi-stack.ts --stack "$STACK" --mode existing'));
             assert.doesNotMatch(text, /pulumi stack init|pulumi destroy/);
             assert.match(text, /az aks show --resource-group \\"\$RESOURCE_GROUP\\" --name \\"\$AKS_NAME\\"/, "the guard checks the stack's own cluster");
             assert.match(text, /--policy-pack-config \\"policy\/config\/\$ENVIRONMENT\.json\\"/);

@@ -1,5 +1,5 @@
 // Every command, its output piped into a reader that stops early (`| head -5`): it ends quietly with exit 0 (one
-// mechanism for all of them, in bin/run.cjs), never an unhandled EPIPE stack trace. Real child processes, real pipes.
+// mechanism for all of them, in bin/launch.cjs), never an unhandled EPIPE stack trace. Real child processes, real pipes.
 import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -12,10 +12,10 @@ interface Ended {
     stderr: string;
 }
 
-/** Runs `node bin/run.cjs <entry> ...args` with the read end of its stdout closed before it has written anything. */
+/** Runs `node bin/launch.cjs <entry> ...args` with the read end of its stdout closed before it has written anything. */
 function runAndCloseEarly(entry: string, args: string[]): Promise<Ended> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [join(ROOT, "bin", "run.cjs"), entry, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [join(ROOT, "bin", "launch.cjs"), entry, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
         let stderr = "";
         child.stdout.destroy();
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
@@ -47,8 +47,8 @@ describe("a reader that closes the pipe early (| head)", function () {
 
     // A Node reader takes 64 kB at a time, after which the rest of a 130 kB plan would fit the pipe: the reader is
     // head itself, which reads a few kB and exits, leaving more than a pipe buffer unwritten.
-    it("node bin/run.cjs plan/cli.ts --stack prod --json | head -5 under pipefail: exit 0, nothing on stderr", () => {
-        const r = spawnSync("bash", ["-o", "pipefail", "-c", `"${process.execPath}" bin/run.cjs plan/cli.ts --stack prod --json | head -5`], { cwd: ROOT, encoding: "utf8" });
+    it("node bin/launch.cjs plan/cli.ts --stack prod --json | head -5 under pipefail: exit 0, nothing on stderr", () => {
+        const r = spawnSync("bash", ["-o", "pipefail", "-c", `"${process.execPath}" bin/launch.cjs plan/cli.ts --stack prod --json | head -5`], { cwd: ROOT, encoding: "utf8" });
         assert.equal(r.stdout, '{\n  "project": "aks-gitops",\n  "stack": "prod",\n  "resources": [\n    {\n');
         assert.equal(r.stderr, "");
         assert.equal(r.status, 0);

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_DIR } from "../harness/run";
+import { PROJECT_DIR } from "../stacks/paths";
 
 function committedSuite(project: string, fleet?: string): { status: number | null; output: string } {
     const r = spawnSync(process.execPath, [require.resolve("mocha/bin/mocha.js"), "--no-parallel", join(__dirname, "committed-stacks.test.ts")], {

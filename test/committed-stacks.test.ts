@@ -8,7 +8,9 @@ import { join, resolve } from "node:path";
 import { discover } from "../ci/stacks";
 import { fleetFiles } from "../fleet/cli";
 import { clusterDir } from "../fleet/layout";
-import { loadStackFile, ROOT, runProgram, stackNames, withSecretPlaceholders, type Capture } from "../harness/run";
+import { loadStackFile, stackNames, withSecretPlaceholders } from "../stacks/files";
+import { ROOT } from "../stacks/paths";
+import { runProgram, type Capture } from "../offline/program";
 import { buildCheckedPlan } from "../plan/model";
 import { settingsFrom } from "../stacks/load";
 

@@ -4,13 +4,14 @@
 // found no other test holding (docs/testing.md). Values Azure or its tools publish say where they come from.
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import type { Capture } from "../harness/run";
-import { capture, stackNames } from "../harness/run";
+import type { Capture } from "../offline/program";
+import { capture } from "../offline/program";
+import { stackNames } from "../stacks/files";
 import { makeDisplay } from "../plan/model";
 import { FluxIdentity } from "../components/FluxIdentity";
 import { roleAssignmentName } from "../components/roles";
 import { all, at, baseConfig, idOf, one, run, runCommitted, stackInput, withConfig } from "./support";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 const ROLE = "azure-native:authorization:RoleAssignment";
 const CLUSTER = "azure-native:containerservice:ManagedCluster";

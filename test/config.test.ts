@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, validateStackConfig } from "../stacks/load";
 import { findCycle } from "../stacks/schema";
-import { loadStackFile, PROJECT_DIR, runProgram } from "../harness/run";
+import { loadStackFile } from "../stacks/files";
+import { PROJECT_DIR } from "../stacks/paths";
+import { runProgram } from "../offline/program";
 import { baseConfig, ConfigObject, stackInput, withConfig } from "./support";
 
 function problems(config: ConfigObject, secrets: Record<string, boolean> = { gitSshPrivateKey: true }): string[] {

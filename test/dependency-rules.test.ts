@@ -7,16 +7,16 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ROOT } from "../harness/paths";
+import { ROOT } from "../stacks/paths";
 
 /** Modules the probes import; their content does not matter. */
 const TARGETS = [
     "plan/model.ts",
     "preflight/stack.ts",
     "ci/stacks.ts",
-    "harness/lazy.ts",
-    "harness/run.ts",
-    "harness/usage.ts",
+    "cli/lazy.ts",
+    "offline/program.ts",
+    "cli/usage.ts",
     "test/support.ts",
     "stacks/schema.ts",
 ];
@@ -58,9 +58,9 @@ describe("dependency rules (npm run lint:deps, part of npm run lint)", function 
             "components/GitOpsCluster.ts": 'import * as pulumi from "@pulumi/pulumi";\nimport { x as y } from "./FleetManifests";\nexport const x = [pulumi, y];\n',
             "components/FleetManifests.ts": 'import { x as layout } from "../fleet/layout";\nimport type { x as s } from "../stacks/schema";\nexport const x: typeof s = layout;\n',
             // the one exception: ConfigFileError for mergeSopsConfig, the file-writing half of fleet/layout.ts
-            "fleet/layout.ts": 'import { x as usage } from "../harness/usage";\nexport const x = usage;\n',
+            "fleet/layout.ts": 'import { x as usage } from "../cli/usage";\nexport const x = usage;\n',
             // new-stack is a tool that lives in stacks/
-            "stacks/new.ts": 'import { lazy } from "../harness/lazy";\nimport { x } from "../plan/model";\nexport const y = [lazy, x];\n',
+            "stacks/new.ts": 'import { lazy } from "../cli/lazy";\nimport { x } from "../plan/model";\nexport const y = [lazy, x];\n',
             "plan/cli.ts": 'import { x } from "../components/GitOpsCluster";\nimport program = require("../index");\nexport const y = [x, program];\n',
             "test/a.test.ts": 'import { x } from "./support";\nimport { x as p } from "../plan/model";\nimport nock from "nock";\nexport const y = [x, p, nock];\n',
         });
@@ -72,13 +72,13 @@ describe("dependency rules (npm run lint:deps, part of npm run lint)", function 
 
     it("fails naming each edge where the program imports a tool or a devDependency, or a tool imports a test", () => {
         const dir = scratch({
-            "index.ts": 'import { lazy } from "./harness/lazy";\nexport = lazy;\n',
+            "index.ts": 'import { lazy } from "./cli/lazy";\nexport = lazy;\n',
             "components/Probe.ts": 'import { x } from "../plan/model";\nexport const y = x;\n',
-            // a CommonJS require is an edge too (the one table of lazy loads is harness/lazy.ts, a tool's module)
+            // a CommonJS require is an edge too (the one table of lazy loads is cli/lazy.ts, a tool's module)
             "components/Lazy.ts": 'export const y = () => require("../preflight/stack");\n',
             // so is a type-only import
             "stacks/profiles.ts": 'import type { x } from "../ci/stacks";\nexport const y: typeof x = 1;\n',
-            "fleet/layout.ts": 'import { x } from "../harness/run";\nimport { x as usage } from "../harness/usage";\nexport const y = [x, usage];\n',
+            "fleet/layout.ts": 'import { x } from "../offline/program";\nimport { x as usage } from "../cli/usage";\nexport const y = [x, usage];\n',
             "components/Mock.ts": 'import nock from "nock";\nexport const y = nock;\n',
             "plan/render.ts": 'import { x } from "../test/support";\nexport const y = x;\n',
         });
@@ -87,10 +87,10 @@ describe("dependency rules (npm run lint:deps, part of npm run lint)", function 
         assert.deepEqual(r.violations, [
             "only-tests-import-tests: plan/render.ts → test/support.ts",
             "program-not-to-dev-dependencies: components/Mock.ts → nock",
-            "program-not-to-tools (fleet/layout.ts): fleet/layout.ts → harness/run.ts",
+            "program-not-to-tools (fleet/layout.ts): fleet/layout.ts → offline/program.ts",
             "program-not-to-tools: components/Lazy.ts → preflight/stack.ts",
             "program-not-to-tools: components/Probe.ts → plan/model.ts",
-            "program-not-to-tools: index.ts → harness/lazy.ts",
+            "program-not-to-tools: index.ts → cli/lazy.ts",
             "program-not-to-tools: stacks/profiles.ts → ci/stacks.ts",
         ], r.output);
         assert.notEqual(r.status, 0, "a violation fails the command (and so npm run lint and .ci/run)");

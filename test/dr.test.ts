@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
-import type { Capture } from "../harness/run";
-import { loadStackFile, runProgram, stackNames } from "../harness/run";
+import type { Capture } from "../offline/program";
+import { loadStackFile, stackNames } from "../stacks/files";
+import { runProgram } from "../offline/program";
 import { sopsDecryptRoleGuid, stableGuid } from "../components/roles";
 import { AUDIT_SETTING_NAME } from "../components/SopsKeyVault";
 import { parseArmId } from "../stacks/schema";

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import { ROOT } from "../harness/run";
+import { ROOT } from "../stacks/paths";
 
 const ENVOY = join(ROOT, "examples/fleet/infrastructure/envoy-gateway/helmrelease.yaml");
 

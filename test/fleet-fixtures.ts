@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { FleetStack, main } from "../ci/stacks";
-import { PROJECT_DIR, stackNames } from "../harness/run";
+import { PROJECT_DIR } from "../stacks/paths";
+import { stackNames } from "../stacks/files";
 
 export type StackDoc = { config: Record<string, unknown> };
 

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../harness/run";
+import { ROOT } from "../stacks/paths";
 import { buildAll, findKustomize } from "../fleet/guard/kustomize";
 import { nodeIo } from "../fleet/guard/walk";
 import { checkSecrets, secretsReport } from "../fleet/secrets";
@@ -177,7 +177,7 @@ describe("fleet secret guard fails closed (exit 2, naming what it could not chec
         closeSync(fd);
         // As a process with a 192 MB heap: reading the file whole and parsing it in one go would not fit.
         const started = Date.now();
-        const run = spawnSync(process.execPath, ["--max-old-space-size=192", join(ROOT, "bin/run.cjs"), "fleet/cli.ts", "--check-secrets", fleet.dir], { cwd: ROOT, encoding: "utf8" });
+        const run = spawnSync(process.execPath, ["--max-old-space-size=192", join(ROOT, "bin/launch.cjs"), "fleet/cli.ts", "--check-secrets", fleet.dir], { cwd: ROOT, encoding: "utf8" });
         const seconds = (Date.now() - started) / 1000;
         assert.equal(run.status, 1, run.stderr);
         assert.equal(run.stdout.trim().split("\n")[1], "  docs/big.yaml: Secret tail: stringData.password is not SOPS-encrypted");

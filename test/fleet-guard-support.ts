@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { ROOT } from "../harness/run";
+import { ROOT } from "../stacks/paths";
 
 export const FIXTURES = join(ROOT, "test", "fixtures", "fleet-guard");
 export const EXAMPLE = join(ROOT, "examples", "fleet");

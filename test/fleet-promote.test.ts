@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "../harness/run";
+import { ROOT } from "../stacks/paths";
 import { mdCode, promoteImages, ringStep, runCli, unifiedDiff } from "../fleet/promote";
 import { CliRun, runCliInProcess } from "./support";
 
@@ -23,7 +23,7 @@ function setImages(fleet: string, ring: string, images: string): void {
 
 /** `npm run promote` as a process (the first case), and in this process for the rest (the same runCli). */
 function promoteProcess(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [join(ROOT, "bin/run.cjs"), "fleet/promote.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [join(ROOT, "bin/launch.cjs"), "fleet/promote.ts", ...args], { cwd: ROOT, encoding: "utf8" });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const promote = (...args: string[]): Promise<CliRun> => runCliInProcess(runCli, args);

@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import { parse, parseAllDocuments } from "yaml";
-import { ROOT } from "../harness/run";
+import { ROOT } from "../stacks/paths";
 import { EXAMPLE, haveKubectl, kustomizationDirs, kustomize } from "./kustomize";
 
 type Obj = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string }; spec?: Record<string, unknown> };

@@ -7,13 +7,13 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse, parseDocument, type YAMLSeq } from "yaml";
-import { ROOT } from "../harness/run";
+import { ROOT } from "../stacks/paths";
 import { checkSecrets, secretsReport } from "../fleet/secrets";
 import { runCli } from "../fleet/cli";
 import { runCliInProcess } from "./support";
 import { EXAMPLE, haveKubectl, kustomizeBuild, secretsIn } from "./fleet-guard-support";
 import { DEV_KEY, PROD_KEY, sopsYaml } from "./sops-fixture";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 const SECRET = (values: string, name = "db") => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: my-service\ntype: Opaque\n${values}`;
 const SECRET_OBJECT = (stringData: Record<string, string>, name = "db", namespace = "my-service") => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, type: "Opaque", stringData });
@@ -164,7 +164,7 @@ describe("fleet --check-secrets (fleet/secrets.ts)", function () {
 
     it("is `npm run fleet -- --check-secrets DIR`: exit 1 on a finding, 0 otherwise, 2 on a bad or empty directory", async () => {
         // As a process once (the exit code the fleet repo's workflow sees), then in this process (the same runCli).
-        const process1 = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "bin/run.cjs"), "fleet/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+        const process1 = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "bin/launch.cjs"), "fleet/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
         const run = (...args: string[]) => runCliInProcess(runCli, args);
         assert.equal((await run("--check-secrets", fleet)).status, 0);
         put("clusters/dev-westeurope/apps/db.yaml", SECRET("stringData:\n  password: s3cr3t\n"));

@@ -11,7 +11,7 @@ import { parse } from "yaml";
 import { sopsPathRegex } from "../components/SopsKeyVault";
 import { runCli } from "../fleet/cli";
 import { mergeSopsConfig } from "../fleet/layout";
-import { ROOT } from "../harness/run";
+import { ROOT } from "../stacks/paths";
 import { runCliInProcess } from "./support";
 
 // The environments' rules as the stacks output them (SopsKeyVault creationRuleObject), written out literally.

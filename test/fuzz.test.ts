@@ -3,7 +3,7 @@
 // with a message naming the offending key, register nothing, and never escape as anything but a ConfigError.
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../offline/program";
 import { ConfigError, configKey } from "../stacks/load";
 import { baseConfig, ConfigObject, stackInput } from "./support";
 

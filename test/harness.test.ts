@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { capture, ROOT } from "../harness/run";
-import { registeredErrorHooks, SECRET } from "../harness/monitor";
+import { capture } from "../offline/program";
+import { ROOT } from "../stacks/paths";
+import { registeredErrorHooks } from "../offline/monitor";
+import { SECRET } from "../stacks/files";
 import { stackInput } from "./support";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 // The capture relies on @pulumi/pulumi internals (MockMonitor, request getters, feature negotiation). These tests fail
 // loudly if an upgrade moves them, instead of letting plans silently lose dependencies, options or secret markers.
@@ -93,7 +95,7 @@ describe("the mock-runtime harness", () => {
     });
 });
 
-// bin/defer-sdk.cjs (loaded by bin/run.cjs and the test runner) stands in for SDK modules offline runs never call.
+// bin/defer-sdk.cjs (loaded by bin/launch.cjs and the test runner) stands in for SDK modules offline runs never call.
 describe("the deferred SDK modules (bin/defer-sdk.cjs)", function () {
     this.timeout(60000);
     /** Runs `script` in a fresh Node with the stand-ins loaded first (or not: DEFER_SDK=0); returns its JSON output. */

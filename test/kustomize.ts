@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../harness/run";
+import { ROOT } from "../stacks/paths";
 
 export const EXAMPLE = join(ROOT, "examples", "fleet");
 export const haveKubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;

@@ -7,11 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CredentialUnavailableError, type TokenCredential } from "@azure/identity";
-import { ConfigFileError, failure, UsageError, writeOutput } from "../harness/usage";
+import { ConfigFileError, failure, UsageError, writeOutput } from "../cli/usage";
 import { main as plan, planFailure } from "../plan/cli";
 import { formatIssues, namespaceIssues, validateStackConfig } from "../stacks/load";
 import { main as verify } from "../verify/cli";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 const SUBSCRIPTION = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
 const base = { environment: "dev", location: "westeurope", clusterName: "dev-westeurope", sops: { vaultName: "kv-acme-sops-dev" }, org: { fleet: { url: "https://dev.azure.com/acme/fleet" } } };
@@ -66,7 +66,7 @@ describe("messages that say what to type", () => {
             const cwd = mkdtempSync(join(tmpdir(), "aks-gitops-out-"));
             const root = join(__dirname, "..");
             const run = (out: string) =>
-                spawnSync(process.execPath, [join(root, "bin", "run.cjs"), "plan/cli.ts", "--stack", "dev", "--out", out], { cwd: root, env: { ...process.env, INIT_CWD: cwd }, encoding: "utf8" });
+                spawnSync(process.execPath, [join(root, "bin", "launch.cjs"), "plan/cli.ts", "--stack", "dev", "--out", out], { cwd: root, env: { ...process.env, INIT_CWD: cwd }, encoding: "utf8" });
             const missing = run("no-such-folder/plan.txt");
             assert.equal(missing.status, 3, missing.stderr);
             assert.equal(missing.stderr.trim(), `plan: cannot write ${join(cwd, "no-such-folder", "plan.txt")}: the folder ${join(cwd, "no-such-folder")} does not exist`);

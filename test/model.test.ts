@@ -3,8 +3,8 @@
 // plan/estimates.ts's table as documented there (ResourceGroup 0.1, ManagedCluster 8, Extension 4, Workspace 0.5;
 // components, providers and Kubernetes objects 0; an unknown custom type 1).
 import * as assert from "node:assert/strict";
-import type { Capture } from "../harness/run";
-import type { Registration } from "../harness/monitor";
+import type { Capture } from "../offline/program";
+import type { Registration } from "../offline/monitor";
 import { activationPath, buildPlan, criticalPath, makeDisplay, PlanResource, shortType } from "../plan/model";
 
 const urn = (type: string, name: string) => `urn:pulumi:s::p::${type}::${name}`;

@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { failure, parseCli, UsageError } from "../harness/usage";
+import { failure, parseCli, UsageError } from "../cli/usage";
 
 const ROOT = join(__dirname, "..");
 const REPORTS = join(ROOT, "reports");

@@ -19,7 +19,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { PROJECT_DIR } from "../harness/run";
+import { PROJECT_DIR } from "../stacks/paths";
 import * as newStack from "../stacks/new";
 import { main, parseKnownHosts, publishedHostKeys } from "../stacks/new";
 import { AZURE_REGIONS, PUBLISHED_SSH_HOST_KEYS } from "../stacks/perishable";

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_DIR } from "../harness/run";
+import { PROJECT_DIR } from "../stacks/paths";
 import * as newStack from "../stacks/new";
 import { main, proposeVaultName, type Prompter, withOrg } from "../stacks/new";
 import { runCliInProcess } from "./support";

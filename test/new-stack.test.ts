@@ -5,10 +5,10 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { PROJECT_DIR } from "../harness/run";
-import { UsageError } from "../harness/usage";
+import { PROJECT_DIR } from "../stacks/paths";
+import { UsageError } from "../cli/usage";
 import { main, proposeVaultName, type Prompter } from "../stacks/new";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 const testing = lazy.inquirerTesting();
 const prompts = lazy.inquirerPrompts();

@@ -1,4 +1,4 @@
-// npm run plan's command line in process (plan/cli.ts, plan/fleet.ts): usage errors word for word, plan files that
+// npm run plan's command line in process (plan/cli.ts, plan/all-stacks.ts): usage errors word for word, plan files that
 // are not plans, --out and --json-out, the comment against a base, and the fleet's exit codes and stderr with stacks
 // planned by a stand-in (a plan, a mandatory finding, an error), so no case needs the program to fail for real.
 import * as assert from "node:assert/strict";
@@ -6,11 +6,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stackNames } from "../harness/run";
+import { stackNames } from "../stacks/files";
 import { renderCommentSection } from "../plan/comment";
 import * as cli from "../plan/cli";
 import { main } from "../plan/cli";
-import { planFleet, planFleetCli, readFleetPlan } from "../plan/fleet";
+import { planFleet, planFleetCli, readFleetPlan } from "../plan/all-stacks";
 import type { Plan } from "../plan/model";
 import { renderTree } from "../plan/render";
 import { plan } from "./plan-fixture";

@@ -6,10 +6,12 @@ import * as assert from "node:assert/strict";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { discover } from "../ci/stacks";
-import { loadStackFile, ROOT, runProgram, stackNames, withSecretPlaceholders } from "../harness/run";
+import { loadStackFile, stackNames, withSecretPlaceholders } from "../stacks/files";
+import { ROOT } from "../stacks/paths";
+import { runProgram } from "../offline/program";
 import { main, planWithActivation } from "../plan/cli";
 import { COMMENT_MARKER, FleetEntry, GITHUB_COMMENT_LIMIT, renderFleetComment } from "../plan/comment";
-import { fleetEntries, FleetPlanDocument, planFleet, planFleetCli } from "../plan/fleet";
+import { fleetEntries, FleetPlanDocument, planFleet, planFleetCli } from "../plan/all-stacks";
 import { buildCheckedPlan, Plan } from "../plan/model";
 import { otherClusterOf, projectCopy, writeStack } from "./fleet-fixtures";
 

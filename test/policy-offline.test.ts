@@ -2,9 +2,9 @@
 // parents and dependencies as resources), how enforcement levels and skips are handled, and the order of findings.
 import * as assert from "node:assert/strict";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import type { Capture } from "../harness/run";
-import { SECRET } from "../harness/monitor";
-import type { Registration } from "../harness/monitor";
+import type { Capture } from "../offline/program";
+import { SECRET } from "../stacks/files";
+import type { Registration } from "../offline/monitor";
 import { evaluatePolicies } from "../policy/offline";
 
 const urn = (name: string, type = "test:index:Thing") => `urn:pulumi:s::p::${type}::${name}`;

@@ -8,12 +8,13 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import type { Capture } from "../harness/run";
-import { planStack, ROOT } from "../harness/run";
+import type { Capture } from "../offline/program";
+import { planStack } from "../offline/program";
+import { ROOT } from "../stacks/paths";
 import { effectiveLevel, evaluatePolicies, policyConfig } from "../policy/offline";
 import { ALWAYS_ADVISORY, CONFIG_KEYS, DEV_ADVISORY, policies, RULES, STAGING_ADVISORY, TYPES } from "../policy/policies";
 import { sopsDecryptRoleGuid } from "../components/roles";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 // Raw captured inputs: loosely typed on purpose, fixtures poke at them.
 type Props = Record<string, any>;

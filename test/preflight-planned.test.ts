@@ -6,12 +6,13 @@
 import * as assert from "node:assert/strict";
 import { waveConfig } from "../ci/stacks";
 import { isNotFound } from "../components/SopsKeyVault";
-import { loadStackFile, runProgram, withSecretPlaceholders } from "../harness/run";
+import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
+import { runProgram } from "../offline/program";
 import { main as preflightMain } from "../preflight/cli";
 import { factsFrom, type StackFacts } from "../preflight/stack";
 import { derivedNames, settingsFrom } from "../stacks/load";
 import { ARM, credential, FAST_RETRY, GRAPH, SUBSCRIPTION, World } from "./fixtures/preflight/world";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 const DR_PREFIX = "pip-egress-aks-prod-northeurope";
 const PREFIX_GET = new RegExp(`/publicIPPrefixes/${DR_PREFIX}\\?`);

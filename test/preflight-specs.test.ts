@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { ObjectShape, pathParameters, Shape, SPECS, sdkRoutes, toWire } from "../preflight/specs";
 import type { StackFacts } from "../preflight/stack";
 import { credential, stackFacts } from "./fixtures/preflight/world";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 const root = dirname(require.resolve("@pulumi/azure-native/package.json"));
 

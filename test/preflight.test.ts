@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CredentialUnavailableError } from "@azure/identity";
 import { CHECKS, main, MainOptions, SIGN_IN_HINT, subscriptionFrom } from "../preflight/cli";
-import { failure, UsageError } from "../harness/usage";
+import { failure, UsageError } from "../cli/usage";
 import type { StackFacts } from "../preflight/stack";
 import { allowed, matches } from "../preflight/checks/permissions";
 import { judgeVersion } from "../preflight/checks/kubernetes";
 import { ARM, armError, credential, FAST_RETRY, fixture, GRAPH, groupId, Json, pinnedMinor, stackFacts, SUBSCRIPTION, versionsWith, World } from "./fixtures/preflight/world";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 // Loaded in before(), not at import: nock patches Node's networking as soon as it loads (see test/verify.test.ts).
 let nock: typeof import("nock");

@@ -12,8 +12,9 @@ import { parse, parseDocument } from "yaml";
 import { main as pulumiStack, PulumiRunner } from "../ci/pulumi-stack";
 import { main as stacksMain } from "../ci/stacks";
 import { isNotFound } from "../components/SopsKeyVault";
-import { PROJECT_DIR, ROOT } from "../harness/paths";
-import { loadStackFile, runProgram, withSecretPlaceholders } from "../harness/run";
+import { PROJECT_DIR, ROOT } from "../stacks/paths";
+import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
+import { runProgram } from "../offline/program";
 import { ConfigError, settingsFrom } from "../stacks/load";
 import { projectCopy, StackDoc, writeStack } from "./fleet-fixtures";
 

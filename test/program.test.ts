@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Capture } from "../harness/run";
-import { stackNames } from "../harness/run";
+import type { Capture } from "../offline/program";
+import { stackNames } from "../stacks/files";
 import { all, at, one, runCommitted, stackSetting, transitiveDependencies } from "./support";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";

@@ -6,9 +6,10 @@ import * as assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadStackFile, ROOT, withSecretPlaceholders } from "../harness/run";
+import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
+import { ROOT } from "../stacks/paths";
 import { parse } from "yaml";
-import { ConfigFileError } from "../harness/usage";
+import { ConfigFileError } from "../cli/usage";
 import { rawConfigFrom, validateStackConfig } from "../stacks/load";
 
 function project(pulumiYaml: string, stacks: Record<string, string>): string {

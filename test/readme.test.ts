@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_DIR, ROOT } from "../harness/run";
+import { PROJECT_DIR, ROOT } from "../stacks/paths";
 
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
 

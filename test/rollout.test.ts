@@ -11,14 +11,16 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { discover, FleetStack, main as stacksMain, rolloutSteps, Wave, waveConfig } from "../ci/stacks";
 import { isNotFound } from "../components/SopsKeyVault";
-import { AzureMocks, MODELS } from "../harness/azure";
-import { Capture, loadStackFile, PROJECT_DIR, ROOT, runProgram, withSecretPlaceholders } from "../harness/run";
+import { AzureMocks, MODELS } from "../offline/azure-answers";
+import { Capture, runProgram } from "../offline/program";
+import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
+import { PROJECT_DIR, ROOT } from "../stacks/paths";
 import { factsFrom, type StackFacts } from "../preflight/stack";
 import { derivedNames, settingsFrom } from "../stacks/load";
 import { main as preflightMain } from "../preflight/cli";
 import { ARM, credential, FAST_RETRY, GRAPH, stackFacts, SUBSCRIPTION, World } from "./fixtures/preflight/world";
 import { otherClusterOf, projectCopy, StackDoc, writeStack } from "./fleet-fixtures";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 // Azure's built-in roles the stacks assign exist in every subscription (azure-docs role-based-access-control/built-in-roles:
 // Key Vault Crypto User, Network Contributor, Monitoring Data Reader, Grafana Admin).
@@ -46,7 +48,7 @@ function armError(token: string, id: string, status: number, code: string): Erro
 
 /**
  * Runs `body` with the mocks answering get* lookups (azure-native:<module>:get<Type>) only for resources that exist:
- * the id the lookup reads is the one harness/azure.ts models for that type; a missing one fails as ARM answers it.
+ * the id the lookup reads is the one offline/azure-answers.ts models for that type; a missing one fails as ARM answers it.
  */
 async function inSubscription<T>(has: (k: string) => boolean, body: () => Promise<T>, answer: { status: number; code: string } = { status: 404, code: "ResourceNotFound" }): Promise<T> {
     const original = Object.getOwnPropertyDescriptor(AzureMocks.prototype, "call")!;

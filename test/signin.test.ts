@@ -1,4 +1,4 @@
-// Which subscription verify and preflight work in (harness/signin.ts): --subscription, then AZURE_SUBSCRIPTION_ID,
+// Which subscription verify and preflight work in (cli/signin.ts): --subscription, then AZURE_SUBSCRIPTION_ID,
 // then ARM_SUBSCRIPTION_ID, then the Azure CLI's default subscription (`az account show`), printed with where it came
 // from; a stack on standby needs none. The Azure CLI here is a fake `az` on a PATH of its own, answering as the real
 // one does (Azure/azure-cli: command_modules/profile/custom.py show_subscription -> core/_profile.py get_subscription);
@@ -8,13 +8,13 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TokenCredential } from "@azure/identity";
-import { azureCliDefault, describeSubscription, resolveSubscription, Subscription } from "../harness/signin";
-import { failure, UsageError } from "../harness/usage";
+import { azureCliDefault, describeSubscription, resolveSubscription, Subscription } from "../cli/signin";
+import { failure, UsageError } from "../cli/usage";
 import { main as preflight } from "../preflight/cli";
 import type { StackFacts } from "../preflight/stack";
 import * as verifyCli from "../verify/cli";
 import { ARM, FAST_RETRY, GRAPH, stackFacts, World } from "./fixtures/preflight/world";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 const SUB = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
 const OTHER = "7d2f0c4e-1b3a-4e5f-8a9b-0c1d2e3f4a5b";

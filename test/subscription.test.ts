@@ -6,11 +6,11 @@
 // azure-docs role-based-access-control/troubleshooting.md for RoleAssignmentUpdateNotPermitted.
 import * as assert from "node:assert/strict";
 import { roleAssignmentName } from "../components/roles";
-import { capture, type Capture } from "../harness/run";
+import { capture, type Capture } from "../offline/program";
 import { main as plan } from "../plan/cli";
 import { kubernetesSupport, kubernetesSupportFinding } from "../stacks/perishable";
 import { all, at, baseConfig, idOf, one, run, stackInput, stackSetting, withConfig } from "./support";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const DCR = "azure-native:monitor:DataCollectionRule";

@@ -1,11 +1,14 @@
-// Test helpers: build stack configs, query captured registrations. Running the program goes through harness/run.ts,
+// Test helpers: build stack configs, query captured registrations. Running the program goes through offline/program.ts,
 // the same path the offline plan takes.
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { capture, Capture, loadStackFile, PROJECT_DIR, runProgram, StackInput } from "../harness/run";
-import { Registration, SECRET } from "../harness/monitor";
+import { capture, Capture, runProgram } from "../offline/program";
+import { loadStackFile, StackInput } from "../stacks/files";
+import { PROJECT_DIR } from "../stacks/paths";
+import { Registration } from "../offline/monitor";
+import { SECRET } from "../stacks/files";
 import { merge } from "../stacks/profiles";
 import { namespaceIssues, PROJECT, settingsFrom } from "../stacks/load";
 
@@ -165,7 +168,7 @@ export interface CliRun {
 }
 
 /**
- * A CLI entry's runCli, run in this process the way `node bin/run.cjs <entry>` runs it: what it writes to stdout and
+ * A CLI entry's runCli, run in this process the way `node bin/launch.cjs <entry>` runs it: what it writes to stdout and
  * stderr, and the exit code it sets. Cheaper than a process per case; each CLI's test file still starts it as a
  * process at least once.
  */

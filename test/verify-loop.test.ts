@@ -7,7 +7,7 @@ import type { TokenCredential } from "@azure/identity";
 import { main, parseDuration, Target, waitForReconciliation } from "../verify/cli";
 import * as cli from "../verify/cli";
 import { runCliInProcess } from "./support";
-import { lazy } from "../harness/lazy";
+import { lazy } from "../cli/lazy";
 
 // Exit codes as the README documents them: "0 reconciled, 1 failed, 2 bad usage, 3 timed out, 4 not signed in".
 const EXIT = { reconciled: 0, failed: 1, usage: 2, timedOut: 3, notSignedIn: 4 } as const;

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import type { TokenCredential } from "@azure/identity";
 import { assess } from "../verify/assess";
 import { fluxConfigurationReader, main, parseDuration, Target, targetFor, waitForReconciliation } from "../verify/cli";
-import { failure, UsageError } from "../harness/usage";
-import { lazy } from "../harness/lazy";
+import { failure, UsageError } from "../cli/usage";
+import { lazy } from "../cli/lazy";
 
 // Exit codes as the README documents them (stated literally, not imported): "0 reconciled, 1 failed, 2 bad usage, 3 timed out".
 const EXIT = { reconciled: 0, failed: 1, usage: 2, timedOut: 3 } as const;

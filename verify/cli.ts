@@ -6,10 +6,10 @@
 // transient 5xx, and keeps polling through errors that outlast it.
 import type { FluxConfiguration } from "@azure/arm-kubernetesconfiguration";
 import type { TokenCredential } from "@azure/identity";
-import { lazy } from "../harness/lazy";
-import { loadStackFile, withSecretPlaceholders } from "../harness/run";
-import { azureCliDefault, canSignIn, describeSubscription, givenSubscription, NOT_SIGNED_IN, SIGN_IN_HINT } from "../harness/signin";
-import { failure, parseCli, UsageError } from "../harness/usage";
+import { lazy } from "../cli/lazy";
+import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
+import { azureCliDefault, canSignIn, describeSubscription, givenSubscription, NOT_SIGNED_IN, SIGN_IN_HINT } from "../cli/signin";
+import { failure, parseCli, UsageError } from "../cli/usage";
 import { derivedNames, settingsFrom } from "../stacks/load";
 import { assess, Assessment } from "./assess";
 

@@ -8,7 +8,7 @@
 // "cores" (Total Regional vCPUs), with currentValue and limit.
 import type { ResourceSku, Usage } from "@azure/arm-compute";
 import { all } from "../azure";
-import type { Check, CheckContext, CheckResult, Shared } from "../run";
+import type { Check, CheckContext, CheckResult, Shared } from "../run-checks";
 import { poolsOf } from "./providers";
 
 /** Warn when maxCount leaves less than this share of a quota free: a node image upgrade's surge nodes and other workloads need room. */

@@ -16,8 +16,8 @@
 // articles/azure-resource-manager/bicep/deploy-preflight.md, "Limitations"): the result says how many resources were
 // validated fully and which only partly, and the values they wait for.
 import type { Clients, RawResponse } from "../azure";
-import type { Check, CheckContext, CheckResult } from "../run";
-import { firstLine } from "../run";
+import type { Check, CheckContext, CheckResult } from "../run-checks";
+import { firstLine } from "../run-checks";
 import { renderTemplate, RenderedTemplate } from "../template";
 
 export { DEPLOYMENTS_API_VERSION as VALIDATE_API_VERSION } from "../azure";

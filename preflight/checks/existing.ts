@@ -12,10 +12,10 @@
 // validation gets the vault firewall without it. A template that still referenced it (reference() of a prefix that does
 // not exist) could fail the validation of the very run that leaves it out.
 import type { FleetStack } from "../../ci/stacks";
-import { lazy } from "../../harness/lazy";
+import { lazy } from "../../cli/lazy";
 import { leavesOutIfMissing, sameArmId } from "../../stacks/schema";
 import { ifExists } from "../azure";
-import type { Check, CheckContext, CheckResult, Shared } from "../run";
+import type { Check, CheckContext, CheckResult, Shared } from "../run-checks";
 import type { ExistingResource, StackFacts } from "../stack";
 
 const answers = new WeakMap<Shared, Map<string, Promise<boolean>>>();

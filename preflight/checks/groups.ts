@@ -5,7 +5,7 @@
 // securityEnabled}]}; Graph docs group-list.md). A service
 // principal needs the Group.Read.All application permission for it (Graph docs permissions-reference.md), else 403.
 import { asServiceError } from "../azure";
-import type { Check, CheckContext, CheckResult } from "../run";
+import type { Check, CheckContext, CheckResult } from "../run-checks";
 
 export const entraGroups: Check = {
     id: "entra-groups",

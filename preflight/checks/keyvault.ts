@@ -12,7 +12,7 @@
 // either way, never "ok".
 import { ifExists } from "../azure";
 import { inState } from "../state";
-import type { Check, CheckContext, CheckResult } from "../run";
+import type { Check, CheckContext, CheckResult } from "../run-checks";
 import { parseArmId } from "../../stacks/schema";
 
 const day = (d: Date | undefined) => (d ? d.toISOString().slice(0, 10) : "unknown");

@@ -4,7 +4,7 @@
 // lists KubernetesOfficial and/or AKSLongTermSupport, patchVersions the patches; azure-rest-api-specs
 // specification/containerservice/.../examples/KubernetesVersions_List.json; AKS docs long-term-support.md).
 import type { KubernetesVersion } from "@azure/arm-containerservice";
-import type { Check, CheckContext, CheckResult } from "../run";
+import type { Check, CheckContext, CheckResult } from "../run-checks";
 import type { ArmResource } from "../stack";
 
 interface ClusterFacts {

@@ -14,7 +14,7 @@
 // when `pulumi up` writes the assignment, so "allowed" here means allowed by actions, and every line says so.
 import type { Permission } from "@azure/arm-authorization";
 import { all, ifExists } from "../azure";
-import type { Check, CheckContext, CheckResult } from "../run";
+import type { Check, CheckContext, CheckResult } from "../run-checks";
 
 const ASSIGN = "Microsoft.Authorization/roleAssignments/write";
 export const CONDITIONS_NOT_EVALUATED = "conditions on the identity's role assignments (such as a limit on the roles it may assign) are not evaluated";

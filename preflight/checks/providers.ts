@@ -4,7 +4,7 @@
 // Microsoft.Compute/EncryptionAtHost feature (FeatureResult.properties.state "Registered"; specification/resources/.../Microsoft.Features/features/stable/2021-07-01
 // examples/registerFeature.json; AKS docs enable-host-encryption.md "Before you begin"), after which Microsoft.Compute must be
 // re-registered for the feature to propagate.
-import type { Check, CheckContext, CheckResult } from "../run";
+import type { Check, CheckContext, CheckResult } from "../run-checks";
 import type { ArmResource } from "../stack";
 import { NAMESPACE } from "../stack";
 import { ifExists } from "../azure";

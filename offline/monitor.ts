@@ -2,10 +2,11 @@
 // markers), parent, dependencies, property dependencies and resource options.
 // It relies on @pulumi/pulumi internals (runtime/mocks MockMonitor, request getters); the package's minor version is
 // pinned and test/harness.test.ts fails loudly if an upgrade moves them.
+import { SECRET } from "../stacks/files";
 import type { ErrorHook, ResourceHook } from "@pulumi/pulumi";
 import { MockMonitor, Mocks } from "@pulumi/pulumi/runtime/mocks";
 import { specialResourceSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { lazy } from "./lazy";
+import { lazy } from "../cli/lazy";
 
 export interface CustomTimeouts {
     create?: string;
@@ -43,7 +44,6 @@ export interface Registration {
 }
 
 /** Marks a secret value in captured inputs. */
-export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";
 
 interface PropertyDependenciesLike {

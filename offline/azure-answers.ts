@@ -253,7 +253,7 @@ export class AzureMocks implements Mocks {
         const model = MODELS[args.type];
         if (!model) {
             if (args.type.startsWith("azure-native:")) {
-                throw new Error(`the Azure mocks do not model ${args.type}; add it to harness/azure.ts MODELS`);
+                throw new Error(`the Azure mocks do not model ${args.type}; add it to offline/azure-answers.ts MODELS`);
             }
             // Kubernetes objects and providers: echo inputs, id = name.
             return { id: args.custom ? args.name : undefined, state: inputs };
@@ -310,7 +310,7 @@ export class AzureMocks implements Mocks {
                 return { ipPrefix: fake.value("ipPrefix", `${fake.publicIp("ipPrefix")}/31`), prefixLength: 31 };
             }
             default:
-                throw new Error(`the Azure mocks do not answer ${args.token}; add it to harness/azure.ts`);
+                throw new Error(`the Azure mocks do not answer ${args.token}; add it to offline/azure-answers.ts`);
         }
     }
 }

@@ -3,9 +3,9 @@
 // (npm run stacks). A stack that cannot be planned is reported in its place; the others are still planned.
 import { readFileSync } from "node:fs";
 import { discover } from "../ci/stacks";
-import { lazy } from "../harness/lazy";
-import { PROJECT_DIR } from "../harness/run";
-import { UsageError, userPath, writeOutput } from "../harness/usage";
+import { lazy } from "../cli/lazy";
+import { PROJECT_DIR } from "../stacks/paths";
+import { UsageError, userPath, writeOutput } from "../cli/usage";
 import type { FleetEntry } from "./comment";
 import type { Plan } from "./model";
 

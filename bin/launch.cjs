@@ -3,7 +3,7 @@
 // esbuild bundles the entry and our own sources in memory (packages stay external, loaded from node_modules),
 // then plain Node runs the result. A TypeScript require hook costs ~0.3 s per run on these machines; this costs ~20 ms
 // plus starting esbuild, and nothing once the bundle is cached (below).
-// Usage: node bin/run.cjs <entry.ts> [args...]; the entry exports runCli(argv).
+// Usage: node bin/launch.cjs <entry.ts> [args...]; the entry exports runCli(argv).
 "use strict";
 const path = require("node:path");
 const Module = require("node:module");
@@ -30,7 +30,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
-  process.stderr.write("usage: node bin/run.cjs <entry.ts> [args...]\n");
+  process.stderr.write("usage: node bin/launch.cjs <entry.ts> [args...]\n");
   process.exit(2);
 }
 const root = path.join(__dirname, "..");
