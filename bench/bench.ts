@@ -9,6 +9,15 @@ import { ROOT } from "../stacks/paths";
 import { runProgram } from "../offline/program";
 import { buildCheckedPlan } from "../plan/model";
 import { PROJECT } from "../stacks/load";
+import { defineCommand, EXIT } from "../cli/command";
+import { parseCli } from "../cli/usage";
+
+const USAGE = `usage: npm run bench [-- --quick] [--runs <n>]
+
+  --quick    fewer runs, one stack, no ts-node baseline, small fleets (about a minute and a half; the full bench takes
+             about 4-5 minutes on a 2-core machine)
+  --runs     runs per measurement (default 5, 3 with --quick)
+Figures only: exit 0 whatever they are.`;
 
 interface Measurement {
     seconds: number;
@@ -76,11 +85,20 @@ function syntheticFleet(n: number): StackInput[] {
     });
 }
 
-export async function runCli(argv: string[]): Promise<void> {
-    // --quick: fewer runs, one stack, no ts-node baseline, small fleets (about a minute and a half; the full bench takes
-    // about 4-5 minutes on a 2-core machine).
-    const quick = argv.includes("--quick");
-    const runs = Number(argv[argv.indexOf("--runs") + 1]) || (quick ? 3 : 5);
+export const command = defineCommand({ name: "bench", usage: USAGE, run: bench });
+export const runCli = command.runCli;
+
+async function bench(argv: string[]): Promise<number> {
+    const { values } = parseCli({
+        args: argv,
+        options: { quick: { type: "boolean", default: false }, runs: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+    });
+    if (values.help) {
+        process.stdout.write(`${USAGE}\n`);
+        return EXIT.ok;
+    }
+    const quick = values.quick;
+    const runs = Number(values.runs) || (quick ? 3 : 5);
     const started = process.hrtime.bigint();
     const node = process.execPath;
     const print = (...text: string[]) => process.stdout.write(`${(text.length > 0 ? text : [""]).join("\n")}\n`);
@@ -166,4 +184,5 @@ export async function runCli(argv: string[]): Promise<void> {
     print(`  plan / load         ${fmt(loadRatio)}x  (target <= 1.3x)  ${verdict(ok && loadRatio <= 1.3)}`);
     print(`  npm test            ${fmt(tests.seconds, 1)} s (target <= 40 s)  ${verdict(tests.ok && tests.seconds <= 40)}`);
     print(`  bench took ${fmt(Number(process.hrtime.bigint() - started) / 1e9, 0)} s${quick ? " (--quick; target: <= 120 s)" : ""}`);
+    return EXIT.ok;
 }

@@ -43,7 +43,8 @@ import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../stacks/paths";
 import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
-import { failure, parseCli, UsageError } from "../cli/usage";
+import { defineCommand } from "../cli/command";
+import { parseCli, UsageError } from "../cli/usage";
 import { PROJECT, settingsFrom } from "../stacks/load";
 import { ADMIT_EXISTING_ONLY, creatorOf, discover } from "./stacks";
 
@@ -386,18 +387,14 @@ function realPulumi(dir: string, env: NodeJS.ProcessEnv): PulumiRunner {
     };
 }
 
-/** Entry point for bin/launch.cjs. */
-export function runCli(argv: string[]): Promise<void> {
-    try {
+export const command = defineCommand({
+    name: "pulumi-stack",
+    usage: USAGE,
+    run: (argv) => {
         const env = process.env;
         const { code, stdout, stderr } = main(argv, { dir: PROJECT_DIR, env, pulumi: realPulumi(PROJECT_DIR, env) });
-        process.stdout.write(stdout);
-        process.stderr.write(stderr);
-        process.exitCode = code;
-    } catch (e) {
-        const { code, message } = failure(e, USAGE, "pulumi-stack");
-        process.stderr.write(`${message}\n`);
-        process.exitCode = code;
-    }
-    return Promise.resolve();
-}
+        return { code, text: stdout, stderr };
+    },
+});
+/** Entry point for bin/launch.cjs. */
+export const runCli = command.runCli;

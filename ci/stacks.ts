@@ -5,11 +5,12 @@
 // no stack: they feed these matrices to `strategy.matrix`, so a new stack file is planned, deployed and checked for
 // drift with no workflow edit. Exit codes: 0 ok, 2 bad usage, an unknown stack or an invalid stack file.
 import { appendFileSync } from "node:fs";
-import { ConfigError, derivedNames, PROJECT, settingsFrom } from "../stacks/load";
+import { ConfigError, physicalNames, PROJECT, settingsFrom } from "../stacks/load";
 import { ENVIRONMENTS, Environment } from "../stacks/schema";
 import { loadStackFile, StackInput, stackNames, withSecretPlaceholders } from "../stacks/files";
 import { PROJECT_DIR } from "../stacks/paths";
-import { failure, parseCli, UsageError } from "../cli/usage";
+import { defineCommand, type Outcome } from "../cli/command";
+import { parseCli, UsageError } from "../cli/usage";
 
 /**
  * primary: owns its environment's SOPS vault (`sops.vaultName`). secondary: another active cluster of the environment
@@ -56,7 +57,7 @@ export interface FleetStack {
     /** The environment's SOPS vault this stack owns (primary) or uses. */
     vault: string;
     /**
-     * The egress prefix the stack creates (components/AksCluster.ts: pip-egress-<AKS name> in the cluster's group), as
+     * The egress prefix the stack creates (stacks/names.ts egressPrefixId: pip-egress-<AKS name> in the cluster's group), as
      * an ARM id without the subscription; absent when it uses an existing one (aks.network.egress.publicIpPrefixId).
      */
     egressPrefixId?: string;
@@ -78,11 +79,10 @@ export interface Discovery {
 /** What one stack is, from its configuration (a StackInput as loadStackFile reads it). Throws ConfigError. */
 export function describeStack(input: StackInput): FleetStack {
     const settings = settingsFrom(withSecretPlaceholders(input).config);
-    const names = derivedNames(settings);
+    const names = physicalNames(settings);
     const role: Role = names.sopsMode === "owner" ? "primary" : settings.standby ? "standby" : "secondary";
     const admits = settings.sops.admitEgressPrefixIds.map(withoutSubscription);
     const waves: Wave[] = role === "primary" ? (admits.length > 0 ? ["vault", "admit"] : ["vault"]) : ["clusters"];
-    const aksName = `aks-${settings.clusterName}`;
     return {
         stack: input.stack,
         environment: settings.environment,
@@ -93,9 +93,9 @@ export function describeStack(input: StackInput): FleetStack {
         location: settings.location,
         clusterName: settings.clusterName,
         resourceGroup: names.resourceGroupName,
-        aksName,
+        aksName: names.aksCluster,
         vault: names.sopsVaultName,
-        ...(settings.aks.network.egress.publicIpPrefixId ? {} : { egressPrefixId: `/resourceGroups/${names.resourceGroupName}/providers/Microsoft.Network/publicIPPrefixes/pip-egress-${aksName}` }),
+        ...(names.egressPrefixId ? { egressPrefixId: names.egressPrefixId } : {}),
         admits,
     };
 }
@@ -272,10 +272,8 @@ const USAGE = `usage:
   --role <role>   only primary, secondary or standby stacks
   --stack <name>  only this stack (an unknown name is an error)`;
 
-export interface CliResult {
-    code: number;
+export interface CliResult extends Outcome {
     text: string;
-    stderr?: string;
 }
 
 export function main(argv: string[], root = PROJECT_DIR, env: NodeJS.ProcessEnv = process.env): CliResult {
@@ -344,19 +342,6 @@ export function main(argv: string[], root = PROJECT_DIR, env: NodeJS.ProcessEnv 
     return { code: 0, text: renderTable(stacks) };
 }
 
+export const command = defineCommand({ name: "stacks", usage: USAGE, run: (argv) => main(argv) });
 /** Entry point for bin/launch.cjs. */
-export function runCli(argv: string[]): Promise<void> {
-    try {
-        const { code, text, stderr } = main(argv);
-        process.stdout.write(text);
-        if (stderr) {
-            process.stderr.write(stderr);
-        }
-        process.exitCode = code;
-    } catch (e) {
-        const { code, message } = failure(e, USAGE, "stacks");
-        process.stderr.write(`${message}\n`);
-        process.exitCode = code;
-    }
-    return Promise.resolve();
-}
+export const runCli = command.runCli;

@@ -2,15 +2,10 @@
 // and the one-line hint when no credential works — never the credential chain's own dump.
 import { execFile } from "node:child_process";
 import type { TokenCredential } from "@azure/identity";
-import { UsageError } from "./usage";
+import { ARM_SCOPE } from "./azure";
+import { SIGN_IN_HINT, UsageError } from "./usage";
 
-export const ARM_SCOPE = "https://management.azure.com/.default";
-
-export const SIGN_IN_HINT =
-    "not signed in to Azure: run `az login` (in CI: azure/login or AzureCLI@2 with workload identity federation, or export AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE; the ARM_USE_OIDC/ARM_CLIENT_ID variables Pulumi reads are not enough)";
-
-/** Exit code of a tool that could not sign in or may not read what it needs. */
-export const NOT_SIGNED_IN = 4;
+export { SIGN_IN_HINT };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

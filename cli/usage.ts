@@ -29,20 +29,37 @@ export class OutputError extends Error {
     }
 }
 
+export const SIGN_IN_HINT =
+    "not signed in to Azure: run `az login` (in CI: azure/login or AzureCLI@2 with workload identity federation, or export AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE; the ARM_USE_OIDC/ARM_CLIENT_ID variables Pulumi reads are not enough)";
+
+// The errors @azure/identity throws when no credential works or a token is refused (node_modules/@azure/identity
+// dist errors.js: CredentialUnavailableError, AuthenticationError, AggregateAuthenticationError,
+// AuthenticationRequiredError), matched by name so this module loads no SDK.
+const SIGN_IN_ERRORS = new Set(["NotSignedInError", "CredentialUnavailableError", "AuthenticationError", "AggregateAuthenticationError", "AuthenticationRequiredError"]);
+
 /**
- * Maps an error to a message and exit code, never a stack trace for a user mistake: usage problems and config
- * mistakes (ConfigError, matched by name so this module needs no SDK) exit 2, anything else 1.
+ * Maps an error to a message and exit code (cli/command.ts EXIT), never a stack trace for a user mistake: usage
+ * problems and config mistakes (ConfigError, matched by name so this module needs no SDK) exit 2, an output file that
+ * cannot be written 3, a sign-in that fails 4 (the one-line hint, never the credential chain's dump), a question closed
+ * with Ctrl+C (inquirer's ExitPromptError) 130 and nothing printed, anything else 1.
  */
 export function failure(e: unknown, usage: string, tool: string): { code: number; message: string } {
     const message = (e as Error)?.message ?? String(e);
+    const name = (e as Error)?.name;
     if (e instanceof UsageError) {
         return { code: 2, message: `${message}\n\n${usage}` };
     }
-    if ((e as Error)?.name === "ConfigError" || e instanceof ConfigFileError) {
+    if (name === "ConfigError" || e instanceof ConfigFileError) {
         return { code: 2, message };
     }
     if (e instanceof OutputError) {
         return { code: 3, message: `${tool}: ${message}` };
+    }
+    if (SIGN_IN_ERRORS.has(name)) {
+        return { code: 4, message: name === "NotSignedInError" ? message : SIGN_IN_HINT };
+    }
+    if (name === "ExitPromptError") {
+        return { code: 130, message: "" };
     }
     return { code: 1, message: `${tool} failed: ${message}` };
 }

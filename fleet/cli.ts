@@ -8,8 +8,9 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, wri
 import { dirname, join, posix } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import type { Capture } from "../offline/program";
+import { defineCommand } from "../cli/command";
 import { lazy } from "../cli/lazy";
-import { ConfigFileError, failure, parseCli, UsageError, userPath } from "../cli/usage";
+import { ConfigFileError, parseCli, UsageError, userPath } from "../cli/usage";
 import { secretsReport } from "./secrets";
 import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
 import type { FleetLayoutArgs } from "./layout";
@@ -207,15 +208,5 @@ export function sharedLayers(files: Map<string, string>): string[] {
     return [...found].filter((dir) => !dir.startsWith("clusters/") && dir !== "." && !dir.startsWith("..")).sort();
 }
 
-export function runCli(argv: string[]): Promise<void> {
-    return main(argv)
-        .then(({ code, text }) => {
-            process.stdout.write(text);
-            process.exitCode = code;
-        })
-        .catch((e: unknown) => {
-            const { code, message } = failure(e, USAGE, "fleet");
-            process.stderr.write(`${message}\n`);
-            process.exitCode = code;
-        });
-}
+export const command = defineCommand({ name: "fleet", usage: USAGE, run: (argv) => main(argv) });
+export const runCli = command.runCli;

@@ -9,7 +9,8 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isMap, isScalar, isSeq, parse, parseDocument, Scalar, YAMLMap, YAMLSeq } from "yaml";
-import { failure, parseCli, UsageError, userPath } from "../cli/usage";
+import { defineCommand } from "../cli/command";
+import { parseCli, UsageError, userPath } from "../cli/usage";
 import { ENVIRONMENTS } from "../stacks/schema";
 
 const USAGE = `usage: npm run promote -- <app> --from <ring> --to <ring> [--fleet DIR] [--skip-ring] [--dry-run]
@@ -415,16 +416,5 @@ export function main(argv: string[]): { code: number; text: string } {
     return { code: 0, text: `${header}${unifiedDiff(shown(targetFile), before, text)}\nPR title: ${title}\n\nPR body:\n${body}\n` };
 }
 
-export function runCli(argv: string[]): Promise<void> {
-    return Promise.resolve()
-        .then(() => main(argv))
-        .then(({ code, text }) => {
-            process.stdout.write(text);
-            process.exitCode = code;
-        })
-        .catch((e: unknown) => {
-            const { code, message } = failure(e, USAGE, "promote");
-            process.stderr.write(`${message}\n`);
-            process.exitCode = code;
-        });
-}
+export const command = defineCommand({ name: "promote", usage: USAGE, run: main });
+export const runCli = command.runCli;

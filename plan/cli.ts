@@ -4,6 +4,7 @@
 // Runs the real program offline under the mock runtime and reports the desired state. Exit codes: 0 ok,
 // 1 a mandatory policy violation, 2 bad usage, unknown stack or invalid config, 3 an output file could not be written.
 import { existsSync, readFileSync } from "node:fs";
+import { defineCommand, type Outcome } from "../cli/command";
 import { lazy } from "../cli/lazy";
 import { failure, parseCli, UsageError, userPath, writeOutput } from "../cli/usage";
 import { diffPlans, renderDiffMarkdown } from "./diff";
@@ -28,12 +29,9 @@ const USAGE = `usage:
               --base and --json-out are --all --json documents; exit 2 when a stack cannot be planned)`;
 
 
-export interface CliResult {
-    code: number;
+/** What plan prints (cli/command.ts Outcome): `text` to --out or stdout. */
+export interface CliResult extends Outcome {
     text: string;
-    stderr?: string;
-    /** Where to write `text` (--out); stdout when absent. */
-    out?: string;
 }
 
 /** `planOne` plans one committed stack (the real program under mocks; tests pass a stand-in). */
@@ -164,23 +162,6 @@ export function planFailure(e: unknown): { code: number; message: string } {
     return failure(e, USAGE, "plan");
 }
 
-/** Entry point for bin/launch.cjs: runs, writes the result, sets the exit code. */
-export function runCli(argv: string[]): Promise<void> {
-    return main(argv)
-        .then(({ code, text, stderr, out }) => {
-            if (out) {
-                writeOutput(out, text);
-            } else {
-                process.stdout.write(text);
-            }
-            if (stderr) {
-                process.stderr.write(stderr);
-            }
-            process.exitCode = code;
-        })
-        .catch((e: unknown) => {
-            const { code, message } = planFailure(e);
-            process.stderr.write(`${message}\n`);
-            process.exitCode = code;
-        });
-}
+export const command = defineCommand({ name: "plan", usage: USAGE, run: (argv) => main(argv) });
+/** Entry point for bin/launch.cjs: runs, writes the result (--out or stdout), sets the exit code. */
+export const runCli = command.runCli;

@@ -1,6 +1,5 @@
-// The Azure clients preflight reads through: the official SDK clients, all built from one credential, one ARM endpoint
-// and one retry policy, so tests point the real clients at a fake endpoint (nock) and the CLI at Azure.
-// The SDK retry policy (core-rest-pipeline) waits out 429 Retry-After as given and backs off exponentially on 5xx.
+// The Azure clients preflight reads through: the official SDK clients, all built from the tools' one credential, ARM
+// endpoint and retry policy (cli/azure.ts), so tests point the real clients at a fake endpoint (nock) and the CLI at Azure.
 import type { TokenCredential } from "@azure/identity";
 import type { AuthorizationManagementClient } from "@azure/arm-authorization";
 import type { ComputeManagementClient } from "@azure/arm-compute";
@@ -10,28 +9,17 @@ import type { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import type { ResourceManagementClient } from "@azure/arm-resources";
 import type { DeploymentsClient } from "@azure/arm-resourcesdeployments";
 import { lazy } from "../cli/lazy";
+import { ARM_SCOPE, armClientOptions, azureCredential, type AzureOptions, type RetryOptions } from "../cli/azure";
 
-export const ARM_SCOPE = "https://management.azure.com/.default";
+export { ARM_SCOPE, type RetryOptions };
 // The Microsoft.Resources deployments API version the validation uses (its spec examples shaped the test fixtures).
 export const DEPLOYMENTS_API_VERSION = "2025-04-01";
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 
-export interface RetryOptions {
-    maxRetries: number;
-    retryDelayInMs: number;
-    maxRetryDelayInMs: number;
-}
-
-export interface ClientOptions {
-    credential?: TokenCredential;
-    /** ARM endpoint; tests point it at a fake. */
-    endpoint?: string;
+export interface ClientOptions extends AzureOptions {
     /** Microsoft Graph endpoint (https://graph.microsoft.com); tests point it at a fake. */
     graphEndpoint?: string;
-    retry?: RetryOptions;
 }
-
-const DEFAULT_RETRY: RetryOptions = { maxRetries: 4, retryDelayInMs: 1000, maxRetryDelayInMs: 30_000 };
 
 /** One Entra group as Graph returns it (GET /groups, $select=id,displayName,securityEnabled). */
 export interface GraphGroup {
@@ -68,13 +56,8 @@ export interface Clients {
 
 /** Clients are created on first use, so a check that does not run costs nothing. */
 export function createClients(subscriptionId: string, options: ClientOptions = {}): Clients {
-    const credential = options.credential ?? new (lazy.azureIdentity()).DefaultAzureCredential();
-    const endpoint = (options.endpoint ?? "https://management.azure.com").replace(/\/$/, "");
-    const retryOptions = options.retry ?? DEFAULT_RETRY;
-    // Modular clients (resources, containerservice, compute, keyvault) take `credentials.scopes`; the classic ones
-    // (features, authorization) `credentialScopes`. The scope stays ARM's even when the endpoint is a test fake.
-    const modular = { endpoint, credentials: { scopes: [ARM_SCOPE] }, retryOptions };
-    const classic = { endpoint, credentialScopes: [ARM_SCOPE], retryOptions };
+    const credential = azureCredential(options.credential);
+    const { modular, classic, retry: retryOptions } = armClientOptions(options);
     const cache = new Map<string, unknown>();
     const once = <T>(key: string, make: () => T): T => {
         if (!cache.has(key)) {

@@ -7,8 +7,9 @@
 import { existingResources, planAgainstSubscription } from "./checks/existing";
 import { describeSubscription, resolveSubscription, SIGN_IN_HINT, Subscription, subscriptionFrom } from "../cli/signin";
 export { SIGN_IN_HINT, subscriptionFrom };
+import { defineCommand, EXIT as CODES, parseDuration } from "../cli/command";
 import { lazy } from "../cli/lazy";
-import { failure, parseCli, UsageError } from "../cli/usage";
+import { parseCli, UsageError } from "../cli/usage";
 import { ARM_SCOPE, asServiceError, ClientOptions, createClients } from "./azure";
 import { armValidation } from "./checks/deployment";
 import { kubernetesVersion } from "./checks/kubernetes";
@@ -22,7 +23,8 @@ import { VALIDATION_TIMEOUT_MS } from "./checks/deployment";
 import { readState } from "./state";
 import type { StackFacts } from "./stack";
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, notSignedIn: 4 } as const;
+/** preflight's outcomes in the tools' one exit-code table (cli/command.ts). */
+export const EXIT = { ok: CODES.ok, failed: CODES.failed, usage: CODES.usage, notSignedIn: CODES.notSignedIn } as const;
 
 export const CHECKS: Check[] = [armValidation, kubernetesVersion, resourceProviders, features, vmSizes, vcpuQuota, vaultName, existingKey, existingResources, entraGroups, callerPermissions];
 
@@ -49,14 +51,6 @@ export interface MainOptions extends ClientOptions {
     concurrency?: number;
     /** Stack facts to use instead of planning (tests reuse one plan). */
     facts?: (stack: string) => Promise<StackFacts>;
-}
-
-function parseDuration(text: string, flag = "--timeout"): number {
-    const m = /^(\d+)(ms|s|m)$/.exec(text);
-    if (!m || Number(m[1]) === 0) {
-        throw new UsageError(`${flag} must be a duration such as 30s, 2m or 500ms (got "${text}")`);
-    }
-    return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as "ms" | "s" | "m"];
 }
 
 const LABEL = { ok: "ok", warn: "WARN", fail: "FAIL" } as const;
@@ -104,7 +98,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     }
     const subscription = await resolveSubscription(values.subscription, options.env ?? process.env);
     const subscriptionId = subscription.id;
-    const timeoutMs = values.timeout ? parseDuration(values.timeout) : (options.timeoutMs ?? 30_000);
+    const timeoutMs = values.timeout ? parseDuration(values.timeout, "--timeout") : (options.timeoutMs ?? 30_000);
     const validationTimeoutMs = values["validation-timeout"] ? parseDuration(values["validation-timeout"], "--validation-timeout") : (options.validationTimeoutMs ?? VALIDATION_TIMEOUT_MS);
     // Read before anything is asked of Azure: a bad file is a usage error (exit 2).
     const state = values.state !== undefined ? readState(values.state) : undefined;
@@ -158,14 +152,5 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     return exitCode;
 }
 
-export function runCli(argv: string[]): Promise<void> {
-    return main(argv)
-        .then((code) => {
-            process.exitCode = code;
-        })
-        .catch((e: unknown) => {
-            const { code, message } = failure(e, USAGE, "preflight");
-            process.stderr.write(`${message}\n`);
-            process.exitCode = code;
-        });
-}
+export const command = defineCommand({ name: "preflight", usage: USAGE, run: (argv) => main(argv) });
+export const runCli = command.runCli;

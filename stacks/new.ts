@@ -11,8 +11,9 @@ import { createHash, createHmac } from "node:crypto";
 import { Document, isMap, parseDocument, YAMLMap } from "yaml";
 import { lazy } from "../cli/lazy";
 import { PROJECT_DIR } from "./paths";
-import { failure, parseCli, UsageError, userPath, writeOutput } from "../cli/usage";
-import { type ConfigError, configKey, derivedNames, PROJECT, settingsFrom, suggestion, validateStackConfig } from "./load";
+import { defineCommand } from "../cli/command";
+import { parseCli, UsageError, userPath, writeOutput } from "../cli/usage";
+import { type ConfigError, configKey, derivedNames, PROJECT, physicalNames, settingsFrom, suggestion, validateStackConfig } from "./load";
 import { AZURE_REGIONS, PUBLISHED_SSH_HOST_KEYS } from "./perishable";
 import { ENVIRONMENTS, type Environment, KNOWN_HOSTS } from "./schema";
 
@@ -610,7 +611,7 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     if (owner?.firewall && existingKeyId === owner.keyId) {
         // The owner's vault firewall denies by default: it must admit this cluster's egress prefix.
         log(`${owner.stack}'s vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds`);
-        log(`  /resourceGroups/rg-aks-${cluster}/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-${cluster}`);
+        log(`  ${physicalNames(valid).egressPrefixId!}`);
         // The rollout (ci/stacks.ts WAVES) runs the owner's vault wave, this cluster, then the owner's admit wave.
         log(`  in the same pull request: the rollout deploys ${owner.stack} (vault wave), ${name}, then ${owner.stack} again to admit the prefix (by hand: ${name} before ${owner.stack})`);
     }
@@ -723,19 +724,6 @@ async function offlinePlan(stack: string, root: string): Promise<{ summary: stri
     };
 }
 
-export function runCli(argv: string[]): Promise<void> {
-    return main(argv)
-        .then((code) => {
-            process.exitCode = code;
-        })
-        .catch((e: unknown) => {
-            // A prompt closed with Ctrl+C: no stack trace, nothing written.
-            if ((e as Error)?.name === "ExitPromptError") {
-                process.exitCode = 130;
-                return;
-            }
-            const { code, message } = failure(e, USAGE, "new-stack");
-            process.stderr.write(`${message}\n`);
-            process.exitCode = code;
-        });
-}
+// A prompt closed with Ctrl+C (ExitPromptError) exits 130 with nothing printed and nothing written (cli/usage.ts failure).
+export const command = defineCommand({ name: "new-stack", usage: USAGE, run: (argv) => main(argv) });
+export const runCli = command.runCli;

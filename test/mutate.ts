@@ -9,7 +9,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { failure, parseCli, UsageError } from "../cli/usage";
+import { defineCommand, EXIT } from "../cli/command";
+import { parseCli, UsageError } from "../cli/usage";
 
 const ROOT = join(__dirname, "..");
 const REPORTS = join(ROOT, "reports");
@@ -147,49 +148,48 @@ function report(): string {
     return `${lines.join("\n")}\n`;
 }
 
-export async function runCli(argv: string[]): Promise<void> {
-    try {
-        const { values, positionals } = parseCli({
-            args: argv,
-            allowPositionals: true,
-            options: {
-                concurrency: { type: "string", default: "2" },
-                report: { type: "boolean", default: false },
-                survivors: { type: "boolean", default: false },
-                fresh: { type: "boolean", default: false },
-                help: { type: "boolean", short: "h", default: false },
-            },
-        });
-        if (values.help) {
-            process.stdout.write(`${USAGE}\n`);
-            return;
-        }
-        const unknown = positionals.filter((g) => !(g in GROUPS));
-        if (unknown.length > 0) {
-            throw new UsageError(`unknown group ${unknown.map((g) => `"${g}"`).join(", ")}`);
-        }
-        const concurrency = Number(values.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1) {
-            throw new UsageError(`--concurrency must be a whole number of processes, at least 1 (got "${values.concurrency}")`);
-        }
-        if (values.survivors) {
-            for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {
-                const parsed = readReport(group);
-                process.stdout.write(parsed === undefined ? `${group}: no report yet\n` : survivors(parsed).map((l) => `${l}\n`).join(""));
-            }
-            return;
-        }
-        if (!values.report) {
-            for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {
-                if (runGroup(group, concurrency, values.fresh) !== 0) {
-                    process.exitCode = 1;
-                }
-            }
-        }
-        process.stdout.write(report());
-    } catch (e) {
-        const { code, message } = failure(e, USAGE, "mutate");
-        process.stderr.write(`${message}\n`);
-        process.exitCode = code;
+export const command = defineCommand({ name: "mutate", usage: USAGE, run: mutate });
+export const runCli = command.runCli;
+
+function mutate(argv: string[]): number {
+    const { values, positionals } = parseCli({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            concurrency: { type: "string", default: "2" },
+            report: { type: "boolean", default: false },
+            survivors: { type: "boolean", default: false },
+            fresh: { type: "boolean", default: false },
+            help: { type: "boolean", short: "h", default: false },
+        },
+    });
+    if (values.help) {
+        process.stdout.write(`${USAGE}\n`);
+        return EXIT.ok;
     }
+    const unknown = positionals.filter((g) => !(g in GROUPS));
+    if (unknown.length > 0) {
+        throw new UsageError(`unknown group ${unknown.map((g) => `"${g}"`).join(", ")}`);
+    }
+    const concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+        throw new UsageError(`--concurrency must be a whole number of processes, at least 1 (got "${values.concurrency}")`);
+    }
+    if (values.survivors) {
+        for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {
+            const parsed = readReport(group);
+            process.stdout.write(parsed === undefined ? `${group}: no report yet\n` : survivors(parsed).map((l) => `${l}\n`).join(""));
+        }
+        return EXIT.ok;
+    }
+    let code: number = EXIT.ok;
+    if (!values.report) {
+        for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {
+            if (runGroup(group, concurrency, values.fresh) !== 0) {
+                code = EXIT.failed;
+            }
+        }
+    }
+    process.stdout.write(report());
+    return code;
 }

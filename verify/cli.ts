@@ -2,18 +2,20 @@
 // After `pulumi up`: waits until the stack's Flux configuration is Compliant and every Kustomization is Ready.
 // Exit codes: 0 reconciled, 1 failed (the failing kustomization and its message), 2 bad usage, 3 timed out,
 // 4 not signed in (a one-line hint, never the credential chain's dump).
-// Talks to ARM only (never to the cluster's API server), with the Azure SDK's retry policy for 429 (Retry-After) and
-// transient 5xx, and keeps polling through errors that outlast it.
+// Talks to ARM only (never to the cluster's API server), with the tools' one retry policy for 429 (Retry-After) and
+// transient 5xx (cli/azure.ts), and keeps polling through errors that outlast it.
 import type { FluxConfiguration } from "@azure/arm-kubernetesconfiguration";
-import type { TokenCredential } from "@azure/identity";
+import { armClientOptions, azureCredential, type AzureOptions } from "../cli/azure";
+import { defineCommand, EXIT as CODES, parseDuration as duration } from "../cli/command";
 import { lazy } from "../cli/lazy";
 import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
-import { azureCliDefault, canSignIn, describeSubscription, givenSubscription, NOT_SIGNED_IN, SIGN_IN_HINT } from "../cli/signin";
-import { failure, parseCli, UsageError } from "../cli/usage";
-import { derivedNames, settingsFrom } from "../stacks/load";
+import { azureCliDefault, canSignIn, describeSubscription, givenSubscription, SIGN_IN_HINT } from "../cli/signin";
+import { parseCli, UsageError } from "../cli/usage";
+import { physicalNames, settingsFrom } from "../stacks/load";
 import { assess, Assessment } from "./assess";
 
-export const EXIT = { reconciled: 0, failed: 1, usage: 2, timedOut: 3, notSignedIn: NOT_SIGNED_IN } as const;
+/** verify's outcomes in the tools' one exit-code table (cli/command.ts). */
+export const EXIT = { reconciled: CODES.ok, failed: CODES.failed, usage: CODES.usage, timedOut: CODES.timedOut, notSignedIn: CODES.notSignedIn } as const;
 
 const USAGE = `usage: npm run verify -- --stack <name> [--subscription <id>] [--timeout 30m] [--interval 15s] [--failure-grace 10m]
 
@@ -27,15 +29,9 @@ const USAGE = `usage: npm run verify -- --stack <name> [--subscription <id>] [--
 Signs in with DefaultAzureCredential (az login, workload identity, managed identity, AZURE_* variables).
 Exit codes: 0 reconciled, 1 failed, 2 bad usage, 3 timed out, 4 not signed in.`;
 
+/** A duration option of verify's (cli/command.ts parseDuration); --failure-grace alone may be 0 (fail at once). */
 export function parseDuration(text: string, option: string): number {
-    const m = /^(\d+)(ms|s|m|h)$/.exec(text);
-    if (!m) {
-        throw new UsageError(`${option} must be a duration such as 90s, 15m or 1h (got "${text}")`);
-    }
-    if (Number(m[1]) === 0 && option !== "--failure-grace") {
-        throw new UsageError(`${option} must be longer than 0 (got "${text}")`);
-    }
-    return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+    return duration(text, option, { allowZero: option === "--failure-grace" });
 }
 
 export interface Target {
@@ -57,8 +53,8 @@ export function clusterOf(stack: string): Omit<Target, "subscriptionId"> {
     const settings = settingsFrom(withSecretPlaceholders(loadStackFile(stack)).config);
     return {
         standby: settings.standby,
-        resourceGroupName: derivedNames(settings).resourceGroupName,
-        clusterName: `aks-${settings.clusterName}`,
+        resourceGroupName: physicalNames(settings).resourceGroupName,
+        clusterName: physicalNames(settings).aksCluster,
         fluxConfigurationName: settings.flux.configurationName,
     };
 }
@@ -141,23 +137,14 @@ export async function waitForReconciliation(target: Target, options: VerifyOptio
     }
 }
 
-export interface ClientOptions {
-    credential?: TokenCredential;
+export interface ClientOptions extends AzureOptions {
     /** Where the subscription comes from when none is given (AZURE_/ARM_SUBSCRIPTION_ID, az's PATH); process.env by default. */
     env?: Record<string, string | undefined>;
-    /** ARM endpoint; tests point it at a local fake. */
-    endpoint?: string;
-    retry?: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number };
 }
 
 export function fluxConfigurationReader(target: Target, options: ClientOptions = {}): () => Promise<FluxConfiguration> {
     const { SourceControlConfigurationClient } = lazy.armKubernetesConfiguration();
-    const credential = options.credential ?? new (lazy.azureIdentity()).DefaultAzureCredential();
-    const client = new SourceControlConfigurationClient(credential, target.subscriptionId, {
-        ...(options.endpoint ? { endpoint: options.endpoint, credentialScopes: ["https://management.azure.com/.default"] } : {}),
-        // 429 with Retry-After is honoured as given; 5xx and network errors back off exponentially (core-rest-pipeline).
-        retryOptions: options.retry ?? { maxRetries: 5, retryDelayInMs: 2000, maxRetryDelayInMs: 60000 },
-    });
+    const client = new SourceControlConfigurationClient(azureCredential(options.credential), target.subscriptionId, armClientOptions(options).classic);
     return () => client.fluxConfigurations.get(target.resourceGroupName, "Microsoft.ContainerService", "managedClusters", target.clusterName, target.fluxConfigurationName);
 }
 
@@ -196,7 +183,7 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
     }
     const subscription = given ?? (await azureCliDefault(env));
     const target: Target = { ...cluster, subscriptionId: subscription.id };
-    const credential = clientOptions.credential ?? new (lazy.azureIdentity()).DefaultAzureCredential();
+    const credential = azureCredential(clientOptions.credential);
     if (!(await canSignIn(credential))) {
         log(SIGN_IN_HINT);
         return EXIT.notSignedIn;
@@ -210,14 +197,5 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
     });
 }
 
-export function runCli(argv: string[]): Promise<void> {
-    return main(argv)
-        .then((code) => {
-            process.exitCode = code;
-        })
-        .catch((e: unknown) => {
-            const { code, message } = failure(e, USAGE, "verify");
-            process.stderr.write(`${message}\n`);
-            process.exitCode = code;
-        });
-}
+export const command = defineCommand({ name: "verify", usage: USAGE, run: (argv) => main(argv) });
+export const runCli = command.runCli;
