@@ -71,23 +71,57 @@ class Unexpressible extends Error {}
 
 const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
-export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | "stack"> & Partial<Pick<StackFacts, "reads">>, options: TemplateOptions = {}): RenderedTemplate {
-    const omitted: Omission[] = [];
-    const notes: string[] = [];
-    const byName = new Map(facts.resources.map((r) => [r.name, r]));
-    const byUrn = new Map(facts.resources.map((r) => [r.urn, r]));
-    const names = [...byName.keys()].sort((a, b) => b.length - a.length);
-    const dropped = new Set<string>();
-    // The resource being rendered, and the values of planned resources each one uses (ARM cannot know them yet).
-    let current = "";
-    const waitsFor = new Map<string, Set<string>>();
-    const uses = (label: string) => {
-        if (current) {
-            waitsFor.set(current, (waitsFor.get(current) ?? new Set<string>()).add(label));
-        }
-    };
+type TemplateFacts = Pick<StackFacts, "resources" | "labels" | "stack"> & Partial<Pick<StackFacts, "reads">>;
 
-    const idExpr = (r: ExistingResource): string => {
+export function renderTemplate(facts: TemplateFacts, options: TemplateOptions = {}): RenderedTemplate {
+    const byUrn = new Map(facts.resources.map((r) => [r.urn, r]));
+    const ex = new Expressions(facts, options);
+    const { bodies, omitted } = renderBodies(facts.resources, byUrn, ex);
+    const kept = facts.resources.filter((r) => bodies.has(r.name));
+    const { deployments, deploymentOf } = planDeployments(facts.stack, kept, byUrn);
+    const { topLevel, inner, outerDeps } = placeResources(kept, bodies, byUrn, deploymentOf, deployments, ex);
+    deployments.sort((a, b) => a.name.localeCompare(b.name));
+    topLevel.push(...deploymentResources(deployments, inner, outerDeps));
+    return {
+        template: { $schema: SUBSCRIPTION_SCHEMA, contentVersion: "1.0.0.0", resources: topLevel },
+        rendered: kept.map((r) => ({ name: r.name, type: r.type, armName: r.names.join("/"), deployment: deploymentOf(r) })),
+        deployments,
+        omitted,
+        notes: ex.notes,
+        partial: kept.filter((r) => ex.waitsFor.has(r.name)).map((r) => ({ resource: r.name, values: [...ex.waitsFor.get(r.name)!].sort() })),
+    };
+}
+
+/**
+ * Turns the plan's values into template values: `${label}` references become expressions (resourceId, reference,
+ * subscription()), group names become object ids from Graph, secrets are left out. Records what it leaves out (notes),
+ * the resources it could not express (dropped) and the planned values each resource waits for (waitsFor).
+ */
+class Expressions {
+    readonly notes: string[] = [];
+    readonly dropped = new Set<string>();
+    /** The values of planned resources each resource uses (ARM cannot know them yet). */
+    readonly waitsFor = new Map<string, Set<string>>();
+    /** The resource being rendered. */
+    current = "";
+    private readonly byName: Map<string, ArmResource>;
+    private readonly names: string[];
+
+    constructor(
+        private readonly facts: TemplateFacts,
+        private readonly options: TemplateOptions,
+    ) {
+        this.byName = new Map(facts.resources.map((r) => [r.name, r]));
+        this.names = [...this.byName.keys()].sort((a, b) => b.length - a.length);
+    }
+
+    private uses(label: string): void {
+        if (this.current) {
+            this.waitsFor.set(this.current, (this.waitsFor.get(this.current) ?? new Set<string>()).add(label));
+        }
+    }
+
+    idExpr(r: ExistingResource): string {
         const segments = [quote(r.type), ...r.names.map(quote)].join(", ");
         if (r.type === "Microsoft.Resources/resourceGroups") {
             return `subscriptionResourceId('Microsoft.Resources/resourceGroups', ${quote(r.names[0])})`;
@@ -96,30 +130,34 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
             return `subscriptionResourceId(${segments})`;
         }
         if (r.placement.scope) {
-            // The resource it attaches to: the id before the last /providers/ (a plan resource, or an existing one).
-            const scopePrefix = r.mockId.slice(0, r.mockId.toLowerCase().lastIndexOf("/providers/"));
-            const scopeOwner = facts.resources.find((o) => o.mockId === scopePrefix);
-            const scopeId = scopeOwner ? idExpr(scopeOwner) : `concat('/subscriptions/', subscription().subscriptionId, '/resourceGroups/', ${quote(r.placement.resourceGroup)}, '/providers/', ${quote(r.placement.scope)})`;
-            return `extensionResourceId(${scopeId}, ${segments})`;
+            return `extensionResourceId(${this.scopeIdExpr(r, r.placement.resourceGroup, r.placement.scope)}, ${segments})`;
         }
         return `resourceId(subscription().subscriptionId, ${quote(r.placement.resourceGroup)}, ${segments})`;
-    };
+    }
 
-    // A template expression, or (for group ids from Graph) a plain literal.
-    const labelExpr = (label: string): { expr: string } | { literal: string } => {
-        const exprOf = (l: string) => ({ expr: labelExprText(l) });
+    /** The resource an extension resource attaches to: the id before the last /providers/ (a plan resource, or an existing one). */
+    private scopeIdExpr(r: ExistingResource, resourceGroup: string, scope: string): string {
+        const scopePrefix = r.mockId.slice(0, r.mockId.toLowerCase().lastIndexOf("/providers/"));
+        const scopeOwner = this.facts.resources.find((o) => o.mockId === scopePrefix);
+        return scopeOwner
+            ? this.idExpr(scopeOwner)
+            : `concat('/subscriptions/', subscription().subscriptionId, '/resourceGroups/', ${quote(resourceGroup)}, '/providers/', ${quote(scope)})`;
+    }
+
+    /** A template expression, or (for group ids from Graph) a plain literal. */
+    private labelExpr(label: string): { expr: string } | { literal: string } {
         const group = /^getGroup\((.*)\)\.objectId$/.exec(label);
         if (group) {
-            const id = options.groupIds?.get(group[1]);
+            const id = this.options.groupIds?.get(group[1]);
             if (!id) {
                 throw new Unexpressible(`the object id of Entra group "${group[1]}" is not known`);
             }
             return { literal: id };
         }
-        return exprOf(label);
-    };
+        return { expr: this.labelExprText(label) };
+    }
 
-    const labelExprText = (label: string): string => {
+    private labelExprText(label: string): string {
         if (label === "azure.subscriptionId") {
             return "subscription().subscriptionId";
         }
@@ -128,43 +166,48 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
         }
         // An existing resource the program reads (get* invoke): reference it by id.
         const read = /^(get\w+\(.*\))\.(.+)$/.exec(label);
-        const existing = read ? facts.reads?.get(read[1]) : undefined;
+        const existing = read ? this.facts.reads?.get(read[1]) : undefined;
         if (read && existing?.apiVersion) {
-            return `reference(${idExpr(existing)}, ${quote(existing.apiVersion)}).${read[2].replace(/^properties\./, "")}`;
+            return `reference(${this.idExpr(existing)}, ${quote(existing.apiVersion)}).${read[2].replace(/^properties\./, "")}`;
         }
-        const owner = names.find((n) => label.startsWith(`${n}.`));
-        const target = owner ? byName.get(owner) : undefined;
-        if (!target || dropped.has(target.name)) {
+        return this.plannedValueExpr(label);
+    }
+
+    /** `${name.path}` of a resource this template creates: its id, or reference() to its properties. */
+    private plannedValueExpr(label: string): string {
+        const owner = this.names.find((n) => label.startsWith(`${n}.`));
+        const target = owner ? this.byName.get(owner) : undefined;
+        if (!target || this.dropped.has(target.name)) {
             throw new Unexpressible(`\${${label}} cannot be expressed in a template`);
         }
         const path = label.slice(owner!.length + 1);
         if (path === "id") {
-            return idExpr(target);
+            return this.idExpr(target);
         }
         if (!target.apiVersion) {
             throw new Unexpressible(`no API version known for ${target.token}`);
         }
         // reference(id, apiVersion) returns the resource's properties; 'Full' adds the envelope (identity, sku...).
         // Template functions reference: learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-resource#reference
-        uses(label);
+        this.uses(label);
         if (path.startsWith("identity.")) {
-            return `reference(${idExpr(target)}, ${quote(target.apiVersion)}, 'Full').${path}`;
+            return `reference(${this.idExpr(target)}, ${quote(target.apiVersion)}, 'Full').${path}`;
         }
-        return `reference(${idExpr(target)}, ${quote(target.apiVersion)}).${path.replace(/^properties\./, "")}`;
-    };
+        return `reference(${this.idExpr(target)}, ${quote(target.apiVersion)}).${path.replace(/^properties\./, "")}`;
+    }
 
-    const pattern = /\$\{([^}]+)\}/g;
-    const stringValue = (s: string): string => {
+    /** A string with `${label}` references: a literal, or one expression (concat() of the parts). */
+    stringValue(s: string): string {
         const parts: ({ expr: string } | { literal: string })[] = [];
         let last = 0;
-        for (const m of s.matchAll(pattern)) {
-            if (!facts.labels.has(m[1])) {
+        for (const m of s.matchAll(/\$\{([^}]+)\}/g)) {
+            if (!this.facts.labels.has(m[1])) {
                 continue; // literal text such as Flux's ${CLUSTER_NAME} substitution variables
             }
             if (m.index > last) {
                 parts.push({ literal: s.slice(last, m.index) });
             }
-            parts.push(labelExpr(m[1]));
+            parts.push(this.labelExpr(m[1]));
             last = m.index + m[0].length;
         }
         if (last < s.length) {
@@ -177,89 +220,127 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
         }
         const args = parts.map((p) => ("expr" in p ? p.expr : quote(p.literal)));
         return args.length === 1 ? `[${args[0]}]` : `[concat(${args.join(", ")})]`;
-    };
+    }
 
-    const value = (v: unknown, where: string, resource: string): Json | undefined => {
+    /** Any input value, `where` its path in `resource`; undefined when left out (a secret). */
+    value(v: unknown, where: string, resource: string): Json | undefined {
         if (v === SECRET) {
-            notes.push(`${resource}: ${where} left out (secret)`);
+            this.notes.push(`${resource}: ${where} left out (secret)`);
             return undefined;
         }
         if (typeof v === "string") {
-            return stringValue(v);
+            return this.stringValue(v);
         }
         if (Array.isArray(v)) {
-            const out: Json[] = [];
-            v.forEach((item, i) => {
-                try {
-                    const converted = value(item, `${where}[${i}]`, resource);
-                    if (converted !== undefined) {
-                        out.push(converted);
-                    }
-                } catch (e) {
-                    if (!(e instanceof Unexpressible)) {
-                        throw e;
-                    }
-                    notes.push(`${resource}: ${where}[${i}] left out (${e.message})`);
-                }
-            });
-            return out;
+            return this.arrayValue(v, where, resource);
         }
         if (v !== null && typeof v === "object") {
-            const out: JsonObject = {};
-            for (const [k, item] of Object.entries(v)) {
-                const converted = value(item, where ? `${where}.${k}` : k, resource);
-                if (converted !== undefined) {
-                    // Keys can carry references too (user-assigned identity ids); ARM evaluates expressions in keys.
-                    out[k.includes("${") ? stringValue(k) : k] = converted;
-                }
-            }
-            return out;
+            return this.objectValue(v as Record<string, unknown>, where, resource);
         }
         return v as Json;
-    };
+    }
 
+    /** An array without the entries that cannot be expressed (each noted). */
+    private arrayValue(v: unknown[], where: string, resource: string): Json[] {
+        const out: Json[] = [];
+        v.forEach((item, i) => {
+            try {
+                const converted = this.value(item, `${where}[${i}]`, resource);
+                if (converted !== undefined) {
+                    out.push(converted);
+                }
+            } catch (e) {
+                if (!(e instanceof Unexpressible)) {
+                    throw e;
+                }
+                this.notes.push(`${resource}: ${where}[${i}] left out (${e.message})`);
+            }
+        });
+        return out;
+    }
+
+    private objectValue(v: Record<string, unknown>, where: string, resource: string): JsonObject {
+        const out: JsonObject = {};
+        for (const [k, item] of Object.entries(v)) {
+            const converted = this.value(item, where ? `${where}.${k}` : k, resource);
+            if (converted !== undefined) {
+                // Keys can carry references too (user-assigned identity ids); ARM evaluates expressions in keys.
+                out[k.includes("${") ? this.stringValue(k) : k] = converted;
+            }
+        }
+        return out;
+    }
+}
+
+/** Each resource's template body, in dependency order so a dropped resource is known before its dependents. */
+function renderBodies(resources: ArmResource[], byUrn: Map<string, ArmResource>, ex: Expressions): { bodies: Map<string, JsonObject>; omitted: Omission[] } {
     const bodies = new Map<string, JsonObject>();
-    // Plan order is by urn; render in dependency order so a dropped resource is known before its dependents.
-    for (const r of topological(facts.resources, byUrn)) {
-        current = r.name;
+    const omitted: Omission[] = [];
+    for (const r of topological(resources, byUrn)) {
+        ex.current = r.name;
         try {
-            if (!r.apiVersion) {
-                throw new Unexpressible(`no API version known for ${r.token}`);
-            }
-            const spec = specFor(r.token, r.apiVersion);
-            if (!spec) {
-                throw new Unexpressible(`preflight/specs.ts has no REST spec entry for ${r.token} at API version ${r.apiVersion}`);
-            }
-            const { body, unknown } = resourceBody(r, spec, value);
-            for (const path of unknown) {
-                notes.push(`${r.name}: ${path} left out (not in preflight/specs.ts for ${r.type} ${r.apiVersion})`);
-            }
-            bodies.set(r.name, body);
+            bodies.set(r.name, renderBody(r, ex));
         } catch (e) {
             if (!(e instanceof Unexpressible)) {
                 throw e;
             }
-            dropped.add(r.name);
-            waitsFor.delete(r.name);
+            ex.dropped.add(r.name);
+            ex.waitsFor.delete(r.name);
             omitted.push({ resource: r.name, reason: e.message });
         }
     }
-    current = "";
+    ex.current = "";
+    return { bodies, omitted };
+}
 
-    const kept = facts.resources.filter((r) => bodies.has(r.name));
+/** One resource's body through its spec-table entry; Unexpressible when it has none. */
+function renderBody(r: ArmResource, ex: Expressions): JsonObject {
+    if (!r.apiVersion) {
+        throw new Unexpressible(`no API version known for ${r.token}`);
+    }
+    const spec = specFor(r.token, r.apiVersion);
+    if (!spec) {
+        throw new Unexpressible(`preflight/specs.ts has no REST spec entry for ${r.token} at API version ${r.apiVersion}`);
+    }
+    const { body, unknown } = resourceBody(r, spec, (v, where, resource) => ex.value(v, where, resource));
+    for (const path of unknown) {
+        ex.notes.push(`${r.name}: ${path} left out (not in preflight/specs.ts for ${r.type} ${r.apiVersion})`);
+    }
+    return body;
+}
+
+/** The nested deployments (one per resource group and wave, assignGroups) and which one each resource goes into. */
+function planDeployments(
+    stack: string,
+    kept: ArmResource[],
+    byUrn: Map<string, ArmResource>,
+): { deployments: NestedDeployment[]; deploymentOf: (r: ArmResource) => string | undefined } {
     const groupOf = assignGroups(kept, byUrn);
     const deploymentNames = new Map<string, string>();
     const deployments: NestedDeployment[] = [];
     for (const r of kept) {
         const key = groupOf.get(r.urn)!;
         if (r.placement.kind === "resourceGroup" && !deploymentNames.has(key)) {
-            const name = deploymentName(facts.stack, r.placement.resourceGroup, key);
+            const name = deploymentName(stack, r.placement.resourceGroup, key);
             deploymentNames.set(key, name);
             deployments.push({ name, resourceGroup: r.placement.resourceGroup, resources: [] });
         }
     }
-    const deploymentOf = (r: ArmResource) => (r.placement.kind === "resourceGroup" ? deploymentNames.get(groupOf.get(r.urn)!) : undefined);
+    return { deployments, deploymentOf: (r) => (r.placement.kind === "resourceGroup" ? deploymentNames.get(groupOf.get(r.urn)!) : undefined) };
+}
 
+/**
+ * Puts each body at the top level or in its nested deployment, with its dependsOn: within a deployment on the
+ * resources, across deployments between the deployments (outerDeps).
+ */
+function placeResources(
+    kept: ArmResource[],
+    bodies: Map<string, JsonObject>,
+    byUrn: Map<string, ArmResource>,
+    deploymentOf: (r: ArmResource) => string | undefined,
+    deployments: NestedDeployment[],
+    ex: Expressions,
+): { topLevel: JsonObject[]; inner: Map<string, JsonObject[]>; outerDeps: Map<string, Set<string>> } {
     const topLevel: JsonObject[] = [];
     const inner = new Map<string, JsonObject[]>();
     const outerDeps = new Map<string, Set<string>>();
@@ -267,21 +348,15 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
         const body = bodies.get(r.name)!;
         const mine = deploymentOf(r);
         const deps = new Set<string>();
-        for (const urn of r.dependsOn) {
-            const dep = byUrn.get(urn);
-            if (!dep || !bodies.has(dep.name)) {
-                continue;
-            }
+        for (const dep of r.dependsOn.map((urn) => byUrn.get(urn)).filter((d) => d !== undefined && bodies.has(d.name)) as ArmResource[]) {
             const theirs = deploymentOf(dep);
             if (mine && theirs === mine) {
-                deps.add(`[${idExpr(dep)}]`);
+                deps.add(`[${ex.idExpr(dep)}]`);
             } else if (mine) {
                 // Across nested deployments the wait is between the deployments.
-                const set = outerDeps.get(mine) ?? new Set<string>();
-                set.add(theirs ?? `[${idExpr(dep)}]`);
-                outerDeps.set(mine, set);
+                outerDeps.set(mine, (outerDeps.get(mine) ?? new Set<string>()).add(theirs ?? `[${ex.idExpr(dep)}]`));
             } else {
-                deps.add(theirs ?? `[${idExpr(dep)}]`);
+                deps.add(theirs ?? `[${ex.idExpr(dep)}]`);
             }
         }
         if (deps.size > 0) {
@@ -294,11 +369,15 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
             topLevel.push(body);
         }
     }
-    deployments.sort((a, b) => a.name.localeCompare(b.name));
+    return { topLevel, inner, outerDeps };
+}
+
+/** The Microsoft.Resources/deployments resources that hold the nested templates. */
+function deploymentResources(deployments: NestedDeployment[], inner: Map<string, JsonObject[]>, outerDeps: Map<string, Set<string>>): JsonObject[] {
     const deploymentApi = apiVersionOf(DEPLOYMENT_TOKEN) ?? "2025-04-01";
-    for (const d of deployments) {
+    return deployments.map((d) => {
         const deps = [...(outerDeps.get(d.name) ?? [])].filter((x) => x !== d.name).sort();
-        topLevel.push({
+        return {
             type: "Microsoft.Resources/deployments",
             apiVersion: deploymentApi,
             name: d.name,
@@ -311,16 +390,8 @@ export function renderTemplate(facts: Pick<StackFacts, "resources" | "labels" | 
                 expressionEvaluationOptions: { scope: "inner" },
                 template: { $schema: GROUP_SCHEMA, contentVersion: "1.0.0.0", resources: inner.get(d.name) ?? [] },
             },
-        });
-    }
-    return {
-        template: { $schema: SUBSCRIPTION_SCHEMA, contentVersion: "1.0.0.0", resources: topLevel },
-        rendered: kept.map((r) => ({ name: r.name, type: r.type, armName: r.names.join("/"), deployment: deploymentOf(r) })),
-        deployments,
-        omitted,
-        notes,
-        partial: kept.filter((r) => waitsFor.has(r.name)).map((r) => ({ resource: r.name, values: [...waitsFor.get(r.name)!].sort() })),
-    };
+        };
+    });
 }
 
 /**
