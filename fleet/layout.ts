@@ -376,7 +376,7 @@ export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, en
     }
     const isEmpty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
     if (isEmpty) {
-        doc.contents = doc.createNode({}) as YAMLMap;
+        doc.contents = doc.createNode({});
         if (!doc.commentBefore) {
             doc.commentBefore = SOPS_HEADER;
         }
@@ -386,7 +386,7 @@ export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, en
     }
     let seq: unknown = doc.contents.get("creation_rules", true);
     if (seq === undefined || (isScalar(seq) && seq.value === null)) {
-        seq = doc.createNode([]) as YAMLSeq;
+        seq = doc.createNode([]);
         doc.contents.set("creation_rules", seq);
     }
     if (!isSeq(seq)) {
@@ -416,7 +416,7 @@ export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, en
         }
     });
     const index = seen.get(rule.path_regex);
-    const current = index === undefined ? undefined : (rules.items[index] as YAMLMap);
+    const current = index === undefined ? undefined : rules.items[index];
     if (current) {
         for (const key of SOPS_KEY_SOURCES) {
             const theirs = current.get(key, true);
@@ -426,7 +426,7 @@ export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, en
             }
             if (ours === undefined || !isScalar(theirs) || theirs.value !== ours) {
                 throw refuse(
-                    `creation_rules[${index}] (path_regex ${rule.path_regex}) sends this environment's files to ${key} ${JSON.stringify(current.toJSON()[key])}, ` +
+                    `creation_rules[${index}] (path_regex ${rule.path_regex}) sends this environment's files to ${key} ${JSON.stringify((current.toJSON() as Record<string, unknown>)[key])}, ` +
                         `the stack to ${Object.entries(rule).filter(([k]) => SOPS_KEY_SOURCES.includes(k)).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(", ")}. ` +
                         "One key per environment: a second cluster of the environment uses its key (sops.existingKeyId); if the key really moved, " +
                         "change the rule by hand and re-encrypt the environment's files (sops updatekeys)",
@@ -439,7 +439,7 @@ export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, en
             }
         }
     } else {
-        environment.push(doc.createNode(rule) as YAMLMap);
+        environment.push(doc.createNode(rule));
     }
     environment.sort((x, y) => String(x.get("path_regex")).localeCompare(String(y.get("path_regex"))));
     const order = [...environment, ...others];

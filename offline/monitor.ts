@@ -3,7 +3,7 @@
 // It relies on @pulumi/pulumi internals (runtime/mocks MockMonitor, request getters); the package's minor version is
 // pinned and test/harness.test.ts fails loudly if an upgrade moves them.
 import { SECRET } from "../stacks/files";
-import type { ErrorHook, ResourceHook } from "@pulumi/pulumi";
+import type { ErrorHook } from "@pulumi/pulumi";
 import { MockMonitor, Mocks } from "@pulumi/pulumi/runtime/mocks";
 import { specialResourceSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { lazy } from "../cli/lazy";
@@ -133,9 +133,12 @@ export class CaptureMonitor extends MockMonitor {
         const store = lazy.pulumiState().getStore();
         const refuse = (what: string) => () => Promise.reject(new Error(`the offline harness does not run ${what}`));
         store.callbacks = {
-            registerErrorHook: async (hook: ErrorHook) => void this.errorHooks.set(hook.name, hook),
-            registerResourceHook: async (_hook: ResourceHook) => undefined,
-            awaitStackRegistrations: async () => undefined,
+            registerErrorHook: (hook: ErrorHook) => {
+                this.errorHooks.set(hook.name, hook);
+                return Promise.resolve();
+            },
+            registerResourceHook: () => Promise.resolve(),
+            awaitStackRegistrations: () => Promise.resolve(),
             registerTransform: refuse("resource transforms"),
             registerStackTransform: refuse("stack transforms"),
             registerStackInvokeTransform: refuse("invoke transforms"),

@@ -50,7 +50,7 @@ export function readFleetPlan(file: string): FleetPlanDocument {
         throw new UsageError(`cannot read fleet plan ${file}: ${(e as Error).message}`);
     }
     const fleet = (doc as Partial<FleetPlanDocument> | null)?.fleet;
-    if (!Array.isArray(fleet) || !fleet.every((e) => typeof (e as FleetPlanEntry)?.stack === "string")) {
+    if (!Array.isArray(fleet) || !fleet.every((e) => typeof e?.stack === "string")) {
         throw new UsageError(`${file} is not a fleet plan document (make one with npm run plan -- --all --json)`);
     }
     return { fleet };

@@ -87,7 +87,7 @@ export async function evaluatePolicies(capture: Capture, environment: string, po
             opts: options(r),
             dependencies: [],
             propertyDependencies: {},
-            isType: isType(r.type) as PolicyResource["isType"],
+            isType: isType(r.type),
             asType: ((cls: unknown) => (isType(r.type)(cls) ? reveal(r.inputs) : undefined)) as PolicyResource["asType"],
         });
     }
@@ -114,6 +114,7 @@ export async function evaluatePolicies(capture: Capture, environment: string, po
                 for (const resource of byUrn.values()) {
                     const args: ResourceValidationArgs = {
                         ...resource,
+                        // eslint-disable-next-line @typescript-eslint/unbound-method -- asType is the arrow function built above, it has no `this`
                         asType: resource.asType as unknown as ResourceValidationArgs["asType"],
                         stackTags,
                         getConfig,
@@ -134,7 +135,7 @@ export async function evaluatePolicies(capture: Capture, environment: string, po
             }
         } catch (e) {
             if (!(e instanceof NotApplicable)) {
-                throw new Error(`policy ${policy.name} failed: ${(e as Error).message}`);
+                throw new Error(`policy ${policy.name} failed: ${(e as Error).message}`, { cause: e });
             }
         }
     }

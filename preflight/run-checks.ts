@@ -83,7 +83,7 @@ export interface RunOptions {
 
 /** Runs every check; results in check order. Never throws for a check's failure. */
 export async function runChecks(checks: Check[], base: Omit<CheckContext, "signal">, options: RunOptions): Promise<CheckResult[]> {
-    const results: CheckResult[][] = new Array(checks.length);
+    const results = new Array<CheckResult[]>(checks.length);
     let next = 0;
     const worker = async () => {
         while (next < checks.length) {

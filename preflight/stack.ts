@@ -116,7 +116,7 @@ export async function planWithout(facts: StackFacts, absent: string[]): Promise<
     } catch (e) {
         // Cannot happen while the program and the check agree on what a run may leave out (stacks/schema.ts
         // leavesOutIfMissing); if they ever disagree, say so rather than validate a template `pulumi up` would not send.
-        throw new Error(`preflight could not plan ${facts.stack} without ${absent.join(", ")}, which do not exist: ${(e as Error)?.message ?? String(e)}`);
+        throw new Error(`preflight could not plan ${facts.stack} without ${absent.join(", ")}, which do not exist: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     } finally {
         console.warn = warn;
     }

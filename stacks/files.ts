@@ -173,9 +173,11 @@ export function withSecretPlaceholders(input: StackInput): StackInput {
     return { ...input, config, secretKeys };
 }
 
-function parseJson(text: string | undefined): { git?: { url?: unknown }; fleet?: { url?: unknown } } | undefined {
+type GitSettings = { git?: { url?: unknown }; fleet?: { url?: unknown } };
+
+function parseJson(text: string | undefined): GitSettings | undefined {
     try {
-        return text ? JSON.parse(text) : undefined;
+        return text ? (JSON.parse(text) as GitSettings) : undefined;
     } catch {
         return undefined;
     }

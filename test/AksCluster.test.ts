@@ -146,7 +146,7 @@ describe("AksCluster waits out the propagation of its control plane's join grant
     it("retries an authorization failure on the prefix: 30 s, doubling to 5 min, for 60 minutes in all", () => {
         const waits: number[] = [];
         for (let attempt = 1; attempt <= 20; attempt++) {
-            const wait = joinGrantRetryDelay("create", Array(attempt).fill(linkedFailure(PRINCIPAL)), PRINCIPAL);
+            const wait = joinGrantRetryDelay("create", Array<string>(attempt).fill(linkedFailure(PRINCIPAL)), PRINCIPAL);
             if (wait === undefined) {
                 break;
             }
@@ -172,7 +172,10 @@ describe("AksCluster waits out the propagation of its control plane's join grant
         const principal = azureValue(prod, "prod-westeurope-aks-control-plane.principalId");
         const slept: number[] = [];
         const sleep = retryClock.sleep;
-        retryClock.sleep = async (seconds) => void slept.push(seconds);
+        retryClock.sleep = (seconds) => {
+            slept.push(seconds);
+            return Promise.resolve();
+        };
         try {
             const args = (errors: string[]): ErrorHookArgs => ({ urn: "urn", id: "", name: "prod-westeurope-aks-cluster", type: CLUSTER, failedOperation: "create", errors });
             assert.equal(await hook.callback(args([linkedFailure(principal)])), true);

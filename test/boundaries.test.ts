@@ -97,16 +97,17 @@ function merge(a: ConfigObject, b: ConfigObject): ConfigObject {
 }
 
 // ---- policy thresholds
-type Props = Record<string, any>;
+type Props = Record<string, unknown>;
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const VAULT = "azure-native:keyvault:Vault";
 
 function edited(c: Capture, type: string, change: (inputs: Props) => void): Capture {
     const copy = structuredClone(c);
-    copy.resources.filter((r) => r.type === type).forEach((r) => change(r.inputs as Props));
+    copy.resources.filter((r) => r.type === type).forEach((r) => change(r.inputs));
     return copy;
 }
 
+const retention = (days: number) => (i: Props) => ((i.properties as Props).softDeleteRetentionInDays = days);
 const pools = (mode: string, change: (p: Props) => void) => (i: Props) => (i.agentPoolProfiles as Props[]).filter((p) => p.mode === mode).forEach(change);
 
 /** Threshold rules: [policy, resource type, edit at the limit (passes), edit one past it (reported)]. */
@@ -114,9 +115,9 @@ const THRESHOLDS: [string, string, (i: Props) => void, (i: Props) => void][] = [
     ["aks-pool-min-pods", CLUSTER, pools("User", (p) => (p.maxPods = 50)), pools("User", (p) => (p.maxPods = 49))],
     ["aks-pool-availability-zones", CLUSTER, pools("User", (p) => (p.availabilityZones = ["1", "2"])), pools("User", (p) => (p.availabilityZones = ["1"]))],
     ["aks-system-pool-min-nodes", CLUSTER, pools("System", (p) => (p.minCount = 3)), pools("System", (p) => (p.minCount = 2))],
-    ["kv-soft-delete", VAULT, (i) => (i.properties.softDeleteRetentionInDays = 7), (i) => (i.properties.softDeleteRetentionInDays = 6)],
-    ["kv-soft-delete", VAULT, (i) => (i.properties.softDeleteRetentionInDays = 90), (i) => (i.properties.softDeleteRetentionInDays = 91)],
-    ["kv-soft-delete-90-days", VAULT, (i) => (i.properties.softDeleteRetentionInDays = 90), (i) => (i.properties.softDeleteRetentionInDays = 89)],
+    ["kv-soft-delete", VAULT, retention(7), retention(6)],
+    ["kv-soft-delete", VAULT, retention(90), retention(91)],
+    ["kv-soft-delete-90-days", VAULT, retention(90), retention(89)],
 ];
 
 describe("boundaries: policy thresholds at the threshold and one past it", () => {

@@ -96,7 +96,7 @@ describe("stack discovery (npm run stacks)", () => {
         const own = describeStack({ ...prod, config: { ...prod.config, "aks-gitops:aks": JSON.stringify({ ...aks, network: { egress: { publicIpPrefixId: existing } } }) } });
         assert.equal(own.egressPrefixId, undefined);
         // Ids compare case-insensitively, with or without the subscription part.
-        const sub = `/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90${dr.egressPrefixId!.toUpperCase()}`;
+        const sub = `/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90${dr.egressPrefixId.toUpperCase()}`;
         assert.equal(creatorOf(discover().stacks, sub)?.stack, "prod-northeurope");
         assert.equal(creatorOf(discover().stacks, existing), undefined);
     });

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { ROOT } from "../stacks/paths";
 
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment -- workflows and pipelines are read as untyped YAML (any): the assertions are their schema */
 type Doc = Record<string, any>;
 const WORKFLOWS = join(ROOT, ".github", "workflows");
 const PIPELINES = join(ROOT, "azure-pipelines");

@@ -16,6 +16,7 @@ import { otherClusterOf, projectCopy, writeStack } from "./fleet-fixtures";
 import { lazy } from "../cli/lazy";
 
 // Parsed YAML of workflows: loosely typed on purpose, the assertions check the shape.
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- workflows and pipelines are read as untyped YAML (any): the assertions are their schema */
 type Doc = Record<string, any>;
 const WORKFLOWS = join(ROOT, ".github", "workflows");
 const PIPELINES = join(ROOT, "azure-pipelines");

@@ -122,7 +122,7 @@ describe("npm run promote (fleet/promote.ts)", function () {
         assert.equal(readFileSync(overlay(fleet, "staging"), "utf8"), readFileSync(overlay(EXAMPLE, "staging"), "utf8"));
     });
 
-    it("copies names and digests too, adds missing entries, keeps entries only the target has", async () => {
+    it("copies names and digests too, adds missing entries, keeps entries only the target has", () => {
         const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
         const source = `images:\n  - name: a\n    newName: reg/a\n    digest: ${digest}\n  - name: b\n    newTag: "2"\n`;
         const target = "# keep me\nimages:\n  - name: a # a's comment\n    newTag: \"1\"\n  - name: c\n    newTag: \"9\"\n";
@@ -214,7 +214,7 @@ describe("npm run promote (fleet/promote.ts)", function () {
         setImages(fleet, "dev", 'images:\n  - name: contoso.azurecr.io/my-service\n    newTag: "2"\n');
         const r = await promote("my-service", "--from", "dev", "--to", "staging", "--fleet", fleet);
         assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stdout, /\n-    newTag: 2\n\+    newTag: "2"\n/);
+        assert.match(r.stdout, /\n- {4}newTag: 2\n\+ {4}newTag: "2"\n/);
         if (haveKubectl) {
             assert.match(built().stdout, /image: contoso\.azurecr\.io\/my-service:2\n/);
         }

@@ -2,6 +2,7 @@
 // names, path traversal, injection-looking strings, missing and unknown keys) from a valid one. Each must be rejected
 // with a message naming the offending key, register nothing, and never escape as anything but a ConfigError.
 import * as assert from "node:assert/strict";
+import { inspect } from "node:util";
 import fc from "fast-check";
 import { runProgram } from "../offline/program";
 import { ConfigError, configKey } from "../stacks/load";
@@ -183,7 +184,7 @@ describe("bad input, tried at scale (fast-check)", function () {
                 const config = JSON.parse(JSON.stringify(baseConfig(environment))) as ConfigObject;
                 m.apply(config);
                 const c = await runProgram(stackInput(config), { allowFailure: true });
-                assert.ok(c.error instanceof ConfigError, `${m.describe}: expected a ConfigError, got ${c.error === undefined ? "no error" : String(c.error)}`);
+                assert.ok(c.error instanceof ConfigError, `${m.describe}: expected a ConfigError, got ${c.error === undefined ? "no error" : inspect(c.error)}`);
                 assert.equal(c.resources.length, 0, `${m.describe}: registered ${c.resources.length} resources`);
                 const wanted = configKey(m.expectKey);
                 const named = c.error.issues.some(

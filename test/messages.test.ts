@@ -100,9 +100,10 @@ describe("messages that say what to type", () => {
         });
         after(() => nock.enableNetConnect());
         const noCredential: TokenCredential = {
-            getToken: async () => {
-                throw new CredentialUnavailableError("EnvironmentCredential is unavailable. ManagedIdentityCredential: IMDS unreachable. AzureCliCredential: Please run 'az login'.");
-            },
+            getToken: () =>
+                Promise.reject(
+                    new CredentialUnavailableError("EnvironmentCredential is unavailable. ManagedIdentityCredential: IMDS unreachable. AzureCliCredential: Please run 'az login'."),
+                ),
         };
 
         it("exits 4 with one line when no credential works, not FAILED with the credential chain", async () => {

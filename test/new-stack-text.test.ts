@@ -61,21 +61,21 @@ function scripted(
     choose: { environment: string; vault?: string; confirm: (c: { message: string; default?: boolean }) => boolean },
 ): Prompter {
     return {
-        input: async (c) => {
+        input: (c) => {
             asked.push(`input: ${c.message} [${c.default ?? ""}]`);
             const answer = answers[c.message] ?? c.default ?? "";
             assert.equal(c.validate?.(answer) ?? true, true, `${c.message}: ${answer}`);
-            return answer;
+            return Promise.resolve(answer);
         },
-        select: async <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) => {
+        select: <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) => {
             asked.push(`select: ${c.message} {${c.choices.map((x) => x.value).join(", ")}}`);
             const pick = c.message === "Environment" ? choose.environment : choose.vault;
             assert.ok(c.choices.some((x) => x.value === pick), `${c.message}: no choice ${pick}`);
-            return pick as T;
+            return Promise.resolve(pick as T);
         },
-        confirm: async (c) => {
+        confirm: (c) => {
             asked.push(`confirm: ${c.message} [${c.default}]`);
-            return choose.confirm(c);
+            return Promise.resolve(choose.confirm(c));
         },
     };
 }
@@ -93,9 +93,9 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
         const dir = project();
         const planned: string[] = [];
         const r = await run(dir, ["dev-eastus2", "--yes", "--environment", "dev", "--region", "eastus2", "--admin-group", "platform-admins", "--encryptor-group", "sops-a"], {
-            plan: async (stack, root) => {
+            plan: (stack, root) => {
                 planned.push(`${stack} in ${root === dir ? "<dir>" : root}`);
-                return { summary: "offline plan: 20 Azure resources", mandatory: 1, findings: ["[mandatory] aks-sku: sku.tier must be Standard"] };
+                return Promise.resolve({ summary: "offline plan: 20 Azure resources", mandatory: 1, findings: ["[mandatory] aks-sku: sku.tier must be Standard"] });
             },
         });
         assert.equal(r.code, 1);
@@ -129,7 +129,7 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
                 "",
             ].join("\n"),
         );
-        const clean = await run(project(), ["dev-x", "--yes", "--environment", "dev", "--region", "eastus2"], { plan: async () => ({ summary: "ok", mandatory: 0, findings: [] }) });
+        const clean = await run(project(), ["dev-x", "--yes", "--environment", "dev", "--region", "eastus2"], { plan: () => Promise.resolve({ summary: "ok", mandatory: 0, findings: [] }) });
         assert.equal(clean.code, 0);
     });
 

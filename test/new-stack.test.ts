@@ -147,7 +147,7 @@ describe("npm run new-stack", () => {
                 return a;
             };
             type Rendered = Awaited<ReturnType<typeof testing.render>>;
-            async function answer<T>(prompt: Parameters<typeof testing.render>[0], config: object, keys: (r: Rendered) => Promise<void>): Promise<T> {
+            async function answer<T>(prompt: Parameters<typeof testing.render>[0], config: object, keys: (r: Rendered) => void | Promise<void>): Promise<T> {
                 const rendered = await testing.render(prompt, config);
                 screens.push(rendered.getScreen());
                 await keys(rendered);
@@ -170,7 +170,7 @@ describe("npm run new-stack", () => {
                         }
                     }),
                 select: <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) =>
-                    answer<T>(prompts.select as Parameters<typeof testing.render>[0], c, async (r) => {
+                    answer<T>(prompts.select as Parameters<typeof testing.render>[0], c, (r) => {
                         const a = next();
                         const index = c.choices.findIndex((x) => x.value === a);
                         assert.ok(index >= 0, `no choice ${String(a)}`);
@@ -180,7 +180,7 @@ describe("npm run new-stack", () => {
                         r.events.keypress("enter");
                     }),
                 confirm: (c) =>
-                    answer<boolean>(prompts.confirm as Parameters<typeof testing.render>[0], c, async (r) => {
+                    answer<boolean>(prompts.confirm as Parameters<typeof testing.render>[0], c, (r) => {
                         r.events.type(String(next()));
                         r.events.keypress("enter");
                     }),

@@ -124,9 +124,9 @@ describe("npm run plan: the command line", () => {
         const missing = join(dir, "no-base-yet.json");
         const headOut = join(dir, "never-written.json");
         let planned = 0;
-        const planOne = async (stack: string): Promise<Plan> => {
+        const planOne = (stack: string): Promise<Plan> => {
             planned++;
-            return clean(stack);
+            return Promise.resolve(clean(stack));
         };
         const one =
             `--base ${missing}: no such file (${missing}). Make it on the base branch with npm run plan -- --stack <name> --json --out <file>, ` +
@@ -168,7 +168,7 @@ describe("npm run plan: the command line", () => {
 });
 
 describe("npm run plan -- --stack: a mandatory finding (the stack planned by a stand-in)", () => {
-    const planOne = async (stack: string): Promise<Plan> => ({ ...plan(), stack });
+    const planOne = (stack: string): Promise<Plan> => Promise.resolve({ ...plan(), stack });
 
     it("exits 1 and says how many mandatory findings there are, in every format", async () => {
         for (const argv of [["--stack", "prod"], ["--stack", "prod", "--json"], ["--stack", "prod", "--mermaid"], ["comment", "--stack", "prod"]]) {
@@ -176,13 +176,13 @@ describe("npm run plan -- --stack: a mandatory finding (the stack planned by a s
             assert.equal(r.code, EXIT.mandatory, argv.join(" "));
             assert.equal(r.stderr, "1 mandatory policy violation(s); see the policy findings\n");
         }
-        const two = await main(["--stack", "prod"], async (stack) => {
+        const two = await main(["--stack", "prod"], (stack) => {
             const p = { ...plan(), stack };
             p.policy = [...p.policy, { ...p.policy[0], policy: "aks-local-accounts" }];
-            return p;
+            return Promise.resolve(p);
         });
         assert.equal(two.stderr, "2 mandatory policy violation(s); see the policy findings\n");
-        const fine = await main(["--stack", "prod"], async (stack) => clean(stack));
+        const fine = await main(["--stack", "prod"], (stack) => Promise.resolve(clean(stack)));
         assert.deepEqual({ code: fine.code, stderr: fine.stderr }, { code: EXIT.ok, stderr: undefined });
         assert.equal(fine.text, renderTree(clean("prod")));
         assert.equal((await main(["--stack", "prod", "--json"], planOne)).text, `${JSON.stringify({ ...plan(), stack: "prod" }, null, 2)}\n`);
@@ -203,11 +203,11 @@ describe("npm run plan -- --stack: a mandatory finding (the stack planned by a s
 describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stand-in)", () => {
     const stacks = stackNames();
     const [broken, failing] = [stacks[0], stacks[1]];
-    const planOne = async (stack: string): Promise<Plan> => {
+    const planOne = (stack: string): Promise<Plan> => {
         if (stack === broken) {
-            throw new Error("invalid stack configuration (1 problem):\n  - aks-gitops:location: must be an Azure region name");
+            return Promise.reject(new Error("invalid stack configuration (1 problem):\n  - aks-gitops:location: must be an Azure region name"));
         }
-        return stack === failing ? { ...plan(), stack } : clean(stack);
+        return Promise.resolve(stack === failing ? { ...plan(), stack } : clean(stack));
     };
 
     it("exits 2 when a stack cannot be planned, 1 for a mandatory finding alone, each named on stderr", async () => {
@@ -222,7 +222,7 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
         const policyOnly = await planFleetCli({ comment: false, json: true }, async (s) => (s === broken ? clean(s) : planOne(s)));
         assert.equal(policyOnly.code, EXIT.mandatory);
         assert.equal(policyOnly.stderr, `${failing}: mandatory policy violation(s); see the policy findings\n`);
-        const fine = await planFleetCli({ comment: false, json: true }, async (s) => clean(s));
+        const fine = await planFleetCli({ comment: false, json: true }, (s) => Promise.resolve(clean(s)));
         assert.deepEqual({ code: fine.code, stderr: fine.stderr }, { code: EXIT.ok, stderr: undefined });
         assert.deepEqual(
             (JSON.parse(fine.text) as { fleet: { stack: string; plan: Plan }[] }).fleet.map((e) => [e.stack, e.plan.stack]).sort(),
@@ -231,19 +231,19 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
     });
 
     it("records a thrown value that is not an Error as its text", async () => {
-        const doc = await planFleet(async (s) => {
-            if (s === broken) {
-                throw "config file is empty";
-            }
-            return clean(s);
-        });
+        const doc = await planFleet((s) =>
+            s === broken
+                ? // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a rejection that is not an Error
+                  Promise.reject("config file is empty")
+                : Promise.resolve(clean(s)),
+        );
         assert.equal(doc.fleet.find((e) => e.stack === broken)!.error, "config file is empty");
     });
 
     it("comments against a base document, writes the head document to --json-out, and checks --max-chars", async () => {
         const dir = mkdtempSync(join(tmpdir(), "plan-fleet-cli-"));
         try {
-            const base = await planFleet(async (s) => clean(s));
+            const base = await planFleet((s) => Promise.resolve(clean(s)));
             const baseFile = join(dir, "base.json");
             writeFileSync(baseFile, JSON.stringify(base));
             const headOut = join(dir, "head.json");
@@ -253,9 +253,9 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
             assert.ok(result.text.length <= 1000);
             assert.ok(result.text.includes(`**0 of ${stacks.length} stacks change** · **1 cannot be planned** · **1 fails a mandatory policy** without changing`), result.text);
             assert.ok(result.text.includes("[the run's artifacts](https://ci.example/run/7)"));
-            const noBase = await planFleetCli({ comment: true, json: false }, async (s) => clean(s));
+            const noBase = await planFleetCli({ comment: true, json: false }, (s) => Promise.resolve(clean(s)));
             assert.ok(noBase.text.includes(`**${stacks.length} of ${stacks.length} stacks change**`), "no base: every stack is new");
-            await assert.rejects(planFleetCli({ comment: true, json: false, base: join(dir, "none.json"), jsonOut: join(dir, "not-written.json") }, async (s) => clean(s)), {
+            await assert.rejects(planFleetCli({ comment: true, json: false, base: join(dir, "none.json"), jsonOut: join(dir, "not-written.json") }, (s) => Promise.resolve(clean(s))), {
                 name: "UsageError",
                 message: new RegExp(`^cannot read fleet plan ${join(dir, "none.json")}: ENOENT`),
             });

@@ -17,6 +17,7 @@ import { sopsDecryptRoleGuid } from "../components/roles";
 import { lazy } from "../cli/lazy";
 
 // Raw captured inputs: loosely typed on purpose, fixtures poke at them.
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- the fixtures below edit captured inputs as untyped JSON (any), deep paths of the SDK's Args */
 type Props = Record<string, any>;
 
 /** A deep copy of a capture with `edit` applied to the inputs of the resources of `type` (matching `suffix`). */
@@ -24,7 +25,7 @@ function edit(c: Capture, type: string, change: (inputs: Props) => void, suffix 
     const copy = structuredClone(c);
     const targets = copy.resources.filter((r) => r.type === type && r.name.endsWith(suffix));
     assert.ok(targets.length > 0, `fixture found no ${type} *${suffix}`);
-    targets.forEach((r) => change(r.inputs as Props));
+    targets.forEach((r) => change(r.inputs));
     return copy;
 }
 
@@ -210,6 +211,7 @@ const VARIANTS: [string, string, (c: Capture) => Capture, string[]][] = [
     ["custom-role-scope", "assignable at a management group", (c) => edit(c, TYPES.roleDefinition, (i) => (i.assignableScopes = ["/providers/Microsoft.Management/managementGroups/contoso"])), ["assignable scope /providers/Microsoft.Management/managementGroups/contoso is wider than a resource group"]],
     ["custom-role-scope", "no permissions and no scopes listed", (c) => edit(c, TYPES.roleDefinition, (i) => Object.assign(i, { permissions: undefined, assignableScopes: undefined })), []],
 ];
+/* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call */
 
 /** Starts the real pack as Pulumi would (its own process); resolves with the port it prints. */
 function startPack(): { child: ReturnType<typeof spawn>; port: Promise<string> } {
@@ -219,14 +221,14 @@ function startPack(): { child: ReturnType<typeof spawn>; port: Promise<string> }
     const port = new Promise<string>((resolve, reject) => {
         let out = "";
         let err = "";
-        child.stdout!.on("data", (d: Buffer) => {
+        child.stdout.on("data", (d: Buffer) => {
             out += d.toString();
             const m = /^(\d+)\s*$/m.exec(out);
             if (m) {
                 resolve(m[1]);
             }
         });
-        child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
         child.on("exit", (code) => reject(new Error(`policy pack exited ${code}: ${err}`)));
     });
     port.catch(() => undefined); // awaited by the test; not unhandled meanwhile
@@ -461,7 +463,7 @@ describe("policy pack", () => {
                 .setName("probe")
                 .setOptions(new AnalyzerResourceOptions().setProtect(false))
                 .setUrn("urn:pulumi:prod::aks-gitops::azure-native:containerservice:ManagedCluster::probe")
-                .setProperties(Struct.fromJavaScript({ ...structuredClone(clusterInputs), disableLocalAccounts: false } as unknown as Parameters<typeof Struct.fromJavaScript>[0]));
+                .setProperties(Struct.fromJavaScript({ ...structuredClone(clusterInputs), disableLocalAccounts: false }));
             const response = await call<import("@pulumi/pulumi/proto/analyzer_pb").AnalyzeResponse>((cb) => client.analyze(request, cb));
             const violated = response.getDiagnosticsList().map((d) => d.getPolicyname());
             assert.deepEqual(violated, ["aks-local-accounts-disabled"]);

@@ -18,7 +18,14 @@ const DR_PREFIX = "pip-egress-aks-prod-northeurope";
 const PREFIX_GET = new RegExp(`/publicIPPrefixes/${DR_PREFIX}\\?`);
 const notFound = [404, { error: { code: "ResourceNotFound", message: `The Resource 'Microsoft.Network/publicIPPrefixes/${DR_PREFIX}' under resource group 'rg-aks-prod-northeurope' was not found.` } }] as [number, unknown];
 
-type Json = Record<string, any>;
+/** The parts of an ARM template (and of a nested deployment in it) these tests read. */
+interface ArmTemplate {
+    resources: ArmResource[];
+}
+interface ArmResource {
+    type: string;
+    properties: { template?: ArmTemplate; networkAcls?: { ipRules: { value: string }[] } };
+}
 
 /** prod as a wave's run plans it: the stack file plus the config that wave's run sets (ci/stacks.ts waveConfig). */
 async function prodIn(wave: "vault" | "admit", edit: (config: Record<string, string>) => void = () => {}): Promise<StackFacts> {
@@ -30,8 +37,8 @@ async function prodIn(wave: "vault" | "admit", edit: (config: Record<string, str
 }
 
 /** Every resource of a template, nested deployments' included. */
-function resourcesOf(template: Json): Json[] {
-    return (template.resources as Json[]).flatMap((r) => [r, ...(r.type === "Microsoft.Resources/deployments" ? resourcesOf(r.properties.template) : [])]);
+function resourcesOf(template: ArmTemplate): ArmResource[] {
+    return template.resources.flatMap((r) => [r, ...(r.type === "Microsoft.Resources/deployments" && r.properties.template ? resourcesOf(r.properties.template) : [])]);
 }
 
 describe("preflight plans the run it checks: a prefix the vault wave's run leaves out is not in the template", function () {
@@ -45,12 +52,12 @@ describe("preflight plans the run it checks: a prefix the vault wave's run leave
         const world = new World(facts, nock);
         setup(world);
         const lines: string[] = [];
-        const code = await preflightMain(["--stack", "prod", "--subscription", SUBSCRIPTION], { credential, endpoint: ARM, graphEndpoint: GRAPH, retry: FAST_RETRY, timeoutMs: 10_000, facts: async () => facts, log: (l) => lines.push(l) });
+        const code = await preflightMain(["--stack", "prod", "--subscription", SUBSCRIPTION], { credential, endpoint: ARM, graphEndpoint: GRAPH, retry: FAST_RETRY, timeoutMs: 10_000, facts: () => Promise.resolve(facts), log: (l) => lines.push(l) });
         const validate = world.calls.find((c) => c.method === "POST" && /\/deployments\/preflight-prod\/validate\?/.test(c.path));
         assert.ok(validate, "ARM's validation was asked");
-        const body = (typeof validate.body === "string" ? JSON.parse(validate.body) : validate.body) as Json;
-        const template = body.properties.template as Json;
-        const vaultRules = (resourcesOf(template).find((r) => r.type === "Microsoft.KeyVault/vaults")!.properties.networkAcls.ipRules as { value: string }[]).map((r) => r.value);
+        const body = (typeof validate.body === "string" ? JSON.parse(validate.body) : validate.body) as { properties: { template: ArmTemplate } };
+        const template = body.properties.template;
+        const vaultRules = resourcesOf(template).find((r) => r.type === "Microsoft.KeyVault/vaults")!.properties.networkAcls!.ipRules.map((r) => r.value);
         return { code, out: lines.join("\n"), template, text: JSON.stringify(template), vaultRules, world };
     }
 

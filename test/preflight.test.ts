@@ -30,7 +30,7 @@ async function preflight(stack: string, setup: (w: World) => void = () => {}, ex
         retry: FAST_RETRY,
         // Generous: the fakes answer at once, but CI runs this beside other suites on two busy cores.
         timeoutMs: 15000,
-        facts: async (s) => facts[s],
+        facts: (s) => Promise.resolve(facts[s]),
         log: (l) => lines.push(l),
         ...extra,
     });
@@ -76,8 +76,8 @@ describe("npm run preflight", function () {
 
         it("checks a standby stack's cluster as activation would create it", async () => {
             const { out } = await preflight("prod-northeurope");
-            assert.match(out, /^ok  kubernetes-version  .*1\.36/m);
-            assert.match(out, /^ok  vm-sizes  /m);
+            assert.match(out, /^ok {2}kubernetes-version {2}.*1\.36/m);
+            assert.match(out, /^ok {2}vm-sizes {2}/m);
             assert.doesNotMatch(out, /creates no AKS cluster/);
         });
 
@@ -161,9 +161,9 @@ describe("npm run preflight", function () {
                 { timeoutMs: 4000 },
             );
             assert.equal(world.count("GET", /\/operationResults\/slow/), 2);
-            assert.match(out, /^ok  arm-validation  ARM accepted \d+ resources/m);
-            assert.doesNotMatch(out, /^FAIL  arm-validation/m);
-            assert.ok(code === 0 || /^FAIL  (?!arm-validation)/m.test(out), out);
+            assert.match(out, /^ok {2}arm-validation {2}ARM accepted \d+ resources/m);
+            assert.doesNotMatch(out, /^FAIL {2}arm-validation/m);
+            assert.ok(code === 0 || /^FAIL {2}(?!arm-validation)/m.test(out), out);
         });
 
         it("gives up on ARM's validation after --validation-timeout, saying how to give it longer", async () => {
@@ -194,9 +194,9 @@ describe("npm run preflight", function () {
             const changed = structuredClone(facts.prod.resources);
             const key = changed.find((r) => r.type === "Microsoft.KeyVault/vaults/keys")!;
             (key.inputs.properties as Record<string, unknown>).bogusSetting = true;
-            const { code, out } = await preflight("prod", () => {}, { facts: async () => ({ ...facts.prod, resources: changed }) });
+            const { code, out } = await preflight("prod", () => {}, { facts: () => Promise.resolve({ ...facts.prod, resources: changed }) });
             assert.equal(code, 0);
-            assert.match(out, /^WARN  arm-validation  ARM accepted .*; left out: .*prod-westeurope-sops-key: properties\.bogusSetting left out \(not in preflight\/specs\.ts for Microsoft\.KeyVault\/vaults\/keys 2024-11-01\)/m);
+            assert.match(out, /^WARN {2}arm-validation {2}ARM accepted .*; left out: .*prod-westeurope-sops-key: properties\.bogusSetting left out \(not in preflight\/specs\.ts for Microsoft\.KeyVault\/vaults\/keys 2024-11-01\)/m);
         });
 
         it("warns with ARM's diagnostics (e.g. a nested deployment skipped from validation)", async () => {
@@ -204,7 +204,7 @@ describe("npm run preflight", function () {
             warned.properties.diagnostics = [{ code: "NestedDeploymentShortCircuited", level: "Warning", message: "A nested deployment got short-circuited and all its resources got skipped from validation." }];
             const { code, out } = await preflight("dev", (w) => w.on("POST", /\/validate\?/, [200, warned]));
             assert.equal(code, 0);
-            assert.match(out, /^WARN  arm-validation  ARM validated \d+ resources with a warning: NestedDeploymentShortCircuited: A nested deployment got short-circuited/m);
+            assert.match(out, /^WARN {2}arm-validation {2}ARM validated \d+ resources with a warning: NestedDeploymentShortCircuited: A nested deployment got short-circuited/m);
         });
     });
 
@@ -227,7 +227,7 @@ describe("npm run preflight", function () {
             assert.match(gone.out, new RegExp(`^FAIL  kubernetes-version  dev-westeurope-aks-cluster: Kubernetes ${minor.replace(".", "\\.")} is not offered in westeurope \\(standard support: 1\\.34, 1\\.35\\)$`, "m"));
             const preview = await preflight("dev", (w) => w.on("GET", /kubernetesVersions\?/, [200, versionsWith(minor, ["KubernetesOfficial"], true)]));
             assert.equal(preview.code, 0);
-            assert.match(preview.out, /^WARN  kubernetes-version  .*is in preview in westeurope/m);
+            assert.match(preview.out, /^WARN {2}kubernetes-version {2}.*is in preview in westeurope/m);
         });
 
         it("accepts an LTS-only minor with Premium + AKSLongTermSupport, and no pin at all", () => {
@@ -318,7 +318,7 @@ describe("npm run preflight", function () {
             assert.match(short.out, new RegExp(`^ {6}fix: az quota update --scope /subscriptions/${SUBSCRIPTION}/providers/Microsoft\\.Compute/locations/westeurope --resource-name standardDDSv5Family --limit-object value=67 --resource-type dedicated$`, "m"));
             const tight = await preflight("prod", (w) => w.on("GET", /\/usages\?/, [200, quota(64)]));
             assert.equal(tight.code, 0);
-            assert.match(tight.out, /^WARN  vcpu-quota  standardDDSv5Family: Standard DDSv5 Family vCPUs in westeurope: 60 vCPUs at maxCount, 0 used of 64: less than 10% left/m);
+            assert.match(tight.out, /^WARN {2}vcpu-quota {2}standardDDSv5Family: Standard DDSv5 Family vCPUs in westeurope: 60 vCPUs at maxCount, 0 used of 64: less than 10% left/m);
         });
     });
 
@@ -368,7 +368,7 @@ describe("npm run preflight", function () {
             const held = await preflight("prod", taken, { args: ["--state", file] });
             assert.equal(line(held.out, "ok  vault-name"), `ok  vault-name  prod-westeurope-sops-vault: vault kv-contoso-sops-prod exists in rg-sops-prod and the stack's state (${file}) has it: \`pulumi up\` updates it`);
             const adopting = { ...facts.prod, settings: { ...facts.prod.settings, sops: { ...facts.prod.settings.sops, adopt: true } } } as StackFacts;
-            const adopted = await preflight("prod", taken, { facts: async () => adopting });
+            const adopted = await preflight("prod", taken, { facts: () => Promise.resolve(adopting) });
             assert.equal(line(adopted.out, "ok  vault-name"), "ok  vault-name  prod-westeurope-sops-vault: vault kv-contoso-sops-prod exists in rg-sops-prod: sops.adopt imports it into the stack");
         });
 
@@ -379,12 +379,12 @@ describe("npm run preflight", function () {
                 [join(dir, "missing.json"), /^--state .*missing\.json: cannot read it \(ENOENT\); write it with `pulumi stack export --stack <stack> --file /],
                 [join(dir, "bad.json"), /^--state .*bad\.json: not a Pulumi stack export \(\{version, deployment: \{resources: \[\.\.\.\]\}\}\)/],
             ] as const) {
-                const e = await main(["--stack", "prod", "--subscription", SUBSCRIPTION, "--state", file], { credential, facts: async () => facts.prod, log: () => {} }).then(
+                const e = await main(["--stack", "prod", "--subscription", SUBSCRIPTION, "--state", file], { credential, facts: () => Promise.resolve(facts.prod), log: () => {} }).then(
                     () => undefined,
                     (err: unknown) => err,
                 );
                 assert.ok(e instanceof UsageError, String(e));
-                assert.match((e as Error).message, message);
+                assert.match(e.message, message);
                 assert.equal(failure(e, "usage", "preflight").code, 2);
             }
         });
@@ -392,12 +392,12 @@ describe("npm run preflight", function () {
         it("fails when another tenant's vault has the name (404 on both reads)", async () => {
             const { code, out } = await preflight("dev", (w) => taken(w).on("GET", /\/vaults\/kv-contoso-sops-dev\?/, armError(404, "ResourceNotFound", "nf")).on("GET", /\/deletedVaults\//, armError(404, "ResourceNotFound", "nf")));
             assert.equal(code, 1);
-            assert.match(out, /^FAIL  vault-name  dev-westeurope-sops-vault: vault name kv-contoso-sops-dev is not available \(AlreadyExists: .*vault names are global$/m);
+            assert.match(out, /^FAIL {2}vault-name {2}dev-westeurope-sops-vault: vault name kv-contoso-sops-dev is not available \(AlreadyExists: .*vault names are global$/m);
         });
 
         it("existing-key mode: ok for an RSA-HSM key that decrypts, fail for a missing or unsuitable key", async () => {
             const ok = await preflight("prod-northeurope");
-            assert.match(ok.out, /^ok  existing-key  kv-contoso-sops-prod\/sops-prod: key sops-prod in kv-contoso-sops-prod exists: RSA-HSM, encrypt\/decrypt$/m);
+            assert.match(ok.out, /^ok {2}existing-key {2}kv-contoso-sops-prod\/sops-prod: key sops-prod in kv-contoso-sops-prod exists: RSA-HSM, encrypt\/decrypt$/m);
             const missing = await preflight("prod-northeurope", (w) => w.on("GET", /\/keys\/sops-prod\?/, armError(404, "ResourceNotFound", "The key was not found")));
             assert.equal(missing.code, 1);
             assert.equal(line(missing.out, "FAIL  existing-key"), "FAIL  existing-key  kv-contoso-sops-prod/sops-prod: key sops-prod not found in vault kv-contoso-sops-prod");
@@ -405,7 +405,7 @@ describe("npm run preflight", function () {
             ec.properties = { ...ec.properties, kty: "EC", keyOps: ["sign", "verify"] };
             const wrong = await preflight("prod-northeurope", (w) => w.on("GET", /\/keys\/sops-prod\?/, [200, ec]));
             assert.equal(wrong.code, 1);
-            assert.match(wrong.out, /^FAIL  existing-key  .*cannot serve SOPS: type EC \(SOPS needs RSA or RSA-HSM\); keyOps sign, verify without decrypt$/m);
+            assert.match(wrong.out, /^FAIL {2}existing-key {2}.*cannot serve SOPS: type EC \(SOPS needs RSA or RSA-HSM\); keyOps sign, verify without decrypt$/m);
         });
     });
 
@@ -442,13 +442,13 @@ describe("npm run preflight", function () {
                 'FAIL  entra-groups  2 security-enabled Entra groups are named "aks-prod-admins" (11111111-1111-4111-a111-111111111111, 22222222-2222-4222-a222-222222222222): give the intended one\'s object id in the stack config',
             );
             // The template cannot name the admins group either: its role assignment is left out, said in the detail.
-            assert.match(many.out, /^WARN  arm-validation  .*not validated: prod-westeurope-monitoring-grafana-admin-0 \(the object id of Entra group "aks-prod-admins" is not known\)/m);
+            assert.match(many.out, /^WARN {2}arm-validation {2}.*not validated: prod-westeurope-monitoring-grafana-admin-0 \(the object id of Entra group "aks-prod-admins" is not known\)/m);
         });
 
         it("fails explaining Group.Read.All on 403", async () => {
             const { code, out } = await preflight("prod", (w) => w.on("GET", /^graph:/, [403, { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } }]));
             assert.equal(code, 1);
-            assert.match(out, /^FAIL  entra-groups  the signed-in identity cannot look up group "aks-prod-admins" in Microsoft Graph \(Authorization_RequestDenied\): a service principal needs the Group\.Read\.All application permission, or give the group's object id in the stack config$/m);
+            assert.match(out, /^FAIL {2}entra-groups {2}the signed-in identity cannot look up group "aks-prod-admins" in Microsoft Graph \(Authorization_RequestDenied\): a service principal needs the Group\.Read\.All application permission, or give the group's object id in the stack config$/m);
         });
     });
 
@@ -456,15 +456,15 @@ describe("npm run preflight", function () {
         it("fails with the role to grant when the caller may not write role assignments (Contributor)", async () => {
             const { code, out } = await preflight("dev", (w) => w.on("GET", /\/Microsoft\.Authorization\/permissions\?/, [200, fixture("permissions-contributor")]));
             assert.equal(code, 1);
-            assert.match(out, /^FAIL  permissions  the signed-in identity lacks Microsoft\.Authorization\/roleAssignments\/write at rg-aks-dev-westeurope .*grant Role Based Access Control Administrator/m);
+            assert.match(out, /^FAIL {2}permissions {2}the signed-in identity lacks Microsoft\.Authorization\/roleAssignments\/write at rg-aks-dev-westeurope .*grant Role Based Access Control Administrator/m);
             assert.match(out, new RegExp(`^ {6}fix: az role assignment create --assignee <deploying identity's object id> --role "Role Based Access Control Administrator" --scope /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-aks-dev-westeurope$`, "m"));
         });
 
         it("needs User Access Administrator where the plan defines a role (prod's decrypt-only role)", async () => {
             const { code, out } = await preflight("prod", (w) => w.on("GET", /\/Microsoft\.Authorization\/permissions\?/, [200, fixture("permissions-rbac-admin")]));
             assert.equal(code, 1);
-            assert.match(out, /^FAIL  permissions  the signed-in identity lacks Microsoft\.Authorization\/roleDefinitions\/write at rg-sops-prod .*grant User Access Administrator/m);
-            assert.match(out, /^ok  permissions  Microsoft\.Authorization\/roleAssignments\/write allowed at rg-aks-prod-westeurope by actions; conditions on the identity's role assignments \(such as a limit on the roles it may assign\) are not evaluated$/m);
+            assert.match(out, /^FAIL {2}permissions {2}the signed-in identity lacks Microsoft\.Authorization\/roleDefinitions\/write at rg-sops-prod .*grant User Access Administrator/m);
+            assert.match(out, /^ok {2}permissions {2}Microsoft\.Authorization\/roleAssignments\/write allowed at rg-aks-prod-westeurope by actions; conditions on the identity's role assignments \(such as a limit on the roles it may assign\) are not evaluated$/m);
         });
 
         it("says that conditions on the identity's role assignments are not evaluated", async () => {
@@ -479,7 +479,7 @@ describe("npm run preflight", function () {
         it("warns for resource groups that do not exist yet", async () => {
             const { code, out } = await preflight("dev", (w) => w.on("HEAD", /\/resourcegroups\//i, [404]));
             assert.equal(code, 0);
-            assert.match(out, /^WARN  permissions  resource group rg-aks-dev-westeurope does not exist yet/m);
+            assert.match(out, /^WARN {2}permissions {2}resource group rg-aks-dev-westeurope does not exist yet/m);
         });
 
         it("matches wildcards and notActions per role entry", () => {
@@ -502,7 +502,7 @@ describe("npm run preflight", function () {
             const { code, out, world } = await preflight("dev", (w) => w.on("GET", /\/usages\?/, armError(503, "ServiceUnavailable", "The service is unavailable")));
             assert.equal(code, 1);
             // The pager reports its own message; status and ARM's code are what matter.
-            assert.match(line(out, "FAIL  vcpu-quota")!, /^FAIL  vcpu-quota  could not be checked: HTTP 503 ServiceUnavailable: /);
+            assert.match(line(out, "FAIL  vcpu-quota")!, /^FAIL {2}vcpu-quota {2}could not be checked: HTTP 503 ServiceUnavailable: /);
             assert.equal(world.count("GET", /\/usages\?/), 1 + FAST_RETRY.maxRetries);
         });
 

@@ -54,7 +54,7 @@ function backend(dir: string, withState: string[]): { runner: PulumiRunner; call
             const file = join(dir, `Pulumi.${stack}.yaml`);
             const doc = parseDocument(readFileSync(file, "utf8"));
             const list = (doc.getIn(["config", m[1]]) as { toJSON(): unknown } | undefined)?.toJSON();
-            const items = Array.isArray(list) ? [...list] : [];
+            const items: unknown[] = Array.isArray(list) ? [...(list as unknown[])] : [];
             items[Number(m[2])] = value;
             doc.setIn(["config", m[1]], items);
             writeFileSync(file, doc.toString());
@@ -202,6 +202,7 @@ describe("admitExistingOnly as a list (the preview's form)", () => {
     });
 });
 
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- workflows and pipelines are read as untyped YAML (any): the assertions are their schema */
 describe("the preview's note reaches the pull request's comment", () => {
     type Doc = Record<string, any>;
     const section = (script: string, env: Record<string, string>) => {

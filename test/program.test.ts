@@ -111,6 +111,6 @@ describe("the whole program", () => {
         assert.deepEqual(at(dev, "securityProfile.imageCleaner"), at(prod, "securityProfile.imageCleaner"));
         assert.equal(at(dev, "securityProfile.defender"), undefined, "Defender is a prod cost");
         assert.equal(at(prod, "securityProfile.defender.securityMonitoring.enabled"), true);
-        assert.deepEqual(dev.aadProfile && Object.keys(dev.aadProfile as object), prod.aadProfile && Object.keys(prod.aadProfile as object));
+        assert.deepEqual(dev.aadProfile && Object.keys(dev.aadProfile), prod.aadProfile && Object.keys(prod.aadProfile));
     });
 });

@@ -75,7 +75,7 @@ describe("configuration read as the Pulumi CLI does", () => {
         const dir = project(PROJECT, { e: "config:\n  aks-gitops:environment: dev\n  aks-gitops:environment: prod\n" });
         assert.throws(
             () => loadStackFile("e", dir),
-            (e: unknown) => e instanceof ConfigFileError && /Pulumi\.e\.yaml is not valid YAML: Map keys must be unique at line 3, column 3/.test((e as Error).message) && !/usage:/.test((e as Error).message),
+            (e: unknown) => e instanceof ConfigFileError && /Pulumi\.e\.yaml is not valid YAML: Map keys must be unique at line 3, column 3/.test(e.message) && !/usage:/.test(e.message),
         );
     });
 });

@@ -330,6 +330,7 @@ describe("the rollout, wave by wave, against a simulated subscription", function
     });
 });
 
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return -- workflows and pipelines are read as untyped YAML (any): the assertions are their schema */
 describe("the vault wave's run in CI sets exactly waveConfig('vault'), and nothing else does", () => {
     const read = (...p: string[]) => readFileSync(join(ROOT, ...p), "utf8");
     type Doc = Record<string, any>;
@@ -376,6 +377,7 @@ describe("the vault wave's run in CI sets exactly waveConfig('vault'), and nothi
         assert.ok(text.indexOf("ci/pulumi-stack.ts --stack \"${{ parameters.stack }}\" --mode deploy") < text.indexOf(block[0]), "after the stack is selected");
     });
 });
+/* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return */
 
 describe("preflight of the vault wave's run", function () {
     this.timeout(30_000);
@@ -388,7 +390,7 @@ describe("preflight of the vault wave's run", function () {
         const world = new World(facts, nock);
         setup(world);
         const lines: string[] = [];
-        const code = await preflightMain(["--stack", facts.stack, "--subscription", SUBSCRIPTION], { credential, endpoint: ARM, graphEndpoint: GRAPH, retry: FAST_RETRY, timeoutMs: 5000, facts: async () => facts, log: (l) => lines.push(l) });
+        const code = await preflightMain(["--stack", facts.stack, "--subscription", SUBSCRIPTION], { credential, endpoint: ARM, graphEndpoint: GRAPH, retry: FAST_RETRY, timeoutMs: 5000, facts: () => Promise.resolve(facts), log: (l) => lines.push(l) });
         return { code, out: lines.join("\n") };
     }
 
@@ -423,7 +425,7 @@ describe("preflight of the vault wave's run", function () {
     it("still fails without admitExistingOnly (the admit run, a run by hand): pulumi up would fail on it", async () => {
         const { code, out } = await preflight(prod, missing);
         assert.equal(code, 1);
-        assert.match(out, /^FAIL  existing-resources  Microsoft\.Network\/publicIPPrefixes pip-egress-aks-prod-northeurope does not exist: /m);
+        assert.match(out, /^FAIL {2}existing-resources {2}Microsoft\.Network\/publicIPPrefixes pip-egress-aks-prod-northeurope does not exist: /m);
     });
 
     it("still fails when no stack of the rollout creates the prefix, or one creates it no later than the vault wave", async () => {

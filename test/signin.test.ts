@@ -130,9 +130,7 @@ describe("the subscription verify and preflight use", () => {
         });
 
         const refusing: TokenCredential = {
-            getToken: async () => {
-                throw new Error("a stack on standby must not sign in");
-            },
+            getToken: () => Promise.reject(new Error("a stack on standby must not sign in")),
         };
 
         it("of a stack on standby needs no subscription and no sign-in, and does not ask the Azure CLI", async () => {
@@ -153,7 +151,7 @@ describe("the subscription verify and preflight use", () => {
             const path = `/subscriptions/${SUB}/resourceGroups/rg-aks-prod-westeurope/providers/Microsoft.ContainerService/managedClusters/aks-prod-westeurope/providers/Microsoft.KubernetesConfiguration/fluxConfigurations/flux-system`;
             const fixture = JSON.parse(readFileSync(join(__dirname, "fixtures", "flux-configuration.json"), "utf8")) as object;
             const scope = nock(ARM).get(path).query({ "api-version": "2023-05-01" }).reply(200, fixture);
-            const credential: TokenCredential = { getToken: async () => ({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+            const credential: TokenCredential = { getToken: () => Promise.resolve({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
             const lines: string[] = [];
             const code = await verifyCli.main(["--stack", "prod", "--timeout", "1m", "--interval", "1s"], { credential, endpoint: ARM, env }, (l) => lines.push(l));
             assert.equal(code, 0, lines.join("\n"));
@@ -185,13 +183,13 @@ describe("the subscription verify and preflight use", () => {
             nock.enableNetConnect();
             nock.restore();
         });
-        const credential: TokenCredential = { getToken: async () => ({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+        const credential: TokenCredential = { getToken: () => Promise.resolve({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
 
         const run = async (args: string[], env: Record<string, string>) => {
             nock.cleanAll();
             const world = new World(facts, nock);
             const lines: string[] = [];
-            const code = await preflight(["--stack", "prod", ...args], { credential, endpoint: ARM, graphEndpoint: GRAPH, retry: FAST_RETRY, timeoutMs: 5000, facts: async () => facts, log: (l) => lines.push(l), env });
+            const code = await preflight(["--stack", "prod", ...args], { credential, endpoint: ARM, graphEndpoint: GRAPH, retry: FAST_RETRY, timeoutMs: 5000, facts: () => Promise.resolve(facts), log: (l) => lines.push(l), env });
             return { code, lines, world };
         };
 
@@ -222,7 +220,7 @@ describe("the subscription verify and preflight use", () => {
 
         it("without a subscription anywhere: exit 2 naming the ways to give one, before planning or signing in", async () => {
             let planned = false;
-            const e = await preflight(["--stack", "prod"], { credential, facts: async () => ((planned = true), facts), log: () => {}, env: { PATH: join(dir, "no-az-here") } }).catch((err: unknown) => err);
+            const e = await preflight(["--stack", "prod"], { credential, facts: () => ((planned = true), Promise.resolve(facts)), log: () => {}, env: { PATH: join(dir, "no-az-here") } }).catch((err: unknown) => err);
             assert.ok(e instanceof UsageError);
             assert.equal(e.message, `${MISSING}az is not installed (https://aka.ms/azure-cli)`);
             assert.equal(planned, false);

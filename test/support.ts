@@ -70,13 +70,14 @@ export function stackInput(config: ConfigObject, secrets: Record<string, string>
  * is set only where the repo URL is ssh://, so that only the config's own mistakes are reported.
  */
 export function refusals(config: ConfigObject, secrets?: Record<string, string>): string[] {
-    const url = String(((config.flux as ConfigObject | undefined)?.git as ConfigObject | undefined)?.url ?? "");
+    const given = ((config.flux as ConfigObject | undefined)?.git as ConfigObject | undefined)?.url;
+    const url = typeof given === "string" ? given : "";
     const input = stackInput(config, secrets ?? (url.startsWith("ssh:") ? { gitSshPrivateKey: TEST_SSH_KEY } : {}));
     try {
         settingsFrom(input.config, namespaceIssues(input.config));
         return [];
     } catch (e) {
-        return (e as Error).message.split("\n").slice(1).map((l) => l.replace(/^  - /, ""));
+        return (e as Error).message.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
     }
 }
 
@@ -119,7 +120,7 @@ export function at(value: unknown, path: string): unknown {
 }
 
 export function isSecretValue(value: unknown): value is { [SECRET]: unknown } {
-    return value !== null && typeof value === "object" && SECRET in (value as object);
+    return value !== null && typeof value === "object" && SECRET in (value);
 }
 
 export function revealed(value: unknown): unknown {
@@ -176,12 +177,14 @@ export async function runCliInProcess(runCli: (argv: string[]) => Promise<void>,
     const out: string[] = [];
     const err: string[] = [];
     const { stdout, stderr } = process;
+    /* eslint-disable @typescript-eslint/unbound-method -- the originals, kept to be put back as they were, never called unbound */
     const writeOut = stdout.write;
     const writeErr = stderr.write;
+    /* eslint-enable @typescript-eslint/unbound-method */
     const exitCode = process.exitCode;
     process.exitCode = undefined;
-    stdout.write = ((chunk: string | Uint8Array) => out.push(chunk.toString()) > 0) as typeof stdout.write;
-    stderr.write = ((chunk: string | Uint8Array) => err.push(chunk.toString()) > 0) as typeof stderr.write;
+    stdout.write = ((chunk: string | Uint8Array) => out.push(chunk.toString()) > 0);
+    stderr.write = ((chunk: string | Uint8Array) => err.push(chunk.toString()) > 0);
     try {
         await runCli(argv);
         return { status: Number(process.exitCode ?? 0), stdout: out.join(""), stderr: err.join("") };

@@ -39,18 +39,16 @@ async function poll(answers: (FluxConfiguration | Error)[], options: { timeoutMs
         target,
         { timeoutMs: options.timeoutMs ?? 1_800_000, intervalMs: options.intervalMs ?? 15_000, failureGraceMs: options.failureGraceMs ?? 600_000 },
         {
-            get: async () => {
+            get: () => {
                 const answer = answers[Math.min(calls++, answers.length - 1)];
-                if (answer instanceof Error) {
-                    throw answer;
-                }
-                return answer;
+                return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
             },
             log: (l) => lines.push(l),
             now: () => now,
-            sleep: async (ms) => {
+            sleep: (ms) => {
                 sleeps.push(ms);
                 now += ms;
+                return Promise.resolve();
             },
         },
     );
@@ -190,9 +188,9 @@ describe("npm run verify: usage", () => {
         const lines: string[] = [];
         let asked = 0;
         const credential: TokenCredential = {
-            getToken: async () => {
+            getToken: () => {
                 asked++;
-                throw Object.assign(new Error("Please run 'az login' to set up account."), { name: "CredentialUnavailableError" });
+                return Promise.reject(Object.assign(new Error("Please run 'az login' to set up account."), { name: "CredentialUnavailableError" }));
             },
         };
         const code = await main(["--stack", "prod", ...sub], { credential, endpoint: "https://fake-arm.test" }, (l) => lines.push(l));

@@ -31,7 +31,7 @@ function withObject(name: string, status: "True" | "False" | "Unknown", reason: 
     return f;
 }
 
-const credential: TokenCredential = { getToken: async () => ({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+const credential: TokenCredential = { getToken: () => Promise.resolve({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
 const target: Target = { standby: false, subscriptionId: SUBSCRIPTION, resourceGroupName: "rg-aks-prod-westeurope", clusterName: "aks-prod-westeurope", fluxConfigurationName: "flux-system" };
 
 function verify(options: { timeoutMs?: number; intervalMs?: number; failureGraceMs?: number } = {}) {
@@ -173,9 +173,9 @@ describe("npm run verify", () => {
     it("asks for ARM's token scope whatever the endpoint, and says what it verifies before polling", async () => {
         const scopes: string[] = [];
         const recording: TokenCredential = {
-            getToken: async (scope) => {
+            getToken: (scope) => {
                 scopes.push(...[scope].flat());
-                return { token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 };
+                return Promise.resolve({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 });
             },
         };
         nock(ARM, { reqheaders: { authorization: "Bearer test-token" } }).get(PATH).query(API).reply(200, compliant());

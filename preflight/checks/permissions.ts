@@ -99,7 +99,7 @@ export const callerPermissions: Check = {
             } else {
                 permissions = await all(ctx.clients.authorization.permissions.listForResourceGroup(req.resourceGroup, { abortSignal: ctx.signal }));
             }
-            const missing = actions.filter((a) => !allowed(permissions!, a));
+            const missing = actions.filter((a) => !allowed(permissions, a));
             if (missing.length === 0) {
                 results.push({
                     id: this.id,
