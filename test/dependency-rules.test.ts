@@ -19,6 +19,7 @@ const TARGETS = [
     "cli/usage.ts",
     "test/support.ts",
     "stacks/schema.ts",
+    "newtool/thing.ts",
 ];
 
 function scratch(files: Record<string, string>): string {
@@ -81,6 +82,8 @@ describe("dependency rules (npm run lint:deps, part of npm run lint)", function 
             "fleet/layout.ts": 'import { x } from "../offline/program";\nimport { x as usage } from "../cli/usage";\nexport const y = [x, usage];\n',
             "components/Mock.ts": 'import nock from "nock";\nexport const y = nock;\n',
             "plan/render.ts": 'import { x } from "../test/support";\nexport const y = x;\n',
+            // a folder the rules never name is a tool too: the program's side is an allow-list
+            "components/Newcomer.ts": 'import { x } from "../newtool/thing";\nexport const y = x;\n',
         });
         dirs.push(dir);
         const r = lintDeps(dir);
@@ -89,6 +92,7 @@ describe("dependency rules (npm run lint:deps, part of npm run lint)", function 
             "program-not-to-dev-dependencies: components/Mock.ts → nock",
             "program-not-to-tools (fleet/layout.ts): fleet/layout.ts → offline/program.ts",
             "program-not-to-tools: components/Lazy.ts → preflight/stack.ts",
+            "program-not-to-tools: components/Newcomer.ts → newtool/thing.ts",
             "program-not-to-tools: components/Probe.ts → plan/model.ts",
             "program-not-to-tools: index.ts → cli/lazy.ts",
             "program-not-to-tools: stacks/profiles.ts → ci/stacks.ts",
