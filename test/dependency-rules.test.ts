@@ -28,7 +28,10 @@ function scratch(files: Record<string, string>): string {
         copyFileSync(join(ROOT, f), join(dir, f));
     }
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-    for (const [file, text] of Object.entries({ ...Object.fromEntries(TARGETS.map((t) => [t, "export const x = 1;\n"])), ...files })) {
+    for (const [file, text] of Object.entries({
+        ...Object.fromEntries(TARGETS.map((t) => [t, "export const x = 1;\n"])),
+        ...files,
+    })) {
         mkdirSync(dirname(join(dir, file)), { recursive: true });
         writeFileSync(join(dir, file), text);
     }
@@ -37,14 +40,21 @@ function scratch(files: Record<string, string>): string {
 
 /** Runs package.json's lint:deps command in `dir`: its exit status and the violations it lists, as "rule: from → to". */
 function lintDeps(dir: string): { status: number | null; violations: string[]; output: string } {
-    const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["lint:deps"];
+    const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
+        .scripts["lint:deps"];
     const [bin, ...args] = script.split(/\s+/);
     assert.equal(bin, "depcruise", `lint:deps runs dependency-cruiser: ${script}`);
-    const r = spawnSync(process.execPath, [join(ROOT, "node_modules", "dependency-cruiser", "bin", "dependency-cruise.mjs"), ...args], { cwd: dir, encoding: "utf8" });
+    const r = spawnSync(
+        process.execPath,
+        [join(ROOT, "node_modules", "dependency-cruiser", "bin", "dependency-cruise.mjs"), ...args],
+        { cwd: dir, encoding: "utf8" },
+    );
     const output = `${r.stdout}${r.stderr}`;
     // a package is reported by its resolved file, through the node_modules link: named here by the package
     const pkg = (to: string) => to.replace(/^.*node_modules\/((?:@[^/]+\/)?[^/]+)\/.*$/, "$1");
-    const violations = [...output.matchAll(/^\s*error (.+?): (\S+) → (\S+)$/gm)].map((m) => `${m[1]}: ${m[2]} → ${pkg(m[3])}`).sort();
+    const violations = [...output.matchAll(/^\s*error (.+?): (\S+) → (\S+)$/gm)]
+        .map((m) => `${m[1]}: ${m[2]} → ${pkg(m[3])}`)
+        .sort();
     return { status: r.status, violations, output };
 }
 
@@ -56,14 +66,19 @@ describe("dependency rules (npm run lint:deps, part of npm run lint)", function 
     it("lets the tools import the program, and the program its own modules, fleet/layout.ts and production packages", () => {
         const dir = scratch({
             "index.ts": 'import { x } from "./components/GitOpsCluster";\nexport = x;\n',
-            "components/GitOpsCluster.ts": 'import * as pulumi from "@pulumi/pulumi";\nimport { x as y } from "./FleetManifests";\nexport const x = [pulumi, y];\n',
-            "components/FleetManifests.ts": 'import { x as layout } from "../fleet/layout";\nimport type { x as s } from "../stacks/schema";\nexport const x: typeof s = layout;\n',
+            "components/GitOpsCluster.ts":
+                'import * as pulumi from "@pulumi/pulumi";\nimport { x as y } from "./FleetManifests";\nexport const x = [pulumi, y];\n',
+            "components/FleetManifests.ts":
+                'import { x as layout } from "../fleet/layout";\nimport type { x as s } from "../stacks/schema";\nexport const x: typeof s = layout;\n',
             // the one exception: ConfigFileError for mergeSopsConfig, the file-writing half of fleet/layout.ts
             "fleet/layout.ts": 'import { x as usage } from "../cli/usage";\nexport const x = usage;\n',
             // new-stack is a tool that lives in stacks/
-            "stacks/new.ts": 'import { lazy } from "../cli/lazy";\nimport { x } from "../plan/model";\nexport const y = [lazy, x];\n',
-            "plan/cli.ts": 'import { x } from "../components/GitOpsCluster";\nimport program = require("../index");\nexport const y = [x, program];\n',
-            "test/a.test.ts": 'import { x } from "./support";\nimport { x as p } from "../plan/model";\nimport nock from "nock";\nexport const y = [x, p, nock];\n',
+            "stacks/new.ts":
+                'import { lazy } from "../cli/lazy";\nimport { x } from "../plan/model";\nexport const y = [lazy, x];\n',
+            "plan/cli.ts":
+                'import { x } from "../components/GitOpsCluster";\nimport program = require("../index");\nexport const y = [x, program];\n',
+            "test/a.test.ts":
+                'import { x } from "./support";\nimport { x as p } from "../plan/model";\nimport nock from "nock";\nexport const y = [x, p, nock];\n',
         });
         dirs.push(dir);
         const r = lintDeps(dir);
@@ -79,7 +94,8 @@ describe("dependency rules (npm run lint:deps, part of npm run lint)", function 
             "components/Lazy.ts": 'export const y = () => require("../preflight/stack");\n',
             // so is a type-only import
             "stacks/profiles.ts": 'import type { x } from "../ci/stacks";\nexport const y: typeof x = 1;\n',
-            "fleet/layout.ts": 'import { x } from "../offline/program";\nimport { x as usage } from "../cli/usage";\nexport const y = [x, usage];\n',
+            "fleet/layout.ts":
+                'import { x } from "../offline/program";\nimport { x as usage } from "../cli/usage";\nexport const y = [x, usage];\n',
             "components/Mock.ts": 'import nock from "nock";\nexport const y = nock;\n',
             "plan/render.ts": 'import { x } from "../test/support";\nexport const y = x;\n',
             // a folder the rules never name is a tool too: the program's side is an allow-list
@@ -87,16 +103,20 @@ describe("dependency rules (npm run lint:deps, part of npm run lint)", function 
         });
         dirs.push(dir);
         const r = lintDeps(dir);
-        assert.deepEqual(r.violations, [
-            "only-tests-import-tests: plan/render.ts → test/support.ts",
-            "program-not-to-dev-dependencies: components/Mock.ts → nock",
-            "program-not-to-tools (fleet/layout.ts): fleet/layout.ts → offline/program.ts",
-            "program-not-to-tools: components/Lazy.ts → preflight/stack.ts",
-            "program-not-to-tools: components/Newcomer.ts → newtool/thing.ts",
-            "program-not-to-tools: components/Probe.ts → plan/model.ts",
-            "program-not-to-tools: index.ts → cli/lazy.ts",
-            "program-not-to-tools: stacks/profiles.ts → ci/stacks.ts",
-        ], r.output);
+        assert.deepEqual(
+            r.violations,
+            [
+                "only-tests-import-tests: plan/render.ts → test/support.ts",
+                "program-not-to-dev-dependencies: components/Mock.ts → nock",
+                "program-not-to-tools (fleet/layout.ts): fleet/layout.ts → offline/program.ts",
+                "program-not-to-tools: components/Lazy.ts → preflight/stack.ts",
+                "program-not-to-tools: components/Newcomer.ts → newtool/thing.ts",
+                "program-not-to-tools: components/Probe.ts → plan/model.ts",
+                "program-not-to-tools: index.ts → cli/lazy.ts",
+                "program-not-to-tools: stacks/profiles.ts → ci/stacks.ts",
+            ],
+            r.output,
+        );
         assert.notEqual(r.status, 0, "a violation fails the command (and so npm run lint and .ci/run)");
     });
 });
