@@ -1,7 +1,7 @@
 // Entry point: one stack = one AKS cluster that reconciles its fleet path with Flux.
 // Config is read and validated first; a mistake stops the program before any resource is registered.
 import { getClientConfig } from "@pulumi/azure-native/authorization";
-import { GitOpsCluster } from "./components/GitOpsCluster";
+import { GitOpsCluster, gitOpsClusterArgs } from "./components/GitOpsCluster";
 import { ConfigError, loadStackConfig } from "./stacks/load";
 import { parseArmId } from "./stacks/schema";
 
@@ -17,6 +17,6 @@ export = async () => {
     if (foreign >= 0) {
         throw new ConfigError([{ path: ["sops", "admitEgressPrefixIds", foreign], message: `must be in the subscription this stack deploys to (${subscriptionId}); leave the /subscriptions/<id> part out` }]);
     }
-    const cluster = new GitOpsCluster(config.clusterName, { config, azure: { subscriptionId, tenantId } });
+    const cluster = new GitOpsCluster(config.clusterName, gitOpsClusterArgs(config, { subscriptionId, tenantId }));
     return cluster.outputs;
 };

@@ -5,7 +5,7 @@
 // no stack: they feed these matrices to `strategy.matrix`, so a new stack file is planned, deployed and checked for
 // drift with no workflow edit. Exit codes: 0 ok, 2 bad usage, an unknown stack or an invalid stack file.
 import { appendFileSync } from "node:fs";
-import { ConfigError, derivedNames, PROJECT, settingsFrom } from "../stacks/load";
+import { ConfigError, physicalNames, PROJECT, settingsFrom } from "../stacks/load";
 import { ENVIRONMENTS, Environment } from "../stacks/schema";
 import { loadStackFile, StackInput, stackNames, withSecretPlaceholders } from "../stacks/files";
 import { PROJECT_DIR } from "../stacks/paths";
@@ -57,7 +57,7 @@ export interface FleetStack {
     /** The environment's SOPS vault this stack owns (primary) or uses. */
     vault: string;
     /**
-     * The egress prefix the stack creates (components/AksCluster.ts: pip-egress-<AKS name> in the cluster's group), as
+     * The egress prefix the stack creates (stacks/names.ts egressPrefixId: pip-egress-<AKS name> in the cluster's group), as
      * an ARM id without the subscription; absent when it uses an existing one (aks.network.egress.publicIpPrefixId).
      */
     egressPrefixId?: string;
@@ -79,11 +79,10 @@ export interface Discovery {
 /** What one stack is, from its configuration (a StackInput as loadStackFile reads it). Throws ConfigError. */
 export function describeStack(input: StackInput): FleetStack {
     const settings = settingsFrom(withSecretPlaceholders(input).config);
-    const names = derivedNames(settings);
+    const names = physicalNames(settings);
     const role: Role = names.sopsMode === "owner" ? "primary" : settings.standby ? "standby" : "secondary";
     const admits = settings.sops.admitEgressPrefixIds.map(withoutSubscription);
     const waves: Wave[] = role === "primary" ? (admits.length > 0 ? ["vault", "admit"] : ["vault"]) : ["clusters"];
-    const aksName = `aks-${settings.clusterName}`;
     return {
         stack: input.stack,
         environment: settings.environment,
@@ -94,9 +93,9 @@ export function describeStack(input: StackInput): FleetStack {
         location: settings.location,
         clusterName: settings.clusterName,
         resourceGroup: names.resourceGroupName,
-        aksName,
+        aksName: names.aksCluster,
         vault: names.sopsVaultName,
-        ...(settings.aks.network.egress.publicIpPrefixId ? {} : { egressPrefixId: `/resourceGroups/${names.resourceGroupName}/providers/Microsoft.Network/publicIPPrefixes/pip-egress-${aksName}` }),
+        ...(names.egressPrefixId ? { egressPrefixId: names.egressPrefixId } : {}),
         admits,
     };
 }

@@ -4,17 +4,23 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import type * as inputs from "@pulumi/azure-native/types/input";
+import type { StackNames } from "../stacks/names";
 import type { AksSettings, PoolSettings } from "../stacks/schema";
 import { parseArmId } from "../stacks/schema";
 import { BUILT_IN_ROLES, grantRole, roleDefinitionId } from "./roles";
 
+/** The physical names the cluster's resources take (stacks/names.ts computes them for the stack). */
+export type AksNames = Pick<StackNames, "aksCluster" | "dnsPrefix" | "nodeResourceGroup" | "controlPlaneIdentity" | "egressPrefix" | "insightsDataCollectionRule">;
+
+/** What AksCluster takes. Every argument is required: the defaults live in the stack's profile (stacks/profiles.ts). */
 export interface AksClusterArgs {
     resourceGroupName: pulumi.Input<string>;
     location: string;
-    /** The AKS resource name, e.g. aks-prod-westeurope. */
-    clusterName: string;
-    /** DNS prefix of the API server FQDN. */
-    dnsPrefix: string;
+    names: AksNames;
+    /**
+     * The stack's aks.* settings. aks.network.egress.publicIpPrefixId must be absolute (/subscriptions/...): it is
+     * read and granted as is; absent, the cluster creates its own prefix (names.egressPrefix).
+     */
     settings: AksSettings;
     /** Entra ID groups that become cluster admins (object ids). */
     adminGroupObjectIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -109,6 +115,14 @@ export function joinGrantRetryDelay(failedOperation: string, errors: string[], c
 /** How the retry waits; tests replace it so that no test sleeps. */
 export const retryClock = { sleep: (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000)) };
 
+/** The prefix all outbound traffic leaves from, as the cluster's load balancer and the grant need it. */
+interface Egress {
+    id: pulumi.Input<string>;
+    /** A stable description of the prefix, for the join grant's GUID name. */
+    key: string;
+    ipPrefix: pulumi.Output<string>;
+}
+
 /** A managed cluster with OIDC issuer, workload identity and Entra ID RBAC, its pools and network. */
 export class AksCluster extends pulumi.ComponentResource {
     /** The cluster and what hangs on it; absent in standby. */
@@ -116,99 +130,142 @@ export class AksCluster extends pulumi.ComponentResource {
     /** The public range all outbound traffic of the cluster leaves from (for firewalls such as the SOPS vault's). */
     readonly egressIpPrefix: pulumi.Output<string>;
 
-    constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("aks-gitops:index:AksCluster", name, args, opts);
-        const s = args.settings;
-
-        // Outbound traffic leaves through a prefix the stack knows in advance (created here, or reserved elsewhere).
-        const egress = s.network.egress;
-        let prefixId: pulumi.Input<string>;
-        let prefixKey: string;
-        if (egress.publicIpPrefixId) {
-            const existing = parseArmId(egress.publicIpPrefixId);
-            prefixId = egress.publicIpPrefixId;
-            prefixKey = egress.publicIpPrefixId;
-            this.egressIpPrefix = network
-                .getPublicIPPrefixOutput({ resourceGroupName: existing.resourceGroupName, publicIpPrefixName: existing.names[0] }, { parent: this })
-                .apply((p) => p.ipPrefix);
-        } else {
-            const prefix = new network.PublicIPPrefix(
-                `${name}-egress`,
-                {
-                    publicIpPrefixName: `pip-egress-${args.clusterName}`,
-                    resourceGroupName: args.resourceGroupName,
-                    location: args.location,
-                    prefixLength: egress.publicIpPrefixLength,
-                    publicIPAddressVersion: "IPv4",
-                    // Only Standard-SKU prefixes can back a Standard load balancer's outbound rules.
-                    sku: { name: "Standard", tier: "Regional" },
-                    zones: s.systemPool.availabilityZones.length > 0 ? ["1", "2", "3"] : undefined,
-                    tags: args.tags,
-                },
-                { parent: this },
-            );
-            prefixId = prefix.id;
-            prefixKey = `prefix/pip-egress-${args.clusterName}`;
-            this.egressIpPrefix = prefix.ipPrefix;
-        }
-
-        // A user-assigned control-plane identity exists before the cluster, so it can be allowed to attach the
-        // prefix first (publicIPPrefixes/join/action; AKS docs aks-service-permissions.md). A system-assigned one
-        // would only exist once the cluster does.
-        const controlPlane = new managedidentity.UserAssignedIdentity(
-            `${name}-control-plane`,
-            { resourceName: `id-${args.clusterName}`, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
-            { parent: this },
-        );
-        const joinPrefix = grantRole(
-            `${name}-egress-join`,
-            {
-                scope: prefixId,
-                scopeKey: prefixKey,
-                principalId: controlPlane.principalId,
-                principalType: "ServicePrincipal",
-                roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.networkContributor),
-                roleKey: BUILT_IN_ROLES.networkContributor,
-                description: `AKS ${args.clusterName} attaches its outbound IP prefix`,
-            },
-            { parent: this },
-        );
-
+    constructor(
+        private readonly baseName: string,
+        private readonly args: AksClusterArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
+        super("aks-gitops:index:AksCluster", baseName, args, opts);
+        const egress = this.egress();
+        this.egressIpPrefix = egress.ipPrefix;
+        const controlPlane = this.controlPlaneIdentity();
+        const joinPrefix = this.grantJoin(egress, controlPlane);
         if (args.standby) {
             this.registerOutputs({ egressIpPrefix: this.egressIpPrefix });
             return;
         }
+        const cluster = this.managedCluster(egress, controlPlane, joinPrefix);
+        this.maintenanceWindows(cluster);
+        this.auditLogs(cluster);
+        if (args.settings.containerInsights) {
+            this.containerInsights(cluster);
+        }
+        const oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => {
+            if (!p?.issuerURL) {
+                throw new Error(`AKS cluster ${args.names.aksCluster} returned no OIDC issuer URL`);
+            }
+            return p.issuerURL;
+        });
+        this.cluster = { resource: cluster, name: cluster.name, id: cluster.id, oidcIssuerUrl };
+        this.registerOutputs({ name: cluster.name, id: cluster.id, oidcIssuerUrl, egressIpPrefix: this.egressIpPrefix });
+    }
+
+    /** Outbound traffic leaves through a prefix the stack knows in advance (created here, or reserved elsewhere). */
+    private egress(): Egress {
+        const { args, baseName: name } = this;
+        const egress = args.settings.network.egress;
+        if (egress.publicIpPrefixId) {
+            const existing = parseArmId(egress.publicIpPrefixId);
+            const lookup = { resourceGroupName: existing.resourceGroupName, publicIpPrefixName: existing.names[0] };
+            return {
+                id: egress.publicIpPrefixId,
+                key: egress.publicIpPrefixId,
+                ipPrefix: network.getPublicIPPrefixOutput(lookup, { parent: this }).apply((p) => p.ipPrefix),
+            };
+        }
+        const prefix = new network.PublicIPPrefix(
+            `${name}-egress`,
+            {
+                publicIpPrefixName: args.names.egressPrefix,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                prefixLength: egress.publicIpPrefixLength,
+                publicIPAddressVersion: "IPv4",
+                // Only Standard-SKU prefixes can back a Standard load balancer's outbound rules.
+                sku: { name: "Standard", tier: "Regional" },
+                zones: args.settings.systemPool.availabilityZones.length > 0 ? ["1", "2", "3"] : undefined,
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        return { id: prefix.id, key: `prefix/${args.names.egressPrefix}`, ipPrefix: prefix.ipPrefix };
+    }
+
+    /**
+     * A user-assigned control-plane identity exists before the cluster, so it can be allowed to attach the prefix
+     * first (publicIPPrefixes/join/action; AKS docs aks-service-permissions.md). A system-assigned one would only exist
+     * once the cluster does.
+     */
+    private controlPlaneIdentity(): managedidentity.UserAssignedIdentity {
+        const { args } = this;
+        return new managedidentity.UserAssignedIdentity(
+            `${this.baseName}-control-plane`,
+            { resourceName: args.names.controlPlaneIdentity, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+            { parent: this },
+        );
+    }
+
+    private grantJoin(egress: Egress, controlPlane: managedidentity.UserAssignedIdentity): pulumi.Resource {
+        const { args } = this;
+        return grantRole(
+            `${this.baseName}-egress-join`,
+            {
+                scope: egress.id,
+                scopeKey: egress.key,
+                principalId: controlPlane.principalId,
+                principalType: "ServicePrincipal",
+                roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.networkContributor),
+                roleKey: BUILT_IN_ROLES.networkContributor,
+                description: `AKS ${args.names.aksCluster} attaches its outbound IP prefix`,
+            },
+            { parent: this },
+        );
+    }
+
+    /**
+     * The error hook that retries the cluster's create while the join grant is not usable yet (JOIN_GRANT_RETRY), and
+     * what the cluster waits for: the grant, registered only under a CLI whose engine hands every create error to the
+     * hook (see PULUMI_CLI_FOR_RETRY).
+     */
+    private joinGrantRetry(controlPlane: managedidentity.UserAssignedIdentity, joinPrefix: pulumi.Resource) {
+        const aksName = this.args.names.aksCluster;
         // The identity's principal id, known once the identity exists (before the join grant, so before the cluster).
         let controlPlanePrincipalId: string | undefined;
         controlPlane.principalId.apply((id) => (controlPlanePrincipalId = id));
-        const retryUntilJoinGrantWorks = new pulumi.ErrorHook(`${name}-retry-until-join-grant-works`, async (failure) => {
+        const hook = new pulumi.ErrorHook(`${this.baseName}-retry-until-join-grant-works`, async (failure) => {
             const seconds = joinGrantRetryDelay(failure.failedOperation, failure.errors, controlPlanePrincipalId);
             if (seconds === undefined) {
                 return false;
             }
             void pulumi.log.warn(
-                `AKS ${args.clusterName}: the control plane's Network Contributor grant on the egress prefix is not usable yet ` +
+                `AKS ${aksName}: the control plane's Network Contributor grant on the egress prefix is not usable yet ` +
                     `(role assignments take up to 60 minutes to propagate to a cluster identity); retrying the ${failure.failedOperation} in ${seconds} s`,
             );
             await retryClock.sleep(seconds);
             return true;
         });
-        // Registered only under a CLI whose engine hands every create error to the hook (see PULUMI_CLI_FOR_RETRY).
         const afterJoinGrant: Promise<pulumi.Resource[]> = pulumi.requirePulumiVersion(PULUMI_CLI_FOR_RETRY).then(
             () => [joinPrefix],
             (e: Error) => {
-                throw new Error(`AKS ${args.clusterName} retries its create until the egress join grant is usable, which needs Pulumi CLI ${PULUMI_CLI_FOR_RETRY}: ${e.message}`);
+                throw new Error(`AKS ${aksName} retries its create until the egress join grant is usable, which needs Pulumi CLI ${PULUMI_CLI_FOR_RETRY}: ${e.message}`);
             },
         );
-        const cluster = new containerservice.ManagedCluster(
-            `${name}-cluster`,
+        return { hook, afterJoinGrant };
+    }
+
+    private managedCluster(egress: Egress, controlPlane: managedidentity.UserAssignedIdentity, joinPrefix: pulumi.Resource): containerservice.ManagedCluster {
+        const { args } = this;
+        const s = args.settings;
+        const { hook, afterJoinGrant } = this.joinGrantRetry(controlPlane, joinPrefix);
+        return new containerservice.ManagedCluster(
+            `${this.baseName}-cluster`,
             {
-                resourceName: args.clusterName,
+                resourceName: args.names.aksCluster,
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
-                dnsPrefix: args.dnsPrefix,
+                dnsPrefix: args.names.dnsPrefix,
                 kubernetesVersion: s.kubernetesVersion,
-                nodeResourceGroup: `${args.clusterName}-nodes`,
+                nodeResourceGroup: args.names.nodeResourceGroup,
                 identity: { type: "UserAssigned", userAssignedIdentities: [controlPlane.id] },
                 sku: { name: "Base", tier: s.skuTier },
                 // Long-term support needs the Premium tier too (checked as a pair in stacks/schema.ts).
@@ -219,31 +276,9 @@ export class AksCluster extends pulumi.ComponentResource {
                 aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
                 // Both are needed for Flux's kustomize-controller to exchange its service-account token for an Entra token.
                 oidcIssuerProfile: { enabled: true },
-                securityProfile: {
-                    workloadIdentity: { enabled: true },
-                    // Removes unused images (often the vulnerable ones) from nodes; interval per AKS docs image-cleaner.md.
-                    imageCleaner: { enabled: true, intervalHours: s.imageCleanerIntervalHours },
-                    ...(s.defender
-                        ? { defender: { logAnalyticsWorkspaceResourceId: args.logAnalyticsWorkspaceId, securityMonitoring: { enabled: true } } }
-                        : {}),
-                },
-                networkProfile: {
-                    // Azure CNI overlay; the cilium policy engine requires the cilium dataplane
-                    // (azure-native enum NetworkPolicy.Cilium: "This requires networkDataplane to be 'cilium'").
-                    networkPlugin: "azure",
-                    networkPluginMode: "overlay",
-                    networkDataplane: s.network.networkPolicy === "cilium" ? "cilium" : "azure",
-                    networkPolicy: s.network.networkPolicy,
-                    podCidr: s.network.podCidr,
-                    serviceCidr: s.network.serviceCidr,
-                    dnsServiceIP: s.network.dnsServiceIp,
-                    loadBalancerSku: "standard",
-                    outboundType: "loadBalancer",
-                    loadBalancerProfile: { outboundIPPrefixes: { publicIPPrefixes: [{ id: prefixId }] } },
-                },
-                apiServerAccessProfile: s.apiServer.privateCluster
-                    ? { enablePrivateCluster: true }
-                    : { authorizedIPRanges: s.apiServer.authorizedIpRanges },
+                securityProfile: this.securityProfile(),
+                networkProfile: networkProfile(s, egress.id),
+                apiServerAccessProfile: s.apiServer.privateCluster ? { enablePrivateCluster: true } : { authorizedIPRanges: s.apiServer.authorizedIpRanges },
                 autoUpgradeProfile: { upgradeChannel: s.upgradeChannel, nodeOSUpgradeChannel: s.nodeOsUpgradeChannel },
                 addonProfiles: {
                     // Key name per Azure Policy docs (policy-for-kubernetes.md: addonProfiles.azurepolicy).
@@ -261,24 +296,33 @@ export class AksCluster extends pulumi.ComponentResource {
             {
                 parent: this,
                 dependsOn: afterJoinGrant,
-                hooks: { onError: [retryUntilJoinGrantWorks] },
+                hooks: { onError: [hook] },
                 // The autoscaler owns node counts; an auto-upgrade channel owns versions. Without these, every
                 // `pulumi up` after a scale-out or upgrade would try to undo it.
-                ignoreChanges: [
-                    "agentPoolProfiles[*].count",
-                    ...(s.upgradeChannel === "none" ? [] : ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"]),
-                ],
+                ignoreChanges: ["agentPoolProfiles[*].count", ...(s.upgradeChannel === "none" ? [] : ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"])],
             },
         );
+    }
 
+    private securityProfile(): inputs.containerservice.ManagedClusterSecurityProfileArgs {
+        const s = this.args.settings;
+        return {
+            workloadIdentity: { enabled: true },
+            // Removes unused images (often the vulnerable ones) from nodes; interval per AKS docs image-cleaner.md.
+            imageCleaner: { enabled: true, intervalHours: s.imageCleanerIntervalHours },
+            ...(s.defender ? { defender: { logAnalyticsWorkspaceResourceId: this.args.logAnalyticsWorkspaceId, securityMonitoring: { enabled: true } } } : {}),
+        };
+    }
+
+    private maintenanceWindows(cluster: containerservice.ManagedCluster): void {
         for (const [key, configName] of Object.entries(MAINTENANCE_CONFIGS) as [keyof typeof MAINTENANCE_CONFIGS, string][]) {
-            const w = s.maintenance[key];
+            const w = this.args.settings.maintenance[key];
             new containerservice.MaintenanceConfiguration(
-                `${name}-maintenance-${key === "autoUpgrade" ? "upgrade" : "node-os"}`,
+                `${this.baseName}-maintenance-${key === "autoUpgrade" ? "upgrade" : "node-os"}`,
                 {
                     configName,
                     resourceName: cluster.name,
-                    resourceGroupName: args.resourceGroupName,
+                    resourceGroupName: this.args.resourceGroupName,
                     maintenanceWindow: {
                         schedule: { weekly: { dayOfWeek: w.dayOfWeek, intervalWeeks: w.intervalWeeks } },
                         startTime: w.startTime,
@@ -289,81 +333,95 @@ export class AksCluster extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
+    }
 
+    private auditLogs(cluster: containerservice.ManagedCluster): void {
         new monitor.DiagnosticSetting(
-            `${name}-audit`,
+            `${this.baseName}-audit`,
             {
                 name: "audit-to-log-analytics",
                 resourceUri: cluster.id,
-                workspaceId: args.logAnalyticsWorkspaceId,
+                workspaceId: this.args.logAnalyticsWorkspaceId,
                 // Resource-specific tables (AKSAudit, AKSAuditAdmin, AKSControlPlane) cost less than AzureDiagnostics.
                 logAnalyticsDestinationType: "Dedicated",
                 logs: AKS_AUDIT_CATEGORIES.map((category) => ({ category, enabled: true })),
             },
             { parent: this },
         );
+    }
 
-        if (s.containerInsights) {
-            // The omsagent add-on with useAADAuth collects nothing until a Container Insights data collection rule is
-            // associated with the cluster; the CLI creates both, a plain ARM PUT of the cluster does not. Shape and
-            // names as the CLI and Microsoft's onboarding template create them (Azure/azure-cli acs
-            // addonconfiguration.py ensure_container_insights_for_monitoring; microsoft/Docker-Provider
-            // onboarding-using-msi-auth/existingClusterOnboarding.json: MSCI-<workspace region>-<cluster>, at most
-            // 64 characters, association "ContainerInsightsExtension"); streams and namespace filter as in
-            // mspnp/aks-baseline cluster-stamp.bicep. No data collection endpoint: only private link or high log
-            // scale mode need one.
-            const rule = new monitor.DataCollectionRule(
-                `${name}-insights-dcr`,
-                {
-                    dataCollectionRuleName: `MSCI-${args.location}-${args.clusterName}`.slice(0, 64),
-                    resourceGroupName: args.resourceGroupName,
-                    location: args.location,
-                    kind: "Linux",
-                    description: "Container Insights: container logs and inventory of the cluster to its Log Analytics workspace",
-                    dataSources: {
-                        extensions: [
-                            {
-                                name: "ContainerInsightsExtension",
-                                extensionName: "ContainerInsights",
-                                streams: CONTAINER_INSIGHTS_STREAMS,
-                                extensionSettings: {
-                                    dataCollectionSettings: {
-                                        interval: "1m",
-                                        namespaceFilteringMode: "Exclude",
-                                        namespaces: ["kube-system", "gatekeeper-system"],
-                                        enableContainerLogV2: true,
-                                    },
+    /**
+     * The omsagent add-on with useAADAuth collects nothing until a Container Insights data collection rule is associated
+     * with the cluster; the CLI creates both, a plain ARM PUT of the cluster does not. Shape and names as the CLI and
+     * Microsoft's onboarding template create them (Azure/azure-cli acs addonconfiguration.py
+     * ensure_container_insights_for_monitoring; microsoft/Docker-Provider
+     * onboarding-using-msi-auth/existingClusterOnboarding.json: MSCI-<workspace region>-<cluster>, at most 64
+     * characters, association "ContainerInsightsExtension"); streams and namespace filter as in mspnp/aks-baseline
+     * cluster-stamp.bicep. No data collection endpoint: only private link or high log scale mode need one.
+     */
+    private containerInsights(cluster: containerservice.ManagedCluster): void {
+        const { args } = this;
+        const rule = new monitor.DataCollectionRule(
+            `${this.baseName}-insights-dcr`,
+            {
+                dataCollectionRuleName: args.names.insightsDataCollectionRule,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                kind: "Linux",
+                description: "Container Insights: container logs and inventory of the cluster to its Log Analytics workspace",
+                dataSources: {
+                    extensions: [
+                        {
+                            name: "ContainerInsightsExtension",
+                            extensionName: "ContainerInsights",
+                            streams: CONTAINER_INSIGHTS_STREAMS,
+                            extensionSettings: {
+                                dataCollectionSettings: {
+                                    interval: "1m",
+                                    namespaceFilteringMode: "Exclude",
+                                    namespaces: ["kube-system", "gatekeeper-system"],
+                                    enableContainerLogV2: true,
                                 },
                             },
-                        ],
-                    },
-                    destinations: { logAnalytics: [{ name: "ciworkspace", workspaceResourceId: args.logAnalyticsWorkspaceId }] },
-                    dataFlows: [{ streams: CONTAINER_INSIGHTS_STREAMS, destinations: ["ciworkspace"] }],
-                    tags: args.tags,
+                        },
+                    ],
                 },
-                { parent: this },
-            );
-            new monitor.DataCollectionRuleAssociation(
-                `${name}-insights-dcra`,
-                {
-                    associationName: "ContainerInsightsExtension",
-                    resourceUri: cluster.id,
-                    dataCollectionRuleId: rule.id,
-                    description: "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
-                },
-                { parent: this },
-            );
-        }
-
-        const oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => {
-            if (!p?.issuerURL) {
-                throw new Error(`AKS cluster ${args.clusterName} returned no OIDC issuer URL`);
-            }
-            return p.issuerURL;
-        });
-        this.cluster = { resource: cluster, name: cluster.name, id: cluster.id, oidcIssuerUrl };
-        this.registerOutputs({ name: cluster.name, id: cluster.id, oidcIssuerUrl, egressIpPrefix: this.egressIpPrefix });
+                destinations: { logAnalytics: [{ name: "ciworkspace", workspaceResourceId: args.logAnalyticsWorkspaceId }] },
+                dataFlows: [{ streams: CONTAINER_INSIGHTS_STREAMS, destinations: ["ciworkspace"] }],
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        new monitor.DataCollectionRuleAssociation(
+            `${this.baseName}-insights-dcra`,
+            {
+                associationName: "ContainerInsightsExtension",
+                resourceUri: cluster.id,
+                dataCollectionRuleId: rule.id,
+                description: "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
+            },
+            { parent: this },
+        );
     }
+}
+
+/**
+ * Azure CNI overlay; the cilium policy engine requires the cilium dataplane (azure-native enum NetworkPolicy.Cilium:
+ * "This requires networkDataplane to be 'cilium'"). Outbound through the stack's prefix.
+ */
+function networkProfile(s: AksSettings, prefixId: pulumi.Input<string>): inputs.containerservice.ContainerServiceNetworkProfileArgs {
+    return {
+        networkPlugin: "azure",
+        networkPluginMode: "overlay",
+        networkDataplane: s.network.networkPolicy === "cilium" ? "cilium" : "azure",
+        networkPolicy: s.network.networkPolicy,
+        podCidr: s.network.podCidr,
+        serviceCidr: s.network.serviceCidr,
+        dnsServiceIP: s.network.dnsServiceIp,
+        loadBalancerSku: "standard",
+        outboundType: "loadBalancer",
+        loadBalancerProfile: { outboundIPPrefixes: { publicIPPrefixes: [{ id: prefixId }] } },
+    };
 }
 
 export interface ActiveCluster {

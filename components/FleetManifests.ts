@@ -3,9 +3,22 @@ import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource"
 import { Provider } from "@pulumi/kubernetes/provider";
 import { FleetLayoutArgs, FluxKustomization, fluxKustomizations, LayerObject, monitoringObjects, notificationObjects } from "../fleet/layout";
 
+/** What FleetManifests takes (the layout's arguments are documented on FleetLayoutArgs; none has a default). */
 export interface FleetManifestsArgs extends FleetLayoutArgs {
     /** Where `pulumi up` writes the rendered YAML; nothing is ever sent to a cluster. */
     renderDirectory: string;
+}
+
+/**
+ * What the component registers as its outputs, and all `npm run fleet` reads (fleet/cli.ts fleetFiles): a component's
+ * inputs are not always recorded (the SDK leaves them out under PULUMI_NODEJS_SKIP_COMPONENT_INPUTS; pulumi/pulumi
+ * sdk/nodejs resource.ts ComponentResource), its registered outputs are.
+ */
+export interface FleetManifestsOutputs {
+    objects: FluxKustomization[];
+    layerObjects: LayerObject[];
+    /** The cluster directory's own facts: clusters/<clusterName>/, apps/<app>/overlays/<environment>. */
+    layout: Pick<FleetLayoutArgs, "clusterName" | "environment" | "apps">;
 }
 
 /**
@@ -31,6 +44,11 @@ export class FleetManifests extends pulumi.ComponentResource {
         for (const object of this.layerObjects) {
             new CustomResource(`${name}-${object.kind.toLowerCase()}-${object.metadata.name}`, { ...object }, { parent: this, provider: render });
         }
-        this.registerOutputs({ objects: this.objects, layerObjects: this.layerObjects });
+        const outputs: FleetManifestsOutputs = {
+            objects: this.objects,
+            layerObjects: this.layerObjects,
+            layout: { clusterName: args.clusterName, environment: args.environment, apps: args.apps },
+        };
+        this.registerOutputs(outputs);
     }
 }

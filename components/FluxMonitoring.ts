@@ -2,15 +2,34 @@ import * as pulumi from "@pulumi/pulumi";
 import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement";
 import * as dashboard from "@pulumi/azure-native/dashboard";
 import * as monitor from "@pulumi/azure-native/monitor";
+import type { StackNames } from "../stacks/names";
 import type { MonitoringSettings } from "../stacks/schema";
 import { BUILT_IN_ROLES, grantRole, roleDefinitionId } from "./roles";
 
+/** The physical names of the monitoring resources (stacks/names.ts computes them for the stack). */
+export type MonitoringNames = Pick<
+    StackNames,
+    | "aksCluster"
+    | "monitorWorkspace"
+    | "prometheusDataCollectionEndpoint"
+    | "prometheusDataCollectionRule"
+    | "prometheusDataCollectionRuleAssociation"
+    | "actionGroup"
+    | "prometheusRuleGroup"
+    | "grafana"
+    | "grafanaGrantKey"
+>;
+
+/** What FluxMonitoring takes; the settings' defaults live in the stack's profile (stacks/profiles.ts). */
 export interface FluxMonitoringArgs {
     resourceGroupName: pulumi.Input<string>;
     location: string;
-    /** The AKS resource name: the `cluster` label managed Prometheus puts on every series. */
-    clusterName: string;
-    /** The cluster's id; absent in standby, when only what does not hang on the cluster is created. */
+    /** names.aksCluster is also the `cluster` label managed Prometheus puts on every series. */
+    names: MonitoringNames;
+    /**
+     * The cluster's id. Default (absent): standby, when only what does not hang on the cluster is created (no
+     * association, no rule group).
+     */
     clusterId?: pulumi.Input<string>;
     settings: MonitoringSettings;
     /** Entra ID groups that administer the Grafana instance (object ids). */
@@ -122,17 +141,17 @@ export class FluxMonitoring extends pulumi.ComponentResource {
         super("aks-gitops:index:FluxMonitoring", name, args, opts);
         const s = args.settings;
         // Names as in Microsoft's onboarding template (Azure/prometheus-collector AddonBicepTemplate): MSProm-<region>-<cluster>.
-        const msprom = `MSProm-${args.location}-${args.clusterName}`;
+        const n = args.names;
 
         this.workspace = new monitor.AzureMonitorWorkspace(
             `${name}-workspace`,
-            { azureMonitorWorkspaceName: `amw-${args.clusterName}`, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+            { azureMonitorWorkspaceName: n.monitorWorkspace, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
             { parent: this },
         );
         const endpoint = new monitor.DataCollectionEndpoint(
             `${name}-dce`,
             {
-                dataCollectionEndpointName: msprom.slice(0, 44),
+                dataCollectionEndpointName: n.prometheusDataCollectionEndpoint,
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
                 kind: "Linux",
@@ -143,7 +162,7 @@ export class FluxMonitoring extends pulumi.ComponentResource {
         const rule = new monitor.DataCollectionRule(
             `${name}-dcr`,
             {
-                dataCollectionRuleName: msprom.slice(0, 64),
+                dataCollectionRuleName: n.prometheusDataCollectionRule,
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
                 kind: "Linux",
@@ -162,7 +181,7 @@ export class FluxMonitoring extends pulumi.ComponentResource {
             new monitor.DataCollectionRuleAssociation(
                 `${name}-dcra`,
                 {
-                    associationName: msprom,
+                    associationName: n.prometheusDataCollectionRuleAssociation,
                     resourceUri: clusterId,
                     dataCollectionRuleId: rule.id,
                     description: "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
@@ -174,7 +193,7 @@ export class FluxMonitoring extends pulumi.ComponentResource {
         this.actionGroup = new monitor.ActionGroup(
             `${name}-actions`,
             {
-                actionGroupName: `ag-flux-${args.clusterName}`,
+                actionGroupName: n.actionGroup,
                 resourceGroupName: args.resourceGroupName,
                 // Action groups are global resources; the short name (max 12 characters) appears in emails and SMS.
                 location: "global",
@@ -191,16 +210,16 @@ export class FluxMonitoring extends pulumi.ComponentResource {
             this.ruleGroup = new alertsmanagement.PrometheusRuleGroup(
                 `${name}-rules`,
                 {
-                    ruleGroupName: `flux-reconciliation-${args.clusterName}`,
+                    ruleGroupName: n.prometheusRuleGroup,
                     resourceGroupName: args.resourceGroupName,
                     location: args.location,
                     description: "Flux reconciliation health (kube-state-metrics gotk_resource_info and controller durations)",
                     // The workspace to evaluate in, and the cluster the series come from (prometheus-rule-groups docs).
                     scopes: [this.workspace.id, clusterId],
-                    clusterName: args.clusterName,
+                    clusterName: n.aksCluster,
                     interval: "PT1M",
                     enabled: true,
-                    rules: prometheusRuleGroupRules(s, args.clusterName, this.actionGroup.id),
+                    rules: prometheusRuleGroupRules(s, n.aksCluster, this.actionGroup.id),
                     tags: args.tags,
                 },
                 { parent: this },
@@ -211,7 +230,7 @@ export class FluxMonitoring extends pulumi.ComponentResource {
             this.grafana = new dashboard.Grafana(
                 `${name}-grafana`,
                 {
-                    workspaceName: grafanaName(args.clusterName),
+                    workspaceName: n.grafana,
                     resourceGroupName: args.resourceGroupName,
                     location: args.location,
                     sku: { name: "Standard" },
@@ -230,12 +249,12 @@ export class FluxMonitoring extends pulumi.ComponentResource {
                 `${name}-grafana-reader`,
                 {
                     scope: this.workspace.id,
-                    scopeKey: `amw/amw-${args.clusterName}`,
+                    scopeKey: `amw/${n.monitorWorkspace}`,
                     principalId: this.grafana.identity.apply((i) => i?.principalId ?? ""),
                     principalType: "ServicePrincipal",
                     roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.monitoringDataReader),
                     roleKey: BUILT_IN_ROLES.monitoringDataReader,
-                    description: `Grafana graf-${args.clusterName} reads managed Prometheus`,
+                    description: `Grafana ${n.grafanaGrantKey} reads managed Prometheus`,
                 },
                 { parent: this },
             );
@@ -244,7 +263,7 @@ export class FluxMonitoring extends pulumi.ComponentResource {
                     `${name}-grafana-admin-${i}`,
                     {
                         scope: this.grafana!.id,
-                        scopeKey: `grafana/graf-${args.clusterName}`,
+                        scopeKey: `grafana/${n.grafanaGrantKey}`,
                         principalId: admin.objectId,
                         principalType: "Group",
                         roleDefinitionId: roleDefinitionId(args.subscriptionId, BUILT_IN_ROLES.grafanaAdmin),
@@ -258,13 +277,4 @@ export class FluxMonitoring extends pulumi.ComponentResource {
 
         this.registerOutputs({ workspaceId: this.workspace.id, ruleGroupId: this.ruleGroup?.id, actionGroupId: this.actionGroup.id });
     }
-}
-
-/**
- * graf-<cluster>, cut to 23 characters (Managed Grafana's limit before API 2024-10-01, kept so that names never change)
- * without a trailing hyphen: Microsoft.Dashboard grafana.json (2024-10-01) workspaceName
- * ^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$.
- */
-export function grafanaName(clusterName: string): string {
-    return `graf-${clusterName}`.slice(0, 23).replace(/-+$/, "");
 }

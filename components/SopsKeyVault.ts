@@ -17,6 +17,8 @@ export interface SopsKeyVaultArgs {
     keyName: string;
     /** Versionless key URL for the .sops.yaml rule (known from config, so the fleet repo can be written offline). */
     keyUrl: string;
+    /** Display name of the custom decrypt role, when defined (defineDecryptRole; stacks/names.ts sopsDecryptRoleName). */
+    decryptRoleName: string;
     keySize: number;
     keyType: "RSA" | "RSA-HSM";
     skuName: "standard" | "premium";
@@ -207,7 +209,7 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                 `${name}-decrypt-role`,
                 {
                     roleDefinitionId: guid,
-                    roleName: `SOPS decrypt (${args.vaultName})`,
+                    roleName: args.decryptRoleName,
                     description: "Read keys and decrypt with them; no encrypt, sign, update, backup or delete.",
                     scope: group.id,
                     assignableScopes: [group.id],

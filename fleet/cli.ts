@@ -13,7 +13,7 @@ import { lazy } from "../cli/lazy";
 import { ConfigFileError, parseCli, UsageError, userPath } from "../cli/usage";
 import { secretsReport } from "./secrets";
 import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
-import type { FleetLayoutArgs } from "./layout";
+import type { FleetManifestsOutputs } from "../components/FleetManifests";
 import { ENVIRONMENTS } from "../stacks/schema";
 
 const USAGE = `usage: npm run fleet -- --stack <name> --out <fleet repo dir> [--check | --scaffold]
@@ -39,15 +39,18 @@ export function fleetFiles(
     sopsFile = ".sops.yaml",
 ): Map<string, string> {
     const component = capture.resources.find((r) => r.type === "aks-gitops:index:FleetManifests");
-    if (!component) {
-        throw new Error("the program registered no FleetManifests component");
+    // The cluster directory's facts come from the component's registered outputs, never its inputs (the SDK leaves
+    // those out under PULUMI_NODEJS_SKIP_COMPONENT_INPUTS); the objects are its children, exactly as the render
+    // provider writes them, in the order they were registered (the order the committed fleet files list them in).
+    const layout = component && (capture.registeredOutputs.get(component.urn) as FleetManifestsOutputs | undefined)?.layout;
+    if (!component || !layout) {
+        throw new Error("the program registered no FleetManifests component with its outputs");
     }
-    const args = component.inputs as unknown as FleetLayoutArgs;
     const children = capture.resources.filter((r) => r.parent === component.urn && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:"));
     const pick = (inputs: Record<string, unknown>) => ({ apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata, spec: inputs.spec });
     const objects = children.filter((r) => r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((r) => pick(r.inputs) as FluxKustomization);
     const layerObjects = children.filter((r) => r.type !== "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((r) => pick(r.inputs) as LayerObject);
-    const files = clusterFiles(objects, args, layerObjects, encryptedFiles);
+    const files = clusterFiles(objects, layout, layerObjects, encryptedFiles);
     const rule = parse(String(capture.outputs.sopsCreationRule?.value ?? "")) as Record<string, unknown>[] | null;
     if (!Array.isArray(rule) || rule.length !== 1) {
         throw new Error("the stack output sopsCreationRule is not a single .sops.yaml creation rule");

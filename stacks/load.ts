@@ -3,7 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
 import { merge, profileFor } from "./profiles";
-import { allowedKeysAt, ConfigIssue, ENVIRONMENTS, Environment, crossFieldRules, orgDefaults, parseArmId, stackConfigSchema, StackSettings } from "./schema";
+import { type DerivedNames, derivedNames, physicalNames, type StackNames } from "./names";
+import { allowedKeysAt, ConfigIssue, ENVIRONMENTS, Environment, crossFieldRules, orgDefaults, stackConfigSchema, StackSettings } from "./schema";
+
+// The names' one home is stacks/names.ts; re-exported for the consumers that read them with the settings.
+export { type DerivedNames, derivedNames, physicalNames, type StackNames };
 
 export const PROJECT = "aks-gitops";
 
@@ -16,41 +20,13 @@ export interface GitCredentials {
     httpsPassword?: pulumi.Output<string>;
 }
 
-/** Names that follow from the settings, computed once here so every consumer agrees on them. */
-export interface DerivedNames {
-    resourceGroupName: string;
-    /** owner: this stack creates the environment's vault and key; existing: it uses them (sops.existingKeyId). */
-    sopsMode: "owner" | "existing";
-    sopsResourceGroupName: string;
-    sopsVaultName: string;
-    sopsKeyName: string;
-    /** https://<vault>.vault.azure.net/ (Azure public cloud). */
-    sopsVaultUri: string;
-    /** Versionless key URL: SOPS >= 3.11 resolves the current version when encrypting and records it in the file. */
-    sopsKeyUrl: string;
-}
-
 export interface StackConfig extends Omit<StackSettings, "resourceGroupName">, DerivedNames {
     project: string;
     stack: string;
     tags: Record<string, string>;
     git: GitCredentials;
-}
-
-export function derivedNames(s: StackSettings): DerivedNames {
-    const existing = s.sops.existingKeyId ? parseArmId(s.sops.existingKeyId) : undefined;
-    const sopsVaultName = existing?.names[0] ?? s.sops.vaultName!;
-    const sopsKeyName = existing?.names[1] ?? s.sops.keyName ?? `sops-${s.environment}`;
-    const sopsVaultUri = `https://${sopsVaultName}.vault.azure.net/`;
-    return {
-        resourceGroupName: s.resourceGroupName ?? `rg-aks-${s.clusterName}`,
-        sopsMode: existing ? "existing" : "owner",
-        sopsResourceGroupName: existing?.resourceGroupName ?? s.sops.resourceGroupName ?? `rg-sops-${s.environment}`,
-        sopsVaultName,
-        sopsKeyName,
-        sopsVaultUri,
-        sopsKeyUrl: `${sopsVaultUri}keys/${sopsKeyName}`,
-    };
+    /** Every physical name of the stack (stacks/names.ts). */
+    names: StackNames;
 }
 
 /** A config mistake. Extends RunError so `pulumi up` prints the message alone, without a stack trace. */
@@ -251,6 +227,7 @@ export function loadStackConfig(): StackConfig {
     return {
         ...settings,
         ...derivedNames(settings),
+        names: physicalNames(settings),
         project: pulumi.getProject(),
         stack: pulumi.getStack(),
         tags: {

@@ -13,7 +13,7 @@ import { lazy } from "../cli/lazy";
 import { PROJECT_DIR } from "./paths";
 import { defineCommand } from "../cli/command";
 import { parseCli, UsageError, userPath, writeOutput } from "../cli/usage";
-import { type ConfigError, configKey, derivedNames, PROJECT, settingsFrom, suggestion, validateStackConfig } from "./load";
+import { type ConfigError, configKey, derivedNames, PROJECT, physicalNames, settingsFrom, suggestion, validateStackConfig } from "./load";
 import { AZURE_REGIONS, PUBLISHED_SSH_HOST_KEYS } from "./perishable";
 import { ENVIRONMENTS, type Environment, KNOWN_HOSTS } from "./schema";
 
@@ -611,7 +611,7 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     if (owner?.firewall && existingKeyId === owner.keyId) {
         // The owner's vault firewall denies by default: it must admit this cluster's egress prefix.
         log(`${owner.stack}'s vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds`);
-        log(`  /resourceGroups/rg-aks-${cluster}/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-${cluster}`);
+        log(`  ${physicalNames(valid).egressPrefixId!}`);
         // The rollout (ci/stacks.ts WAVES) runs the owner's vault wave, this cluster, then the owner's admit wave.
         log(`  in the same pull request: the rollout deploys ${owner.stack} (vault wave), ${name}, then ${owner.stack} again to admit the prefix (by hand: ${name} before ${owner.stack})`);
     }

@@ -291,7 +291,8 @@ describe("the components, as ARM receives them", () => {
         it("creates Managed Grafana (Standard, zone-redundant, its own identity) on the workspace when asked", () => {
             const grafana = shown(prod, one(prod, "azure-native:dashboard:Grafana").inputs) as Record<string, unknown>;
             assert.deepEqual({ ...grafana, tags: undefined }, {
-                workspaceName: "graf-aks-prod-westeurop",
+                // graf-<cluster name>: it fits Grafana's 23 characters whole (it was graf-<AKS name> cut mid-word).
+                workspaceName: "graf-prod-westeurope",
                 resourceGroupName: "rg-aks-prod-westeurope",
                 location: "westeurope",
                 sku: { name: "Standard" },
@@ -304,17 +305,32 @@ describe("the components, as ARM receives them", () => {
             });
         });
 
-        it("keeps Grafana names valid when the cut ends on a hyphen", async () => {
-            // Microsoft.Dashboard 2024-10-01 grafana.json, workspaceName: ^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$.
-            // "graf-aks-prod-eastasia-blue" cut to 23 characters would end in "-".
-            const c = await run(withConfig(baseConfig("prod"), { clusterName: "prod-eastasia-blue", monitoring: { grafana: { enabled: true, admins: [] } }, flux: { kustomizations: { cluster: { path: "./clusters/prod-eastasia-blue" } } } }));
+        it("cuts a Grafana name that is too long at a hyphen, never inside a word", async () => {
+            // Microsoft.Dashboard 2024-10-01 grafana.json, workspaceName: ^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$; 23
+            // characters before that API version. "graf-prod-westeurope-blue-green" is 31: its last whole words go.
+            const cluster = "prod-westeurope-blue-green";
+            const c = await run(withConfig(baseConfig("prod"), { clusterName: cluster, monitoring: { grafana: { enabled: true, admins: [] } }, flux: { kustomizations: { cluster: { path: `./clusters/${cluster}` } } } }));
             const name = String(one(c, "azure-native:dashboard:Grafana").inputs.workspaceName);
-            assert.equal(name, "graf-aks-prod-eastasia");
-            assert.match(name, /^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$/);
+            assert.equal(name, "graf-prod-westeurope");
+            assert.match(name, /^[a-zA-Z][a-z0-9A-Z-]{0,21}[a-z0-9A-Z]$/);
             assert.equal(all(c, ROLE).filter((r) => r.name.includes("-grafana-admin-")).length, 0, "no admins configured, no admin grants");
-            // "graf-aks-prod-eastasi--x" cut to 23 characters ends in two hyphens: both go.
-            const twice = await run(withConfig(baseConfig("prod"), { clusterName: "prod-eastasi--x", monitoring: { grafana: { enabled: true, admins: [] } }, flux: { kustomizations: { cluster: { path: "./clusters/prod-eastasi--x" } } } }));
-            assert.equal(one(twice, "azure-native:dashboard:Grafana").inputs.workspaceName, "graf-aks-prod-eastasi");
+            // A cut before a double hyphen leaves no hyphen at the end.
+            const twice = await run(withConfig(baseConfig("prod"), { clusterName: "prod-westeurope--abcdef", monitoring: { grafana: { enabled: true, admins: [] } }, flux: { kustomizations: { cluster: { path: "./clusters/prod-westeurope--abcdef" } } } }));
+            assert.equal(one(twice, "azure-native:dashboard:Grafana").inputs.workspaceName, "graf-prod-westeurope");
+        });
+    });
+
+    describe("inputs the SDK records", () => {
+        it("records no git credential among the cluster component's inputs (only FluxGitOps, which uses them, gets them)", async () => {
+            // An ssh fleet repo: gitSshPrivateKey is set, so the stack has a secret to leak.
+            const c = await run(withConfig(baseConfig("prod"), {}));
+            for (const component of c.resources.filter((r) => !r.custom && r.type !== "aks-gitops:index:FluxGitOps")) {
+                const text = JSON.stringify(component.inputs);
+                assert.ok(!/sshPrivateKey|httpsPassword|"git":\{"(ssh|https)/.test(text), `${component.type} records a git credential: ${text.slice(0, 200)}`);
+            }
+            const root = one(c, "aks-gitops:index:GitOpsCluster").inputs;
+            assert.deepEqual(Object.keys(root).sort(), ["azure", "names", "settings", "tags"]);
+            assert.equal((root.names as Record<string, unknown>).aksCluster, "aks-prod-westeurope");
         });
     });
 

@@ -104,6 +104,29 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
         }
     });
 
+    it("renders from the component's registered outputs, also when the SDK records no component inputs", async () => {
+        // PULUMI_NODEJS_SKIP_COMPONENT_INPUTS=1: the SDK registers every component with empty inputs (pulumi/pulumi
+        // sdk/nodejs resource.ts, ComponentResource); npm run fleet read FleetManifests' inputs and failed there.
+        const input = withSecretPlaceholders(loadStackFile("prod"));
+        const before = process.env.PULUMI_NODEJS_SKIP_COMPONENT_INPUTS;
+        process.env.PULUMI_NODEJS_SKIP_COMPONENT_INPUTS = "1";
+        let skipped: Capture;
+        try {
+            skipped = await runProgram(input);
+        } finally {
+            if (before === undefined) {
+                delete process.env.PULUMI_NODEJS_SKIP_COMPONENT_INPUTS;
+            } else {
+                process.env.PULUMI_NODEJS_SKIP_COMPONENT_INPUTS = before;
+            }
+        }
+        assert.deepEqual(one(skipped, "aks-gitops:index:FleetManifests").inputs, {}, "the variable took effect: no component inputs recorded");
+        const existingSops = readFileSync(join(EXAMPLE, ".sops.yaml"), "utf8");
+        const files = fleetFiles(skipped, existingSops);
+        assert.ok(files.has("clusters/prod-westeurope/kustomization.yaml"));
+        assert.deepEqual([...files], [...fleetFiles(captures.get("prod")!, existingSops)]);
+    });
+
     it("has every committed stack's Flux configuration path in examples/fleet", () => {
         for (const [stack, c] of captures) {
             for (const path of Object.values(c.outputs.fleetPaths.value as Record<string, string>)) {

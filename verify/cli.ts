@@ -11,7 +11,7 @@ import { lazy } from "../cli/lazy";
 import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
 import { azureCliDefault, canSignIn, describeSubscription, givenSubscription, SIGN_IN_HINT } from "../cli/signin";
 import { parseCli, UsageError } from "../cli/usage";
-import { derivedNames, settingsFrom } from "../stacks/load";
+import { physicalNames, settingsFrom } from "../stacks/load";
 import { assess, Assessment } from "./assess";
 
 /** verify's outcomes in the tools' one exit-code table (cli/command.ts). */
@@ -53,8 +53,8 @@ export function clusterOf(stack: string): Omit<Target, "subscriptionId"> {
     const settings = settingsFrom(withSecretPlaceholders(loadStackFile(stack)).config);
     return {
         standby: settings.standby,
-        resourceGroupName: derivedNames(settings).resourceGroupName,
-        clusterName: `aks-${settings.clusterName}`,
+        resourceGroupName: physicalNames(settings).resourceGroupName,
+        clusterName: physicalNames(settings).aksCluster,
         fluxConfigurationName: settings.flux.configurationName,
     };
 }
