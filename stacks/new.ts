@@ -284,9 +284,8 @@ export function proposeVaultName(fleetUrl: string, environment: string): string 
 const describeReceivers = (r: Org["receivers"]): string =>
     [...(r?.emails ?? []).map((e) => `${e.name} <${e.address}>`), ...(r?.webhooks ?? []).map((w) => `${w.name} <${w.url}>`)].join(", ");
 
-export async function main(argv: string[], options: NewStackOptions = {}): Promise<number> {
-    const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
-    const parsed = parseCli({
+function parseFlags(argv: string[]) {
+    return parseCli({
         args: argv,
         allowPositionals: true,
         options: {
@@ -315,11 +314,44 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
             help: { type: "boolean", short: "h", default: false },
         },
     });
-    const { values: f, positionals } = parsed;
+}
+
+type Flags = ReturnType<typeof parseFlags>["values"];
+
+export async function main(argv: string[], options: NewStackOptions = {}): Promise<number> {
+    const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+    const { values: f, positionals } = parseFlags(argv);
     if (f.help) {
         log(USAGE);
         return 0;
     }
+    const name = stackNameFrom(positionals, f);
+    const root = f.root ?? PROJECT_DIR;
+    const file = join(root, `Pulumi.${name}.yaml`);
+    if (existsSync(file) && !f.force) {
+        throw new UsageError(`${file} exists; pass --force to overwrite it`);
+    }
+    const interactive = !f.yes && (options.interactive ?? Boolean(process.stdin.isTTY));
+    const ask: Prompter | undefined = interactive ? (options.prompter ?? lazy.inquirerPrompts()) : undefined;
+    const s = new Session(f, ask, log, readOrg(root), committedStacks(root, name));
+    const where = await askWhere(s);
+    const fleet = await askFleet(s);
+    const hosts = await askKnownHosts(s, fleet.fleetUrl);
+    const key = await chooseKey(s, where.environment);
+    const access = await askAccess(s, where.environment === "prod", key.existingKeyId);
+    const vaultName = await askVaultName(s, fleet.fleetUrl, where.environment, key.existingKeyId);
+    if (s.missing.length > 0) {
+        throw new UsageError(`missing answers for --yes: ${s.missing.join(", ")}`);
+    }
+    const stack = await composeStack(s, { ...where, ...fleet, ...hosts, ...access, existingKeyId: key.existingKeyId, vaultName });
+    writeStack(s, { name, root, file, stack, ...where, ...key, knownHostsNote: hosts.knownHostsNote, ssh: fleet.ssh, orgHasReceivers: access.orgHasReceivers });
+    const code = f["no-plan"] ? 0 : await planWritten(log, name, root, options.plan ?? offlinePlan);
+    logNext(log, name, fleet.ssh);
+    return code;
+}
+
+/** The one stack name given, checked, and the flags that exclude each other; usage errors otherwise. */
+function stackNameFrom(positionals: string[], f: Flags): string {
     const name = positionals[0];
     if (!name || positionals.length > 1) {
         throw new UsageError(positionals.length > 1 ? `one stack name, got ${positionals.join(" ")}` : "the stack name is required, e.g. npm run new-stack -- prod-eastus2");
@@ -332,23 +364,31 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     if (chosen.length > 1) {
         throw new UsageError(`${chosen.join(" and ")} exclude each other: a stack either uses an existing SOPS key or owns its vault`);
     }
-    const root = f.root ?? PROJECT_DIR;
-    const file = join(root, `Pulumi.${name}.yaml`);
-    if (existsSync(file) && !f.force) {
-        throw new UsageError(`${file} exists; pass --force to overwrite it`);
-    }
-    const interactive = !f.yes && (options.interactive ?? Boolean(process.stdin.isTTY));
-    const ask: Prompter | undefined = interactive ? (options.prompter ?? lazy.inquirerPrompts()) : undefined;
-    const org = readOrg(root);
-    const others = committedStacks(root, name);
-    const missing: string[] = [];
+    return name;
+}
 
-    // What has been answered so far, as a stack config: an answer is checked at its question against the rules the
-    // final validation applies (the schema's, with the org values beneath), reading only the problems under its key.
-    const answered: Record<string, unknown> = { org };
-    const problemsAt = (candidate: Record<string, unknown>, ...prefix: (string | number)[]): string[] => {
+/**
+ * One run's answers: the flags, the prompts (none with --yes or off a terminal), what --yes left missing, and what has
+ * been answered so far, as a stack config: an answer is checked at its question against the rules the final
+ * validation applies (the schema's, with the org values beneath), reading only the problems under its key.
+ */
+class Session {
+    readonly missing: string[] = [];
+    readonly answered: Record<string, unknown>;
+
+    constructor(
+        readonly f: Flags,
+        readonly ask: Prompter | undefined,
+        readonly log: (line: string) => void,
+        readonly org: Org,
+        readonly others: ReturnType<typeof committedStacks>,
+    ) {
+        this.answered = { org };
+    }
+
+    problemsAt(candidate: Record<string, unknown>, ...prefix: (string | number)[]): string[] {
         try {
-            validateStackConfig({ ...answered, ...candidate }, { gitSshPrivateKey: true });
+            validateStackConfig({ ...this.answered, ...candidate }, { gitSshPrivateKey: true });
             return [];
         } catch (e) {
             if ((e as Error).name !== "ConfigError") {
@@ -356,139 +396,174 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
             }
             return (e as ConfigError).issues.filter((i) => prefix.every((p, n) => i.path[n] === p)).map((i) => `${configKey(i.path)}: ${i.message}`);
         }
-    };
-    const verdict = (problems: (string | undefined)[]): true | string => problems.filter((p) => p !== undefined).join("; ") || true;
+    }
 
-    async function value(flag: string | undefined, key: string, question: () => Promise<string> | undefined, fallback?: string): Promise<string> {
+    /** A prompt's validate answer: true, or the problems in one line. */
+    verdict(problems: (string | undefined)[]): true | string {
+        return problems.filter((p) => p !== undefined).join("; ") || true;
+    }
+
+    /** The flag, else the question's answer, else the fallback; with neither, `key` is missing (reported at once later). */
+    async value(flag: string | undefined, key: string, question: () => Promise<string> | undefined, fallback?: string): Promise<string> {
         if (flag !== undefined) {
             return flag;
         }
-        const asked = ask ? question() : undefined;
+        const asked = this.ask ? question() : undefined;
         if (asked) {
             return asked;
         }
         if (fallback === undefined) {
-            missing.push(key);
+            this.missing.push(key);
             return "";
         }
         return fallback;
     }
-    async function many(flag: string[] | undefined, question: string, wanted: boolean, check?: (values: string[]) => true | string): Promise<string[]> {
+
+    /** A repeatable flag, else (when `wanted`) a comma-separated answer, else none. */
+    async many(flag: string[] | undefined, question: string, wanted: boolean, check?: (values: string[]) => true | string): Promise<string[]> {
         if (flag !== undefined) {
             return flag;
         }
-        return ask && wanted ? list(await ask.input({ message: `${question} (comma-separated, empty for none)`, default: "", validate: check && ((v) => check(list(v))) })) : [];
+        return this.ask && wanted ? list(await this.ask.input({ message: `${question} (comma-separated, empty for none)`, default: "", validate: check && ((v) => check(list(v))) })) : [];
     }
+}
 
-    const environment = (await value(f.environment, "--environment", () =>
+/** Environment, region and cluster name; a cluster another stack has is refused. */
+async function askWhere(s: Session): Promise<{ environment: Environment; region: string; cluster: string }> {
+    const { f, ask } = s;
+    const environment = (await s.value(f.environment, "--environment", () =>
         ask!.select<Environment>({ message: "Environment", choices: ENVIRONMENTS.map((e) => ({ name: e, value: e })) }),
     )) as Environment;
-    answered.environment = environment;
+    s.answered.environment = environment;
     const regionCheck = (v: string) => {
-        const format = problemsAt({ location: v }, "location");
+        const format = s.problemsAt({ location: v }, "location");
         return format.length > 0 ? format : [regionProblem(v) && `${configKey(["location"])}: ${regionProblem(v)}`];
     };
-    const region = await value(f.region, "--region", () =>
-        ask!.input({ message: "Azure region (programmatic name)", default: "westeurope", validate: (v) => verdict(regionCheck(v)) }),
+    const region = await s.value(f.region, "--region", () =>
+        ask!.input({ message: "Azure region (programmatic name)", default: "westeurope", validate: (v) => s.verdict(regionCheck(v)) }),
     );
-    answered.location = region;
+    s.answered.location = region;
     const defaultCluster = environment && region ? `${environment}-${region}` : undefined;
     // Two stacks of one cluster would fight over the same resource group, cluster and fleet directory.
     const twinOf = (cluster: string) => {
-        const twin = others.find((o) => o.settings.clusterName === cluster);
+        const twin = s.others.find((o) => o.settings.clusterName === cluster);
         return twin
             ? `cluster ${cluster} is already stack ${twin.stack}'s (Pulumi.${twin.stack}.yaml): choose another --cluster or region, or delete that file first if it is an example this stack replaces`
             : undefined;
     };
     // Derived defaults: when what they derive from is missing, only that is reported.
-    const cluster = await value(
+    const cluster = await s.value(
         f.cluster,
         "--cluster",
-        () => ask!.input({ message: "Cluster name (also its fleet directory)", default: defaultCluster, validate: (v) => verdict([...problemsAt({ clusterName: v }, "clusterName"), twinOf(v)]) }),
-        defaultCluster ?? (missing.length > 0 ? "" : undefined),
+        () => ask!.input({ message: "Cluster name (also its fleet directory)", default: defaultCluster, validate: (v) => s.verdict([...s.problemsAt({ clusterName: v }, "clusterName"), twinOf(v)]) }),
+        defaultCluster ?? (s.missing.length > 0 ? "" : undefined),
     );
-    answered.clusterName = cluster;
+    s.answered.clusterName = cluster;
     const twin = cluster ? twinOf(cluster) : undefined;
     if (twin) {
         throw new UsageError(twin);
     }
-    const prod = environment === "prod";
+    return { environment, region, cluster };
+}
 
+/** The fleet repo's URL and branch, defaulting to the organisation's (Pulumi.yaml). */
+async function askFleet(s: Session): Promise<{ fleetUrl: string; fleetBranch: string; orgUrl?: string; orgBranch: string; ssh: boolean }> {
+    const { f, ask, org } = s;
     const orgUrl = org.fleet?.url;
-    const fleetUrl = await value(
+    const fleetUrl = await s.value(
         f["fleet-url"],
         "--fleet-url",
-        () => ask!.input({ message: "Fleet repo URL (ssh:// or https://)", default: orgUrl, validate: (v) => verdict(problemsAt({ flux: { git: { url: v } } }, "flux", "git", "url")) }),
+        () => ask!.input({ message: "Fleet repo URL (ssh:// or https://)", default: orgUrl, validate: (v) => s.verdict(s.problemsAt({ flux: { git: { url: v } } }, "flux", "git", "url")) }),
         orgUrl,
     );
     const orgBranch = org.fleet?.branch ?? "main";
-    const fleetBranch = await value(
+    const fleetBranch = await s.value(
         f["fleet-branch"],
         "--fleet-branch",
-        () => ask!.input({ message: "Fleet repo branch", default: orgBranch, validate: (v) => verdict(problemsAt({ flux: { git: { branch: v } } }, "flux", "git", "branch")) }),
+        () => ask!.input({ message: "Fleet repo branch", default: orgBranch, validate: (v) => s.verdict(s.problemsAt({ flux: { git: { branch: v } } }, "flux", "git", "branch")) }),
         orgBranch,
     );
-    answered.flux = { git: { url: fleetUrl, branch: fleetBranch } };
+    s.answered.flux = { git: { url: fleetUrl, branch: fleetBranch } };
+    return { fleetUrl, fleetBranch, orgUrl, orgBranch, ssh: fleetUrl.startsWith("ssh:") };
+}
 
-    // An ssh:// fleet repo on a host whose keys the schema does not build in needs its host keys (flux.git.knownHosts):
-    // given, asked (offering the keys the host's owner publishes), or with --yes the published ones, said so.
-    const ssh = fleetUrl.startsWith("ssh:");
-    if (f["known-hosts"] !== undefined && fleetUrl.startsWith("https:")) {
+/**
+ * An ssh:// fleet repo on a host whose keys the schema does not build in needs its host keys (flux.git.knownHosts):
+ * given, asked (offering the keys the host's owner publishes), or with --yes the published ones, said so.
+ */
+async function askKnownHosts(s: Session, fleetUrl: string): Promise<{ knownHosts?: string; knownHostsNote?: string }> {
+    const given = s.f["known-hosts"];
+    if (given !== undefined && fleetUrl.startsWith("https:")) {
         throw new UsageError("--known-hosts only applies to an ssh:// fleet repo URL (an https:// repo is checked by its TLS certificate)");
     }
-    const url = ssh && URL.canParse(fleetUrl) ? new URL(fleetUrl) : undefined;
-    let knownHosts: string | undefined;
-    let knownHostsNote: string | undefined;
-    if (url && url.hostname !== "") {
-        const target = knownHostsName(url);
-        const offer = knownHostsName(url) === url.hostname ? publishedHostKeys(url.hostname) : undefined;
-        const read = (v: string): { lines: string[] } | { problem: string } => {
-            if (/\s/.test(v.trim())) {
-                return parseKnownHosts(v, target);
-            }
-            const path = userPath(v.trim());
-            return existsSync(path) ? parseKnownHosts(readFileSync(path, "utf8"), target) : { problem: `no file ${path} (give a known_hosts file, or its lines)` };
-        };
-        const given = f["known-hosts"];
-        if (given !== undefined) {
-            const parsedHosts = read(given);
-            if ("problem" in parsedHosts) {
-                throw new UsageError(`--known-hosts: ${parsedHosts.problem}`);
-            }
-            knownHosts = parsedHosts.lines.join("\n");
-            knownHostsNote = `${target}'s SSH host keys, as given to new-stack: Flux trusts only these.`;
-        } else if (!KNOWN_HOSTS[url.hostname] || target !== url.hostname) {
-            const published = offer ? `${offer.provider}'s published keys ${fingerprints(offer.knownHosts)}, ${offer.url}` : undefined;
-            if (ask) {
-                const answer = await ask.input({
-                    message: offer
-                        ? `SSH host keys of ${target}: a known_hosts file or line (empty: ${published})`
-                        : `SSH host keys of ${target}: a known_hosts file or line (ssh-keyscan ${url.port ? `-p ${url.port} ` : ""}${url.hostname}, then compare the fingerprints with the server's)`,
-                    default: "",
-                    validate: (v) => {
-                        const checked = v.trim() === "" ? undefined : read(v);
-                        return checked === undefined ? (offer ? true : "required: Flux connects only to a host whose key it knows") : "problem" in checked ? checked.problem : true;
-                    },
-                });
-                const parsedHosts = answer.trim() === "" ? undefined : read(answer);
-                knownHosts = parsedHosts && "lines" in parsedHosts ? parsedHosts.lines.join("\n") : offer?.knownHosts;
-            } else if (offer) {
-                knownHosts = offer.knownHosts;
-                log(`known hosts: ${published} (--known-hosts to give others)`);
-            } else {
-                missing.push(`--known-hosts (${target}'s SSH host keys)`);
-            }
-            if (knownHosts !== undefined && knownHosts === offer?.knownHosts) {
-                knownHostsNote = `${target}'s SSH host keys as ${offer.provider} publishes them (${offer.url}${offer.readOn ? `, read ${offer.readOn}` : ""}): Flux trusts only these.`;
-            } else if (knownHosts !== undefined) {
-                knownHostsNote = `${target}'s SSH host keys, as given to new-stack: Flux trusts only these.`;
-            }
-        }
+    const url = fleetUrl.startsWith("ssh:") && URL.canParse(fleetUrl) ? new URL(fleetUrl) : undefined;
+    if (!url || url.hostname === "") {
+        return {};
     }
+    const target = knownHostsName(url);
+    const read = (v: string): { lines: string[] } | { problem: string } => {
+        if (/\s/.test(v.trim())) {
+            return parseKnownHosts(v, target);
+        }
+        const path = userPath(v.trim());
+        return existsSync(path) ? parseKnownHosts(readFileSync(path, "utf8"), target) : { problem: `no file ${path} (give a known_hosts file, or its lines)` };
+    };
+    if (given !== undefined) {
+        const parsedHosts = read(given);
+        if ("problem" in parsedHosts) {
+            throw new UsageError(`--known-hosts: ${parsedHosts.problem}`);
+        }
+        return { knownHosts: parsedHosts.lines.join("\n"), knownHostsNote: `${target}'s SSH host keys, as given to new-stack: Flux trusts only these.` };
+    }
+    if (KNOWN_HOSTS[url.hostname] && target === url.hostname) {
+        return {};
+    }
+    return offeredHostKeys(s, url, target, read);
+}
 
-    // An environment has one SOPS key: when another stack owns its vault, this cluster joins it only by choice (a
-    // question, or --use-key-of / --own-vault with --yes), never silently.
-    const owner = environment ? keyOwner(others, environment) : undefined;
+/** Host keys for a host the schema does not know: asked (the published ones as default), or with --yes the published ones. */
+async function offeredHostKeys(
+    s: Session,
+    url: URL,
+    target: string,
+    read: (v: string) => { lines: string[] } | { problem: string },
+): Promise<{ knownHosts?: string; knownHostsNote?: string }> {
+    const offer = target === url.hostname ? publishedHostKeys(url.hostname) : undefined;
+    const published = offer ? `${offer.provider}'s published keys ${fingerprints(offer.knownHosts)}, ${offer.url}` : undefined;
+    let knownHosts: string | undefined;
+    if (s.ask) {
+        const answer = await s.ask.input({
+            message: offer
+                ? `SSH host keys of ${target}: a known_hosts file or line (empty: ${published})`
+                : `SSH host keys of ${target}: a known_hosts file or line (ssh-keyscan ${url.port ? `-p ${url.port} ` : ""}${url.hostname}, then compare the fingerprints with the server's)`,
+            default: "",
+            validate: (v) => {
+                const checked = v.trim() === "" ? undefined : read(v);
+                return checked === undefined ? (offer ? true : "required: Flux connects only to a host whose key it knows") : "problem" in checked ? checked.problem : true;
+            },
+        });
+        const parsedHosts = answer.trim() === "" ? undefined : read(answer);
+        knownHosts = parsedHosts && "lines" in parsedHosts ? parsedHosts.lines.join("\n") : offer?.knownHosts;
+    } else if (offer) {
+        knownHosts = offer.knownHosts;
+        s.log(`known hosts: ${published} (--known-hosts to give others)`);
+    } else {
+        s.missing.push(`--known-hosts (${target}'s SSH host keys)`);
+    }
+    if (knownHosts !== undefined && knownHosts === offer?.knownHosts) {
+        return { knownHosts, knownHostsNote: `${target}'s SSH host keys as ${offer.provider} publishes them (${offer.url}${offer.readOn ? `, read ${offer.readOn}` : ""}): Flux trusts only these.` };
+    }
+    return knownHosts !== undefined ? { knownHosts, knownHostsNote: `${target}'s SSH host keys, as given to new-stack: Flux trusts only these.` } : {};
+}
+
+/**
+ * An environment has one SOPS key: when another stack owns its vault, this cluster joins it only by choice (a
+ * question, or --use-key-of / --own-vault with --yes), never silently. What only a vault's owner sets is an error next
+ * to an existing key, not dropped.
+ */
+async function chooseKey(s: Session, environment: Environment): Promise<{ owner?: KeyOwner; existingKeyId?: string; ownAnyway: boolean }> {
+    const { f, ask } = s;
+    const owner = environment ? keyOwner(s.others, environment) : undefined;
     let existingKeyId = f["existing-key-id"];
     let ownAnyway = f["own-vault"];
     const useKeyOf = f["use-key-of"];
@@ -515,9 +590,8 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
         ownAnyway = join === "own";
     }
     if (existingKeyId && !ask && owner?.keyId === existingKeyId) {
-        log(`sops: using ${environment}'s existing key from stack ${owner.stack} (${owner.keyId})`);
+        s.log(`sops: using ${environment}'s existing key from stack ${owner.stack} (${owner.keyId})`);
     }
-    // What only a vault's owner sets is an error next to an existing key, not dropped.
     const ownerOnly = [
         f["encryptor-group"] !== undefined && "--encryptor-group",
         f["vault-range"] !== undefined && "--vault-range",
@@ -528,110 +602,168 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
             `${ownerOnly.join(", ")} set up a vault this stack owns; it uses ${owner?.keyId === existingKeyId ? `stack ${owner.stack}'s key: set them in Pulumi.${owner.stack}.yaml` : "the key --existing-key-id names"}`,
         );
     }
+    return { owner, existingKeyId, ownAnyway };
+}
+
+interface Access {
+    standby: boolean;
+    adminGroups: string[];
+    encryptorGroups: string[];
+    apiRanges: string[];
+    vaultRanges: string[];
+    emails: { name: string; [k: string]: string }[];
+    webhooks: { name: string; [k: string]: string }[];
+    orgHasReceivers: boolean;
+}
+
+/** Standby, the groups and ranges that reach the cluster and the vault, and the alert receivers. */
+async function askAccess(s: Session, prod: boolean, existingKeyId: string | undefined): Promise<Access> {
+    const { f, ask, org } = s;
     const standby = Boolean(existingKeyId) && (f.standby || (ask && !f.standby ? await ask.confirm({ message: "Is this a DR cluster to keep on standby (everything but the cluster)?", default: false }) : false));
     if (f.standby && !existingKeyId) {
         throw new UsageError("--standby needs the environment's existing key (--use-key-of <stack>, or --existing-key-id)");
     }
-    const adminGroups = await many(f["admin-group"], "Entra groups that administer the cluster (object ids or names)", true, (v) =>
-        verdict(problemsAt({ aks: { adminGroups: v } }, "aks", "adminGroups")),
+    const adminGroups = await s.many(f["admin-group"], "Entra groups that administer the cluster (object ids or names)", true, (v) =>
+        s.verdict(s.problemsAt({ aks: { adminGroups: v } }, "aks", "adminGroups")),
     );
     const encryptorGroups = existingKeyId
         ? []
-        : await many(f["encryptor-group"], "Entra groups that run sops with the environment's key", true, (v) => verdict(problemsAt({ sops: { encryptorGroups: v } }, "sops", "encryptorGroups")));
-    const apiRanges = await many(f["api-range"], "CIDRs that reach the API server (operators' VPN, CI runners)", prod, (v) =>
-        verdict(problemsAt({ aks: { apiServer: { authorizedIpRanges: v } } }, "aks", "apiServer")),
+        : await s.many(f["encryptor-group"], "Entra groups that run sops with the environment's key", true, (v) => s.verdict(s.problemsAt({ sops: { encryptorGroups: v } }, "sops", "encryptorGroups")));
+    const apiRanges = await s.many(f["api-range"], "CIDRs that reach the API server (operators' VPN, CI runners)", prod, (v) =>
+        s.verdict(s.problemsAt({ aks: { apiServer: { authorizedIpRanges: v } } }, "aks", "apiServer")),
     );
     const vaultRanges = existingKeyId
         ? []
-        : await many(f["vault-range"], "Public CIDRs that run sops against the vault", prod, (v) => verdict(problemsAt({ sops: { allowedIpRanges: v } }, "sops", "allowedIpRanges")));
+        : await s.many(f["vault-range"], "Public CIDRs that run sops against the vault", prod, (v) => s.verdict(s.problemsAt({ sops: { allowedIpRanges: v } }, "sops", "allowedIpRanges")));
     const orgHasReceivers = (org.receivers?.emails?.length ?? 0) + (org.receivers?.webhooks?.length ?? 0) > 0;
     const emailCheck = (v: string[]) => {
         try {
-            return verdict(problemsAt({ monitoring: { receivers: { emails: pairs(v, "--alert-email", "address"), webhooks: [] } } }, "monitoring", "receivers"));
+            return s.verdict(s.problemsAt({ monitoring: { receivers: { emails: pairs(v, "--alert-email", "address"), webhooks: [] } } }, "monitoring", "receivers"));
         } catch (e) {
             return (e as Error).message;
         }
     };
-    const emails = pairs(await many(f["alert-email"], "Alert e-mail receivers as name=address", prod && !orgHasReceivers, emailCheck), "--alert-email", "address");
+    const emails = pairs(await s.many(f["alert-email"], "Alert e-mail receivers as name=address", prod && !orgHasReceivers, emailCheck), "--alert-email", "address");
     const webhooks = pairs(f["alert-webhook"] ?? [], "--alert-webhook", "url");
+    return { standby, adminGroups, encryptorGroups, apiRanges, vaultRanges, emails, webhooks, orgHasReceivers };
+}
 
-    let vaultName: string | undefined;
-    if (!existingKeyId) {
-        const proposal = fleetUrl && environment ? proposeVaultName(fleetUrl, environment) : undefined;
-        if (proposal && f["vault-name"] === undefined) {
-            log(`vault name: ${proposal} (Key Vault names are global DNS names, and a deleted vault keeps its name for up to 90 days; a suffix of your own makes a clash unlikely, and npm run preflight confirms the name is free)`);
-        }
-        vaultName = await value(
-            f["vault-name"],
-            "--vault-name",
-            () => ask!.input({ message: "The environment's Key Vault name (globally unique)", default: proposal, validate: (v) => verdict(problemsAt({ sops: { vaultName: v } }, "sops", "vaultName")) }),
-            proposal ?? (missing.length > 0 ? "" : undefined),
-        );
+/** The vault's name when this stack owns one: given, asked, or proposed (a global DNS name: proposeVaultName). */
+async function askVaultName(s: Session, fleetUrl: string, environment: Environment, existingKeyId: string | undefined): Promise<string | undefined> {
+    if (existingKeyId) {
+        return undefined;
     }
-    if (missing.length > 0) {
-        throw new UsageError(`missing answers for --yes: ${missing.join(", ")}`);
+    const proposal = fleetUrl && environment ? proposeVaultName(fleetUrl, environment) : undefined;
+    if (proposal && s.f["vault-name"] === undefined) {
+        s.log(`vault name: ${proposal} (Key Vault names are global DNS names, and a deleted vault keeps its name for up to 90 days; a suffix of your own makes a clash unlikely, and npm run preflight confirms the name is free)`);
     }
+    return s.value(
+        s.f["vault-name"],
+        "--vault-name",
+        () => s.ask!.input({ message: "The environment's Key Vault name (globally unique)", default: proposal, validate: (v) => s.verdict(s.problemsAt({ sops: { vaultName: v } }, "sops", "vaultName")) }),
+        proposal ?? (s.missing.length > 0 ? "" : undefined),
+    );
+}
 
-    // The stack file holds what differs from the organisation's shared values.
-    const saveOrg = f["save-org"] || (ask ? fleetUrl !== orgUrl && (await ask.confirm({ message: "Store the fleet repo (and receivers) in Pulumi.yaml for every stack?", default: !orgUrl })) : false);
-    const fleetDiffers = fleetUrl !== orgUrl || fleetBranch !== orgBranch;
-    const git = { ...(fleetDiffers && !saveOrg ? { url: fleetUrl, branch: fleetBranch } : {}), ...(knownHosts !== undefined ? { knownHosts } : {}) };
-    const receiversGiven = emails.length + webhooks.length > 0;
+interface Answers extends Omit<Access, "orgHasReceivers"> {
+    environment: Environment;
+    region: string;
+    cluster: string;
+    fleetUrl: string;
+    fleetBranch: string;
+    orgUrl?: string;
+    orgBranch: string;
+    ssh: boolean;
+    knownHosts?: string;
+    existingKeyId?: string;
+    vaultName?: string;
+}
+
+interface ComposedStack {
+    settings: Record<string, unknown>;
+    sharedOrg: Org;
+    saveOrg: boolean;
+    receiversGiven: boolean;
+    valid: ReturnType<typeof validateStackConfig>;
+}
+
+/**
+ * The stack file's settings (what differs from the organisation's shared values) and Pulumi.yaml's org, validated as
+ * `pulumi up` will see them (the org values beneath), every mistake at once; nothing is written before this.
+ */
+async function composeStack(s: Session, a: Answers): Promise<ComposedStack> {
+    const { f, ask, org } = s;
+    const saveOrg = f["save-org"] || (ask ? a.fleetUrl !== a.orgUrl && (await ask.confirm({ message: "Store the fleet repo (and receivers) in Pulumi.yaml for every stack?", default: !a.orgUrl })) : false);
+    const fleetDiffers = a.fleetUrl !== a.orgUrl || a.fleetBranch !== a.orgBranch;
+    const git = { ...(fleetDiffers && !saveOrg ? { url: a.fleetUrl, branch: a.fleetBranch } : {}), ...(a.knownHosts !== undefined ? { knownHosts: a.knownHosts } : {}) };
+    const receiversGiven = a.emails.length + a.webhooks.length > 0;
     const settings: Record<string, unknown> = {
-        environment,
-        location: region,
-        clusterName: cluster,
-        ...(standby ? { standby: true } : {}),
+        environment: a.environment,
+        location: a.region,
+        clusterName: a.cluster,
+        ...(a.standby ? { standby: true } : {}),
         // Left out when empty: the profile's values apply.
-        ...(adminGroups.length > 0 || apiRanges.length > 0
+        ...(a.adminGroups.length > 0 || a.apiRanges.length > 0
             ? {
                   aks: {
-                      ...(adminGroups.length > 0 ? { adminGroups } : {}),
-                      ...(apiRanges.length > 0 ? { apiServer: { authorizedIpRanges: apiRanges } } : {}),
+                      ...(a.adminGroups.length > 0 ? { adminGroups: a.adminGroups } : {}),
+                      ...(a.apiRanges.length > 0 ? { apiServer: { authorizedIpRanges: a.apiRanges } } : {}),
                   },
               }
             : {}),
-        sops: existingKeyId
-            ? { existingKeyId }
-            : { vaultName, ...(encryptorGroups.length > 0 ? { encryptorGroups } : {}), ...(vaultRanges.length > 0 ? { allowedIpRanges: vaultRanges } : {}) },
+        sops: a.existingKeyId
+            ? { existingKeyId: a.existingKeyId }
+            : { vaultName: a.vaultName, ...(a.encryptorGroups.length > 0 ? { encryptorGroups: a.encryptorGroups } : {}), ...(a.vaultRanges.length > 0 ? { allowedIpRanges: a.vaultRanges } : {}) },
         ...(Object.keys(git).length > 0 ? { flux: { git } } : {}),
-        ...(receiversGiven && !saveOrg ? { monitoring: { receivers: { emails, webhooks } } } : {}),
+        ...(receiversGiven && !saveOrg ? { monitoring: { receivers: { emails: a.emails, webhooks: a.webhooks } } } : {}),
     };
     // With --save-org the receivers given are the organisation's, all of them: the org's earlier ones (an example's
     // webhook) would otherwise keep receiving every cluster's alerts. None given: the org's stay, and the log says so.
-    const receivers = { ...(emails.length > 0 ? { emails } : {}), ...(webhooks.length > 0 ? { webhooks } : {}) };
-    const sharedOrg: Org = saveOrg ? { ...org, fleet: { url: fleetUrl, branch: fleetBranch }, ...(receiversGiven ? { receivers } : {}) } : org;
+    const receivers = { ...(a.emails.length > 0 ? { emails: a.emails } : {}), ...(a.webhooks.length > 0 ? { webhooks: a.webhooks } : {}) };
+    const sharedOrg: Org = saveOrg ? { ...org, fleet: { url: a.fleetUrl, branch: a.fleetBranch }, ...(receiversGiven ? { receivers } : {}) } : org;
     // The region against Azure's list where the schema finds its shape fine (its own message covers the rest).
-    const regionIssue = region && problemsAt({ location: region }, "location").length === 0 ? regionProblem(region) : undefined;
-    // Validated as `pulumi up` will see it (the org values beneath), every mistake at once; nothing written otherwise.
-    const valid = validateStackConfig({ ...settings, org: sharedOrg }, { gitSshPrivateKey: ssh }, regionIssue ? [{ path: ["location"], message: regionIssue }] : []);
+    const regionIssue = a.region && s.problemsAt({ location: a.region }, "location").length === 0 ? regionProblem(a.region) : undefined;
+    const valid = validateStackConfig({ ...settings, org: sharedOrg }, { gitSshPrivateKey: a.ssh }, regionIssue ? [{ path: ["location"], message: regionIssue }] : []);
+    return { settings, sharedOrg, saveOrg, receiversGiven, valid };
+}
 
-    writeOutput(file, stackFile(name, settings, { ssh, standby, existingKey: Boolean(existingKeyId), knownHostsNote }));
-    log(`wrote ${file}`);
-    if (owner?.firewall && existingKeyId === owner.keyId) {
+/** Writes the stack file (and with --save-org Pulumi.yaml) and says what else the new stack needs. */
+function writeStack(
+    s: Session,
+    w: { name: string; root: string; file: string; stack: ComposedStack; environment: string; cluster: string; owner?: KeyOwner; existingKeyId?: string; ownAnyway: boolean; knownHostsNote?: string; ssh: boolean; orgHasReceivers: boolean },
+): void {
+    const { log, org } = s;
+    const { name, root, owner, stack } = w;
+    writeOutput(w.file, stackFile(name, stack.settings, { ssh: w.ssh, standby: stack.settings.standby === true, existingKey: Boolean(w.existingKeyId), knownHostsNote: w.knownHostsNote }));
+    log(`wrote ${w.file}`);
+    if (owner?.firewall && w.existingKeyId === owner.keyId) {
         // The owner's vault firewall denies by default: it must admit this cluster's egress prefix.
         log(`${owner.stack}'s vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds`);
-        log(`  ${physicalNames(valid).egressPrefixId!}`);
+        log(`  ${physicalNames(stack.valid).egressPrefixId!}`);
         // The rollout (ci/stacks.ts WAVES) runs the owner's vault wave, this cluster, then the owner's admit wave.
         log(`  in the same pull request: the rollout deploys ${owner.stack} (vault wave), ${name}, then ${owner.stack} again to admit the prefix (by hand: ${name} before ${owner.stack})`);
     }
-    if (owner && ownAnyway) {
-        log(`sops: ${name} owns a new ${environment} vault beside stack ${owner.stack}'s ${owner.vault}; ${environment} has one key (the fleet's .sops.yaml picks it by path), so delete Pulumi.${owner.stack}.yaml before deploying`);
+    if (owner && w.ownAnyway) {
+        log(`sops: ${name} owns a new ${w.environment} vault beside stack ${owner.stack}'s ${owner.vault}; ${w.environment} has one key (the fleet's .sops.yaml picks it by path), so delete Pulumi.${owner.stack}.yaml before deploying`);
     }
-    if (saveOrg) {
-        writeOutput(join(root, "Pulumi.yaml"), withOrg(readFileSync(join(root, "Pulumi.yaml"), "utf8"), sharedOrg));
-        log(`stored the fleet repo${receiversGiven ? " and alert receivers (replacing the organisation's)" : ""} in ${join(root, "Pulumi.yaml")} (config.org) for every stack`);
+    if (stack.saveOrg) {
+        writeOutput(join(root, "Pulumi.yaml"), withOrg(readFileSync(join(root, "Pulumi.yaml"), "utf8"), stack.sharedOrg));
+        log(`stored the fleet repo${stack.receiversGiven ? " and alert receivers (replacing the organisation's)" : ""} in ${join(root, "Pulumi.yaml")} (config.org) for every stack`);
     }
-    if (!receiversGiven && orgHasReceivers && (saveOrg || valid.monitoring.enabled)) {
-        log(`alert receivers: Pulumi.yaml's ${describeReceivers(org.receivers)} (--alert-email / --alert-webhook${saveOrg ? " with --save-org replace them" : " give this stack its own"})`);
+    if (!stack.receiversGiven && w.orgHasReceivers && (stack.saveOrg || stack.valid.monitoring.enabled)) {
+        log(`alert receivers: Pulumi.yaml's ${describeReceivers(org.receivers)} (--alert-email / --alert-webhook${stack.saveOrg ? " with --save-org replace them" : " give this stack its own"})`);
     }
-    let code = 0;
-    if (!f["no-plan"]) {
-        const result = await (options.plan ?? offlinePlan)(name, root);
-        log(result.summary);
-        result.findings.forEach((l) => log(`  ${l}`));
-        code = result.mandatory > 0 ? 1 : 0;
-    }
+}
+
+/** The offline plan of the written stack: exit 1 when it has a mandatory finding. */
+async function planWritten(log: (line: string) => void, name: string, root: string, plan: NonNullable<NewStackOptions["plan"]>): Promise<number> {
+    const result = await plan(name, root);
+    log(result.summary);
+    result.findings.forEach((l) => log(`  ${l}`));
+    return result.mandatory > 0 ? 1 : 0;
+}
+
+function logNext(log: (line: string) => void, name: string, ssh: boolean): void {
     log("");
     log("next:");
     if (ssh) {
@@ -642,7 +774,6 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     log(`  npm run preflight -- --stack ${name}          # asks your subscription: versions, sizes, quota, names, permissions`);
     log(`  npm run fleet -- --stack ${name} --out ../fleet   # the cluster's directory in your fleet repo`);
     log(`  pulumi stack init ${name} && pulumi up --stack ${name}`);
-    return code;
 }
 
 /** The stack file, with a comment on each part. */
