@@ -3,14 +3,17 @@ import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfigu
 import type { FluxSettings } from "../stacks/schema";
 import { FLUX_NAMESPACE } from "./FluxIdentity";
 
+/** What FluxGitOps takes; the settings' defaults live in the stack's profile (stacks/profiles.ts). */
 export interface FluxGitOpsArgs {
     resourceGroupName: pulumi.Input<string>;
     /** The AKS resource name; passing the cluster's output makes the extension wait for the cluster. */
     clusterName: pulumi.Input<string>;
     settings: FluxSettings;
-    /** Known hosts lines for the fleet repo's SSH host (plain text; encoded here). */
+    /** Known hosts lines for the fleet repo's SSH host (plain text; encoded here). Default: none (an https:// repo). */
     knownHosts?: string;
+    /** The deploy key (a pulumi secret) for an ssh:// repo. Default: none (an https:// repo). */
     sshPrivateKey?: pulumi.Input<string>;
+    /** The password or token (a pulumi secret) for an https:// repo. Default: none (a public repo). */
     httpsPassword?: pulumi.Input<string>;
     /** Client id of the Flux workload identity, handed to the extension's controllers. */
     identityClientId: pulumi.Input<string>;
@@ -38,7 +41,9 @@ export class FluxGitOps extends pulumi.ComponentResource {
     readonly configuration: kubernetesconfiguration.FluxConfiguration;
 
     constructor(name: string, args: FluxGitOpsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("aks-gitops:index:FluxGitOps", name, args, opts);
+        // The SDK records a component's inputs in the stack's state (pulumi/pulumi sdk/nodejs resource.ts,
+        // ComponentResource): the git credentials are left out; the Flux configuration's protected settings carry them.
+        super("aks-gitops:index:FluxGitOps", name, { ...args, sshPrivateKey: undefined, httpsPassword: undefined }, opts);
         const s = args.settings;
         const pinned = s.extensionVersion !== null;
         const gitHost = new URL(s.git.url).hostname;

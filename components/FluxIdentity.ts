@@ -3,11 +3,15 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import { grantRole } from "./roles";
 
+/** What FluxIdentity takes. */
 export interface FluxIdentityArgs {
     resourceGroupName: pulumi.Input<string>;
     location: string;
     identityName: string;
-    /** The cluster's OIDC issuer URL. Only the federated credentials wait for it; none without it (standby). */
+    /**
+     * The cluster's OIDC issuer URL. Only the federated credentials wait for it. Default (absent): standby, no
+     * federated credentials until the cluster exists.
+     */
     oidcIssuerUrl?: pulumi.Input<string>;
     /** Flux controllers (service accounts in flux-system) allowed to sign in as this identity, in creation order. */
     controllers: string[];
@@ -17,7 +21,10 @@ export interface FluxIdentityArgs {
     /** Role that lets kustomize-controller decrypt: Key Vault Crypto User or the narrower SOPS decrypt role. */
     decryptRoleDefinitionId: pulumi.Input<string>;
     decryptRoleKey: string;
-    /** A custom decrypt role defined in the same deployment must exist before it is assigned. */
+    /**
+     * A custom decrypt role defined in the same deployment must exist before it is assigned. Default: none (a built-in
+     * role, or one the environment's owner stack defined).
+     */
     decryptRoleDefinition?: pulumi.Resource;
     tags: Record<string, string>;
 }

@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 import { durationDays, isGuid, leavesOutIfMissing, parseArmId, type Environment } from "../stacks/schema";
 import { BUILT_IN_ROLES, grantRole, roleAssignmentName, roleDefinitionId, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid } from "./roles";
 
+/** What SopsKeyVault takes; the settings' defaults live in the stack's profile (stacks/profiles.ts). */
 export interface SopsKeyVaultArgs {
     environment: Environment;
     /** Resource group that holds only the environment's SOPS vault, so deleting a cluster's group cannot take it along. */
@@ -36,7 +37,7 @@ export interface SopsKeyVaultArgs {
     /**
      * Admit only the prefixes that exist now, leaving out (with a warning) those not created yet: the rollout's first
      * run of a vault owner, before the clusters that create them (ci/stacks.ts WAVES). A list instead of true: only the
-     * prefixes listed may be missing (a pull request's preview). Otherwise a missing one fails.
+     * prefixes listed may be missing (a pull request's preview). Default: false, a missing one fails.
      */
     admitExistingOnly?: boolean | readonly string[];
     /** Where the vault's audit log (AuditEvent) goes. */
