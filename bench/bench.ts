@@ -75,7 +75,7 @@ function syntheticFleet(n: number): StackInput[] {
     const base = withSecretPlaceholders(loadStackFile("prod", BENCH_PROJECT));
     return Array.from({ length: n }, (_, i) => {
         const name = `prod-cluster${String(i + 1).padStart(3, "0")}`;
-        const flux = JSON.parse(base.config[`${PROJECT}:flux`]);
+        const flux = JSON.parse(base.config[`${PROJECT}:flux`]) as { kustomizations: { cluster: { path: string } } };
         flux.kustomizations.cluster.path = `./clusters/${name}`;
         return {
             ...base,

@@ -126,7 +126,7 @@ export function fileSecretsProvider(text: string, file: string): FileSecretsProv
         throw new UsageError(`${file} must be a mapping (config:, and the secrets provider's secretsprovider and encryptedkey)`);
     }
     const d = (doc ?? {}) as Record<string, unknown>;
-    const str = (k: string) => (typeof d[k] === "string" && d[k] !== "" ? (d[k] as string) : undefined);
+    const str = (k: string) => (typeof d[k] === "string" && d[k] !== "" ? d[k] : undefined);
     return { secretsprovider: str("secretsprovider"), encryptedkey: str("encryptedkey"), encryptionsalt: str("encryptionsalt") };
 }
 
@@ -227,7 +227,7 @@ export function main(argv: string[], options: Options): Result {
     }
     const { dir, pulumi } = options;
     // Azure Pipelines hands an undefined variable to a step as its own macro text, "$(NAME)": that is no value.
-    const env = Object.fromEntries(Object.entries(options.env).filter(([, v]) => v !== undefined && !/^\$\([A-Za-z0-9_.]+\)$/.test(v))) as NodeJS.ProcessEnv;
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(options.env).filter(([, v]) => v !== undefined && !/^\$\([A-Za-z0-9_.]+\)$/.test(v)));
     const backend = env.PULUMI_BACKEND_URL ?? "";
     if (!/^azblob:\/\/[a-z0-9-]{3,63}/.test(backend)) {
         throw new UsageError(`PULUMI_BACKEND_URL must be the Azure Blob state backend, azblob://<container> (with AZURE_STORAGE_ACCOUNT), got "${backend}"`);

@@ -86,7 +86,7 @@ export function runAzAccountShow(env: Record<string, string | undefined>): Promi
         execFile(
             "az",
             ["account", "show", "--output", "json"],
-            { cwd: windows ? (env.SystemRoot ?? process.env.SystemRoot) : "/bin", env: env as NodeJS.ProcessEnv, shell: windows, timeout: AZ_TIMEOUT_MS, windowsHide: true },
+            { cwd: windows ? (env.SystemRoot ?? process.env.SystemRoot) : "/bin", env, shell: windows, timeout: AZ_TIMEOUT_MS, windowsHide: true },
             (error, stdout, stderr) => resolve({ error, stdout: String(stdout), stderr: String(stderr) }),
         );
     });

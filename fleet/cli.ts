@@ -51,7 +51,8 @@ export function fleetFiles(
     const objects = children.filter((r) => r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((r) => pick(r.inputs) as FluxKustomization);
     const layerObjects = children.filter((r) => r.type !== "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((r) => pick(r.inputs) as LayerObject);
     const files = clusterFiles(objects, layout, layerObjects, encryptedFiles);
-    const rule = parse(String(capture.outputs.sopsCreationRule?.value ?? "")) as Record<string, unknown>[] | null;
+    const ruleText = capture.outputs.sopsCreationRule?.value;
+    const rule = parse(typeof ruleText === "string" ? ruleText : "") as Record<string, unknown>[] | null;
     if (!Array.isArray(rule) || rule.length !== 1) {
         throw new Error("the stack output sopsCreationRule is not a single .sops.yaml creation rule");
     }

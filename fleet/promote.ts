@@ -138,7 +138,7 @@ function sourceRefOf(item: unknown, index: number, file: string): ImageRef {
             throw new UsageError(`${where} is not a string; it must be ${GRAMMAR[field].what}`);
         }
         if (!readsAsString(node)) {
-            const text = node.source ?? String(node.value);
+            const text = node.source ?? scalarString(node.value);
             // A plain scalar YAML 1.2 takes as a string but YAML 1.1 does not (yes, on, 1_000): name YAML 1.1's type.
             const kind = typeof node.value === "string" ? `${yaml11Type(text)} (YAML 1.1)` : `YAML ${typeof node.value}`;
             throw new UsageError(`${where} is ${text}, which kustomize reads as a ${kind}, not a string, and refuses; quote it: ${field}: "${text}"`);
@@ -155,11 +155,16 @@ function sourceRefOf(item: unknown, index: number, file: string): ImageRef {
     return ref as ImageRef;
 }
 
+/** A YAML scalar's value as text (a string, number, boolean or null, as String() gives it). */
+function scalarString(value: unknown): string {
+    return typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null ? String(value) : JSON.stringify(value);
+}
+
 /** An entry of the overlay promoted to, as it stands (quoted in the PR text, never trusted). */
 function targetRefOf(item: YAMLMap): ImageRef {
     const text = (field: Field) => {
         const node = item.get(field, true);
-        return node === undefined ? undefined : isScalar(node) ? (node.source ?? String(node.value)) : String(item.toJSON()[field]);
+        return node === undefined ? undefined : isScalar(node) ? (node.source ?? scalarString(node.value)) : String((item.toJSON() as Record<string, unknown>)[field]);
     };
     const ref: ImageRef = { name: text("name") ?? "" };
     for (const field of IMAGE_FIELDS) {
@@ -218,7 +223,7 @@ export function promoteImages(sourceText: string, targetText: string, sourceFile
         const before = entry ? targetRefOf(entry) : undefined;
         let changed = entry === undefined;
         if (!entry) {
-            entry = target.createNode({ name: ref.name }) as YAMLMap;
+            entry = target.createNode({ name: ref.name });
             seq.items.push(entry);
         }
         for (const field of IMAGE_FIELDS) {
@@ -332,6 +337,7 @@ function confined(root: string, file: string): string {
 // name or a value are shown, not rendered.
 
 /** A single line: control characters (a newline would start a new line of the title or a new table row) as spaces. */
+// eslint-disable-next-line no-control-regex -- the control characters are what this replaces
 const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ");
 
 /**

@@ -172,9 +172,9 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
     // CLI only when there is a cluster to look at.
     const given = givenSubscription(values.subscription, env);
     const options = {
-        timeoutMs: parseDuration(values.timeout!, "--timeout"),
-        intervalMs: parseDuration(values.interval!, "--interval"),
-        failureGraceMs: parseDuration(values["failure-grace"]!, "--failure-grace"),
+        timeoutMs: parseDuration(values.timeout, "--timeout"),
+        intervalMs: parseDuration(values.interval, "--interval"),
+        failureGraceMs: parseDuration(values["failure-grace"], "--failure-grace"),
     };
     const cluster = clusterOf(values.stack);
     if (cluster.standby) {
