@@ -788,7 +788,7 @@ export function stackFile(name: string, settings: Record<string, unknown>, facts
     const note = (key: string, text: string) => {
         const pair = config.items.find((p) => String((p.key as { value?: unknown }).value ?? p.key) === `${PROJECT}:${key}`);
         if (pair && isMap(pair.value)) {
-            (pair.value as YAMLMap).commentBefore = ` ${text}`;
+            pair.value.commentBefore = ` ${text}`;
         } else if (pair) {
             (pair.key as { commentBefore?: string }).commentBefore = ` ${text}`;
         }
