@@ -59,6 +59,17 @@ function lintDeps(dir: string): { status: number | null; violations: string[]; o
 }
 
 describe("dependency rules (npm run lint:deps, part of npm run lint)", function () {
+    it("run as part of npm run lint, which .ci/run runs and counts as a failed check", () => {
+        const scripts = (
+            JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+        ).scripts;
+        assert.match(scripts.lint, /^eslint \. && npm run --silent lint:deps$/);
+        assert.match(
+            readFileSync(join(ROOT, ".ci", "run"), "utf8"),
+            /^npm run --silent lint \|\| failed_checks=\$\(\(failed_checks \+ 1\)\)$/m,
+        );
+    });
+
     this.timeout(60_000);
     const dirs: string[] = [];
     after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
