@@ -10,7 +10,6 @@ import { runProgram } from "../offline/program";
 import { buildCheckedPlan } from "../plan/model";
 import { PROJECT } from "../stacks/load";
 import { defineCommand, EXIT } from "../cli/command";
-import { parseCli } from "../cli/usage";
 
 const USAGE = `usage: npm run bench [-- --quick] [--runs <n>]
 
@@ -85,14 +84,17 @@ function syntheticFleet(n: number): StackInput[] {
     });
 }
 
-export const command = defineCommand({ name: "bench", usage: USAGE, run: bench });
+export const command = defineCommand({
+    name: "bench",
+    usage: USAGE,
+    options: { quick: { type: "boolean", default: false }, runs: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+    run: bench,
+});
+
 export const runCli = command.runCli;
 
 async function bench(argv: string[]): Promise<number> {
-    const { values } = parseCli({
-        args: argv,
-        options: { quick: { type: "boolean", default: false }, runs: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
-    });
+    const { values } = command.parse(argv);
     if (values.help) {
         process.stdout.write(`${USAGE}\n`);
         return EXIT.ok;

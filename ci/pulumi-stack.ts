@@ -44,7 +44,7 @@ import { parse } from "yaml";
 import { PROJECT_DIR } from "../stacks/paths";
 import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
 import { defineCommand } from "../cli/command";
-import { parseCli, UsageError } from "../cli/usage";
+import { UsageError } from "../cli/usage";
 import { PROJECT, settingsFrom } from "../stacks/load";
 import { ADMIT_EXISTING_ONLY, creatorOf, discover } from "./stacks";
 
@@ -205,15 +205,23 @@ function pulumiFailed(what: string, r: { status: number; stderr: string; stdout:
     return new SecretsProviderError(`${what} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`);
 }
 
+export const command = defineCommand({
+    name: "pulumi-stack",
+    usage: USAGE,
+    options: {
+        stack: { type: "string" },
+        mode: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+    },
+    run: (argv) => {
+        const env = process.env;
+        const { code, stdout, stderr } = main(argv, { dir: PROJECT_DIR, env, pulumi: realPulumi(PROJECT_DIR, env) });
+        return { code, text: stdout, stderr };
+    },
+});
+
 export function main(argv: string[], options: Options): Result {
-    const values = parseCli({
-        args: argv,
-        options: {
-            stack: { type: "string" },
-            mode: { type: "string" },
-            help: { type: "boolean", short: "h", default: false },
-        },
-    }).values;
+    const values = command.parse(argv).values;
     if (values.help) {
         return { code: 0, stdout: `${USAGE}\n`, stderr: "" };
     }
@@ -387,14 +395,5 @@ function realPulumi(dir: string, env: NodeJS.ProcessEnv): PulumiRunner {
     };
 }
 
-export const command = defineCommand({
-    name: "pulumi-stack",
-    usage: USAGE,
-    run: (argv) => {
-        const env = process.env;
-        const { code, stdout, stderr } = main(argv, { dir: PROJECT_DIR, env, pulumi: realPulumi(PROJECT_DIR, env) });
-        return { code, text: stdout, stderr };
-    },
-});
 /** Entry point for bin/launch.cjs. */
 export const runCli = command.runCli;

@@ -10,7 +10,7 @@ import { ENVIRONMENTS, Environment } from "../stacks/schema";
 import { loadStackFile, StackInput, stackNames, withSecretPlaceholders } from "../stacks/files";
 import { PROJECT_DIR } from "../stacks/paths";
 import { defineCommand, type Outcome } from "../cli/command";
-import { parseCli, UsageError } from "../cli/usage";
+import { UsageError } from "../cli/usage";
 
 /**
  * primary: owns its environment's SOPS vault (`sops.vaultName`). secondary: another active cluster of the environment
@@ -276,20 +276,24 @@ export interface CliResult extends Outcome {
     text: string;
 }
 
+export const command = defineCommand({
+    name: "stacks",
+    usage: USAGE,
+    options: {
+        json: { type: "boolean", default: false },
+        matrix: { type: "boolean", default: false },
+        "github-output": { type: "boolean", default: false },
+        "azure-output": { type: "boolean", default: false },
+        ring: { type: "string" },
+        role: { type: "string" },
+        stack: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+    },
+    run: (argv) => main(argv),
+});
+
 export function main(argv: string[], root = PROJECT_DIR, env: NodeJS.ProcessEnv = process.env): CliResult {
-    const values = parseCli({
-        args: argv,
-        options: {
-            json: { type: "boolean", default: false },
-            matrix: { type: "boolean", default: false },
-            "github-output": { type: "boolean", default: false },
-            "azure-output": { type: "boolean", default: false },
-            ring: { type: "string" },
-            role: { type: "string" },
-            stack: { type: "string" },
-            help: { type: "boolean", short: "h", default: false },
-        },
-    }).values;
+    const values = command.parse(argv).values;
     if (values.help) {
         return { code: 0, text: `${USAGE}\n` };
     }
@@ -342,6 +346,5 @@ export function main(argv: string[], root = PROJECT_DIR, env: NodeJS.ProcessEnv 
     return { code: 0, text: renderTable(stacks) };
 }
 
-export const command = defineCommand({ name: "stacks", usage: USAGE, run: (argv) => main(argv) });
 /** Entry point for bin/launch.cjs. */
 export const runCli = command.runCli;

@@ -2,7 +2,8 @@
 // bench, mutate): its usage text, a handler that returns an exit code (or what to print), and one mapping from what
 // went wrong to the one exit-code table below, as a one-line message (never a stack trace). bin/launch.cjs calls the
 // runCli it returns. Kept free of the Pulumi SDK so `--help` and usage errors stay instant.
-import { failure, UsageError, writeOutput } from "./usage";
+import type { ParseArgsConfig, parseArgs } from "node:util";
+import { failure, parseCli, UsageError, writeOutput } from "./usage";
 
 /**
  * The exit codes of every tool. Each tool uses the ones its usage text lists; a code means the same thing everywhere:
@@ -33,26 +34,40 @@ export interface Outcome {
     stderr?: string;
 }
 
-export interface CommandDefinition {
+type Options = NonNullable<ParseArgsConfig["options"]>;
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean }>>;
+
+export interface CommandDefinition<O extends Options> {
     /** The tool's name in messages: "plan failed: ...", "plan: cannot write ...". */
     name: string;
     usage: string;
-    /** Parses argv (parseCli) and does the work; throws UsageError, ConfigError, ... for cli/usage.ts failure to map. */
+    /** Its options, for node:util's parseArgs (strict: an unknown option is a usage error, exit 2). */
+    options: O;
+    /** Whether it takes positional arguments (a subcommand, a stack or app name). */
+    allowPositionals?: boolean;
+    /**
+     * Does the work (reading argv with the command's parse); throws UsageError, ConfigError, ... for cli/usage.ts
+     * failure to map. A handler takes argv, not parsed values, so tests call a tool's main as its users do.
+     */
     run: (argv: string[]) => number | Outcome | Promise<number | Outcome>;
 }
 
-export interface Command {
+export interface Command<O extends Options> {
     name: string;
     usage: string;
+    /** argv read with the command's options (cli/usage.ts parseCli: parseArgs' complaints are usage errors). */
+    parse: (argv: string[]) => Parsed<O>;
     /** The entry bin/launch.cjs calls: runs, prints, sets process.exitCode; never throws. */
     runCli: (argv: string[]) => Promise<void>;
 }
 
-export function defineCommand(definition: CommandDefinition): Command {
-    const { name, usage } = definition;
+export function defineCommand<const O extends Options>(definition: CommandDefinition<O>): Command<O> {
+    const { name, usage, options } = definition;
+    const allowPositionals = definition.allowPositionals ?? false;
     return {
         name,
         usage,
+        parse: (argv) => parseCli({ args: argv, options, allowPositionals }),
         runCli: (argv) =>
             Promise.resolve()
                 .then(() => definition.run(argv))

@@ -10,7 +10,7 @@ import { parse, parseAllDocuments } from "yaml";
 import type { Capture } from "../offline/program";
 import { defineCommand } from "../cli/command";
 import { lazy } from "../cli/lazy";
-import { ConfigFileError, parseCli, UsageError, userPath } from "../cli/usage";
+import { ConfigFileError, UsageError, userPath } from "../cli/usage";
 import { secretsReport } from "./secrets";
 import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
 import type { FleetManifestsOutputs } from "../components/FleetManifests";
@@ -62,18 +62,22 @@ export function fleetFiles(
     return files;
 }
 
+export const command = defineCommand({
+    name: "fleet",
+    usage: USAGE,
+    options: {
+        stack: { type: "string", short: "s" },
+        out: { type: "string" },
+        check: { type: "boolean", default: false },
+        scaffold: { type: "boolean", default: false },
+        "check-secrets": { type: "string" },
+        help: { type: "boolean", short: "h" },
+    },
+    run: (argv) => main(argv),
+});
+
 export async function main(argv: string[]): Promise<{ code: number; text: string }> {
-    const { values } = parseCli({
-        args: argv,
-        options: {
-            stack: { type: "string", short: "s" },
-            out: { type: "string" },
-            check: { type: "boolean", default: false },
-            scaffold: { type: "boolean", default: false },
-            "check-secrets": { type: "string" },
-            help: { type: "boolean", short: "h" },
-        },
-    });
+    const { values } = command.parse(argv);
     if (values.help) {
         return { code: 0, text: `${USAGE}\n` };
     }
@@ -212,5 +216,4 @@ export function sharedLayers(files: Map<string, string>): string[] {
     return [...found].filter((dir) => !dir.startsWith("clusters/") && dir !== "." && !dir.startsWith("..")).sort();
 }
 
-export const command = defineCommand({ name: "fleet", usage: USAGE, run: (argv) => main(argv) });
 export const runCli = command.runCli;

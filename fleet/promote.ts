@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFil
 import { join, relative, sep } from "node:path";
 import { isMap, isScalar, isSeq, parse, parseDocument, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { defineCommand } from "../cli/command";
-import { parseCli, UsageError, userPath } from "../cli/usage";
+import { UsageError, userPath } from "../cli/usage";
 import { ENVIRONMENTS } from "../stacks/schema";
 
 const USAGE = `usage: npm run promote -- <app> --from <ring> --to <ring> [--fleet DIR] [--skip-ring] [--dry-run]
@@ -358,19 +358,23 @@ export function mdCode(text: string, inTable = false): string {
     return `${fence}${pad}${t}${pad}${fence}`;
 }
 
+export const command = defineCommand({
+    name: "promote",
+    usage: USAGE,
+    allowPositionals: true,
+    options: {
+        from: { type: "string" },
+        to: { type: "string" },
+        fleet: { type: "string", default: "examples/fleet" },
+        "skip-ring": { type: "boolean", default: false },
+        "dry-run": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+    },
+    run: main,
+});
+
 export function main(argv: string[]): { code: number; text: string } {
-    const { values, positionals } = parseCli({
-        args: argv,
-        allowPositionals: true,
-        options: {
-            from: { type: "string" },
-            to: { type: "string" },
-            fleet: { type: "string", default: "examples/fleet" },
-            "skip-ring": { type: "boolean", default: false },
-            "dry-run": { type: "boolean", default: false },
-            help: { type: "boolean", short: "h" },
-        },
-    });
+    const { values, positionals } = command.parse(argv);
     if (values.help) {
         return { code: 0, text: `${USAGE}\n` };
     }
@@ -422,5 +426,4 @@ export function main(argv: string[]): { code: number; text: string } {
     return { code: 0, text: `${header}${unifiedDiff(shown(targetFile), before, text)}\nPR title: ${title}\n\nPR body:\n${body}\n` };
 }
 
-export const command = defineCommand({ name: "promote", usage: USAGE, run: main });
 export const runCli = command.runCli;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { defineCommand, type Outcome } from "../cli/command";
 import { lazy } from "../cli/lazy";
-import { failure, parseCli, UsageError, userPath, writeOutput } from "../cli/usage";
+import { failure, UsageError, userPath, writeOutput } from "../cli/usage";
 import { diffPlans, renderDiffMarkdown } from "./diff";
 import type { Plan } from "./model";
 
@@ -34,24 +34,28 @@ export interface CliResult extends Outcome {
     text: string;
 }
 
+export const command = defineCommand({
+    name: "plan",
+    usage: USAGE,
+    allowPositionals: true,
+    options: {
+        stack: { type: "string", short: "s" },
+        json: { type: "boolean", default: false },
+        mermaid: { type: "boolean", default: false },
+        out: { type: "string" },
+        base: { type: "string" },
+        "json-out": { type: "string" },
+        all: { type: "boolean", default: false },
+        "artifacts-url": { type: "string" },
+        "max-chars": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+    },
+    run: (argv) => main(argv),
+});
+
 /** `planOne` plans one committed stack (the real program under mocks; tests pass a stand-in). */
 export async function main(argv: string[], planOne: (stack: string) => Promise<Plan> = (stack) => planWithActivation(stack)): Promise<CliResult> {
-    const parsed = parseCli({
-        args: argv,
-        allowPositionals: true,
-        options: {
-            stack: { type: "string", short: "s" },
-            json: { type: "boolean", default: false },
-            mermaid: { type: "boolean", default: false },
-            out: { type: "string" },
-            base: { type: "string" },
-            "json-out": { type: "string" },
-            all: { type: "boolean", default: false },
-            "artifacts-url": { type: "string" },
-            "max-chars": { type: "string" },
-            help: { type: "boolean", short: "h", default: false },
-        },
-    });
+    const parsed = command.parse(argv);
     const { values, positionals } = parsed;
     if (values.help) {
         return { code: 0, text: `${USAGE}\n` };
@@ -162,6 +166,5 @@ export function planFailure(e: unknown): { code: number; message: string } {
     return failure(e, USAGE, "plan");
 }
 
-export const command = defineCommand({ name: "plan", usage: USAGE, run: (argv) => main(argv) });
 /** Entry point for bin/launch.cjs: runs, writes the result (--out or stdout), sets the exit code. */
 export const runCli = command.runCli;

@@ -9,7 +9,7 @@ import { describeSubscription, resolveSubscription, SIGN_IN_HINT, Subscription, 
 export { SIGN_IN_HINT, subscriptionFrom };
 import { defineCommand, EXIT as CODES, parseDuration } from "../cli/command";
 import { lazy } from "../cli/lazy";
-import { parseCli, UsageError } from "../cli/usage";
+import { UsageError } from "../cli/usage";
 import { ARM_SCOPE, asServiceError, ClientOptions, createClients } from "./azure";
 import { armValidation } from "./checks/deployment";
 import { kubernetesVersion } from "./checks/kubernetes";
@@ -75,20 +75,24 @@ function emitJson(log: (line: string) => void, stack: string, subscription: Subs
     log(JSON.stringify({ stack, subscriptionId: subscription.id, subscription, checks: checks.map((c) => ({ id: c.id, status: c.status, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}), ...(c.resource ? { resource: c.resource } : {}) })), exitCode }, null, 2));
 }
 
+export const command = defineCommand({
+    name: "preflight",
+    usage: USAGE,
+    options: {
+        stack: { type: "string", short: "s" },
+        subscription: { type: "string" },
+        json: { type: "boolean" },
+        timeout: { type: "string" },
+        "validation-timeout": { type: "string" },
+        state: { type: "string" },
+        help: { type: "boolean", short: "h" },
+    },
+    run: (argv) => main(argv),
+});
+
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
     const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
-    const { values } = parseCli({
-        args: argv,
-        options: {
-            stack: { type: "string", short: "s" },
-            subscription: { type: "string" },
-            json: { type: "boolean" },
-            timeout: { type: "string" },
-            "validation-timeout": { type: "string" },
-            state: { type: "string" },
-            help: { type: "boolean", short: "h" },
-        },
-    });
+    const { values } = command.parse(argv);
     if (values.help) {
         log(USAGE);
         return EXIT.ok;
@@ -152,5 +156,4 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     return exitCode;
 }
 
-export const command = defineCommand({ name: "preflight", usage: USAGE, run: (argv) => main(argv) });
 export const runCli = command.runCli;

@@ -12,7 +12,7 @@ import { Document, isMap, parseDocument, YAMLMap } from "yaml";
 import { lazy } from "../cli/lazy";
 import { PROJECT_DIR } from "./paths";
 import { defineCommand } from "../cli/command";
-import { parseCli, UsageError, userPath, writeOutput } from "../cli/usage";
+import { UsageError, userPath, writeOutput } from "../cli/usage";
 import { type ConfigError, configKey, derivedNames, PROJECT, physicalNames, settingsFrom, suggestion, validateStackConfig } from "./load";
 import { AZURE_REGIONS, PUBLISHED_SSH_HOST_KEYS } from "./perishable";
 import { ENVIRONMENTS, type Environment, KNOWN_HOSTS } from "./schema";
@@ -284,43 +284,43 @@ export function proposeVaultName(fleetUrl: string, environment: string): string 
 const describeReceivers = (r: Org["receivers"]): string =>
     [...(r?.emails ?? []).map((e) => `${e.name} <${e.address}>`), ...(r?.webhooks ?? []).map((w) => `${w.name} <${w.url}>`)].join(", ");
 
-function parseFlags(argv: string[]) {
-    return parseCli({
-        args: argv,
-        allowPositionals: true,
-        options: {
-            environment: { type: "string" },
-            region: { type: "string" },
-            cluster: { type: "string" },
-            "fleet-url": { type: "string" },
-            "fleet-branch": { type: "string" },
-            "known-hosts": { type: "string" },
-            "admin-group": { type: "string", multiple: true },
-            "encryptor-group": { type: "string", multiple: true },
-            "api-range": { type: "string", multiple: true },
-            "vault-range": { type: "string", multiple: true },
-            "alert-email": { type: "string", multiple: true },
-            "alert-webhook": { type: "string", multiple: true },
-            "use-key-of": { type: "string" },
-            "own-vault": { type: "boolean", default: false },
-            "existing-key-id": { type: "string" },
-            standby: { type: "boolean", default: false },
-            "vault-name": { type: "string" },
-            "save-org": { type: "boolean", default: false },
-            yes: { type: "boolean", short: "y", default: false },
-            force: { type: "boolean", default: false },
-            "no-plan": { type: "boolean", default: false },
-            root: { type: "string" },
-            help: { type: "boolean", short: "h", default: false },
-        },
-    });
-}
+export const command = defineCommand({
+    name: "new-stack",
+    usage: USAGE,
+    allowPositionals: true,
+    options: {
+        environment: { type: "string" },
+        region: { type: "string" },
+        cluster: { type: "string" },
+        "fleet-url": { type: "string" },
+        "fleet-branch": { type: "string" },
+        "known-hosts": { type: "string" },
+        "admin-group": { type: "string", multiple: true },
+        "encryptor-group": { type: "string", multiple: true },
+        "api-range": { type: "string", multiple: true },
+        "vault-range": { type: "string", multiple: true },
+        "alert-email": { type: "string", multiple: true },
+        "alert-webhook": { type: "string", multiple: true },
+        "use-key-of": { type: "string" },
+        "own-vault": { type: "boolean", default: false },
+        "existing-key-id": { type: "string" },
+        standby: { type: "boolean", default: false },
+        "vault-name": { type: "string" },
+        "save-org": { type: "boolean", default: false },
+        yes: { type: "boolean", short: "y", default: false },
+        force: { type: "boolean", default: false },
+        "no-plan": { type: "boolean", default: false },
+        root: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+    },
+    run: (argv) => main(argv),
+});
 
-type Flags = ReturnType<typeof parseFlags>["values"];
+type Flags = ReturnType<typeof command.parse>["values"];
 
 export async function main(argv: string[], options: NewStackOptions = {}): Promise<number> {
     const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
-    const { values: f, positionals } = parseFlags(argv);
+    const { values: f, positionals } = command.parse(argv);
     if (f.help) {
         log(USAGE);
         return 0;
@@ -856,5 +856,4 @@ async function offlinePlan(stack: string, root: string): Promise<{ summary: stri
 }
 
 // A prompt closed with Ctrl+C (ExitPromptError) exits 130 with nothing printed and nothing written (cli/usage.ts failure).
-export const command = defineCommand({ name: "new-stack", usage: USAGE, run: (argv) => main(argv) });
 export const runCli = command.runCli;

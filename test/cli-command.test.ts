@@ -14,7 +14,7 @@ const named = (name: string, message: string): Error => Object.assign(new Error(
 
 describe("cli/command.ts: one way to define a command", () => {
     const run = (handler: (argv: string[]) => unknown) =>
-        runCliInProcess(defineCommand({ name: "demo", usage: USAGE, run: handler as never }).runCli, []);
+        runCliInProcess(defineCommand({ name: "demo", usage: USAGE, options: {}, run: handler as never }).runCli, []);
 
     it("prints what the handler returns (text to stdout, stderr) and exits with its code; a bare number is the code", async () => {
         assert.deepEqual(await run(() => ({ code: 1, text: "out\n", stderr: "1 finding\n" })), {
@@ -85,6 +85,26 @@ describe("cli/command.ts: one way to define a command", () => {
             await run(() => Promise.reject(named("ExitPromptError", "User force closed the prompt with SIGINT"))),
             { status: 130, stdout: "", stderr: "" },
         );
+    });
+
+    it("reads argv with the command's options: an unknown option or a missing value is a usage error (exit 2, with the usage)", async () => {
+        const demo = defineCommand({
+            name: "demo",
+            usage: USAGE,
+            allowPositionals: true,
+            options: { thing: { type: "string" }, all: { type: "boolean", default: false } },
+            run: (argv): number => (demo.parse(argv).values.thing === "x" ? 0 : 1),
+        });
+        const { values, positionals } = demo.parse(["--thing", "x", "app"]);
+        assert.deepEqual({ values: { ...values }, positionals }, { values: { thing: "x", all: false }, positionals: ["app"] });
+        assert.deepEqual(await runCliInProcess(demo.runCli, ["--thing", "x"]), { status: 0, stdout: "", stderr: "" });
+        assert.deepEqual(await runCliInProcess(demo.runCli, ["--thing", "y"]), { status: 1, stdout: "", stderr: "" });
+        const unknown = await runCliInProcess(demo.runCli, ["--thing", "x", "--colour"]);
+        assert.equal(unknown.status, 2);
+        assert.match(unknown.stderr, /^Unknown option '--colour'\. .*\n\nusage: npm run demo -- --thing <x>\n$/s);
+        const missing = await runCliInProcess(demo.runCli, ["--thing"]);
+        assert.equal(missing.status, 2);
+        assert.match(missing.stderr, /^Option '--thing <value>' argument missing\n\nusage: npm run demo -- --thing <x>\n$/);
     });
 
     it("writes text to --out when the handler names a file, and a file it cannot write is exit 3", async () => {

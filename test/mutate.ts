@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand, EXIT } from "../cli/command";
-import { parseCli, UsageError } from "../cli/usage";
+import { UsageError } from "../cli/usage";
 
 const ROOT = join(__dirname, "..");
 const REPORTS = join(ROOT, "reports");
@@ -148,21 +148,24 @@ function report(): string {
     return `${lines.join("\n")}\n`;
 }
 
-export const command = defineCommand({ name: "mutate", usage: USAGE, run: mutate });
+export const command = defineCommand({
+    name: "mutate",
+    usage: USAGE,
+    allowPositionals: true,
+    options: {
+        concurrency: { type: "string", default: "2" },
+        report: { type: "boolean", default: false },
+        survivors: { type: "boolean", default: false },
+        fresh: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+    },
+    run: mutate,
+});
+
 export const runCli = command.runCli;
 
 function mutate(argv: string[]): number {
-    const { values, positionals } = parseCli({
-        args: argv,
-        allowPositionals: true,
-        options: {
-            concurrency: { type: "string", default: "2" },
-            report: { type: "boolean", default: false },
-            survivors: { type: "boolean", default: false },
-            fresh: { type: "boolean", default: false },
-            help: { type: "boolean", short: "h", default: false },
-        },
-    });
+    const { values, positionals } = command.parse(argv);
     if (values.help) {
         process.stdout.write(`${USAGE}\n`);
         return EXIT.ok;

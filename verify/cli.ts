@@ -10,7 +10,7 @@ import { defineCommand, EXIT as CODES, parseDuration as duration } from "../cli/
 import { lazy } from "../cli/lazy";
 import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
 import { azureCliDefault, canSignIn, describeSubscription, givenSubscription, SIGN_IN_HINT } from "../cli/signin";
-import { parseCli, UsageError } from "../cli/usage";
+import { UsageError } from "../cli/usage";
 import { physicalNames, settingsFrom } from "../stacks/load";
 import { assess, Assessment } from "./assess";
 
@@ -148,18 +148,22 @@ export function fluxConfigurationReader(target: Target, options: ClientOptions =
     return () => client.fluxConfigurations.get(target.resourceGroupName, "Microsoft.ContainerService", "managedClusters", target.clusterName, target.fluxConfigurationName);
 }
 
+export const command = defineCommand({
+    name: "verify",
+    usage: USAGE,
+    options: {
+        stack: { type: "string", short: "s" },
+        subscription: { type: "string" },
+        timeout: { type: "string", default: "30m" },
+        interval: { type: "string", default: "15s" },
+        "failure-grace": { type: "string", default: "10m" },
+        help: { type: "boolean", short: "h" },
+    },
+    run: (argv) => main(argv),
+});
+
 export async function main(argv: string[], clientOptions: ClientOptions = {}, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
-    const { values } = parseCli({
-        args: argv,
-        options: {
-            stack: { type: "string", short: "s" },
-            subscription: { type: "string" },
-            timeout: { type: "string", default: "30m" },
-            interval: { type: "string", default: "15s" },
-            "failure-grace": { type: "string", default: "10m" },
-            help: { type: "boolean", short: "h" },
-        },
-    });
+    const { values } = command.parse(argv);
     if (values.help) {
         log(USAGE);
         return EXIT.reconciled;
@@ -197,5 +201,4 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
     });
 }
 
-export const command = defineCommand({ name: "verify", usage: USAGE, run: (argv) => main(argv) });
 export const runCli = command.runCli;
