@@ -338,7 +338,8 @@ function confined(root: string, file: string): string {
 
 /** A single line: control characters (a newline would start a new line of the title or a new table row) as spaces. */
 // eslint-disable-next-line no-control-regex -- the control characters are what this replaces
-const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ");
+const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const oneLine = (text: string) => text.replace(LINE_BREAKING, " ");
 
 /**
  * `text` as a Markdown code span (CommonMark "Code spans": the fence is a run of backticks longer than any inside, and

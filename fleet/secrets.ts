@@ -61,7 +61,8 @@ const CATCH_ALL_PROBES = ["README.yaml", "docs/notes/example.yaml"];
 
 /** A path as printed: control characters escaped, so a file name cannot forge a line of the report. */
 // eslint-disable-next-line no-control-regex -- the control characters are what this escapes
-const shown = (path: string): string => path.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+const shown = (path: string): string => path.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 interface Located {
     location: string;
