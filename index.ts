@@ -15,7 +15,12 @@ export = async () => {
         return sub !== undefined && sub.toLowerCase() !== subscriptionId.toLowerCase();
     });
     if (foreign >= 0) {
-        throw new ConfigError([{ path: ["sops", "admitEgressPrefixIds", foreign], message: `must be in the subscription this stack deploys to (${subscriptionId}); leave the /subscriptions/<id> part out` }]);
+        throw new ConfigError([
+            {
+                path: ["sops", "admitEgressPrefixIds", foreign],
+                message: `must be in the subscription this stack deploys to (${subscriptionId}); leave the /subscriptions/<id> part out`,
+            },
+        ]);
     }
     const cluster = new GitOpsCluster(config.clusterName, gitOpsClusterArgs(config, { subscriptionId, tenantId }));
     return cluster.outputs;

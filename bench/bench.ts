@@ -41,7 +41,13 @@ function measure(command: string, args: string[], runs: number, env: Record<stri
         const result = spawnSync(command, args, {
             cwd: ROOT,
             encoding: "utf8",
-            env: { ...process.env, AKS_GITOPS_PROJECT_DIR: BENCH_PROJECT, ...env, NODE_OPTIONS: `--require ${PEAK_RSS}`, PEAK_RSS_FILE: rssFile },
+            env: {
+                ...process.env,
+                AKS_GITOPS_PROJECT_DIR: BENCH_PROJECT,
+                ...env,
+                NODE_OPTIONS: `--require ${PEAK_RSS}`,
+                PEAK_RSS_FILE: rssFile,
+            },
             maxBuffer: 64 * 1024 * 1024,
         });
         times.push(Number(process.hrtime.bigint() - start) / 1e9);
@@ -58,11 +64,18 @@ function measure(command: string, args: string[], runs: number, env: Record<stri
 }
 
 /** Runs each command once per round, `runs` rounds, so that drift in the machine's speed hits all of them alike. */
-function measureInterleaved(commands: { command: string; args: string[]; env?: Record<string, string> }[], runs: number): Measurement[] {
+function measureInterleaved(
+    commands: { command: string; args: string[]; env?: Record<string, string> }[],
+    runs: number,
+): Measurement[] {
     const rounds = Array.from({ length: runs }, () => commands.map((c) => measure(c.command, c.args, 1, c.env)));
     return commands.map((_, i) => {
         const times = rounds.map((r) => r[i].seconds).sort((a, b) => a - b);
-        return { seconds: times[Math.floor(times.length / 2)], peakMB: Math.max(...rounds.map((r) => r[i].peakMB)), ok: rounds.every((r) => r[i].ok) };
+        return {
+            seconds: times[Math.floor(times.length / 2)],
+            peakMB: Math.max(...rounds.map((r) => r[i].peakMB)),
+            ok: rounds.every((r) => r[i].ok),
+        };
     });
 }
 
@@ -87,7 +100,11 @@ function syntheticFleet(n: number): StackInput[] {
 export const command = defineCommand({
     name: "bench",
     usage: USAGE,
-    options: { quick: { type: "boolean", default: false }, runs: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+    options: {
+        quick: { type: "boolean", default: false },
+        runs: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+    },
     run: bench,
 });
 
@@ -107,14 +124,18 @@ async function bench(argv: string[]): Promise<number> {
     print(`Benchmarks on ${process.platform}/${process.arch}, Node ${process.version}, median of ${runs} runs`, "");
 
     // Exactly what `npm run plan` runs (minus npm's own start-up), read from package.json so the two cannot drift.
-    const planCommand = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.plan.split(/\s+/);
+    const planCommand = (
+        JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    ).scripts.plan.split(/\s+/);
     print(`Offline plan, one stack: ${planCommand.join(" ")} (target: <= 0.8 s wall, <= 250 MB peak)`);
     const planTimes = new Map<string, Measurement>();
     const prodLike = "prod";
     for (const stack of quick ? [prodLike] : stackNames(BENCH_PROJECT)) {
         const m = measure(node, [...planCommand.slice(1), "--stack", stack, "--json"], runs);
         planTimes.set(stack, m);
-        print(`  ${stack.padEnd(20)} ${fmt(m.seconds)} s  ${fmt(m.peakMB, 0)} MB  ${verdict(m.ok && m.seconds <= 0.8 && m.peakMB <= 250)}`);
+        print(
+            `  ${stack.padEnd(20)} ${fmt(m.seconds)} s  ${fmt(m.peakMB, 0)} MB  ${verdict(m.ok && m.seconds <= 0.8 && m.peakMB <= 250)}`,
+        );
     }
 
     // The plan against merely loading what it needs (bench/load.ts requires the same modules through the same launcher
@@ -125,11 +146,15 @@ async function bench(argv: string[]): Promise<number> {
     //   the policies and the rendering add to loading (no target: the SDK's per-resource work, see docs/testing.md).
     const modulesDir = mkdtempSync(join(tmpdir(), "bench-modules-"));
     const modulesFile = join(modulesDir, "modules.txt");
-    spawnSync(node, ["--require", join(ROOT, "bench", "modules.cjs"), ...planCommand.slice(1), "--stack", prodLike, "--json"], {
-        cwd: ROOT,
-        env: { ...process.env, AKS_GITOPS_PROJECT_DIR: BENCH_PROJECT, BENCH_MODULES_FILE: modulesFile },
-        stdio: "ignore",
-    });
+    spawnSync(
+        node,
+        ["--require", join(ROOT, "bench", "modules.cjs"), ...planCommand.slice(1), "--stack", prodLike, "--json"],
+        {
+            cwd: ROOT,
+            env: { ...process.env, AKS_GITOPS_PROJECT_DIR: BENCH_PROJECT, BENCH_MODULES_FILE: modulesFile },
+            stdio: "ignore",
+        },
+    );
     const loadArgs = [...planCommand.slice(1, -1), "bench/load.ts"];
     const [plan, load, loadSame] = measureInterleaved(
         [
@@ -143,16 +168,26 @@ async function bench(argv: string[]): Promise<number> {
     const loadRatio = plan.seconds / load.seconds;
     const ok = plan.ok && load.ok && loadSame.ok;
     print(`  plan (interleaved)  ${fmt(plan.seconds)} s  ${fmt(plan.peakMB, 0)} MB`);
-    print(`  load only           ${fmt(load.seconds)} s  ${fmt(load.peakMB, 0)} MB  (DEFER_SDK=0 ${loadArgs.join(" ")}: the modules the plan needs, loaded whole)`);
+    print(
+        `  load only           ${fmt(load.seconds)} s  ${fmt(load.peakMB, 0)} MB  (DEFER_SDK=0 ${loadArgs.join(" ")}: the modules the plan needs, loaded whole)`,
+    );
     print(`  plan / load         ${fmt(loadRatio)}x (target: <= 1.3x)  ${verdict(ok && loadRatio <= 1.3)}`);
-    print(`  load, plan's files  ${fmt(loadSame.seconds)} s  ${fmt(loadSame.peakMB, 0)} MB  (exactly the files a plan run loads)`);
-    print(`  plan / those        ${fmt(plan.seconds / loadSame.seconds)}x; plan - those ${fmt(plan.seconds - loadSame.seconds)} s (running the program under mocks, the policies, rendering)`);
+    print(
+        `  load, plan's files  ${fmt(loadSame.seconds)} s  ${fmt(loadSame.peakMB, 0)} MB  (exactly the files a plan run loads)`,
+    );
+    print(
+        `  plan / those        ${fmt(plan.seconds / loadSame.seconds)}x; plan - those ${fmt(plan.seconds - loadSame.seconds)} s (running the program under mocks, the policies, rendering)`,
+    );
 
     const stack = prodLike;
     if (!quick) {
         print("", "Baseline: the same plan the way Pulumi runs TypeScript by default (ts-node with type-checking)");
         const baselineRuns = Math.max(1, Math.min(runs, 3));
-        const baseline = measure(node, ["-r", "ts-node/register", "-e", `require("./plan/cli.ts").runCli(["--stack","${stack}","--json"])`], baselineRuns);
+        const baseline = measure(
+            node,
+            ["-r", "ts-node/register", "-e", `require("./plan/cli.ts").runCli(["--stack","${stack}","--json"])`],
+            baselineRuns,
+        );
         const ratio = baseline.seconds / plan.seconds;
         print(`  ts-node ${stack.padEnd(12)} ${fmt(baseline.seconds)} s  ${fmt(baseline.peakMB, 0)} MB`);
         print(`  speed-up            ${fmt(ratio, 1)}x (target: >= 4x)  ${verdict(baseline.ok && ratio >= 4)}`);
@@ -169,14 +204,20 @@ async function bench(argv: string[]): Promise<number> {
         }
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         perCluster.push(seconds / n);
-        print(`  ${String(n).padStart(3)} clusters  ${fmt(seconds)} s total  ${fmt((seconds / n) * 1000, 0)} ms/cluster  rss ${fmt(process.memoryUsage().rss / 1048576, 0)} MB`);
+        print(
+            `  ${String(n).padStart(3)} clusters  ${fmt(seconds)} s total  ${fmt((seconds / n) * 1000, 0)} ms/cluster  rss ${fmt(process.memoryUsage().rss / 1048576, 0)} MB`,
+        );
     }
     const flatness = perCluster[perCluster.length - 1] / perCluster[1];
-    print(`  ms/cluster at ${sizes[sizes.length - 1]} vs 10: ${fmt(flatness)}x (flat: <= 1.5x)  ${verdict(flatness <= 1.5)}`);
+    print(
+        `  ms/cluster at ${sizes[sizes.length - 1]} vs 10: ${fmt(flatness)}x (flat: <= 1.5x)  ${verdict(flatness <= 1.5)}`,
+    );
 
     print("", "Test suite (target: <= 40 s on a 2-core machine)");
     const tests = measure("npm", ["test", "--silent"], 1);
-    print(`  npm test            ${fmt(tests.seconds, 1)} s  ${fmt(tests.peakMB, 0)} MB  ${verdict(tests.ok && tests.seconds <= 40)}`);
+    print(
+        `  npm test            ${fmt(tests.seconds, 1)} s  ${fmt(tests.peakMB, 0)} MB  ${verdict(tests.ok && tests.seconds <= 40)}`,
+    );
 
     print("", "Type-check");
     const tsc = measure(node, ["node_modules/typescript/bin/tsc", "--noEmit"], quick ? 1 : Math.min(runs, 3));
@@ -184,7 +225,11 @@ async function bench(argv: string[]): Promise<number> {
 
     print("", "Targets (ratios, same run, same machine)");
     print(`  plan / load         ${fmt(loadRatio)}x  (target <= 1.3x)  ${verdict(ok && loadRatio <= 1.3)}`);
-    print(`  npm test            ${fmt(tests.seconds, 1)} s (target <= 40 s)  ${verdict(tests.ok && tests.seconds <= 40)}`);
-    print(`  bench took ${fmt(Number(process.hrtime.bigint() - started) / 1e9, 0)} s${quick ? " (--quick; target: <= 120 s)" : ""}`);
+    print(
+        `  npm test            ${fmt(tests.seconds, 1)} s (target <= 40 s)  ${verdict(tests.ok && tests.seconds <= 40)}`,
+    );
+    print(
+        `  bench took ${fmt(Number(process.hrtime.bigint() - started) / 1e9, 0)} s${quick ? " (--quick; target: <= 120 s)" : ""}`,
+    );
     return EXIT.ok;
 }

@@ -3,6 +3,11 @@
 "use strict";
 process.on("exit", () => {
   if (process.env.BENCH_MODULES_FILE) {
-    require("node:fs").writeFileSync(process.env.BENCH_MODULES_FILE, Object.keys(require.cache).filter((f) => f.includes("node_modules")).join("\n"));
+    require("node:fs").writeFileSync(
+      process.env.BENCH_MODULES_FILE,
+      Object.keys(require.cache)
+        .filter((f) => f.includes("node_modules"))
+        .join("\n"),
+    );
   }
 });

@@ -54,13 +54,26 @@ const options = {
 // always rebuilds.
 const sha = (file) => {
   try {
-    return crypto.createHash("sha256").update(fs.readFileSync(path.join(root, file))).digest("hex");
+    return crypto
+      .createHash("sha256")
+      .update(fs.readFileSync(path.join(root, file)))
+      .digest("hex");
   } catch {
     return null;
   }
 };
 const esbuildVersion = require("esbuild/package.json").version;
-const cacheFile = path.join(root, "node_modules", ".cache", "run-cjs", `${crypto.createHash("sha256").update(JSON.stringify([source, esbuildVersion, options])).digest("hex").slice(0, 24)}.json`);
+const cacheFile = path.join(
+  root,
+  "node_modules",
+  ".cache",
+  "run-cjs",
+  `${crypto
+    .createHash("sha256")
+    .update(JSON.stringify([source, esbuildVersion, options]))
+    .digest("hex")
+    .slice(0, 24)}.json`,
+);
 
 function cachedBundle() {
   if (process.env.RUN_CJS_NO_CACHE) {
@@ -78,7 +91,9 @@ function build() {
   const { outputFiles, metafile } = require("esbuild").buildSync(options);
   const code = outputFiles[0].text;
   try {
-    const inputs = Object.fromEntries([...Object.keys(metafile.inputs), "tsconfig.json", "package.json"].map((file) => [file, sha(file)]));
+    const inputs = Object.fromEntries(
+      [...Object.keys(metafile.inputs), "tsconfig.json", "package.json"].map((file) => [file, sha(file)]),
+    );
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
     const temp = `${cacheFile}.${process.pid}`;
     fs.writeFileSync(temp, JSON.stringify({ inputs, code }));

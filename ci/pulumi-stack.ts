@@ -69,7 +69,8 @@ const USAGE = `usage: node bin/launch.cjs ci/pulumi-stack.ts --stack <name> --mo
  * clouds, e.g. vault.azure.cn). Vault names are 3-24 letters, digits and hyphens, key names 1-127 (Key Vault
  * about-keys-secrets-and-certificates "Object identifiers"); a version is 32 hex digits.
  */
-export const KEY_VAULT_URL = /^azurekeyvault:\/\/[A-Za-z0-9-]{3,24}\.vault\.[a-z0-9.-]+\/keys\/[A-Za-z0-9-]{1,127}(\/[0-9a-fA-F]{32})?(\?algorithm=[A-Za-z0-9-]+)?$/;
+export const KEY_VAULT_URL =
+    /^azurekeyvault:\/\/[A-Za-z0-9-]{3,24}\.vault\.[a-z0-9.-]+\/keys\/[A-Za-z0-9-]{1,127}(\/[0-9a-fA-F]{32})?(\?algorithm=[A-Za-z0-9-]+)?$/;
 
 /** A problem with the stack's secrets provider that a person must fix (exit 1, with what to run). */
 export class SecretsProviderError extends Error {
@@ -123,11 +124,17 @@ export function fileSecretsProvider(text: string, file: string): FileSecretsProv
         throw new UsageError(`${file} is not valid YAML: ${(e as Error).message}`);
     }
     if (doc !== null && doc !== undefined && (typeof doc !== "object" || Array.isArray(doc))) {
-        throw new UsageError(`${file} must be a mapping (config:, and the secrets provider's secretsprovider and encryptedkey)`);
+        throw new UsageError(
+            `${file} must be a mapping (config:, and the secrets provider's secretsprovider and encryptedkey)`,
+        );
     }
     const d = (doc ?? {}) as Record<string, unknown>;
     const str = (k: string) => (typeof d[k] === "string" && d[k] !== "" ? d[k] : undefined);
-    return { secretsprovider: str("secretsprovider"), encryptedkey: str("encryptedkey"), encryptionsalt: str("encryptionsalt") };
+    return {
+        secretsprovider: str("secretsprovider"),
+        encryptedkey: str("encryptedkey"),
+        encryptionsalt: str("encryptionsalt"),
+    };
 }
 
 /**
@@ -136,33 +143,55 @@ export function fileSecretsProvider(text: string, file: string): FileSecretsProv
  * gets the state's one (without it the CLI would make a new data key on every run). Lines are appended, so the user's
  * file stays as it is, comments included. Throws SecretsProviderError for anything CI must not run with.
  */
-export function withStateSecretsProvider(text: string, fromState: StateSecretsProvider | undefined, stack: string, file: string): { text: string; restored: string[] } {
+export function withStateSecretsProvider(
+    text: string,
+    fromState: StateSecretsProvider | undefined,
+    stack: string,
+    file: string,
+): { text: string; restored: string[] } {
     const have = fileSecretsProvider(text, file);
     const fix = `run once, where the stack's current secrets can be read: pulumi stack change-secrets-provider --stack ${stack} "azurekeyvault://<vault>.vault.azure.net/keys/<key>"`;
     if (have.encryptionsalt !== undefined) {
-        throw new SecretsProviderError(`${file} names the passphrase secrets provider (encryptionsalt); CI signs in to Azure Key Vault and has no passphrase: ${fix}, and commit the file without encryptionsalt`);
+        throw new SecretsProviderError(
+            `${file} names the passphrase secrets provider (encryptionsalt); CI signs in to Azure Key Vault and has no passphrase: ${fix}, and commit the file without encryptionsalt`,
+        );
     }
     if (have.secretsprovider !== undefined && !KEY_VAULT_URL.test(have.secretsprovider)) {
-        throw new SecretsProviderError(`${file}: secretsprovider "${have.secretsprovider}" is not an Azure Key Vault key (azurekeyvault://<vault>.vault.azure.net/keys/<key>); CI uses the Azure Key Vault secrets provider`);
+        throw new SecretsProviderError(
+            `${file}: secretsprovider "${have.secretsprovider}" is not an Azure Key Vault key (azurekeyvault://<vault>.vault.azure.net/keys/<key>); CI uses the Azure Key Vault secrets provider`,
+        );
     }
     if (have.secretsprovider !== undefined && have.encryptedkey !== undefined) {
         return { text, restored: [] };
     }
     if (fromState === undefined) {
-        throw new SecretsProviderError(`stack ${stack}: its state records no secrets provider and ${file} names none (or no encryptedkey): ${fix}`);
+        throw new SecretsProviderError(
+            `stack ${stack}: its state records no secrets provider and ${file} names none (or no encryptedkey): ${fix}`,
+        );
     }
     if (fromState.type !== "cloud" || fromState.url === undefined || !KEY_VAULT_URL.test(fromState.url)) {
-        const what = fromState.type === "cloud" ? `the key ${fromState.url ?? "(no url)"}` : `the "${fromState.type}" secrets provider`;
-        throw new SecretsProviderError(`stack ${stack}: its state uses ${what}, not an Azure Key Vault key; CI reads and writes secrets only with Azure Key Vault: ${fix}`);
+        const what =
+            fromState.type === "cloud"
+                ? `the key ${fromState.url ?? "(no url)"}`
+                : `the "${fromState.type}" secrets provider`;
+        throw new SecretsProviderError(
+            `stack ${stack}: its state uses ${what}, not an Azure Key Vault key; CI reads and writes secrets only with Azure Key Vault: ${fix}`,
+        );
     }
     if (fromState.encryptedkey === undefined) {
-        throw new SecretsProviderError(`stack ${stack}: its state names ${fromState.url} without the stack's encrypted data key (encryptedkey): ${fix}`);
+        throw new SecretsProviderError(
+            `stack ${stack}: its state names ${fromState.url} without the stack's encrypted data key (encryptedkey): ${fix}`,
+        );
     }
     if (have.secretsprovider !== undefined && have.secretsprovider !== fromState.url) {
-        throw new SecretsProviderError(`stack ${stack}: ${file} names ${have.secretsprovider} without its encryptedkey, and the state uses ${fromState.url}: commit the file's encryptedkey, or remove its secretsprovider to use the state's`);
+        throw new SecretsProviderError(
+            `stack ${stack}: ${file} names ${have.secretsprovider} without its encryptedkey, and the state uses ${fromState.url}: commit the file's encryptedkey, or remove its secretsprovider to use the state's`,
+        );
     }
     if (have.secretsprovider === undefined && have.encryptedkey !== undefined) {
-        throw new SecretsProviderError(`stack ${stack}: ${file} has an encryptedkey but no secretsprovider; remove the encryptedkey (the state's is used) or add the secretsprovider it belongs to`);
+        throw new SecretsProviderError(
+            `stack ${stack}: ${file} has an encryptedkey but no secretsprovider; remove the encryptedkey (the state's is used) or add the secretsprovider it belongs to`,
+        );
     }
     const lines: string[] = [];
     const restored: string[] = [];
@@ -178,10 +207,14 @@ export function withStateSecretsProvider(text: string, fromState: StateSecretsPr
     try {
         check = fileSecretsProvider(next, file);
     } catch {
-        throw new SecretsProviderError(`${file}: cannot add the secrets provider to it (its top level is not a block mapping); add secretsprovider: ${fromState.url} and its encryptedkey by hand`);
+        throw new SecretsProviderError(
+            `${file}: cannot add the secrets provider to it (its top level is not a block mapping); add secretsprovider: ${fromState.url} and its encryptedkey by hand`,
+        );
     }
     if (check.secretsprovider !== fromState.url || check.encryptedkey !== fromState.encryptedkey) {
-        throw new SecretsProviderError(`${file}: the secrets provider added to it does not read back; add secretsprovider: ${fromState.url} and its encryptedkey by hand`);
+        throw new SecretsProviderError(
+            `${file}: the secrets provider added to it does not read back; add secretsprovider: ${fromState.url} and its encryptedkey by hand`,
+        );
     }
     return { text: next, restored };
 }
@@ -227,7 +260,11 @@ export function main(argv: string[], options: Options): Result {
     }
     const stack = values.stack ?? "";
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
-        throw new UsageError(stack === "" ? "--stack is required" : `invalid stack name "${stack}": use letters, digits, "-", "_" or "."`);
+        throw new UsageError(
+            stack === ""
+                ? "--stack is required"
+                : `invalid stack name "${stack}": use letters, digits, "-", "_" or "."`,
+        );
     }
     const mode = values.mode as Mode;
     if (!(MODES as readonly string[]).includes(mode)) {
@@ -235,10 +272,14 @@ export function main(argv: string[], options: Options): Result {
     }
     const { dir, pulumi } = options;
     // Azure Pipelines hands an undefined variable to a step as its own macro text, "$(NAME)": that is no value.
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(options.env).filter(([, v]) => v !== undefined && !/^\$\([A-Za-z0-9_.]+\)$/.test(v)));
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+        Object.entries(options.env).filter(([, v]) => v !== undefined && !/^\$\([A-Za-z0-9_.]+\)$/.test(v)),
+    );
     const backend = env.PULUMI_BACKEND_URL ?? "";
     if (!/^azblob:\/\/[a-z0-9-]{3,63}/.test(backend)) {
-        throw new UsageError(`PULUMI_BACKEND_URL must be the Azure Blob state backend, azblob://<container> (with AZURE_STORAGE_ACCOUNT), got "${backend}"`);
+        throw new UsageError(
+            `PULUMI_BACKEND_URL must be the Azure Blob state backend, azblob://<container> (with AZURE_STORAGE_ACCOUNT), got "${backend}"`,
+        );
     }
     if (!env.AZURE_STORAGE_ACCOUNT) {
         throw new UsageError("AZURE_STORAGE_ACCOUNT must name the storage account of the azblob:// state backend");
@@ -276,15 +317,28 @@ export function main(argv: string[], options: Options): Result {
             return { code: 0, stdout: `${out.join("\n")}\n`, stderr: "" };
         }
         if (mode === "existing") {
-            throw new SecretsProviderError(`stack ${stack} has no state in ${backend}: deploy it first (deploy.yml / azure-pipelines/deploy.yml)`);
+            throw new SecretsProviderError(
+                `stack ${stack} has no state in ${backend}: deploy it first (deploy.yml / azure-pipelines/deploy.yml)`,
+            );
         }
-        const provider = fileSecretsProvider(readFileSync(file, "utf8"), fileName).secretsprovider ?? env.PULUMI_SECRETS_PROVIDER ?? "";
+        const provider =
+            fileSecretsProvider(readFileSync(file, "utf8"), fileName).secretsprovider ??
+            env.PULUMI_SECRETS_PROVIDER ??
+            "";
         if (!KEY_VAULT_URL.test(provider)) {
             throw new UsageError(
                 `a new stack's state needs an Azure Key Vault secrets provider: set the CI variable PULUMI_SECRETS_PROVIDER (or secretsprovider in ${fileName}) to azurekeyvault://<vault>.vault.azure.net/keys/<key>, got "${provider}". CI never creates a stack with the passphrase provider`,
             );
         }
-        const created = pulumi(["stack", "select", "--create", "--secrets-provider", provider, stack, "--non-interactive"]);
+        const created = pulumi([
+            "stack",
+            "select",
+            "--create",
+            "--secrets-provider",
+            provider,
+            stack,
+            "--non-interactive",
+        ]);
         if (created.status !== 0) {
             throw pulumiFailed(`pulumi stack select --create ${stack}`, created);
         }
@@ -305,7 +359,9 @@ export function main(argv: string[], options: Options): Result {
         try {
             exported = JSON.parse(readFileSync(exportFile, "utf8"));
         } catch (e) {
-            throw new SecretsProviderError(`pulumi stack export --stack ${stack} printed no JSON: ${(e as Error).message}`);
+            throw new SecretsProviderError(
+                `pulumi stack export --stack ${stack} printed no JSON: ${(e as Error).message}`,
+            );
         }
     } finally {
         rmSync(tmp, { recursive: true, force: true });
@@ -316,7 +372,9 @@ export function main(argv: string[], options: Options): Result {
         writeFileSync(file, text);
     }
     const now = fileSecretsProvider(text, fileName);
-    out.push(`${stack}: secrets provider ${now.secretsprovider}${restored.length > 0 ? ` (${restored.join(" and ")} restored from the state into this runner's ${fileName})` : ` (from ${fileName})`}`);
+    out.push(
+        `${stack}: secrets provider ${now.secretsprovider}${restored.length > 0 ? ` (${restored.join(" and ")} restored from the state into this runner's ${fileName})` : ` (from ${fileName})`}`,
+    );
 
     // The credential goes in through standard input, never the command line (other processes can read a command line).
     // config set drops one trailing newline from standard input (pkg/cmd/pulumi/config/config_set.go), so one is added.
@@ -335,9 +393,20 @@ export function main(argv: string[], options: Options): Result {
         // `aks-gitops:admitExistingOnly[0]` is the first item of a list under aks-gitops:admitExistingOnly; the value of a
         // path is stored as a string (docs pulumi_config_set: "All other values are treated as strings").
         later.forEach(({ id }, i) => {
-            const r = pulumi(["config", "set", "--stack", stack, "--path", `${PROJECT}:${ADMIT_EXISTING_ONLY}[${i}]`, id]);
+            const r = pulumi([
+                "config",
+                "set",
+                "--stack",
+                stack,
+                "--path",
+                `${PROJECT}:${ADMIT_EXISTING_ONLY}[${i}]`,
+                id,
+            ]);
             if (r.status !== 0) {
-                throw pulumiFailed(`pulumi config set --path ${PROJECT}:${ADMIT_EXISTING_ONLY}[${i}] --stack ${stack}`, r);
+                throw pulumiFailed(
+                    `pulumi config set --path ${PROJECT}:${ADMIT_EXISTING_ONLY}[${i}] --stack ${stack}`,
+                    r,
+                );
             }
         });
         const note =
@@ -370,7 +439,11 @@ export function createdByTheRollout(stack: string, dir: string): { id: string; c
 }
 
 /** Which secret config key carries the fleet repo's credential for this stack, and its value from CI (if any). */
-export function fleetCredential(stack: string, dir: string, env: NodeJS.ProcessEnv): { key: "gitSshPrivateKey" | "gitHttpsPassword"; value?: string; notes: string[] } {
+export function fleetCredential(
+    stack: string,
+    dir: string,
+    env: NodeJS.ProcessEnv,
+): { key: "gitSshPrivateKey" | "gitHttpsPassword"; value?: string; notes: string[] } {
     const input = loadStackFile(stack, dir);
     const url = settingsFrom(withSecretPlaceholders(input).config).flux.git.url;
     const held = (key: string) => input.secretKeys.some((k) => k.endsWith(`:${key}`));
@@ -378,11 +451,21 @@ export function fleetCredential(stack: string, dir: string, env: NodeJS.ProcessE
     const password = env.FLUX_GIT_HTTPS_PASSWORD ?? "";
     if (url.startsWith("ssh:")) {
         if (sshKey === "" && !held("gitSshPrivateKey")) {
-            throw new UsageError(`stack ${stack}'s fleet repo is ${url}: set the CI secret FLUX_GIT_SSH_KEY (the repo's read-only deploy key), which becomes the secret config gitSshPrivateKey`);
+            throw new UsageError(
+                `stack ${stack}'s fleet repo is ${url}: set the CI secret FLUX_GIT_SSH_KEY (the repo's read-only deploy key), which becomes the secret config gitSshPrivateKey`,
+            );
         }
-        return { key: "gitSshPrivateKey", value: sshKey === "" ? undefined : sshKey, notes: password === "" ? [] : ["FLUX_GIT_HTTPS_PASSWORD left out: the fleet repo is ssh://"] };
+        return {
+            key: "gitSshPrivateKey",
+            value: sshKey === "" ? undefined : sshKey,
+            notes: password === "" ? [] : ["FLUX_GIT_HTTPS_PASSWORD left out: the fleet repo is ssh://"],
+        };
     }
-    return { key: "gitHttpsPassword", value: password === "" ? undefined : password, notes: sshKey === "" ? [] : ["FLUX_GIT_SSH_KEY left out: the fleet repo is https://"] };
+    return {
+        key: "gitHttpsPassword",
+        value: password === "" ? undefined : password,
+        notes: sshKey === "" ? [] : ["FLUX_GIT_SSH_KEY left out: the fleet repo is https://"],
+    };
 }
 
 function realPulumi(dir: string, env: NodeJS.ProcessEnv): PulumiRunner {

@@ -122,7 +122,11 @@ export function creatorOf(stacks: FleetStack[], id: string): FleetStack | undefi
 
 /** Rollout order: by ring, then the stack's first wave (the vault's owner before its users), then stack name. */
 export function rolloutOrder(a: FleetStack, b: FleetStack): number {
-    return a.ring - b.ring || WAVES.indexOf(a.wave) - WAVES.indexOf(b.wave) || (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0);
+    return (
+        a.ring - b.ring ||
+        WAVES.indexOf(a.wave) - WAVES.indexOf(b.wave) ||
+        (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0)
+    );
 }
 
 /** Describes every input; a stack whose file is invalid is reported, not dropped silently. */
@@ -136,7 +140,12 @@ export function discoverInputs(inputs: Iterable<StackInput | { stack: string; er
             }
             stacks.push(describeStack(input));
         } catch (e) {
-            if (e instanceof ConfigError || (e as Error)?.name === "ConfigError" || (e as Error)?.name === "ConfigFileError" || (e as Error)?.name === "UsageError") {
+            if (
+                e instanceof ConfigError ||
+                (e as Error)?.name === "ConfigError" ||
+                (e as Error)?.name === "ConfigFileError" ||
+                (e as Error)?.name === "UsageError"
+            ) {
                 invalid.push({ stack: input.stack, message: (e as Error).message });
                 continue;
             }
@@ -169,7 +178,13 @@ export interface Filter {
 /** The stacks that pass the filter; with a wave, as that wave's entries (their `wave` is that wave). */
 export function select(stacks: FleetStack[], f: Filter): FleetStack[] {
     return stacks
-        .filter((s) => (f.ring === undefined || s.ring === f.ring) && (f.role === undefined || s.role === f.role) && (f.wave === undefined || s.waves.includes(f.wave)) && (f.stack === undefined || s.stack === f.stack))
+        .filter(
+            (s) =>
+                (f.ring === undefined || s.ring === f.ring) &&
+                (f.role === undefined || s.role === f.role) &&
+                (f.wave === undefined || s.waves.includes(f.wave)) &&
+                (f.stack === undefined || s.stack === f.stack),
+        )
         .map((s) => (f.wave === undefined ? s : { ...s, wave: f.wave }));
 }
 
@@ -190,7 +205,15 @@ export function azureMatrix(stacks: FleetStack[]): Record<string, Record<string,
         for (let i = 2; leg in legs; i++) {
             leg = `${s.stack.replace(/[^A-Za-z0-9_]/g, "_")}_${i}`;
         }
-        legs[leg] = { STACK: s.stack, ENVIRONMENT: s.environment, RING: String(s.ring), ROLE: s.role, WAVE: s.wave, RESOURCE_GROUP: s.resourceGroup, AKS_NAME: s.aksName };
+        legs[leg] = {
+            STACK: s.stack,
+            ENVIRONMENT: s.environment,
+            RING: String(s.ring),
+            ROLE: s.role,
+            WAVE: s.wave,
+            RESOURCE_GROUP: s.resourceGroup,
+            AKS_NAME: s.aksName,
+        };
     }
     return legs;
 }
@@ -221,7 +244,11 @@ export function githubOutputs(stacks: FleetStack[]): string {
 /** Azure Pipelines logging commands setting output variables: `<name>` (a matrix, `{}` when empty) and `<name>_count`. */
 export function azureOutputs(stacks: FleetStack[]): string {
     return Object.entries(namedSelections(stacks))
-        .map(([name, selected]) => `##vso[task.setvariable variable=${name};isOutput=true]${JSON.stringify(azureMatrix(selected))}\n` + `##vso[task.setvariable variable=${name}_count;isOutput=true]${selected.length}\n`)
+        .map(
+            ([name, selected]) =>
+                `##vso[task.setvariable variable=${name};isOutput=true]${JSON.stringify(azureMatrix(selected))}\n` +
+                `##vso[task.setvariable variable=${name}_count;isOutput=true]${selected.length}\n`,
+        )
         .join("");
 }
 
@@ -230,7 +257,9 @@ export function rollout(stacks: FleetStack[]): ({ ring: number; environment: Env
     return ENVIRONMENTS.map((environment, ring) => ({
         ring,
         environment,
-        ...(Object.fromEntries(WAVES.map((wave) => [wave, select(stacks, { ring, wave }).map((s) => s.stack)])) as Record<Wave, string[]>),
+        ...(Object.fromEntries(
+            WAVES.map((wave) => [wave, select(stacks, { ring, wave }).map((s) => s.stack)]),
+        ) as Record<Wave, string[]>),
     })).filter((r) => WAVES.some((w) => r[w].length > 0));
 }
 
@@ -244,7 +273,9 @@ export interface RolloutStep {
 
 /** The rollout as the deploy workflows run it: every non-empty wave, ring by ring, in order. */
 export function rolloutSteps(stacks: FleetStack[]): RolloutStep[] {
-    return ENVIRONMENTS.flatMap((environment, ring) => WAVES.map((wave) => ({ ring, environment, wave, stacks: select(stacks, { ring, wave }) }))).filter((s) => s.stacks.length > 0);
+    return ENVIRONMENTS.flatMap((environment, ring) =>
+        WAVES.map((wave) => ({ ring, environment, wave, stacks: select(stacks, { ring, wave }) })),
+    ).filter((s) => s.stacks.length > 0);
 }
 
 /**
@@ -256,9 +287,21 @@ export function waveConfig(wave: Wave): Record<string, string> {
 }
 
 export function renderTable(stacks: FleetStack[]): string {
-    const rows = [["stack", "environment", "ring", "waves", "role", "location", "vault"], ...stacks.map((s) => [s.stack, s.environment, String(s.ring), s.waves.join("+"), s.role, s.location, s.vault])];
+    const rows = [
+        ["stack", "environment", "ring", "waves", "role", "location", "vault"],
+        ...stacks.map((s) => [s.stack, s.environment, String(s.ring), s.waves.join("+"), s.role, s.location, s.vault]),
+    ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n") + "\n";
+    return (
+        rows
+            .map((r) =>
+                r
+                    .map((c, i) => c.padEnd(widths[i]))
+                    .join("  ")
+                    .trimEnd(),
+            )
+            .join("\n") + "\n"
+    );
 }
 
 const USAGE = `usage:
@@ -303,7 +346,9 @@ export function main(argv: string[], root = PROJECT_DIR, env: NodeJS.ProcessEnv 
     }
     const ring = values.ring === undefined ? undefined : Number(values.ring);
     if (ring !== undefined && !(Number.isInteger(ring) && ring >= 0 && ring < ENVIRONMENTS.length)) {
-        throw new UsageError(`--ring must be 0-${ENVIRONMENTS.length - 1} (${ENVIRONMENTS.map((e, i) => `${i} ${e}`).join(", ")})`);
+        throw new UsageError(
+            `--ring must be 0-${ENVIRONMENTS.length - 1} (${ENVIRONMENTS.map((e, i) => `${i} ${e}`).join(", ")})`,
+        );
     }
     if (values.role !== undefined && !(ROLES as readonly string[]).includes(values.role)) {
         throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
@@ -311,19 +356,28 @@ export function main(argv: string[], root = PROJECT_DIR, env: NodeJS.ProcessEnv 
     // An empty --stack (a dispatch input left blank) means every stack.
     const stack = values.stack === "" ? undefined : values.stack;
     if (stack !== undefined && !stackNames(root).includes(stack)) {
-        throw new UsageError(`unknown stack "${stack}": no Pulumi.${stack}.yaml. Committed stacks: ${stackNames(root).join(", ") || "none"}`);
+        throw new UsageError(
+            `unknown stack "${stack}": no Pulumi.${stack}.yaml. Committed stacks: ${stackNames(root).join(", ") || "none"}`,
+        );
     }
     const found = discover(root);
     // The vault wave's run sets admitExistingOnly in the runner's copy of the stack file; committed, it would let the
     // admit wave leave a missing prefix out too, instead of failing.
     for (const s of found.stacks) {
         if (loadStackFile(s.stack, root).config[`${PROJECT}:${ADMIT_EXISTING_ONLY}`] !== undefined) {
-            found.invalid.push({ stack: s.stack, message: `${PROJECT}:${ADMIT_EXISTING_ONLY}: is set by the rollout for the vault wave's run only; remove it from the committed files (Pulumi.${s.stack}.yaml, Pulumi.yaml)` });
+            found.invalid.push({
+                stack: s.stack,
+                message: `${PROJECT}:${ADMIT_EXISTING_ONLY}: is set by the rollout for the vault wave's run only; remove it from the committed files (Pulumi.${s.stack}.yaml, Pulumi.yaml)`,
+            });
         }
     }
     if (found.invalid.length > 0) {
         const stderr = found.invalid.map((i) => `Pulumi.${i.stack}.yaml: ${i.message}`).join("\n");
-        return { code: 2, text: "", stderr: `${found.invalid.length} stack file(s) invalid; CI would leave them out:\n${stderr}\n` };
+        return {
+            code: 2,
+            text: "",
+            stderr: `${found.invalid.length} stack file(s) invalid; CI would leave them out:\n${stderr}\n`,
+        };
     }
     const stacks = select(found.stacks, { ring, role: values.role as Role | undefined, stack });
     if (values["github-output"]) {

@@ -35,7 +35,9 @@ export interface Outcome {
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
-type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean }>>;
+type Parsed<O extends Options> = ReturnType<
+    typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean }>
+>;
 
 export interface CommandDefinition<O extends Options> {
     /** The tool's name in messages: "plan failed: ...", "plan: cannot write ...". */

@@ -23,7 +23,10 @@ const MISSING =
     "a subscription id is required: --subscription <id>, AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID, or the Azure CLI's default subscription (az login, then az account set --subscription <id>)";
 
 /** The subscription given by --subscription, AZURE_SUBSCRIPTION_ID or ARM_SUBSCRIPTION_ID (in that order), if any; says what is wrong with a malformed one. */
-export function givenSubscription(flag: string | undefined, env: Record<string, string | undefined>): Subscription | undefined {
+export function givenSubscription(
+    flag: string | undefined,
+    env: Record<string, string | undefined>,
+): Subscription | undefined {
     // An empty flag is a mistake (said as such); an empty variable is one that is not set.
     if (flag !== undefined) {
         return { id: subscriptionId(flag, "--subscription"), source: "--subscription" };
@@ -49,7 +52,10 @@ export function subscriptionFrom(flag: string | undefined, env: Record<string, s
  * The subscription given (flag, then AZURE_SUBSCRIPTION_ID, then ARM_SUBSCRIPTION_ID), else the Azure CLI's default
  * subscription (`az account show`, run with `env`); a usage error (exit 2) saying why when there is none.
  */
-export async function resolveSubscription(flag: string | undefined, env: Record<string, string | undefined>): Promise<Subscription> {
+export async function resolveSubscription(
+    flag: string | undefined,
+    env: Record<string, string | undefined>,
+): Promise<Subscription> {
     return givenSubscription(flag, env) ?? azureCliDefault(env);
 }
 
@@ -86,7 +92,13 @@ export function runAzAccountShow(env: Record<string, string | undefined>): Promi
         execFile(
             "az",
             ["account", "show", "--output", "json"],
-            { cwd: windows ? (env.SystemRoot ?? process.env.SystemRoot) : "/bin", env, shell: windows, timeout: AZ_TIMEOUT_MS, windowsHide: true },
+            {
+                cwd: windows ? (env.SystemRoot ?? process.env.SystemRoot) : "/bin",
+                env,
+                shell: windows,
+                timeout: AZ_TIMEOUT_MS,
+                windowsHide: true,
+            },
             (error, stdout, stderr) => resolve({ error, stdout: String(stdout), stderr: String(stderr) }),
         );
     });
@@ -101,12 +113,22 @@ export function runAzAccountShow(env: Record<string, string | undefined>): Promi
  * accounts named "N/A(tenant level account)" whose id is the tenant's (_profile.py _TENANT_LEVEL_ACCOUNT_NAME,
  * _build_tenant_level_accounts): not a subscription.
  */
-export async function azureCliDefault(env: Record<string, string | undefined>, run: (env: Record<string, string | undefined>) => Promise<AzRun> = runAzAccountShow): Promise<Subscription> {
+export async function azureCliDefault(
+    env: Record<string, string | undefined>,
+    run: (env: Record<string, string | undefined>) => Promise<AzRun> = runAzAccountShow,
+): Promise<Subscription> {
     const { error, stdout, stderr } = await run(env);
     const why = (text: string) => new UsageError(`${MISSING}; the Azure CLI has none: ${text}`);
     if (error) {
-        const said = stderr.split("\n").map((l) => l.replace(/^ERROR:\s*/, "").trim()).find((l) => l !== "") ?? "";
-        if (error.code === "ENOENT" || /not recognized as an internal or external command|az: (command )?not found/i.test(stderr)) {
+        const said =
+            stderr
+                .split("\n")
+                .map((l) => l.replace(/^ERROR:\s*/, "").trim())
+                .find((l) => l !== "") ?? "";
+        if (
+            error.code === "ENOENT" ||
+            /not recognized as an internal or external command|az: (command )?not found/i.test(stderr)
+        ) {
             throw why("az is not installed (https://aka.ms/azure-cli)");
         }
         if (error.killed) {
@@ -124,7 +146,9 @@ export async function azureCliDefault(env: Record<string, string | undefined>, r
         throw why(`az account show printed no JSON account: ${JSON.stringify(stdout.slice(0, 80))}`);
     }
     if (account?.name === "N/A(tenant level account)") {
-        throw why(`its default account is a tenant (${String(account.id)}; az login --allow-no-subscriptions), not a subscription`);
+        throw why(
+            `its default account is a tenant (${String(account.id)}; az login --allow-no-subscriptions), not a subscription`,
+        );
     }
     if (typeof account?.id !== "string") {
         throw why("az account show printed an account without an id");
@@ -150,7 +174,9 @@ function subscriptionId(value: string, source: string): string {
                 : /[^0-9a-f-]/i.test(trimmed)
                   ? "it contains characters other than hex digits and hyphens"
                   : "the hyphens are misplaced";
-        throw new UsageError(`${source} "${value}" is not a subscription id (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): ${why}`);
+        throw new UsageError(
+            `${source} "${value}" is not a subscription id (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): ${why}`,
+        );
     }
     return trimmed;
 }

@@ -35,7 +35,13 @@ export const SIGN_IN_HINT =
 // The errors @azure/identity throws when no credential works or a token is refused (node_modules/@azure/identity
 // dist errors.js: CredentialUnavailableError, AuthenticationError, AggregateAuthenticationError,
 // AuthenticationRequiredError), matched by name so this module loads no SDK.
-const SIGN_IN_ERRORS = new Set(["NotSignedInError", "CredentialUnavailableError", "AuthenticationError", "AggregateAuthenticationError", "AuthenticationRequiredError"]);
+const SIGN_IN_ERRORS = new Set([
+    "NotSignedInError",
+    "CredentialUnavailableError",
+    "AuthenticationError",
+    "AggregateAuthenticationError",
+    "AuthenticationRequiredError",
+]);
 
 /**
  * Maps an error to a message and exit code (cli/command.ts EXIT), never a stack trace for a user mistake: usage
@@ -88,7 +94,12 @@ export function writeOutput(path: string, text: string): void {
         writeFileSync(target, text);
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        const why = code === "ENOENT" ? `the folder ${dirname(target)} does not exist` : code === "EACCES" ? "permission denied" : (e as Error).message;
+        const why =
+            code === "ENOENT"
+                ? `the folder ${dirname(target)} does not exist`
+                : code === "EACCES"
+                  ? "permission denied"
+                  : (e as Error).message;
         throw new OutputError(`cannot write ${target}: ${why}`);
     }
 }

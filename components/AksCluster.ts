@@ -10,7 +10,15 @@ import { parseArmId } from "../stacks/schema";
 import { BUILT_IN_ROLES, grantRole, roleDefinitionId } from "./roles";
 
 /** The physical names the cluster's resources take (stacks/names.ts computes them for the stack). */
-export type AksNames = Pick<StackNames, "aksCluster" | "dnsPrefix" | "nodeResourceGroup" | "controlPlaneIdentity" | "egressPrefix" | "insightsDataCollectionRule">;
+export type AksNames = Pick<
+    StackNames,
+    | "aksCluster"
+    | "dnsPrefix"
+    | "nodeResourceGroup"
+    | "controlPlaneIdentity"
+    | "egressPrefix"
+    | "insightsDataCollectionRule"
+>;
 
 /** What AksCluster takes. Every argument is required: the defaults live in the stack's profile (stacks/profiles.ts). */
 export interface AksClusterArgs {
@@ -43,7 +51,10 @@ export const AKS_AUDIT_CATEGORIES = ["kube-audit-admin", "guard"] as const;
 
 // Planned maintenance configuration names the AKS API reserves for the two auto-upgrade channels
 // (azure-native containerservice/maintenanceConfiguration.d.ts; AKS docs planned-maintenance.md).
-export const MAINTENANCE_CONFIGS = { autoUpgrade: "aksManagedAutoUpgradeSchedule", nodeOs: "aksManagedNodeOSUpgradeSchedule" } as const;
+export const MAINTENANCE_CONFIGS = {
+    autoUpgrade: "aksManagedAutoUpgradeSchedule",
+    nodeOs: "aksManagedNodeOSUpgradeSchedule",
+} as const;
 
 // Container Insights streams, listed one by one rather than the Microsoft-ContainerInsights-Group-Default group
 // (azure-monitor-docs containers/includes/data-collection-rule-streams.md), as in mspnp/aks-baseline cluster-stamp.bicep.
@@ -88,7 +99,11 @@ export const PULUMI_CLI_FOR_RETRY = ">=3.244.0";
  * other principal than the control-plane identity (the deployer's own missing right does not heal by waiting; preflight
  * checks it), and while the waits add up to no more than the budget.
  */
-export function joinGrantRetryDelay(failedOperation: string, errors: string[], controlPlanePrincipalId: string | undefined): number | undefined {
+export function joinGrantRetryDelay(
+    failedOperation: string,
+    errors: string[],
+    controlPlanePrincipalId: string | undefined,
+): number | undefined {
     if (failedOperation !== "create" && failedOperation !== "update") {
         return undefined;
     }
@@ -96,7 +111,8 @@ export function joinGrantRetryDelay(failedOperation: string, errors: string[], c
     // ARM's wording for a missing right: code AuthorizationFailed / LinkedAuthorizationFailed, "does not have
     // authorization to perform action", "does not have permission to perform action(s) ... on the linked scope(s)", and
     // "If access was recently granted, please refresh your credentials" (azure-docs troubleshooting.md).
-    const unauthorized = /AuthorizationFailed|does not have (authorization|permission)|access was recently granted/i.test(latest);
+    const unauthorized =
+        /AuthorizationFailed|does not have (authorization|permission)|access was recently granted/i.test(latest);
     if (!unauthorized || !/publicIPPrefixes/i.test(latest)) {
         return undefined;
     }
@@ -104,7 +120,8 @@ export function joinGrantRetryDelay(failedOperation: string, errors: string[], c
     if (controlPlanePrincipalId && named.length > 0 && !named.includes(controlPlanePrincipalId.toLowerCase())) {
         return undefined;
     }
-    const delay = (attempt: number) => Math.min(JOIN_GRANT_RETRY.firstDelaySeconds * 2 ** (attempt - 1), JOIN_GRANT_RETRY.maxDelaySeconds);
+    const delay = (attempt: number) =>
+        Math.min(JOIN_GRANT_RETRY.firstDelaySeconds * 2 ** (attempt - 1), JOIN_GRANT_RETRY.maxDelaySeconds);
     let waited = 0;
     for (let attempt = 1; attempt <= errors.length; attempt++) {
         waited += delay(attempt);
@@ -113,7 +130,9 @@ export function joinGrantRetryDelay(failedOperation: string, errors: string[], c
 }
 
 /** How the retry waits; tests replace it so that no test sleeps. */
-export const retryClock = { sleep: (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000)) };
+export const retryClock = {
+    sleep: (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000)),
+};
 
 /** The prefix all outbound traffic leaves from, as the cluster's load balancer and the grant need it. */
 interface Egress {
@@ -157,7 +176,12 @@ export class AksCluster extends pulumi.ComponentResource {
             return p.issuerURL;
         });
         this.cluster = { resource: cluster, name: cluster.name, id: cluster.id, oidcIssuerUrl };
-        this.registerOutputs({ name: cluster.name, id: cluster.id, oidcIssuerUrl, egressIpPrefix: this.egressIpPrefix });
+        this.registerOutputs({
+            name: cluster.name,
+            id: cluster.id,
+            oidcIssuerUrl,
+            egressIpPrefix: this.egressIpPrefix,
+        });
     }
 
     /** Outbound traffic leaves through a prefix the stack knows in advance (created here, or reserved elsewhere). */
@@ -200,7 +224,12 @@ export class AksCluster extends pulumi.ComponentResource {
         const { args } = this;
         return new managedidentity.UserAssignedIdentity(
             `${this.baseName}-control-plane`,
-            { resourceName: args.names.controlPlaneIdentity, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+            {
+                resourceName: args.names.controlPlaneIdentity,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: args.tags,
+            },
             { parent: this },
         );
     }
@@ -247,13 +276,19 @@ export class AksCluster extends pulumi.ComponentResource {
         const afterJoinGrant: Promise<pulumi.Resource[]> = pulumi.requirePulumiVersion(PULUMI_CLI_FOR_RETRY).then(
             () => [joinPrefix],
             (e: Error) => {
-                throw new Error(`AKS ${aksName} retries its create until the egress join grant is usable, which needs Pulumi CLI ${PULUMI_CLI_FOR_RETRY}: ${e.message}`);
+                throw new Error(
+                    `AKS ${aksName} retries its create until the egress join grant is usable, which needs Pulumi CLI ${PULUMI_CLI_FOR_RETRY}: ${e.message}`,
+                );
             },
         );
         return { hook, afterJoinGrant };
     }
 
-    private managedCluster(egress: Egress, controlPlane: managedidentity.UserAssignedIdentity, joinPrefix: pulumi.Resource): containerservice.ManagedCluster {
+    private managedCluster(
+        egress: Egress,
+        controlPlane: managedidentity.UserAssignedIdentity,
+        joinPrefix: pulumi.Resource,
+    ): containerservice.ManagedCluster {
         const { args } = this;
         const s = args.settings;
         const { hook, afterJoinGrant } = this.joinGrantRetry(controlPlane, joinPrefix);
@@ -278,7 +313,9 @@ export class AksCluster extends pulumi.ComponentResource {
                 oidcIssuerProfile: { enabled: true },
                 securityProfile: this.securityProfile(),
                 networkProfile: networkProfile(s, egress.id),
-                apiServerAccessProfile: s.apiServer.privateCluster ? { enablePrivateCluster: true } : { authorizedIPRanges: s.apiServer.authorizedIpRanges },
+                apiServerAccessProfile: s.apiServer.privateCluster
+                    ? { enablePrivateCluster: true }
+                    : { authorizedIPRanges: s.apiServer.authorizedIpRanges },
                 autoUpgradeProfile: { upgradeChannel: s.upgradeChannel, nodeOSUpgradeChannel: s.nodeOsUpgradeChannel },
                 addonProfiles: {
                     // Key name per Azure Policy docs (policy-for-kubernetes.md: addonProfiles.azurepolicy).
@@ -286,11 +323,22 @@ export class AksCluster extends pulumi.ComponentResource {
                     // Container Insights with managed-identity auth; config keys as in Azure CLI acs/_consts.py
                     // (CONST_MONITORING_LOG_ANALYTICS_WORKSPACE_RESOURCE_ID, CONST_MONITORING_USING_AAD_MSI_AUTH).
                     ...(s.containerInsights
-                        ? { omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: args.logAnalyticsWorkspaceId, useAADAuth: "true" } } }
+                        ? {
+                              omsagent: {
+                                  enabled: true,
+                                  config: {
+                                      logAnalyticsWorkspaceResourceID: args.logAnalyticsWorkspaceId,
+                                      useAADAuth: "true",
+                                  },
+                              },
+                          }
                         : {}),
                 },
                 ...(args.managedPrometheus ? { azureMonitorProfile: { metrics: { enabled: true } } } : {}),
-                agentPoolProfiles: [pool("system", "System", s.systemPool, s.encryptionAtHost), pool("user", "User", s.userPool, s.encryptionAtHost)],
+                agentPoolProfiles: [
+                    pool("system", "System", s.systemPool, s.encryptionAtHost),
+                    pool("user", "User", s.userPool, s.encryptionAtHost),
+                ],
                 tags: args.tags,
             },
             {
@@ -299,7 +347,12 @@ export class AksCluster extends pulumi.ComponentResource {
                 hooks: { onError: [hook] },
                 // The autoscaler owns node counts; an auto-upgrade channel owns versions. Without these, every
                 // `pulumi up` after a scale-out or upgrade would try to undo it.
-                ignoreChanges: ["agentPoolProfiles[*].count", ...(s.upgradeChannel === "none" ? [] : ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"])],
+                ignoreChanges: [
+                    "agentPoolProfiles[*].count",
+                    ...(s.upgradeChannel === "none"
+                        ? []
+                        : ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"]),
+                ],
             },
         );
     }
@@ -310,12 +363,22 @@ export class AksCluster extends pulumi.ComponentResource {
             workloadIdentity: { enabled: true },
             // Removes unused images (often the vulnerable ones) from nodes; interval per AKS docs image-cleaner.md.
             imageCleaner: { enabled: true, intervalHours: s.imageCleanerIntervalHours },
-            ...(s.defender ? { defender: { logAnalyticsWorkspaceResourceId: this.args.logAnalyticsWorkspaceId, securityMonitoring: { enabled: true } } } : {}),
+            ...(s.defender
+                ? {
+                      defender: {
+                          logAnalyticsWorkspaceResourceId: this.args.logAnalyticsWorkspaceId,
+                          securityMonitoring: { enabled: true },
+                      },
+                  }
+                : {}),
         };
     }
 
     private maintenanceWindows(cluster: containerservice.ManagedCluster): void {
-        for (const [key, configName] of Object.entries(MAINTENANCE_CONFIGS) as [keyof typeof MAINTENANCE_CONFIGS, string][]) {
+        for (const [key, configName] of Object.entries(MAINTENANCE_CONFIGS) as [
+            keyof typeof MAINTENANCE_CONFIGS,
+            string,
+        ][]) {
             const w = this.args.settings.maintenance[key];
             new containerservice.MaintenanceConfiguration(
                 `${this.baseName}-maintenance-${key === "autoUpgrade" ? "upgrade" : "node-os"}`,
@@ -368,7 +431,8 @@ export class AksCluster extends pulumi.ComponentResource {
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
                 kind: "Linux",
-                description: "Container Insights: container logs and inventory of the cluster to its Log Analytics workspace",
+                description:
+                    "Container Insights: container logs and inventory of the cluster to its Log Analytics workspace",
                 dataSources: {
                     extensions: [
                         {
@@ -386,7 +450,9 @@ export class AksCluster extends pulumi.ComponentResource {
                         },
                     ],
                 },
-                destinations: { logAnalytics: [{ name: "ciworkspace", workspaceResourceId: args.logAnalyticsWorkspaceId }] },
+                destinations: {
+                    logAnalytics: [{ name: "ciworkspace", workspaceResourceId: args.logAnalyticsWorkspaceId }],
+                },
                 dataFlows: [{ streams: CONTAINER_INSIGHTS_STREAMS, destinations: ["ciworkspace"] }],
                 tags: args.tags,
             },
@@ -398,7 +464,8 @@ export class AksCluster extends pulumi.ComponentResource {
                 associationName: "ContainerInsightsExtension",
                 resourceUri: cluster.id,
                 dataCollectionRuleId: rule.id,
-                description: "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
+                description:
+                    "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
             },
             { parent: this },
         );
@@ -409,7 +476,10 @@ export class AksCluster extends pulumi.ComponentResource {
  * Azure CNI overlay; the cilium policy engine requires the cilium dataplane (azure-native enum NetworkPolicy.Cilium:
  * "This requires networkDataplane to be 'cilium'"). Outbound through the stack's prefix.
  */
-function networkProfile(s: AksSettings, prefixId: pulumi.Input<string>): inputs.containerservice.ContainerServiceNetworkProfileArgs {
+function networkProfile(
+    s: AksSettings,
+    prefixId: pulumi.Input<string>,
+): inputs.containerservice.ContainerServiceNetworkProfileArgs {
     return {
         networkPlugin: "azure",
         networkPluginMode: "overlay",
@@ -433,7 +503,12 @@ export interface ActiveCluster {
     oidcIssuerUrl: pulumi.Output<string>;
 }
 
-function pool(name: string, mode: "System" | "User", p: PoolSettings, encryptionAtHost: boolean): inputs.containerservice.ManagedClusterAgentPoolProfileArgs {
+function pool(
+    name: string,
+    mode: "System" | "User",
+    p: PoolSettings,
+    encryptionAtHost: boolean,
+): inputs.containerservice.ManagedClusterAgentPoolProfileArgs {
     return {
         name,
         mode,

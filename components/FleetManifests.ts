@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { Provider } from "@pulumi/kubernetes/provider";
-import { FleetLayoutArgs, FluxKustomization, fluxKustomizations, LayerObject, monitoringObjects, notificationObjects } from "../fleet/layout";
+import {
+    FleetLayoutArgs,
+    FluxKustomization,
+    fluxKustomizations,
+    LayerObject,
+    monitoringObjects,
+    notificationObjects,
+} from "../fleet/layout";
 
 /** What FleetManifests takes (the layout's arguments are documented on FleetLayoutArgs; none has a default). */
 export interface FleetManifestsArgs extends FleetLayoutArgs {
@@ -32,7 +39,11 @@ export class FleetManifests extends pulumi.ComponentResource {
 
     constructor(name: string, args: FleetManifestsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-gitops:index:FleetManifests", name, args, opts);
-        const render = new Provider(`${name}-render`, { renderYamlToDirectory: args.renderDirectory }, { parent: this });
+        const render = new Provider(
+            `${name}-render`,
+            { renderYamlToDirectory: args.renderDirectory },
+            { parent: this },
+        );
         this.objects = fluxKustomizations(args);
         this.layerObjects = [
             ...(args.monitoring ? monitoringObjects(args) : []),
@@ -42,7 +53,11 @@ export class FleetManifests extends pulumi.ComponentResource {
             new CustomResource(`${name}-${object.metadata.name}`, { ...object }, { parent: this, provider: render });
         }
         for (const object of this.layerObjects) {
-            new CustomResource(`${name}-${object.kind.toLowerCase()}-${object.metadata.name}`, { ...object }, { parent: this, provider: render });
+            new CustomResource(
+                `${name}-${object.kind.toLowerCase()}-${object.metadata.name}`,
+                { ...object },
+                { parent: this, provider: render },
+            );
         }
         const outputs: FleetManifestsOutputs = {
             objects: this.objects,

@@ -43,7 +43,12 @@ export class FluxGitOps extends pulumi.ComponentResource {
     constructor(name: string, args: FluxGitOpsArgs, opts?: pulumi.ComponentResourceOptions) {
         // The SDK records a component's inputs in the stack's state (pulumi/pulumi sdk/nodejs resource.ts,
         // ComponentResource): the git credentials are left out; the Flux configuration's protected settings carry them.
-        super("aks-gitops:index:FluxGitOps", name, { ...args, sshPrivateKey: undefined, httpsPassword: undefined }, opts);
+        super(
+            "aks-gitops:index:FluxGitOps",
+            name,
+            { ...args, sshPrivateKey: undefined, httpsPassword: undefined },
+            opts,
+        );
         const s = args.settings;
         const pinned = s.extensionVersion !== null;
         const gitHost = new URL(s.git.url).hostname;
@@ -96,7 +101,8 @@ export class FluxGitOps extends pulumi.ComponentResource {
                     sshKnownHosts: args.knownHosts ? base64(args.knownHosts) : undefined,
                     httpsUser: s.git.httpsUser,
                 },
-                configurationProtectedSettings: Object.keys(protectedSettings).length > 0 ? pulumi.secret(protectedSettings) : undefined,
+                configurationProtectedSettings:
+                    Object.keys(protectedSettings).length > 0 ? pulumi.secret(protectedSettings) : undefined,
                 kustomizations: Object.fromEntries(
                     Object.entries(s.kustomizations).map(([key, k]) => [
                         key,
@@ -148,7 +154,9 @@ export function extensionSettings(
         "notification-controller.enabled": flag(s.controllers.notification),
         "image-automation-controller.enabled": flag(s.controllers.imageAutomation),
         "image-reflector-controller.enabled": flag(s.controllers.imageReflector),
-        ...(gitHost === "ssh.dev.azure.com" ? { "source-controller.ssh-host-key-args": AZURE_DEVOPS_HOSTKEY_ARGS } : {}),
+        ...(gitHost === "ssh.dev.azure.com"
+            ? { "source-controller.ssh-host-key-args": AZURE_DEVOPS_HOSTKEY_ARGS }
+            : {}),
     };
 }
 

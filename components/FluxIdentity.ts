@@ -53,7 +53,12 @@ export class FluxIdentity extends pulumi.ComponentResource {
 
         this.identity = new managedidentity.UserAssignedIdentity(
             `${name}-identity`,
-            { resourceName: args.identityName, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+            {
+                resourceName: args.identityName,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: args.tags,
+            },
             { parent: this },
         );
 

@@ -73,7 +73,8 @@ export function fluxAlertRules(s: MonitoringSettings, clusterName: string): Aler
             expression: `max by (${BY_OBJECT}) (gotk_resource_info{customresource_kind=~"${RECONCILERS}", ready="False"}) > 0`,
             for: s.notReadyFor,
             severity: 2,
-            summary: "{{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} is not Ready",
+            summary:
+                "{{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} is not Ready",
             description: `Reconciliation has been failing on cluster {{ $labels.cluster }} for over ${s.notReadyFor}: a broken manifest in git or a cluster-side problem. Check: flux get kustomizations -A, or npm run verify.`,
         },
         {
@@ -81,7 +82,8 @@ export function fluxAlertRules(s: MonitoringSettings, clusterName: string): Aler
             expression: `max by (${BY_OBJECT}) (gotk_resource_info{customresource_kind=~"${SOURCES}", ready="False"}) > 0`,
             for: s.notReadyFor,
             severity: 2,
-            summary: "{{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} cannot be fetched",
+            summary:
+                "{{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} cannot be fetched",
             description: `Flux on {{ $labels.cluster }} has not been able to fetch this source for over ${s.notReadyFor} (credentials, known hosts, or the repository).`,
         },
         {
@@ -89,7 +91,8 @@ export function fluxAlertRules(s: MonitoringSettings, clusterName: string): Aler
             expression: `max by (${BY_OBJECT}) (gotk_resource_info{suspended="true"}) > 0`,
             for: s.suspendedFor,
             severity: 3,
-            summary: "{{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} is suspended",
+            summary:
+                "{{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} is suspended",
             description: `Suspended for over ${s.suspendedFor}: drift on cluster {{ $labels.cluster }} is no longer corrected. Resume it, or remove it from git.`,
         },
         {
@@ -97,7 +100,8 @@ export function fluxAlertRules(s: MonitoringSettings, clusterName: string): Aler
             expression: `${averageDuration("10m")} > ${s.slowFactor} * ${averageDuration("1d")} and ${averageDuration("10m")} > ${s.minSlowSeconds}`,
             for: "PT15M",
             severity: 3,
-            summary: "{{ $labels.kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} reconciles far slower than usual",
+            summary:
+                "{{ $labels.kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} reconciles far slower than usual",
             description: `Average reconciliation over 10 minutes is more than ${s.slowFactor}x its one-day average (and over ${s.minSlowSeconds}s) on {{ $labels.cluster }}: health checks timing out, throttled sources, or an overloaded controller.`,
         },
         {
@@ -106,7 +110,8 @@ export function fluxAlertRules(s: MonitoringSettings, clusterName: string): Aler
             for: "PT30M",
             severity: 3,
             summary: "No Flux object metrics from {{ $labels.cluster }}",
-            description: "kube-state-metrics for Flux is not being scraped: the alerts above cannot fire. Check the cluster's monitoring Kustomization (fleet repo) and the ama-metrics pods.",
+            description:
+                "kube-state-metrics for Flux is not being scraped: the alerts above cannot fire. Check the cluster's monitoring Kustomization (fleet repo) and the ama-metrics pods.",
         },
     ];
 }
@@ -145,7 +150,12 @@ export class FluxMonitoring extends pulumi.ComponentResource {
 
         this.workspace = new monitor.AzureMonitorWorkspace(
             `${name}-workspace`,
-            { azureMonitorWorkspaceName: n.monitorWorkspace, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+            {
+                azureMonitorWorkspaceName: n.monitorWorkspace,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: args.tags,
+            },
             { parent: this },
         );
         const endpoint = new monitor.DataCollectionEndpoint(
@@ -168,8 +178,18 @@ export class FluxMonitoring extends pulumi.ComponentResource {
                 kind: "Linux",
                 dataCollectionEndpointId: endpoint.id,
                 description: "Managed Prometheus metrics of the cluster to its Azure Monitor workspace",
-                dataSources: { prometheusForwarder: [{ name: "PrometheusDataSource", streams: ["Microsoft-PrometheusMetrics"], labelIncludeFilter: {} }] },
-                destinations: { monitoringAccounts: [{ accountResourceId: this.workspace.id, name: "MonitoringAccount1" }] },
+                dataSources: {
+                    prometheusForwarder: [
+                        {
+                            name: "PrometheusDataSource",
+                            streams: ["Microsoft-PrometheusMetrics"],
+                            labelIncludeFilter: {},
+                        },
+                    ],
+                },
+                destinations: {
+                    monitoringAccounts: [{ accountResourceId: this.workspace.id, name: "MonitoringAccount1" }],
+                },
                 dataFlows: [{ streams: ["Microsoft-PrometheusMetrics"], destinations: ["MonitoringAccount1"] }],
                 tags: args.tags,
             },
@@ -184,7 +204,8 @@ export class FluxMonitoring extends pulumi.ComponentResource {
                     associationName: n.prometheusDataCollectionRuleAssociation,
                     resourceUri: clusterId,
                     dataCollectionRuleId: rule.id,
-                    description: "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
+                    description:
+                        "Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.",
                 },
                 { parent: this },
             );
@@ -199,8 +220,16 @@ export class FluxMonitoring extends pulumi.ComponentResource {
                 location: "global",
                 groupShortName: "flux-alerts",
                 enabled: true,
-                emailReceivers: s.receivers.emails.map((e) => ({ name: e.name, emailAddress: e.address, useCommonAlertSchema: true })),
-                webhookReceivers: s.receivers.webhooks.map((w) => ({ name: w.name, serviceUri: w.url, useCommonAlertSchema: true })),
+                emailReceivers: s.receivers.emails.map((e) => ({
+                    name: e.name,
+                    emailAddress: e.address,
+                    useCommonAlertSchema: true,
+                })),
+                webhookReceivers: s.receivers.webhooks.map((w) => ({
+                    name: w.name,
+                    serviceUri: w.url,
+                    useCommonAlertSchema: true,
+                })),
                 tags: args.tags,
             },
             { parent: this },
@@ -213,7 +242,8 @@ export class FluxMonitoring extends pulumi.ComponentResource {
                     ruleGroupName: n.prometheusRuleGroup,
                     resourceGroupName: args.resourceGroupName,
                     location: args.location,
-                    description: "Flux reconciliation health (kube-state-metrics gotk_resource_info and controller durations)",
+                    description:
+                        "Flux reconciliation health (kube-state-metrics gotk_resource_info and controller durations)",
                     // The workspace to evaluate in, and the cluster the series come from (prometheus-rule-groups docs).
                     scopes: [this.workspace.id, clusterId],
                     clusterName: n.aksCluster,
@@ -236,7 +266,9 @@ export class FluxMonitoring extends pulumi.ComponentResource {
                     sku: { name: "Standard" },
                     identity: { type: "SystemAssigned" },
                     properties: {
-                        grafanaIntegrations: { azureMonitorWorkspaceIntegrations: [{ azureMonitorWorkspaceResourceId: this.workspace.id }] },
+                        grafanaIntegrations: {
+                            azureMonitorWorkspaceIntegrations: [{ azureMonitorWorkspaceResourceId: this.workspace.id }],
+                        },
                         zoneRedundancy: "Enabled",
                     },
                     tags: args.tags,
@@ -275,6 +307,10 @@ export class FluxMonitoring extends pulumi.ComponentResource {
             );
         }
 
-        this.registerOutputs({ workspaceId: this.workspace.id, ruleGroupId: this.ruleGroup?.id, actionGroupId: this.actionGroup.id });
+        this.registerOutputs({
+            workspaceId: this.workspace.id,
+            ruleGroupId: this.ruleGroup?.id,
+            actionGroupId: this.actionGroup.id,
+        });
     }
 }

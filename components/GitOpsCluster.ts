@@ -20,7 +20,19 @@ export interface AzureContext {
 }
 
 /** The sections of the stack's settings a cluster is built from (validated and defaulted: stacks/load.ts). */
-export const CLUSTER_SETTINGS = ["environment", "location", "clusterName", "standby", "admitExistingOnly", "aks", "sops", "flux", "fleet", "logs", "monitoring"] as const;
+export const CLUSTER_SETTINGS = [
+    "environment",
+    "location",
+    "clusterName",
+    "standby",
+    "admitExistingOnly",
+    "aks",
+    "sops",
+    "flux",
+    "fleet",
+    "logs",
+    "monitoring",
+] as const;
 export type ClusterSettings = Pick<StackSettings, (typeof CLUSTER_SETTINGS)[number]>;
 
 /** What GitOpsCluster takes. Only `now` is optional. */
@@ -48,7 +60,9 @@ export function gitOpsClusterArgs(config: StackConfig, azure: AzureContext): Git
 
 /** Only the sections the cluster reads, whatever else the object carries (the loaded config carries the secrets too). */
 function pickSettings(settings: ClusterSettings): ClusterSettings {
-    return Object.fromEntries(CLUSTER_SETTINGS.filter((k) => settings[k] !== undefined).map((k) => [k, settings[k]])) as unknown as ClusterSettings;
+    return Object.fromEntries(
+        CLUSTER_SETTINGS.filter((k) => settings[k] !== undefined).map((k) => [k, settings[k]]),
+    ) as unknown as ClusterSettings;
 }
 
 /** The environment's SOPS key as this cluster sees it: its vault's id, and the .sops.yaml rule that selects it. */
@@ -86,7 +100,12 @@ export class GitOpsCluster extends pulumi.ComponentResource {
         // The SDK records a component's inputs in the stack's state: the settings it reads and the names, never the
         // git credentials (pulumi/pulumi sdk/nodejs resource.ts ComponentResource: `args` are registered as inputs
         // unless PULUMI_NODEJS_SKIP_COMPONENT_INPUTS is set).
-        super("aks-gitops:index:GitOpsCluster", baseName, { settings: pickSettings(args.settings), names: args.names, tags: args.tags, azure: args.azure }, opts);
+        super(
+            "aks-gitops:index:GitOpsCluster",
+            baseName,
+            { settings: pickSettings(args.settings), names: args.names, tags: args.tags, azure: args.azure },
+            opts,
+        );
         this.c = args.settings;
         this.names = args.names;
         this.tags = args.tags;
@@ -132,10 +151,22 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             {
                 resourceGroupName: group.name,
                 location: c.location,
-                names: pick(this.names, ["aksCluster", "dnsPrefix", "nodeResourceGroup", "controlPlaneIdentity", "egressPrefix", "insightsDataCollectionRule"]),
+                names: pick(this.names, [
+                    "aksCluster",
+                    "dnsPrefix",
+                    "nodeResourceGroup",
+                    "controlPlaneIdentity",
+                    "egressPrefix",
+                    "insightsDataCollectionRule",
+                ]),
                 settings: {
                     ...c.aks,
-                    network: { ...c.aks.network, egress: egress.publicIpPrefixId ? { publicIpPrefixId: absoluteArmId(egress.publicIpPrefixId, this.azure.subscriptionId) } : egress },
+                    network: {
+                        ...c.aks.network,
+                        egress: egress.publicIpPrefixId
+                            ? { publicIpPrefixId: absoluteArmId(egress.publicIpPrefixId, this.azure.subscriptionId) }
+                            : egress,
+                    },
                 },
                 adminGroupObjectIds: c.aks.adminGroups.map((ref) => groupObjectId(ref, this)),
                 logAnalyticsWorkspaceId: logs.id,
@@ -168,7 +199,10 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 ]),
                 clusterId: this.aks.cluster?.id,
                 settings: c.monitoring,
-                grafanaAdmins: c.monitoring.grafana.admins.map((ref) => ({ key: ref, objectId: groupObjectId(ref, this) })),
+                grafanaAdmins: c.monitoring.grafana.admins.map((ref) => ({
+                    key: ref,
+                    objectId: groupObjectId(ref, this),
+                })),
                 subscriptionId: this.azure.subscriptionId,
                 tags: this.tags,
             },
@@ -221,12 +255,20 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        return { vault, vaultId: vault.vaultId, keyUriWithVersion: vault.keyUriWithVersion, creationRule: vault.creationRule };
+        return {
+            vault,
+            vaultId: vault.vaultId,
+            keyUriWithVersion: vault.keyUriWithVersion,
+            creationRule: vault.creationRule,
+        };
     }
 
     private fluxIdentity(group: resources.ResourceGroup, key: SopsKey): FluxIdentity {
         const { c, names } = this;
-        const decryptRole = c.sops.decryptRole === "sops-decrypt" ? sopsDecryptRoleGuid(c.environment, names.sopsVaultName) : BUILT_IN_ROLES.keyVaultCryptoUser;
+        const decryptRole =
+            c.sops.decryptRole === "sops-decrypt"
+                ? sopsDecryptRoleGuid(c.environment, names.sopsVaultName)
+                : BUILT_IN_ROLES.keyVaultCryptoUser;
         return new FluxIdentity(
             `${this.baseName}-flux-identity`,
             {
@@ -252,7 +294,12 @@ export class GitOpsCluster extends pulumi.ComponentResource {
      * only after creation) through from the configuration's substitution.
      */
     private facts(): Record<string, string> {
-        return { CLUSTER_NAME: this.c.clusterName, ENVIRONMENT: this.c.environment, REGION: this.c.location, SOPS_KEY_VAULT_URI: this.names.sopsVaultUri };
+        return {
+            CLUSTER_NAME: this.c.clusterName,
+            ENVIRONMENT: this.c.environment,
+            REGION: this.c.location,
+            SOPS_KEY_VAULT_URI: this.names.sopsVaultUri,
+        };
     }
 
     /** The extension and the Flux configuration: only with a cluster (not in standby). */
@@ -265,7 +312,9 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 resourceGroupName: group.name,
                 clusterName: this.aks.cluster!.name,
                 settings: c.flux,
-                knownHosts: c.flux.git.url.startsWith("ssh:") ? (c.flux.git.knownHosts ?? KNOWN_HOSTS[gitHost]) : undefined,
+                knownHosts: c.flux.git.url.startsWith("ssh:")
+                    ? (c.flux.git.knownHosts ?? KNOWN_HOSTS[gitHost])
+                    : undefined,
                 sshPrivateKey: git.sshPrivateKey,
                 httpsPassword: git.httpsPassword,
                 identityClientId: this.identity.clientId,
@@ -308,7 +357,9 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             clusterResourceGroup: group.name,
             egressIpPrefix: this.aks.egressIpPrefix,
             fluxIdentityClientId: this.identity.clientId,
-            fleetPaths: pulumi.output(Object.fromEntries(Object.entries(c.flux.kustomizations).map(([k, v]) => [k, v.path]))),
+            fleetPaths: pulumi.output(
+                Object.fromEntries(Object.entries(c.flux.kustomizations).map(([k, v]) => [k, v.path])),
+            ),
             sopsVaultId: key.vaultId,
             sopsVaultUri: names.sopsVaultUri,
             // Versionless: known from config, so DR stacks need no read of the primary region for it.
@@ -317,7 +368,12 @@ export class GitOpsCluster extends pulumi.ComponentResource {
             ...(key.keyUriWithVersion ? { sopsKeyId: key.keyUriWithVersion } : {}),
             ...(this.sops ? { sopsAdmittedEgress: this.sops.admittedEgress } : {}),
             ...(this.flux && cluster
-                ? { clusterName: cluster.name, clusterId: cluster.id, oidcIssuerUrl: cluster.oidcIssuerUrl, fluxConfigurationName: this.flux.configuration.name }
+                ? {
+                      clusterName: cluster.name,
+                      clusterId: cluster.id,
+                      oidcIssuerUrl: cluster.oidcIssuerUrl,
+                      fluxConfigurationName: this.flux.configuration.name,
+                  }
                 : {}),
             ...(this.monitoring ? this.monitoringOutputs(this.monitoring) : {}),
         };

@@ -6,7 +6,14 @@ import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import { stringify } from "yaml";
 import { durationDays, isGuid, leavesOutIfMissing, parseArmId, type Environment } from "../stacks/schema";
-import { BUILT_IN_ROLES, grantRole, roleAssignmentName, roleDefinitionId, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid } from "./roles";
+import {
+    BUILT_IN_ROLES,
+    grantRole,
+    roleAssignmentName,
+    roleDefinitionId,
+    SOPS_DECRYPT_DATA_ACTIONS,
+    sopsDecryptRoleGuid,
+} from "./roles";
 
 /** What SopsKeyVault takes; the settings' defaults live in the stack's profile (stacks/profiles.ts). */
 export interface SopsKeyVaultArgs {
@@ -110,13 +117,18 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                         if (!isNotFound(e)) {
                             throw e;
                         }
-                        void pulumi.log.warn(`${id} does not exist yet: not admitted by this run (admitExistingOnly); the rollout's admit wave admits it once its cluster's stack has created it`, this);
+                        void pulumi.log.warn(
+                            `${id} does not exist yet: not admitted by this run (admitExistingOnly); the rollout's admit wave admits it once its cluster's stack has created it`,
+                            this,
+                        );
                         return undefined;
                     },
                 ),
             );
         });
-        const admittedRanges = pulumi.all(admitted).apply((ranges) => ranges.filter((r): r is string => r !== undefined));
+        const admittedRanges = pulumi
+            .all(admitted)
+            .apply((ranges) => ranges.filter((r): r is string => r !== undefined));
 
         this.vault = new keyvault.Vault(
             `${name}-vault`,
@@ -145,8 +157,12 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                         ipRules: !args.firewall
                             ? []
                             : args.admitExistingOnly
-                              ? pulumi.all([pulumi.all(args.allowedIpRanges), admittedRanges]).apply(([own, others]) => [...own, ...others].map((value) => ({ value })))
-                              : [...args.allowedIpRanges, ...(admitted as pulumi.Output<string>[])].map((value) => ({ value })),
+                              ? pulumi
+                                    .all([pulumi.all(args.allowedIpRanges), admittedRanges])
+                                    .apply(([own, others]) => [...own, ...others].map((value) => ({ value })))
+                              : [...args.allowedIpRanges, ...(admitted as pulumi.Output<string>[])].map((value) => ({
+                                    value,
+                                })),
                     },
                 },
                 tags: args.tags,
@@ -214,7 +230,9 @@ export class SopsKeyVault extends pulumi.ComponentResource {
                     description: "Read keys and decrypt with them; no encrypt, sign, update, backup or delete.",
                     scope: group.id,
                     assignableScopes: [group.id],
-                    permissions: [{ actions: [], notActions: [], dataActions: SOPS_DECRYPT_DATA_ACTIONS, notDataActions: [] }],
+                    permissions: [
+                        { actions: [], notActions: [], dataActions: SOPS_DECRYPT_DATA_ACTIONS, notDataActions: [] },
+                    ],
                 },
                 keep(`${groupId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`),
             );
@@ -224,7 +242,9 @@ export class SopsKeyVault extends pulumi.ComponentResource {
             const grant = { scopeKey: `vault/${args.vaultName}`, roleKey: BUILT_IN_ROLES.keyVaultCryptoUser };
             // Adopting needs the assignment's name in advance, so only groups given by object id can be adopted
             // (stacks/schema.ts requires object ids with sops.adopt).
-            const adoptId = isGuid(encryptor.key) ? `${vaultId}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(grant, encryptor.key)}` : "";
+            const adoptId = isGuid(encryptor.key)
+                ? `${vaultId}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(grant, encryptor.key)}`
+                : "";
             grantRole(
                 `${name}-encryptor-${i}`,
                 {

@@ -17,7 +17,10 @@ export const BUILT_IN_ROLES = {
     grafanaAdmin: "22926164-76b3-42b3-bc55-97df8dab3e41",
 } as const;
 
-export function roleDefinitionId(subscriptionId: pulumi.Input<string>, roleGuid: pulumi.Input<string>): pulumi.Output<string> {
+export function roleDefinitionId(
+    subscriptionId: pulumi.Input<string>,
+    roleGuid: pulumi.Input<string>,
+): pulumi.Output<string> {
     return pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
 }
 
@@ -28,7 +31,13 @@ export function roleDefinitionId(subscriptionId: pulumi.Input<string>, roleGuid:
  */
 export function stableGuid(...parts: string[]): string {
     const hex = createHash("sha256").update(parts.join("\u0000")).digest("hex");
-    return [hex.slice(0, 8), hex.slice(8, 12), `5${hex.slice(13, 16)}`, ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16) + hex.slice(17, 20), hex.slice(20, 32)].join("-");
+    return [
+        hex.slice(0, 8),
+        hex.slice(8, 12),
+        `5${hex.slice(13, 16)}`,
+        ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16) + hex.slice(17, 20),
+        hex.slice(20, 32),
+    ].join("-");
 }
 
 export interface RoleGrant {
@@ -54,7 +63,11 @@ export function roleAssignmentName(grant: Pick<RoleGrant, "scopeKey" | "roleKey"
     return stableGuid(grant.scopeKey, principalObjectId.toLowerCase(), grant.roleKey);
 }
 
-export function grantRole(name: string, grant: RoleGrant, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
+export function grantRole(
+    name: string,
+    grant: RoleGrant,
+    opts: pulumi.CustomResourceOptions,
+): authorization.RoleAssignment {
     return new authorization.RoleAssignment(
         name,
         {
@@ -78,4 +91,7 @@ export function sopsDecryptRoleGuid(environment: string, vaultName: string): str
 // What SOPS needs to decrypt: resolve the key, then Decrypt (getsops/sops azkv/keysource.go). Action names from the
 // Key Vault Crypto User definition (azure-docs built-in-roles/security.md), which adds encrypt, wrap, unwrap, sign,
 // verify, update and backup on top.
-export const SOPS_DECRYPT_DATA_ACTIONS = ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/decrypt/action"];
+export const SOPS_DECRYPT_DATA_ACTIONS = [
+    "Microsoft.KeyVault/vaults/keys/read",
+    "Microsoft.KeyVault/vaults/keys/decrypt/action",
+];

@@ -42,14 +42,26 @@ export function fleetFiles(
     // The cluster directory's facts come from the component's registered outputs, never its inputs (the SDK leaves
     // those out under PULUMI_NODEJS_SKIP_COMPONENT_INPUTS); the objects are its children, exactly as the render
     // provider writes them, in the order they were registered (the order the committed fleet files list them in).
-    const layout = component && (capture.registeredOutputs.get(component.urn) as FleetManifestsOutputs | undefined)?.layout;
+    const layout =
+        component && (capture.registeredOutputs.get(component.urn) as FleetManifestsOutputs | undefined)?.layout;
     if (!component || !layout) {
         throw new Error("the program registered no FleetManifests component with its outputs");
     }
-    const children = capture.resources.filter((r) => r.parent === component.urn && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:"));
-    const pick = (inputs: Record<string, unknown>) => ({ apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata, spec: inputs.spec });
-    const objects = children.filter((r) => r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((r) => pick(r.inputs) as FluxKustomization);
-    const layerObjects = children.filter((r) => r.type !== "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((r) => pick(r.inputs) as LayerObject);
+    const children = capture.resources.filter(
+        (r) => r.parent === component.urn && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:"),
+    );
+    const pick = (inputs: Record<string, unknown>) => ({
+        apiVersion: inputs.apiVersion,
+        kind: inputs.kind,
+        metadata: inputs.metadata,
+        spec: inputs.spec,
+    });
+    const objects = children
+        .filter((r) => r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization")
+        .map((r) => pick(r.inputs) as FluxKustomization);
+    const layerObjects = children
+        .filter((r) => r.type !== "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization")
+        .map((r) => pick(r.inputs) as LayerObject);
     const files = clusterFiles(objects, layout, layerObjects, encryptedFiles);
     const ruleText = capture.outputs.sopsCreationRule?.value;
     const rule = parse(typeof ruleText === "string" ? ruleText : "") as Record<string, unknown>[] | null;
@@ -58,7 +70,10 @@ export function fleetFiles(
     }
     // Every environment's rule goes first (mergeSopsConfig); the program (and so SopsKeyVault) is loaded by now.
     const { sopsPathRegex } = lazy.sopsKeyVault();
-    files.set(".sops.yaml", mergeSopsConfig(existingSops, rule[0] as { path_regex: string }, ENVIRONMENTS.map(sopsPathRegex), sopsFile));
+    files.set(
+        ".sops.yaml",
+        mergeSopsConfig(existingSops, rule[0] as { path_regex: string }, ENVIRONMENTS.map(sopsPathRegex), sopsFile),
+    );
     return files;
 }
 
@@ -88,7 +103,9 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
         }
         // An empty argument would resolve to the working directory and check the wrong tree: refused, like a missing one.
         if (secretsDir.trim() === "") {
-            throw new UsageError("--check-secrets: the fleet repo directory is empty (give the path of the fleet repository checkout)");
+            throw new UsageError(
+                "--check-secrets: the fleet repo directory is empty (give the path of the fleet repository checkout)",
+            );
         }
         const dir = userPath(secretsDir);
         if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -112,17 +129,26 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
     // half-way copying into it, a plain run would ask for shared layers).
     const blocker = firstNonDirectory(out);
     if (blocker !== undefined) {
-        throw new UsageError(`--out: ${blocker === out ? out : `${blocker} (on the way to ${out})`} is not a directory; give the fleet repo checkout to write into`);
+        throw new UsageError(
+            `--out: ${blocker === out ? out : `${blocker} (on the way to ${out})`} is not a directory; give the fleet repo checkout to write into`,
+        );
     }
     if (values.check && !existsSync(out)) {
-        throw new UsageError(`--check: the fleet repo folder ${out} does not exist (nothing to compare; write it with npm run fleet -- --stack ${values.stack} --out ${values.out})`);
+        throw new UsageError(
+            `--check: the fleet repo folder ${out} does not exist (nothing to compare; write it with npm run fleet -- --stack ${values.stack} --out ${values.out})`,
+        );
     }
     const { planStack } = lazy.offlineProgram();
     const capture = await planStack(values.stack);
     const sopsPath = join(out, ".sops.yaml");
     // SOPS-encrypted files the team added to a rendered layer directory (the alerts Secret) are listed in its kustomization.
     const encrypted = (dir: string) => (existsSync(join(out, dir)) ? readdirSync(join(out, dir)) : []);
-    const files = fleetFiles(capture, existsSync(sopsPath) ? readFileSync(sopsPath, "utf8") : undefined, encrypted, join(values.out, ".sops.yaml"));
+    const files = fleetFiles(
+        capture,
+        existsSync(sopsPath) ? readFileSync(sopsPath, "utf8") : undefined,
+        encrypted,
+        join(values.out, ".sops.yaml"),
+    );
 
     // The cluster's directory points at shared layers; writing it into a fleet without them would leave Flux with
     // paths that do not exist. Refuse, or (--scaffold) copy the missing layers from the starter fleet.
@@ -137,7 +163,9 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
         const starter = join(__dirname, "..", "examples", "fleet");
         const unavailable = missing.filter((dir) => !existsSync(join(starter, dir)));
         if (unavailable.length > 0) {
-            throw new UsageError(`--scaffold: examples/fleet has no ${unavailable.join(", ")} to copy; create them in the fleet repo`);
+            throw new UsageError(
+                `--scaffold: examples/fleet has no ${unavailable.join(", ")} to copy; create them in the fleet repo`,
+            );
         }
         for (const dir of copyRoots(missing, (d) => existsSync(join(out, d)))) {
             cpSync(join(starter, dir), join(out, dir), { recursive: true });
@@ -161,10 +189,17 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
     if (values.check) {
         return stale.length === 0
             ? { code: 0, text: `${values.out} is up to date with stack ${values.stack}\n` }
-            : { code: 1, text: `out of date with stack ${values.stack} (run npm run fleet -- --stack ${values.stack} --out ${values.out}):\n${stale.map((p) => `  ${p}`).join("\n")}\n` };
+            : {
+                  code: 1,
+                  text: `out of date with stack ${values.stack} (run npm run fleet -- --stack ${values.stack} --out ${values.out}):\n${stale.map((p) => `  ${p}`).join("\n")}\n`,
+              };
     }
-    const scaffolded = copied.length > 0 ? `copied from examples/fleet:\n${copied.map((d) => `  ${d}/`).join("\n")}\n` : "";
-    return { code: 0, text: `${scaffolded}${stale.length === 0 ? "nothing to change\n" : `wrote:\n${stale.map((p) => `  ${p}`).join("\n")}\n`}` };
+    const scaffolded =
+        copied.length > 0 ? `copied from examples/fleet:\n${copied.map((d) => `  ${d}/`).join("\n")}\n` : "";
+    return {
+        code: 0,
+        text: `${scaffolded}${stale.length === 0 ? "nothing to change\n" : `wrote:\n${stale.map((p) => `  ${p}`).join("\n")}\n`}`,
+    };
 }
 
 /** The path itself or its nearest existing ancestor, when that is not a directory (a file); undefined when all is well. */
@@ -188,7 +223,9 @@ export function copyRoots(missing: string[], exists: (dir: string) => boolean): 
         const app = /^(apps\/[^/]+)\/overlays\//.exec(dir)?.[1];
         return app && !exists(app) ? app : dir;
     });
-    return [...new Set(roots)].filter((dir, _i, all) => !all.some((other) => other !== dir && dir.startsWith(`${other}/`))).sort();
+    return [...new Set(roots)]
+        .filter((dir, _i, all) => !all.some((other) => other !== dir && dir.startsWith(`${other}/`)))
+        .sort();
 }
 
 /**

@@ -110,7 +110,14 @@ export function fluxKustomizations(a: FleetLayoutArgs): FluxKustomization[] {
 
 // Flux controllers in flux-system, as labelled by Flux's manifests (fluxcd/kustomize-controller
 // config/manager/deployment.yaml: label app: <controller>, container port http-prom 8080).
-const FLUX_CONTROLLERS = ["source-controller", "kustomize-controller", "helm-controller", "notification-controller", "image-reflector-controller", "image-automation-controller"];
+const FLUX_CONTROLLERS = [
+    "source-controller",
+    "kustomize-controller",
+    "helm-controller",
+    "notification-controller",
+    "image-reflector-controller",
+    "image-automation-controller",
+];
 
 // The Flux kinds whose state kube-state-metrics reports as gotk_resource_info (fluxcd.io/flux/monitoring/custom-metrics).
 const FLUX_KINDS = [
@@ -144,7 +151,13 @@ export function monitoringObjects(a: Pick<FleetLayoutArgs, "namespace">): LayerO
                     ready: ["status", "conditions", "[type=Ready]", "status"],
                     suspended: ["spec", "suspend"],
                 },
-                metrics: [{ name: "resource_info", help: "The current state of a Flux resource.", each: { type: "Info", info: { labelsFromPath: {} } } }],
+                metrics: [
+                    {
+                        name: "resource_info",
+                        help: "The current state of a Flux resource.",
+                        each: { type: "Info", info: { labelsFromPath: {} } },
+                    },
+                ],
             })),
         },
     };
@@ -178,7 +191,15 @@ export function monitoringObjects(a: Pick<FleetLayoutArgs, "namespace">): LayerO
                     fullnameOverride: "flux-state-metrics",
                     collectors: [],
                     extraArgs: ["--custom-resource-state-only=true"],
-                    rbac: { extraRules: [{ apiGroups: [...new Set(FLUX_KINDS.map((k) => k.group))], resources: ["*"], verbs: ["list", "watch"] }] },
+                    rbac: {
+                        extraRules: [
+                            {
+                                apiGroups: [...new Set(FLUX_KINDS.map((k) => k.group))],
+                                resources: ["*"],
+                                verbs: ["list", "watch"],
+                            },
+                        ],
+                    },
                     customResourceState: { enabled: true, config: stateMetrics },
                 },
             },
@@ -189,7 +210,12 @@ export function monitoringObjects(a: Pick<FleetLayoutArgs, "namespace">): LayerO
             metadata: { name: "flux-state-metrics", namespace: a.namespace, labels },
             spec: {
                 ...limits,
-                selector: { matchLabels: { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/instance": "flux-state-metrics" } },
+                selector: {
+                    matchLabels: {
+                        "app.kubernetes.io/name": "kube-state-metrics",
+                        "app.kubernetes.io/instance": "flux-state-metrics",
+                    },
+                },
                 podMetricsEndpoints: [{ port: "http" }],
             },
         },
@@ -213,7 +239,10 @@ const EVENT_KINDS = ["GitRepository", "OCIRepository", "HelmRepository", "HelmCh
  *   internal/reconcile/correct_drift.go, event reason DriftCorrected), and its releases "Helm upgrade succeeded ...".
  *   Routine "Reconciliation finished"/health-check events stay out of the channel.
  */
-export function notificationObjects(a: Pick<FleetLayoutArgs, "namespace" | "clusterName" | "environment">, type: NotificationProviderType): LayerObject[] {
+export function notificationObjects(
+    a: Pick<FleetLayoutArgs, "namespace" | "clusterName" | "environment">,
+    type: NotificationProviderType,
+): LayerObject[] {
     const labels = { [LAYER_LABEL]: "notifications" };
     const sources = (kinds: string[]) => kinds.map((kind) => ({ kind, name: "*" }));
     const eventMetadata = { cluster: a.clusterName, environment: a.environment };
@@ -246,7 +275,11 @@ export function notificationObjects(a: Pick<FleetLayoutArgs, "namespace" | "clus
                 eventMetadata,
                 eventSeverity: "info",
                 eventSources: sources(["Kustomization", "HelmRelease"]),
-                inclusionList: ["\\b(created|configured|deleted)\\b", "has been corrected", "Helm (install|upgrade|rollback|uninstall) succeeded"],
+                inclusionList: [
+                    "\\b(created|configured|deleted)\\b",
+                    "has been corrected",
+                    "Helm (install|upgrade|rollback|uninstall) succeeded",
+                ],
             },
         },
     ];
@@ -300,7 +333,12 @@ export function clusterFiles(
     }
     files.set(
         `${dir}/kustomization.yaml`,
-        HEADER + stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: objects.map(fileFor) }),
+        HEADER +
+            stringify({
+                apiVersion: "kustomize.config.k8s.io/v1beta1",
+                kind: "Kustomization",
+                resources: objects.map(fileFor),
+            }),
     );
     const layers = new Map<string, LayerObject[]>();
     for (const o of layerObjects) {
@@ -310,13 +348,23 @@ export function clusterFiles(
     for (const [layer, members] of layers) {
         const names = members.map((o) => `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`);
         members.forEach((o, i) => files.set(`${dir}/${layer}/${names[i]}`, HEADER + stringify(o)));
-        const secrets = encryptedFiles(`${dir}/${layer}`).filter((f) => /\.enc\.ya?ml$/.test(f) && !names.includes(f)).sort();
+        const secrets = encryptedFiles(`${dir}/${layer}`)
+            .filter((f) => /\.enc\.ya?ml$/.test(f) && !names.includes(f))
+            .sort();
         files.set(
             `${dir}/${layer}/kustomization.yaml`,
-            HEADER + stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...names, ...secrets] }),
+            HEADER +
+                stringify({
+                    apiVersion: "kustomize.config.k8s.io/v1beta1",
+                    kind: "Kustomization",
+                    resources: [...names, ...secrets],
+                }),
         );
         if (layer === "notifications") {
-            files.set(`${dir}/${layer}/${ALERTS_SECRET}.enc.yaml.example`, HEADER + alertsSecretTemplate(a.clusterName, members[0].metadata.namespace));
+            files.set(
+                `${dir}/${layer}/${ALERTS_SECRET}.enc.yaml.example`,
+                HEADER + alertsSecretTemplate(a.clusterName, members[0].metadata.namespace),
+            );
         }
     }
     files.set(
@@ -347,7 +395,16 @@ const SOPS_HEADER =
  * top-level keys (getKeyGroupsFromCreationRule), so any of these beside the environment's azure_keyvault moves or
  * widens who can decrypt the environment's files.
  */
-const SOPS_KEY_SOURCES = ["kms", "age", "pgp", "gcp_kms", "hckms", "azure_keyvault", "hc_vault_transit_uri", "key_groups"];
+const SOPS_KEY_SOURCES = [
+    "kms",
+    "age",
+    "pgp",
+    "gcp_kms",
+    "hckms",
+    "azure_keyvault",
+    "hc_vault_transit_uri",
+    "key_groups",
+];
 
 /**
  * Puts a stack's environment rule into an existing .sops.yaml (yaml Document API: the user's rules, their order and
@@ -364,13 +421,21 @@ const SOPS_KEY_SOURCES = ["kms", "age", "pgp", "gcp_kms", "hckms", "azure_keyvau
  * existing rule for this environment that sends its files to another key, or to more keys than the stack's: one key per
  * environment, and a second cluster of the environment shares it (sops.existingKeyId).
  */
-export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, environmentRules: readonly string[], file = ".sops.yaml"): string {
+export function mergeSopsConfig(
+    existing: string | undefined,
+    rule: SopsRule,
+    environmentRules: readonly string[],
+    file = ".sops.yaml",
+): string {
     if (!environmentRules.includes(rule.path_regex)) {
         throw new Error(`the stack's creation rule (path_regex ${rule.path_regex}) is not an environment rule`);
     }
     const refuse = (why: string) =>
-        new ConfigFileError(`${file}: ${why}. Nothing was written. (SOPS reads creation_rules: a list of mappings, each with a path_regex; getsops/sops docs)`);
-    const doc = existing === undefined ? new Document() : parseDocument(existing, { uniqueKeys: true, prettyErrors: true });
+        new ConfigFileError(
+            `${file}: ${why}. Nothing was written. (SOPS reads creation_rules: a list of mappings, each with a path_regex; getsops/sops docs)`,
+        );
+    const doc =
+        existing === undefined ? new Document() : parseDocument(existing, { uniqueKeys: true, prettyErrors: true });
     if (doc.errors.length > 0) {
         throw refuse(`is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
     }
@@ -407,7 +472,9 @@ export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, en
         const value = regex?.value as string | null | undefined;
         if (typeof value === "string" && environmentRules.includes(value)) {
             if (seen.has(value)) {
-                throw refuse(`creation_rules[${seen.get(value)}] and creation_rules[${i}] are both the rule for path_regex ${value}; keep one`);
+                throw refuse(
+                    `creation_rules[${seen.get(value)}] and creation_rules[${i}] are both the rule for path_regex ${value}; keep one`,
+                );
             }
             seen.set(value, i);
             environment.push(item);
@@ -427,7 +494,10 @@ export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, en
             if (ours === undefined || !isScalar(theirs) || theirs.value !== ours) {
                 throw refuse(
                     `creation_rules[${index}] (path_regex ${rule.path_regex}) sends this environment's files to ${key} ${JSON.stringify((current.toJSON() as Record<string, unknown>)[key])}, ` +
-                        `the stack to ${Object.entries(rule).filter(([k]) => SOPS_KEY_SOURCES.includes(k)).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(", ")}. ` +
+                        `the stack to ${Object.entries(rule)
+                            .filter(([k]) => SOPS_KEY_SOURCES.includes(k))
+                            .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+                            .join(", ")}. ` +
                         "One key per environment: a second cluster of the environment uses its key (sops.existingKeyId); if the key really moved, " +
                         "change the rule by hand and re-encrypt the environment's files (sops updatekeys)",
                 );
@@ -448,7 +518,9 @@ export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, en
         // moves with it; the new first rule starts right under creation_rules:.
         if (rules.commentBefore && rules.items.length > 0) {
             const first = rules.items[0];
-            first.commentBefore = first.commentBefore ? `${rules.commentBefore}\n${first.commentBefore}` : rules.commentBefore;
+            first.commentBefore = first.commentBefore
+                ? `${rules.commentBefore}\n${first.commentBefore}`
+                : rules.commentBefore;
             rules.commentBefore = undefined;
         }
         rules.items = order;
@@ -457,7 +529,9 @@ export function mergeSopsConfig(existing: string | undefined, rule: SopsRule, en
     const text = doc.toString({ lineWidth: 0 });
     if (parseDocument(text).errors.length > 0) {
         // Never expected (a moved rule that held an anchor another rule aliases would be one): refuse, write nothing.
-        throw refuse("cannot be rewritten with the environment rules first without breaking its anchors or aliases; move the environment rules to the top by hand");
+        throw refuse(
+            "cannot be rewritten with the environment rules first without breaking its anchors or aliases; move the environment rules to the top by hand",
+        );
     }
     return text;
 }

@@ -32,7 +32,10 @@ export const RINGS: readonly string[] = ENVIRONMENTS;
  * Returns the rings it skips (empty for the next ring). A refusal is a UsageError (exit 2) that says what to do.
  */
 export function ringStep(from: string, to: string, skipRing: boolean): { skipped: string[] } {
-    for (const [flag, ring] of [["--from", from], ["--to", to]] as const) {
+    for (const [flag, ring] of [
+        ["--from", from],
+        ["--to", to],
+    ] as const) {
         if (!RINGS.includes(ring)) {
             throw new UsageError(`${flag} ${shown(ring)} is not a ring; the rings are ${RINGS.join(", ")}`);
         }
@@ -40,11 +43,15 @@ export function ringStep(from: string, to: string, skipRing: boolean): { skipped
     const a = RINGS.indexOf(from);
     const b = RINGS.indexOf(to);
     if (b <= a) {
-        throw new UsageError(`promotion goes forward (${RINGS.join(" -> ")}): ${from} -> ${to} is not a promotion; to roll back, revert the promotion's commit`);
+        throw new UsageError(
+            `promotion goes forward (${RINGS.join(" -> ")}): ${from} -> ${to} is not a promotion; to roll back, revert the promotion's commit`,
+        );
     }
     const skipped = RINGS.slice(a + 1, b);
     if (skipped.length > 0 && !skipRing) {
-        throw new UsageError(`${from} -> ${to} skips ${skipped.join(", ")}: promote to ${RINGS[a + 1]} first, or pass --skip-ring if this release must bypass ${skipped.join(", ")}`);
+        throw new UsageError(
+            `${from} -> ${to} skips ${skipped.join(", ")}: promote to ${RINGS[a + 1]} first, or pass --skip-ring if this release must bypass ${skipped.join(", ")}`,
+        );
     }
     return { skipped };
 }
@@ -66,10 +73,22 @@ const IMAGE_FIELDS = ["newName", "newTag", "digest"] as const;
 type Field = "name" | (typeof IMAGE_FIELDS)[number];
 
 const GRAMMAR: Record<Field, { test: (v: string) => boolean; what: string }> = {
-    name: { test: (v) => v.length <= NAME_MAX && IMAGE_NAME.test(v), what: "an image name ([registry-host[:port]/]path, lower-case path components, at most 255 characters)" },
-    newName: { test: (v) => v.length <= NAME_MAX && IMAGE_NAME.test(v), what: "an image name ([registry-host[:port]/]path, lower-case path components, at most 255 characters)" },
-    newTag: { test: (v) => IMAGE_TAG.test(v), what: "an image tag (1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-')" },
-    digest: { test: (v) => IMAGE_DIGEST.test(v), what: "an image digest (algorithm:hex, at least 32 hex digits, e.g. sha256:<64 hex digits>)" },
+    name: {
+        test: (v) => v.length <= NAME_MAX && IMAGE_NAME.test(v),
+        what: "an image name ([registry-host[:port]/]path, lower-case path components, at most 255 characters)",
+    },
+    newName: {
+        test: (v) => v.length <= NAME_MAX && IMAGE_NAME.test(v),
+        what: "an image name ([registry-host[:port]/]path, lower-case path components, at most 255 characters)",
+    },
+    newTag: {
+        test: (v) => IMAGE_TAG.test(v),
+        what: "an image tag (1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-')",
+    },
+    digest: {
+        test: (v) => IMAGE_DIGEST.test(v),
+        what: "an image digest (algorithm:hex, at least 32 hex digits, e.g. sha256:<64 hex digits>)",
+    },
 };
 
 export interface ImageRef {
@@ -140,12 +159,17 @@ function sourceRefOf(item: unknown, index: number, file: string): ImageRef {
         if (!readsAsString(node)) {
             const text = node.source ?? scalarString(node.value);
             // A plain scalar YAML 1.2 takes as a string but YAML 1.1 does not (yes, on, 1_000): name YAML 1.1's type.
-            const kind = typeof node.value === "string" ? `${yaml11Type(text)} (YAML 1.1)` : `YAML ${typeof node.value}`;
-            throw new UsageError(`${where} is ${text}, which kustomize reads as a ${kind}, not a string, and refuses; quote it: ${field}: "${text}"`);
+            const kind =
+                typeof node.value === "string" ? `${yaml11Type(text)} (YAML 1.1)` : `YAML ${typeof node.value}`;
+            throw new UsageError(
+                `${where} is ${text}, which kustomize reads as a ${kind}, not a string, and refuses; quote it: ${field}: "${text}"`,
+            );
         }
         const value = node.value as string;
         if (!GRAMMAR[field].test(value)) {
-            throw new UsageError(`${where} ${JSON.stringify(value)} is not ${GRAMMAR[field].what}: the OCI reference grammar (distribution/reference)`);
+            throw new UsageError(
+                `${where} ${JSON.stringify(value)} is not ${GRAMMAR[field].what}: the OCI reference grammar (distribution/reference)`,
+            );
         }
         ref[field] = value;
     }
@@ -157,14 +181,20 @@ function sourceRefOf(item: unknown, index: number, file: string): ImageRef {
 
 /** A YAML scalar's value as text (a string, number, boolean or null, as String() gives it). */
 function scalarString(value: unknown): string {
-    return typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null ? String(value) : JSON.stringify(value);
+    return typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null
+        ? String(value)
+        : JSON.stringify(value);
 }
 
 /** An entry of the overlay promoted to, as it stands (quoted in the PR text, never trusted). */
 function targetRefOf(item: YAMLMap): ImageRef {
     const text = (field: Field) => {
         const node = item.get(field, true);
-        return node === undefined ? undefined : isScalar(node) ? (node.source ?? scalarString(node.value)) : String((item.toJSON() as Record<string, unknown>)[field]);
+        return node === undefined
+            ? undefined
+            : isScalar(node)
+              ? (node.source ?? scalarString(node.value))
+              : String((item.toJSON() as Record<string, unknown>)[field]);
     };
     const ref: ImageRef = { name: text("name") ?? "" };
     for (const field of IMAGE_FIELDS) {
@@ -177,7 +207,9 @@ function targetRefOf(item: YAMLMap): ImageRef {
 }
 
 const describe = (r: ImageRef | undefined) =>
-    r === undefined ? "(none)" : `${r.newName ?? r.name}${r.newTag !== undefined ? `:${r.newTag}` : ""}${r.digest !== undefined ? `@${r.digest}` : ""}`;
+    r === undefined
+        ? "(none)"
+        : `${r.newName ?? r.name}${r.newTag !== undefined ? `:${r.newTag}` : ""}${r.digest !== undefined ? `@${r.digest}` : ""}`;
 
 /** The scalar written for `value`: quoted as before, else plain when every YAML reader takes it as that string. */
 function stringNode(value: string, previous: unknown): Scalar {
@@ -196,10 +228,18 @@ function stringNode(value: string, previous: unknown): Scalar {
  * (UsageError, exit 2, naming the file and value) a source entry that is not an OCI image reference or that kustomize
  * would not read as a string. Writes every field as a string kustomize reads as one.
  */
-export function promoteImages(sourceText: string, targetText: string, sourceFile: string, targetFile: string): { text: string; changes: { before?: ImageRef; after: ImageRef }[] } {
+export function promoteImages(
+    sourceText: string,
+    targetText: string,
+    sourceFile: string,
+    targetFile: string,
+): { text: string; changes: { before?: ImageRef; after: ImageRef }[] } {
     const source = parseDocument(sourceText);
     const target = parseDocument(targetText);
-    for (const [doc, file] of [[source, sourceFile], [target, targetFile]] as const) {
+    for (const [doc, file] of [
+        [source, sourceFile],
+        [target, targetFile],
+    ] as const) {
         if (doc.errors.length > 0) {
             throw new UsageError(`${file} is not valid YAML: ${doc.errors[0].message}`);
         }
@@ -211,7 +251,9 @@ export function promoteImages(sourceText: string, targetText: string, sourceFile
     const names = from.map((r) => r.name);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) {
-        throw new UsageError(`${sourceFile}: two images: entries are named ${twice}; kustomize applies one, so which to promote is unclear`);
+        throw new UsageError(
+            `${sourceFile}: two images: entries are named ${twice}; kustomize applies one, so which to promote is unclear`,
+        );
     }
     if (!target.has("images")) {
         target.set("images", target.createNode([]));
@@ -325,7 +367,9 @@ function confined(root: string, file: string): string {
     const real = realpathSync(join(root, file));
     const rel = relative(realRoot, real);
     if (rel === ".." || rel.startsWith(`..${sep}`) || rel === real) {
-        throw new UsageError(`${file} resolves to ${shown(real)}, outside the fleet repository ${shown(realRoot)} (through a symlink): promote reads and writes only inside it`);
+        throw new UsageError(
+            `${file} resolves to ${shown(real)}, outside the fleet repository ${shown(realRoot)} (through a symlink): promote reads and writes only inside it`,
+        );
     }
     if (!statSync(real).isFile()) {
         throw new UsageError(`${file} is not a regular file`);
@@ -390,12 +434,18 @@ export function main(argv: string[]): { code: number; text: string } {
     }
     const apps = listDirs(join(fleet, "apps"));
     if (!apps.includes(app)) {
-        throw new UsageError(`unknown app ${JSON.stringify(app)} in ${values.fleet}; apps there: ${apps.map(shown).join(", ") || "(none)"}`);
+        throw new UsageError(
+            `unknown app ${JSON.stringify(app)} in ${values.fleet}; apps there: ${apps.map(shown).join(", ") || "(none)"}`,
+        );
     }
-    const overlays = listDirs(join(fleet, "apps", app, "overlays")).filter((o) => existsSync(join(fleet, overlayFile(app, o))));
+    const overlays = listDirs(join(fleet, "apps", app, "overlays")).filter((o) =>
+        existsSync(join(fleet, overlayFile(app, o))),
+    );
     for (const ring of [values.from, values.to]) {
         if (!overlays.includes(ring)) {
-            throw new UsageError(`${shown(app)} has no ${ring} overlay (${shown(overlayFile(app, ring))}); its overlays: ${overlays.map(shown).join(", ") || "(none)"}`);
+            throw new UsageError(
+                `${shown(app)} has no ${ring} overlay (${shown(overlayFile(app, ring))}); its overlays: ${overlays.map(shown).join(", ") || "(none)"}`,
+            );
         }
     }
     const sourceFile = overlayFile(app, values.from);
@@ -403,7 +453,12 @@ export function main(argv: string[]): { code: number; text: string } {
     const sourcePath = confined(fleet, sourceFile);
     const targetPath = confined(fleet, targetFile);
     const before = readFileSync(targetPath, "utf8");
-    const { text, changes } = promoteImages(readFileSync(sourcePath, "utf8"), before, shown(sourceFile), shown(targetFile));
+    const { text, changes } = promoteImages(
+        readFileSync(sourcePath, "utf8"),
+        before,
+        shown(sourceFile),
+        shown(targetFile),
+    );
     if (changes.length === 0) {
         return { code: 0, text: `${shown(targetFile)} already has ${values.from}'s images; nothing to promote\n` };
     }
@@ -417,14 +472,20 @@ export function main(argv: string[]): { code: number; text: string } {
         "",
         `| image | ${to} before | ${to} after (as in ${values.from}) |`,
         "| --- | --- | --- |",
-        ...changes.map((c) => `| ${mdCode(c.after.name, true)} | ${c.before ? mdCode(describe(c.before), true) : "(none)"} | ${mdCode(describe(c.after), true)} |`),
+        ...changes.map(
+            (c) =>
+                `| ${mdCode(c.after.name, true)} | ${c.before ? mdCode(describe(c.before), true) : "(none)"} | ${mdCode(describe(c.after), true)} |`,
+        ),
         "",
         ...(skipped.length > 0 ? [`Skips ${skipped.join(", ")} (--skip-ring): say why here.`, ""] : []),
         `- [ ] ${values.from} reconciled this version and is healthy (\`npm run verify -- --stack <${values.from} stack>\`)`,
         `- [ ] after merge: ${to} reconciled (\`flux get kustomizations\`; the Flagger canary promoted: ${mdCode(`kubectl -n ${app} get canary`)})`,
     ].join("\n");
     const header = values["dry-run"] ? "dry run, nothing written:\n" : "";
-    return { code: 0, text: `${header}${unifiedDiff(shown(targetFile), before, text)}\nPR title: ${title}\n\nPR body:\n${body}\n` };
+    return {
+        code: 0,
+        text: `${header}${unifiedDiff(shown(targetFile), before, text)}\nPR title: ${title}\n\nPR body:\n${body}\n`,
+    };
 }
 
 export const runCli = command.runCli;

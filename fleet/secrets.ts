@@ -18,14 +18,29 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { basename, join, posix, relative } from "node:path";
 import { stringify } from "yaml";
-import { DocumentError, isRecord, MAX_DOCUMENT_BYTES, objectsOf, readDocuments, readSmallFile } from "./guard/documents";
+import {
+    DocumentError,
+    isRecord,
+    MAX_DOCUMENT_BYTES,
+    objectsOf,
+    readDocuments,
+    readSmallFile,
+} from "./guard/documents";
 import { checkEnvironments, clusterOf, normalFluxPath } from "./guard/environments";
 import type { EncryptedRecord, FluxKustomizationRecord } from "./guard/environments";
 import { buildAll, findKustomize, KustomizeUnavailable } from "./guard/kustomize";
 import type { BuildOptions, Kustomize } from "./guard/kustomize";
 import { checkObject, isFluxKustomization, isHelmRelease, objectName, scalarText } from "./guard/objects";
 import type { VariableRef } from "./guard/objects";
-import { firstMatchingRule, isEncrypted, mustBeEncrypted, parseSopsConfig, readDotenv, readMetadata, SopsConfigError } from "./guard/sops";
+import {
+    firstMatchingRule,
+    isEncrypted,
+    mustBeEncrypted,
+    parseSopsConfig,
+    readDotenv,
+    readMetadata,
+    SopsConfigError,
+} from "./guard/sops";
 import type { CreationRule } from "./guard/sops";
 import { walkRepo } from "./guard/walk";
 import type { GuardProblem, WalkIo } from "./guard/walk";
@@ -40,7 +55,16 @@ export interface SecretCheck {
     findings: SecretFinding[];
     /** What kept the guard from checking something: any of these is exit 2. */
     errors: SecretFinding[];
-    counts: { files: number; documents: number; builds: number; rules: number; encrypted: number; templates: number; helmReleases: number; clusters: number };
+    counts: {
+        files: number;
+        documents: number;
+        builds: number;
+        rules: number;
+        encrypted: number;
+        templates: number;
+        helmReleases: number;
+        clusters: number;
+    };
     kustomize?: string;
 }
 
@@ -62,7 +86,8 @@ const CATCH_ALL_PROBES = ["README.yaml", "docs/notes/example.yaml"];
 /** A path as printed: control characters escaped, so a file name cannot forge a line of the report. */
 // eslint-disable-next-line no-control-regex -- the control characters are what this escapes
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
-const shown = (path: string): string => path.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const shown = (path: string): string =>
+    path.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 interface Located {
     location: string;
@@ -74,8 +99,21 @@ interface Located {
 export async function checkSecrets(root: string, options: GuardOptions = {}): Promise<SecretCheck> {
     const findings: SecretFinding[] = [];
     const errors: SecretFinding[] = [];
-    const counts = { files: 0, documents: 0, builds: 0, rules: 0, encrypted: 0, templates: 0, helmReleases: 0, clusters: 0 };
-    const fail = (file: string, reason: string): SecretCheck => ({ findings, errors: [...errors, { file, reason }], counts });
+    const counts = {
+        files: 0,
+        documents: 0,
+        builds: 0,
+        rules: 0,
+        encrypted: 0,
+        templates: 0,
+        helmReleases: 0,
+        clusters: 0,
+    };
+    const fail = (file: string, reason: string): SecretCheck => ({
+        findings,
+        errors: [...errors, { file, reason }],
+        counts,
+    });
     if (typeof root !== "string" || root.trim() === "") {
         return fail("(the fleet directory)", "no directory given");
     }
@@ -95,24 +133,43 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
     // .sops.yaml: SOPS reads the first one found from the working directory upwards (getsops/sops config/config.go
     // LookupConfigFile), so one deeper in the repository would take over for whoever runs sops there.
     let rules: CreationRule[] = [];
-    for (const file of tree.files.filter((f) => basename(f.path) === ".sops.yaml" || basename(f.path) === ".sops.yml")) {
+    for (const file of tree.files.filter(
+        (f) => basename(f.path) === ".sops.yaml" || basename(f.path) === ".sops.yml",
+    )) {
         if (file.path === ".sops.yaml") {
             try {
                 rules = parseSopsConfig(readSmallFile(file.abs));
                 counts.rules = rules.length;
             } catch (e) {
-                errors.push({ file: ".sops.yaml", reason: e instanceof SopsConfigError || e instanceof DocumentError ? e.message : `cannot be read (${(e as Error).message})` });
+                errors.push({
+                    file: ".sops.yaml",
+                    reason:
+                        e instanceof SopsConfigError || e instanceof DocumentError
+                            ? e.message
+                            : `cannot be read (${(e as Error).message})`,
+                });
             }
         } else if (file.path === ".sops.yml") {
-            findings.push({ file: file.path, reason: "SOPS ignores .sops.yml (it reads .sops.yaml): rename it, or the rules in it are not the ones used" });
+            findings.push({
+                file: file.path,
+                reason: "SOPS ignores .sops.yml (it reads .sops.yaml): rename it, or the rules in it are not the ones used",
+            });
         } else {
-            findings.push({ file: file.path, reason: "a second SOPS configuration: `sops` run in this directory uses it instead of the repository's .sops.yaml, which is the one the guard checks; remove it" });
+            findings.push({
+                file: file.path,
+                reason: "a second SOPS configuration: `sops` run in this directory uses it instead of the repository's .sops.yaml, which is the one the guard checks; remove it",
+            });
         }
     }
 
-    const kustomizationDirs = new Set(tree.files.filter((f) => KUSTOMIZATION_FILES.has(basename(f.path))).map((f) => posix.dirname(f.path)));
-    const charts = new Set(tree.files.filter((f) => basename(f.path) === "Chart.yaml").map((f) => posix.dirname(f.path)));
-    const inChartTemplates = (path: string) => [...charts].some((c) => path.startsWith(`${c === "." ? "" : `${c}/`}templates/`));
+    const kustomizationDirs = new Set(
+        tree.files.filter((f) => KUSTOMIZATION_FILES.has(basename(f.path))).map((f) => posix.dirname(f.path)),
+    );
+    const charts = new Set(
+        tree.files.filter((f) => basename(f.path) === "Chart.yaml").map((f) => posix.dirname(f.path)),
+    );
+    const inChartTemplates = (path: string) =>
+        [...charts].some((c) => path.startsWith(`${c === "." ? "" : `${c}/`}templates/`));
 
     const encrypted: EncryptedRecord[] = [];
     const fluxKustomizations: FluxKustomizationRecord[] = [];
@@ -121,7 +178,13 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
     const buildFindings = new Map<string, { dirs: Set<string>; object: string; reason: string }>();
 
     /** The checks on one object, file or build; records what the key and substitution checks need later. */
-    const visit = (o: Record<string, unknown>, location: string, kind: "file" | "build", rule: CreationRule | undefined, template: boolean): void => {
+    const visit = (
+        o: Record<string, unknown>,
+        location: string,
+        kind: "file" | "build",
+        rule: CreationRule | undefined,
+        template: boolean,
+    ): void => {
         const result = checkObject(o, { rule, template });
         const object = objectName(o);
         for (const problem of result.problems) {
@@ -166,9 +229,13 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
         const rule = template ? undefined : firstMatchingRule(rules, file.path);
         // A file meant to be encrypted: the rule SOPS would use covers it, unless that rule matches any file (a
         // catch-all for ad-hoc `sops --encrypt`), in which case only the *.enc.* naming convention says so.
-        const covered = rule !== undefined && (name.includes(".enc.") || !CATCH_ALL_PROBES.every((p) => rule.matches(p)));
+        const covered =
+            rule !== undefined && (name.includes(".enc.") || !CATCH_ALL_PROBES.every((p) => rule.matches(p)));
         // A Helm chart's templates are Go templates that helm-controller renders, not manifests kustomize reads.
-        if (inChartTemplates(file.path) || (!covered && !template && !YAML_FILE.test(file.path) && !KUSTOMIZATION_FILES.has(name))) {
+        if (
+            inChartTemplates(file.path) ||
+            (!covered && !template && !YAML_FILE.test(file.path) && !KUSTOMIZATION_FILES.has(name))
+        ) {
             continue;
         }
         counts.files++;
@@ -199,7 +266,10 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
                 }
             });
         } catch (e) {
-            errors.push({ file: e instanceof DocumentError ? e.where(file.path) : file.path, reason: e instanceof DocumentError ? e.message : `cannot be read (${(e as Error).message})` });
+            errors.push({
+                file: e instanceof DocumentError ? e.where(file.path) : file.path,
+                reason: e instanceof DocumentError ? e.message : `cannot be read (${(e as Error).message})`,
+            });
         }
         if (fileEncrypted) {
             counts.encrypted++;
@@ -234,7 +304,10 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
         errors.push(...failures.map((f) => ({ file: f.dir, reason: f.reason })));
     }
     if (counts.files === 0 && dirs.length === 0 && errors.length === 0) {
-        errors.push({ file: shown(root), reason: "holds no kustomization and no YAML file: is this the fleet repository?" });
+        errors.push({
+            file: shown(root),
+            reason: "holds no kustomization and no YAML file: is this the fleet repository?",
+        });
     }
 
     // What each Flux Kustomization's spec.path applies: its build, or, without a kustomization file there, the files
@@ -255,7 +328,15 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
         };
         return {
             builds: [...kustomizationDirs].filter((d) => d !== path && under(d) && !nestedIn(d)),
-            files: tree.files.filter((f) => under(f.path) && /\.ya?ml$/.test(f.path) && !nestedIn(f.path) && !kustomizationDirs.has(posix.dirname(f.path))).map((f) => f.path),
+            files: tree.files
+                .filter(
+                    (f) =>
+                        under(f.path) &&
+                        /\.ya?ml$/.test(f.path) &&
+                        !nestedIn(f.path) &&
+                        !kustomizationDirs.has(posix.dirname(f.path)),
+                )
+                .map((f) => f.path),
         };
     };
 
@@ -282,7 +363,15 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
                 mkdirSync(dir);
                 const { builds, files } = applies(k.path as string);
                 const resources = [...builds, ...files].map((p) => relative(dir, p === "." ? real : join(real, p)));
-                writeFileSync(join(dir, "kustomization.yaml"), stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources, patches: k.patches }));
+                writeFileSync(
+                    join(dir, "kustomization.yaml"),
+                    stringify({
+                        apiVersion: "kustomize.config.k8s.io/v1beta1",
+                        kind: "Kustomization",
+                        resources,
+                        patches: k.patches,
+                    }),
+                );
                 const cluster = clusterOf(k.location);
                 entry.dir = `Flux Kustomization ${k.name} of ${cluster !== undefined ? `clusters/${cluster}` : k.location} (spec.path ./${k.path} with its spec.patches)`;
                 for (const record of entry.records) {
@@ -321,7 +410,12 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
     }
     const reportedRefs = new Set<string>();
     for (const { location, kind, object, ref } of refs) {
-        const k = (appliedBy.get(location) ?? []).find((x) => Object.prototype.hasOwnProperty.call(x.vars, ref.variable) && x.vars[ref.variable] !== "" && !isEncrypted(x.vars[ref.variable]));
+        const k = (appliedBy.get(location) ?? []).find(
+            (x) =>
+                Object.prototype.hasOwnProperty.call(x.vars, ref.variable) &&
+                x.vars[ref.variable] !== "" &&
+                !isEncrypted(x.vars[ref.variable]),
+        );
         const key = `${location}|${object}|${ref.at}`;
         if (k && !reportedRefs.has(key)) {
             reportedRefs.add(key);
@@ -336,7 +430,13 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
         }
     }
 
-    const environments = checkEnvironments({ rules, dirs: tree.dirs, kustomizations: fluxKustomizations, encrypted, applies });
+    const environments = checkEnvironments({
+        rules,
+        dirs: tree.dirs,
+        kustomizations: fluxKustomizations,
+        encrypted,
+        applies,
+    });
     counts.clusters = environments.clusters;
     counts.helmReleases = helmReleases.size;
     findings.push(...environments.findings.map((f) => ({ file: f.location, reason: f.reason })));
@@ -346,31 +446,56 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
         const named = list.length > 4 ? `${list.slice(0, 4).join(", ")} and ${list.length - 4} more` : list.join(", ");
         findings.push({ file: `kustomize build of ${named}`, reason: `${object}: ${reason}` });
     }
-    const order = (a: SecretFinding, b: SecretFinding) => a.file.localeCompare(b.file) || a.reason.localeCompare(b.reason);
-    const unique = (list: SecretFinding[]) => list.filter((f, i) => list.findIndex((g) => g.file === f.file && g.reason === f.reason) === i);
-    return { findings: unique(findings.map(clean)).sort(order), errors: unique(errors.map(clean)).sort(order), counts, kustomize: tool?.version };
+    const order = (a: SecretFinding, b: SecretFinding) =>
+        a.file.localeCompare(b.file) || a.reason.localeCompare(b.reason);
+    const unique = (list: SecretFinding[]) =>
+        list.filter((f, i) => list.findIndex((g) => g.file === f.file && g.reason === f.reason) === i);
+    return {
+        findings: unique(findings.map(clean)).sort(order),
+        errors: unique(errors.map(clean)).sort(order),
+        counts,
+        kustomize: tool?.version,
+    };
 }
 
 const toFinding = (p: GuardProblem): SecretFinding => ({ file: p.path, reason: p.reason });
 const clean = (f: SecretFinding): SecretFinding => ({ file: shown(f.file), reason: shown(f.reason) });
 
 /** A SOPS dotenv file a rule covers: metadata in sops_* lines, every value the settings encrypt as ENC[...]. */
-function checkDotenv(abs: string, path: string, rule: CreationRule, findings: SecretFinding[], errors: SecretFinding[], encrypted: EncryptedRecord[]): boolean {
+function checkDotenv(
+    abs: string,
+    path: string,
+    rule: CreationRule,
+    findings: SecretFinding[],
+    errors: SecretFinding[],
+    encrypted: EncryptedRecord[],
+): boolean {
     let text: string;
     try {
         text = readSmallFile(abs, MAX_DOCUMENT_BYTES);
     } catch (e) {
-        errors.push({ file: path, reason: e instanceof DocumentError ? e.message : `cannot be read (${(e as Error).message})` });
+        errors.push({
+            file: path,
+            reason: e instanceof DocumentError ? e.message : `cannot be read (${(e as Error).message})`,
+        });
         return false;
     }
     const { values, metadata } = readDotenv(text);
     if (!metadata) {
-        findings.push({ file: path, reason: `is covered by .sops.yaml creation rule ${rule.number} but is not SOPS-encrypted (run: sops --encrypt --in-place ${shown(path)})` });
+        findings.push({
+            file: path,
+            reason: `is covered by .sops.yaml creation rule ${rule.number} but is not SOPS-encrypted (run: sops --encrypt --in-place ${shown(path)})`,
+        });
         return false;
     }
     const meta = readMetadata(metadata);
-    const plain = Object.entries(values).filter(([k, v]) => v !== "" && mustBeEncrypted([k], rule.settings) && !isEncrypted(v));
-    for (const problem of [...meta.problems, ...plain.map(([k]) => `${k} is not ENC[...] (a value edited in clear after encryption?)`)]) {
+    const plain = Object.entries(values).filter(
+        ([k, v]) => v !== "" && mustBeEncrypted([k], rule.settings) && !isEncrypted(v),
+    );
+    for (const problem of [
+        ...meta.problems,
+        ...plain.map(([k]) => `${k} is not ENC[...] (a value edited in clear after encryption?)`),
+    ]) {
         findings.push({ file: path, reason: problem });
     }
     encrypted.push({ location: path, kind: "file", object: "dotenv file", keys: meta.keys });
@@ -378,10 +503,17 @@ function checkDotenv(abs: string, path: string, rule: CreationRule, findings: Se
 }
 
 /** The command's report and exit code: 2 when something could not be checked, 1 with findings, 0 with a summary. */
-export async function secretsReport(root: string, shownRoot = root, options: GuardOptions = {}): Promise<{ code: number; text: string }> {
+export async function secretsReport(
+    root: string,
+    shownRoot = root,
+    options: GuardOptions = {},
+): Promise<{ code: number; text: string }> {
     const { findings, errors, counts, kustomize } = await checkSecrets(root, options);
     const list = (items: SecretFinding[]) => items.map((f) => `  ${f.file}: ${f.reason}`).join("\n");
-    const found = findings.length > 0 ? `plaintext secrets would land, or secrets would go to the wrong key, in ${shown(shownRoot)}:\n${list(findings)}\n` : "";
+    const found =
+        findings.length > 0
+            ? `plaintext secrets would land, or secrets would go to the wrong key, in ${shown(shownRoot)}:\n${list(findings)}\n`
+            : "";
     if (errors.length > 0) {
         return {
             code: 2,

@@ -2,7 +2,13 @@
 // ids, versioned key URLs. Every value only Azure could know is deterministic (hashed from the resource's identity) and
 // recorded, so a plan can show it as a reference to the resource output it comes from instead of a fake value.
 import { createHash } from "node:crypto";
-import type { MockCallArgs, MockCallResult, MockResourceArgs, MockResourceResult, Mocks } from "@pulumi/pulumi/runtime/mocks";
+import type {
+    MockCallArgs,
+    MockCallResult,
+    MockResourceArgs,
+    MockResourceResult,
+    Mocks,
+} from "@pulumi/pulumi/runtime/mocks";
 
 type Inputs = Record<string, unknown>;
 
@@ -37,10 +43,17 @@ export const MODELS: Record<string, ResourceModel> = {
             // Issuer format of AKS: https://<region>.oic.prod-aks.azure.com/<tenant id>/<guid>/
             oidcIssuerProfile: {
                 enabled: true,
-                issuerURL: fake.value("oidcIssuerProfile.issuerURL", `https://${str(i.location)}.oic.prod-aks.azure.com/${fake.world.tenantId}/${fake.guid("issuer")}/`),
+                issuerURL: fake.value(
+                    "oidcIssuerProfile.issuerURL",
+                    `https://${str(i.location)}.oic.prod-aks.azure.com/${fake.world.tenantId}/${fake.guid("issuer")}/`,
+                ),
             },
             fqdn: fake.value("fqdn", `${str(i.dnsPrefix)}-${fake.hex("fqdn", 8)}.hcp.${str(i.location)}.azmk8s.io`),
-            identity: { ...(i.identity as Inputs), principalId: fake.guidValue("identity.principalId"), tenantId: fake.world.tenantId },
+            identity: {
+                ...(i.identity as Inputs),
+                principalId: fake.guidValue("identity.principalId"),
+                tenantId: fake.world.tenantId,
+            },
             identityProfile: {
                 kubeletidentity: {
                     clientId: fake.guidValue("identityProfile.kubeletidentity.clientId"),
@@ -53,13 +66,17 @@ export const MODELS: Record<string, ResourceModel> = {
     },
     "azure-native:containerservice:MaintenanceConfiguration": {
         nameKey: "configName",
-        id: (i, name, sub) => `${rg(i, sub)}/providers/Microsoft.ContainerService/managedClusters/${str(i.resourceName)}/maintenanceConfigurations/${name}`,
+        id: (i, name, sub) =>
+            `${rg(i, sub)}/providers/Microsoft.ContainerService/managedClusters/${str(i.resourceName)}/maintenanceConfigurations/${name}`,
     },
     "azure-native:keyvault:Vault": {
         nameKey: "vaultName",
         id: (i, name, sub) => `${rg(i, sub)}/providers/Microsoft.KeyVault/vaults/${name}`,
         computed: (i, name, fake) => ({
-            properties: { ...(i.properties as Inputs), vaultUri: fake.value("properties.vaultUri", `https://${name}.vault.azure.net/`) },
+            properties: {
+                ...(i.properties as Inputs),
+                vaultUri: fake.value("properties.vaultUri", `https://${name}.vault.azure.net/`),
+            },
         }),
     },
     "azure-native:keyvault:Key": {
@@ -67,7 +84,10 @@ export const MODELS: Record<string, ResourceModel> = {
         id: (i, name, sub) => `${rg(i, sub)}/providers/Microsoft.KeyVault/vaults/${str(i.vaultName)}/keys/${name}`,
         computed: (i, name, fake) => {
             const keyUri = fake.value("keyUri", `https://${str(i.vaultName)}.vault.azure.net/keys/${name}`);
-            return { keyUri, keyUriWithVersion: fake.value("keyUriWithVersion", `${keyUri}/${fake.hex("version", 32)}`) };
+            return {
+                keyUri,
+                keyUriWithVersion: fake.value("keyUriWithVersion", `${keyUri}/${fake.hex("version", 32)}`),
+            };
         },
     },
     "azure-native:managedidentity:UserAssignedIdentity": {
@@ -99,7 +119,8 @@ export const MODELS: Record<string, ResourceModel> = {
     },
     "azure-native:kubernetesconfiguration:FluxConfiguration": {
         nameKey: "fluxConfigurationName",
-        id: (i, name, sub) => `${clusterId(i, sub)}/providers/Microsoft.KubernetesConfiguration/fluxConfigurations/${name}`,
+        id: (i, name, sub) =>
+            `${clusterId(i, sub)}/providers/Microsoft.KubernetesConfiguration/fluxConfigurations/${name}`,
         computed: () => ({ provisioningState: "Succeeded", complianceState: "Pending" }),
     },
     "azure-native:network:PublicIPPrefix": {
@@ -123,7 +144,10 @@ export const MODELS: Record<string, ResourceModel> = {
         id: (i, name, sub) => `${rg(i, sub)}/providers/Microsoft.Monitor/accounts/${name}`,
         computed: (i, name, fake) => ({
             metrics: {
-                prometheusQueryEndpoint: fake.value("metrics.prometheusQueryEndpoint", `https://${name}-${fake.hex("query", 6)}.${str(i.location)}.prometheus.monitor.azure.com`),
+                prometheusQueryEndpoint: fake.value(
+                    "metrics.prometheusQueryEndpoint",
+                    `https://${name}-${fake.hex("query", 6)}.${str(i.location)}.prometheus.monitor.azure.com`,
+                ),
             },
         }),
     },
@@ -151,8 +175,18 @@ export const MODELS: Record<string, ResourceModel> = {
         nameKey: "workspaceName",
         id: (i, name, sub) => `${rg(i, sub)}/providers/Microsoft.Dashboard/grafana/${name}`,
         computed: (i, name, fake) => ({
-            identity: { ...(i.identity as Inputs), principalId: fake.guidValue("identity.principalId"), tenantId: fake.world.tenantId },
-            properties: { ...(i.properties as Inputs), endpoint: fake.value("properties.endpoint", `https://${name}-${fake.hex("endpoint", 8)}.weu.grafana.azure.com`) },
+            identity: {
+                ...(i.identity as Inputs),
+                principalId: fake.guidValue("identity.principalId"),
+                tenantId: fake.world.tenantId,
+            },
+            properties: {
+                ...(i.properties as Inputs),
+                endpoint: fake.value(
+                    "properties.endpoint",
+                    `https://${name}-${fake.hex("endpoint", 8)}.weu.grafana.azure.com`,
+                ),
+            },
         }),
     },
 };
@@ -234,7 +268,8 @@ export class AzureMocks implements Mocks {
         private readonly absent: readonly string[] = [],
     ) {
         const h = (s: string) => createHash("sha256").update(`${seed}/${s}`).digest("hex");
-        const g = (x: string) => `${x.slice(0, 8)}-${x.slice(8, 12)}-4${x.slice(13, 16)}-a${x.slice(17, 20)}-${x.slice(20, 32)}`;
+        const g = (x: string) =>
+            `${x.slice(0, 8)}-${x.slice(8, 12)}-4${x.slice(13, 16)}-a${x.slice(17, 20)}-${x.slice(20, 32)}`;
         this.world = { subscriptionId: g(h("subscription")), tenantId: g(h("tenant")) };
         this.references.set(this.world.subscriptionId, "azure.subscriptionId");
         this.references.set(this.world.tenantId, "azure.tenantId");
@@ -285,10 +320,19 @@ export class AzureMocks implements Mocks {
         }
         switch (args.token) {
             case "azure-native:authorization:getClientConfig":
-                return { subscriptionId: this.world.subscriptionId, tenantId: this.world.tenantId, clientId: this.faker("client", "azure").guidValue("clientId"), objectId: this.faker("client", "azure").guidValue("objectId") };
+                return {
+                    subscriptionId: this.world.subscriptionId,
+                    tenantId: this.world.tenantId,
+                    clientId: this.faker("client", "azure").guidValue("clientId"),
+                    objectId: this.faker("client", "azure").guidValue("objectId"),
+                };
             case "azuread:index/getGroup:getGroup": {
                 const displayName = str(inputs.displayName);
-                return { displayName, objectId: this.faker(`group/${displayName}`, `getGroup(${displayName})`).guidValue("objectId"), securityEnabled: true };
+                return {
+                    displayName,
+                    objectId: this.faker(`group/${displayName}`, `getGroup(${displayName})`).guidValue("objectId"),
+                    securityEnabled: true,
+                };
             }
             case "azure-native:keyvault:getKey": {
                 const label = `getKey(${str(inputs.vaultName)}/${str(inputs.keyName)})`;
@@ -306,7 +350,10 @@ export class AzureMocks implements Mocks {
             }
             case "azure-native:network:getPublicIPPrefix": {
                 const label = `getPublicIPPrefix(${str(inputs.publicIpPrefixName)})`;
-                const fake = this.faker(`prefix/${str(inputs.resourceGroupName)}/${str(inputs.publicIpPrefixName)}`, label);
+                const fake = this.faker(
+                    `prefix/${str(inputs.resourceGroupName)}/${str(inputs.publicIpPrefixName)}`,
+                    label,
+                );
                 return { ipPrefix: fake.value("ipPrefix", `${fake.publicIp("ipPrefix")}/31`), prefixLength: 31 };
             }
             default:

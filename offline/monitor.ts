@@ -169,7 +169,11 @@ export class CaptureMonitor extends MockMonitor {
                 ignoreChanges: [...req.getIgnorechangesList()],
                 customTimeouts:
                     timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())
-                        ? { create: timeouts.getCreate() || undefined, update: timeouts.getUpdate() || undefined, delete: timeouts.getDelete() || undefined }
+                        ? {
+                              create: timeouts.getCreate() || undefined,
+                              update: timeouts.getUpdate() || undefined,
+                              delete: timeouts.getDelete() || undefined,
+                          }
                         : null,
                 deleteBeforeReplace: req.getDeletebeforereplace(),
                 importId: req.getImportid() || null,
@@ -186,7 +190,10 @@ export class CaptureMonitor extends MockMonitor {
     }
 
     override registerResourceOutputs(req: RegisterResourceOutputsRequestLike, callback: Callback): void {
-        this.registeredOutputs.set(req.getUrn(), fromWire(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>);
+        this.registeredOutputs.set(
+            req.getUrn(),
+            fromWire(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        );
         super.registerResourceOutputs(req, callback);
     }
 }

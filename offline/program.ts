@@ -114,7 +114,17 @@ async function captureRun(
         if (!options.allowFailure) {
             throw error;
         }
-        return { project, stack: input.stack, resources: monitor.registrations, outputs: {}, references: mocks.references, registeredOutputs: monitor.registeredOutputs, calls: mocks.calls, config: input.config, error };
+        return {
+            project,
+            stack: input.stack,
+            resources: monitor.registrations,
+            outputs: {},
+            references: mocks.references,
+            registeredOutputs: monitor.registeredOutputs,
+            calls: mocks.calls,
+            config: input.config,
+            error,
+        };
     }
     await waitForRPCs();
     const outputs: Record<string, OutputValue> = {};
@@ -123,7 +133,16 @@ async function captureRun(
         outputs[key] = { value: await resolve(output), secret: await pulumi.isSecret(output) };
     }
     await waitForRPCs();
-    return { project, stack: input.stack, resources: monitor.registrations, outputs, references: mocks.references, registeredOutputs: monitor.registeredOutputs, calls: mocks.calls, config: input.config };
+    return {
+        project,
+        stack: input.stack,
+        resources: monitor.registrations,
+        outputs,
+        references: mocks.references,
+        registeredOutputs: monitor.registeredOutputs,
+        calls: mocks.calls,
+        config: input.config,
+    };
 }
 
 /** The value of an output; rejects when the resource behind it failed (apply alone would wait forever). */

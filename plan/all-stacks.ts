@@ -26,11 +26,20 @@ export interface FleetPlanDocument {
 }
 
 /** Plans every committed stack of `root`, one after the other (runs must not overlap: the runtime is process-wide). */
-export async function planFleet(planOne: (stack: string) => Promise<Plan>, root = PROJECT_DIR): Promise<FleetPlanDocument> {
+export async function planFleet(
+    planOne: (stack: string) => Promise<Plan>,
+    root = PROJECT_DIR,
+): Promise<FleetPlanDocument> {
     const { stacks, invalid } = discover(root);
     const fleet: FleetPlanEntry[] = [];
     for (const s of stacks) {
-        const entry: FleetPlanEntry = { stack: s.stack, environment: s.environment, ring: s.ring, role: s.role, wave: s.wave };
+        const entry: FleetPlanEntry = {
+            stack: s.stack,
+            environment: s.environment,
+            ring: s.ring,
+            role: s.role,
+            wave: s.wave,
+        };
         try {
             entry.plan = await planOne(s.stack);
         } catch (e) {
@@ -57,11 +66,22 @@ export function readFleetPlan(file: string): FleetPlanDocument {
 }
 
 /** The comment's entries: each stack of this branch with its plan on the base branch, if the base had one. */
-export function fleetEntries(head: FleetPlanDocument, base: FleetPlanDocument | undefined): { entries: FleetEntry[]; removed: string[] } {
+export function fleetEntries(
+    head: FleetPlanDocument,
+    base: FleetPlanDocument | undefined,
+): { entries: FleetEntry[]; removed: string[] } {
     const baseOf = new Map((base?.fleet ?? []).map((e) => [e.stack, e.plan]));
     const here = new Set(head.fleet.map((e) => e.stack));
     return {
-        entries: head.fleet.map((e) => ({ stack: e.stack, environment: e.environment, ring: e.ring, role: e.role, head: e.plan, base: baseOf.get(e.stack), error: e.error })),
+        entries: head.fleet.map((e) => ({
+            stack: e.stack,
+            environment: e.environment,
+            ring: e.ring,
+            role: e.role,
+            head: e.plan,
+            base: baseOf.get(e.stack),
+            error: e.error,
+        })),
         removed: (base?.fleet ?? []).map((e) => e.stack).filter((s) => !here.has(s)),
     };
 }
@@ -76,7 +96,11 @@ export interface FleetCliOptions {
 }
 
 /** Exit codes: 0 ok, 1 a mandatory policy violation in some stack, 2 some stack could not be planned. */
-export async function planFleetCli(options: FleetCliOptions, planOne: (stack: string) => Promise<Plan>, root = PROJECT_DIR): Promise<{ code: number; text: string; stderr?: string }> {
+export async function planFleetCli(
+    options: FleetCliOptions,
+    planOne: (stack: string) => Promise<Plan>,
+    root = PROJECT_DIR,
+): Promise<{ code: number; text: string; stderr?: string }> {
     const maxChars = options.maxChars === undefined ? undefined : Number(options.maxChars);
     if (maxChars !== undefined && !(Number.isInteger(maxChars) && maxChars >= 1000)) {
         throw new UsageError("--max-chars must be a whole number >= 1000");
@@ -98,11 +122,17 @@ export async function planFleetCli(options: FleetCliOptions, planOne: (stack: st
         text = `${JSON.stringify(doc, null, 2)}\n`;
     } else {
         const { renderTree } = lazy.planRender();
-        text = doc.fleet.map((e) => (e.plan ? renderTree(e.plan) : `${e.stack}: cannot be planned\n${e.error}\n`)).join("\n");
+        text = doc.fleet
+            .map((e) => (e.plan ? renderTree(e.plan) : `${e.stack}: cannot be planned\n${e.error}\n`))
+            .join("\n");
     }
     const stderr = [
         ...failed.map((e) => `${e.stack}: cannot be planned: ${e.error?.split("\n")[0]}`),
         ...mandatory.map((e) => `${e.stack}: mandatory policy violation(s); see the policy findings`),
     ];
-    return { code: failed.length > 0 ? 2 : mandatory.length > 0 ? 1 : 0, text, stderr: stderr.length > 0 ? `${stderr.join("\n")}\n` : undefined };
+    return {
+        code: failed.length > 0 ? 2 : mandatory.length > 0 ? 1 : 0,
+        text,
+        stderr: stderr.length > 0 ? `${stderr.join("\n")}\n` : undefined,
+    };
 }

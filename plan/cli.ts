@@ -28,7 +28,6 @@ const USAGE = `usage:
               comment: the whole fleet's comment (summary table, details collapsed, under GitHub's size limit;
               --base and --json-out are --all --json documents; exit 2 when a stack cannot be planned)`;
 
-
 /** What plan prints (cli/command.ts Outcome): `text` to --out or stdout. */
 export interface CliResult extends Outcome {
     text: string;
@@ -54,7 +53,10 @@ export const command = defineCommand({
 });
 
 /** `planOne` plans one committed stack (the real program under mocks; tests pass a stand-in). */
-export async function main(argv: string[], planOne: (stack: string) => Promise<Plan> = (stack) => planWithActivation(stack)): Promise<CliResult> {
+export async function main(
+    argv: string[],
+    planOne: (stack: string) => Promise<Plan> = (stack) => planWithActivation(stack),
+): Promise<CliResult> {
     const parsed = command.parse(argv);
     const { values, positionals } = parsed;
     if (values.help) {
@@ -86,10 +88,19 @@ export async function main(argv: string[], planOne: (stack: string) => Promise<P
     }
     if (values.all) {
         if (values.stack || values.mermaid) {
-            throw new UsageError(values.stack ? "choose one of --stack and --all" : "--mermaid shows one stack: use --stack");
+            throw new UsageError(
+                values.stack ? "choose one of --stack and --all" : "--mermaid shows one stack: use --stack",
+            );
         }
         const { planFleetCli } = lazy.planFleet();
-        const options = { comment, json: values.json, base: values.base, jsonOut: values["json-out"], artifactsUrl: values["artifacts-url"], maxChars: values["max-chars"] };
+        const options = {
+            comment,
+            json: values.json,
+            base: values.base,
+            jsonOut: values["json-out"],
+            artifactsUrl: values["artifacts-url"],
+            maxChars: values["max-chars"],
+        };
         return { ...(await planFleetCli(options, planOne)), out: values.out };
     }
     if (!values.stack) {
@@ -111,13 +122,20 @@ export async function main(argv: string[], planOne: (stack: string) => Promise<P
         }
         text = renderCommentSection(plan, base);
     } else {
-        text = values.json ? `${JSON.stringify(plan, null, 2)}\n` : values.mermaid ? renderMermaid(plan) : renderTree(plan);
+        text = values.json
+            ? `${JSON.stringify(plan, null, 2)}\n`
+            : values.mermaid
+              ? renderMermaid(plan)
+              : renderTree(plan);
     }
     return {
         code: mandatory.length > 0 ? 1 : 0,
         text,
         out: values.out,
-        stderr: mandatory.length > 0 ? `${mandatory.length} mandatory policy violation(s); see the policy findings\n` : undefined,
+        stderr:
+            mandatory.length > 0
+                ? `${mandatory.length} mandatory policy violation(s); see the policy findings\n`
+                : undefined,
     };
 }
 
@@ -137,11 +155,17 @@ export async function planWithActivation(stack: string, root?: string): Promise<
         plan.missingSecrets = missing;
     }
     if (plan.outputs.standby === true) {
-        const active = await buildCheckedPlan(await runProgram({ ...input, config: { ...input.config, "aks-gitops:standby": "false" } }));
+        const active = await buildCheckedPlan(
+            await runProgram({ ...input, config: { ...input.config, "aks-gitops:standby": "false" } }),
+        );
         plan.activation = activationPath(plan, active);
         // The active stack must pass the pack too: its findings join the standby's, marked as such.
         const seen = new Set(plan.policy.map((f) => `${f.policy}|${f.urn}|${f.message}`));
-        plan.policy.push(...active.policy.filter((f) => !seen.has(`${f.policy}|${f.urn}|${f.message}`)).map((f) => ({ ...f, message: `when active: ${f.message}` })));
+        plan.policy.push(
+            ...active.policy
+                .filter((f) => !seen.has(`${f.policy}|${f.urn}|${f.message}`))
+                .map((f) => ({ ...f, message: `when active: ${f.message}` })),
+        );
     }
     return plan;
 }

@@ -9,7 +9,14 @@ export const COMMENT_MARKER = "<!-- aks-gitops:plan -->";
 
 /** An empty plan of the stack: what a base branch that lacks the stack (or cannot plan it) is compared as. */
 export function emptyPlan(project: string, stack: string): Plan {
-    return { project, stack, resources: [], outputs: {}, criticalPath: { urns: [], estimatedMinutes: 0, serialMinutes: 0 }, policy: [] };
+    return {
+        project,
+        stack,
+        resources: [],
+        outputs: {},
+        criticalPath: { urns: [], estimatedMinutes: 0, serialMinutes: 0 },
+        policy: [],
+    };
 }
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -36,7 +43,9 @@ export function renderCommentSection(head: Plan, base: Plan | undefined, options
     if (head.policy.length > 0) {
         lines.push("| level | policy | resource | finding |", "|---|---|---|---|");
         for (const f of head.policy) {
-            lines.push(`| ${f.enforcementLevel} | \`${f.policy}\` | ${f.urn ? `\`${names.get(f.urn) ?? f.urn}\`` : ""} | ${cell(f.message)} |`);
+            lines.push(
+                `| ${f.enforcementLevel} | \`${f.policy}\` | ${f.urn ? `\`${names.get(f.urn) ?? f.urn}\`` : ""} | ${cell(f.message)} |`,
+            );
         }
         lines.push("");
     }
@@ -107,7 +116,16 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 function errorSection(entry: FleetEntry): string {
     const message = (entry.error ?? "no plan").slice(0, 4000).replace(/```/g, "'''");
-    return [`<details open><summary><b>${entry.stack}</b>: cannot be planned</summary>`, "", "```", message, "```", "", "</details>", ""].join("\n");
+    return [
+        `<details open><summary><b>${entry.stack}</b>: cannot be planned</summary>`,
+        "",
+        "```",
+        message,
+        "```",
+        "",
+        "</details>",
+        "",
+    ].join("\n");
 }
 
 function briefSection(row: FleetRow, where: string): string {
@@ -129,19 +147,25 @@ export function renderFleetComment(entries: FleetEntry[], options: FleetCommentO
     const where = options.artifactsUrl ? `[the run's artifacts](${options.artifactsUrl})` : "the run's artifacts";
 
     const head: string[] = [COMMENT_MARKER, "### Offline plan", ""];
-    const facts = [`**${count("changes")} of ${plural(rows.length, "stack")} ${count("changes") === 1 ? "changes" : "change"}**`];
+    const facts = [
+        `**${count("changes")} of ${plural(rows.length, "stack")} ${count("changes") === 1 ? "changes" : "change"}**`,
+    ];
     if (count("error") > 0) {
         facts.push(`**${count("error")} cannot be planned**`);
     }
     if (count("policy") > 0) {
-        facts.push(`**${count("policy")} fail${count("policy") === 1 ? "s" : ""} a mandatory policy** without changing`);
+        facts.push(
+            `**${count("policy")} fail${count("policy") === 1 ? "s" : ""} a mandatory policy** without changing`,
+        );
     }
     const byEnvironment = new Map<string, number>();
     for (const r of unchanged) {
         const environment = r.entry.environment ?? "other";
         byEnvironment.set(environment, (byEnvironment.get(environment) ?? 0) + 1);
     }
-    facts.push(`${unchanged.length} unchanged${byEnvironment.size > 0 ? ` (${[...byEnvironment].map(([e, n]) => `${e} ${n}`).join(", ")})` : ""}`);
+    facts.push(
+        `${unchanged.length} unchanged${byEnvironment.size > 0 ? ` (${[...byEnvironment].map(([e, n]) => `${e} ${n}`).join(", ")})` : ""}`,
+    );
     head.push(facts.join(" · "), "");
     if (options.removed && options.removed.length > 0) {
         head.push(
@@ -156,7 +180,10 @@ export function renderFleetComment(entries: FleetEntry[], options: FleetCommentO
     const reserve = note(rows.length).length + 2;
     const table: string[] = [];
     if (listed.length > 0) {
-        table.push("| stack | environment | ring | role | add | change | remove | policy | from scratch |", "|---|---|---|---|---:|---:|---:|---|---:|");
+        table.push(
+            "| stack | environment | ring | role | add | change | remove | policy | from scratch |",
+            "|---|---|---|---|---:|---:|---:|---|---:|",
+        );
         // The table gets at most half the budget: with thousands of changing stacks, the rest are counted.
         const tableBudget = Math.floor(maxChars / 2) - head.join("\n").length;
         let used = table.join("\n").length;
@@ -189,7 +216,11 @@ export function renderFleetComment(entries: FleetEntry[], options: FleetCommentO
         const candidates: (() => string)[] =
             r.status === "error"
                 ? [() => errorSection(r.entry)]
-                : [() => renderCommentSection(r.entry.head!, r.entry.base), () => renderCommentSection(r.entry.head!, r.entry.base, { graph: false }), () => briefSection(r, where)];
+                : [
+                      () => renderCommentSection(r.entry.head!, r.entry.base),
+                      () => renderCommentSection(r.entry.head!, r.entry.base, { graph: false }),
+                      () => briefSection(r, where),
+                  ];
         let chosen: string | undefined;
         for (const [i, render] of candidates.entries()) {
             if (room < 300) {

@@ -22,7 +22,8 @@ export function diffValues(before: unknown, after: unknown, path = ""): Property
     if (JSON.stringify(before) === JSON.stringify(after)) {
         return [];
     }
-    const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+    const isObject = (v: unknown): v is Record<string, unknown> =>
+        v !== null && typeof v === "object" && !Array.isArray(v);
     if (Array.isArray(before) && Array.isArray(after)) {
         const changes: PropertyChange[] = [];
         for (let i = 0; i < Math.max(before.length, after.length); i++) {
@@ -41,14 +42,23 @@ export function diffValues(before: unknown, after: unknown, path = ""): Property
 export function diffPlans(before: Plan, after: Plan): PlanDiff {
     const old = new Map(before.resources.filter((r) => r.custom).map((r) => [r.urn, r]));
     const now = new Map(after.resources.filter((r) => r.custom).map((r) => [r.urn, r]));
-    const comparable = (r: PlanResource) => ({ inputs: r.inputs, options: r.options, dependsOn: r.dependsOn, parent: r.parent });
+    const comparable = (r: PlanResource) => ({
+        inputs: r.inputs,
+        options: r.options,
+        dependsOn: r.dependsOn,
+        parent: r.parent,
+    });
     return {
         stack: after.stack,
         added: [...now.values()].filter((r) => !old.has(r.urn)),
         removed: [...old.values()].filter((r) => !now.has(r.urn)),
         changed: [...now.values()]
             .filter((r) => old.has(r.urn))
-            .map((r) => ({ before: old.get(r.urn)!, after: r, changes: diffValues(comparable(old.get(r.urn)!), comparable(r)) }))
+            .map((r) => ({
+                before: old.get(r.urn)!,
+                after: r,
+                changes: diffValues(comparable(old.get(r.urn)!), comparable(r)),
+            }))
             .filter((c) => c.changes.length > 0),
         outputs: diffValues(before.outputs, after.outputs),
         criticalPath: { before: before.criticalPath.estimatedMinutes, after: after.criticalPath.estimatedMinutes },
@@ -74,11 +84,20 @@ export function renderDiffMarkdown(d: PlanDiff): string {
     if (d.added.length + d.removed.length > 0) {
         lines.push("| | resource | type |", "|---|---|---|");
         d.added.forEach((r) => lines.push(`| + | \`${r.name}\` | ${shortType(r.type)} |`));
-        d.removed.forEach((r) => lines.push(`| - | \`${r.name}\` | ${shortType(r.type)}${r.options.protect ? " **(protected: the update will fail until unprotected)**" : ""} |`));
+        d.removed.forEach((r) =>
+            lines.push(
+                `| - | \`${r.name}\` | ${shortType(r.type)}${r.options.protect ? " **(protected: the update will fail until unprotected)**" : ""} |`,
+            ),
+        );
         lines.push("");
     }
     for (const c of d.changed) {
-        lines.push(`#### ~ \`${c.after.name}\` (${shortType(c.after.type)})`, "", "| property | before | after |", "|---|---|---|");
+        lines.push(
+            `#### ~ \`${c.after.name}\` (${shortType(c.after.type)})`,
+            "",
+            "| property | before | after |",
+            "|---|---|---|",
+        );
         c.changes.forEach((p) => lines.push(`| \`${p.path}\` | ${cell(p.before)} | ${cell(p.after)} |`));
         lines.push("");
     }

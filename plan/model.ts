@@ -121,7 +121,9 @@ export function buildPlan(capture: Capture): Plan {
             protect: r.options.protect,
             retainOnDelete: r.options.retainOnDelete,
             ignoreChanges: r.options.ignoreChanges,
-            customTimeouts: r.options.customTimeouts ? (display(r.options.customTimeouts) as PlanResource["options"]["customTimeouts"]) : null,
+            customTimeouts: r.options.customTimeouts
+                ? (display(r.options.customTimeouts) as PlanResource["options"]["customTimeouts"])
+                : null,
             ...(r.options.importId ? { importId: display(r.options.importId) as string } : {}),
         },
         estimatedMinutes: estimateFor(r.type, r.custom),
@@ -132,7 +134,14 @@ export function buildPlan(capture: Capture): Plan {
             .sort(([a], [b]) => a.localeCompare(b))
             .map(([k, o]) => [k, o.secret ? SECRET : display(o.value)]),
     );
-    return { project: capture.project, stack: capture.stack, resources, outputs, criticalPath: criticalPath(resources), policy: [] };
+    return {
+        project: capture.project,
+        stack: capture.stack,
+        resources,
+        outputs,
+        criticalPath: criticalPath(resources),
+        policy: [],
+    };
 }
 
 /** What the active plan adds to the standby one, and the critical path of creating just that. */
@@ -213,4 +222,3 @@ export function shortType(type: string): string {
     }
     return type;
 }
-

@@ -17,7 +17,11 @@ const KEY_PROPERTIES: Record<string, string[]> = {
         "securityProfile.workloadIdentity.enabled",
         "disableLocalAccounts",
     ],
-    "azure-native:containerservice:MaintenanceConfiguration": ["configName", "maintenanceWindow.schedule", "maintenanceWindow.startTime"],
+    "azure-native:containerservice:MaintenanceConfiguration": [
+        "configName",
+        "maintenanceWindow.schedule",
+        "maintenanceWindow.startTime",
+    ],
     "azure-native:keyvault:Vault": [
         "vaultName",
         "properties.enableRbacAuthorization",
@@ -26,19 +30,40 @@ const KEY_PROPERTIES: Record<string, string[]> = {
         "properties.networkAcls.defaultAction",
         "properties.networkAcls.ipRules",
     ],
-    "azure-native:keyvault:Key": ["keyName", "properties.keySize", "properties.keyOps", "properties.rotationPolicy.attributes.expiryTime"],
+    "azure-native:keyvault:Key": [
+        "keyName",
+        "properties.keySize",
+        "properties.keyOps",
+        "properties.rotationPolicy.attributes.expiryTime",
+    ],
     "azure-native:managedidentity:UserAssignedIdentity": ["resourceName"],
     "azure-native:managedidentity:FederatedIdentityCredential": ["subject", "issuer"],
     "azure-native:authorization:RoleAssignment": ["roleDefinitionId", "principalId", "principalType", "scope"],
     "azure-native:authorization:RoleDefinition": ["roleName", "permissions", "assignableScopes"],
-    "azure-native:kubernetesconfiguration:Extension": ["extensionType", "version", "releaseTrain", "autoUpgradeMinorVersion"],
-    "azure-native:kubernetesconfiguration:FluxConfiguration": ["fluxConfigurationName", "gitRepository.url", "gitRepository.repositoryRef.branch", "kustomizations"],
+    "azure-native:kubernetesconfiguration:Extension": [
+        "extensionType",
+        "version",
+        "releaseTrain",
+        "autoUpgradeMinorVersion",
+    ],
+    "azure-native:kubernetesconfiguration:FluxConfiguration": [
+        "fluxConfigurationName",
+        "gitRepository.url",
+        "gitRepository.repositoryRef.branch",
+        "kustomizations",
+    ],
     "azure-native:network:PublicIPPrefix": ["publicIpPrefixName", "location", "prefixLength"],
     "azure-native:monitor:DiagnosticSetting": ["name", "resourceUri", "logs"],
 };
 
 function at(value: unknown, path: string): unknown {
-    return path.split(".").reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
+    return path
+        .split(".")
+        .reduce<unknown>(
+            (node, key) =>
+                node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined,
+            value,
+        );
 }
 
 function brief(value: unknown): string {
@@ -70,7 +95,10 @@ export function renderTree(plan: Plan): string {
             ? [
                   "",
                   "Not set in this stack, but the real `pulumi up` needs (planned with a placeholder):",
-                  ...plan.missingSecrets.map((k) => `  ${k}: pulumi config set --secret ${k.replace(/^aks-gitops:/, "")} < <file> --stack ${plan.stack}`),
+                  ...plan.missingSecrets.map(
+                      (k) =>
+                          `  ${k}: pulumi config set --secret ${k.replace(/^aks-gitops:/, "")} < <file> --stack ${plan.stack}`,
+                  ),
               ]
             : []),
         "",
@@ -81,10 +109,17 @@ export function renderTree(plan: Plan): string {
             const last = i === kids.length - 1;
             const branch = parent === null ? "" : last ? "└─ " : "├─ ";
             const mark = onPath.has(r.urn) ? " *" : "";
-            const flags = [r.options.protect ? "protected" : "", r.options.retainOnDelete ? "retained" : "", r.options.importId ? "adopted" : ""].filter(Boolean);
-            lines.push(`${indent}${branch}${shortType(r.type)} ${r.name}${mark}${flags.length ? ` [${flags.join(", ")}]` : ""}`);
+            const flags = [
+                r.options.protect ? "protected" : "",
+                r.options.retainOnDelete ? "retained" : "",
+                r.options.importId ? "adopted" : "",
+            ].filter(Boolean);
+            lines.push(
+                `${indent}${branch}${shortType(r.type)} ${r.name}${mark}${flags.length ? ` [${flags.join(", ")}]` : ""}`,
+            );
             const inner = indent + (parent === null ? "" : last ? "   " : "│  ");
-            const detail = (text: string) => lines.push(`${inner}${(byParent.get(r.urn) ?? []).length > 0 ? "│ " : "  "}  ${text}`);
+            const detail = (text: string) =>
+                lines.push(`${inner}${(byParent.get(r.urn) ?? []).length > 0 ? "│ " : "  "}  ${text}`);
             for (const path of KEY_PROPERTIES[r.type] ?? []) {
                 const v = at(r.inputs, path);
                 if (v !== undefined) {
@@ -98,7 +133,10 @@ export function renderTree(plan: Plan): string {
                         implicit.set(u, [...(implicit.get(u) ?? []), prop]);
                     }
                 }
-                const waits = r.dependsOn.map((u) => `${names.get(u) ?? u}${implicit.has(u) ? ` (via ${implicit.get(u)!.join(", ")})` : " (dependsOn)"}`);
+                const waits = r.dependsOn.map(
+                    (u) =>
+                        `${names.get(u) ?? u}${implicit.has(u) ? ` (via ${implicit.get(u)!.join(", ")})` : " (dependsOn)"}`,
+                );
                 detail(`waits for: ${waits.join("; ")}`);
             }
             walk(r.urn, inner);
@@ -132,10 +170,18 @@ export function renderTree(plan: Plan): string {
         let at = 0;
         for (const step of a.path) {
             at += step.estimatedMinutes;
-            lines.push(`  ${at.toFixed(1).padStart(5)} min  ${shortType(step.type)} ${step.name} (+${step.estimatedMinutes})`);
+            lines.push(
+                `  ${at.toFixed(1).padStart(5)} min  ${shortType(step.type)} ${step.name} (+${step.estimatedMinutes})`,
+            );
         }
     }
-    const unestimated = [...new Set(custom.filter((r) => !Object.hasOwn(ESTIMATES, r.type) && r.estimatedMinutes === UNKNOWN_TYPE_MINUTES).map((r) => r.type))];
+    const unestimated = [
+        ...new Set(
+            custom
+                .filter((r) => !Object.hasOwn(ESTIMATES, r.type) && r.estimatedMinutes === UNKNOWN_TYPE_MINUTES)
+                .map((r) => r.type),
+        ),
+    ];
     if (unestimated.length > 0) {
         lines.push(`  (no estimate for ${unestimated.join(", ")}: assumed ${UNKNOWN_TYPE_MINUTES} min each)`);
     }
@@ -145,9 +191,14 @@ export function renderTree(plan: Plan): string {
         lines.push(`  ${k}: ${brief(v)}`);
     }
     const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory").length;
-    lines.push("", `Policy (policy/ pack): ${mandatory} mandatory, ${plan.policy.length - mandatory} advisory finding(s)`);
+    lines.push(
+        "",
+        `Policy (policy/ pack): ${mandatory} mandatory, ${plan.policy.length - mandatory} advisory finding(s)`,
+    );
     for (const f of plan.policy) {
-        lines.push(`  [${f.enforcementLevel}] ${f.policy}${f.urn ? ` (${names.get(f.urn) ?? f.urn})` : ""}: ${f.message}`);
+        lines.push(
+            `  [${f.enforcementLevel}] ${f.policy}${f.urn ? ` (${names.get(f.urn) ?? f.urn})` : ""}: ${f.message}`,
+        );
     }
     return `${lines.join("\n")}\n`;
 }
@@ -163,7 +214,8 @@ export function renderMermaid(plan: Plan): string {
         const key = r.parent && byUrn.has(r.parent) ? r.parent : "";
         groups.set(key, [...(groups.get(key) ?? []), r]);
     }
-    const node = (r: PlanResource) => `${ids.get(r.urn)}["${shortType(r.type)}<br/>${r.name}<br/>~${r.estimatedMinutes} min"]`;
+    const node = (r: PlanResource) =>
+        `${ids.get(r.urn)}["${shortType(r.type)}<br/>${r.name}<br/>~${r.estimatedMinutes} min"]`;
     groups.forEach((members, parent) => {
         if (parent) {
             const p = byUrn.get(parent)!;

@@ -4,7 +4,13 @@
 // `pulumi preview --policy-pack-config` reads.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import type { Capture } from "../offline/program";
 import { ROOT } from "../stacks/paths";
 import { SECRET } from "../stacks/files";
@@ -23,7 +29,8 @@ export function policyConfig(environment: string, dir = join(ROOT, "policy", "co
 /** Pulumi's precedence: the policy's entry, then "all", then the policy's own level (pkg/resource/analyzer/config.go). */
 export function effectiveLevel(policy: AnyPolicy, config: Record<string, unknown>): Level {
     const entry = config[policy.name];
-    const fromEntry = typeof entry === "string" ? entry : (entry as { enforcementLevel?: string } | undefined)?.enforcementLevel;
+    const fromEntry =
+        typeof entry === "string" ? entry : (entry as { enforcementLevel?: string } | undefined)?.enforcementLevel;
     return (fromEntry ?? (config.all as string | undefined) ?? policy.enforcementLevel ?? "advisory") as Level;
 }
 
@@ -51,7 +58,8 @@ function reveal(value: unknown): unknown {
 }
 
 function options(r: Registration): PolicyResourceOptions {
-    const seconds = (d?: string) => (d ? Number(/^(\d+)/.exec(d)?.[1] ?? 0) * ({ s: 1, m: 60, h: 3600 }[d.slice(-1)] ?? 1) : 0);
+    const seconds = (d?: string) =>
+        d ? Number(/^(\d+)/.exec(d)?.[1] ?? 0) * ({ s: 1, m: 60, h: 3600 }[d.slice(-1)] ?? 1) : 0;
     return {
         protect: r.options.protect,
         ignoreChanges: r.options.ignoreChanges,
@@ -69,7 +77,12 @@ function options(r: Registration): PolicyResourceOptions {
 
 const isType = (type: string) => (cls: unknown) => (cls as { __pulumiType?: string }).__pulumiType === type;
 
-export async function evaluatePolicies(capture: Capture, environment: string, policies: AnyPolicy[] = defaultPolicies, config = policyConfig(environment)): Promise<PolicyFinding[]> {
+export async function evaluatePolicies(
+    capture: Capture,
+    environment: string,
+    policies: AnyPolicy[] = defaultPolicies,
+    config = policyConfig(environment),
+): Promise<PolicyFinding[]> {
     const findings: PolicyFinding[] = [];
     const stackTags: ReadonlyMap<string, string> = new Map();
     const notApplicable = (reason?: string): never => {
@@ -88,15 +101,21 @@ export async function evaluatePolicies(capture: Capture, environment: string, po
             dependencies: [],
             propertyDependencies: {},
             isType: isType(r.type),
-            asType: ((cls: unknown) => (isType(r.type)(cls) ? reveal(r.inputs) : undefined)) as PolicyResource["asType"],
+            asType: ((cls: unknown) =>
+                isType(r.type)(cls) ? reveal(r.inputs) : undefined) as PolicyResource["asType"],
         });
     }
     for (const r of capture.resources) {
         const resource = byUrn.get(r.urn)!;
         resource.parent = r.parent ? byUrn.get(r.parent) : undefined;
-        resource.dependencies = r.dependencies.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => x !== undefined);
+        resource.dependencies = r.dependencies
+            .map((u) => byUrn.get(u))
+            .filter((x): x is PolicyResource => x !== undefined);
         resource.propertyDependencies = Object.fromEntries(
-            Object.entries(r.propertyDependencies).map(([k, urns]) => [k, urns.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => x !== undefined)]),
+            Object.entries(r.propertyDependencies).map(([k, urns]) => [
+                k,
+                urns.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => x !== undefined),
+            ]),
         );
     }
 
@@ -110,7 +129,9 @@ export async function evaluatePolicies(capture: Capture, environment: string, po
             findings.push({ policy: policy.name, enforcementLevel, urn: violationUrn ?? urn, message });
         try {
             if ("validateResource" in policy && policy.validateResource) {
-                const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+                const validations = Array.isArray(policy.validateResource)
+                    ? policy.validateResource
+                    : [policy.validateResource];
                 for (const resource of byUrn.values()) {
                     const args: ResourceValidationArgs = {
                         ...resource,
@@ -131,7 +152,10 @@ export async function evaluatePolicies(capture: Capture, environment: string, po
                     }
                 }
             } else if ("validateStack" in policy && policy.validateStack) {
-                await policy.validateStack({ resources: [...byUrn.values()], stackTags, getConfig, notApplicable }, report());
+                await policy.validateStack(
+                    { resources: [...byUrn.values()], stackTags, getConfig, notApplicable },
+                    report(),
+                );
             }
         } catch (e) {
             if (!(e instanceof NotApplicable)) {
@@ -139,5 +163,10 @@ export async function evaluatePolicies(capture: Capture, environment: string, po
             }
         }
     }
-    return findings.sort((a, b) => a.policy.localeCompare(b.policy) || String(a.urn).localeCompare(String(b.urn)) || a.message.localeCompare(b.message));
+    return findings.sort(
+        (a, b) =>
+            a.policy.localeCompare(b.policy) ||
+            String(a.urn).localeCompare(String(b.urn)) ||
+            a.message.localeCompare(b.message),
+    );
 }

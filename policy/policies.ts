@@ -37,7 +37,8 @@ export const DEV_ADVISORY: Record<string, string> = {
     "aks-uptime-sla": "the Free tier saves the SLA fee; dev downtime costs little",
     "aks-pool-availability-zones": "single-zone dev pools cost less and zone outages are acceptable in dev",
     "aks-system-pool-min-nodes": "one system node keeps dev cheap; zone and node redundancy matter in prod",
-    "aks-encryption-at-host": "needs the EncryptionAtHost feature registered on the subscription; dev subscriptions often lack it",
+    "aks-encryption-at-host":
+        "needs the EncryptionAtHost feature registered on the subscription; dev subscriptions often lack it",
     "aks-defender": "Defender for Containers is billed per vCore; prod is where it pays",
     "aks-container-insights": "log ingestion cost; dev relies on audit logs and kubectl",
     "kv-purge-protection": "dev may turn it off to recreate its vault freely (its secrets are rebuildable)",
@@ -53,8 +54,10 @@ export const DEV_ADVISORY: Record<string, string> = {
  * rehearsal does not need (stacks/profiles.ts explains each staging setting).
  */
 export const STAGING_ADVISORY: Record<string, string> = {
-    "aks-system-pool-min-nodes": "two zone-spread system nodes survive a node loss; the third node is prod's availability margin",
-    "kv-key-hsm": "HSM-backed keys need a Premium vault; staging's software key protects test credentials, not production data",
+    "aks-system-pool-min-nodes":
+        "two zone-spread system nodes survive a node loss; the third node is prod's availability margin",
+    "kv-key-hsm":
+        "HSM-backed keys need a Premium vault; staging's software key protects test credentials, not production data",
 };
 
 /**
@@ -62,7 +65,8 @@ export const STAGING_ADVISORY: Record<string, string> = {
  * (both config files say so), because `npm run preflight` asks the subscription itself before a deployment.
  */
 export const ALWAYS_ADVISORY: Record<string, string> = {
-    "aks-kubernetes-version-supported": "judged from the dated calendar in stacks/perishable.ts; npm run preflight asks the region",
+    "aks-kubernetes-version-supported":
+        "judged from the dated calendar in stacks/perishable.ts; npm run preflight asks the region",
 };
 
 /**
@@ -71,7 +75,8 @@ export const ALWAYS_ADVISORY: Record<string, string> = {
  * always sets; a finding there is a program bug, not a config choice.
  */
 export const CONFIG_KEYS: Record<string, string> = {
-    "aks-api-server-restricted": "aks-gitops:aks.apiServer.authorizedIpRanges or aks-gitops:aks.apiServer.privateCluster",
+    "aks-api-server-restricted":
+        "aks-gitops:aks.apiServer.authorizedIpRanges or aks-gitops:aks.apiServer.privateCluster",
     "aks-auto-upgrade": "aks-gitops:aks.upgradeChannel",
     "aks-node-os-auto-upgrade": "aks-gitops:aks.nodeOsUpgradeChannel",
     "aks-network-policy": "aks-gitops:aks.network.networkPolicy",
@@ -79,7 +84,8 @@ export const CONFIG_KEYS: Record<string, string> = {
     "aks-defender": "aks-gitops:aks.defender",
     "aks-encryption-at-host": "aks-gitops:aks.encryptionAtHost",
     "aks-ephemeral-os-disk": "aks-gitops:aks.systemPool.osDiskType or aks-gitops:aks.userPool.osDiskType",
-    "aks-pool-availability-zones": "aks-gitops:aks.systemPool.availabilityZones or aks-gitops:aks.userPool.availabilityZones",
+    "aks-pool-availability-zones":
+        "aks-gitops:aks.systemPool.availabilityZones or aks-gitops:aks.userPool.availabilityZones",
     "aks-pool-min-pods": "aks-gitops:aks.systemPool.maxPods or aks-gitops:aks.userPool.maxPods",
     "aks-system-pool-min-nodes": "aks-gitops:aks.systemPool.minCount",
     "aks-uptime-sla": "aks-gitops:aks.skuTier",
@@ -128,15 +134,26 @@ function resourceRule<TResource extends CustomResource, TArgs>(
         name,
         description: describe(name, text, ids),
         enforcementLevel: "mandatory",
-        validateResource: validateResourceOfType(cls, (props, _args, report) => check(props).forEach((m) => report(withConfigKey(name, m)))),
+        validateResource: validateResourceOfType(cls, (props, _args, report) =>
+            check(props).forEach((m) => report(withConfigKey(name, m))),
+        ),
     };
 }
 
-const clusterRule = (name: string, text: string, ids: string[], check: (c: ClusterProps) => string[]) => resourceRule(containerservice.ManagedCluster, name, text, ids, check);
-const vaultRule = (name: string, text: string, ids: string[], check: (v: VaultProps) => string[]) => resourceRule(keyvault.Vault, name, text, ids, check);
-const keyRule = (name: string, text: string, ids: string[], check: (k: KeyProps) => string[]) => resourceRule(keyvault.Key, name, text, ids, check);
+const clusterRule = (name: string, text: string, ids: string[], check: (c: ClusterProps) => string[]) =>
+    resourceRule(containerservice.ManagedCluster, name, text, ids, check);
+const vaultRule = (name: string, text: string, ids: string[], check: (v: VaultProps) => string[]) =>
+    resourceRule(keyvault.Vault, name, text, ids, check);
+const keyRule = (name: string, text: string, ids: string[], check: (k: KeyProps) => string[]) =>
+    resourceRule(keyvault.Key, name, text, ids, check);
 
-function poolRule(name: string, text: string, ids: string[], check: (p: Pool) => string | undefined, which: (p: Pool) => boolean = () => true): ResourceValidationPolicy {
+function poolRule(
+    name: string,
+    text: string,
+    ids: string[],
+    check: (p: Pool) => string | undefined,
+    which: (p: Pool) => boolean = () => true,
+): ResourceValidationPolicy {
     return clusterRule(name, text, ids, (c) =>
         (c.agentPoolProfiles ?? [])
             .filter(which)
@@ -151,7 +168,6 @@ function poolRule(name: string, text: string, ids: string[], check: (p: Pool) =>
 const when = (bad: boolean, message: string): string[] => (bad ? [message] : []);
 const isSystem = (p: Pool) => p.mode === "System";
 
-
 /** Does `r` take an input from one of `targets` (through property `prop`, or any)? Uses the engine's dependency data. */
 function feeds(r: PolicyResource, targets: PolicyResource[], prop?: string): PolicyResource | undefined {
     const sources = prop ? (r.propertyDependencies[prop] ?? []) : r.dependencies;
@@ -159,7 +175,13 @@ function feeds(r: PolicyResource, targets: PolicyResource[], prop?: string): Pol
 }
 
 /** A stack rule: every resource of `targetType` needs a diagnostic setting (resourceUri from it) with these logs. */
-function auditLogRule(name: string, text: string, ids: string[], targetType: string, covers: (logs: { category?: string; categoryGroup?: string; enabled?: boolean }[]) => string | undefined): StackValidationPolicy {
+function auditLogRule(
+    name: string,
+    text: string,
+    ids: string[],
+    targetType: string,
+    covers: (logs: { category?: string; categoryGroup?: string; enabled?: boolean }[]) => string | undefined,
+): StackValidationPolicy {
     return {
         name,
         description: describe(name, text, ids),
@@ -169,8 +191,14 @@ function auditLogRule(name: string, text: string, ids: string[], targetType: str
             const settings = args.resources.filter((r) => r.type === TYPES.diagnosticSetting);
             for (const target of targets) {
                 const mine = settings.filter((s) => feeds(s, [target], "resourceUri"));
-                const logs = mine.flatMap((s) => (s.props.logs ?? []) as { category?: string; categoryGroup?: string; enabled?: boolean }[]).filter((l) => l.enabled !== false);
-                const missing = mine.length === 0 ? "no diagnostic setting sends its logs to a workspace" : covers(logs);
+                const logs = mine
+                    .flatMap(
+                        (s) =>
+                            (s.props.logs ?? []) as { category?: string; categoryGroup?: string; enabled?: boolean }[],
+                    )
+                    .filter((l) => l.enabled !== false);
+                const missing =
+                    mine.length === 0 ? "no diagnostic setting sends its logs to a workspace" : covers(logs);
                 if (missing) {
                     report(`${target.name}: ${missing}`, target.urn);
                 }
@@ -193,14 +221,24 @@ const VAULT_SCOPE = /\/providers\/Microsoft\.KeyVault\/vaults\/([^/]+)(\/keys\/[
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     // ---- AKS cluster
-    clusterRule("aks-local-accounts-disabled", "AKS local accounts are disabled; Entra ID is the only way in", ["CKV_AZURE_141", "Azure.AKS.LocalAccounts"], (c) =>
-        when(c.disableLocalAccounts !== true, "disableLocalAccounts must be true"),
+    clusterRule(
+        "aks-local-accounts-disabled",
+        "AKS local accounts are disabled; Entra ID is the only way in",
+        ["CKV_AZURE_141", "Azure.AKS.LocalAccounts"],
+        (c) => when(c.disableLocalAccounts !== true, "disableLocalAccounts must be true"),
     ),
-    clusterRule("aks-managed-entra-azure-rbac", "AKS uses managed Entra ID integration with Azure RBAC", ["Azure.AKS.ManagedAAD", "Azure.AKS.AzureRBAC"], (c) => [
-        ...when(c.aadProfile?.managed !== true, "aadProfile.managed must be true"),
-        ...when(c.aadProfile?.enableAzureRBAC !== true, "aadProfile.enableAzureRBAC must be true"),
-    ]),
-    clusterRule("aks-kubernetes-rbac", "Kubernetes RBAC is enabled", ["CKV_AZURE_5", "Azure.AKS.UseRBAC"], (c) => when(c.enableRBAC !== true, "enableRBAC must be true")),
+    clusterRule(
+        "aks-managed-entra-azure-rbac",
+        "AKS uses managed Entra ID integration with Azure RBAC",
+        ["Azure.AKS.ManagedAAD", "Azure.AKS.AzureRBAC"],
+        (c) => [
+            ...when(c.aadProfile?.managed !== true, "aadProfile.managed must be true"),
+            ...when(c.aadProfile?.enableAzureRBAC !== true, "aadProfile.enableAzureRBAC must be true"),
+        ],
+    ),
+    clusterRule("aks-kubernetes-rbac", "Kubernetes RBAC is enabled", ["CKV_AZURE_5", "Azure.AKS.UseRBAC"], (c) =>
+        when(c.enableRBAC !== true, "enableRBAC must be true"),
+    ),
     {
         name: "aks-kubernetes-version-supported",
         description: describe(
@@ -210,135 +248,319 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         ),
         enforcementLevel: "advisory",
         validateResource: validateResourceOfType(containerservice.ManagedCluster, (c, _args, report) => {
-            const finding = kubernetesSupportFinding(c.kubernetesVersion, String(c.supportPlan ?? "KubernetesOfficial"), new Date());
+            const finding = kubernetesSupportFinding(
+                c.kubernetesVersion,
+                String(c.supportPlan ?? "KubernetesOfficial"),
+                new Date(),
+            );
             if (finding) {
                 report(withConfigKey("aks-kubernetes-version-supported", finding));
             }
         }),
     },
-    clusterRule("aks-api-server-restricted", "The API server is private or limited to authorized IP ranges", ["CKV_AZURE_6", "Azure.AKS.AuthorizedIPs", "AVD-AZU-0041"], (c) =>
-        when(
-            c.apiServerAccessProfile?.enablePrivateCluster !== true && (c.apiServerAccessProfile?.authorizedIPRanges ?? []).length === 0,
-            "set apiServerAccessProfile.authorizedIPRanges or enablePrivateCluster",
-        ),
+    clusterRule(
+        "aks-api-server-restricted",
+        "The API server is private or limited to authorized IP ranges",
+        ["CKV_AZURE_6", "Azure.AKS.AuthorizedIPs", "AVD-AZU-0041"],
+        (c) =>
+            when(
+                c.apiServerAccessProfile?.enablePrivateCluster !== true &&
+                    (c.apiServerAccessProfile?.authorizedIPRanges ?? []).length === 0,
+                "set apiServerAccessProfile.authorizedIPRanges or enablePrivateCluster",
+            ),
     ),
-    clusterRule("aks-network-policy", "A network policy engine is enabled", ["CKV_AZURE_7", "Azure.AKS.NetworkPolicy", "AVD-AZU-0043"], (c) =>
-        when(!["azure", "calico", "cilium"].includes(String(c.networkProfile?.networkPolicy ?? "")), "networkProfile.networkPolicy must be azure, calico or cilium"),
+    clusterRule(
+        "aks-network-policy",
+        "A network policy engine is enabled",
+        ["CKV_AZURE_7", "Azure.AKS.NetworkPolicy", "AVD-AZU-0043"],
+        (c) =>
+            when(
+                !["azure", "calico", "cilium"].includes(String(c.networkProfile?.networkPolicy ?? "")),
+                "networkProfile.networkPolicy must be azure, calico or cilium",
+            ),
     ),
     clusterRule("aks-azure-cni", "The cluster uses the Azure CNI network plugin", ["CKV2_AZURE_29"], (c) =>
         when(c.networkProfile?.networkPlugin !== "azure", "networkProfile.networkPlugin must be azure"),
     ),
-    clusterRule("aks-auto-upgrade", "The control plane follows an auto-upgrade channel", ["CKV_AZURE_171", "Azure.AKS.AutoUpgrade"], (c) =>
-        when(!c.autoUpgradeProfile?.upgradeChannel || c.autoUpgradeProfile.upgradeChannel === "none", "autoUpgradeProfile.upgradeChannel must not be none"),
+    clusterRule(
+        "aks-auto-upgrade",
+        "The control plane follows an auto-upgrade channel",
+        ["CKV_AZURE_171", "Azure.AKS.AutoUpgrade"],
+        (c) =>
+            when(
+                !c.autoUpgradeProfile?.upgradeChannel || c.autoUpgradeProfile.upgradeChannel === "none",
+                "autoUpgradeProfile.upgradeChannel must not be none",
+            ),
     ),
-    clusterRule("aks-node-os-auto-upgrade", "Node OS images are patched automatically", ["Azure.AKS.NodeAutoUpgrade"], (c) =>
-        when(!["SecurityPatch", "NodeImage"].includes(String(c.autoUpgradeProfile?.nodeOSUpgradeChannel ?? "")), "autoUpgradeProfile.nodeOSUpgradeChannel must be SecurityPatch or NodeImage"),
+    clusterRule(
+        "aks-node-os-auto-upgrade",
+        "Node OS images are patched automatically",
+        ["Azure.AKS.NodeAutoUpgrade"],
+        (c) =>
+            when(
+                !["SecurityPatch", "NodeImage"].includes(String(c.autoUpgradeProfile?.nodeOSUpgradeChannel ?? "")),
+                "autoUpgradeProfile.nodeOSUpgradeChannel must be SecurityPatch or NodeImage",
+            ),
     ),
-    clusterRule("aks-uptime-sla", "The control plane has the financially backed SLA (Standard tier)", ["CKV_AZURE_170", "Azure.AKS.UptimeSLA"], (c) =>
-        when(!["Standard", "Premium"].includes(String(c.sku?.tier ?? "")), "sku.tier must be Standard (or Premium)"),
+    clusterRule(
+        "aks-uptime-sla",
+        "The control plane has the financially backed SLA (Standard tier)",
+        ["CKV_AZURE_170", "Azure.AKS.UptimeSLA"],
+        (c) =>
+            when(
+                !["Standard", "Premium"].includes(String(c.sku?.tier ?? "")),
+                "sku.tier must be Standard (or Premium)",
+            ),
     ),
-    poolRule("aks-pool-min-pods", "Every pool allows at least 50 pods per node", ["CKV_AZURE_168", "Azure.AKS.NodeMinPods"], (p) =>
-        (p.maxPods ?? 0) < 50 ? `maxPods ${p.maxPods ?? "(default)"} is below 50` : undefined,
+    poolRule(
+        "aks-pool-min-pods",
+        "Every pool allows at least 50 pods per node",
+        ["CKV_AZURE_168", "Azure.AKS.NodeMinPods"],
+        (p) => ((p.maxPods ?? 0) < 50 ? `maxPods ${p.maxPods ?? "(default)"} is below 50` : undefined),
     ),
-    poolRule("aks-pool-scale-sets", "Every pool is a virtual machine scale set", ["CKV_AZURE_169", "Azure.AKS.PoolScaleSet"], (p) =>
-        p.type !== "VirtualMachineScaleSets" ? "type must be VirtualMachineScaleSets" : undefined,
+    poolRule(
+        "aks-pool-scale-sets",
+        "Every pool is a virtual machine scale set",
+        ["CKV_AZURE_169", "Azure.AKS.PoolScaleSet"],
+        (p) => (p.type !== "VirtualMachineScaleSets" ? "type must be VirtualMachineScaleSets" : undefined),
     ),
-    poolRule("aks-pool-autoscaling", "Every pool autoscales", ["Azure.AKS.AutoScaling"], (p) => (p.enableAutoScaling !== true ? "enableAutoScaling must be true" : undefined)),
-    poolRule("aks-pool-availability-zones", "Every pool spans availability zones", ["Azure.AKS.AvailabilityZone"], (p) =>
-        (p.availabilityZones ?? []).length < 2 ? "availabilityZones must list at least two zones" : undefined,
+    poolRule("aks-pool-autoscaling", "Every pool autoscales", ["Azure.AKS.AutoScaling"], (p) =>
+        p.enableAutoScaling !== true ? "enableAutoScaling must be true" : undefined,
     ),
-    poolRule("aks-system-pool-min-nodes", "System pools keep at least 3 nodes", ["Azure.AKS.MinNodeCount"], (p) =>
-        (p.minCount ?? p.count ?? 0) < 3 ? `minCount ${p.minCount ?? p.count} is below 3` : undefined,
+    poolRule(
+        "aks-pool-availability-zones",
+        "Every pool spans availability zones",
+        ["Azure.AKS.AvailabilityZone"],
+        (p) => ((p.availabilityZones ?? []).length < 2 ? "availabilityZones must list at least two zones" : undefined),
+    ),
+    poolRule(
+        "aks-system-pool-min-nodes",
+        "System pools keep at least 3 nodes",
+        ["Azure.AKS.MinNodeCount"],
+        (p) => ((p.minCount ?? p.count ?? 0) < 3 ? `minCount ${p.minCount ?? p.count} is below 3` : undefined),
         isSystem,
     ),
-    poolRule("aks-system-pool-taint", "System pools are tainted CriticalAddonsOnly=true:NoSchedule", ["CKV_AZURE_232"], (p) =>
-        !(p.nodeTaints ?? []).includes("CriticalAddonsOnly=true:NoSchedule") ? "nodeTaints must include CriticalAddonsOnly=true:NoSchedule" : undefined,
+    poolRule(
+        "aks-system-pool-taint",
+        "System pools are tainted CriticalAddonsOnly=true:NoSchedule",
+        ["CKV_AZURE_232"],
+        (p) =>
+            !(p.nodeTaints ?? []).includes("CriticalAddonsOnly=true:NoSchedule")
+                ? "nodeTaints must include CriticalAddonsOnly=true:NoSchedule"
+                : undefined,
         isSystem,
     ),
-    poolRule("aks-ephemeral-os-disk", "Pools use ephemeral OS disks", ["CKV_AZURE_226", "Azure.AKS.EphemeralOSDisk"], (p) =>
-        p.osDiskType !== "Ephemeral" ? "osDiskType must be Ephemeral" : undefined,
+    poolRule(
+        "aks-ephemeral-os-disk",
+        "Pools use ephemeral OS disks",
+        ["CKV_AZURE_226", "Azure.AKS.EphemeralOSDisk"],
+        (p) => (p.osDiskType !== "Ephemeral" ? "osDiskType must be Ephemeral" : undefined),
     ),
     poolRule("aks-encryption-at-host", "Pools encrypt temp disks and caches at the host", ["CKV_AZURE_227"], (p) =>
         p.enableEncryptionAtHost !== true ? "enableEncryptionAtHost must be true" : undefined,
     ),
-    clusterRule("aks-azure-policy-addon", "The Azure Policy add-on is enabled", ["CKV_AZURE_116", "Azure.AKS.AzurePolicyAddOn"], (c) =>
-        when(c.addonProfiles?.azurepolicy?.enabled !== true, "addonProfiles.azurepolicy.enabled must be true"),
+    clusterRule(
+        "aks-azure-policy-addon",
+        "The Azure Policy add-on is enabled",
+        ["CKV_AZURE_116", "Azure.AKS.AzurePolicyAddOn"],
+        (c) => when(c.addonProfiles?.azurepolicy?.enabled !== true, "addonProfiles.azurepolicy.enabled must be true"),
     ),
-    clusterRule("aks-container-insights", "Container monitoring is on (Container Insights or managed Prometheus)", ["CKV_AZURE_4", "Azure.AKS.ContainerInsights"], (c) =>
-        when(c.addonProfiles?.omsagent?.enabled !== true && c.azureMonitorProfile?.metrics?.enabled !== true, "enable addonProfiles.omsagent or azureMonitorProfile.metrics"),
+    clusterRule(
+        "aks-container-insights",
+        "Container monitoring is on (Container Insights or managed Prometheus)",
+        ["CKV_AZURE_4", "Azure.AKS.ContainerInsights"],
+        (c) =>
+            when(
+                c.addonProfiles?.omsagent?.enabled !== true && c.azureMonitorProfile?.metrics?.enabled !== true,
+                "enable addonProfiles.omsagent or azureMonitorProfile.metrics",
+            ),
     ),
-    clusterRule("aks-defender", "Microsoft Defender for Containers monitors the cluster", ["Azure.AKS.DefenderProfile"], (c) =>
-        when(c.securityProfile?.defender?.securityMonitoring?.enabled !== true, "securityProfile.defender.securityMonitoring.enabled must be true"),
+    clusterRule(
+        "aks-defender",
+        "Microsoft Defender for Containers monitors the cluster",
+        ["Azure.AKS.DefenderProfile"],
+        (c) =>
+            when(
+                c.securityProfile?.defender?.securityMonitoring?.enabled !== true,
+                "securityProfile.defender.securityMonitoring.enabled must be true",
+            ),
     ),
-    clusterRule("aks-no-dashboard-or-http-routing", "Neither the Kubernetes dashboard nor HTTP application routing is enabled", ["CKV_AZURE_8", "CKV_AZURE_246"], (c) => [
-        ...when(c.addonProfiles?.kubeDashboard?.enabled === true, "addonProfiles.kubeDashboard must not be enabled"),
-        ...when(c.addonProfiles?.httpApplicationRouting?.enabled === true, "addonProfiles.httpApplicationRouting must not be enabled"),
-    ]),
-    clusterRule("aks-oidc-workload-identity", "OIDC issuer and workload identity are enabled, as Flux's SOPS decryption needs", ["mission requirement (no public rule)"], (c) => [
-        ...when(c.oidcIssuerProfile?.enabled !== true, "oidcIssuerProfile.enabled must be true"),
-        ...when(c.securityProfile?.workloadIdentity?.enabled !== true, "securityProfile.workloadIdentity.enabled must be true"),
-    ]),
+    clusterRule(
+        "aks-no-dashboard-or-http-routing",
+        "Neither the Kubernetes dashboard nor HTTP application routing is enabled",
+        ["CKV_AZURE_8", "CKV_AZURE_246"],
+        (c) => [
+            ...when(
+                c.addonProfiles?.kubeDashboard?.enabled === true,
+                "addonProfiles.kubeDashboard must not be enabled",
+            ),
+            ...when(
+                c.addonProfiles?.httpApplicationRouting?.enabled === true,
+                "addonProfiles.httpApplicationRouting must not be enabled",
+            ),
+        ],
+    ),
+    clusterRule(
+        "aks-oidc-workload-identity",
+        "OIDC issuer and workload identity are enabled, as Flux's SOPS decryption needs",
+        ["mission requirement (no public rule)"],
+        (c) => [
+            ...when(c.oidcIssuerProfile?.enabled !== true, "oidcIssuerProfile.enabled must be true"),
+            ...when(
+                c.securityProfile?.workloadIdentity?.enabled !== true,
+                "securityProfile.workloadIdentity.enabled must be true",
+            ),
+        ],
+    ),
     {
         name: "aks-maintenance-windows",
-        description: describe("aks-maintenance-windows", "Both auto-upgrade channels have planned maintenance windows", ["Azure.AKS.MaintenanceWindow"]),
+        description: describe(
+            "aks-maintenance-windows",
+            "Both auto-upgrade channels have planned maintenance windows",
+            ["Azure.AKS.MaintenanceWindow"],
+        ),
         enforcementLevel: "mandatory",
         validateStack: (args, report) => {
             const clusters = args.resources.filter((r) => r.type === TYPES.cluster);
             const windows = args.resources.filter((r) => r.type === TYPES.maintenance);
             for (const cluster of clusters) {
-                const names = windows.filter((w) => feeds(w, [cluster], "resourceName")).map((w) => String(w.props.configName ?? w.props.name));
+                const names = windows
+                    .filter((w) => feeds(w, [cluster], "resourceName"))
+                    .map((w) => String(w.props.configName ?? w.props.name));
                 for (const required of ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]) {
                     if (!names.includes(required)) {
-                        report(withConfigKey("aks-maintenance-windows", `${cluster.name}: no ${required} maintenance configuration`), cluster.urn);
+                        report(
+                            withConfigKey(
+                                "aks-maintenance-windows",
+                                `${cluster.name}: no ${required} maintenance configuration`,
+                            ),
+                            cluster.urn,
+                        );
                     }
                 }
             }
         },
     },
-    auditLogRule("aks-audit-logs", "AKS control-plane audit logs (kube-audit-admin, guard) go to Log Analytics", ["Azure.AKS.AuditLogs"], TYPES.cluster, (logs) => {
-        const missing = ["kube-audit-admin", "guard"].filter((c) => !logs.some((l) => l.category === c || l.categoryGroup === "audit" || l.categoryGroup === "allLogs"));
-        return missing.length > 0 ? `diagnostic settings lack ${missing.join(", ")}` : undefined;
-    }),
+    auditLogRule(
+        "aks-audit-logs",
+        "AKS control-plane audit logs (kube-audit-admin, guard) go to Log Analytics",
+        ["Azure.AKS.AuditLogs"],
+        TYPES.cluster,
+        (logs) => {
+            const missing = ["kube-audit-admin", "guard"].filter(
+                (c) =>
+                    !logs.some((l) => l.category === c || l.categoryGroup === "audit" || l.categoryGroup === "allLogs"),
+            );
+            return missing.length > 0 ? `diagnostic settings lack ${missing.join(", ")}` : undefined;
+        },
+    ),
 
     // ---- Key Vault and the SOPS key
-    vaultRule("kv-purge-protection", "Purge protection is on: a purged SOPS key makes every secret unreadable", ["CKV_AZURE_42", "CKV_AZURE_110", "Azure.KeyVault.PurgeProtect"], (v) =>
-        when(v.properties?.enablePurgeProtection !== true, "properties.enablePurgeProtection must be true"),
+    vaultRule(
+        "kv-purge-protection",
+        "Purge protection is on: a purged SOPS key makes every secret unreadable",
+        ["CKV_AZURE_42", "CKV_AZURE_110", "Azure.KeyVault.PurgeProtect"],
+        (v) => when(v.properties?.enablePurgeProtection !== true, "properties.enablePurgeProtection must be true"),
     ),
-    vaultRule("kv-soft-delete", "Soft delete is on with a retention of 7 to 90 days", ["CKV_AZURE_111", "Azure.KeyVault.SoftDelete"], (v) => {
-        const days = v.properties?.softDeleteRetentionInDays ?? 90;
-        return [...when(v.properties?.enableSoftDelete === false, "properties.enableSoftDelete must not be false"), ...when(days < 7 || days > 90, `retention ${days} days is outside 7-90`)];
-    }),
-    vaultRule("kv-soft-delete-90-days", "Soft-deleted vaults and keys are kept for the maximum 90 days", ["CKV_AZURE_111", "Azure.KeyVault.SoftDelete"], (v) =>
-        when((v.properties?.softDeleteRetentionInDays ?? 90) < 90, `properties.softDeleteRetentionInDays is ${v.properties?.softDeleteRetentionInDays}, not 90`),
+    vaultRule(
+        "kv-soft-delete",
+        "Soft delete is on with a retention of 7 to 90 days",
+        ["CKV_AZURE_111", "Azure.KeyVault.SoftDelete"],
+        (v) => {
+            const days = v.properties?.softDeleteRetentionInDays ?? 90;
+            return [
+                ...when(v.properties?.enableSoftDelete === false, "properties.enableSoftDelete must not be false"),
+                ...when(days < 7 || days > 90, `retention ${days} days is outside 7-90`),
+            ];
+        },
     ),
-    vaultRule("kv-rbac-authorization", "The vault authorizes with Azure RBAC, not access policies", ["Azure.KeyVault.RBAC"], (v) => [
-        ...when(v.properties?.enableRbacAuthorization !== true, "properties.enableRbacAuthorization must be true"),
-        ...when((v.properties?.accessPolicies ?? []).length > 0, "properties.accessPolicies must be empty"),
-    ]),
-    vaultRule("kv-firewall", "The vault firewall denies by default", ["CKV_AZURE_109", "Azure.KeyVault.Firewall", "AVD-AZU-0013"], (v) =>
-        when(v.properties?.networkAcls?.defaultAction !== "Deny", "properties.networkAcls.defaultAction must be Deny"),
+    vaultRule(
+        "kv-soft-delete-90-days",
+        "Soft-deleted vaults and keys are kept for the maximum 90 days",
+        ["CKV_AZURE_111", "Azure.KeyVault.SoftDelete"],
+        (v) =>
+            when(
+                (v.properties?.softDeleteRetentionInDays ?? 90) < 90,
+                `properties.softDeleteRetentionInDays is ${v.properties?.softDeleteRetentionInDays}, not 90`,
+            ),
     ),
-    vaultRule("kv-public-network-restricted", "Public network access is disabled or restricted to IP rules", ["CKV_AZURE_189"], (v) => {
-        const disabled = String(v.properties?.publicNetworkAccess ?? "").toLowerCase() === "disabled";
-        const restricted = v.properties?.networkAcls?.defaultAction === "Deny" && (v.properties?.networkAcls?.ipRules ?? []).length > 0;
-        return when(!disabled && !restricted, "disable publicNetworkAccess, or deny by default and list ipRules");
-    }),
-    auditLogRule("kv-audit-logs", "Vault audit events go to Log Analytics", ["Azure.KeyVault.Logs", "KICS vault_auditing_disabled"], TYPES.vault, (logs) =>
-        logs.some((l) => l.category === "AuditEvent" || l.categoryGroup === "audit" || l.categoryGroup === "allLogs") ? undefined : "diagnostic settings lack AuditEvent (or the audit group)",
+    vaultRule(
+        "kv-rbac-authorization",
+        "The vault authorizes with Azure RBAC, not access policies",
+        ["Azure.KeyVault.RBAC"],
+        (v) => [
+            ...when(v.properties?.enableRbacAuthorization !== true, "properties.enableRbacAuthorization must be true"),
+            ...when((v.properties?.accessPolicies ?? []).length > 0, "properties.accessPolicies must be empty"),
+        ],
     ),
-    keyRule("kv-key-expiry", "Key versions expire (rotation policy expiryTime)", ["CKV_AZURE_40", "AVD-AZU-0014"], (k) =>
-        when(!k.properties?.rotationPolicy?.attributes?.expiryTime && k.properties?.attributes?.expires === undefined, "set properties.rotationPolicy.attributes.expiryTime"),
+    vaultRule(
+        "kv-firewall",
+        "The vault firewall denies by default",
+        ["CKV_AZURE_109", "Azure.KeyVault.Firewall", "AVD-AZU-0013"],
+        (v) =>
+            when(
+                v.properties?.networkAcls?.defaultAction !== "Deny",
+                "properties.networkAcls.defaultAction must be Deny",
+            ),
+    ),
+    vaultRule(
+        "kv-public-network-restricted",
+        "Public network access is disabled or restricted to IP rules",
+        ["CKV_AZURE_189"],
+        (v) => {
+            const disabled = String(v.properties?.publicNetworkAccess ?? "").toLowerCase() === "disabled";
+            const restricted =
+                v.properties?.networkAcls?.defaultAction === "Deny" &&
+                (v.properties?.networkAcls?.ipRules ?? []).length > 0;
+            return when(!disabled && !restricted, "disable publicNetworkAccess, or deny by default and list ipRules");
+        },
+    ),
+    auditLogRule(
+        "kv-audit-logs",
+        "Vault audit events go to Log Analytics",
+        ["Azure.KeyVault.Logs", "KICS vault_auditing_disabled"],
+        TYPES.vault,
+        (logs) =>
+            logs.some(
+                (l) => l.category === "AuditEvent" || l.categoryGroup === "audit" || l.categoryGroup === "allLogs",
+            )
+                ? undefined
+                : "diagnostic settings lack AuditEvent (or the audit group)",
+    ),
+    keyRule(
+        "kv-key-expiry",
+        "Key versions expire (rotation policy expiryTime)",
+        ["CKV_AZURE_40", "AVD-AZU-0014"],
+        (k) =>
+            when(
+                !k.properties?.rotationPolicy?.attributes?.expiryTime &&
+                    k.properties?.attributes?.expires === undefined,
+                "set properties.rotationPolicy.attributes.expiryTime",
+            ),
     ),
     keyRule("kv-key-auto-rotation", "The key rotates automatically", ["Azure.KeyVault.AutoRotationPolicy"], (k) =>
-        when(!(k.properties?.rotationPolicy?.lifetimeActions ?? []).some((a) => String(a.action?.type ?? "").toLowerCase() === "rotate"), "properties.rotationPolicy.lifetimeActions must include a rotate action"),
+        when(
+            !(k.properties?.rotationPolicy?.lifetimeActions ?? []).some(
+                (a) => String(a.action?.type ?? "").toLowerCase() === "rotate",
+            ),
+            "properties.rotationPolicy.lifetimeActions must include a rotate action",
+        ),
     ),
     keyRule("kv-key-hsm", "The SOPS key is HSM-protected (RSA-HSM in a Premium vault)", ["CKV_AZURE_112"], (k) =>
         when(k.properties?.kty !== "RSA-HSM", `properties.kty is ${k.properties?.kty}, not RSA-HSM`),
     ),
-    keyRule("kv-key-sops-operations", "The SOPS key allows encrypt and decrypt only", ["least privilege (SOPS azkv)"], (k) => {
-        const ops = [...(k.properties?.keyOps ?? [])].map(String).sort();
-        return when(ops.join(",") !== "decrypt,encrypt", `properties.keyOps is [${ops.join(", ")}], not [encrypt, decrypt]`);
-    }),
+    keyRule(
+        "kv-key-sops-operations",
+        "The SOPS key allows encrypt and decrypt only",
+        ["least privilege (SOPS azkv)"],
+        (k) => {
+            const ops = [...(k.properties?.keyOps ?? [])].map(String).sort();
+            return when(
+                ops.join(",") !== "decrypt,encrypt",
+                `properties.keyOps is [${ops.join(", ")}], not [encrypt, decrypt]`,
+            );
+        },
+    ),
 
     // ---- Identities and roles
     {
@@ -352,7 +574,11 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         validateStack: (args, report) => {
             const federated = args.resources
                 .filter((r) => r.type === TYPES.identity)
-                .filter((identity) => args.resources.some((r) => r.type === TYPES.federatedCredential && feeds(r, [identity], "resourceName")));
+                .filter((identity) =>
+                    args.resources.some(
+                        (r) => r.type === TYPES.federatedCredential && feeds(r, [identity], "resourceName"),
+                    ),
+                );
             const customRoles = args.resources.filter((r) => r.type === TYPES.roleDefinition);
             const vaults = args.resources.filter((r) => r.type === TYPES.vault);
             for (const grant of args.resources.filter((r) => r.type === TYPES.roleAssignment)) {
@@ -362,41 +588,70 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
                 }
                 // A known scope must name a vault (or key); only while it is unknown (preview) does its source decide.
                 const scope = knownString(() => grant.props.scope);
-                const vaultName = scope !== undefined ? VAULT_SCOPE.exec(scope)?.[1] : (vaults.find((v) => feeds(grant, [v], "scope"))?.props.vaultName as string | undefined);
+                const vaultName =
+                    scope !== undefined
+                        ? VAULT_SCOPE.exec(scope)?.[1]
+                        : (vaults.find((v) => feeds(grant, [v], "scope"))?.props.vaultName as string | undefined);
                 if (!vaultName) {
                     report(`${grant.name}: scope must be a Key Vault or one of its keys, not ${scope}`, grant.urn);
                     continue;
                 }
-                const role = String(grant.props.roleDefinitionId ?? "").split("/").pop() ?? "";
+                const role =
+                    String(grant.props.roleDefinitionId ?? "")
+                        .split("/")
+                        .pop() ?? "";
                 const defined = customRoles.find((d) => String(d.props.roleDefinitionId) === role);
                 const decryptOnly = defined
                     ? ((defined.props.permissions ?? []) as { actions?: string[]; dataActions?: string[] }[]).every(
-                          (p) => (p.actions ?? []).length === 0 && (p.dataActions ?? []).every((a) => SOPS_DECRYPT_DATA_ACTIONS.includes(a)),
+                          (p) =>
+                              (p.actions ?? []).length === 0 &&
+                              (p.dataActions ?? []).every((a) => SOPS_DECRYPT_DATA_ACTIONS.includes(a)),
                       )
-                    : role === sopsDecryptRoleGuid(String(((identity.props.tags ?? {}) as Record<string, string | undefined>).environment ?? ""), String(vaultName));
+                    : role ===
+                      sopsDecryptRoleGuid(
+                          String(((identity.props.tags ?? {}) as Record<string, string | undefined>).environment ?? ""),
+                          String(vaultName),
+                      );
                 if (role !== BUILT_IN_ROLES.keyVaultCryptoUser && !decryptOnly) {
-                    report(withConfigKey("flux-identity-least-privilege", `${grant.name}: role ${role} is neither Key Vault Crypto User nor a decrypt-only SOPS role`), grant.urn);
+                    report(
+                        withConfigKey(
+                            "flux-identity-least-privilege",
+                            `${grant.name}: role ${role} is neither Key Vault Crypto User nor a decrypt-only SOPS role`,
+                        ),
+                        grant.urn,
+                    );
                 }
             }
         },
     },
     {
         name: "custom-role-scope",
-        description: describe("custom-role-scope", "Custom roles grant no wildcard actions and are not assignable subscription-wide", ["CKV_AZURE_39", "AVD-AZU-0030"]),
+        description: describe(
+            "custom-role-scope",
+            "Custom roles grant no wildcard actions and are not assignable subscription-wide",
+            ["CKV_AZURE_39", "AVD-AZU-0030"],
+        ),
         enforcementLevel: "mandatory",
-        validateResource: validateResourceOfType(authorization.RoleDefinition, (role: RoleDefinitionProps, _args, report) => {
-            for (const p of role.permissions ?? []) {
-                for (const action of [...(p.actions ?? []), ...(p.dataActions ?? [])]) {
-                    if (String(action).includes("*")) {
-                        report(`action ${action} uses a wildcard`);
+        validateResource: validateResourceOfType(
+            authorization.RoleDefinition,
+            (role: RoleDefinitionProps, _args, report) => {
+                for (const p of role.permissions ?? []) {
+                    for (const action of [...(p.actions ?? []), ...(p.dataActions ?? [])]) {
+                        if (String(action).includes("*")) {
+                            report(`action ${action} uses a wildcard`);
+                        }
                     }
                 }
-            }
-            for (const scope of role.assignableScopes ?? []) {
-                if (/^\/subscriptions\/[^/]+\/?$/i.test(String(scope)) || String(scope) === "/" || /managementGroups/i.test(String(scope))) {
-                    report(`assignable scope ${scope} is wider than a resource group`);
+                for (const scope of role.assignableScopes ?? []) {
+                    if (
+                        /^\/subscriptions\/[^/]+\/?$/i.test(String(scope)) ||
+                        String(scope) === "/" ||
+                        /managementGroups/i.test(String(scope))
+                    ) {
+                        report(`assignable scope ${scope} is wider than a resource group`);
+                    }
                 }
-            }
-        }),
+            },
+        ),
     },
 ];

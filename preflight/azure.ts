@@ -69,28 +69,52 @@ export function createClients(subscriptionId: string, options: ClientOptions = {
         subscriptionId,
         credential,
         get resources() {
-            return once("resources", () => new (lazy.armResources()).ResourceManagementClient(credential, subscriptionId, modular));
+            return once(
+                "resources",
+                () => new (lazy.armResources().ResourceManagementClient)(credential, subscriptionId, modular),
+            );
         },
         get deployments() {
-            return once("deployments", () => new (lazy.armDeployments()).DeploymentsClient(credential, subscriptionId, { ...modular, apiVersion: DEPLOYMENTS_API_VERSION }));
+            return once(
+                "deployments",
+                () =>
+                    new (lazy.armDeployments().DeploymentsClient)(credential, subscriptionId, {
+                        ...modular,
+                        apiVersion: DEPLOYMENTS_API_VERSION,
+                    }),
+            );
         },
         get features() {
-            return once("features", () => new (lazy.armFeatures()).FeatureClient(credential, subscriptionId, classic));
+            return once("features", () => new (lazy.armFeatures().FeatureClient)(credential, subscriptionId, classic));
         },
         get containerService() {
-            return once("containerService", () => new (lazy.armContainerService()).ContainerServiceClient(credential, subscriptionId, modular));
+            return once(
+                "containerService",
+                () => new (lazy.armContainerService().ContainerServiceClient)(credential, subscriptionId, modular),
+            );
         },
         get keyVault() {
-            return once("keyVault", () => new (lazy.armKeyVault()).KeyVaultManagementClient(credential, subscriptionId, modular));
+            return once(
+                "keyVault",
+                () => new (lazy.armKeyVault().KeyVaultManagementClient)(credential, subscriptionId, modular),
+            );
         },
         get compute() {
-            return once("compute", () => new (lazy.armCompute()).ComputeManagementClient(credential, subscriptionId, modular));
+            return once(
+                "compute",
+                () => new (lazy.armCompute().ComputeManagementClient)(credential, subscriptionId, modular),
+            );
         },
         get authorization() {
-            return once("authorization", () => new (lazy.armAuthorization()).AuthorizationManagementClient(credential, subscriptionId, classic));
+            return once(
+                "authorization",
+                () => new (lazy.armAuthorization().AuthorizationManagementClient)(credential, subscriptionId, classic),
+            );
         },
         get graph() {
-            return once("graph", () => graphReader(credential, options.graphEndpoint ?? "https://graph.microsoft.com", retryOptions));
+            return once("graph", () =>
+                graphReader(credential, options.graphEndpoint ?? "https://graph.microsoft.com", retryOptions),
+            );
         },
     };
     return clients;
@@ -127,7 +151,12 @@ function graphReader(credential: TokenCredential, baseUrl: string, retry: RetryO
                 .filter(filter)
                 .select("id,displayName,securityEnabled")
                 .top(10)
-                .middlewareOptions([new graph.RetryHandlerOptions(Math.max(1, Math.round(retry.retryDelayInMs / 1000)), Math.min(retry.maxRetries, 10))])
+                .middlewareOptions([
+                    new graph.RetryHandlerOptions(
+                        Math.max(1, Math.round(retry.retryDelayInMs / 1000)),
+                        Math.min(retry.maxRetries, 10),
+                    ),
+                ])
                 .get()) as { value?: GraphGroup[] };
             return result.value ?? [];
         },
@@ -142,11 +171,19 @@ export interface ServiceError {
 }
 
 export function asServiceError(e: unknown): ServiceError {
-    const err = (e ?? {}) as { statusCode?: unknown; status?: unknown; code?: unknown; message?: unknown; details?: { error?: { code?: unknown; message?: unknown } } };
-    const statusCode = typeof err.statusCode === "number" ? err.statusCode : typeof err.status === "number" ? err.status : undefined;
+    const err = (e ?? {}) as {
+        statusCode?: unknown;
+        status?: unknown;
+        code?: unknown;
+        message?: unknown;
+        details?: { error?: { code?: unknown; message?: unknown } };
+    };
+    const statusCode =
+        typeof err.statusCode === "number" ? err.statusCode : typeof err.status === "number" ? err.status : undefined;
     const inner = err.details?.error;
     const code = typeof inner?.code === "string" ? inner.code : typeof err.code === "string" ? err.code : undefined;
-    const message = typeof inner?.message === "string" ? inner.message : typeof err.message === "string" ? err.message : String(e);
+    const message =
+        typeof inner?.message === "string" ? inner.message : typeof err.message === "string" ? err.message : String(e);
     return { statusCode, code, message };
 }
 

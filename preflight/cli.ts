@@ -26,7 +26,19 @@ import type { StackFacts } from "./stack";
 /** preflight's outcomes in the tools' one exit-code table (cli/command.ts). */
 export const EXIT = { ok: CODES.ok, failed: CODES.failed, usage: CODES.usage, notSignedIn: CODES.notSignedIn } as const;
 
-export const CHECKS: Check[] = [armValidation, kubernetesVersion, resourceProviders, features, vmSizes, vcpuQuota, vaultName, existingKey, existingResources, entraGroups, callerPermissions];
+export const CHECKS: Check[] = [
+    armValidation,
+    kubernetesVersion,
+    resourceProviders,
+    features,
+    vmSizes,
+    vcpuQuota,
+    vaultName,
+    existingKey,
+    existingResources,
+    entraGroups,
+    callerPermissions,
+];
 
 const USAGE = `usage: npm run preflight -- --stack <name> [--subscription <id>] [--json] [--timeout 30s] [--validation-timeout 5m] [--state <file>]
 
@@ -67,12 +79,38 @@ export function formatText(stack: string, subscription: string, results: CheckRe
     }
     const count = (s: CheckResult["status"]) => results.filter((r) => r.status === s).length;
     const failed = count("fail");
-    lines.push(`summary: ${count("ok")} ok, ${count("warn")} warning${count("warn") === 1 ? "" : "s"}, ${failed} failed${failed > 0 ? ": fix the failures above before `pulumi up`" : ": nothing found that would stop `pulumi up`"}`);
+    lines.push(
+        `summary: ${count("ok")} ok, ${count("warn")} warning${count("warn") === 1 ? "" : "s"}, ${failed} failed${failed > 0 ? ": fix the failures above before `pulumi up`" : ": nothing found that would stop `pulumi up`"}`,
+    );
     return lines;
 }
 
-function emitJson(log: (line: string) => void, stack: string, subscription: Subscription, checks: CheckResult[], exitCode: number): void {
-    log(JSON.stringify({ stack, subscriptionId: subscription.id, subscription, checks: checks.map((c) => ({ id: c.id, status: c.status, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}), ...(c.resource ? { resource: c.resource } : {}) })), exitCode }, null, 2));
+function emitJson(
+    log: (line: string) => void,
+    stack: string,
+    subscription: Subscription,
+    checks: CheckResult[],
+    exitCode: number,
+): void {
+    log(
+        JSON.stringify(
+            {
+                stack,
+                subscriptionId: subscription.id,
+                subscription,
+                checks: checks.map((c) => ({
+                    id: c.id,
+                    status: c.status,
+                    detail: c.detail,
+                    ...(c.fix ? { fix: c.fix } : {}),
+                    ...(c.resource ? { resource: c.resource } : {}),
+                })),
+                exitCode,
+            },
+            null,
+            2,
+        ),
+    );
 }
 
 export const command = defineCommand({
@@ -103,7 +141,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     const subscription = await resolveSubscription(values.subscription, options.env ?? process.env);
     const subscriptionId = subscription.id;
     const timeoutMs = values.timeout ? parseDuration(values.timeout, "--timeout") : (options.timeoutMs ?? 30_000);
-    const validationTimeoutMs = values["validation-timeout"] ? parseDuration(values["validation-timeout"], "--validation-timeout") : (options.validationTimeoutMs ?? VALIDATION_TIMEOUT_MS);
+    const validationTimeoutMs = values["validation-timeout"]
+        ? parseDuration(values["validation-timeout"], "--validation-timeout")
+        : (options.validationTimeoutMs ?? VALIDATION_TIMEOUT_MS);
     // Read before anything is asked of Azure: a bad file is a usage error (exit 2).
     const state = values.state !== undefined ? readState(values.state) : undefined;
     const facts = await (options.facts ?? ((s: string) => lazy.preflightStack().loadStack(s)))(values.stack);
@@ -133,7 +173,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
             return notAllowed(`${SIGN_IN_HINT}: ARM rejected the token (${err.code ?? "HTTP 401"})`);
         }
         if (err.statusCode === 403 || err.statusCode === 404) {
-            return notAllowed(`the signed-in identity cannot read subscription ${subscriptionId} (${err.code ?? `HTTP ${err.statusCode}`}): check the subscription id, or grant it Reader on the subscription`);
+            return notAllowed(
+                `the signed-in identity cannot read subscription ${subscriptionId} (${err.code ?? `HTTP ${err.statusCode}`}): check the subscription id, or grant it Reader on the subscription`,
+            );
         }
         throw e;
     }
@@ -151,7 +193,11 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     if (values.json) {
         emitJson(log, stack, subscription, results, exitCode);
     } else {
-        formatText(facts.checkedAsActive ? `${stack} (on standby: checked as activated, standby false)` : stack, describeSubscription(subscription), results).forEach((l) => log(l));
+        formatText(
+            facts.checkedAsActive ? `${stack} (on standby: checked as activated, standby false)` : stack,
+            describeSubscription(subscription),
+            results,
+        ).forEach((l) => log(l));
     }
     return exitCode;
 }

@@ -57,7 +57,17 @@ export function sharedLookups(clients: Clients): Shared {
                     name,
                     clients.graph.groupsNamed(name).then(
                         // Graph filters already; a group it reports as not security-enabled is not one the program can find.
-                        (found) => ({ name, ids: found.filter((g) => (g.displayName === undefined || g.displayName === name) && g.securityEnabled !== false).map((g) => g.id).sort() }),
+                        (found) => ({
+                            name,
+                            ids: found
+                                .filter(
+                                    (g) =>
+                                        (g.displayName === undefined || g.displayName === name) &&
+                                        g.securityEnabled !== false,
+                                )
+                                .map((g) => g.id)
+                                .sort(),
+                        }),
                         (error: unknown) => ({ name, error }),
                     ),
                 );
@@ -67,7 +77,10 @@ export function sharedLookups(clients: Clients): Shared {
         resourceGroupExists(name) {
             if (!rgs.has(name)) {
                 // HEAD .../resourcegroups/{name}: 204 exists, 404 does not (arm-resources checkExistence).
-                rgs.set(name, clients.resources.resourceGroups.checkExistence(name).then((r) => r.body));
+                rgs.set(
+                    name,
+                    clients.resources.resourceGroups.checkExistence(name).then((r) => r.body),
+                );
             }
             return rgs.get(name)!;
         },
@@ -82,14 +95,22 @@ export interface RunOptions {
 }
 
 /** Runs every check; results in check order. Never throws for a check's failure. */
-export async function runChecks(checks: Check[], base: Omit<CheckContext, "signal">, options: RunOptions): Promise<CheckResult[]> {
+export async function runChecks(
+    checks: Check[],
+    base: Omit<CheckContext, "signal">,
+    options: RunOptions,
+): Promise<CheckResult[]> {
     const results = new Array<CheckResult[]>(checks.length);
     let next = 0;
     const worker = async () => {
         while (next < checks.length) {
             const i = next++;
             const check = checks[i];
-            results[i] = await runOne(check, base, options.timeouts?.[check.id] ?? check.timeoutMs ?? options.timeoutMs);
+            results[i] = await runOne(
+                check,
+                base,
+                options.timeouts?.[check.id] ?? check.timeoutMs ?? options.timeoutMs,
+            );
         }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, checks.length) }, worker));
@@ -109,7 +130,13 @@ async function runOne(check: Check, base: Omit<CheckContext, "signal">, timeoutM
         const outcome = await Promise.race([check.run({ ...base, signal: controller.signal }), timedOut]);
         if (outcome === "timeout") {
             controller.abort();
-            return [{ id: check.id, status: "fail", detail: `could not be checked: no answer within ${seconds(timeoutMs)}${check.timeoutHint ? `; ${check.timeoutHint}` : ""}` }];
+            return [
+                {
+                    id: check.id,
+                    status: "fail",
+                    detail: `could not be checked: no answer within ${seconds(timeoutMs)}${check.timeoutHint ? `; ${check.timeoutHint}` : ""}`,
+                },
+            ];
         }
         return outcome;
     } catch (e) {
@@ -123,9 +150,15 @@ async function runOne(check: Check, base: Omit<CheckContext, "signal">, timeoutM
 export function errorResult(check: Pick<Check, "id" | "reads" | "needs">, e: unknown): CheckResult {
     const err = asServiceError(e);
     if (err.statusCode === 403 || err.statusCode === 401) {
-        return { id: check.id, status: "fail", detail: `the signed-in identity cannot read ${check.reads} (needs ${check.needs}): ${err.code ?? `HTTP ${err.statusCode}`}` };
+        return {
+            id: check.id,
+            status: "fail",
+            detail: `the signed-in identity cannot read ${check.reads} (needs ${check.needs}): ${err.code ?? `HTTP ${err.statusCode}`}`,
+        };
     }
-    const what = err.statusCode ? `HTTP ${err.statusCode}${err.code ? ` ${err.code}` : ""}: ${firstLine(err.message)}` : firstLine(err.message);
+    const what = err.statusCode
+        ? `HTTP ${err.statusCode}${err.code ? ` ${err.code}` : ""}: ${firstLine(err.message)}`
+        : firstLine(err.message);
     return { id: check.id, status: "fail", detail: `could not be checked: ${what}` };
 }
 

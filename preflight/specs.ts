@@ -61,7 +61,10 @@ const list = (of: Shape = v): Shape => ({ kind: "array", of });
 const dict = (of: Shape = v): Shape => ({ kind: "map", of });
 const isProp = (x: Shape | Prop): x is Prop => "shape" in x;
 function obj(props: Record<string, Shape | Prop>): ObjectShape {
-    return { kind: "object", props: Object.fromEntries(Object.entries(props).map(([k, p]) => [k, isProp(p) ? p : { shape: p }])) };
+    return {
+        kind: "object",
+        props: Object.fromEntries(Object.entries(props).map(([k, p]) => [k, isProp(p) ? p : { shape: p }])),
+    };
 }
 /** `x-ms-client-name`: the SDK calls it `sdk`, the wire `wire` (the key it is stored under). */
 const renamed = (sdk: string, shape: Shape): Prop => ({ shape, sdk });
@@ -114,7 +117,9 @@ export const SPECS: ResourceSpec[] = [
             ...tracked,
             sku: obj({ name: v, tier: v }),
             zones: list(),
-            properties: flattened(obj({ publicIPAddressVersion: v, prefixLength: v, ipTags: list(obj({ ipTagType: v, tag: v })) })),
+            properties: flattened(
+                obj({ publicIPAddressVersion: v, prefixLength: v, ipTags: list(obj({ ipTagType: v, tag: v })) }),
+            ),
         }),
     },
     {
@@ -135,7 +140,13 @@ export const SPECS: ResourceSpec[] = [
                     publicNetworkAccessForIngestion: v,
                     publicNetworkAccessForQuery: v,
                     forceCmkForQuery: v,
-                    features: obj({ enableDataExport: v, immediatePurgeDataOn30Days: v, enableLogAccessUsingOnlyResourcePermissions: v, clusterResourceId: v, disableLocalAuth: v }),
+                    features: obj({
+                        enableDataExport: v,
+                        immediatePurgeDataOn30Days: v,
+                        enableLogAccessUsingOnlyResourcePermissions: v,
+                        clusterResourceId: v,
+                        disableLocalAuth: v,
+                    }),
                     defaultDataCollectionRuleResourceId: v,
                 }),
             ),
@@ -162,7 +173,12 @@ export const SPECS: ResourceSpec[] = [
                 enableRbacAuthorization: v,
                 createMode: v,
                 enablePurgeProtection: v,
-                networkAcls: obj({ bypass: v, defaultAction: v, ipRules: list(obj({ value: v })), virtualNetworkRules: list(obj({ id: v, ignoreMissingVnetServiceEndpoint: v })) }),
+                networkAcls: obj({
+                    bypass: v,
+                    defaultAction: v,
+                    ipRules: list(obj({ value: v })),
+                    virtualNetworkRules: list(obj({ id: v, ignoreMissingVnetServiceEndpoint: v })),
+                }),
                 publicNetworkAccess: v,
             }),
         }),
@@ -179,14 +195,21 @@ export const SPECS: ResourceSpec[] = [
         body: obj({
             tags: dict(),
             properties: obj({
-                attributes: obj({ enabled: v, nbf: renamed("notBefore", v), exp: renamed("expires", v), exportable: v }),
+                attributes: obj({
+                    enabled: v,
+                    nbf: renamed("notBefore", v),
+                    exp: renamed("expires", v),
+                    exportable: v,
+                }),
                 kty: v,
                 keyOps: list(),
                 keySize: v,
                 curveName: v,
                 rotationPolicy: obj({
                     attributes: obj({ expiryTime: v }),
-                    lifetimeActions: list(obj({ trigger: obj({ timeAfterCreate: v, timeBeforeExpiry: v }), action: obj({ type: v }) })),
+                    lifetimeActions: list(
+                        obj({ trigger: obj({ timeAfterCreate: v, timeBeforeExpiry: v }), action: obj({ type: v }) }),
+                    ),
                 }),
                 release_policy: renamed("releasePolicy", obj({ contentType: v, data: v })),
             }),
@@ -207,7 +230,9 @@ export const SPECS: ResourceSpec[] = [
                     roleName: v,
                     description: v,
                     type: renamed("roleType", v),
-                    permissions: list(obj({ actions: list(), notActions: list(), dataActions: list(), notDataActions: list() })),
+                    permissions: list(
+                        obj({ actions: list(), notActions: list(), dataActions: list(), notDataActions: list() }),
+                    ),
                     assignableScopes: list(),
                 }),
             ),
@@ -223,7 +248,15 @@ export const SPECS: ResourceSpec[] = [
         put: "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
         body: obj({
             properties: flattened(
-                obj({ roleDefinitionId: v, principalId: v, principalType: v, description: v, condition: v, conditionVersion: v, delegatedManagedIdentityResourceId: v }),
+                obj({
+                    roleDefinitionId: v,
+                    principalId: v,
+                    principalType: v,
+                    description: v,
+                    condition: v,
+                    conditionVersion: v,
+                    delegatedManagedIdentityResourceId: v,
+                }),
             ),
         }),
     },
@@ -242,8 +275,17 @@ export const SPECS: ResourceSpec[] = [
                     serviceBusRuleId: v,
                     eventHubAuthorizationRuleId: v,
                     eventHubName: v,
-                    metrics: list(obj({ timeGrain: v, category: v, enabled: v, retentionPolicy: obj({ enabled: v, days: v }) })),
-                    logs: list(obj({ category: v, categoryGroup: v, enabled: v, retentionPolicy: obj({ enabled: v, days: v }) })),
+                    metrics: list(
+                        obj({ timeGrain: v, category: v, enabled: v, retentionPolicy: obj({ enabled: v, days: v }) }),
+                    ),
+                    logs: list(
+                        obj({
+                            category: v,
+                            categoryGroup: v,
+                            enabled: v,
+                            retentionPolicy: obj({ enabled: v, days: v }),
+                        }),
+                    ),
                     workspaceId: v,
                     marketplacePartnerId: v,
                     logAnalyticsDestinationType: v,
@@ -268,7 +310,18 @@ export const SPECS: ResourceSpec[] = [
                     groupShortName: v,
                     enabled: v,
                     emailReceivers: list(obj({ name: v, emailAddress: v, useCommonAlertSchema: v })),
-                    webhookReceivers: list(obj({ name: v, serviceUri: v, useCommonAlertSchema: v, useAadAuth: v, objectId: v, identifierUri: v, tenantId: v, managedIdentity: v })),
+                    webhookReceivers: list(
+                        obj({
+                            name: v,
+                            serviceUri: v,
+                            useCommonAlertSchema: v,
+                            useAadAuth: v,
+                            objectId: v,
+                            identifierUri: v,
+                            tenantId: v,
+                            managedIdentity: v,
+                        }),
+                    ),
                 }),
             ),
         }),
@@ -295,7 +348,9 @@ export const SPECS: ResourceSpec[] = [
             ...tracked,
             kind: v,
             identity: managedServiceIdentity,
-            properties: flattened(obj({ description: v, immutableId: v, networkAcls: obj({ publicNetworkAccess: v }) })),
+            properties: flattened(
+                obj({ description: v, immutableId: v, networkAcls: obj({ publicNetworkAccess: v }) }),
+            ),
         }),
     },
     {
@@ -316,17 +371,35 @@ export const SPECS: ResourceSpec[] = [
                     description: v,
                     dataCollectionEndpointId: v,
                     dataSources: obj({
-                        extensions: list(obj({ streams: list(), extensionName: v, extensionSettings: anyJson, inputDataSources: list(), name: v })),
+                        extensions: list(
+                            obj({
+                                streams: list(),
+                                extensionName: v,
+                                extensionSettings: anyJson,
+                                inputDataSources: list(),
+                                name: v,
+                            }),
+                        ),
                         prometheusForwarder: list(obj({ streams: list(), labelIncludeFilter: dict(), name: v })),
                         syslog: list(obj({ streams: list(), facilityNames: list(), logLevels: list(), name: v })),
-                        performanceCounters: list(obj({ streams: list(), samplingFrequencyInSeconds: v, counterSpecifiers: list(), name: v })),
+                        performanceCounters: list(
+                            obj({ streams: list(), samplingFrequencyInSeconds: v, counterSpecifiers: list(), name: v }),
+                        ),
                     }),
                     destinations: obj({
                         logAnalytics: list(obj({ workspaceResourceId: v, name: v })),
                         monitoringAccounts: list(obj({ accountResourceId: v, name: v })),
                         azureMonitorMetrics: obj({ name: v }),
                     }),
-                    dataFlows: list(obj({ streams: list(), destinations: list(), transformKql: v, outputStream: v, builtInTransform: v })),
+                    dataFlows: list(
+                        obj({
+                            streams: list(),
+                            destinations: list(),
+                            transformKql: v,
+                            outputStream: v,
+                            builtInTransform: v,
+                        }),
+                    ),
                 }),
             ),
         }),
@@ -339,7 +412,9 @@ export const SPECS: ResourceSpec[] = [
         // dataCollectionRuleId, dataCollectionEndpointId}. {resourceUri} and {associationName} are path parameters.
         source: `${S}/monitor/resource-manager/Microsoft.Insights/stable/2022-06-01/dataCollectionRuleAssociations_API.json`,
         put: "/{resourceUri}/providers/Microsoft.Insights/dataCollectionRuleAssociations/{associationName}",
-        body: obj({ properties: flattened(obj({ description: v, dataCollectionRuleId: v, dataCollectionEndpointId: v })) }),
+        body: obj({
+            properties: flattened(obj({ description: v, dataCollectionRuleId: v, dataCollectionEndpointId: v })),
+        }),
     },
     {
         token: "azure-native:alertsmanagement:PrometheusRuleGroup",
@@ -400,7 +475,9 @@ export const SPECS: ResourceSpec[] = [
                 apiKey: v,
                 deterministicOutboundIP: v,
                 autoGeneratedDomainNameLabelScope: v,
-                grafanaIntegrations: obj({ azureMonitorWorkspaceIntegrations: list(obj({ azureMonitorWorkspaceResourceId: v })) }),
+                grafanaIntegrations: obj({
+                    azureMonitorWorkspaceIntegrations: list(obj({ azureMonitorWorkspaceResourceId: v })),
+                }),
                 grafanaMajorVersion: v,
             }),
         }),
@@ -471,7 +548,10 @@ export const SPECS: ResourceSpec[] = [
                             prune: v,
                             force: v,
                             wait: v,
-                            postBuild: obj({ substitute: dict(), substituteFrom: list(obj({ kind: v, name: v, optional: v })) }),
+                            postBuild: obj({
+                                substitute: dict(),
+                                substituteFrom: list(obj({ kind: v, name: v, optional: v })),
+                            }),
                         }),
                     ),
                     configurationProtectedSettings: dict(),
@@ -556,7 +636,12 @@ export const SPECS: ResourceSpec[] = [
                             type: v,
                             mode: v,
                             orchestratorVersion: v,
-                            upgradeSettings: obj({ maxSurge: v, maxUnavailable: v, drainTimeoutInMinutes: v, nodeSoakDurationInMinutes: v }),
+                            upgradeSettings: obj({
+                                maxSurge: v,
+                                maxUnavailable: v,
+                                drainTimeoutInMinutes: v,
+                                nodeSoakDurationInMinutes: v,
+                            }),
                             availabilityZones: list(),
                             enableNodePublicIP: v,
                             tags: dict(),
@@ -597,7 +682,13 @@ export const SPECS: ResourceSpec[] = [
                     }),
                     aadProfile: obj({ managed: v, enableAzureRBAC: v, adminGroupObjectIDs: list(), tenantID: v }),
                     autoUpgradeProfile: obj({ upgradeChannel: v, nodeOSUpgradeChannel: v }),
-                    apiServerAccessProfile: obj({ authorizedIPRanges: list(), enablePrivateCluster: v, privateDNSZone: v, enablePrivateClusterPublicFQDN: v, disableRunCommand: v }),
+                    apiServerAccessProfile: obj({
+                        authorizedIPRanges: list(),
+                        enablePrivateCluster: v,
+                        privateDNSZone: v,
+                        enablePrivateClusterPublicFQDN: v,
+                        disableRunCommand: v,
+                    }),
                     disableLocalAccounts: v,
                     securityProfile: obj({
                         defender: obj({ logAnalyticsWorkspaceResourceId: v, securityMonitoring: obj({ enabled: v }) }),
@@ -605,7 +696,12 @@ export const SPECS: ResourceSpec[] = [
                         imageCleaner: obj({ enabled: v, intervalHours: v }),
                     }),
                     publicNetworkAccess: v,
-                    azureMonitorProfile: obj({ metrics: obj({ enabled: v, kubeStateMetrics: obj({ metricLabelsAllowlist: v, metricAnnotationsAllowList: v }) }) }),
+                    azureMonitorProfile: obj({
+                        metrics: obj({
+                            enabled: v,
+                            kubeStateMetrics: obj({ metricLabelsAllowlist: v, metricAnnotationsAllowList: v }),
+                        }),
+                    }),
                 }),
             ),
         }),
@@ -657,7 +753,12 @@ export function toWire(spec: ResourceSpec, inputs: Record<string, unknown>): Wir
     return { body: convertObject(spec.body, top, "", unknown), unknown };
 }
 
-function convertObject(shape: ObjectShape, input: Record<string, unknown>, at: string, unknown: string[]): Record<string, unknown> {
+function convertObject(
+    shape: ObjectShape,
+    input: Record<string, unknown>,
+    at: string,
+    unknown: string[],
+): Record<string, unknown> {
     const routes = sdkRoutes(shape);
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(input)) {
@@ -682,9 +783,15 @@ function convert(shape: Shape, value: unknown, at: string, unknown: string[]): u
         case "object":
             return isObject ? convertObject(shape, value as Record<string, unknown>, at, unknown) : value;
         case "array":
-            return Array.isArray(value) ? value.map((item, i) => convert(shape.of, item, `${at}[${i}]`, unknown)) : value;
+            return Array.isArray(value)
+                ? value.map((item, i) => convert(shape.of, item, `${at}[${i}]`, unknown))
+                : value;
         case "map":
-            return isObject ? Object.fromEntries(Object.entries(value).map(([k, item]) => [k, convert(shape.of, item, `${at}.${k}`, unknown)])) : value;
+            return isObject
+                ? Object.fromEntries(
+                      Object.entries(value).map(([k, item]) => [k, convert(shape.of, item, `${at}.${k}`, unknown)]),
+                  )
+                : value;
         case "idset":
             return Array.isArray(value) ? Object.fromEntries(value.map((id) => [String(id), {}])) : value;
         default:
@@ -713,7 +820,12 @@ export function offSpec(shape: Shape, value: unknown, at = ""): string[] {
         case "map":
             return isObject ? Object.values(value).flatMap((item) => offSpec(shape.of, item, `${at}.*`)) : [];
         case "idset":
-            return isObject && Object.values(value as Record<string, unknown>).some((x) => x === null || typeof x !== "object" || Object.keys(x).length > 0) ? [`${at} (values must be {})`] : [];
+            return isObject &&
+                Object.values(value as Record<string, unknown>).some(
+                    (x) => x === null || typeof x !== "object" || Object.keys(x).length > 0,
+                )
+                ? [`${at} (values must be {})`]
+                : [];
         default:
             return [];
     }

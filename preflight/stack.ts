@@ -116,11 +116,19 @@ export async function planWithout(facts: StackFacts, absent: string[]): Promise<
     } catch (e) {
         // Cannot happen while the program and the check agree on what a run may leave out (stacks/schema.ts
         // leavesOutIfMissing); if they ever disagree, say so rather than validate a template `pulumi up` would not send.
-        throw new Error(`preflight could not plan ${facts.stack} without ${absent.join(", ")}, which do not exist: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+        throw new Error(
+            `preflight could not plan ${facts.stack} without ${absent.join(", ")}, which do not exist: ${(e as Error)?.message ?? String(e)}`,
+            { cause: e },
+        );
     } finally {
         console.warn = warn;
     }
-    return { ...factsFrom(facts.stack, facts.settings, derivedNames(facts.settings), capture), reads: facts.reads, checkedAsActive: facts.checkedAsActive, plannedAbsent: [...absent] };
+    return {
+        ...factsFrom(facts.stack, facts.settings, derivedNames(facts.settings), capture),
+        reads: facts.reads,
+        checkedAsActive: facts.checkedAsActive,
+        plannedAbsent: [...absent],
+    };
 }
 
 export function factsFrom(stack: string, settings: StackSettings, names: DerivedNames, capture: Capture): StackFacts {
@@ -146,12 +154,24 @@ export function factsFrom(stack: string, settings: StackSettings, names: Derived
     const groupNames = [
         ...new Set(
             capture.calls
-                .filter((c) => c.token === "azuread:index/getGroup:getGroup" && typeof c.inputs.displayName === "string")
+                .filter(
+                    (c) => c.token === "azuread:index/getGroup:getGroup" && typeof c.inputs.displayName === "string",
+                )
                 .map((c) => c.inputs.displayName as string),
         ),
     ].sort();
     const labels = new Set(capture.references.values());
-    return { stack, settings, names, location: settings.location, capture, resources, labels, groupNames, reads: existingReads(capture, labels) };
+    return {
+        stack,
+        settings,
+        names,
+        location: settings.location,
+        capture,
+        resources,
+        labels,
+        groupNames,
+        reads: existingReads(capture, labels),
+    };
 }
 
 /**
@@ -178,7 +198,14 @@ function existingReads(capture: Capture, labels: Set<string>): Map<string, Exist
         }
         const mockId = model.id(call.inputs, name, "00000000-0000-0000-0000-000000000000");
         const parsed = parseId(mockId);
-        reads.set(prefix, { type: parsed.type, names: parsed.names, placement: parsed.placement, apiVersion: apiVersionOf(token), mockId, token });
+        reads.set(prefix, {
+            type: parsed.type,
+            names: parsed.names,
+            placement: parsed.placement,
+            apiVersion: apiVersionOf(token),
+            mockId,
+            token,
+        });
     }
     return reads;
 }
@@ -240,7 +267,11 @@ export function apiVersionOf(token: string): string | undefined {
         const [, mod, type] = token.split(":");
         azureNativeRoot ??= dirname(require.resolve("@pulumi/azure-native/package.json"));
         const file = join(azureNativeRoot, ...mod.split("/"), `${type.charAt(0).toLowerCase()}${type.slice(1)}.js`);
-        const version = existsSync(file) ? /Uses Azure REST API version ([0-9]{4}-[0-9]{2}-[0-9]{2}(?:-preview)?)/.exec(readFileSync(file, "utf8"))?.[1] : undefined;
+        const version = existsSync(file)
+            ? /Uses Azure REST API version ([0-9]{4}-[0-9]{2}-[0-9]{2}(?:-preview)?)/.exec(
+                  readFileSync(file, "utf8"),
+              )?.[1]
+            : undefined;
         apiVersions.set(token, version);
     }
     return apiVersions.get(token);

@@ -20,7 +20,9 @@ export function readState(file: string): StackState {
     try {
         text = readFileSync(file, "utf8");
     } catch (e) {
-        throw new UsageError(`--state ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); write it with \`pulumi stack export --stack <stack> --file ${file}\``);
+        throw new UsageError(
+            `--state ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); write it with \`pulumi stack export --stack <stack> --file ${file}\``,
+        );
     }
     let doc: unknown;
     try {
@@ -29,8 +31,13 @@ export function readState(file: string): StackState {
         throw new UsageError(`--state ${file}: not JSON; give the output of \`pulumi stack export --file <file>\``);
     }
     const resources = (doc as { deployment?: { resources?: unknown } } | null)?.deployment?.resources;
-    if (typeof (doc as { version?: unknown } | null)?.version !== "number" || (resources !== undefined && !Array.isArray(resources))) {
-        throw new UsageError(`--state ${file}: not a Pulumi stack export ({version, deployment: {resources: [...]}}); give the output of \`pulumi stack export --file <file>\``);
+    if (
+        typeof (doc as { version?: unknown } | null)?.version !== "number" ||
+        (resources !== undefined && !Array.isArray(resources))
+    ) {
+        throw new UsageError(
+            `--state ${file}: not a Pulumi stack export ({version, deployment: {resources: [...]}}); give the output of \`pulumi stack export --file <file>\``,
+        );
     }
     const ids = new Map<string, Set<string>>();
     for (const r of (resources ?? []) as { custom?: unknown; id?: unknown; type?: unknown }[]) {

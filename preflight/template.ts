@@ -63,7 +63,8 @@ export interface RenderedTemplate {
 }
 
 const DEPLOYMENT_TOKEN = "azure-native:resources:Deployment";
-const SUBSCRIPTION_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
+const SUBSCRIPTION_SCHEMA =
+    "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
 const GROUP_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 const SECRET = "[secret]";
 
@@ -84,11 +85,18 @@ export function renderTemplate(facts: TemplateFacts, options: TemplateOptions = 
     topLevel.push(...deploymentResources(deployments, inner, outerDeps));
     return {
         template: { $schema: SUBSCRIPTION_SCHEMA, contentVersion: "1.0.0.0", resources: topLevel },
-        rendered: kept.map((r) => ({ name: r.name, type: r.type, armName: r.names.join("/"), deployment: deploymentOf(r) })),
+        rendered: kept.map((r) => ({
+            name: r.name,
+            type: r.type,
+            armName: r.names.join("/"),
+            deployment: deploymentOf(r),
+        })),
         deployments,
         omitted,
         notes: ex.notes,
-        partial: kept.filter((r) => ex.waitsFor.has(r.name)).map((r) => ({ resource: r.name, values: [...ex.waitsFor.get(r.name)!].sort() })),
+        partial: kept
+            .filter((r) => ex.waitsFor.has(r.name))
+            .map((r) => ({ resource: r.name, values: [...ex.waitsFor.get(r.name)!].sort() })),
     };
 }
 
@@ -273,7 +281,11 @@ class Expressions {
 }
 
 /** Each resource's template body, in dependency order so a dropped resource is known before its dependents. */
-function renderBodies(resources: ArmResource[], byUrn: Map<string, ArmResource>, ex: Expressions): { bodies: Map<string, JsonObject>; omitted: Omission[] } {
+function renderBodies(
+    resources: ArmResource[],
+    byUrn: Map<string, ArmResource>,
+    ex: Expressions,
+): { bodies: Map<string, JsonObject>; omitted: Omission[] } {
     const bodies = new Map<string, JsonObject>();
     const omitted: Omission[] = [];
     for (const r of topological(resources, byUrn)) {
@@ -300,7 +312,9 @@ function renderBody(r: ArmResource, ex: Expressions): JsonObject {
     }
     const spec = specFor(r.token, r.apiVersion);
     if (!spec) {
-        throw new Unexpressible(`preflight/specs.ts has no REST spec entry for ${r.token} at API version ${r.apiVersion}`);
+        throw new Unexpressible(
+            `preflight/specs.ts has no REST spec entry for ${r.token} at API version ${r.apiVersion}`,
+        );
     }
     const { body, unknown } = resourceBody(r, spec, (v, where, resource) => ex.value(v, where, resource));
     for (const path of unknown) {
@@ -326,7 +340,11 @@ function planDeployments(
             deployments.push({ name, resourceGroup: r.placement.resourceGroup, resources: [] });
         }
     }
-    return { deployments, deploymentOf: (r) => (r.placement.kind === "resourceGroup" ? deploymentNames.get(groupOf.get(r.urn)!) : undefined) };
+    return {
+        deployments,
+        deploymentOf: (r) =>
+            r.placement.kind === "resourceGroup" ? deploymentNames.get(groupOf.get(r.urn)!) : undefined,
+    };
 }
 
 /**
@@ -348,7 +366,9 @@ function placeResources(
         const body = bodies.get(r.name)!;
         const mine = deploymentOf(r);
         const deps = new Set<string>();
-        for (const dep of r.dependsOn.map((urn) => byUrn.get(urn)).filter((d) => d !== undefined && bodies.has(d.name)) as ArmResource[]) {
+        for (const dep of r.dependsOn
+            .map((urn) => byUrn.get(urn))
+            .filter((d) => d !== undefined && bodies.has(d.name)) as ArmResource[]) {
             const theirs = deploymentOf(dep);
             if (mine && theirs === mine) {
                 deps.add(`[${ex.idExpr(dep)}]`);
@@ -373,7 +393,11 @@ function placeResources(
 }
 
 /** The Microsoft.Resources/deployments resources that hold the nested templates. */
-function deploymentResources(deployments: NestedDeployment[], inner: Map<string, JsonObject[]>, outerDeps: Map<string, Set<string>>): JsonObject[] {
+function deploymentResources(
+    deployments: NestedDeployment[],
+    inner: Map<string, JsonObject[]>,
+    outerDeps: Map<string, Set<string>>,
+): JsonObject[] {
     const deploymentApi = apiVersionOf(DEPLOYMENT_TOKEN) ?? "2025-04-01";
     return deployments.map((d) => {
         const deps = [...(outerDeps.get(d.name) ?? [])].filter((x) => x !== d.name).sort();
@@ -398,7 +422,11 @@ function deploymentResources(deployments: NestedDeployment[], inner: Map<string,
  * One ARM resource: the SDK inputs other than path parameters, values first (expressions; secrets and unexpressible array
  * entries left out, noted under the program's input names), then mapped to the wire by the spec table.
  */
-function resourceBody(r: ArmResource, spec: ResourceSpec, value: (v: unknown, where: string, resource: string) => Json | undefined): { body: JsonObject; unknown: string[] } {
+function resourceBody(
+    r: ArmResource,
+    spec: ResourceSpec,
+    value: (v: unknown, where: string, resource: string) => Json | undefined,
+): { body: JsonObject; unknown: string[] } {
     const body: JsonObject = { type: r.type, apiVersion: r.apiVersion!, name: r.names.join("/") };
     if (r.placement.kind === "resourceGroup" && r.placement.scope) {
         // Extension resources name what they attach to with `scope`, relative to the deployment's resource group
@@ -447,7 +475,8 @@ function topological(resources: ArmResource[], byUrn: Map<string, ArmResource>):
  */
 function assignGroups(resources: ArmResource[], byUrn: Map<string, ArmResource>): Map<string, string> {
     const keep = new Set(resources.map((r) => r.urn));
-    const home = (r: ArmResource) => (r.placement.kind === "resourceGroup" ? `rg:${r.placement.resourceGroup}` : `sub:${r.urn}`);
+    const home = (r: ArmResource) =>
+        r.placement.kind === "resourceGroup" ? `rg:${r.placement.resourceGroup}` : `sub:${r.urn}`;
     const wave = new Map<string, number>();
     const waveOf = (r: ArmResource): number => {
         const known = wave.get(r.urn);
@@ -468,7 +497,10 @@ function assignGroups(resources: ArmResource[], byUrn: Map<string, ArmResource>)
     const perGroup = new Map<string, number[]>();
     for (const r of resources) {
         const w = waveOf(r);
-        perGroup.set(home(r), [...new Set([...(perGroup.get(home(r)) ?? []), w])].sort((a, b) => a - b));
+        perGroup.set(
+            home(r),
+            [...new Set([...(perGroup.get(home(r)) ?? []), w])].sort((a, b) => a - b),
+        );
     }
     for (const r of resources) {
         result.set(r.urn, `${home(r)}#${perGroup.get(home(r))!.indexOf(wave.get(r.urn)!) + 1}`);

@@ -42,7 +42,9 @@ export function loadStackFile(stack: string, root = PROJECT_DIR): StackInput {
     const file = join(root, `Pulumi.${stack}.yaml`);
     if (!existsSync(file)) {
         const known = stackNames(root);
-        throw new UsageError(`unknown stack "${stack}": no ${`Pulumi.${stack}.yaml`} in ${root}. Committed stacks: ${known.join(", ") || "none"}`);
+        throw new UsageError(
+            `unknown stack "${stack}": no ${`Pulumi.${stack}.yaml`} in ${root}. Committed stacks: ${known.join(", ") || "none"}`,
+        );
     }
     const { projectName, config } = loadProjectConfig(root);
     const secretKeys: string[] = [];
@@ -62,7 +64,8 @@ export function loadStackFile(stack: string, root = PROJECT_DIR): StackInput {
 /** Pulumi.yaml's project-level configuration as the flat map every stack inherits, and the project's name. */
 export function loadProjectConfig(root = PROJECT_DIR): { projectName: string; config: Record<string, string> } {
     const project = readYaml(join(root, "Pulumi.yaml"));
-    const projectName = typeof (project as { name?: unknown } | null)?.name === "string" ? (project as { name: string }).name : PROJECT;
+    const projectName =
+        typeof (project as { name?: unknown } | null)?.name === "string" ? (project as { name: string }).name : PROJECT;
     const config: Record<string, string> = {};
     for (const [key, entry] of Object.entries(configBlock(project, join(root, "Pulumi.yaml")))) {
         refuseClearCredential(namespaced(key, projectName), projectName, join(root, "Pulumi.yaml"));
@@ -88,7 +91,9 @@ function readYaml(file: string): unknown {
     if (!parsedYaml.has(text)) {
         const keyLine = privateKeyLine(text);
         if (keyLine !== undefined) {
-            throw new ConfigFileError(`${file}:${keyLine} holds a private key; a credential must never be committed: remove it (and revoke the key), then set it with \`pulumi config set --secret\``);
+            throw new ConfigFileError(
+                `${file}:${keyLine} holds a private key; a credential must never be committed: remove it (and revoke the key), then set it with \`pulumi config set --secret\``,
+            );
         }
         if (parsedYaml.size >= 500) {
             parsedYaml.clear();
@@ -138,7 +143,9 @@ function projectValue(entry: unknown): unknown {
 function refuseClearCredential(fullKey: string, projectName: string, file: string): void {
     const key = fullKey.startsWith(`${projectName}:`) ? fullKey.slice(projectName.length + 1) : undefined;
     if (key !== undefined && (SECRET_KEYS as readonly string[]).includes(key)) {
-        throw new ConfigFileError(`${file}: ${fullKey} is in clear text; a credential must never be committed: remove it and set it with \`pulumi config set --secret ${key}\` (stored encrypted, as secure:)`);
+        throw new ConfigFileError(
+            `${file}: ${fullKey} is in clear text; a credential must never be committed: remove it and set it with \`pulumi config set --secret ${key}\` (stored encrypted, as secure:)`,
+        );
     }
 }
 

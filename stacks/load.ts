@@ -4,7 +4,16 @@ import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
 import { merge, profileFor } from "./profiles";
 import { type DerivedNames, derivedNames, physicalNames, type StackNames } from "./names";
-import { allowedKeysAt, ConfigIssue, ENVIRONMENTS, Environment, crossFieldRules, orgDefaults, stackConfigSchema, StackSettings } from "./schema";
+import {
+    allowedKeysAt,
+    ConfigIssue,
+    ENVIRONMENTS,
+    Environment,
+    crossFieldRules,
+    orgDefaults,
+    stackConfigSchema,
+    StackSettings,
+} from "./schema";
 
 // The names' one home is stacks/names.ts; re-exported for the consumers that read them with the settings.
 export { type DerivedNames, derivedNames, physicalNames, type StackNames };
@@ -42,7 +51,10 @@ export function configKey(path: readonly (string | number)[]): string {
         return PROJECT;
     }
     const [head, ...rest] = path;
-    return rest.reduce<string>((key, part) => (typeof part === "number" ? `${key}[${part}]` : `${key}.${part}`), `${PROJECT}:${String(head)}`);
+    return rest.reduce<string>(
+        (key, part) => (typeof part === "number" ? `${key}[${part}]` : `${key}.${part}`),
+        `${PROJECT}:${String(head)}`,
+    );
 }
 
 export function formatIssues(issues: ConfigIssue[]): string {
@@ -62,7 +74,12 @@ export function rawConfigFrom(all: Record<string, string>): Record<string, unkno
             continue;
         }
         // defineProperty: a key such as "__proto__" must arrive as an (invalid, reported) key, not as a prototype.
-        Object.defineProperty(raw, key, { value: parseValue(text), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(raw, key, {
+            value: parseValue(text),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+        });
     }
     return raw;
 }
@@ -95,7 +112,11 @@ export function namespaceIssues(all: Record<string, string>): ConfigIssue[] {
         }
         if (distance(namespace.toLowerCase(), PROJECT) <= 3) {
             const key = fullKey.slice(namespace.length + 1);
-            issues.push({ path: [], key: fullKey, message: `namespace "${namespace}" is not this project's: did you mean ${PROJECT}:${key}?` });
+            issues.push({
+                path: [],
+                key: fullKey,
+                message: `namespace "${namespace}" is not this project's: did you mean ${PROJECT}:${key}?`,
+            });
         }
     }
     return issues;
@@ -104,24 +125,43 @@ export function namespaceIssues(all: Record<string, string>): ConfigIssue[] {
 /** "did you mean …?" for a misspelt key, from the keys allowed at that place. */
 export function suggestion(unknown: string, allowed: readonly string[]): string {
     const best = closest(unknown, [...allowed]);
-    return best !== undefined && distance(unknown.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(best.length / 3)) ? `; did you mean "${best}"?` : "";
+    return best !== undefined &&
+        distance(unknown.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(best.length / 3))
+        ? `; did you mean "${best}"?`
+        : "";
 }
 
 /** Validates raw config against the environment profile and schema; throws ConfigError listing every problem. */
-export function validateStackConfig(raw: Record<string, unknown>, secretsPresent: Partial<Record<SecretKey, boolean>>, extraIssues: ConfigIssue[] = []): StackSettings {
-    const environment = ENVIRONMENTS.includes(raw.environment as Environment) ? (raw.environment as Environment) : undefined;
+export function validateStackConfig(
+    raw: Record<string, unknown>,
+    secretsPresent: Partial<Record<SecretKey, boolean>>,
+    extraIssues: ConfigIssue[] = [],
+): StackSettings {
+    const environment = ENVIRONMENTS.includes(raw.environment as Environment)
+        ? (raw.environment as Environment)
+        : undefined;
     // An unknown environment still gets the dev profile so the remaining keys are checked too. Precedence, lowest
     // first: the environment's profile, the organisation's shared values (`org`), the stack's own settings.
     const merged = merge(merge(profileFor(environment ?? "dev"), orgDefaults(raw.org)), raw) as Record<string, unknown>;
     // The cluster's own fleet directory is the Flux entry point unless the stack lists its kustomizations.
     const flux = merged.flux as Record<string, unknown> | undefined;
-    if (typeof raw.clusterName === "string" && flux !== undefined && typeof flux === "object" && flux.kustomizations === undefined) {
+    if (
+        typeof raw.clusterName === "string" &&
+        flux !== undefined &&
+        typeof flux === "object" &&
+        flux.kustomizations === undefined
+    ) {
         merged.flux = { ...flux, kustomizations: { cluster: { path: `./clusters/${raw.clusterName}` } } };
     }
     // jitless: zod would compile each object schema into a function on first use, which pays only when a schema parses
     // many inputs; a stack parses one (about 30 ms less per run).
     const result = stackConfigSchema.safeParse(merged, { reportInput: true, jitless: true });
-    const issues: ConfigIssue[] = [...extraIssues, ...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path as (string | number)[], message: describe(i) })))];
+    const issues: ConfigIssue[] = [
+        ...extraIssues,
+        ...(result.success
+            ? []
+            : result.error.issues.map((i) => ({ path: i.path as (string | number)[], message: describe(i) }))),
+    ];
     issues.push(...crossFieldRules(merged));
     issues.push(...secretRules(merged, secretsPresent));
     if (issues.length > 0 || !result.success) {
@@ -135,7 +175,11 @@ function secretRules(merged: unknown, present: Partial<Record<SecretKey, boolean
     const scheme = typeof url === "string" ? url.split(":")[0] : undefined;
     const issues: ConfigIssue[] = [];
     if (scheme === "ssh" && !present.gitSshPrivateKey) {
-        issues.push({ path: ["gitSshPrivateKey"], message: "is required for an ssh:// fleet repo URL; set it with `pulumi config set --secret gitSshPrivateKey < deploy-key`" });
+        issues.push({
+            path: ["gitSshPrivateKey"],
+            message:
+                "is required for an ssh:// fleet repo URL; set it with `pulumi config set --secret gitSshPrivateKey < deploy-key`",
+        });
     }
     if (scheme === "ssh" && present.gitHttpsPassword) {
         issues.push({ path: ["gitHttpsPassword"], message: "only applies to https:// fleet repo URLs" });
@@ -158,10 +202,14 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
 function describe(issue: z.core.$ZodIssue): string {
     switch (issue.code) {
         case "invalid_type":
-            return issue.input === undefined ? `is required (${issue.expected})` : `must be ${expectedKind(issue.expected)}, got ${kindOf(issue.input)}`;
+            return issue.input === undefined
+                ? `is required (${issue.expected})`
+                : `must be ${expectedKind(issue.expected)}, got ${kindOf(issue.input)}`;
         case "invalid_value":
             // An enum whose schema explains its values (a custom `error`) says so; zod's own text is "Invalid option: ...".
-            return issue.message.startsWith("Invalid option") ? `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` : issue.message;
+            return issue.message.startsWith("Invalid option")
+                ? `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`
+                : issue.message;
         case "unrecognized_keys": {
             const allowed = allowedKeysAt(issue.path as (string | number)[]);
             const hints = issue.keys.map((k) => suggestion(k, allowed)).filter((h) => h !== "");
@@ -210,7 +258,10 @@ function kindOf(input: unknown): string {
 
 /** Which secret keys a flat config map (as Pulumi passes it) sets. */
 export function secretsPresent(all: Record<string, string>): Record<SecretKey, boolean> {
-    return Object.fromEntries(SECRET_KEYS.map((k) => [k, all[`${PROJECT}:${k}`] !== undefined])) as Record<SecretKey, boolean>;
+    return Object.fromEntries(SECRET_KEYS.map((k) => [k, all[`${PROJECT}:${k}`] !== undefined])) as Record<
+        SecretKey,
+        boolean
+    >;
 }
 
 /** The validated settings of a flat config map, as the program reads them; the offline tools use it too. */

@@ -25,19 +25,19 @@ export function parseCidr(text: string): Ipv4Cidr | undefined {
         return undefined;
     }
     const address = toInt(ip);
-    if (((address & mask(prefix)) >>> 0) !== address) {
+    if ((address & mask(prefix)) >>> 0 !== address) {
         return undefined;
     }
     return { address, prefix };
 }
 
 export function cidrContains(outer: Ipv4Cidr, ip: string): boolean {
-    return isIPv4(ip) && ((toInt(ip) & mask(outer.prefix)) >>> 0) === outer.address;
+    return isIPv4(ip) && (toInt(ip) & mask(outer.prefix)) >>> 0 === outer.address;
 }
 
 export function cidrsOverlap(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
     const prefix = Math.min(a.prefix, b.prefix);
-    return ((a.address & mask(prefix)) >>> 0) === ((b.address & mask(prefix)) >>> 0);
+    return (a.address & mask(prefix)) >>> 0 === (b.address & mask(prefix)) >>> 0;
 }
 
 export function isNetworkAddress(cidr: Ipv4Cidr, ip: string): boolean {

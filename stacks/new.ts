@@ -13,7 +13,16 @@ import { lazy } from "../cli/lazy";
 import { PROJECT_DIR } from "./paths";
 import { defineCommand } from "../cli/command";
 import { UsageError, userPath, writeOutput } from "../cli/usage";
-import { type ConfigError, configKey, derivedNames, PROJECT, physicalNames, settingsFrom, suggestion, validateStackConfig } from "./load";
+import {
+    type ConfigError,
+    configKey,
+    derivedNames,
+    PROJECT,
+    physicalNames,
+    settingsFrom,
+    suggestion,
+    validateStackConfig,
+} from "./load";
 import { AZURE_REGIONS, PUBLISHED_SSH_HOST_KEYS } from "./perishable";
 import { ENVIRONMENTS, type Environment, KNOWN_HOSTS } from "./schema";
 
@@ -48,8 +57,16 @@ const USAGE = `usage: npm run new-stack -- <name> [options] [--yes] [--force]
 
 /** The prompt functions used; @inquirer/prompts' own, or a test's. */
 export interface Prompter {
-    input(config: { message: string; default?: string; validate?: (value: string) => boolean | string }): Promise<string>;
-    select<T extends string>(config: { message: string; choices: { name: string; value: T }[]; default?: T }): Promise<T>;
+    input(config: {
+        message: string;
+        default?: string;
+        validate?: (value: string) => boolean | string;
+    }): Promise<string>;
+    select<T extends string>(config: {
+        message: string;
+        choices: { name: string; value: T }[];
+        default?: T;
+    }): Promise<T>;
     confirm(config: { message: string; default?: boolean }): Promise<boolean>;
 }
 
@@ -118,7 +135,9 @@ export function regionProblem(region: string): string | undefined {
         return undefined;
     }
     const squeezed = region.toLowerCase().replace(/[\s_-]/g, "");
-    const hint = AZURE_REGIONS.names.includes(squeezed) ? `; did you mean "${squeezed}"?` : suggestion(squeezed, AZURE_REGIONS.names);
+    const hint = AZURE_REGIONS.names.includes(squeezed)
+        ? `; did you mean "${squeezed}"?`
+        : suggestion(squeezed, AZURE_REGIONS.names);
     return `is not an Azure region${hint} (the regions as of ${AZURE_REGIONS.readOn}, stacks/perishable.ts: add a newer one there)`;
 }
 
@@ -140,9 +159,18 @@ function namesHost(field: string, target: string): boolean {
         return createHmac("sha1", Buffer.from(hashed[1], "base64")).update(target).digest("base64") === hashed[2];
     }
     const matches = (pattern: string) =>
-        new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(target);
+        new RegExp(
+            `^${pattern
+                .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+                .replace(/\*/g, ".*")
+                .replace(/\?/g, ".")}$`,
+            "i",
+        ).test(target);
     const patterns = field.split(",");
-    return patterns.some((p) => !p.startsWith("!") && matches(p)) && !patterns.some((p) => p.startsWith("!") && matches(p.slice(1)));
+    return (
+        patterns.some((p) => !p.startsWith("!") && matches(p)) &&
+        !patterns.some((p) => p.startsWith("!") && matches(p.slice(1)))
+    );
 }
 
 /**
@@ -165,13 +193,17 @@ export function parseKnownHosts(text: string, target: string): { lines: string[]
             return { problem: `${where}unknown marker ${marker} (known_hosts takes @cert-authority or @revoked)` };
         }
         if (key === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
-            return { problem: `${where}not a known_hosts line "<host> <key type> <base64 key>", e.g. from ssh-keyscan` };
+            return {
+                problem: `${where}not a known_hosts line "<host> <key type> <base64 key>", e.g. from ssh-keyscan`,
+            };
         }
         // A public key blob starts with its type as an SSH string: a 4-byte length, then the name (RFC 4253 6.6).
         const blob = Buffer.from(key, "base64");
         const named = blob.length >= 4 ? blob.subarray(4, 4 + blob.readUInt32BE(0)).toString("latin1") : "";
         if (named !== type) {
-            return { problem: `${where}the key is not a ${type} key${named !== "" && /^[\x21-\x7e]+$/.test(named) ? ` (it is ${named})` : ""}` };
+            return {
+                problem: `${where}the key is not a ${type} key${named !== "" && /^[\x21-\x7e]+$/.test(named) ? ` (it is ${named})` : ""}`,
+            };
         }
         trusted ||= marker !== "@revoked" && namesHost(hosts, target);
     }
@@ -188,7 +220,9 @@ export function parseKnownHosts(text: string, target: string): { lines: string[]
  * The host keys offered for a fleet host: the ones GitHub and GitLab publish (stacks/perishable.ts), and Azure DevOps's
  * for its older host name. ssh.dev.azure.com needs no offer: the schema builds its key in.
  */
-export function publishedHostKeys(host: string): { provider: string; url: string; readOn?: string; knownHosts: string } | undefined {
+export function publishedHostKeys(
+    host: string,
+): { provider: string; url: string; readOn?: string; knownHosts: string } | undefined {
     if (host === "vs-ssh.visualstudio.com") {
         // "clone URLs contain either ssh.dev.azure.com or vs-ssh.visualstudio.com, the fingerprint should match
         // SHA256:ohD8VZEXGWo6Ez8GSEJQ9WpafgLFsOfLOtGGQCQo6Og (RSA)" (MicrosoftDocs/azure-devops-docs
@@ -276,13 +310,25 @@ function vaultChoice(environment: string, owner: KeyOwner): { situation: string;
  * A short hash of the fleet repo and environment makes it the organisation's own, and the same on every run.
  */
 export function proposeVaultName(fleetUrl: string, environment: string): string {
-    const owner = (fleetUrl.replace(/\.git$/, "").split(/[/:@]/).filter(Boolean).slice(-3, -1).join("").toLowerCase().replace(/[^a-z0-9]/g, "") || "org").slice(0, 6);
+    const owner = (
+        fleetUrl
+            .replace(/\.git$/, "")
+            .split(/[/:@]/)
+            .filter(Boolean)
+            .slice(-3, -1)
+            .join("")
+            .toLowerCase()
+            .replace(/[^a-z0-9]/g, "") || "org"
+    ).slice(0, 6);
     const hash = createHash("sha256").update(`${fleetUrl}\u0000${environment}`).digest("hex").slice(0, 5);
     return `kv-${owner}-${environment.slice(0, 4)}-${hash}`;
 }
 
 const describeReceivers = (r: Org["receivers"]): string =>
-    [...(r?.emails ?? []).map((e) => `${e.name} <${e.address}>`), ...(r?.webhooks ?? []).map((w) => `${w.name} <${w.url}>`)].join(", ");
+    [
+        ...(r?.emails ?? []).map((e) => `${e.name} <${e.address}>`),
+        ...(r?.webhooks ?? []).map((w) => `${w.name} <${w.url}>`),
+    ].join(", ");
 
 export const command = defineCommand({
     name: "new-stack",
@@ -343,8 +389,25 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
     if (s.missing.length > 0) {
         throw new UsageError(`missing answers for --yes: ${s.missing.join(", ")}`);
     }
-    const stack = await composeStack(s, { ...where, ...fleet, ...hosts, ...access, existingKeyId: key.existingKeyId, vaultName });
-    writeStack(s, { name, root, file, stack, ...where, ...key, knownHostsNote: hosts.knownHostsNote, ssh: fleet.ssh, orgHasReceivers: access.orgHasReceivers });
+    const stack = await composeStack(s, {
+        ...where,
+        ...fleet,
+        ...hosts,
+        ...access,
+        existingKeyId: key.existingKeyId,
+        vaultName,
+    });
+    writeStack(s, {
+        name,
+        root,
+        file,
+        stack,
+        ...where,
+        ...key,
+        knownHostsNote: hosts.knownHostsNote,
+        ssh: fleet.ssh,
+        orgHasReceivers: access.orgHasReceivers,
+    });
     const code = f["no-plan"] ? 0 : await planWritten(log, name, root, options.plan ?? offlinePlan);
     logNext(log, name, fleet.ssh);
     return code;
@@ -354,15 +417,25 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
 function stackNameFrom(positionals: string[], f: Flags): string {
     const name = positionals[0];
     if (!name || positionals.length > 1) {
-        throw new UsageError(positionals.length > 1 ? `one stack name, got ${positionals.join(" ")}` : "the stack name is required, e.g. npm run new-stack -- prod-eastus2");
+        throw new UsageError(
+            positionals.length > 1
+                ? `one stack name, got ${positionals.join(" ")}`
+                : "the stack name is required, e.g. npm run new-stack -- prod-eastus2",
+        );
     }
     const badName = stackNameProblem(name);
     if (badName) {
         throw new UsageError(`invalid stack name "${name}": ${badName}`);
     }
-    const chosen = [f["use-key-of"] !== undefined && "--use-key-of", f["own-vault"] && "--own-vault", f["existing-key-id"] !== undefined && "--existing-key-id"].filter(Boolean);
+    const chosen = [
+        f["use-key-of"] !== undefined && "--use-key-of",
+        f["own-vault"] && "--own-vault",
+        f["existing-key-id"] !== undefined && "--existing-key-id",
+    ].filter(Boolean);
     if (chosen.length > 1) {
-        throw new UsageError(`${chosen.join(" and ")} exclude each other: a stack either uses an existing SOPS key or owns its vault`);
+        throw new UsageError(
+            `${chosen.join(" and ")} exclude each other: a stack either uses an existing SOPS key or owns its vault`,
+        );
     }
     return name;
 }
@@ -394,7 +467,9 @@ class Session {
             if ((e as Error).name !== "ConfigError") {
                 throw e;
             }
-            return (e as ConfigError).issues.filter((i) => prefix.every((p, n) => i.path[n] === p)).map((i) => `${configKey(i.path)}: ${i.message}`);
+            return (e as ConfigError).issues
+                .filter((i) => prefix.every((p, n) => i.path[n] === p))
+                .map((i) => `${configKey(i.path)}: ${i.message}`);
         }
     }
 
@@ -404,7 +479,12 @@ class Session {
     }
 
     /** The flag, else the question's answer, else the fallback; with neither, `key` is missing (reported at once later). */
-    async value(flag: string | undefined, key: string, question: () => Promise<string> | undefined, fallback?: string): Promise<string> {
+    async value(
+        flag: string | undefined,
+        key: string,
+        question: () => Promise<string> | undefined,
+        fallback?: string,
+    ): Promise<string> {
         if (flag !== undefined) {
             return flag;
         }
@@ -420,11 +500,24 @@ class Session {
     }
 
     /** A repeatable flag, else (when `wanted`) a comma-separated answer, else none. */
-    async many(flag: string[] | undefined, question: string, wanted: boolean, check?: (values: string[]) => true | string): Promise<string[]> {
+    async many(
+        flag: string[] | undefined,
+        question: string,
+        wanted: boolean,
+        check?: (values: string[]) => true | string,
+    ): Promise<string[]> {
         if (flag !== undefined) {
             return flag;
         }
-        return this.ask && wanted ? list(await this.ask.input({ message: `${question} (comma-separated, empty for none)`, default: "", validate: check && ((v) => check(list(v))) })) : [];
+        return this.ask && wanted
+            ? list(
+                  await this.ask.input({
+                      message: `${question} (comma-separated, empty for none)`,
+                      default: "",
+                      validate: check && ((v) => check(list(v))),
+                  }),
+              )
+            : [];
     }
 }
 
@@ -440,7 +533,11 @@ async function askWhere(s: Session): Promise<{ environment: Environment; region:
         return format.length > 0 ? format : [regionProblem(v) && `${configKey(["location"])}: ${regionProblem(v)}`];
     };
     const region = await s.value(f.region, "--region", () =>
-        ask!.input({ message: "Azure region (programmatic name)", default: "westeurope", validate: (v) => s.verdict(regionCheck(v)) }),
+        ask!.input({
+            message: "Azure region (programmatic name)",
+            default: "westeurope",
+            validate: (v) => s.verdict(regionCheck(v)),
+        }),
     );
     s.answered.location = region;
     const defaultCluster = environment && region ? `${environment}-${region}` : undefined;
@@ -455,7 +552,12 @@ async function askWhere(s: Session): Promise<{ environment: Environment; region:
     const cluster = await s.value(
         f.cluster,
         "--cluster",
-        () => ask!.input({ message: "Cluster name (also its fleet directory)", default: defaultCluster, validate: (v) => s.verdict([...s.problemsAt({ clusterName: v }, "clusterName"), twinOf(v)]) }),
+        () =>
+            ask!.input({
+                message: "Cluster name (also its fleet directory)",
+                default: defaultCluster,
+                validate: (v) => s.verdict([...s.problemsAt({ clusterName: v }, "clusterName"), twinOf(v)]),
+            }),
         defaultCluster ?? (s.missing.length > 0 ? "" : undefined),
     );
     s.answered.clusterName = cluster;
@@ -467,20 +569,32 @@ async function askWhere(s: Session): Promise<{ environment: Environment; region:
 }
 
 /** The fleet repo's URL and branch, defaulting to the organisation's (Pulumi.yaml). */
-async function askFleet(s: Session): Promise<{ fleetUrl: string; fleetBranch: string; orgUrl?: string; orgBranch: string; ssh: boolean }> {
+async function askFleet(
+    s: Session,
+): Promise<{ fleetUrl: string; fleetBranch: string; orgUrl?: string; orgBranch: string; ssh: boolean }> {
     const { f, ask, org } = s;
     const orgUrl = org.fleet?.url;
     const fleetUrl = await s.value(
         f["fleet-url"],
         "--fleet-url",
-        () => ask!.input({ message: "Fleet repo URL (ssh:// or https://)", default: orgUrl, validate: (v) => s.verdict(s.problemsAt({ flux: { git: { url: v } } }, "flux", "git", "url")) }),
+        () =>
+            ask!.input({
+                message: "Fleet repo URL (ssh:// or https://)",
+                default: orgUrl,
+                validate: (v) => s.verdict(s.problemsAt({ flux: { git: { url: v } } }, "flux", "git", "url")),
+            }),
         orgUrl,
     );
     const orgBranch = org.fleet?.branch ?? "main";
     const fleetBranch = await s.value(
         f["fleet-branch"],
         "--fleet-branch",
-        () => ask!.input({ message: "Fleet repo branch", default: orgBranch, validate: (v) => s.verdict(s.problemsAt({ flux: { git: { branch: v } } }, "flux", "git", "branch")) }),
+        () =>
+            ask!.input({
+                message: "Fleet repo branch",
+                default: orgBranch,
+                validate: (v) => s.verdict(s.problemsAt({ flux: { git: { branch: v } } }, "flux", "git", "branch")),
+            }),
         orgBranch,
     );
     s.answered.flux = { git: { url: fleetUrl, branch: fleetBranch } };
@@ -494,7 +608,9 @@ async function askFleet(s: Session): Promise<{ fleetUrl: string; fleetBranch: st
 async function askKnownHosts(s: Session, fleetUrl: string): Promise<{ knownHosts?: string; knownHostsNote?: string }> {
     const given = s.f["known-hosts"];
     if (given !== undefined && fleetUrl.startsWith("https:")) {
-        throw new UsageError("--known-hosts only applies to an ssh:// fleet repo URL (an https:// repo is checked by its TLS certificate)");
+        throw new UsageError(
+            "--known-hosts only applies to an ssh:// fleet repo URL (an https:// repo is checked by its TLS certificate)",
+        );
     }
     const url = fleetUrl.startsWith("ssh:") && URL.canParse(fleetUrl) ? new URL(fleetUrl) : undefined;
     if (!url || url.hostname === "") {
@@ -506,14 +622,19 @@ async function askKnownHosts(s: Session, fleetUrl: string): Promise<{ knownHosts
             return parseKnownHosts(v, target);
         }
         const path = userPath(v.trim());
-        return existsSync(path) ? parseKnownHosts(readFileSync(path, "utf8"), target) : { problem: `no file ${path} (give a known_hosts file, or its lines)` };
+        return existsSync(path)
+            ? parseKnownHosts(readFileSync(path, "utf8"), target)
+            : { problem: `no file ${path} (give a known_hosts file, or its lines)` };
     };
     if (given !== undefined) {
         const parsedHosts = read(given);
         if ("problem" in parsedHosts) {
             throw new UsageError(`--known-hosts: ${parsedHosts.problem}`);
         }
-        return { knownHosts: parsedHosts.lines.join("\n"), knownHostsNote: `${target}'s SSH host keys, as given to new-stack: Flux trusts only these.` };
+        return {
+            knownHosts: parsedHosts.lines.join("\n"),
+            knownHostsNote: `${target}'s SSH host keys, as given to new-stack: Flux trusts only these.`,
+        };
     }
     if (KNOWN_HOSTS[url.hostname] && target === url.hostname) {
         return {};
@@ -529,7 +650,9 @@ async function offeredHostKeys(
     read: (v: string) => { lines: string[] } | { problem: string },
 ): Promise<{ knownHosts?: string; knownHostsNote?: string }> {
     const offer = target === url.hostname ? publishedHostKeys(url.hostname) : undefined;
-    const published = offer ? `${offer.provider}'s published keys ${fingerprints(offer.knownHosts)}, ${offer.url}` : undefined;
+    const published = offer
+        ? `${offer.provider}'s published keys ${fingerprints(offer.knownHosts)}, ${offer.url}`
+        : undefined;
     let knownHosts: string | undefined;
     if (s.ask) {
         const answer = await s.ask.input({
@@ -539,7 +662,13 @@ async function offeredHostKeys(
             default: "",
             validate: (v) => {
                 const checked = v.trim() === "" ? undefined : read(v);
-                return checked === undefined ? (offer ? true : "required: Flux connects only to a host whose key it knows") : "problem" in checked ? checked.problem : true;
+                return checked === undefined
+                    ? offer
+                        ? true
+                        : "required: Flux connects only to a host whose key it knows"
+                    : "problem" in checked
+                      ? checked.problem
+                      : true;
             },
         });
         const parsedHosts = answer.trim() === "" ? undefined : read(answer);
@@ -551,9 +680,14 @@ async function offeredHostKeys(
         s.missing.push(`--known-hosts (${target}'s SSH host keys)`);
     }
     if (knownHosts !== undefined && knownHosts === offer?.knownHosts) {
-        return { knownHosts, knownHostsNote: `${target}'s SSH host keys as ${offer.provider} publishes them (${offer.url}${offer.readOn ? `, read ${offer.readOn}` : ""}): Flux trusts only these.` };
+        return {
+            knownHosts,
+            knownHostsNote: `${target}'s SSH host keys as ${offer.provider} publishes them (${offer.url}${offer.readOn ? `, read ${offer.readOn}` : ""}): Flux trusts only these.`,
+        };
     }
-    return knownHosts !== undefined ? { knownHosts, knownHostsNote: `${target}'s SSH host keys, as given to new-stack: Flux trusts only these.` } : {};
+    return knownHosts !== undefined
+        ? { knownHosts, knownHostsNote: `${target}'s SSH host keys, as given to new-stack: Flux trusts only these.` }
+        : {};
 }
 
 /**
@@ -561,7 +695,10 @@ async function offeredHostKeys(
  * question, or --use-key-of / --own-vault with --yes), never silently. What only a vault's owner sets is an error next
  * to an existing key, not dropped.
  */
-async function chooseKey(s: Session, environment: Environment): Promise<{ owner?: KeyOwner; existingKeyId?: string; ownAnyway: boolean }> {
+async function chooseKey(
+    s: Session,
+    environment: Environment,
+): Promise<{ owner?: KeyOwner; existingKeyId?: string; ownAnyway: boolean }> {
     const { f, ask } = s;
     const owner = environment ? keyOwner(s.others, environment) : undefined;
     let existingKeyId = f["existing-key-id"];
@@ -577,7 +714,9 @@ async function chooseKey(s: Session, environment: Environment): Promise<{ owner?
     } else if (owner && existingKeyId === undefined && !ownAnyway) {
         const choice = vaultChoice(environment, owner);
         if (!ask) {
-            throw new UsageError(`${choice.situation}. Choose --use-key-of ${owner.stack} (${choice.join}) or --own-vault (${choice.own})`);
+            throw new UsageError(
+                `${choice.situation}. Choose --use-key-of ${owner.stack} (${choice.join}) or --own-vault (${choice.own})`,
+            );
         }
         const join = await ask.select<"join" | "own">({
             message: `${choice.situation}. This cluster:`,
@@ -619,48 +758,90 @@ interface Access {
 /** Standby, the groups and ranges that reach the cluster and the vault, and the alert receivers. */
 async function askAccess(s: Session, prod: boolean, existingKeyId: string | undefined): Promise<Access> {
     const { f, ask, org } = s;
-    const standby = Boolean(existingKeyId) && (f.standby || (ask && !f.standby ? await ask.confirm({ message: "Is this a DR cluster to keep on standby (everything but the cluster)?", default: false }) : false));
+    const standby =
+        Boolean(existingKeyId) &&
+        (f.standby ||
+            (ask && !f.standby
+                ? await ask.confirm({
+                      message: "Is this a DR cluster to keep on standby (everything but the cluster)?",
+                      default: false,
+                  })
+                : false));
     if (f.standby && !existingKeyId) {
-        throw new UsageError("--standby needs the environment's existing key (--use-key-of <stack>, or --existing-key-id)");
+        throw new UsageError(
+            "--standby needs the environment's existing key (--use-key-of <stack>, or --existing-key-id)",
+        );
     }
-    const adminGroups = await s.many(f["admin-group"], "Entra groups that administer the cluster (object ids or names)", true, (v) =>
-        s.verdict(s.problemsAt({ aks: { adminGroups: v } }, "aks", "adminGroups")),
+    const adminGroups = await s.many(
+        f["admin-group"],
+        "Entra groups that administer the cluster (object ids or names)",
+        true,
+        (v) => s.verdict(s.problemsAt({ aks: { adminGroups: v } }, "aks", "adminGroups")),
     );
     const encryptorGroups = existingKeyId
         ? []
-        : await s.many(f["encryptor-group"], "Entra groups that run sops with the environment's key", true, (v) => s.verdict(s.problemsAt({ sops: { encryptorGroups: v } }, "sops", "encryptorGroups")));
-    const apiRanges = await s.many(f["api-range"], "CIDRs that reach the API server (operators' VPN, CI runners)", prod, (v) =>
-        s.verdict(s.problemsAt({ aks: { apiServer: { authorizedIpRanges: v } } }, "aks", "apiServer")),
+        : await s.many(f["encryptor-group"], "Entra groups that run sops with the environment's key", true, (v) =>
+              s.verdict(s.problemsAt({ sops: { encryptorGroups: v } }, "sops", "encryptorGroups")),
+          );
+    const apiRanges = await s.many(
+        f["api-range"],
+        "CIDRs that reach the API server (operators' VPN, CI runners)",
+        prod,
+        (v) => s.verdict(s.problemsAt({ aks: { apiServer: { authorizedIpRanges: v } } }, "aks", "apiServer")),
     );
     const vaultRanges = existingKeyId
         ? []
-        : await s.many(f["vault-range"], "Public CIDRs that run sops against the vault", prod, (v) => s.verdict(s.problemsAt({ sops: { allowedIpRanges: v } }, "sops", "allowedIpRanges")));
+        : await s.many(f["vault-range"], "Public CIDRs that run sops against the vault", prod, (v) =>
+              s.verdict(s.problemsAt({ sops: { allowedIpRanges: v } }, "sops", "allowedIpRanges")),
+          );
     const orgHasReceivers = (org.receivers?.emails?.length ?? 0) + (org.receivers?.webhooks?.length ?? 0) > 0;
     const emailCheck = (v: string[]) => {
         try {
-            return s.verdict(s.problemsAt({ monitoring: { receivers: { emails: pairs(v, "--alert-email", "address"), webhooks: [] } } }, "monitoring", "receivers"));
+            return s.verdict(
+                s.problemsAt(
+                    { monitoring: { receivers: { emails: pairs(v, "--alert-email", "address"), webhooks: [] } } },
+                    "monitoring",
+                    "receivers",
+                ),
+            );
         } catch (e) {
             return (e as Error).message;
         }
     };
-    const emails = pairs(await s.many(f["alert-email"], "Alert e-mail receivers as name=address", prod && !orgHasReceivers, emailCheck), "--alert-email", "address");
+    const emails = pairs(
+        await s.many(f["alert-email"], "Alert e-mail receivers as name=address", prod && !orgHasReceivers, emailCheck),
+        "--alert-email",
+        "address",
+    );
     const webhooks = pairs(f["alert-webhook"] ?? [], "--alert-webhook", "url");
     return { standby, adminGroups, encryptorGroups, apiRanges, vaultRanges, emails, webhooks, orgHasReceivers };
 }
 
 /** The vault's name when this stack owns one: given, asked, or proposed (a global DNS name: proposeVaultName). */
-async function askVaultName(s: Session, fleetUrl: string, environment: Environment, existingKeyId: string | undefined): Promise<string | undefined> {
+async function askVaultName(
+    s: Session,
+    fleetUrl: string,
+    environment: Environment,
+    existingKeyId: string | undefined,
+): Promise<string | undefined> {
     if (existingKeyId) {
         return undefined;
     }
     const proposal = fleetUrl && environment ? proposeVaultName(fleetUrl, environment) : undefined;
     if (proposal && s.f["vault-name"] === undefined) {
-        s.log(`vault name: ${proposal} (Key Vault names are global DNS names, and a deleted vault keeps its name for up to 90 days; a suffix of your own makes a clash unlikely, and npm run preflight confirms the name is free)`);
+        s.log(
+            `vault name: ${proposal} (Key Vault names are global DNS names, and a deleted vault keeps its name for up to 90 days; a suffix of your own makes a clash unlikely, and npm run preflight confirms the name is free)`,
+        );
     }
     return s.value(
         s.f["vault-name"],
         "--vault-name",
-        () => s.ask!.input({ message: "The environment's Key Vault name (globally unique)", default: proposal, validate: (v) => s.verdict(s.problemsAt({ sops: { vaultName: v } }, "sops", "vaultName")) }),
+        () =>
+            s.ask!.input({
+                message: "The environment's Key Vault name (globally unique)",
+                default: proposal,
+                validate: (v) => s.verdict(s.problemsAt({ sops: { vaultName: v } }, "sops", "vaultName")),
+            }),
         proposal ?? (s.missing.length > 0 ? "" : undefined),
     );
 }
@@ -693,9 +874,20 @@ interface ComposedStack {
  */
 async function composeStack(s: Session, a: Answers): Promise<ComposedStack> {
     const { f, ask, org } = s;
-    const saveOrg = f["save-org"] || (ask ? a.fleetUrl !== a.orgUrl && (await ask.confirm({ message: "Store the fleet repo (and receivers) in Pulumi.yaml for every stack?", default: !a.orgUrl })) : false);
+    const saveOrg =
+        f["save-org"] ||
+        (ask
+            ? a.fleetUrl !== a.orgUrl &&
+              (await ask.confirm({
+                  message: "Store the fleet repo (and receivers) in Pulumi.yaml for every stack?",
+                  default: !a.orgUrl,
+              }))
+            : false);
     const fleetDiffers = a.fleetUrl !== a.orgUrl || a.fleetBranch !== a.orgBranch;
-    const git = { ...(fleetDiffers && !saveOrg ? { url: a.fleetUrl, branch: a.fleetBranch } : {}), ...(a.knownHosts !== undefined ? { knownHosts: a.knownHosts } : {}) };
+    const git = {
+        ...(fleetDiffers && !saveOrg ? { url: a.fleetUrl, branch: a.fleetBranch } : {}),
+        ...(a.knownHosts !== undefined ? { knownHosts: a.knownHosts } : {}),
+    };
     const receiversGiven = a.emails.length + a.webhooks.length > 0;
     const settings: Record<string, unknown> = {
         environment: a.environment,
@@ -713,50 +905,103 @@ async function composeStack(s: Session, a: Answers): Promise<ComposedStack> {
             : {}),
         sops: a.existingKeyId
             ? { existingKeyId: a.existingKeyId }
-            : { vaultName: a.vaultName, ...(a.encryptorGroups.length > 0 ? { encryptorGroups: a.encryptorGroups } : {}), ...(a.vaultRanges.length > 0 ? { allowedIpRanges: a.vaultRanges } : {}) },
+            : {
+                  vaultName: a.vaultName,
+                  ...(a.encryptorGroups.length > 0 ? { encryptorGroups: a.encryptorGroups } : {}),
+                  ...(a.vaultRanges.length > 0 ? { allowedIpRanges: a.vaultRanges } : {}),
+              },
         ...(Object.keys(git).length > 0 ? { flux: { git } } : {}),
-        ...(receiversGiven && !saveOrg ? { monitoring: { receivers: { emails: a.emails, webhooks: a.webhooks } } } : {}),
+        ...(receiversGiven && !saveOrg
+            ? { monitoring: { receivers: { emails: a.emails, webhooks: a.webhooks } } }
+            : {}),
     };
     // With --save-org the receivers given are the organisation's, all of them: the org's earlier ones (an example's
     // webhook) would otherwise keep receiving every cluster's alerts. None given: the org's stay, and the log says so.
-    const receivers = { ...(a.emails.length > 0 ? { emails: a.emails } : {}), ...(a.webhooks.length > 0 ? { webhooks: a.webhooks } : {}) };
-    const sharedOrg: Org = saveOrg ? { ...org, fleet: { url: a.fleetUrl, branch: a.fleetBranch }, ...(receiversGiven ? { receivers } : {}) } : org;
+    const receivers = {
+        ...(a.emails.length > 0 ? { emails: a.emails } : {}),
+        ...(a.webhooks.length > 0 ? { webhooks: a.webhooks } : {}),
+    };
+    const sharedOrg: Org = saveOrg
+        ? { ...org, fleet: { url: a.fleetUrl, branch: a.fleetBranch }, ...(receiversGiven ? { receivers } : {}) }
+        : org;
     // The region against Azure's list where the schema finds its shape fine (its own message covers the rest).
-    const regionIssue = a.region && s.problemsAt({ location: a.region }, "location").length === 0 ? regionProblem(a.region) : undefined;
-    const valid = validateStackConfig({ ...settings, org: sharedOrg }, { gitSshPrivateKey: a.ssh }, regionIssue ? [{ path: ["location"], message: regionIssue }] : []);
+    const regionIssue =
+        a.region && s.problemsAt({ location: a.region }, "location").length === 0 ? regionProblem(a.region) : undefined;
+    const valid = validateStackConfig(
+        { ...settings, org: sharedOrg },
+        { gitSshPrivateKey: a.ssh },
+        regionIssue ? [{ path: ["location"], message: regionIssue }] : [],
+    );
     return { settings, sharedOrg, saveOrg, receiversGiven, valid };
 }
 
 /** Writes the stack file (and with --save-org Pulumi.yaml) and says what else the new stack needs. */
 function writeStack(
     s: Session,
-    w: { name: string; root: string; file: string; stack: ComposedStack; environment: string; cluster: string; owner?: KeyOwner; existingKeyId?: string; ownAnyway: boolean; knownHostsNote?: string; ssh: boolean; orgHasReceivers: boolean },
+    w: {
+        name: string;
+        root: string;
+        file: string;
+        stack: ComposedStack;
+        environment: string;
+        cluster: string;
+        owner?: KeyOwner;
+        existingKeyId?: string;
+        ownAnyway: boolean;
+        knownHostsNote?: string;
+        ssh: boolean;
+        orgHasReceivers: boolean;
+    },
 ): void {
     const { log, org } = s;
     const { name, root, owner, stack } = w;
-    writeOutput(w.file, stackFile(name, stack.settings, { ssh: w.ssh, standby: stack.settings.standby === true, existingKey: Boolean(w.existingKeyId), knownHostsNote: w.knownHostsNote }));
+    writeOutput(
+        w.file,
+        stackFile(name, stack.settings, {
+            ssh: w.ssh,
+            standby: stack.settings.standby === true,
+            existingKey: Boolean(w.existingKeyId),
+            knownHostsNote: w.knownHostsNote,
+        }),
+    );
     log(`wrote ${w.file}`);
     if (owner?.firewall && w.existingKeyId === owner.keyId) {
         // The owner's vault firewall denies by default: it must admit this cluster's egress prefix.
         log(`${owner.stack}'s vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds`);
         log(`  ${physicalNames(stack.valid).egressPrefixId!}`);
         // The rollout (ci/stacks.ts WAVES) runs the owner's vault wave, this cluster, then the owner's admit wave.
-        log(`  in the same pull request: the rollout deploys ${owner.stack} (vault wave), ${name}, then ${owner.stack} again to admit the prefix (by hand: ${name} before ${owner.stack})`);
+        log(
+            `  in the same pull request: the rollout deploys ${owner.stack} (vault wave), ${name}, then ${owner.stack} again to admit the prefix (by hand: ${name} before ${owner.stack})`,
+        );
     }
     if (owner && w.ownAnyway) {
-        log(`sops: ${name} owns a new ${w.environment} vault beside stack ${owner.stack}'s ${owner.vault}; ${w.environment} has one key (the fleet's .sops.yaml picks it by path), so delete Pulumi.${owner.stack}.yaml before deploying`);
+        log(
+            `sops: ${name} owns a new ${w.environment} vault beside stack ${owner.stack}'s ${owner.vault}; ${w.environment} has one key (the fleet's .sops.yaml picks it by path), so delete Pulumi.${owner.stack}.yaml before deploying`,
+        );
     }
     if (stack.saveOrg) {
-        writeOutput(join(root, "Pulumi.yaml"), withOrg(readFileSync(join(root, "Pulumi.yaml"), "utf8"), stack.sharedOrg));
-        log(`stored the fleet repo${stack.receiversGiven ? " and alert receivers (replacing the organisation's)" : ""} in ${join(root, "Pulumi.yaml")} (config.org) for every stack`);
+        writeOutput(
+            join(root, "Pulumi.yaml"),
+            withOrg(readFileSync(join(root, "Pulumi.yaml"), "utf8"), stack.sharedOrg),
+        );
+        log(
+            `stored the fleet repo${stack.receiversGiven ? " and alert receivers (replacing the organisation's)" : ""} in ${join(root, "Pulumi.yaml")} (config.org) for every stack`,
+        );
     }
     if (!stack.receiversGiven && w.orgHasReceivers && (stack.saveOrg || stack.valid.monitoring.enabled)) {
-        log(`alert receivers: Pulumi.yaml's ${describeReceivers(org.receivers)} (--alert-email / --alert-webhook${stack.saveOrg ? " with --save-org replace them" : " give this stack its own"})`);
+        log(
+            `alert receivers: Pulumi.yaml's ${describeReceivers(org.receivers)} (--alert-email / --alert-webhook${stack.saveOrg ? " with --save-org replace them" : " give this stack its own"})`,
+        );
     }
 }
 
 /** The offline plan of the written stack: exit 1 when it has a mandatory finding. */
-async function planWritten(log: (line: string) => void, name: string, root: string, plan: NonNullable<NewStackOptions["plan"]>): Promise<number> {
+async function planWritten(
+    log: (line: string) => void,
+    name: string,
+    root: string,
+    plan: NonNullable<NewStackOptions["plan"]>,
+): Promise<number> {
     const result = await plan(name, root);
     log(result.summary);
     result.findings.forEach((l) => log(`  ${l}`));
@@ -767,34 +1012,58 @@ function logNext(log: (line: string) => void, name: string, ssh: boolean): void 
     log("");
     log("next:");
     if (ssh) {
-        log(`  pulumi config set --secret gitSshPrivateKey --stack ${name} < ~/.ssh/fleet-deploy-key   # the fleet repo's read-only deploy key; never committed`);
+        log(
+            `  pulumi config set --secret gitSshPrivateKey --stack ${name} < ~/.ssh/fleet-deploy-key   # the fleet repo's read-only deploy key; never committed`,
+        );
     } else {
-        log(`  pulumi config set --secret gitHttpsPassword --stack ${name}   # only for a private https:// fleet repo (a PAT)`);
+        log(
+            `  pulumi config set --secret gitHttpsPassword --stack ${name}   # only for a private https:// fleet repo (a PAT)`,
+        );
     }
-    log(`  npm run preflight -- --stack ${name}          # asks your subscription: versions, sizes, quota, names, permissions`);
+    log(
+        `  npm run preflight -- --stack ${name}          # asks your subscription: versions, sizes, quota, names, permissions`,
+    );
     log(`  npm run fleet -- --stack ${name} --out ../fleet   # the cluster's directory in your fleet repo`);
     log(`  pulumi stack init ${name} && pulumi up --stack ${name}`);
 }
 
 /** The stack file, with a comment on each part. */
-export function stackFile(name: string, settings: Record<string, unknown>, facts: { ssh: boolean; standby: boolean; existingKey: boolean; knownHostsNote?: string }): string {
-    const doc = new Document({ config: Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v])) });
+export function stackFile(
+    name: string,
+    settings: Record<string, unknown>,
+    facts: { ssh: boolean; standby: boolean; existingKey: boolean; knownHostsNote?: string },
+): string {
+    const doc = new Document({
+        config: Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v])),
+    });
     doc.commentBefore = [
         ` ${name}: written by npm run new-stack. What every cluster shares (fleet repo, alert receivers) comes from Pulumi.yaml.`,
         ` Secrets never live here: ${facts.ssh ? "pulumi config set --secret gitSshPrivateKey < deploy-key" : "pulumi config set --secret gitHttpsPassword (private https repos)"}.`,
-        facts.standby ? " A DR cluster on standby: set standby to false (and deploy) to create its cluster (docs/disaster-recovery.md)." : " Config reference: README, Configuration (nested keys: pulumi config set --path 'aks-gitops:aks.skuTier' Standard).",
+        facts.standby
+            ? " A DR cluster on standby: set standby to false (and deploy) to create its cluster (docs/disaster-recovery.md)."
+            : " Config reference: README, Configuration (nested keys: pulumi config set --path 'aks-gitops:aks.skuTier' Standard).",
     ].join("\n");
     const config = doc.get("config") as YAMLMap;
     const note = (key: string, text: string) => {
-        const pair = config.items.find((p) => String((p.key as { value?: unknown }).value ?? p.key) === `${PROJECT}:${key}`);
+        const pair = config.items.find(
+            (p) => String((p.key as { value?: unknown }).value ?? p.key) === `${PROJECT}:${key}`,
+        );
         if (pair && isMap(pair.value)) {
             pair.value.commentBefore = ` ${text}`;
         } else if (pair) {
             (pair.key as { commentBefore?: string }).commentBefore = ` ${text}`;
         }
     };
-    note("aks", "Pin a Kubernetes minor with kubernetesVersion (az aks get-versions -l <region>); absent: the region's default.");
-    note("sops", facts.existingKey ? "The environment's existing key: every cluster of an environment decrypts the same secrets." : "The environment's vault and SOPS key (environments never share keys).");
+    note(
+        "aks",
+        "Pin a Kubernetes minor with kubernetesVersion (az aks get-versions -l <region>); absent: the region's default.",
+    );
+    note(
+        "sops",
+        facts.existingKey
+            ? "The environment's existing key: every cluster of an environment decrypts the same secrets."
+            : "The environment's vault and SOPS key (environments never share keys).",
+    );
     note("standby", "Everything but the cluster exists in peacetime; false activates.");
     const git = doc.getIn(["config", `${PROJECT}:flux`, "git"]) as YAMLMap | undefined;
     const hosts = git?.items.find((p) => String((p.key as { value?: unknown }).value) === "knownHosts");
@@ -820,7 +1089,8 @@ export function withOrg(pulumiYaml: string, org: Org): string {
         doc.setIn(at, doc.createNode(org));
         return doc.toString({ lineWidth: 0 });
     }
-    const same = (node: unknown, value: unknown) => JSON.stringify((node as { toJSON?: () => unknown })?.toJSON?.() ?? node) === JSON.stringify(value);
+    const same = (node: unknown, value: unknown) =>
+        JSON.stringify((node as { toJSON?: () => unknown })?.toJSON?.() ?? node) === JSON.stringify(value);
     for (const [part, value] of Object.entries(org)) {
         const node = doc.getIn([...at, part], true);
         if (value === undefined || same(node, value)) {
@@ -844,7 +1114,10 @@ export function withOrg(pulumiYaml: string, org: Org): string {
     return doc.toString({ lineWidth: 0 });
 }
 
-async function offlinePlan(stack: string, root: string): Promise<{ summary: string; mandatory: number; findings: string[] }> {
+async function offlinePlan(
+    stack: string,
+    root: string,
+): Promise<{ summary: string; mandatory: number; findings: string[] }> {
     const { planWithActivation } = lazy.planCli();
     const plan = await planWithActivation(stack, root);
     const mandatory = plan.policy.filter((p) => p.enforcementLevel === "mandatory");

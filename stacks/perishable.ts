@@ -22,8 +22,7 @@ export interface AksMinor {
 // "Unless an explicit date is provided, the End of Life (EOL) date is the last day of the specified month"; clusters
 // cannot be created on a minor outside standard support ("Cluster creation | Supported | Not supported").
 export const AKS_KUBERNETES_CALENDAR: DatedFact & { minors: Record<string, AksMinor> } = {
-    source:
-        "MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md, AKS Kubernetes release calendar and LTS table (commit fb060ab, 2026-08-21)",
+    source: "MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md, AKS Kubernetes release calendar and LTS table (commit fb060ab, 2026-08-21)",
     readOn: "2026-11-25",
     minors: {
         "1.32": { ga: "2025-04", endOfStandardSupport: "2026-03-31", endOfLongTermSupport: "2027-03-31" },
@@ -52,7 +51,12 @@ export type SupportStatus =
     | { kind: "unknown" };
 
 /** Where a pinned minor stands on `today` under the given support plan, from the calendar above. */
-export function kubernetesSupport(minor: string, supportPlan: string, today: Date, calendar = AKS_KUBERNETES_CALENDAR.minors): SupportStatus {
+export function kubernetesSupport(
+    minor: string,
+    supportPlan: string,
+    today: Date,
+    calendar = AKS_KUBERNETES_CALENDAR.minors,
+): SupportStatus {
     const entry = calendar[minor];
     if (!entry) {
         return { kind: "unknown" };
@@ -67,7 +71,11 @@ export function kubernetesSupport(minor: string, supportPlan: string, today: Dat
 }
 
 /** The finding for a pinned version, or undefined when it is comfortably supported (or not pinned). */
-export function kubernetesSupportFinding(version: string | undefined, supportPlan: string, today: Date): string | undefined {
+export function kubernetesSupportFinding(
+    version: string | undefined,
+    supportPlan: string,
+    today: Date,
+): string | undefined {
     if (version === undefined) {
         return undefined;
     }
@@ -98,14 +106,62 @@ export const AZURE_REGIONS: DatedFact & { names: readonly string[] } = {
     source: "MicrosoftDocs/reliability-docs articles/reliability/regions-list.md, Azure regions list, All (commit 01021ab, ms.date 09/23/2025)",
     readOn: "2026-12-03",
     names: [
-        "australiacentral", "australiacentral2", "australiaeast", "australiasoutheast", "austriaeast", "belgiumcentral",
-        "brazilsouth", "brazilsoutheast", "canadacentral", "canadaeast", "centralindia", "centralus", "chilecentral",
-        "denmarkeast", "eastasia", "eastus", "eastus2", "francecentral", "francesouth", "germanynorth", "germanywestcentral",
-        "indonesiacentral", "israelcentral", "italynorth", "japaneast", "japanwest", "koreacentral", "koreasouth",
-        "malaysiawest", "mexicocentral", "newzealandnorth", "northcentralus", "northeurope", "norwayeast", "norwaywest",
-        "polandcentral", "qatarcentral", "southafricanorth", "southafricawest", "southcentralus", "southindia",
-        "southeastasia", "spaincentral", "swedencentral", "switzerlandnorth", "switzerlandwest", "uaecentral", "uaenorth",
-        "uksouth", "ukwest", "westcentralus", "westeurope", "westindia", "westus", "westus2", "westus3",
+        "australiacentral",
+        "australiacentral2",
+        "australiaeast",
+        "australiasoutheast",
+        "austriaeast",
+        "belgiumcentral",
+        "brazilsouth",
+        "brazilsoutheast",
+        "canadacentral",
+        "canadaeast",
+        "centralindia",
+        "centralus",
+        "chilecentral",
+        "denmarkeast",
+        "eastasia",
+        "eastus",
+        "eastus2",
+        "francecentral",
+        "francesouth",
+        "germanynorth",
+        "germanywestcentral",
+        "indonesiacentral",
+        "israelcentral",
+        "italynorth",
+        "japaneast",
+        "japanwest",
+        "koreacentral",
+        "koreasouth",
+        "malaysiawest",
+        "mexicocentral",
+        "newzealandnorth",
+        "northcentralus",
+        "northeurope",
+        "norwayeast",
+        "norwaywest",
+        "polandcentral",
+        "qatarcentral",
+        "southafricanorth",
+        "southafricawest",
+        "southcentralus",
+        "southindia",
+        "southeastasia",
+        "spaincentral",
+        "swedencentral",
+        "switzerlandnorth",
+        "switzerlandwest",
+        "uaecentral",
+        "uaenorth",
+        "uksouth",
+        "ukwest",
+        "westcentralus",
+        "westeurope",
+        "westindia",
+        "westus",
+        "westus2",
+        "westus3",
     ],
 };
 

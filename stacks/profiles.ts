@@ -11,8 +11,20 @@ const common = {
     standby: false,
     aks: {
         supportPlan: "KubernetesOfficial",
-        systemPool: { vmSize: "Standard_D4ds_v5", maxPods: 110, osDiskType: "Ephemeral", osDiskSizeGB: 128, osSku: "AzureLinux" },
-        userPool: { vmSize: "Standard_D4ds_v5", maxPods: 110, osDiskType: "Ephemeral", osDiskSizeGB: 128, osSku: "AzureLinux" },
+        systemPool: {
+            vmSize: "Standard_D4ds_v5",
+            maxPods: 110,
+            osDiskType: "Ephemeral",
+            osDiskSizeGB: 128,
+            osSku: "AzureLinux",
+        },
+        userPool: {
+            vmSize: "Standard_D4ds_v5",
+            maxPods: 110,
+            osDiskType: "Ephemeral",
+            osDiskSizeGB: 128,
+            osSku: "AzureLinux",
+        },
         network: {
             networkPolicy: "cilium",
             podCidr: "10.244.0.0/16",
@@ -23,8 +35,20 @@ const common = {
         nodeOsUpgradeChannel: "NodeImage",
         adminGroups: [],
         maintenance: {
-            autoUpgrade: { dayOfWeek: "Sunday", intervalWeeks: 1, startTime: "01:00", durationHours: 4, utcOffset: "+00:00" },
-            nodeOs: { dayOfWeek: "Wednesday", intervalWeeks: 1, startTime: "01:00", durationHours: 4, utcOffset: "+00:00" },
+            autoUpgrade: {
+                dayOfWeek: "Sunday",
+                intervalWeeks: 1,
+                startTime: "01:00",
+                durationHours: 4,
+                utcOffset: "+00:00",
+            },
+            nodeOs: {
+                dayOfWeek: "Wednesday",
+                intervalWeeks: 1,
+                startTime: "01:00",
+                durationHours: 4,
+                utcOffset: "+00:00",
+            },
         },
         imageCleanerIntervalHours: 168,
     },
@@ -75,7 +99,13 @@ const profiles: Record<Environment, Profile> = {
             containerInsights: false,
         },
         // Dev's vault stays reachable from developer machines; software keys; the built-in role.
-        sops: { softDeleteRetentionDays: 7, firewall: false, skuName: "standard", keyType: "RSA", decryptRole: "crypto-user" },
+        sops: {
+            softDeleteRetentionDays: 7,
+            firewall: false,
+            skuName: "standard",
+            keyType: "RSA",
+            decryptRole: "crypto-user",
+        },
         logs: { retentionDays: 30 },
         // Managed Prometheus and Flux alerts are a prod concern; dev can opt in.
         monitoring: { enabled: false },
@@ -101,7 +131,13 @@ const profiles: Record<Environment, Profile> = {
         },
         // Firewalled, purge-protected, 90 days like prod (its secrets are real credentials of real test systems);
         // software keys in a standard vault (HSM is prod's, for production data); the least-privilege custom role.
-        sops: { softDeleteRetentionDays: 90, firewall: true, skuName: "standard", keyType: "RSA", decryptRole: "sops-decrypt" },
+        sops: {
+            softDeleteRetentionDays: 90,
+            firewall: true,
+            skuName: "standard",
+            keyType: "RSA",
+            decryptRole: "sops-decrypt",
+        },
         logs: { retentionDays: 60 },
         // Flux alerts and managed Prometheus: staging is where "did it reconcile" decides a promotion.
         monitoring: { enabled: true },
@@ -119,7 +155,13 @@ const profiles: Record<Environment, Profile> = {
             defender: true,
             containerInsights: true,
         },
-        sops: { softDeleteRetentionDays: 90, firewall: true, skuName: "premium", keyType: "RSA-HSM", decryptRole: "sops-decrypt" },
+        sops: {
+            softDeleteRetentionDays: 90,
+            firewall: true,
+            skuName: "premium",
+            keyType: "RSA-HSM",
+            decryptRole: "sops-decrypt",
+        },
         logs: { retentionDays: 90 },
         monitoring: { enabled: true },
         // Pinned to a release that was current (the dated table in stacks/perishable.ts names its source).
@@ -149,7 +191,12 @@ export function merge(base: unknown, override: unknown): unknown {
     for (const [key, value] of Object.entries(override)) {
         // defineProperty, not assignment: a config key named "__proto__" must stay an (invalid) own key that the
         // schema rejects, not silently replace the object's prototype.
-        Object.defineProperty(result, key, { value: merge(Object.hasOwn(base, key) ? base[key] : undefined, value), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(result, key, {
+            value: merge(Object.hasOwn(base, key) ? base[key] : undefined, value),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+        });
     }
     return result;
 }

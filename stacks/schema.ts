@@ -11,11 +11,9 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isGuid = (value: string): boolean => GUID.test(value);
 
 // Cluster names double as the fleet directory (clusters/<name>) and the AKS DNS prefix (max 54 chars).
-const clusterName = z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, {
-        error: "must be 3-40 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
-    });
+const clusterName = z.string().regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, {
+    error: "must be 3-40 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+});
 
 // Azure programmatic region names ("westeurope"), not display names ("West Europe").
 const location = z.string().regex(/^[a-z][a-z0-9]{2,29}$/, {
@@ -47,13 +45,20 @@ const publicCidr = cidr.refine((v) => !parseCidr(v) || !isPrivateRange(parseCidr
 });
 
 // Names resolved through Entra ID when they are not object ids.
-const principalRef = z.string().min(1).max(256).regex(/^[^\r\n\t]+$/, { error: "must be a single-line group name or object id" });
+const principalRef = z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^\r\n\t]+$/, { error: "must be a single-line group name or object id" });
 
 // ARM resource ids of a given type. The subscription part is optional: "/resourceGroups/..." means the subscription the
 // stack deploys to, so committed stack files need no subscription id.
 export function armIdPattern(provider: string, ...types: string[]): RegExp {
     const segments = types.map((t) => `/${t}/[A-Za-z0-9][-\\w.]*`).join("");
-    return new RegExp(`^(/subscriptions/[0-9a-fA-F-]{36})?/resourceGroups/[-\\w.()]+/providers/${provider.replace(".", "\\.")}${segments}$`, "i");
+    return new RegExp(
+        `^(/subscriptions/[0-9a-fA-F-]{36})?/resourceGroups/[-\\w.()]+/providers/${provider.replace(".", "\\.")}${segments}$`,
+        "i",
+    );
 }
 
 export interface ParsedArmId {
@@ -87,7 +92,10 @@ export function sameArmId(a: string, b: string): boolean {
  * prefix fails the run.
  */
 export function leavesOutIfMissing(admitExistingOnly: boolean | readonly string[] | undefined, id: string): boolean {
-    return admitExistingOnly === true || (typeof admitExistingOnly === "object" && admitExistingOnly.some((a) => sameArmId(a, id)));
+    return (
+        admitExistingOnly === true ||
+        (typeof admitExistingOnly === "object" && admitExistingOnly.some((a) => sameArmId(a, id)))
+    );
 }
 
 /** A full ARM id: subscription-relative ids ("/resourceGroups/...") get the deployment's subscription. */
@@ -107,7 +115,9 @@ export function durationDays(text: string): number | undefined {
     return y * 365 + mo * 30 + w * 7 + d;
 }
 
-const isoDuration = z.string().refine((v) => durationDays(v) !== undefined, { error: 'must be an ISO 8601 duration in years, months, weeks or days, e.g. "P18M" or "P30D"' });
+const isoDuration = z.string().refine((v) => durationDays(v) !== undefined, {
+    error: 'must be an ISO 8601 duration in years, months, weeks or days, e.g. "P18M" or "P30D"',
+});
 
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
 
@@ -117,25 +127,39 @@ const maintenanceWindow = z.strictObject({
     intervalWeeks: z.number().int().min(1).max(4),
     startTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a 24-hour time "HH:MM"' }),
     durationHours: z.number().int().min(4).max(24),
-    utcOffset: z.string().regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, { error: 'must be an offset such as "+00:00" or "+01:00"' }),
+    utcOffset: z
+        .string()
+        .regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, { error: 'must be an offset such as "+00:00" or "+01:00"' }),
 });
 
 const pool = (name: "system" | "user") =>
-    z.strictObject({
-        vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: 'must be an Azure VM size such as "Standard_D4ds_v5"' }),
-        minCount: z.number().int().min(name === "system" ? 1 : 0).max(1000),
-        maxCount: z.number().int().min(1).max(1000),
-        // CKV_AZURE_168 wants >= 50; Azure CNI overlay allows up to 250 pods per node.
-        maxPods: z.number().int().min(50).max(250),
-        availabilityZones: z.array(z.enum(["1", "2", "3"])).max(3),
-        osDiskType: z.enum(["Ephemeral", "Managed"]),
-        osDiskSizeGB: z.number().int().min(30).max(2048),
-        osSku: z.enum(["AzureLinux", "Ubuntu"]),
-    }).superRefine((p, ctx) => {
-        if (p.minCount > p.maxCount) {
-            ctx.addIssue({ code: "custom", path: ["minCount"], message: `must be <= maxCount (${p.minCount} > ${p.maxCount})` });
-        }
-    });
+    z
+        .strictObject({
+            vmSize: z
+                .string()
+                .regex(/^Standard_[A-Za-z0-9_]+$/, { error: 'must be an Azure VM size such as "Standard_D4ds_v5"' }),
+            minCount: z
+                .number()
+                .int()
+                .min(name === "system" ? 1 : 0)
+                .max(1000),
+            maxCount: z.number().int().min(1).max(1000),
+            // CKV_AZURE_168 wants >= 50; Azure CNI overlay allows up to 250 pods per node.
+            maxPods: z.number().int().min(50).max(250),
+            availabilityZones: z.array(z.enum(["1", "2", "3"])).max(3),
+            osDiskType: z.enum(["Ephemeral", "Managed"]),
+            osDiskSizeGB: z.number().int().min(30).max(2048),
+            osSku: z.enum(["AzureLinux", "Ubuntu"]),
+        })
+        .superRefine((p, ctx) => {
+            if (p.minCount > p.maxCount) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["minCount"],
+                    message: `must be <= maxCount (${p.minCount} > ${p.maxCount})`,
+                });
+            }
+        });
 
 const aks = z.strictObject({
     // A minor only: AKS picks the newest patch of it, and a pinned patch disappears from AKS within months, which would
@@ -144,7 +168,9 @@ const aks = z.strictObject({
     // the region's default version.
     kubernetesVersion: z
         .string()
-        .regex(/^1\.\d{2}$/, { error: 'must be a Kubernetes minor version such as "1.34" (AKS picks its newest patch; leave it out for the region\'s default)' })
+        .regex(/^1\.\d{2}$/, {
+            error: 'must be a Kubernetes minor version such as "1.34" (AKS picks its newest patch; leave it out for the region\'s default)',
+        })
         .optional(),
     /** KubernetesOfficial (community support window) or AKSLongTermSupport (two more years; needs skuTier Premium). */
     supportPlan: z.enum(["KubernetesOfficial", "AKSLongTermSupport"]),
@@ -152,51 +178,67 @@ const aks = z.strictObject({
     adminGroups: z.array(principalRef).max(20),
     systemPool: pool("system"),
     userPool: pool("user"),
-    network: z.strictObject({
-        networkPolicy: z.enum(["cilium", "azure", "calico"]),
-        podCidr: cidr,
-        serviceCidr: cidr,
-        dnsServiceIp: z.string(),
-        // Outbound traffic leaves through a public IP prefix the stack knows in advance, so the SOPS vault's firewall
-        // can admit it: either created here (/28-/31) or an existing one (a prefix reserved for this cluster).
-        egress: z
-            .strictObject({
-                publicIpPrefixLength: z.number().int().min(28).max(31).optional(),
-                publicIpPrefixId: z
-                    .string()
-                    .regex(armIdPattern("Microsoft.Network", "publicIPPrefixes"), { error: "must be the resource id of a public IP prefix" })
-                    .optional(),
-            })
-            .refine((e) => (e.publicIpPrefixLength === undefined) !== (e.publicIpPrefixId === undefined), {
-                error: "set exactly one of publicIpPrefixLength (create a prefix) or publicIpPrefixId (use an existing one)",
-            })
-            // Not in the profiles: a stack that names an existing prefix replaces this default rather than merging with it.
-            .default({ publicIpPrefixLength: 31 }),
-    }).superRefine((net, ctx) => {
-        const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
-        const pods = typeof net.podCidr === "string" ? parseCidr(net.podCidr) : undefined;
-        const services = typeof net.serviceCidr === "string" ? parseCidr(net.serviceCidr) : undefined;
-        // Constraints from AKS docs, concepts-network-azure-cni-overlay.md: service CIDR smaller than /12, no overlap
-        // with the pod CIDR, DNS IP inside the service range and not its first address.
-        if (pods && services && cidrsOverlap(pods, services)) {
-            issue("serviceCidr", `must not overlap podCidr (${net.podCidr})`);
-        }
-        if (services && services.prefix < 12) {
-            issue("serviceCidr", "must be smaller than a /12");
-        }
-        if (services && (!cidrContains(services, net.dnsServiceIp) || isNetworkAddress(services, net.dnsServiceIp))) {
-            issue("dnsServiceIp", `must be an address inside serviceCidr (${net.serviceCidr}) other than its first address`);
-        }
-    }),
-    apiServer: z.strictObject({
-        authorizedIpRanges: z.array(cidr).max(200),
-        privateCluster: z.boolean(),
-    }).superRefine((api, ctx) => {
-        if (api.privateCluster && api.authorizedIpRanges.length > 0) {
-            // Authorized ranges only apply to a public API server. Source: AKS docs, api-server-authorized-ip-ranges.md (Limitations).
-            ctx.addIssue({ code: "custom", path: ["authorizedIpRanges"], message: "must be empty when privateCluster is true (ranges apply only to a public API server)" });
-        }
-    }),
+    network: z
+        .strictObject({
+            networkPolicy: z.enum(["cilium", "azure", "calico"]),
+            podCidr: cidr,
+            serviceCidr: cidr,
+            dnsServiceIp: z.string(),
+            // Outbound traffic leaves through a public IP prefix the stack knows in advance, so the SOPS vault's firewall
+            // can admit it: either created here (/28-/31) or an existing one (a prefix reserved for this cluster).
+            egress: z
+                .strictObject({
+                    publicIpPrefixLength: z.number().int().min(28).max(31).optional(),
+                    publicIpPrefixId: z
+                        .string()
+                        .regex(armIdPattern("Microsoft.Network", "publicIPPrefixes"), {
+                            error: "must be the resource id of a public IP prefix",
+                        })
+                        .optional(),
+                })
+                .refine((e) => (e.publicIpPrefixLength === undefined) !== (e.publicIpPrefixId === undefined), {
+                    error: "set exactly one of publicIpPrefixLength (create a prefix) or publicIpPrefixId (use an existing one)",
+                })
+                // Not in the profiles: a stack that names an existing prefix replaces this default rather than merging with it.
+                .default({ publicIpPrefixLength: 31 }),
+        })
+        .superRefine((net, ctx) => {
+            const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+            const pods = typeof net.podCidr === "string" ? parseCidr(net.podCidr) : undefined;
+            const services = typeof net.serviceCidr === "string" ? parseCidr(net.serviceCidr) : undefined;
+            // Constraints from AKS docs, concepts-network-azure-cni-overlay.md: service CIDR smaller than /12, no overlap
+            // with the pod CIDR, DNS IP inside the service range and not its first address.
+            if (pods && services && cidrsOverlap(pods, services)) {
+                issue("serviceCidr", `must not overlap podCidr (${net.podCidr})`);
+            }
+            if (services && services.prefix < 12) {
+                issue("serviceCidr", "must be smaller than a /12");
+            }
+            if (
+                services &&
+                (!cidrContains(services, net.dnsServiceIp) || isNetworkAddress(services, net.dnsServiceIp))
+            ) {
+                issue(
+                    "dnsServiceIp",
+                    `must be an address inside serviceCidr (${net.serviceCidr}) other than its first address`,
+                );
+            }
+        }),
+    apiServer: z
+        .strictObject({
+            authorizedIpRanges: z.array(cidr).max(200),
+            privateCluster: z.boolean(),
+        })
+        .superRefine((api, ctx) => {
+            if (api.privateCluster && api.authorizedIpRanges.length > 0) {
+                // Authorized ranges only apply to a public API server. Source: AKS docs, api-server-authorized-ip-ranges.md (Limitations).
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["authorizedIpRanges"],
+                    message: "must be empty when privateCluster is true (ranges apply only to a public API server)",
+                });
+            }
+        }),
     upgradeChannel: z.enum(["none", "patch", "stable", "rapid", "node-image"]),
     nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged", "None"]),
     maintenance: z.strictObject({ autoUpgrade: maintenanceWindow, nodeOs: maintenanceWindow }),
@@ -207,86 +249,125 @@ const aks = z.strictObject({
     imageCleanerIntervalHours: z.number().int().min(24).max(2160),
 });
 
-const sops = z.strictObject({
-    /** The environment's vault, created and owned by this stack. */
-    vaultName: vaultName.optional(),
-    /** Or: the environment's existing key (a DR cluster uses its environment's key; it creates no vault or key). */
-    existingKeyId: z
-        .string()
-        .regex(armIdPattern("Microsoft.KeyVault", "vaults", "keys"), {
-            error: 'must be a Key Vault key id, "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<vault>/keys/<key>" (the subscription part may be left out)',
-        })
-        .optional(),
-    /** Adopt the retained SOPS resources (vault, key, ...) into a new state instead of failing on their names. */
-    adopt: z.boolean(),
-    /**
-     * Egress prefixes of the environment's other clusters (its DR clusters, each created by its own stack in its own
-     * region), by ARM id: the owner's vault firewall admits them, so a DR cluster can decrypt the moment it exists.
-     */
-    admitEgressPrefixIds: z
-        .array(z.string().regex(armIdPattern("Microsoft.Network", "publicIPPrefixes"), { error: "must be the resource id of a public IP prefix" }))
-        .max(10),
-    resourceGroupName: resourceGroupName.optional(),
-    keyName: keyName.optional(),
-    keySize: z.union([z.literal(3072), z.literal(4096)], { error: "must be 3072 or 4096" }),
-    skuName: z.enum(["standard", "premium"]),
-    softDeleteRetentionDays: z.number().int().min(7).max(90),
-    purgeProtection: z.boolean(),
-    encryptorGroups: z.array(principalRef).max(20),
-    /** Key Vault firewall: deny by default, admit the cluster's egress prefix and allowedIpRanges. */
-    firewall: z.boolean(),
-    /** Operators and pipelines that run `sops` (public ranges). */
-    allowedIpRanges: z.array(publicCidr).max(100),
-    keyType: z.enum(["RSA", "RSA-HSM"]),
-    rotation: z
-        .strictObject({ rotateAfter: isoDuration, expireAfter: isoDuration, notifyBefore: isoDuration })
-        .superRefine((r, ctx) => {
-            const [rotate, expire, notify] = [r.rotateAfter, r.expireAfter, r.notifyBefore].map(durationDays);
-            // Key Vault: expiry >= 28 days; rotation >= 7 days after creation and >= 7 days before expiry
-            // (keys.json KeyRotationPolicyAttributes; how-to-configure-key-rotation.md).
-            if (expire !== undefined && expire < 28) {
-                ctx.addIssue({ code: "custom", path: ["expireAfter"], message: "must be at least 28 days (P28D)" });
-            }
-            if (rotate !== undefined && rotate < 7) {
-                ctx.addIssue({ code: "custom", path: ["rotateAfter"], message: "must be at least 7 days (P7D)" });
-            }
-            if (rotate !== undefined && expire !== undefined && rotate > expire - 7) {
-                ctx.addIssue({ code: "custom", path: ["rotateAfter"], message: `must be at least 7 days before expireAfter (${r.expireAfter})` });
-            }
-            if (notify !== undefined && expire !== undefined && (notify < 1 || notify >= expire)) {
-                ctx.addIssue({ code: "custom", path: ["notifyBefore"], message: `must be between 1 day and expireAfter (${r.expireAfter})` });
-            }
-        }),
-    /** crypto-user: built-in Key Vault Crypto User. sops-decrypt: a custom role with only keys/read and keys/decrypt. */
-    decryptRole: z.enum(["crypto-user", "sops-decrypt"]),
-}).superRefine((s, ctx) => {
-    if (s.vaultName === undefined && s.existingKeyId === undefined) {
-        ctx.addIssue({ code: "custom", path: ["vaultName"], message: "is required (this stack owns the environment's vault), unless existingKeyId names the environment's existing key" });
-    }
-    if (s.vaultName !== undefined && s.existingKeyId !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["existingKeyId"], message: "cannot be combined with vaultName: a stack either owns the environment's vault or uses the existing key" });
-    }
-    if (s.existingKeyId !== undefined && s.adopt) {
-        ctx.addIssue({ code: "custom", path: ["adopt"], message: "only applies to the stack that owns the vault (vaultName), not with existingKeyId" });
-    }
-    if (s.adopt) {
-        s.encryptorGroups.forEach((ref, i) => {
-            if (!isGuid(ref)) {
-                // The retained assignment is imported by its name, which is derived from the group's object id.
-                ctx.addIssue({ code: "custom", path: ["encryptorGroups", i], message: `must be a group object id while sops.adopt is true (got the name "${ref}"): adopting imports the existing role assignment by a name derived from the object id` });
-            }
-        });
-    }
-    if (s.existingKeyId !== undefined && s.admitEgressPrefixIds.length > 0) {
-        ctx.addIssue({ code: "custom", path: ["admitEgressPrefixIds"], message: "only applies to the stack that owns the vault (its firewall admits the prefixes), not with existingKeyId" });
-    }
-    if (s.keyType === "RSA-HSM" && s.skuName !== "premium") {
-        // HSM-protected keys need a Premium vault.
-        ctx.addIssue({ code: "custom", path: ["keyType"], message: 'RSA-HSM needs sops.skuName "premium"' });
-    }
-});
+const sops = z
+    .strictObject({
+        /** The environment's vault, created and owned by this stack. */
+        vaultName: vaultName.optional(),
+        /** Or: the environment's existing key (a DR cluster uses its environment's key; it creates no vault or key). */
+        existingKeyId: z
+            .string()
+            .regex(armIdPattern("Microsoft.KeyVault", "vaults", "keys"), {
+                error: 'must be a Key Vault key id, "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<vault>/keys/<key>" (the subscription part may be left out)',
+            })
+            .optional(),
+        /** Adopt the retained SOPS resources (vault, key, ...) into a new state instead of failing on their names. */
+        adopt: z.boolean(),
+        /**
+         * Egress prefixes of the environment's other clusters (its DR clusters, each created by its own stack in its own
+         * region), by ARM id: the owner's vault firewall admits them, so a DR cluster can decrypt the moment it exists.
+         */
+        admitEgressPrefixIds: z
+            .array(
+                z.string().regex(armIdPattern("Microsoft.Network", "publicIPPrefixes"), {
+                    error: "must be the resource id of a public IP prefix",
+                }),
+            )
+            .max(10),
+        resourceGroupName: resourceGroupName.optional(),
+        keyName: keyName.optional(),
+        keySize: z.union([z.literal(3072), z.literal(4096)], { error: "must be 3072 or 4096" }),
+        skuName: z.enum(["standard", "premium"]),
+        softDeleteRetentionDays: z.number().int().min(7).max(90),
+        purgeProtection: z.boolean(),
+        encryptorGroups: z.array(principalRef).max(20),
+        /** Key Vault firewall: deny by default, admit the cluster's egress prefix and allowedIpRanges. */
+        firewall: z.boolean(),
+        /** Operators and pipelines that run `sops` (public ranges). */
+        allowedIpRanges: z.array(publicCidr).max(100),
+        keyType: z.enum(["RSA", "RSA-HSM"]),
+        rotation: z
+            .strictObject({ rotateAfter: isoDuration, expireAfter: isoDuration, notifyBefore: isoDuration })
+            .superRefine((r, ctx) => {
+                const [rotate, expire, notify] = [r.rotateAfter, r.expireAfter, r.notifyBefore].map(durationDays);
+                // Key Vault: expiry >= 28 days; rotation >= 7 days after creation and >= 7 days before expiry
+                // (keys.json KeyRotationPolicyAttributes; how-to-configure-key-rotation.md).
+                if (expire !== undefined && expire < 28) {
+                    ctx.addIssue({ code: "custom", path: ["expireAfter"], message: "must be at least 28 days (P28D)" });
+                }
+                if (rotate !== undefined && rotate < 7) {
+                    ctx.addIssue({ code: "custom", path: ["rotateAfter"], message: "must be at least 7 days (P7D)" });
+                }
+                if (rotate !== undefined && expire !== undefined && rotate > expire - 7) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["rotateAfter"],
+                        message: `must be at least 7 days before expireAfter (${r.expireAfter})`,
+                    });
+                }
+                if (notify !== undefined && expire !== undefined && (notify < 1 || notify >= expire)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["notifyBefore"],
+                        message: `must be between 1 day and expireAfter (${r.expireAfter})`,
+                    });
+                }
+            }),
+        /** crypto-user: built-in Key Vault Crypto User. sops-decrypt: a custom role with only keys/read and keys/decrypt. */
+        decryptRole: z.enum(["crypto-user", "sops-decrypt"]),
+    })
+    .superRefine((s, ctx) => {
+        if (s.vaultName === undefined && s.existingKeyId === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["vaultName"],
+                message:
+                    "is required (this stack owns the environment's vault), unless existingKeyId names the environment's existing key",
+            });
+        }
+        if (s.vaultName !== undefined && s.existingKeyId !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["existingKeyId"],
+                message:
+                    "cannot be combined with vaultName: a stack either owns the environment's vault or uses the existing key",
+            });
+        }
+        if (s.existingKeyId !== undefined && s.adopt) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["adopt"],
+                message: "only applies to the stack that owns the vault (vaultName), not with existingKeyId",
+            });
+        }
+        if (s.adopt) {
+            s.encryptorGroups.forEach((ref, i) => {
+                if (!isGuid(ref)) {
+                    // The retained assignment is imported by its name, which is derived from the group's object id.
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["encryptorGroups", i],
+                        message: `must be a group object id while sops.adopt is true (got the name "${ref}"): adopting imports the existing role assignment by a name derived from the object id`,
+                    });
+                }
+            });
+        }
+        if (s.existingKeyId !== undefined && s.admitEgressPrefixIds.length > 0) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["admitEgressPrefixIds"],
+                message:
+                    "only applies to the stack that owns the vault (its firewall admits the prefixes), not with existingKeyId",
+            });
+        }
+        if (s.keyType === "RSA-HSM" && s.skuName !== "premium") {
+            // HSM-protected keys need a Premium vault.
+            ctx.addIssue({ code: "custom", path: ["keyType"], message: 'RSA-HSM needs sops.skuName "premium"' });
+        }
+    });
 
-const receiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, { error: "must be 1-64 letters, digits, spaces, '.', '_' or '-'" });
+const receiverName = z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, { error: "must be 1-64 letters, digits, spaces, '.', '_' or '-'" });
 
 const monitoring = z.strictObject({
     /** Managed Prometheus for the cluster, Flux alert rules and an action group. */
@@ -299,12 +380,16 @@ const monitoring = z.strictObject({
     slowFactor: z.number().min(1.5).max(100),
     minSlowSeconds: z.number().int().min(10).max(3600),
     receivers: z.strictObject({
-        emails: z.array(z.strictObject({ name: receiverName, address: z.email({ error: "must be an email address" }) })).max(20),
+        emails: z
+            .array(z.strictObject({ name: receiverName, address: z.email({ error: "must be an email address" }) }))
+            .max(20),
         webhooks: z
             .array(
                 z.strictObject({
                     name: receiverName,
-                    url: z.string().refine((u) => URL.canParse(u) && new URL(u).protocol === "https:", { error: "must be an https:// URL" }),
+                    url: z.string().refine((u) => URL.canParse(u) && new URL(u).protocol === "https:", {
+                        error: "must be an https:// URL",
+                    }),
                 }),
             )
             .max(10),
@@ -354,7 +439,9 @@ const gitUrl = z
         error: 'must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. "ssh://git@ssh.dev.azure.com/v3/org/project/fleet" (Flux does not accept the scp-like "git@host:path")',
     });
 
-const gitRef = z.string().regex(/^[A-Za-z0-9._/-]{1,250}$/, { error: "must be a branch name of letters, digits, '.', '_', '/' or '-'" });
+const gitRef = z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]{1,250}$/, { error: "must be a branch name of letters, digits, '.', '_', '/' or '-'" });
 
 const git = z
     .strictObject({
@@ -362,8 +449,16 @@ const git = z
         branch: gitRef,
         syncIntervalSeconds: z.number().int().min(60).max(86400),
         timeoutSeconds: z.number().int().min(30).max(3600),
-        knownHosts: z.string().max(16384).regex(/^[^\0]*$/, { error: "must be known_hosts lines (no NUL characters)" }).optional(),
-        httpsUser: z.string().max(256).regex(/^[^\s:]+$/, { error: "must not contain spaces or ':'" }).optional(),
+        knownHosts: z
+            .string()
+            .max(16384)
+            .regex(/^[^\0]*$/, { error: "must be known_hosts lines (no NUL characters)" })
+            .optional(),
+        httpsUser: z
+            .string()
+            .max(256)
+            .regex(/^[^\s:]+$/, { error: "must not contain spaces or ':'" })
+            .optional(),
     })
     .superRefine((g, ctx) => {
         const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
@@ -372,7 +467,10 @@ const git = z
             return; // already reported by the url check
         }
         if (url.protocol === "ssh:" && !g.knownHosts && !KNOWN_HOSTS[url.hostname]) {
-            issue("knownHosts", `is required for ssh host ${url.hostname} (known_hosts lines); built in only for: ${Object.keys(KNOWN_HOSTS).join(", ")}`);
+            issue(
+                "knownHosts",
+                `is required for ssh host ${url.hostname} (known_hosts lines); built in only for: ${Object.keys(KNOWN_HOSTS).join(", ")}`,
+            );
         }
         if (url.protocol === "ssh:" && g.httpsUser !== undefined) {
             issue("httpsUser", "only applies to https:// URLs");
@@ -387,12 +485,16 @@ const flux = z
         configurationName: kustomizationName,
         extensionVersion: z
             .string()
-            .regex(/^\d+\.\d+\.\d+$/, { error: 'must be a microsoft.flux version such as "1.24.1", or null to follow the Stable release train' })
+            .regex(/^\d+\.\d+\.\d+$/, {
+                error: 'must be a microsoft.flux version such as "1.24.1", or null to follow the Stable release train',
+            })
             .nullable(),
         git,
-        kustomizations: z.record(kustomizationName, kustomization).refine((k) => Object.keys(k).length >= 1 && Object.keys(k).length <= 20, {
-            error: "must define between 1 and 20 kustomizations",
-        }),
+        kustomizations: z
+            .record(kustomizationName, kustomization)
+            .refine((k) => Object.keys(k).length >= 1 && Object.keys(k).length <= 20, {
+                error: "must define between 1 and 20 kustomizations",
+            }),
         controllers: z.strictObject({
             helm: z.boolean(),
             notification: z.boolean(),
@@ -410,7 +512,10 @@ const flux = z
                 if (dep === name) {
                     issue(["kustomizations", name, "dependsOn", i], "must not name the kustomization itself");
                 } else if (!names.includes(dep)) {
-                    issue(["kustomizations", name, "dependsOn", i], `names unknown kustomization "${dep}"; defined: ${names.join(", ")}`);
+                    issue(
+                        ["kustomizations", name, "dependsOn", i],
+                        `names unknown kustomization "${dep}"; defined: ${names.join(", ")}`,
+                    );
                 }
             });
         }
@@ -421,7 +526,9 @@ const flux = z
     });
 
 // App directories in the fleet repo (apps/<app>/overlays/<environment>): DNS-label names.
-const appName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a lowercase DNS label (letters, digits, hyphens)" });
+const appName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+    error: "must be a lowercase DNS label (letters, digits, hyphens)",
+});
 
 const fleet = z.strictObject({
     apps: z.array(appName).max(100),
@@ -432,7 +539,9 @@ const fleet = z.strictObject({
      */
     notifications: z.strictObject({
         enabled: z.boolean(),
-        provider: z.enum(["msteams", "generic"], { error: 'must be "msteams" (a Microsoft Teams workflow webhook) or "generic" (any HTTPS endpoint receiving Flux event JSON)' }),
+        provider: z.enum(["msteams", "generic"], {
+            error: 'must be "msteams" (a Microsoft Teams workflow webhook) or "generic" (any HTTPS endpoint receiving Flux event JSON)',
+        }),
     }),
     intervalSeconds: z.number().int().min(60).max(86400),
     retryIntervalSeconds: z.number().int().min(30).max(86400),
@@ -440,7 +549,9 @@ const fleet = z.strictObject({
     renderDirectory: z
         .string()
         .max(200)
-        .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/, { error: 'must be a relative directory such as "rendered" (no "..", no leading "/")' }),
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/, {
+            error: 'must be a relative directory such as "rendered" (no "..", no leading "/")',
+        }),
 });
 
 /**
@@ -453,19 +564,31 @@ const org = z.strictObject({
     encryptorGroups: z.array(principalRef).max(20).optional(),
     receivers: z
         .strictObject({
-            emails: z.array(z.strictObject({ name: receiverName, address: z.email({ error: "must be an email address" }) })).max(20).optional(),
+            emails: z
+                .array(z.strictObject({ name: receiverName, address: z.email({ error: "must be an email address" }) }))
+                .max(20)
+                .optional(),
             webhooks: z
                 .array(
                     z.strictObject({
                         name: receiverName,
-                        url: z.string().refine((u) => URL.canParse(u) && new URL(u).protocol === "https:", { error: "must be an https:// URL" }),
+                        url: z.string().refine((u) => URL.canParse(u) && new URL(u).protocol === "https:", {
+                            error: "must be an https:// URL",
+                        }),
                     }),
                 )
                 .max(10)
                 .optional(),
         })
         .optional(),
-    tags: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: "tag names must be 1-128 letters, digits, '_', '.' or '-'" }), z.string().max(256)).optional(),
+    tags: z
+        .record(
+            z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, {
+                error: "tag names must be 1-128 letters, digits, '_', '.' or '-'",
+            }),
+            z.string().max(256),
+        )
+        .optional(),
 });
 
 /** The settings `org` supplies, in the shape of the stack settings (beneath the stack's own values). */
@@ -476,12 +599,27 @@ export function orgDefaults(raw: unknown): Record<string, unknown> {
     const fleet = isRecord(raw.fleet) ? raw.fleet : undefined;
     const receivers = isRecord(raw.receivers) ? raw.receivers : undefined;
     const pick = (entries: [string, unknown][]) => Object.fromEntries(entries.filter(([, v]) => v !== undefined));
-    const git = fleet ? pick([["url", fleet.url], ["branch", fleet.branch]]) : {};
+    const git = fleet
+        ? pick([
+              ["url", fleet.url],
+              ["branch", fleet.branch],
+          ])
+        : {};
     return pick([
         ["flux", fleet ? { git } : undefined],
         ["aks", raw.adminGroups !== undefined ? { adminGroups: raw.adminGroups } : undefined],
         ["sops", raw.encryptorGroups !== undefined ? { encryptorGroups: raw.encryptorGroups } : undefined],
-        ["monitoring", receivers ? { receivers: pick([["emails", receivers.emails], ["webhooks", receivers.webhooks]]) } : undefined],
+        [
+            "monitoring",
+            receivers
+                ? {
+                      receivers: pick([
+                          ["emails", receivers.emails],
+                          ["webhooks", receivers.webhooks],
+                      ]),
+                  }
+                : undefined,
+        ],
         ["tags", raw.tags],
     ]);
 }
@@ -506,13 +644,29 @@ export const stackConfigSchema = z.strictObject({
     admitExistingOnly: z
         .preprocess(
             (v) => (v === "true" ? true : v === "false" ? false : v),
-            z.union([z.boolean(), z.array(z.string().regex(armIdPattern("Microsoft.Network", "publicIPPrefixes"))).min(1).max(10)], {
-                error: "must be true, false, or a list of public IP prefix ids from sops.admitEgressPrefixIds",
-            }),
+            z.union(
+                [
+                    z.boolean(),
+                    z
+                        .array(z.string().regex(armIdPattern("Microsoft.Network", "publicIPPrefixes")))
+                        .min(1)
+                        .max(10),
+                ],
+                {
+                    error: "must be true, false, or a list of public IP prefix ids from sops.admitEgressPrefixIds",
+                },
+            ),
         )
         .optional(),
     resourceGroupName: resourceGroupName.optional(),
-    tags: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: "tag names must be 1-128 letters, digits, '_', '.' or '-'" }), z.string().max(256)).optional(),
+    tags: z
+        .record(
+            z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, {
+                error: "tag names must be 1-128 letters, digits, '_', '.' or '-'",
+            }),
+            z.string().max(256),
+        )
+        .optional(),
     aks,
     sops,
     flux,
@@ -533,17 +687,28 @@ export interface ConfigIssue {
  * their findings are reported together with the schema's, not after the schema errors are fixed.
  */
 export function crossFieldRules(raw: unknown): ConfigIssue[] {
-    const get = (...path: string[]): unknown => path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), raw);
+    const get = (...path: string[]): unknown =>
+        path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), raw);
     const issues: ConfigIssue[] = [];
     const environment = get("environment");
     const name = get("clusterName");
-    if (typeof environment === "string" && (ENVIRONMENTS as readonly string[]).includes(environment) && typeof name === "string" && !name.startsWith(`${environment}-`)) {
+    if (
+        typeof environment === "string" &&
+        (ENVIRONMENTS as readonly string[]).includes(environment) &&
+        typeof name === "string" &&
+        !name.startsWith(`${environment}-`)
+    ) {
         // The .sops.yaml rules select an environment's key by path (clusters/<env>-*), so cluster names carry the environment.
-        issues.push({ path: ["clusterName"], message: `must start with "${environment}-" (the environment) so the fleet's .sops.yaml rules select this environment's key` });
+        issues.push({
+            path: ["clusterName"],
+            message: `must start with "${environment}-" (the environment) so the fleet's .sops.yaml rules select this environment's key`,
+        });
     }
     const kustomizations = get("flux", "kustomizations");
     if (typeof name === "string" && isRecord(kustomizations)) {
-        const paths = Object.values(kustomizations).map((k) => (isRecord(k) && typeof k.path === "string" ? k.path.replace(/\/$/, "") : ""));
+        const paths = Object.values(kustomizations).map((k) =>
+            isRecord(k) && typeof k.path === "string" ? k.path.replace(/\/$/, "") : "",
+        );
         if (!paths.includes(`./clusters/${name}`)) {
             issues.push({
                 path: ["flux", "kustomizations"],
@@ -552,35 +717,60 @@ export function crossFieldRules(raw: unknown): ConfigIssue[] {
         }
     }
     const admitExistingOnly = get("admitExistingOnly");
-    if ((admitExistingOnly === true || admitExistingOnly === "true" || Array.isArray(admitExistingOnly)) && typeof get("sops", "existingKeyId") === "string") {
-        issues.push({ path: ["admitExistingOnly"], message: "only applies to the stack that owns the vault (its firewall admits sops.admitEgressPrefixIds), not with sops.existingKeyId" });
+    if (
+        (admitExistingOnly === true || admitExistingOnly === "true" || Array.isArray(admitExistingOnly)) &&
+        typeof get("sops", "existingKeyId") === "string"
+    ) {
+        issues.push({
+            path: ["admitExistingOnly"],
+            message:
+                "only applies to the stack that owns the vault (its firewall admits sops.admitEgressPrefixIds), not with sops.existingKeyId",
+        });
     }
     const admits = get("sops", "admitEgressPrefixIds");
     if (Array.isArray(admitExistingOnly)) {
         admitExistingOnly.forEach((id, i) => {
-            if (typeof id === "string" && !(Array.isArray(admits) && admits.some((a) => typeof a === "string" && sameArmId(a, id)))) {
-                issues.push({ path: ["admitExistingOnly", i], message: `${id} is not one of sops.admitEgressPrefixIds: only an admitted prefix can be left out while missing` });
+            if (
+                typeof id === "string" &&
+                !(Array.isArray(admits) && admits.some((a) => typeof a === "string" && sameArmId(a, id)))
+            ) {
+                issues.push({
+                    path: ["admitExistingOnly", i],
+                    message: `${id} is not one of sops.admitEgressPrefixIds: only an admitted prefix can be left out while missing`,
+                });
             }
         });
     }
     if ((get("standby") === true || get("standby") === "true") && typeof get("sops", "existingKeyId") !== "string") {
-        issues.push({ path: ["standby"], message: "only applies to a DR cluster (sops.existingKeyId): the stack that owns the environment's vault is never on standby" });
+        issues.push({
+            path: ["standby"],
+            message:
+                "only applies to a DR cluster (sops.existingKeyId): the stack that owns the environment's vault is never on standby",
+        });
     }
     // Long-term support is the Premium tier's feature and needs the plan set explicitly (AKS docs long-term-support.md:
     // "Enabling LTS requires moving your cluster to the Premium tier and explicitly selecting the LTS support plan").
     const tier = get("aks", "skuTier");
     const plan = get("aks", "supportPlan");
     if (plan === "AKSLongTermSupport" && tier !== "Premium") {
-        issues.push({ path: ["aks", "supportPlan"], message: `AKSLongTermSupport needs aks.skuTier "Premium" (got ${JSON.stringify(tier)})` });
+        issues.push({
+            path: ["aks", "supportPlan"],
+            message: `AKSLongTermSupport needs aks.skuTier "Premium" (got ${JSON.stringify(tier)})`,
+        });
     }
     if (tier === "Premium" && plan !== "AKSLongTermSupport") {
-        issues.push({ path: ["aks", "skuTier"], message: 'Premium is the tier for long-term support: set aks.supportPlan "AKSLongTermSupport" too, or use "Standard"' });
+        issues.push({
+            path: ["aks", "skuTier"],
+            message:
+                'Premium is the tier for long-term support: set aks.supportPlan "AKSLongTermSupport" too, or use "Standard"',
+        });
     }
     // Provider and Alert objects are served by notification-controller; without it they are never acted on.
     if (get("fleet", "notifications", "enabled") === true && get("flux", "controllers", "notification") !== true) {
         issues.push({
             path: ["flux", "controllers", "notification"],
-            message: "must be true while fleet.notifications.enabled is true: the rendered Provider and Alerts need the notification-controller (or set fleet.notifications.enabled: false)",
+            message:
+                "must be true while fleet.notifications.enabled is true: the rendered Provider and Alerts need the notification-controller (or set fleet.notifications.enabled: false)",
         });
     }
     if (environment !== "prod") {
@@ -588,18 +778,32 @@ export function crossFieldRules(raw: unknown): ConfigIssue[] {
     }
     const ranges = get("aks", "apiServer", "authorizedIpRanges");
     if (get("aks", "apiServer", "privateCluster") !== true && !(Array.isArray(ranges) && ranges.length > 0)) {
-        issues.push({ path: ["aks", "apiServer"], message: "must be restricted in prod: set authorizedIpRanges or privateCluster: true (CKV_AZURE_6, Azure.AKS.AuthorizedIPs)" });
+        issues.push({
+            path: ["aks", "apiServer"],
+            message:
+                "must be restricted in prod: set authorizedIpRanges or privateCluster: true (CKV_AZURE_6, Azure.AKS.AuthorizedIPs)",
+        });
     }
     if (get("sops", "purgeProtection") === false) {
-        issues.push({ path: ["sops", "purgeProtection"], message: "cannot be false in prod: a purged SOPS key makes every encrypted secret unreadable (CKV_AZURE_42)" });
+        issues.push({
+            path: ["sops", "purgeProtection"],
+            message:
+                "cannot be false in prod: a purged SOPS key makes every encrypted secret unreadable (CKV_AZURE_42)",
+        });
     }
     const retention = get("sops", "softDeleteRetentionDays");
     if (typeof retention === "number" && retention < 90) {
-        issues.push({ path: ["sops", "softDeleteRetentionDays"], message: `must be 90 in prod, got ${retention} (CKV_AZURE_111)` });
+        issues.push({
+            path: ["sops", "softDeleteRetentionDays"],
+            message: `must be 90 in prod, got ${retention} (CKV_AZURE_111)`,
+        });
     }
     const minCount = get("aks", "systemPool", "minCount");
     if (typeof minCount === "number" && minCount < 3) {
-        issues.push({ path: ["aks", "systemPool", "minCount"], message: `must be at least 3 in prod, got ${minCount} (Azure.AKS.MinNodeCount)` });
+        issues.push({
+            path: ["aks", "systemPool", "minCount"],
+            message: `must be at least 3 in prod, got ${minCount} (Azure.AKS.MinNodeCount)`,
+        });
     }
     return issues;
 }
@@ -655,7 +859,18 @@ export const KNOWN_HOSTS: Record<string, string> = {
         "ssh.dev.azure.com ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7Hr1oTWqNqOlzGJOfGJ4NakVyIzf1rXYd4d7wo6jBlkLvCA4odBlL0mDUyZ0/QUfTTqeu+tm22gOsv+VrVTMk6vwRU75gY/y9ut5Mb3bR5BV58dKXyq9A9UeB5Cakehn5Zgm6x1mKoVyf+FFn26iYqXJRgzIZZcZ5V6hrE0Qg39kZm4az48o0AUbf6Sp4SLdvnuMa2sVNwHBboS7EJkm57XQPVU3/QpyNLHbWDdzwtrlS+ez30S3AdYhLKEOxAG8weOnyrtLJAUen9mTkol8oII1edf7mWWbWVf0nBmly21+nZcmCTISQBtdcyPaEno7fFQMDD26/s0lfKob4Kw8H",
 };
 
-type ZodNode = { _zod: { def: { type: string; shape?: Record<string, ZodNode>; innerType?: ZodNode; out?: ZodNode; valueType?: ZodNode; element?: ZodNode } } };
+type ZodNode = {
+    _zod: {
+        def: {
+            type: string;
+            shape?: Record<string, ZodNode>;
+            innerType?: ZodNode;
+            out?: ZodNode;
+            valueType?: ZodNode;
+            element?: ZodNode;
+        };
+    };
+};
 
 /** The keys a strict object accepts at `path` of the stack schema (for "did you mean …?"). */
 export function allowedKeysAt(path: readonly (string | number)[], root: unknown = stackConfigSchema): string[] {
@@ -669,7 +884,15 @@ export function allowedKeysAt(path: readonly (string | number)[], root: unknown 
     let node = unwrap(root as ZodNode);
     for (const part of path) {
         const def = node?._zod.def;
-        node = unwrap(def?.type === "object" ? def.shape?.[String(part)] : def?.type === "record" ? def.valueType : def?.type === "array" ? def.element : undefined);
+        node = unwrap(
+            def?.type === "object"
+                ? def.shape?.[String(part)]
+                : def?.type === "record"
+                  ? def.valueType
+                  : def?.type === "array"
+                    ? def.element
+                    : undefined,
+        );
     }
     return Object.keys(node?._zod.def.shape ?? {}).sort();
 }

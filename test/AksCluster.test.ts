@@ -41,13 +41,25 @@ describe("AksCluster", () => {
         const id = "6f1c2b9e-3d4a-4c1e-9b7a-2e8f0d5c4a31";
         const c = await run(withConfig(baseConfig("dev"), { aks: { adminGroups: ["aks-admins", id] } }));
         const lookups = c.calls.filter((x) => x.token === "azuread:index/getGroup:getGroup");
-        assert.deepEqual(lookups.map((x) => x.inputs.displayName), ["aks-admins", "sops-encryptors"], "only names are looked up");
-        assert.deepEqual(at(cluster(c), "aadProfile.adminGroupObjectIDs"), [azureValue(c, "getGroup(aks-admins).objectId"), id]);
+        assert.deepEqual(
+            lookups.map((x) => x.inputs.displayName),
+            ["aks-admins", "sops-encryptors"],
+            "only names are looked up",
+        );
+        assert.deepEqual(at(cluster(c), "aadProfile.adminGroupObjectIDs"), [
+            azureValue(c, "getGroup(aks-admins).objectId"),
+            id,
+        ]);
     });
 
     it("has a tainted system pool and a user pool on autoscaling scale sets with room for 50+ pods", () => {
         for (const c of [prod, dev]) {
-            assert.deepEqual(pools(c).map((p) => p.mode).sort(), ["System", "User"]);
+            assert.deepEqual(
+                pools(c)
+                    .map((p) => p.mode)
+                    .sort(),
+                ["System", "User"],
+            );
             for (const p of pools(c)) {
                 assert.equal(p.type, "VirtualMachineScaleSets", `${p.name}: CKV_AZURE_169`);
                 assert.equal(p.enableAutoScaling, true, `${p.name}: Azure.AKS.AutoScaling`);
@@ -85,7 +97,9 @@ describe("AksCluster", () => {
 
     it("restricts the prod API server to the configured ranges, or makes it private", async () => {
         assert.deepEqual(at(cluster(prod), "apiServerAccessProfile.authorizedIPRanges"), ["198.51.100.0/26"]);
-        const privateProd = await run(withConfig(baseConfig("prod"), { aks: { apiServer: { authorizedIpRanges: [], privateCluster: true } } }));
+        const privateProd = await run(
+            withConfig(baseConfig("prod"), { aks: { apiServer: { authorizedIpRanges: [], privateCluster: true } } }),
+        );
         assert.deepEqual(cluster(privateProd).apiServerAccessProfile, { enablePrivateCluster: true });
     });
 
@@ -98,9 +112,17 @@ describe("AksCluster", () => {
     });
 
     it("leaves node counts to the autoscaler and versions to the upgrade channel", async () => {
-        assert.deepEqual(one(prod, CLUSTER).options.ignoreChanges, ["agentPoolProfiles[*].count", "kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"]);
+        assert.deepEqual(one(prod, CLUSTER).options.ignoreChanges, [
+            "agentPoolProfiles[*].count",
+            "kubernetesVersion",
+            "agentPoolProfiles[*].orchestratorVersion",
+        ]);
         const pinned = await run(withConfig(baseConfig("dev"), { aks: { upgradeChannel: "none" } }));
-        assert.deepEqual(one(pinned, CLUSTER).options.ignoreChanges, ["agentPoolProfiles[*].count"], "without a channel, versions are managed here");
+        assert.deepEqual(
+            one(pinned, CLUSTER).options.ignoreChanges,
+            ["agentPoolProfiles[*].count"],
+            "without a channel, versions are managed here",
+        );
     });
 
     it("uses the Standard tier in prod and Free in dev", () => {
@@ -138,7 +160,10 @@ describe("AksCluster waits out the propagation of its control plane's join grant
 
     it("creates the cluster after the join grant, with an error hook bound to its create", () => {
         const cluster = one(prod, CLUSTER);
-        assert.ok(cluster.dependencies.includes(one(prod, ROLE, "-aks-egress-join").urn), "the grant exists before the cluster is created");
+        assert.ok(
+            cluster.dependencies.includes(one(prod, ROLE, "-aks-egress-join").urn),
+            "the grant exists before the cluster is created",
+        );
         assert.deepEqual(cluster.options.onErrorHooks, [HOOK]);
         assert.ok(registeredErrorHooks().has(HOOK), "the hook is registered with the engine");
     });
@@ -146,7 +171,11 @@ describe("AksCluster waits out the propagation of its control plane's join grant
     it("retries an authorization failure on the prefix: 30 s, doubling to 5 min, for 60 minutes in all", () => {
         const waits: number[] = [];
         for (let attempt = 1; attempt <= 20; attempt++) {
-            const wait = joinGrantRetryDelay("create", Array<string>(attempt).fill(linkedFailure(PRINCIPAL)), PRINCIPAL);
+            const wait = joinGrantRetryDelay(
+                "create",
+                Array<string>(attempt).fill(linkedFailure(PRINCIPAL)),
+                PRINCIPAL,
+            );
             if (wait === undefined) {
                 break;
             }
@@ -154,15 +183,47 @@ describe("AksCluster waits out the propagation of its control plane's join grant
         }
         assert.deepEqual(waits, [30, 60, 120, 240, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300]);
         assert.ok(waits.reduce((a, b) => a + b) <= 60 * 60, "never longer than the 60 minutes AKS documents");
-        assert.equal(joinGrantRetryDelay("update", [linkedFailure(PRINCIPAL)], PRINCIPAL), 30, "an update may change the prefix");
-        const plain = "Code=\"AuthorizationFailed\" Message=\"The client does not have authorization to perform action 'Microsoft.Network/publicIPPrefixes/join/action' over scope '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/publicIPPrefixes/pip'. If access was recently granted, please refresh your credentials.\"";
-        assert.equal(joinGrantRetryDelay("create", [plain], PRINCIPAL), 30, "no principal named: the control plane's, as far as anyone can tell");
+        assert.equal(
+            joinGrantRetryDelay("update", [linkedFailure(PRINCIPAL)], PRINCIPAL),
+            30,
+            "an update may change the prefix",
+        );
+        const plain =
+            "Code=\"AuthorizationFailed\" Message=\"The client does not have authorization to perform action 'Microsoft.Network/publicIPPrefixes/join/action' over scope '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/publicIPPrefixes/pip'. If access was recently granted, please refresh your credentials.\"";
+        assert.equal(
+            joinGrantRetryDelay("create", [plain], PRINCIPAL),
+            30,
+            "no principal named: the control plane's, as far as anyone can tell",
+        );
     });
 
     it("does not retry what waiting cannot fix", () => {
-        assert.equal(joinGrantRetryDelay("create", [linkedFailure(OTHER)], PRINCIPAL), undefined, "the deployer's own missing right (preflight checks it)");
-        assert.equal(joinGrantRetryDelay("create", ["Code=\"QuotaExceeded\" Message=\"Operation could not be completed as it results in exceeding approved standardDDSv5Family Cores quota.\""], PRINCIPAL), undefined);
-        assert.equal(joinGrantRetryDelay("create", ["Code=\"AuthorizationFailed\" Message=\"The client does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/write'.\""], PRINCIPAL), undefined, "not about the prefix");
+        assert.equal(
+            joinGrantRetryDelay("create", [linkedFailure(OTHER)], PRINCIPAL),
+            undefined,
+            "the deployer's own missing right (preflight checks it)",
+        );
+        assert.equal(
+            joinGrantRetryDelay(
+                "create",
+                [
+                    'Code="QuotaExceeded" Message="Operation could not be completed as it results in exceeding approved standardDDSv5Family Cores quota."',
+                ],
+                PRINCIPAL,
+            ),
+            undefined,
+        );
+        assert.equal(
+            joinGrantRetryDelay(
+                "create",
+                [
+                    'Code="AuthorizationFailed" Message="The client does not have authorization to perform action \'Microsoft.ContainerService/managedClusters/write\'."',
+                ],
+                PRINCIPAL,
+            ),
+            undefined,
+            "not about the prefix",
+        );
         assert.equal(joinGrantRetryDelay("delete", [linkedFailure(PRINCIPAL)], PRINCIPAL), undefined);
         assert.equal(joinGrantRetryDelay("create", [], PRINCIPAL), undefined);
     });
@@ -177,7 +238,14 @@ describe("AksCluster waits out the propagation of its control plane's join grant
             return Promise.resolve();
         };
         try {
-            const args = (errors: string[]): ErrorHookArgs => ({ urn: "urn", id: "", name: "prod-westeurope-aks-cluster", type: CLUSTER, failedOperation: "create", errors });
+            const args = (errors: string[]): ErrorHookArgs => ({
+                urn: "urn",
+                id: "",
+                name: "prod-westeurope-aks-cluster",
+                type: CLUSTER,
+                failedOperation: "create",
+                errors,
+            });
             assert.equal(await hook.callback(args([linkedFailure(principal)])), true);
             assert.equal(await hook.callback(args([linkedFailure(principal), linkedFailure(principal)])), true);
             assert.equal(await hook.callback(args([linkedFailure(OTHER)])), false);
@@ -194,10 +262,15 @@ describe("AksCluster waits out the propagation of its control plane's join grant
         const ranges: string[] = [];
         settings.requirePulumiVersion = (range) => {
             ranges.push(range);
-            return Promise.reject(new Error(`Pulumi CLI version 3.243.0 does not satisfy the version range "${range}"`));
+            return Promise.reject(
+                new Error(`Pulumi CLI version 3.243.0 does not satisfy the version range "${range}"`),
+            );
         };
         try {
-            await assert.rejects(run(baseConfig("dev")), /AKS aks-dev-westeurope retries its create until the egress join grant is usable, which needs Pulumi CLI >=3\.244\.0/);
+            await assert.rejects(
+                run(baseConfig("dev")),
+                /AKS aks-dev-westeurope retries its create until the egress join grant is usable, which needs Pulumi CLI >=3\.244\.0/,
+            );
             assert.deepEqual(ranges, [">=3.244.0"]);
         } finally {
             settings.requirePulumiVersion = original;

@@ -50,7 +50,10 @@ describe("FluxGitOps", () => {
 
     it("hands the controllers the Flux identity through workload identity", () => {
         assert.equal(settings(prod)["workloadIdentity.enable"], "true");
-        assert.equal(settings(prod)["workloadIdentity.azureClientId"], azureValue(prod, "prod-westeurope-flux-identity-identity.clientId"));
+        assert.equal(
+            settings(prod)["workloadIdentity.azureClientId"],
+            azureValue(prod, "prod-westeurope-flux-identity-identity.clientId"),
+        );
         assert.equal(settings(prod)["workloadIdentity.azureTenantId"], azureValue(prod, "azure.tenantId"));
     });
 
@@ -67,7 +70,11 @@ describe("FluxGitOps", () => {
 
     it("pins the extension version in prod and follows the Stable train in dev", () => {
         assert.equal(extension(prod).version, "1.24.1");
-        assert.equal(extension(prod).autoUpgradeMinorVersion, false, "a pinned version needs autoUpgradeMinorVersion false");
+        assert.equal(
+            extension(prod).autoUpgradeMinorVersion,
+            false,
+            "a pinned version needs autoUpgradeMinorVersion false",
+        );
         // The SDK fills releaseTrain "Stable" by default; it is ignored while autoUpgradeMinorVersion is false.
         assert.equal(extension(dev).version, undefined);
         assert.equal(extension(dev).autoUpgradeMinorVersion, true);
@@ -75,12 +82,27 @@ describe("FluxGitOps", () => {
     });
 
     it("uses only SHA-2 host key algorithms with Azure DevOps", async () => {
-        assert.equal(settings(prod)["source-controller.ssh-host-key-args"], "--ssh-hostkey-algos=rsa-sha2-512,rsa-sha2-256");
+        assert.equal(
+            settings(prod)["source-controller.ssh-host-key-args"],
+            "--ssh-hostkey-algos=rsa-sha2-512,rsa-sha2-256",
+        );
         const github = await run(
-            withConfig(baseConfig("dev"), { flux: { git: { url: "ssh://git@github.com/contoso/fleet.git", knownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" } } }),
+            withConfig(baseConfig("dev"), {
+                flux: {
+                    git: {
+                        url: "ssh://git@github.com/contoso/fleet.git",
+                        knownHosts:
+                            "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+                    },
+                },
+            }),
         );
         assert.equal(settings(github)["source-controller.ssh-host-key-args"], undefined);
-        assert.deepEqual(fingerprints(decode(at(configuration(github), "gitRepository.sshKnownHosts"))), [`github.com ssh-ed25519 ${GITHUB_ED25519}`], "the configured known_hosts reach Flux as given");
+        assert.deepEqual(
+            fingerprints(decode(at(configuration(github), "gitRepository.sshKnownHosts"))),
+            [`github.com ssh-ed25519 ${GITHUB_ED25519}`],
+            "the configured known_hosts reach Flux as given",
+        );
     });
 
     it("points a cluster-scoped configuration at the fleet repo over SSH with pinned host keys", () => {
@@ -92,7 +114,11 @@ describe("FluxGitOps", () => {
         assert.equal(at(f, "gitRepository.url"), "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet");
         assert.deepEqual(at(f, "gitRepository.repositoryRef"), { branch: "main" });
         assert.equal(at(f, "gitRepository.syncIntervalInSeconds"), 300);
-        assert.deepEqual(fingerprints(decode(at(f, "gitRepository.sshKnownHosts"))), [`ssh.dev.azure.com ssh-rsa ${AZURE_DEVOPS_RSA}`], "the key Azure DevOps publishes, and only it");
+        assert.deepEqual(
+            fingerprints(decode(at(f, "gitRepository.sshKnownHosts"))),
+            [`ssh.dev.azure.com ssh-rsa ${AZURE_DEVOPS_RSA}`],
+            "the key Azure DevOps publishes, and only it",
+        );
     });
 
     it("passes the deploy key base64-encoded in protected settings, as a secret", () => {
@@ -104,13 +130,23 @@ describe("FluxGitOps", () => {
     it("uses HTTPS credentials for an https:// repo", async () => {
         const https = await run(
             // known_hosts set too: they mean nothing to an https:// repo and must not reach Flux.
-            withConfig(baseConfig("dev"), { flux: { git: { url: "https://dev.azure.com/contoso/platform/_git/fleet", httpsUser: "flux", knownHosts: "dev.azure.com ssh-rsa AAAAB3NzaC1yc2E" } } }),
+            withConfig(baseConfig("dev"), {
+                flux: {
+                    git: {
+                        url: "https://dev.azure.com/contoso/platform/_git/fleet",
+                        httpsUser: "flux",
+                        knownHosts: "dev.azure.com ssh-rsa AAAAB3NzaC1yc2E",
+                    },
+                },
+            }),
             { gitHttpsPassword: "pat-for-tests" },
         );
         const f = configuration(https);
         assert.equal(at(f, "gitRepository.httpsUser"), "flux");
         assert.equal(at(f, "gitRepository.sshKnownHosts"), undefined);
-        assert.deepEqual(revealed(f.configurationProtectedSettings), { httpsKey: Buffer.from("pat-for-tests").toString("base64") });
+        assert.deepEqual(revealed(f.configurationProtectedSettings), {
+            httpsKey: Buffer.from("pat-for-tests").toString("base64"),
+        });
     });
 
     it("creates one kustomization per configured entry with path, prune, dependsOn and intervals", async () => {
@@ -118,7 +154,12 @@ describe("FluxGitOps", () => {
             withConfig(baseConfig("dev"), {
                 flux: {
                     kustomizations: {
-                        infra: { path: "./infrastructure", syncIntervalSeconds: 900, retryIntervalSeconds: 60, timeoutSeconds: 300 },
+                        infra: {
+                            path: "./infrastructure",
+                            syncIntervalSeconds: 900,
+                            retryIntervalSeconds: 60,
+                            timeoutSeconds: 300,
+                        },
                         cluster: { path: "./clusters/dev-westeurope", dependsOn: ["infra"], prune: false },
                     },
                 },
@@ -149,7 +190,10 @@ describe("FluxGitOps", () => {
     it("waits for the extension, the kustomize-controller credential and the decrypt grant before the first reconciliation", () => {
         const deps = one(prod, CONFIGURATION).dependencies;
         assert.ok(deps.includes(one(prod, EXTENSION).urn), "the extension's CRDs must exist");
-        assert.ok(deps.includes(one(prod, CREDENTIAL, "-kustomize-controller").urn), "SOPS needs kustomize-controller's token exchange");
+        assert.ok(
+            deps.includes(one(prod, CREDENTIAL, "-kustomize-controller").urn),
+            "SOPS needs kustomize-controller's token exchange",
+        );
         assert.ok(deps.includes(one(prod, ROLE, "-decrypt").urn), "SOPS needs the decrypt grant");
     });
 

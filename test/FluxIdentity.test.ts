@@ -28,10 +28,10 @@ describe("FluxIdentity", () => {
     it("federates kustomize-controller and source-controller with the cluster's issuer", () => {
         const issuer = azureValue(c, "prod-westeurope-aks-cluster.oidcIssuerProfile.issuerURL");
         const creds = all(c, CREDENTIAL);
-        assert.deepEqual(
-            creds.map((r) => r.inputs.subject).sort(),
-            ["system:serviceaccount:flux-system:kustomize-controller", "system:serviceaccount:flux-system:source-controller"],
-        );
+        assert.deepEqual(creds.map((r) => r.inputs.subject).sort(), [
+            "system:serviceaccount:flux-system:kustomize-controller",
+            "system:serviceaccount:flux-system:source-controller",
+        ]);
         for (const r of creds) {
             assert.equal(r.inputs.issuer, issuer, `${r.name} must trust this cluster's OIDC issuer`);
             assert.deepEqual(r.inputs.audiences, ["api://AzureADTokenExchange"]);
@@ -42,12 +42,17 @@ describe("FluxIdentity", () => {
     it("writes the credentials one after another (concurrent writes on one identity fail with 409)", () => {
         const kustomize = one(c, CREDENTIAL, "-kustomize-controller");
         const source = one(c, CREDENTIAL, "-source-controller");
-        assert.ok(source.dependencies.includes(kustomize.urn), "source-controller's credential waits for kustomize-controller's");
+        assert.ok(
+            source.dependencies.includes(kustomize.urn),
+            "source-controller's credential waits for kustomize-controller's",
+        );
         assert.ok(!kustomize.dependencies.includes(source.urn));
     });
 
     it("adds image controllers' credentials only when they are enabled, still chained", async () => {
-        const images = await run(withConfig(baseConfig("dev"), { flux: { controllers: { imageReflector: true, imageAutomation: true } } }));
+        const images = await run(
+            withConfig(baseConfig("dev"), { flux: { controllers: { imageReflector: true, imageAutomation: true } } }),
+        );
         const creds = all(images, CREDENTIAL);
         assert.equal(creds.length, 4);
         const subjects = creds.map((r) => r.inputs.subject as string);
@@ -62,15 +67,25 @@ describe("FluxIdentity", () => {
         const dev = await run(baseConfig("dev"));
         const grant = one(dev, ROLE, "-decrypt").inputs;
         assert.equal(grant.principalId, azureValue(dev, "dev-westeurope-flux-identity-identity.principalId"));
-        assert.equal(grant.principalType, "ServicePrincipal", "avoids PrincipalNotFound while Entra ID replicates the new identity");
-        assert.equal(grant.roleDefinitionId, `/subscriptions/${azureValue(dev, "azure.subscriptionId")}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_CRYPTO_USER}`);
+        assert.equal(
+            grant.principalType,
+            "ServicePrincipal",
+            "avoids PrincipalNotFound while Entra ID replicates the new identity",
+        );
+        assert.equal(
+            grant.roleDefinitionId,
+            `/subscriptions/${azureValue(dev, "azure.subscriptionId")}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_CRYPTO_USER}`,
+        );
         assert.equal(grant.scope, idOf(dev, one(dev, VAULT)));
     });
 
     it("grants the narrower SOPS decrypt role in prod, after the role exists", () => {
         const grant = one(c, ROLE, "-decrypt");
         const role = one(c, "azure-native:authorization:RoleDefinition");
-        assert.equal(grant.inputs.roleDefinitionId, `/subscriptions/${azureValue(c, "azure.subscriptionId")}/providers/Microsoft.Authorization/roleDefinitions/${sopsDecryptRoleGuid("prod", "kv-test-sops-prod")}`);
+        assert.equal(
+            grant.inputs.roleDefinitionId,
+            `/subscriptions/${azureValue(c, "azure.subscriptionId")}/providers/Microsoft.Authorization/roleDefinitions/${sopsDecryptRoleGuid("prod", "kv-test-sops-prod")}`,
+        );
         assert.equal(role.inputs.roleDefinitionId, sopsDecryptRoleGuid("prod", "kv-test-sops-prod"));
         assert.ok(grant.dependencies.includes(role.urn), "an assignment of a role that does not exist yet fails");
         assert.equal(grant.inputs.scope, idOf(c, one(c, VAULT)));
@@ -90,7 +105,10 @@ describe("FluxIdentity", () => {
             all(c, ROLE).map((r) => r.inputs.roleAssignmentName),
         );
         for (const r of all(c, ROLE)) {
-            assert.match(r.inputs.roleAssignmentName as string, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+            assert.match(
+                r.inputs.roleAssignmentName as string,
+                /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+            );
         }
     });
 });

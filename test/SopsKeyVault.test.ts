@@ -31,7 +31,11 @@ describe("SopsKeyVault", () => {
         assert.equal(at(one(prod, VAULT).inputs, "properties.enablePurgeProtection"), true);
         assert.equal(at(one(prod, VAULT).inputs, "properties.softDeleteRetentionInDays"), 90);
         assert.equal(at(one(dev, VAULT).inputs, "properties.softDeleteRetentionInDays"), 7);
-        assert.equal(at(one(dev, VAULT).inputs, "properties.enablePurgeProtection"), true, "purge protection is the default in dev too");
+        assert.equal(
+            at(one(dev, VAULT).inputs, "properties.enablePurgeProtection"),
+            true,
+            "purge protection is the default in dev too",
+        );
     });
 
     it("omits purge protection when dev turns it off (ARM rejects an explicit false)", async () => {
@@ -89,9 +93,17 @@ describe("SopsKeyVault", () => {
     it("sends each environment's files, and only those, to its key", () => {
         const prodRule = new RegExp(sopsPathRegex("prod"));
         const devRule = new RegExp(sopsPathRegex("dev"));
-        const prodFiles = ["clusters/prod-westeurope/secrets/db.enc.yaml", "apps/my-service/overlays/prod/secret.enc.yaml", "./clusters/prod-northeurope/x.enc.yml"];
+        const prodFiles = [
+            "clusters/prod-westeurope/secrets/db.enc.yaml",
+            "apps/my-service/overlays/prod/secret.enc.yaml",
+            "./clusters/prod-northeurope/x.enc.yml",
+        ];
         const devFiles = ["clusters/dev-westeurope/db.enc.yaml", "apps/my-service/overlays/dev/secret.enc.yaml"];
-        const neither = ["apps/my-service/base/secret.enc.yaml", "infrastructure/x.enc.yaml", "clusters/prod-westeurope/plain.yaml"];
+        const neither = [
+            "apps/my-service/base/secret.enc.yaml",
+            "infrastructure/x.enc.yaml",
+            "clusters/prod-westeurope/plain.yaml",
+        ];
         for (const f of prodFiles) {
             assert.ok(prodRule.test(f) && !devRule.test(f), `${f} belongs to prod only`);
         }

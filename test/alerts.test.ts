@@ -34,7 +34,15 @@ const CLUSTER = "aks-prod-westeurope";
 export function promDuration(iso: string): string {
     const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso);
     assert.ok(m && iso !== "P" && !iso.endsWith("T"), `not an ISO 8601 duration Prometheus can express: ${iso}`);
-    const text = [["d", m[1]], ["h", m[2]], ["m", m[3]], ["s", m[4]]].filter(([, n]) => n !== undefined && Number(n) > 0).map(([u, n]) => `${Number(n)}${u}`).join("");
+    const text = [
+        ["d", m[1]],
+        ["h", m[2]],
+        ["m", m[3]],
+        ["s", m[4]],
+    ]
+        .filter(([, n]) => n !== undefined && Number(n) > 0)
+        .map(([u, n]) => `${Number(n)}${u}`)
+        .join("");
     return text || "0s";
 }
 
@@ -75,28 +83,52 @@ function promtool(args: string[], cwd: string): Promise<{ status: number; output
         child.stdout.on("data", (d: Buffer) => (output += d.toString()));
         child.stderr.on("data", (d: Buffer) => (output += d.toString()));
         child.on("error", (e: NodeJS.ErrnoException) =>
-            reject(new Error(`cannot run ${PROMTOOL} (${e.code}): install the Debian package "prometheus" (.ci/run does) or set PROMTOOL`)),
+            reject(
+                new Error(
+                    `cannot run ${PROMTOOL} (${e.code}): install the Debian package "prometheus" (.ci/run does) or set PROMTOOL`,
+                ),
+            ),
         );
         child.on("close", (code) => resolve({ status: code ?? -1, output }));
     });
 }
 
 // ---- synthetic series, shaped like the fleet's scrape targets
-const KSM = { job: "flux-state-metrics", namespace: "flux-system", pod: "flux-state-metrics-7d9f8b6c5-x2x7q", cluster: CLUSTER };
+const KSM = {
+    job: "flux-state-metrics",
+    namespace: "flux-system",
+    pod: "flux-state-metrics-7d9f8b6c5-x2x7q",
+    cluster: CLUSTER,
+};
 const GROUPS: Record<string, string> = {
     Kustomization: "kustomize.toolkit.fluxcd.io",
     HelmRelease: "helm.toolkit.fluxcd.io",
     GitRepository: "source.toolkit.fluxcd.io",
     HelmRepository: "source.toolkit.fluxcd.io",
 };
-const VERSIONS: Record<string, string> = { Kustomization: "v1", HelmRelease: "v2", GitRepository: "v1", HelmRepository: "v1" };
+const VERSIONS: Record<string, string> = {
+    Kustomization: "v1",
+    HelmRelease: "v2",
+    GitRepository: "v1",
+    HelmRepository: "v1",
+};
 
 function labels(l: Record<string, string>): string {
-    return `{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(",")}}`;
+    return `{${Object.entries(l)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(",")}}`;
 }
 
 /** One Flux object's gotk_resource_info series. `suspended` absent means spec.suspend is unset (no label). */
-function resourceInfo(kind: string, ns: string, name: string, ready: string, values: string, suspended?: string, cluster = CLUSTER) {
+function resourceInfo(
+    kind: string,
+    ns: string,
+    name: string,
+    ready: string,
+    values: string,
+    suspended?: string,
+    cluster = CLUSTER,
+) {
     const l: Record<string, string> = {
         ...KSM,
         cluster,
@@ -113,7 +145,15 @@ function resourceInfo(kind: string, ns: string, name: string, ready: string, val
 
 /** A reconciler's duration histogram sum and count, as kustomize-controller's /metrics is scraped. */
 function durations(kind: string, ns: string, name: string, sumValues: string, countValues: string) {
-    const l = { job: "flux-controllers", namespace: "flux-system", pod: "kustomize-controller-6b5d8c7f9-abcde", cluster: CLUSTER, kind, exported_namespace: ns, name };
+    const l = {
+        job: "flux-controllers",
+        namespace: "flux-system",
+        pod: "kustomize-controller-6b5d8c7f9-abcde",
+        cluster: CLUSTER,
+        kind,
+        exported_namespace: ns,
+        name,
+    };
     return [
         { series: `gotk_reconcile_duration_seconds_sum${labels(l)}`, values: sumValues },
         { series: `gotk_reconcile_duration_seconds_count${labels(l)}`, values: countValues },
@@ -121,11 +161,23 @@ function durations(kind: string, ns: string, name: string, sumValues: string, co
 }
 
 const RULE_LABELS = { team: "platform", source: "flux" };
-const objectLabels = (kind: string, ns: string, name: string) => ({ cluster: CLUSTER, customresource_kind: kind, exported_namespace: ns, name });
+const objectLabels = (kind: string, ns: string, name: string) => ({
+    cluster: CLUSTER,
+    customresource_kind: kind,
+    exported_namespace: ns,
+    name,
+});
 
 // Expected alerts state the README's alert table literally: severities 2 (not Ready) and 3 (suspended, slow, missing).
-const ALERTS = ["FluxReconcilerNotReady", "FluxSourceNotReady", "FluxObjectSuspended", "FluxReconciliationSlow", "FluxMetricsMissing"];
-const none = (evalTime: string, names = ALERTS) => names.map((alertname) => ({ eval_time: evalTime, alertname, exp_alerts: [] }));
+const ALERTS = [
+    "FluxReconcilerNotReady",
+    "FluxSourceNotReady",
+    "FluxObjectSuspended",
+    "FluxReconciliationSlow",
+    "FluxMetricsMissing",
+];
+const none = (evalTime: string, names = ALERTS) =>
+    names.map((alertname) => ({ eval_time: evalTime, alertname, exp_alerts: [] }));
 
 /** Three hours of a fleet where everything is Ready, nothing is suspended and reconciliations take a steady 12 s. */
 const healthyFleet = [
@@ -148,7 +200,10 @@ function unitTests() {
         {
             name: "a Kustomization not Ready fires after 10 minutes (severity 2)",
             interval: "1m",
-            input_series: [resourceInfo("Kustomization", "flux-system", "apps", "False", "1x30"), resourceInfo("GitRepository", "flux-system", "flux-system", "True", "1x30")],
+            input_series: [
+                resourceInfo("Kustomization", "flux-system", "apps", "False", "1x30"),
+                resourceInfo("GitRepository", "flux-system", "flux-system", "True", "1x30"),
+            ],
             alert_rule_test: [
                 { eval_time: "9m", alertname: "FluxReconcilerNotReady", exp_alerts: [] },
                 {
@@ -156,7 +211,11 @@ function unitTests() {
                     alertname: "FluxReconcilerNotReady",
                     exp_alerts: [
                         {
-                            exp_labels: { ...objectLabels("Kustomization", "flux-system", "apps"), ...RULE_LABELS, severity: "2" },
+                            exp_labels: {
+                                ...objectLabels("Kustomization", "flux-system", "apps"),
+                                ...RULE_LABELS,
+                                severity: "2",
+                            },
                             exp_annotations: {
                                 summary: "Kustomization flux-system/apps is not Ready",
                                 description: `Reconciliation has been failing on cluster ${CLUSTER} for over PT10M: a broken manifest in git or a cluster-side problem. Check: flux get kustomizations -A, or npm run verify.`,
@@ -170,10 +229,29 @@ function unitTests() {
         {
             name: "a HelmRelease not Ready fires too; a Ready one beside it does not",
             interval: "1m",
-            input_series: [resourceInfo("HelmRelease", "envoy-gateway", "envoy-gateway", "False", "1x30"), resourceInfo("HelmRelease", "cert-manager", "cert-manager", "True", "1x30")],
+            input_series: [
+                resourceInfo("HelmRelease", "envoy-gateway", "envoy-gateway", "False", "1x30"),
+                resourceInfo("HelmRelease", "cert-manager", "cert-manager", "True", "1x30"),
+            ],
             alert_rule_test: [
                 { eval_time: "9m", alertname: "FluxReconcilerNotReady", exp_alerts: [] },
-                { eval_time: "15m", alertname: "FluxReconcilerNotReady", exp_alerts: [{ exp_labels: { ...objectLabels("HelmRelease", "envoy-gateway", "envoy-gateway"), ...RULE_LABELS, severity: "2" }, exp_annotations: { summary: "HelmRelease envoy-gateway/envoy-gateway is not Ready", description: `Reconciliation has been failing on cluster ${CLUSTER} for over PT10M: a broken manifest in git or a cluster-side problem. Check: flux get kustomizations -A, or npm run verify.` } }] },
+                {
+                    eval_time: "15m",
+                    alertname: "FluxReconcilerNotReady",
+                    exp_alerts: [
+                        {
+                            exp_labels: {
+                                ...objectLabels("HelmRelease", "envoy-gateway", "envoy-gateway"),
+                                ...RULE_LABELS,
+                                severity: "2",
+                            },
+                            exp_annotations: {
+                                summary: "HelmRelease envoy-gateway/envoy-gateway is not Ready",
+                                description: `Reconciliation has been failing on cluster ${CLUSTER} for over PT10M: a broken manifest in git or a cluster-side problem. Check: flux get kustomizations -A, or npm run verify.`,
+                            },
+                        },
+                    ],
+                },
             ],
         },
         {
@@ -187,7 +265,11 @@ function unitTests() {
                     alertname: "FluxSourceNotReady",
                     exp_alerts: [
                         {
-                            exp_labels: { ...objectLabels("GitRepository", "flux-system", "flux-system"), ...RULE_LABELS, severity: "2" },
+                            exp_labels: {
+                                ...objectLabels("GitRepository", "flux-system", "flux-system"),
+                                ...RULE_LABELS,
+                                severity: "2",
+                            },
                             exp_annotations: {
                                 summary: "GitRepository flux-system/flux-system cannot be fetched",
                                 description: `Flux on ${CLUSTER} has not been able to fetch this source for over PT10M (credentials, known hosts, or the repository).`,
@@ -205,7 +287,10 @@ function unitTests() {
                 resourceInfo("Kustomization", "flux-system", "apps", "False", "1x8 _x30"),
                 resourceInfo("Kustomization", "flux-system", "apps", "True", "_x8 1x30"),
             ],
-            alert_rule_test: [{ eval_time: "9m", alertname: "FluxReconcilerNotReady", exp_alerts: [] }, { eval_time: "20m", alertname: "FluxReconcilerNotReady", exp_alerts: [] }],
+            alert_rule_test: [
+                { eval_time: "9m", alertname: "FluxReconcilerNotReady", exp_alerts: [] },
+                { eval_time: "20m", alertname: "FluxReconcilerNotReady", exp_alerts: [] },
+            ],
         },
         {
             name: "a suspended object fires after an hour (severity 3)",
@@ -218,7 +303,11 @@ function unitTests() {
                     alertname: "FluxObjectSuspended",
                     exp_alerts: [
                         {
-                            exp_labels: { ...objectLabels("Kustomization", "flux-system", "apps"), ...RULE_LABELS, severity: "3" },
+                            exp_labels: {
+                                ...objectLabels("Kustomization", "flux-system", "apps"),
+                                ...RULE_LABELS,
+                                severity: "3",
+                            },
                             exp_annotations: {
                                 summary: "Kustomization flux-system/apps is suspended",
                                 description: `Suspended for over PT1H: drift on cluster ${CLUSTER} is no longer corrected. Resume it, or remove it from git.`,
@@ -242,7 +331,14 @@ function unitTests() {
                     alertname: "FluxReconciliationSlow",
                     exp_alerts: [
                         {
-                            exp_labels: { cluster: CLUSTER, kind: "Kustomization", exported_namespace: "flux-system", name: "apps", ...RULE_LABELS, severity: "3" },
+                            exp_labels: {
+                                cluster: CLUSTER,
+                                kind: "Kustomization",
+                                exported_namespace: "flux-system",
+                                name: "apps",
+                                ...RULE_LABELS,
+                                severity: "3",
+                            },
                             exp_annotations: {
                                 summary: "Kustomization flux-system/apps reconciles far slower than usual",
                                 description: `Average reconciliation over 10 minutes is more than 3x its one-day average (and over 60s) on ${CLUSTER}: health checks timing out, throttled sources, or an overloaded controller.`,
@@ -271,7 +367,10 @@ function unitTests() {
         {
             name: "no Flux object metrics from this cluster fires after 30 minutes (severity 3), even if another cluster reports",
             interval: "1m",
-            input_series: [resourceInfo("Kustomization", "flux-system", "apps", "True", "1x60", undefined, "aks-prod-northeurope"), ...durations("Kustomization", "flux-system", "apps", "0+12x60", "0+1x60")],
+            input_series: [
+                resourceInfo("Kustomization", "flux-system", "apps", "True", "1x60", undefined, "aks-prod-northeurope"),
+                ...durations("Kustomization", "flux-system", "apps", "0+12x60", "0+1x60"),
+            ],
             alert_rule_test: [
                 { eval_time: "29m", alertname: "FluxMetricsMissing", exp_alerts: [] },
                 {
@@ -282,7 +381,8 @@ function unitTests() {
                             exp_labels: { cluster: CLUSTER, ...RULE_LABELS, severity: "3" },
                             exp_annotations: {
                                 summary: `No Flux object metrics from ${CLUSTER}`,
-                                description: "kube-state-metrics for Flux is not being scraped: the alerts above cannot fire. Check the cluster's monitoring Kustomization (fleet repo) and the ama-metrics pods.",
+                                description:
+                                    "kube-state-metrics for Flux is not being scraped: the alerts above cannot fire. Check the cluster's monitoring Kustomization (fleet repo) and the ama-metrics pods.",
                             },
                         },
                     ],
@@ -303,7 +403,10 @@ async function runPromtool(rules: RegisteredRule[], only?: string[]): Promise<{ 
     const dir = mkdtempSync(join(tmpdir(), "promtool-"));
     try {
         writeFileSync(join(dir, "rules.yaml"), ruleFile(rules));
-        writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
+        writeFileSync(
+            join(dir, "tests.yaml"),
+            stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }),
+        );
         if (!only) {
             const check = await promtool(["check", "rules", "rules.yaml"], dir);
             assert.equal(check.status, 0, `promtool check rules:\n${check.output}`);
@@ -316,18 +419,30 @@ async function runPromtool(rules: RegisteredRule[], only?: string[]): Promise<{ 
 
 describe("Flux alert rules under promtool (behaviour)", function () {
     this.timeout(60000);
-    const rules = (overrides: Partial<MonitoringSettings> = {}) => prometheusRuleGroupRules(settings(overrides), CLUSTER, "action-group");
+    const rules = (overrides: Partial<MonitoringSettings> = {}) =>
+        prometheusRuleGroupRules(settings(overrides), CLUSTER, "action-group");
 
     it("tests exactly the rules the stack registers in its PrometheusRuleGroup", async () => {
         const c = await run(baseConfig("prod"));
         const group = one(c, "azure-native:alertsmanagement:PrometheusRuleGroup").inputs;
         assert.equal(group.clusterName, CLUSTER, "the cluster label the synthetic series carry");
         assert.equal(group.interval, "PT1M", "the rule file's evaluation interval");
-        assert.deepEqual(group.rules, prometheusRuleGroupRules(settings(), CLUSTER, idOf(c, one(c, "azure-native:monitor:ActionGroup"))));
+        assert.deepEqual(
+            group.rules,
+            prometheusRuleGroupRules(settings(), CLUSTER, idOf(c, one(c, "azure-native:monitor:ActionGroup"))),
+        );
     });
 
     it("converts Azure's ISO 8601 durations to Prometheus durations", () => {
-        assert.deepEqual(["PT10M", "PT1H", "PT30M", "PT15M", "P1D", "PT1H30M", "PT90S"].map(promDuration), ["10m", "1h", "30m", "15m", "1d", "1h30m", "90s"]);
+        assert.deepEqual(["PT10M", "PT1H", "PT30M", "PT15M", "P1D", "PT1H30M", "PT90S"].map(promDuration), [
+            "10m",
+            "1h",
+            "30m",
+            "15m",
+            "1d",
+            "1h30m",
+            "90s",
+        ]);
     });
 
     it("skips for want of promtool only outside CI: GitHub Actions sets CI, Azure Pipelines TF_BUILD", () => {
@@ -340,10 +455,14 @@ describe("Flux alert rules under promtool (behaviour)", function () {
     it("without promtool: a developer's run passes with the cases skipped, a CI run fails", function () {
         this.timeout(120000);
         const mocha = (env: Record<string, string>) =>
-            spawnSync(process.execPath, [require.resolve("mocha/bin/mocha.js"), "--no-parallel", "--grep", "run through promtool", __filename], {
-                encoding: "utf8",
-                env: { ...process.env, CI: "", TF_BUILD: "", PROMTOOL: "/nonexistent/promtool", ...env },
-            });
+            spawnSync(
+                process.execPath,
+                [require.resolve("mocha/bin/mocha.js"), "--no-parallel", "--grep", "run through promtool", __filename],
+                {
+                    encoding: "utf8",
+                    env: { ...process.env, CI: "", TF_BUILD: "", PROMTOOL: "/nonexistent/promtool", ...env },
+                },
+            );
         const laptop = mocha({});
         assert.equal(laptop.status, 0, laptop.stdout + laptop.stderr);
         assert.match(laptop.stdout, /2 pending/);
@@ -356,8 +475,13 @@ describe("Flux alert rules under promtool (behaviour)", function () {
 
     describe("run through promtool", function () {
         before(function () {
-            if (spawnSync(PROMTOOL, ["--version"], { stdio: "ignore" }).error !== undefined && skipsWithoutPromtool(process.env)) {
-                console.warn(`      (skipped: no ${PROMTOOL} on this machine; apt-get install prometheus brings it; CI fails without it)`);
+            if (
+                spawnSync(PROMTOOL, ["--version"], { stdio: "ignore" }).error !== undefined &&
+                skipsWithoutPromtool(process.env)
+            ) {
+                console.warn(
+                    `      (skipped: no ${PROMTOOL} on this machine; apt-get install prometheus brings it; CI fails without it)`,
+                );
                 this.skip();
             }
         });
@@ -365,7 +489,10 @@ describe("Flux alert rules under promtool (behaviour)", function () {
         // below starts at once, and the tests await their own. A run's failure surfaces in the test that awaits it.
         let full: Promise<{ status: number; output: string }>;
         let mutated: Promise<{ status: number; output: string }[]>;
-        const neverFires = () => rules().map((r) => (r.alert === "FluxReconcilerNotReady" ? { ...r, expression: r.expression.replace(/> 0$/, "> 1") } : r));
+        const neverFires = () =>
+            rules().map((r) =>
+                r.alert === "FluxReconcilerNotReady" ? { ...r, expression: r.expression.replace(/> 0$/, "> 1") } : r,
+            );
         before(() => {
             full = runPromtool(rules());
             mutated = Promise.all([
@@ -382,7 +509,11 @@ describe("Flux alert rules under promtool (behaviour)", function () {
 
         it("every alert fires when it should, not before its `for`, and a healthy fleet fires nothing", async () => {
             const registered = rules();
-            assert.deepEqual(registered.map((r) => r.alert).sort(), [...ALERTS].sort(), "every alert has test cases here");
+            assert.deepEqual(
+                registered.map((r) => r.alert).sort(),
+                [...ALERTS].sort(),
+                "every alert has test cases here",
+            );
             const result = await full;
             assert.equal(result.status, 0, result.output);
             assert.match(result.output, /SUCCESS/);
@@ -390,13 +521,21 @@ describe("Flux alert rules under promtool (behaviour)", function () {
 
         it("fails when a threshold is broken (a rule that never fires) or a `for` or floor is changed", async () => {
             const original = rules().find((r) => r.alert === "FluxReconcilerNotReady")!.expression;
-            assert.notEqual(neverFires().find((r) => r.alert === "FluxReconcilerNotReady")!.expression, original, "the mutation applies");
+            assert.notEqual(
+                neverFires().find((r) => r.alert === "FluxReconcilerNotReady")!.expression,
+                original,
+                "the mutation applies",
+            );
             const [broken, slower, floor] = await mutated;
             assert.notEqual(broken.status, 0, "promtool must reject a not-Ready rule that never fires");
             assert.match(broken.output, /FluxReconcilerNotReady/);
             assert.notEqual(slower.status, 0, "promtool must notice a suspended alert that waits 2 h");
             assert.match(slower.output, /FluxObjectSuspended/);
-            assert.notEqual(floor.status, 0, "promtool must notice a slow-reconciliation floor lowered under the 50 s case");
+            assert.notEqual(
+                floor.status,
+                0,
+                "promtool must notice a slow-reconciliation floor lowered under the 50 s case",
+            );
             assert.match(floor.output, /FluxReconciliationSlow/);
         });
     });

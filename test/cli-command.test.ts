@@ -96,7 +96,10 @@ describe("cli/command.ts: one way to define a command", () => {
             run: (argv): number => (demo.parse(argv).values.thing === "x" ? 0 : 1),
         });
         const { values, positionals } = demo.parse(["--thing", "x", "app"]);
-        assert.deepEqual({ values: { ...values }, positionals }, { values: { thing: "x", all: false }, positionals: ["app"] });
+        assert.deepEqual(
+            { values: { ...values }, positionals },
+            { values: { thing: "x", all: false }, positionals: ["app"] },
+        );
         assert.deepEqual(await runCliInProcess(demo.runCli, ["--thing", "x"]), { status: 0, stdout: "", stderr: "" });
         assert.deepEqual(await runCliInProcess(demo.runCli, ["--thing", "y"]), { status: 1, stdout: "", stderr: "" });
         const unknown = await runCliInProcess(demo.runCli, ["--thing", "x", "--colour"]);
@@ -104,7 +107,10 @@ describe("cli/command.ts: one way to define a command", () => {
         assert.match(unknown.stderr, /^Unknown option '--colour'\. .*\n\nusage: npm run demo -- --thing <x>\n$/s);
         const missing = await runCliInProcess(demo.runCli, ["--thing"]);
         assert.equal(missing.status, 2);
-        assert.match(missing.stderr, /^Option '--thing <value>' argument missing\n\nusage: npm run demo -- --thing <x>\n$/);
+        assert.match(
+            missing.stderr,
+            /^Option '--thing <value>' argument missing\n\nusage: npm run demo -- --thing <x>\n$/,
+        );
     });
 
     it("writes text to --out when the handler names a file, and a file it cannot write is exit 3", async () => {

@@ -15,7 +15,10 @@ interface Ended {
 /** Runs `node bin/launch.cjs <entry> ...args` with the read end of its stdout closed before it has written anything. */
 function runAndCloseEarly(entry: string, args: string[]): Promise<Ended> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [join(ROOT, "bin", "launch.cjs"), entry, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [join(ROOT, "bin", "launch.cjs"), entry, ...args], {
+            cwd: ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stderr = "";
         child.stdout.destroy();
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
@@ -48,14 +51,21 @@ describe("a reader that closes the pipe early (| head)", function () {
     // A Node reader takes 64 kB at a time, after which the rest of a 130 kB plan would fit the pipe: the reader is
     // head itself, which reads a few kB and exits, leaving more than a pipe buffer unwritten.
     it("node bin/launch.cjs plan/cli.ts --stack prod --json | head -5 under pipefail: exit 0, nothing on stderr", () => {
-        const r = spawnSync("bash", ["-o", "pipefail", "-c", `"${process.execPath}" bin/launch.cjs plan/cli.ts --stack prod --json | head -5`], { cwd: ROOT, encoding: "utf8" });
+        const r = spawnSync(
+            "bash",
+            ["-o", "pipefail", "-c", `"${process.execPath}" bin/launch.cjs plan/cli.ts --stack prod --json | head -5`],
+            { cwd: ROOT, encoding: "utf8" },
+        );
         assert.equal(r.stdout, '{\n  "project": "aks-gitops",\n  "stack": "prod",\n  "resources": [\n    {\n');
         assert.equal(r.stderr, "");
         assert.equal(r.status, 0);
     });
 
     it("the README's own pipeline under pipefail: `npm run plan -- --stack prod --json | head -5` exits 0", () => {
-        const r = spawnSync("bash", ["-o", "pipefail", "-c", "npm run plan -- --stack prod --json | head -5"], { cwd: ROOT, encoding: "utf8" });
+        const r = spawnSync("bash", ["-o", "pipefail", "-c", "npm run plan -- --stack prod --json | head -5"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         assert.doesNotMatch(r.stderr, /EPIPE|Unhandled|\n\s+at /, r.stderr);
         assert.equal(r.stdout.split("\n").length, 6, r.stdout);
         assert.equal(r.status, 0);

@@ -56,13 +56,24 @@ describe("pull-request comment (plan/comment.ts)", () => {
         const { head, base } = changed();
         head.policy = head.policy.filter((f) => f.enforcementLevel === "advisory").slice(0, 1);
         const text = renderCommentSection(head, base, { graph: false });
-        assert.ok(text.startsWith("<details><summary><b>prod</b>: 0 to add, 1 to change, 0 to remove · from scratch ~8.3 min · policy 0 mandatory, 1 advisory</summary>\n"), text);
-        assert.ok(text.includes("| advisory | `stack-audit-logs` |  | no diagnostic setting |\n\n</details>\n"), "no graph: the table ends the section");
+        assert.ok(
+            text.startsWith(
+                "<details><summary><b>prod</b>: 0 to add, 1 to change, 0 to remove · from scratch ~8.3 min · policy 0 mandatory, 1 advisory</summary>\n",
+            ),
+            text,
+        );
+        assert.ok(
+            text.includes("| advisory | `stack-audit-logs` |  | no diagnostic setting |\n\n</details>\n"),
+            "no graph: the table ends the section",
+        );
         assert.ok(!text.includes("```mermaid"));
         head.policy = [];
         assert.ok(!renderCommentSection(head, base).includes("| level | policy |"));
         const removal = renderCommentSection(emptyPlan("aks-gitops", "prod"), head, {});
-        assert.ok(removal.startsWith("<details open><summary><b>prod</b>: 0 to add, 0 to change, 6 to remove"), "removing resources opens the section");
+        assert.ok(
+            removal.startsWith("<details open><summary><b>prod</b>: 0 to add, 0 to change, 6 to remove"),
+            "removing resources opens the section",
+        );
     });
 
     it("says when there is no base plan: everything shows as added", () => {
@@ -73,7 +84,14 @@ describe("pull-request comment (plan/comment.ts)", () => {
     });
 
     it("an empty plan is a plan of nothing", () => {
-        assert.deepEqual(emptyPlan("aks-gitops", "dr"), { project: "aks-gitops", stack: "dr", resources: [], outputs: {}, criticalPath: { urns: [], estimatedMinutes: 0, serialMinutes: 0 }, policy: [] });
+        assert.deepEqual(emptyPlan("aks-gitops", "dr"), {
+            project: "aks-gitops",
+            stack: "dr",
+            resources: [],
+            outputs: {},
+            criticalPath: { urns: [], estimatedMinutes: 0, serialMinutes: 0 },
+            policy: [],
+        });
     });
 
     it("sorts each stack into changes, policy alone, unchanged or error, with its counts", () => {
@@ -87,10 +105,17 @@ describe("pull-request comment (plan/comment.ts)", () => {
         clean.policy = clean.policy.filter((f) => f.enforcementLevel === "advisory");
         assert.equal(fleetRow({ stack: "prod", head: clean, base: clean }).status, "unchanged");
         assert.equal(fleetRow({ stack: "prod", head: clean }).status, "changes", "no base: new");
-        assert.deepEqual({ ...fleetRow({ stack: "x", error: "bad" }), entry: undefined }, { entry: undefined, status: "error", added: 0, changed: 0, removed: 0, mandatory: 0, advisory: 0 });
+        assert.deepEqual(
+            { ...fleetRow({ stack: "x", error: "bad" }), entry: undefined },
+            { entry: undefined, status: "error", added: 0, changed: 0, removed: 0, mandatory: 0, advisory: 0 },
+        );
         const outputOnly = plan();
         outputOnly.outputs = { ...outputOnly.outputs, clusterName: "aks-other" };
-        assert.equal(fleetRow({ stack: "prod", head: outputOnly, base: plan() }).status, "changes", "an output change is a change");
+        assert.equal(
+            fleetRow({ stack: "prod", head: outputOnly, base: plan() }).status,
+            "changes",
+            "an output change is a change",
+        );
     });
 
     it("renders the fleet comment: counts, removed stacks, the table of those that change, their sections, an error's message", () => {
@@ -101,7 +126,12 @@ describe("pull-request comment (plan/comment.ts)", () => {
             [
                 { stack: "dev", environment: "dev", ring: 0, role: "cluster", head: quiet, base: quiet },
                 { stack: "prod", environment: "prod", ring: 2, role: "vault-owner", head, base },
-                { stack: "broken", environment: "staging", ring: 1, error: "config key aks-gitops:nodeCount: ```bad```" },
+                {
+                    stack: "broken",
+                    environment: "staging",
+                    ring: 1,
+                    error: "config key aks-gitops:nodeCount: ```bad```",
+                },
             ],
             { removed: ["old"], artifactsUrl: "https://ci.example/run/1" },
         );
@@ -150,12 +180,27 @@ describe("pull-request comment (plan/comment.ts)", () => {
             ],
             { removed: ["old", "older"] },
         );
-        assert.ok(text.includes("\n**2 of 7 stacks change** · **2 fail a mandatory policy** without changing · 3 unchanged (dev 2, other 1)\n"), text);
-        assert.ok(text.includes("\nNo longer committed: `old`, `older`. CI stops deploying them; its resources stay until `pulumi destroy` of the stack.\n"));
-        assert.ok(text.includes("\n| `d` (new) | prod |  |  | 6 | 0 | 0 | 0 mandatory, 0 advisory | ~8.3 min |\n"), text);
+        assert.ok(
+            text.includes(
+                "\n**2 of 7 stacks change** · **2 fail a mandatory policy** without changing · 3 unchanged (dev 2, other 1)\n",
+            ),
+            text,
+        );
+        assert.ok(
+            text.includes(
+                "\nNo longer committed: `old`, `older`. CI stops deploying them; its resources stay until `pulumi destroy` of the stack.\n",
+            ),
+        );
+        assert.ok(
+            text.includes("\n| `d` (new) | prod |  |  | 6 | 0 | 0 | 0 mandatory, 0 advisory | ~8.3 min |\n"),
+            text,
+        );
         assert.ok(text.includes("\n| `f` |  |  |  | 0 | 0 | 0 | **1 mandatory**, 2 advisory | ~8.3 min |\n"));
         const one = renderFleetComment([{ stack: "f", head: failing, base: failing }]);
-        assert.ok(one.includes("\n**0 of 1 stack change** · **1 fails a mandatory policy** without changing · 0 unchanged\n"), one);
+        assert.ok(
+            one.includes("\n**0 of 1 stack change** · **1 fails a mandatory policy** without changing · 0 unchanged\n"),
+            one,
+        );
         assert.ok(!one.includes("No longer committed"));
         assert.equal(
             renderFleetComment([{ stack: "a", environment: "dev", head: clean, base: clean }]),
@@ -166,30 +211,64 @@ describe("pull-request comment (plan/comment.ts)", () => {
     it("shortens sections to stay under the budget, saying so and where the full plans are", () => {
         const { head, base } = changed();
         const section = renderCommentSection(head, base);
-        const entries = [1, 2, 3].map((i) => ({ stack: `prod-${i}`, head: { ...head, stack: `prod-${i}` }, base: { ...base, stack: `prod-${i}` } }));
-        const text = renderFleetComment(entries, { maxChars: 1000 + 2 * section.length, artifactsUrl: "https://ci.example/run/1" });
+        const entries = [1, 2, 3].map((i) => ({
+            stack: `prod-${i}`,
+            head: { ...head, stack: `prod-${i}` },
+            base: { ...base, stack: `prod-${i}` },
+        }));
+        const text = renderFleetComment(entries, {
+            maxChars: 1000 + 2 * section.length,
+            artifactsUrl: "https://ci.example/run/1",
+        });
         assert.ok(text.length <= 1000 + 2 * section.length);
-        assert.ok(text.endsWith("\n_1 stack's details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in [the run's artifacts](https://ci.example/run/1)._\n"), text.slice(-400));
-        assert.ok(text.includes("<b>prod-3</b>: 0 to add, 1 to change, 0 to remove</summary>\n\nDetails left out for room"), "no room for the third's details");
+        assert.ok(
+            text.endsWith(
+                "\n_1 stack's details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in [the run's artifacts](https://ci.example/run/1)._\n",
+            ),
+            text.slice(-400),
+        );
+        assert.ok(
+            text.includes("<b>prod-3</b>: 0 to add, 1 to change, 0 to remove</summary>\n\nDetails left out for room"),
+            "no room for the third's details",
+        );
         // With 500 characters more the third section keeps its details and loses only its graph.
         const graphless = renderFleetComment(entries, { maxChars: 1500 + 2 * section.length });
         assert.equal(graphless.split("```mermaid").length - 1, 2);
         assert.ok(graphless.includes(renderCommentSection(entries[2].head, entries[2].base, { graph: false })));
-        assert.ok(graphless.endsWith("\n_1 stack's details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in the run's artifacts._\n"));
+        assert.ok(
+            graphless.endsWith(
+                "\n_1 stack's details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in the run's artifacts._\n",
+            ),
+        );
         const brief = renderFleetComment(entries, { maxChars: 1000 });
-        assert.ok(brief.includes("<details><summary><b>prod-1</b>: 0 to add, 1 to change, 0 to remove</summary>\n\nDetails left out for room: see the run's artifacts.\n\n</details>\n"), brief);
-        assert.ok(brief.endsWith("_3 stacks' details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in the run's artifacts._\n"), brief);
+        assert.ok(
+            brief.includes(
+                "<details><summary><b>prod-1</b>: 0 to add, 1 to change, 0 to remove</summary>\n\nDetails left out for room: see the run's artifacts.\n\n</details>\n",
+            ),
+            brief,
+        );
+        assert.ok(
+            brief.endsWith(
+                "_3 stacks' details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in the run's artifacts._\n",
+            ),
+            brief,
+        );
         assert.ok(brief.length <= 1000);
     });
 
     it("keeps each finding on one table row, leaves out an empty removed list, and counts the table's overflow", () => {
         const { head, base } = changed();
         head.policy = [{ policy: "multi", enforcementLevel: "advisory", message: "first line\nsecond | line" }];
-        assert.ok(renderCommentSection(head, base).includes("\n| advisory | `multi` |  | first line second \\| line |\n"));
+        assert.ok(
+            renderCommentSection(head, base).includes("\n| advisory | `multi` |  | first line second \\| line |\n"),
+        );
         const clean = plan();
         clean.policy = [];
         assert.ok(!renderFleetComment([{ stack: "a", head: clean }], { removed: [] }).includes("No longer committed"));
-        const many = Array.from({ length: 40 }, (_, i) => ({ stack: `prod-c${String(i).padStart(2, "0")}`, head: { ...clean, stack: `prod-c${String(i).padStart(2, "0")}` } }));
+        const many = Array.from({ length: 40 }, (_, i) => ({
+            stack: `prod-c${String(i).padStart(2, "0")}`,
+            head: { ...clean, stack: `prod-c${String(i).padStart(2, "0")}` },
+        }));
         const text = renderFleetComment(many, { maxChars: 4000 });
         const rows = text.split("\n").filter((l) => l.startsWith("| `prod-c"));
         assert.ok(rows.length > 0 && rows.length < 40, `${rows.length} rows`);

@@ -8,10 +8,14 @@ import { join } from "node:path";
 import { PROJECT_DIR } from "../stacks/paths";
 
 function committedSuite(project: string, fleet?: string): { status: number | null; output: string } {
-    const r = spawnSync(process.execPath, [require.resolve("mocha/bin/mocha.js"), "--no-parallel", join(__dirname, "committed-stacks.test.ts")], {
-        encoding: "utf8",
-        env: { ...process.env, COMMITTED_STACKS_DIR: project, FLEET_REPO: fleet ?? "" },
-    });
+    const r = spawnSync(
+        process.execPath,
+        [require.resolve("mocha/bin/mocha.js"), "--no-parallel", join(__dirname, "committed-stacks.test.ts")],
+        {
+            encoding: "utf8",
+            env: { ...process.env, COMMITTED_STACKS_DIR: project, FLEET_REPO: fleet ?? "" },
+        },
+    );
     return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -34,7 +38,14 @@ describe("the committed-stacks suite on stacks that would break", function () {
         writeFileSync(file, readFileSync(file, "utf8") + "# edited by hand\n");
         const r = committedSuite(PROJECT_DIR, fleet);
         assert.notEqual(r.status, 0);
-        assert.match(r.output, /clusters\/prod-westeurope\/kustomization\.yaml in .* is out of date with stack prod: npm run fleet -- --stack prod --out /);
-        assert.match(r.output, /matches its cluster directory clusters\/dev-westeurope in .*\n/, "the other stacks' directories are checked too");
+        assert.match(
+            r.output,
+            /clusters\/prod-westeurope\/kustomization\.yaml in .* is out of date with stack prod: npm run fleet -- --stack prod --out /,
+        );
+        assert.match(
+            r.output,
+            /matches its cluster directory clusters\/dev-westeurope in .*\n/,
+            "the other stacks' directories are checked too",
+        );
     });
 });

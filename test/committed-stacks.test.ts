@@ -37,10 +37,17 @@ describe(`the committed stacks (${STACKS.join(", ") || "none"} in ${PROJECT}; fl
         const { stacks } = discover(PROJECT);
         assert.equal(stacks.length, STACKS.length);
         for (const environment of new Set(stacks.map((s) => s.environment))) {
-            const owners = stacks.filter((s) => s.environment === environment && s.role === "primary").map((s) => s.stack);
-            const users = stacks.filter((s) => s.environment === environment && s.role !== "primary").map((s) => s.stack);
+            const owners = stacks
+                .filter((s) => s.environment === environment && s.role === "primary")
+                .map((s) => s.stack);
+            const users = stacks
+                .filter((s) => s.environment === environment && s.role !== "primary")
+                .map((s) => s.stack);
             // A cluster that uses its environment's existing key needs the stack that owns it; two owners would be two keys.
-            assert.ok(owners.length === 1 || (owners.length === 0 && users.length > 0 && externalKeys(users)), `${environment}: key owners ${owners.join(", ") || "none"}`);
+            assert.ok(
+                owners.length === 1 || (owners.length === 0 && users.length > 0 && externalKeys(users)),
+                `${environment}: key owners ${owners.join(", ") || "none"}`,
+            );
         }
     });
 
@@ -53,7 +60,9 @@ describe(`the committed stacks (${STACKS.join(", ") || "none"} in ${PROJECT}; fl
 
             it("plans offline without a mandatory policy finding", async () => {
                 const plan = await buildCheckedPlan(capture);
-                const mandatory = plan.policy.filter((f) => f.enforcementLevel === "mandatory").map((f) => `${f.policy}: ${f.message}`);
+                const mandatory = plan.policy
+                    .filter((f) => f.enforcementLevel === "mandatory")
+                    .map((f) => `${f.policy}: ${f.message}`);
                 assert.deepEqual(mandatory, [], `npm run plan -- --stack ${stack} lists them`);
                 assert.ok(plan.resources.length > 0);
             });
@@ -68,7 +77,11 @@ describe(`the committed stacks (${STACKS.join(", ") || "none"} in ${PROJECT}; fl
                         const file = join(fleet, path);
                         const fix = `npm run fleet -- --stack ${stack} --out ${fleet}`;
                         assert.ok(existsSync(file), `${path} is missing in ${fleet}: ${fix}`);
-                        assert.equal(readFileSync(file, "utf8"), content, `${path} in ${fleet} is out of date with stack ${stack}: ${fix}`);
+                        assert.equal(
+                            readFileSync(file, "utf8"),
+                            content,
+                            `${path} in ${fleet} is out of date with stack ${stack}: ${fix}`,
+                        );
                     }
                 });
             }
@@ -87,5 +100,7 @@ function clusterDirOf(stack: string): string | undefined {
 
 /** Whether every stack given uses an existing key whose vault no committed stack owns (a key kept outside this project). */
 function externalKeys(stacks: string[]): boolean {
-    return stacks.every((s) => settingsFrom(withSecretPlaceholders(loadStackFile(s, PROJECT)).config).sops.existingKeyId !== undefined);
+    return stacks.every(
+        (s) => settingsFrom(withSecretPlaceholders(loadStackFile(s, PROJECT)).config).sops.existingKeyId !== undefined,
+    );
 }

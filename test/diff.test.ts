@@ -3,7 +3,12 @@ import * as assert from "node:assert/strict";
 import { diffPlans, diffValues, renderDiffMarkdown } from "../plan/diff";
 import type { Plan, PlanResource } from "../plan/model";
 
-function resource(name: string, type: string, inputs: Record<string, unknown>, extra: Partial<PlanResource> = {}): PlanResource {
+function resource(
+    name: string,
+    type: string,
+    inputs: Record<string, unknown>,
+    extra: Partial<PlanResource> = {},
+): PlanResource {
     return {
         urn: `urn:pulumi:s::p::${type}::${name}`,
         type,
@@ -19,8 +24,20 @@ function resource(name: string, type: string, inputs: Record<string, unknown>, e
     };
 }
 
-function plan(stack: string, resources: PlanResource[], outputs: Record<string, unknown>, estimatedMinutes: number): Plan {
-    return { project: "p", stack, resources, outputs, criticalPath: { urns: [], estimatedMinutes, serialMinutes: estimatedMinutes }, policy: [] };
+function plan(
+    stack: string,
+    resources: PlanResource[],
+    outputs: Record<string, unknown>,
+    estimatedMinutes: number,
+): Plan {
+    return {
+        project: "p",
+        stack,
+        resources,
+        outputs,
+        criticalPath: { urns: [], estimatedMinutes, serialMinutes: estimatedMinutes },
+        policy: [],
+    };
 }
 
 const RG = "urn:pulumi:s::p::azure-native:resources:ResourceGroup::rg";
@@ -31,8 +48,17 @@ const before = plan(
     "old-name",
     [
         rg,
-        resource("vault", "azure-native:keyvault:Vault", { sku: "standard", tags: { env: "dev" }, ranges: ["1.1.1.1", "2.2.2.2"] }),
-        resource("old-ns", "kubernetes:core/v1:Namespace", {}, { options: { protect: true, retainOnDelete: false, ignoreChanges: [], customTimeouts: null } }),
+        resource("vault", "azure-native:keyvault:Vault", {
+            sku: "standard",
+            tags: { env: "dev" },
+            ranges: ["1.1.1.1", "2.2.2.2"],
+        }),
+        resource(
+            "old-ns",
+            "kubernetes:core/v1:Namespace",
+            {},
+            { options: { protect: true, retainOnDelete: false, ignoreChanges: [], customTimeouts: null } },
+        ),
         component(1),
         resource("old-prefix", "azure-native:network:PublicIPPrefix", {}),
     ],
@@ -47,7 +73,10 @@ const after = plan(
             "vault",
             "azure-native:keyvault:Vault",
             { sku: "premium", tags: { env: "dev", owner: "me|you" }, ranges: ["1.1.1.1"] },
-            { dependsOn: [RG], options: { protect: true, retainOnDelete: false, ignoreChanges: [], customTimeouts: null } },
+            {
+                dependsOn: [RG],
+                options: { protect: true, retainOnDelete: false, ignoreChanges: [], customTimeouts: null },
+            },
         ),
         resource("new-key", "azure-native:keyvault:Key", { keyName: "k" }),
         component(2),
@@ -60,7 +89,9 @@ describe("plan diff (plan/diff.ts)", () => {
     it("compares values key by key and element by element, naming the path", () => {
         assert.deepEqual(diffValues(1, 2), [{ path: "(value)", before: 1, after: 2 }]);
         assert.deepEqual(diffValues([1, { b: 2 }], [1, { b: 2 }]), []);
-        assert.deepEqual(diffValues({ a: [1, { b: 2 }] }, { a: [1, { b: 3 }] }), [{ path: "a[1].b", before: 2, after: 3 }]);
+        assert.deepEqual(diffValues({ a: [1, { b: 2 }] }, { a: [1, { b: 3 }] }), [
+            { path: "a[1].b", before: 2, after: 3 },
+        ]);
         assert.deepEqual(diffValues({ z: 1, a: 1 }, { a: 2, z: 2 }), [
             { path: "a", before: 1, after: 2 },
             { path: "z", before: 1, after: 2 },
@@ -74,11 +105,23 @@ describe("plan diff (plan/diff.ts)", () => {
     it("lists custom resources added, removed and changed, outputs and the critical path; components are left out", () => {
         const d = diffPlans(before, after);
         assert.equal(d.stack, "s");
-        assert.deepEqual(d.added.map((r) => r.name), ["new-key"]);
-        assert.deepEqual(d.removed.map((r) => r.name), ["old-ns", "old-prefix"]);
-        assert.deepEqual(d.changed.map((c) => [c.before.name, c.after.name]), [["vault", "vault"]]);
+        assert.deepEqual(
+            d.added.map((r) => r.name),
+            ["new-key"],
+        );
+        assert.deepEqual(
+            d.removed.map((r) => r.name),
+            ["old-ns", "old-prefix"],
+        );
+        assert.deepEqual(
+            d.changed.map((c) => [c.before.name, c.after.name]),
+            [["vault", "vault"]],
+        );
         assert.deepEqual(d.changed[0].before.inputs.sku, "standard");
-        assert.deepEqual(d.changed[0].changes.map((c) => c.path), ["dependsOn[0]", "inputs.ranges[1]", "inputs.sku", "inputs.tags.owner", "options.protect"]);
+        assert.deepEqual(
+            d.changed[0].changes.map((c) => c.path),
+            ["dependsOn[0]", "inputs.ranges[1]", "inputs.sku", "inputs.tags.owner", "options.protect"],
+        );
         assert.deepEqual(d.criticalPath, { before: 20, after: 25 });
     });
 
@@ -126,21 +169,49 @@ describe("plan diff (plan/diff.ts)", () => {
         const longer = plan("s", [rg], { v: "z".repeat(120) }, 20);
         assert.equal(
             renderDiffMarkdown(diffPlans(long, longer)),
-            ["### Plan diff for `s`", "", "**0 to add, 0 to change, 0 to remove**", "", "#### Outputs", "", "| output | before | after |", "|---|---|---|", `| \`v\` | \`${"y".repeat(120)}\` | \`${"z".repeat(120)}\` |`, "", ""].join("\n"),
+            [
+                "### Plan diff for `s`",
+                "",
+                "**0 to add, 0 to change, 0 to remove**",
+                "",
+                "#### Outputs",
+                "",
+                "| output | before | after |",
+                "|---|---|---|",
+                `| \`v\` | \`${"y".repeat(120)}\` | \`${"z".repeat(120)}\` |`,
+                "",
+                "",
+            ].join("\n"),
         );
-        assert.equal(renderDiffMarkdown(diffPlans(before, before)), "### Plan diff for `old-name`\n\nNo changes to resources or outputs.\n");
+        assert.equal(
+            renderDiffMarkdown(diffPlans(before, before)),
+            "### Plan diff for `old-name`\n\nNo changes to resources or outputs.\n",
+        );
         // Any one kind of change is a change, whatever the others add up to.
         const key = resource("new-key", "azure-native:keyvault:Key", {});
         const swapped = diffPlans(plan("s", [rg], {}, 20), plan("s", [key], {}, 20));
         assert.match(renderDiffMarkdown(swapped), /^\*\*1 to add, 0 to change, 1 to remove\*\*$/m);
-        const changedAndAdded = diffPlans(plan("s", [rg], {}, 20), plan("s", [{ ...rg, inputs: { location: "northeurope" } }, key], {}, 20));
+        const changedAndAdded = diffPlans(
+            plan("s", [rg], {}, 20),
+            plan("s", [{ ...rg, inputs: { location: "northeurope" } }, key], {}, 20),
+        );
         assert.match(renderDiffMarkdown(changedAndAdded), /^\*\*1 to add, 1 to change, 0 to remove\*\*$/m);
         const outputAndAdded = diffPlans(plan("s", [rg], { a: 1 }, 20), plan("s", [rg, key], { a: 2 }, 20));
         assert.match(renderDiffMarkdown(outputAndAdded), /^\*\*1 to add, 0 to change, 0 to remove\*\*$/m);
         const added = plan("s", [rg, resource("new-key", "azure-native:keyvault:Key", {})], {}, 20);
         assert.equal(
             renderDiffMarkdown(diffPlans(plan("s", [rg], {}, 20), added)),
-            ["### Plan diff for `s`", "", "**1 to add, 0 to change, 0 to remove**", "", "| | resource | type |", "|---|---|---|", "| + | `new-key` | keyvault:Key |", "", ""].join("\n"),
+            [
+                "### Plan diff for `s`",
+                "",
+                "**1 to add, 0 to change, 0 to remove**",
+                "",
+                "| | resource | type |",
+                "|---|---|---|",
+                "| + | `new-key` | keyvault:Key |",
+                "",
+                "",
+            ].join("\n"),
         );
     });
 });

@@ -5,7 +5,19 @@ import { runProgram } from "../offline/program";
 import { sopsDecryptRoleGuid, stableGuid } from "../components/roles";
 import { AUDIT_SETTING_NAME } from "../components/SopsKeyVault";
 import { parseArmId } from "../stacks/schema";
-import { all, at, azureValue, baseConfig, idOf, one, run, runCommitted, stackInput, stackSetting, withConfig } from "./support";
+import {
+    all,
+    at,
+    azureValue,
+    baseConfig,
+    idOf,
+    one,
+    run,
+    runCommitted,
+    stackInput,
+    stackSetting,
+    withConfig,
+} from "./support";
 
 const VAULT = "azure-native:keyvault:Vault";
 const KEY = "azure-native:keyvault:Key";
@@ -19,7 +31,9 @@ const ENCRYPTORS = "5d2f7c1a-8e4b-4f3a-9c6d-1b0e2a7f4c85";
 /** A committed stack's config as an object (for variations of it). */
 function committedConfig(stack: string): Record<string, unknown> {
     const { config } = loadStackFile(stack);
-    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^aks-gitops:/, ""), /^[[{]/.test(v) ? JSON.parse(v) : v]));
+    return Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [k.replace(/^aks-gitops:/, ""), /^[[{]/.test(v) ? JSON.parse(v) : v]),
+    );
 }
 
 describe("disaster recovery", () => {
@@ -41,13 +55,21 @@ describe("disaster recovery", () => {
         it("creates no vault, no key and no SOPS resource group", () => {
             assert.equal(all(dr, VAULT).length, 0);
             assert.equal(all(dr, KEY).length, 0);
-            assert.equal(all(dr, "azure-native:resources:ResourceGroup").filter((r) => String(r.inputs.resourceGroupName).startsWith("rg-sops")).length, 0);
+            assert.equal(
+                all(dr, "azure-native:resources:ResourceGroup").filter((r) =>
+                    String(r.inputs.resourceGroupName).startsWith("rg-sops"),
+                ).length,
+                0,
+            );
         });
 
         it("grants its own Flux identity prod's decrypt role on prod's vault", () => {
             const grant = one(dr, ROLE, "-decrypt").inputs;
             const sub = azureValue(dr, "azure.subscriptionId");
-            assert.equal(grant.scope, `/subscriptions/${sub}/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-prod`);
+            assert.equal(
+                grant.scope,
+                `/subscriptions/${sub}/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-prod`,
+            );
             assert.equal(grant.principalId, azureValue(dr, "prod-northeurope-flux-identity-identity.principalId"));
             assert.equal(
                 grant.roleDefinitionId,
@@ -61,13 +83,23 @@ describe("disaster recovery", () => {
             assert.equal(dr.outputs.sopsCreationRule.value, prod.outputs.sopsCreationRule.value);
             assert.equal(dr.outputs.sopsKeyUrl.value, "https://kv-contoso-sops-prod.vault.azure.net/keys/sops-prod");
             // In an incident prod's region may be the one that failed: no lookup that only feeds an output.
-            assert.deepEqual(dr.calls.filter((c) => c.token.startsWith("azure-native:") && c.token !== "azure-native:authorization:getClientConfig").map((c) => c.token), []);
+            assert.deepEqual(
+                dr.calls
+                    .filter(
+                        (c) =>
+                            c.token.startsWith("azure-native:") &&
+                            c.token !== "azure-native:authorization:getClientConfig",
+                    )
+                    .map((c) => c.token),
+                [],
+            );
             assert.equal(one(prod, VAULT).inputs.vaultName, "kv-contoso-sops-prod");
             assert.equal(one(prod, KEY).inputs.keyName, "sops-prod");
         });
 
         it("accepts a full key id from another subscription as written", async () => {
-            const id = "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-x-sops-prod/keys/sops-prod";
+            const id =
+                "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-x-sops-prod/keys/sops-prod";
             const c = await run(withConfig(baseConfig("prod"), { sops: { vaultName: undefined, existingKeyId: id } }));
             assert.equal(one(c, ROLE, "-decrypt").inputs.scope, id.replace(/\/keys\/sops-prod$/, ""));
         });
@@ -76,18 +108,32 @@ describe("disaster recovery", () => {
     describe("everything the DR stack owns lives in the DR region", () => {
         it("creates its resources only in resource groups it creates in northeurope", () => {
             const groups = all(dr, "azure-native:resources:ResourceGroup");
-            assert.deepEqual(groups.map((g) => [g.inputs.resourceGroupName, g.inputs.location]), [["rg-aks-prod-northeurope", "northeurope"]]);
+            assert.deepEqual(
+                groups.map((g) => [g.inputs.resourceGroupName, g.inputs.location]),
+                [["rg-aks-prod-northeurope", "northeurope"]],
+            );
             for (const r of dr.resources.filter((x) => x.custom && "resourceGroupName" in x.inputs)) {
-                assert.equal(r.inputs.resourceGroupName, "rg-aks-prod-northeurope", `${r.name} must live in the DR region's group`);
+                assert.equal(
+                    r.inputs.resourceGroupName,
+                    "rg-aks-prod-northeurope",
+                    `${r.name} must live in the DR region's group`,
+                );
             }
-            for (const r of dr.resources.filter((x) => x.custom && typeof x.inputs.location === "string" && x.inputs.location !== "global")) {
+            for (const r of dr.resources.filter(
+                (x) => x.custom && typeof x.inputs.location === "string" && x.inputs.location !== "global",
+            )) {
                 assert.equal(r.inputs.location, "northeurope", `${r.name} must be located in the DR region`);
             }
         });
 
         it("writes to prod's region only the decrypt grant on prod's vault", () => {
-            const writesThere = dr.resources.filter((r) => r.custom && JSON.stringify(r.inputs).includes("rg-sops-prod"));
-            assert.deepEqual(writesThere.map((r) => r.name), ["prod-northeurope-flux-identity-decrypt"]);
+            const writesThere = dr.resources.filter(
+                (r) => r.custom && JSON.stringify(r.inputs).includes("rg-sops-prod"),
+            );
+            assert.deepEqual(
+                writesThere.map((r) => r.name),
+                ["prod-northeurope-flux-identity-decrypt"],
+            );
         });
 
         it("owns its egress prefix, and its control-plane identity may attach it", () => {
@@ -105,8 +151,17 @@ describe("disaster recovery", () => {
         });
 
         it("holds everything the cluster needs first, and not the cluster or what hangs on it", () => {
-            const created = new Set(dr.resources.filter((r) => r.custom && !r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:")).map((r) => r.type));
-            for (const type of ["azure-native:resources:ResourceGroup", PREFIX, "azure-native:managedidentity:UserAssignedIdentity", ROLE]) {
+            const created = new Set(
+                dr.resources
+                    .filter((r) => r.custom && !r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:"))
+                    .map((r) => r.type),
+            );
+            for (const type of [
+                "azure-native:resources:ResourceGroup",
+                PREFIX,
+                "azure-native:managedidentity:UserAssignedIdentity",
+                ROLE,
+            ]) {
                 assert.ok(created.has(type), `standby must create ${type}`);
             }
             for (const type of [
@@ -121,11 +176,21 @@ describe("disaster recovery", () => {
                 assert.ok(!created.has(type), `standby must not create ${type}`);
             }
             assert.equal(all(dr, ROLE).length, 2, "the prefix join and the decrypt grant");
-            assert.ok(all(dr, "azure-native:managedidentity:UserAssignedIdentity").some((i) => i.inputs.resourceName === "id-flux-prod-northeurope"));
+            assert.ok(
+                all(dr, "azure-native:managedidentity:UserAssignedIdentity").some(
+                    (i) => i.inputs.resourceName === "id-flux-prod-northeurope",
+                ),
+            );
         });
 
         it("activating creates only the cluster, its credentials, the extension, the configuration and what hangs on the cluster", async () => {
-            const active = await runProgram(stackInput(withConfig(committedConfig("prod-northeurope"), { standby: false }), undefined, "prod-northeurope"));
+            const active = await runProgram(
+                stackInput(
+                    withConfig(committedConfig("prod-northeurope"), { standby: false }),
+                    undefined,
+                    "prod-northeurope",
+                ),
+            );
             const before = new Set(dr.resources.map((r) => r.urn));
             const added = active.resources.filter((r) => r.custom && !before.has(r.urn)).map((r) => r.type);
             assert.deepEqual([...new Set(added)].sort(), [
@@ -140,20 +205,32 @@ describe("disaster recovery", () => {
                 "azure-native:monitor:DiagnosticSetting",
             ]);
             const removed = dr.resources.filter((r) => !active.resources.some((x) => x.urn === r.urn));
-            assert.deepEqual(removed.map((r) => r.name), [], "activating replaces nothing standby created");
+            assert.deepEqual(
+                removed.map((r) => r.name),
+                [],
+                "activating replaces nothing standby created",
+            );
             assert.equal(active.outputs.standby.value, false);
         });
 
         it("is refused for a stack that owns the environment's vault", async () => {
-            await assert.rejects(run(withConfig(baseConfig("prod"), { standby: true })), /aks-gitops:standby: only applies to a DR cluster \(sops\.existingKeyId\)/);
+            await assert.rejects(
+                run(withConfig(baseConfig("prod"), { standby: true })),
+                /aks-gitops:standby: only applies to a DR cluster \(sops\.existingKeyId\)/,
+            );
         });
     });
 
     describe("the environment's vault admits the DR cluster before any incident", () => {
         it("prod's vault firewall lists the DR stack's prefix (read, not owned) next to prod's own egress", () => {
             const lookup = prod.calls.find((c) => c.token === "azure-native:network:getPublicIPPrefix");
-            assert.deepEqual(lookup?.inputs, { resourceGroupName: "rg-aks-prod-northeurope", publicIpPrefixName: "pip-egress-aks-prod-northeurope" });
-            const rules = (at(one(prod, VAULT).inputs, "properties.networkAcls.ipRules") as { value: string }[]).map((r) => r.value);
+            assert.deepEqual(lookup?.inputs, {
+                resourceGroupName: "rg-aks-prod-northeurope",
+                publicIpPrefixName: "pip-egress-aks-prod-northeurope",
+            });
+            const rules = (at(one(prod, VAULT).inputs, "properties.networkAcls.ipRules") as { value: string }[]).map(
+                (r) => r.value,
+            );
             assert.ok(rules.includes(azureValue(prod, "getPublicIPPrefix(pip-egress-aks-prod-northeurope).ipPrefix")));
             assert.ok(rules.includes(azureValue(prod, "prod-westeurope-aks-egress.ipPrefix")));
             assert.equal(at(one(prod, VAULT).inputs, "properties.networkAcls.defaultAction"), "Deny");
@@ -174,17 +251,27 @@ describe("disaster recovery", () => {
                     assert.ok(
                         others.some((o) => {
                             const c = captures.get(o)!;
-                            return all(c, VAULT).some((v) => v.inputs.vaultName === names[0] && v.inputs.resourceGroupName === resourceGroupName) && all(c, KEY).some((k) => k.inputs.keyName === names[1]);
+                            return (
+                                all(c, VAULT).some(
+                                    (v) =>
+                                        v.inputs.vaultName === names[0] &&
+                                        v.inputs.resourceGroupName === resourceGroupName,
+                                ) && all(c, KEY).some((k) => k.inputs.keyName === names[1])
+                            );
                         }),
                         `${s}: no ${env} stack owns ${keyId}`,
                     );
                 }
-                for (const prefixId of setting<{ admitEgressPrefixIds?: string[] }>(s, "sops").admitEgressPrefixIds ?? []) {
+                for (const prefixId of setting<{ admitEgressPrefixIds?: string[] }>(s, "sops").admitEgressPrefixIds ??
+                    []) {
                     const { resourceGroupName, names } = parseArmId(prefixId);
                     assert.ok(
                         others.some((o) =>
                             all(captures.get(o)!, PREFIX).some(
-                                (p) => p.inputs.publicIpPrefixName === names[0] && p.inputs.resourceGroupName === resourceGroupName && p.inputs.location === setting(o, "location"),
+                                (p) =>
+                                    p.inputs.publicIpPrefixName === names[0] &&
+                                    p.inputs.resourceGroupName === resourceGroupName &&
+                                    p.inputs.location === setting(o, "location"),
                             ),
                         ),
                         `${s}: no ${env} stack creates ${prefixId}`,
@@ -201,7 +288,12 @@ describe("disaster recovery", () => {
             for (const r of sops) {
                 assert.equal(r.options.retainOnDelete, true, `${r.name} must survive pulumi destroy`);
             }
-            for (const type of ["azure-native:resources:ResourceGroup", VAULT, KEY, "azure-native:authorization:RoleDefinition"]) {
+            for (const type of [
+                "azure-native:resources:ResourceGroup",
+                VAULT,
+                KEY,
+                "azure-native:authorization:RoleDefinition",
+            ]) {
                 for (const r of sops.filter((x) => x.type === type)) {
                     assert.equal(r.options.protect, true, `${r.name} must be protected`);
                 }
@@ -212,7 +304,9 @@ describe("disaster recovery", () => {
     describe("rebuilding prod from empty state (sops.adopt)", () => {
         let adopted: Capture;
         before(async () => {
-            adopted = await run(withConfig(baseConfig("prod"), { sops: { adopt: true, encryptorGroups: [ENCRYPTORS] } }));
+            adopted = await run(
+                withConfig(baseConfig("prod"), { sops: { adopt: true, encryptorGroups: [ENCRYPTORS] } }),
+            );
         });
 
         it("imports every retained SOPS resource by its ARM id instead of creating it", () => {
@@ -233,11 +327,17 @@ describe("disaster recovery", () => {
                 assert.equal(r.options.importId, id, `${name} must be adopted by id`);
             }
             const encryptor = one(adopted, ROLE, "-encryptor-0");
-            assert.equal(encryptor.inputs.roleAssignmentName, expected["prod-westeurope-sops-encryptor-0"].split("/").pop(), "the import id names the assignment the program declares");
+            assert.equal(
+                encryptor.inputs.roleAssignmentName,
+                expected["prod-westeurope-sops-encryptor-0"].split("/").pop(),
+                "the import id names the assignment the program declares",
+            );
         });
 
         it("adopts nothing else: the cluster side is created anew", () => {
-            for (const r of adopted.resources.filter((x) => x.custom && !x.parent?.endsWith("::prod-westeurope-sops"))) {
+            for (const r of adopted.resources.filter(
+                (x) => x.custom && !x.parent?.endsWith("::prod-westeurope-sops"),
+            )) {
                 assert.equal(r.options.importId, null, `${r.name} must not be imported`);
             }
         });
@@ -255,13 +355,17 @@ describe("disaster recovery", () => {
     });
 
     it("shows the DR stack's vault scope as prod's vault id in the plan", () => {
-        assert.equal(idOf(prod, one(prod, VAULT)).replace(azureValue(prod, "azure.subscriptionId"), "S"), String(one(dr, ROLE, "-decrypt").inputs.scope).replace(azureValue(dr, "azure.subscriptionId"), "S"));
+        assert.equal(
+            idOf(prod, one(prod, VAULT)).replace(azureValue(prod, "azure.subscriptionId"), "S"),
+            String(one(dr, ROLE, "-decrypt").inputs.scope).replace(azureValue(dr, "azure.subscriptionId"), "S"),
+        );
     });
 });
 
 describe("admitted egress prefixes", () => {
     it("must be in the subscription the owner deploys to: it reads them with its own provider", async () => {
-        const id = "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope";
+        const id =
+            "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope";
         await assert.rejects(
             run(withConfig(baseConfig("prod"), { sops: { admitEgressPrefixIds: [id] } })),
             /aks-gitops:sops\.admitEgressPrefixIds\[0\]: must be in the subscription this stack deploys to \([0-9a-f-]{36}\); leave the \/subscriptions\/<id> part out/,

@@ -31,12 +31,16 @@ function paths(value: unknown, prefix = ""): string[] {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
         return [prefix];
     }
-    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => paths(v, prefix ? `${prefix}.${k}` : k));
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+        paths(v, prefix ? `${prefix}.${k}` : k),
+    );
 }
 
 describe("examples/fleet chart values are values the pinned charts have", () => {
     const doc = parseDocument(readFileSync(ENVOY, "utf8"));
-    const release = doc.toJS() as { spec: { chart: { spec: { chart: string; version: string } }; values: Record<string, unknown> } };
+    const release = doc.toJS() as {
+        spec: { chart: { spec: { chart: string; version: string } }; values: Record<string, unknown> };
+    };
 
     it("pins Envoy Gateway's chart to the 1.9 line the facts below were read from", () => {
         assert.equal(release.spec.chart.spec.chart, "gateway-helm");
@@ -49,12 +53,19 @@ describe("examples/fleet chart values are values the pinned charts have", () => 
     });
 
     it("configures the controller's HPA through hpa.metrics, an autoscaling/v2 CPU utilisation target", () => {
-        const hpa = release.spec.values.hpa as { enabled: boolean; minReplicas: number; maxReplicas: number; metrics: unknown };
+        const hpa = release.spec.values.hpa as {
+            enabled: boolean;
+            minReplicas: number;
+            maxReplicas: number;
+            metrics: unknown;
+        };
         assert.equal(hpa.enabled, true);
         assert.ok(hpa.minReplicas >= 2 && hpa.maxReplicas > hpa.minReplicas, "two replicas at least, room to scale");
         // MetricSpec of autoscaling/v2 (kubernetes API reference, HorizontalPodAutoscaler v2: type Resource,
         // resource.name, target.type Utilization with averageUtilization).
-        assert.deepEqual(hpa.metrics, [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }]);
+        assert.deepEqual(hpa.metrics, [
+            { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } },
+        ]);
     });
 
     it("names the Gateway API CRD channel the chart ships: experimental (bundle v1.6.1 in chart 1.9.0)", () => {

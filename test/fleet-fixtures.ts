@@ -29,10 +29,18 @@ export function otherClusterOf(owner: FleetStack, name: string, location: string
     const config = { ...doc.config };
     config["aks-gitops:clusterName"] = name;
     config["aks-gitops:location"] = location;
-    config["aks-gitops:sops"] = { existingKeyId: `/resourceGroups/rg-sops-${owner.environment}/providers/Microsoft.KeyVault/vaults/${owner.vault}/keys/sops-${owner.environment}` };
+    config["aks-gitops:sops"] = {
+        existingKeyId: `/resourceGroups/rg-sops-${owner.environment}/providers/Microsoft.KeyVault/vaults/${owner.vault}/keys/sops-${owner.environment}`,
+    };
     const flux = config["aks-gitops:flux"] as { kustomizations?: { cluster?: { path?: string } } } | undefined;
     if (flux?.kustomizations?.cluster) {
-        config["aks-gitops:flux"] = { ...flux, kustomizations: { ...flux.kustomizations, cluster: { ...flux.kustomizations.cluster, path: `./clusters/${name}` } } };
+        config["aks-gitops:flux"] = {
+            ...flux,
+            kustomizations: {
+                ...flux.kustomizations,
+                cluster: { ...flux.kustomizations.cluster, path: `./clusters/${name}` },
+            },
+        };
     }
     if (standby) {
         config["aks-gitops:standby"] = true;
@@ -58,8 +66,8 @@ export function githubOutputsOf(dir: string, args: string[] = []): Record<string
     const outputs: Record<string, string[]> = {};
     for (const line of text.split("\n").filter((l) => l !== "")) {
         const [name, value] = [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)];
-        outputs[name] = value === "" ? [] : (JSON.parse(value) as { include: FleetStack[] }).include.map((s) => s.stack);
+        outputs[name] =
+            value === "" ? [] : (JSON.parse(value) as { include: FleetStack[] }).include.map((s) => s.stack);
     }
     return outputs;
 }
-

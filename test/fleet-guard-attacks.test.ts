@@ -47,7 +47,12 @@ describe("fleet secret guard: attacks kustomize turns into Secrets (test/fixture
             assert.deepEqual(errors, []);
             const shown = key.replace(/^data\./, "data.").replace(/^stringData\./, "stringData.");
             assert.ok(
-                findings.some((f) => f.file === "kustomize build of ." && f.reason.startsWith("Secret db") && f.reason.includes(`${shown} is not SOPS-encrypted`)),
+                findings.some(
+                    (f) =>
+                        f.file === "kustomize build of ." &&
+                        f.reason.startsWith("Secret db") &&
+                        f.reason.includes(`${shown} is not SOPS-encrypted`),
+                ),
                 `the build of the fixture is reported:\n${findings.map((f) => `${f.file}: ${f.reason}`).join("\n")}`,
             );
             const report = await secretsReport(dir, name);
@@ -70,12 +75,21 @@ describe("fleet secret guard: attacks kustomize turns into Secrets (test/fixture
             fleet = fleetWith();
             const report = await secretsReport(fleet.dir, "base");
             assert.equal(report.code, 0, report.text);
-            assert.match(report.text, /^base: no plaintext secrets \(12 files read, 7 kustomizations built with .+, 2 \.sops\.yaml creation rules, 2 encrypted files, 0 templates with placeholders only, 0 HelmReleases, 2 clusters checked for their environment's key\)\n$/);
+            assert.match(
+                report.text,
+                /^base: no plaintext secrets \(12 files read, 7 kustomizations built with .+, 2 \.sops\.yaml creation rules, 2 encrypted files, 0 templates with placeholders only, 0 HelmReleases, 2 clusters checked for their environment's key\)\n$/,
+            );
         });
 
         it("a forged sops block (values in clear, a MAC that is none, a key without its encrypted data key)", async () => {
-            const built = secretsIn(kustomizeBuild(join((fleet = fleetWith("forged-sops")).dir, "apps/app/overlays/prod")));
-            assert.equal((built[0].stringData as Record<string, string>).password, "prod-s3cr3t", "kustomize applies the plaintext");
+            const built = secretsIn(
+                kustomizeBuild(join((fleet = fleetWith("forged-sops")).dir, "apps/app/overlays/prod")),
+            );
+            assert.equal(
+                (built[0].stringData as Record<string, string>).password,
+                "prod-s3cr3t",
+                "kustomize applies the plaintext",
+            );
             fleet.remove();
             const found = await findingsOf("forged-sops");
             const file = "apps/app/overlays/prod/db.enc.yaml: Secret app/db: ";
@@ -86,25 +100,43 @@ describe("fleet secret guard: attacks kustomize turns into Secrets (test/fixture
             ]) {
                 assert.ok(found.includes(`${file}${reason}`), `${reason}\n${found.join("\n")}`);
             }
-            assert.ok(found.includes("kustomize build of apps/app/overlays/prod, clusters/prod-westeurope/apps: Secret app/db: sops.mac is not a MAC SOPS wrote (ENC[AES256_GCM,...] of a SHA-512)"));
+            assert.ok(
+                found.includes(
+                    "kustomize build of apps/app/overlays/prod, clusters/prod-westeurope/apps: Secret app/db: sops.mac is not a MAC SOPS wrote (ENC[AES256_GCM,...] of a SHA-512)",
+                ),
+            );
         });
 
         it("values edited in clear after encryption: exactly those are named", async () => {
             const found = await findingsOf("edited-after-encryption");
-            const named = found.filter((f) => f.startsWith("apps/app/overlays/prod/db.enc.yaml")).map((f) => /(stringData\.\w+) is not ENC/.exec(f)?.[1]);
+            const named = found
+                .filter((f) => f.startsWith("apps/app/overlays/prod/db.enc.yaml"))
+                .map((f) => /(stringData\.\w+) is not ENC/.exec(f)?.[1]);
             assert.deepEqual(named.sort(), ["stringData.host", "stringData.password"]);
         });
 
         it("credentials in an encrypted Secret's annotations (SOPS leaves metadata in clear)", async () => {
             const found = await findingsOf("annotation-credential");
-            assert.ok(found.includes("apps/app/overlays/prod/db.enc.yaml: Secret app/db: metadata.annotations.kubectl.kubernetes.io/last-applied-configuration holds the Secret's values in clear (kubectl apply's copy of the object): remove the annotation"));
-            assert.ok(found.includes("apps/app/overlays/prod/db.enc.yaml: Secret app/db: metadata.annotations.example.com/api-token looks like a credential in clear (SOPS encrypts data and stringData, not metadata)"));
+            assert.ok(
+                found.includes(
+                    "apps/app/overlays/prod/db.enc.yaml: Secret app/db: metadata.annotations.kubectl.kubernetes.io/last-applied-configuration holds the Secret's values in clear (kubectl apply's copy of the object): remove the annotation",
+                ),
+            );
+            assert.ok(
+                found.includes(
+                    "apps/app/overlays/prod/db.enc.yaml: Secret app/db: metadata.annotations.example.com/api-token looks like a credential in clear (SOPS encrypts data and stringData, not metadata)",
+                ),
+            );
         });
 
         it("plaintext injected into an encrypted Secret by an inline patch", async () => {
             fleet = fleetWith("inline-patch");
             const db = secretsIn(kustomizeBuild(join(fleet.dir, "apps/app/overlays/prod")))[0];
-            assert.equal((db.stringData as Record<string, string>)["admin-password"], "hunter2", "kustomize adds the plaintext to the encrypted Secret");
+            assert.equal(
+                (db.stringData as Record<string, string>)["admin-password"],
+                "hunter2",
+                "kustomize adds the plaintext to the encrypted Secret",
+            );
             fleet.remove();
             const found = await findingsOf("inline-patch");
             assert.deepEqual(found, [
@@ -115,12 +147,21 @@ describe("fleet secret guard: attacks kustomize turns into Secrets (test/fixture
         it("plaintext injected by a Flux Kustomization's own spec.patches (kustomize-controller adds them to the build)", async () => {
             fleet = fleetWith("flux-spec-patches");
             // The build kustomize-controller makes: the path, with the Kustomization's patches on top.
-            const flux = parse(readFileSync(join(fleet.dir, "clusters/prod-westeurope/apps.yaml"), "utf8")) as { spec: { patches: unknown[] } };
+            const flux = parse(readFileSync(join(fleet.dir, "clusters/prod-westeurope/apps.yaml"), "utf8")) as {
+                spec: { patches: unknown[] };
+            };
             const overlay = join(fleet.dir, "..", "overlay");
             mkdirSync(overlay);
-            writeFileSync(join(overlay, "kustomization.yaml"), stringify({ resources: ["../fleet/clusters/prod-westeurope/apps"], patches: flux.spec.patches }));
+            writeFileSync(
+                join(overlay, "kustomization.yaml"),
+                stringify({ resources: ["../fleet/clusters/prod-westeurope/apps"], patches: flux.spec.patches }),
+            );
             const db = secretsIn(kustomizeBuild(overlay))[0];
-            assert.equal((db.stringData as Record<string, string>)["replica-password"], "hunter2", "kustomize adds the plaintext");
+            assert.equal(
+                (db.stringData as Record<string, string>)["replica-password"],
+                "hunter2",
+                "kustomize adds the plaintext",
+            );
             const found = (await checkSecrets(fleet.dir)).findings.map((f) => `${f.file}: ${f.reason}`);
             assert.deepEqual(found, [
                 "kustomize build of Flux Kustomization flux-system/apps of clusters/prod-westeurope (spec.path ./clusters/prod-westeurope/apps with its spec.patches): Secret app/db: stringData.replica-password is not ENC[...] although the object is SOPS-encrypted (edited in clear after encryption, or added by a patch?)",
@@ -135,7 +176,13 @@ describe("fleet secret guard: attacks kustomize turns into Secrets (test/fixture
                 ),
                 found.join("\n"),
             );
-            assert.ok(found.some((f) => f.startsWith("clusters/dev-westeurope/apps.yaml: Kustomization flux-system/apps: spec.postBuild.substitute.SMTP_PASSWORD looks like a credential in clear")));
+            assert.ok(
+                found.some((f) =>
+                    f.startsWith(
+                        "clusters/dev-westeurope/apps.yaml: Kustomization flux-system/apps: spec.postBuild.substitute.SMTP_PASSWORD looks like a credential in clear",
+                    ),
+                ),
+            );
         });
 
         it("a prod Secret encrypted to the dev key: the file, and the prod cluster that applies it", async () => {
@@ -153,13 +200,22 @@ describe("fleet secret guard: attacks kustomize turns into Secrets (test/fixture
                 ["apps/app/overlays/prod/", "clusters/prod-westeurope/"],
                 "prod's directories, not dev's (the catch-all sends dev's files to dev's key)",
             );
-            assert.match(found[1], /the first \.sops\.yaml creation rule matching clusters\/prod-westeurope\/secret\.enc\.yaml is rule 1 \(path_regex \\\.enc\\\.ya\?ml\$\), which encrypts to Azure Key Vault key https:\/\/kv-contoso-sops-dev\.vault\.azure\.net\/keys\/sops-dev, not to prod's vault/);
+            assert.match(
+                found[1],
+                /the first \.sops\.yaml creation rule matching clusters\/prod-westeurope\/secret\.enc\.yaml is rule 1 \(path_regex \\\.enc\\\.ya\?ml\$\), which encrypts to Azure Key Vault key https:\/\/kv-contoso-sops-dev\.vault\.azure\.net\/keys\/sops-dev, not to prod's vault/,
+            );
         });
 
         it("a dev cluster applying another app's prod overlay: a real misroute of a prod-encrypted Secret", async () => {
             fleet = fleetWith("cluster-applies-other-environment");
-            const api = secretsIn(kustomizeBuild(join(fleet.dir, "clusters/dev-westeurope/apps"))).find((s) => s.metadata?.name === "api");
-            assert.equal((api?.sops as { azure_kv: { vault_url: string }[] }).azure_kv[0].vault_url, "https://kv-contoso-sops-prod.vault.azure.net", "the dev cluster's build carries the prod-encrypted Secret");
+            const api = secretsIn(kustomizeBuild(join(fleet.dir, "clusters/dev-westeurope/apps"))).find(
+                (s) => s.metadata?.name === "api",
+            );
+            assert.equal(
+                (api?.sops as { azure_kv: { vault_url: string }[] }).azure_kv[0].vault_url,
+                "https://kv-contoso-sops-prod.vault.azure.net",
+                "the dev cluster's build carries the prod-encrypted Secret",
+            );
             fleet.remove();
             const found = await findingsOf("cluster-applies-other-environment");
             assert.deepEqual(found, [
@@ -174,7 +230,10 @@ describe("fleet secret guard: attacks kustomize turns into Secrets (test/fixture
                 found[0],
                 "apps/app/base/helmrelease.yaml: HelmRelease flux-system/cache: spec.values.auth.password looks like a credential in clear: put it in a SOPS-encrypted Secret in the HelmRelease's namespace and take it from spec.valuesFrom (kind: Secret, name: <secret>, valuesKey: <key>, targetPath: auth.password); if it is no secret, list auth.password with the reason in the annotation fleet.aks-gitops.io/plaintext-values",
             );
-            assert.match(found[1], /^kustomize build of apps\/app\/base, .*HelmRelease app\/cache: spec\.values\.auth\.password looks like a credential in clear/);
+            assert.match(
+                found[1],
+                /^kustomize build of apps\/app\/base, .*HelmRelease app\/cache: spec\.values\.auth\.password looks like a credential in clear/,
+            );
         });
 
         it("a value marked with fleet.aks-gitops.io/plaintext-values and a reason passes; without a reason it does not", async () => {
@@ -182,9 +241,20 @@ describe("fleet secret guard: attacks kustomize turns into Secrets (test/fixture
             fleet?.remove();
             fleet = fleetWith("helmrelease-marked");
             const path = join(fleet.dir, "apps/app/base/helmrelease.yaml");
-            writeFileSync(path, readFileSync(path, "utf8").replace("auth.password: a throwaway password of the in-cluster test cache, used nowhere else", 'auth.password: ""'));
+            writeFileSync(
+                path,
+                readFileSync(path, "utf8").replace(
+                    "auth.password: a throwaway password of the in-cluster test cache, used nowhere else",
+                    'auth.password: ""',
+                ),
+            );
             const found = (await checkSecrets(fleet.dir)).findings.map((f) => f.reason);
-            assert.ok(found.includes("HelmRelease flux-system/cache: fleet.aks-gitops.io/plaintext-values lists auth.password without a reason: say why it is not a secret"), found.join("\n"));
+            assert.ok(
+                found.includes(
+                    "HelmRelease flux-system/cache: fleet.aks-gitops.io/plaintext-values lists auth.password without a reason: say why it is not a secret",
+                ),
+                found.join("\n"),
+            );
             assert.ok(found.some((r) => r.includes("spec.values.auth.password looks like a credential in clear")));
         });
     });

@@ -12,11 +12,18 @@ export const FIXTURES = join(ROOT, "test", "fixtures", "fleet-guard");
 export const EXAMPLE = join(ROOT, "examples", "fleet");
 export const haveKubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
 
-export type K8sObject = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> }; [key: string]: unknown };
+export type K8sObject = {
+    apiVersion?: string;
+    kind?: string;
+    metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
+    [key: string]: unknown;
+};
 
 /** `kubectl kustomize --load-restrictor=LoadRestrictionsNone <dir>`, parsed; throws with kustomize's message on failure. */
 export function kustomizeBuild(dir: string): K8sObject[] {
-    const run = spawnSync("kubectl", ["kustomize", "--load-restrictor=LoadRestrictionsNone", dir], { encoding: "utf8" });
+    const run = spawnSync("kubectl", ["kustomize", "--load-restrictor=LoadRestrictionsNone", dir], {
+        encoding: "utf8",
+    });
     if (run.status !== 0) {
         throw new Error(`kubectl kustomize ${dir} failed: ${run.stderr}`);
     }
@@ -24,7 +31,8 @@ export function kustomizeBuild(dir: string): K8sObject[] {
 }
 
 /** The Secrets of a build. */
-export const secretsIn = (objects: K8sObject[]): K8sObject[] => objects.filter((o) => o.kind === "Secret" && o.apiVersion === "v1");
+export const secretsIn = (objects: K8sObject[]): K8sObject[] =>
+    objects.filter((o) => o.kind === "Secret" && o.apiVersion === "v1");
 
 /** A fleet in a temporary directory: test/fixtures/fleet-guard/base with the files of cases/<name> laid over it. */
 export function fleetWith(caseName?: string, from = join(FIXTURES, "base")): { dir: string; remove(): void } {

@@ -21,7 +21,12 @@ describe("npm run fleet -- --out <a file>", () => {
             const run = await runCliInProcess(cli.runCli, ["--stack", "prod", "--out", file, ...mode]);
             assert.equal(run.status, 2);
             assert.equal(run.stdout, "");
-            assert.ok(run.stderr.startsWith(`--out: ${file} is not a directory; give the fleet repo checkout to write into\n\nusage: npm run fleet`), run.stderr);
+            assert.ok(
+                run.stderr.startsWith(
+                    `--out: ${file} is not a directory; give the fleet repo checkout to write into\n\nusage: npm run fleet`,
+                ),
+                run.stderr,
+            );
             assert.equal(readFileSync(file, "utf8"), "not a fleet repo\n");
             assert.deepEqual(readdirSync(dir), ["fleet.txt"]);
         });

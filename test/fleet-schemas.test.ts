@@ -14,7 +14,12 @@ import { parse, parseAllDocuments } from "yaml";
 import { ROOT } from "../stacks/paths";
 import { EXAMPLE, haveKubectl, kustomizationDirs, kustomize } from "./kustomize";
 
-type Obj = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string }; spec?: Record<string, unknown> };
+type Obj = {
+    apiVersion: string;
+    kind: string;
+    metadata?: { name?: string; namespace?: string };
+    spec?: Record<string, unknown>;
+};
 type Check = (o: Obj) => void;
 
 /** Kinds with no schema here, and why: they are listed, not silently skipped. None today. */
@@ -52,7 +57,9 @@ function unknownFields(value: unknown, schema: Schema, path: string): string[] {
         if (path === "" && name === "metadata") {
             continue;
         }
-        const field = schema.properties?.[name] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
+        const field =
+            schema.properties?.[name] ??
+            (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
         if (field) {
             found.push(...unknownFields(v, field, `${path}.${name}`));
         } else if (schema.additionalProperties !== true) {
@@ -66,7 +73,9 @@ function unknownFields(value: unknown, schema: Schema, path: string): string[] {
 function clusterFacts(): Map<string, Record<string, string>> {
     const facts = new Map<string, Record<string, string>>();
     for (const cluster of readdirSync(join(EXAMPLE, "clusters")).sort()) {
-        const apps = parse(readFileSync(join(EXAMPLE, "clusters", cluster, "apps.yaml"), "utf8")) as { spec: { postBuild: { substitute: Record<string, string> } } };
+        const apps = parse(readFileSync(join(EXAMPLE, "clusters", cluster, "apps.yaml"), "utf8")) as {
+            spec: { postBuild: { substitute: Record<string, string> } };
+        };
         facts.set(cluster, apps.spec.postBuild.substitute);
     }
     return facts;
@@ -83,7 +92,8 @@ function factsFor(rel: string, facts: Map<string, Record<string, string>>): Reco
     return match ?? [...facts.values()][0];
 }
 
-const substitute = (text: string, vars: Record<string, string>) => text.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (whole, name: string) => vars[name] ?? whole);
+const substitute = (text: string, vars: Record<string, string>) =>
+    text.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (whole, name: string) => vars[name] ?? whole);
 
 async function validators(): Promise<Record<string, Check>> {
     const core = await import("kubernetes-models/v1");
@@ -116,11 +126,15 @@ async function validators(): Promise<Record<string, Check>> {
             }
             const unknown = unknownFields(o, schema, "");
             if (unknown.length > 0) {
-                throw new Error(`fields the schema does not declare (or under a subtree ${file} cut, see its header): ${unknown.join(", ")}`);
+                throw new Error(
+                    `fields the schema does not declare (or under a subtree ${file} cut, see its header): ${unknown.join(", ")}`,
+                );
             }
         };
     };
-    const crds = Object.fromEntries(Object.entries(CRDS).map(([k, file]) => [k, fromCrd(k.split("/").slice(0, -1).join("/"), file)]));
+    const crds = Object.fromEntries(
+        Object.entries(CRDS).map(([k, file]) => [k, fromCrd(k.split("/").slice(0, -1).join("/"), file)]),
+    );
     return {
         ...crds,
         "v1/Namespace": model(core.Namespace),
@@ -157,20 +171,29 @@ describe("examples/fleet objects validate against their upstream schemas", funct
         dirs.forEach((dir, i) => {
             const rel = dir.slice(EXAMPLE.length + 1);
             assert.equal(outs[i].status, 0, `${rel}: ${outs[i].stderr}`);
-            built.set(rel, parseAllDocuments(substitute(outs[i].stdout, factsFor(rel, facts))).map((d) => d.toJS() as Obj));
+            built.set(
+                rel,
+                parseAllDocuments(substitute(outs[i].stdout, factsFor(rel, facts))).map((d) => d.toJS() as Obj),
+            );
         });
         // Secret templates are not built by any kustomization; validate what they become once filled in.
         for (const cluster of facts.keys()) {
             const dir = join("clusters", cluster, "notifications");
             const files = existsSync(join(EXAMPLE, dir)) ? readdirSync(join(EXAMPLE, dir)) : [];
             for (const file of files.filter((f) => f.endsWith(".example"))) {
-                built.set(join(dir, file), parseAllDocuments(readFileSync(join(EXAMPLE, dir, file), "utf8")).map((d) => d.toJS() as Obj));
+                built.set(
+                    join(dir, file),
+                    parseAllDocuments(readFileSync(join(EXAMPLE, dir, file), "utf8")).map((d) => d.toJS() as Obj),
+                );
             }
         }
     });
 
     it("builds every directory and knows a schema for every kind (or says why not)", () => {
-        const unknown = [...built.values()].flat().map(key).filter((k) => !check[k] && !NOT_VALIDATED[k]);
+        const unknown = [...built.values()]
+            .flat()
+            .map(key)
+            .filter((k) => !check[k] && !NOT_VALIDATED[k]);
         assert.deepEqual([...new Set(unknown)], [], "kinds with neither a validator nor a reason");
     });
 
@@ -196,23 +219,145 @@ describe("examples/fleet objects validate against their upstream schemas", funct
         assert.deepEqual(failures, []);
         assert.ok(validated > 50, `validated only ${validated} objects`);
         // A stored CRD no object uses is stale: drop it (and its entry in CRDS) rather than keep an unexercised validator.
-        assert.deepEqual(Object.keys(CRDS).filter((k) => !kinds.has(k)), [], "CRD fixtures with no fleet object to validate");
+        assert.deepEqual(
+            Object.keys(CRDS).filter((k) => !kinds.has(k)),
+            [],
+            "CRD fixtures with no fleet object to validate",
+        );
     });
 
     it("has validators that reject what the controllers would reject", () => {
         // Each with the reason it must be rejected for, so a case cannot pass by failing on something else.
         const bad: [string, Obj, RegExp][] = [
-            ["HelmRelease with an unknown drift mode", { apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", metadata: { name: "x" }, spec: { interval: "1m", chart: { spec: { chart: "c", sourceRef: { kind: "HelmRepository", name: "r" } } }, driftDetection: { mode: "sometimes" } } }, /driftDetection\/mode/],
-            ["Provider of an unknown type", { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Provider", metadata: { name: "x" }, spec: { type: "carrier-pigeon" } }, /spec\/type must be equal to one of/],
-            ["Alert with an unknown severity", { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", metadata: { name: "x" }, spec: { providerRef: { name: "p" }, eventSources: [{ kind: "Kustomization", name: "*" }], eventSeverity: "debug" } }, /eventSeverity must be equal to one of/],
-            ["HTTPRoute with a backend weight below zero", { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "x" }, spec: { rules: [{ backendRefs: [{ name: "s", port: 80, weight: -1 }] }] } }, /weight must be >= 0/],
-            ["Canary with a non-numeric step weight", { apiVersion: "flagger.app/v1beta1", kind: "Canary", metadata: { name: "x" }, spec: { targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "d" }, service: { port: 80 }, analysis: { interval: "1m", threshold: 5, stepWeight: "ten" } } }, /analysis\/stepWeight must be number/],
-            ["Canary with a misspelt field", { apiVersion: "flagger.app/v1beta1", kind: "Canary", metadata: { name: "x" }, spec: { targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "d" }, service: { port: 80 }, analysis: { interval: "1m", threshold: 5, stepWeight: 10, maxWieght: 50 } } }, /\): \.spec\.analysis\.maxWieght$/],
+            [
+                "HelmRelease with an unknown drift mode",
+                {
+                    apiVersion: "helm.toolkit.fluxcd.io/v2",
+                    kind: "HelmRelease",
+                    metadata: { name: "x" },
+                    spec: {
+                        interval: "1m",
+                        chart: { spec: { chart: "c", sourceRef: { kind: "HelmRepository", name: "r" } } },
+                        driftDetection: { mode: "sometimes" },
+                    },
+                },
+                /driftDetection\/mode/,
+            ],
+            [
+                "Provider of an unknown type",
+                {
+                    apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+                    kind: "Provider",
+                    metadata: { name: "x" },
+                    spec: { type: "carrier-pigeon" },
+                },
+                /spec\/type must be equal to one of/,
+            ],
+            [
+                "Alert with an unknown severity",
+                {
+                    apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+                    kind: "Alert",
+                    metadata: { name: "x" },
+                    spec: {
+                        providerRef: { name: "p" },
+                        eventSources: [{ kind: "Kustomization", name: "*" }],
+                        eventSeverity: "debug",
+                    },
+                },
+                /eventSeverity must be equal to one of/,
+            ],
+            [
+                "HTTPRoute with a backend weight below zero",
+                {
+                    apiVersion: "gateway.networking.k8s.io/v1",
+                    kind: "HTTPRoute",
+                    metadata: { name: "x" },
+                    spec: { rules: [{ backendRefs: [{ name: "s", port: 80, weight: -1 }] }] },
+                },
+                /weight must be >= 0/,
+            ],
+            [
+                "Canary with a non-numeric step weight",
+                {
+                    apiVersion: "flagger.app/v1beta1",
+                    kind: "Canary",
+                    metadata: { name: "x" },
+                    spec: {
+                        targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "d" },
+                        service: { port: 80 },
+                        analysis: { interval: "1m", threshold: 5, stepWeight: "ten" },
+                    },
+                },
+                /analysis\/stepWeight must be number/,
+            ],
+            [
+                "Canary with a misspelt field",
+                {
+                    apiVersion: "flagger.app/v1beta1",
+                    kind: "Canary",
+                    metadata: { name: "x" },
+                    spec: {
+                        targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "d" },
+                        service: { port: 80 },
+                        analysis: { interval: "1m", threshold: 5, stepWeight: 10, maxWieght: 50 },
+                    },
+                },
+                /\): \.spec\.analysis\.maxWieght$/,
+            ],
             // An unquoted `true` in YAML: Service annotations are strings.
-            ["EnvoyProxy with a boolean Service annotation", { apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "EnvoyProxy", metadata: { name: "x" }, spec: { provider: { type: "Kubernetes", kubernetes: { envoyService: { annotations: { "service.beta.kubernetes.io/azure-load-balancer-internal": true } } } } } }, /azure-load-balancer-internal must be string/],
-            ["EnvoyProxy with a misspelt field", { apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "EnvoyProxy", metadata: { name: "x" }, spec: { provider: { type: "Kubernetes", kubernetes: { envoyDeployment: { replica: 2 } } } } }, /\): \.spec\.provider\.kubernetes\.envoyDeployment\.replica$/],
-            ["PodMonitor with a scrape interval Prometheus cannot parse", { apiVersion: "azmonitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "x" }, spec: { selector: { matchLabels: { app: "a" } }, podMetricsEndpoints: [{ port: "http", interval: "30 seconds" }] } }, /interval must match pattern/],
-            ["PodMonitor with a misspelt field", { apiVersion: "azmonitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "x" }, spec: { selector: { matchLabels: { app: "a" } }, podMetricsEndpoint: [{ port: "http" }] } }, /\): \.spec\.podMetricsEndpoint$/],
+            [
+                "EnvoyProxy with a boolean Service annotation",
+                {
+                    apiVersion: "gateway.envoyproxy.io/v1alpha1",
+                    kind: "EnvoyProxy",
+                    metadata: { name: "x" },
+                    spec: {
+                        provider: {
+                            type: "Kubernetes",
+                            kubernetes: {
+                                envoyService: {
+                                    annotations: { "service.beta.kubernetes.io/azure-load-balancer-internal": true },
+                                },
+                            },
+                        },
+                    },
+                },
+                /azure-load-balancer-internal must be string/,
+            ],
+            [
+                "EnvoyProxy with a misspelt field",
+                {
+                    apiVersion: "gateway.envoyproxy.io/v1alpha1",
+                    kind: "EnvoyProxy",
+                    metadata: { name: "x" },
+                    spec: { provider: { type: "Kubernetes", kubernetes: { envoyDeployment: { replica: 2 } } } },
+                },
+                /\): \.spec\.provider\.kubernetes\.envoyDeployment\.replica$/,
+            ],
+            [
+                "PodMonitor with a scrape interval Prometheus cannot parse",
+                {
+                    apiVersion: "azmonitoring.coreos.com/v1",
+                    kind: "PodMonitor",
+                    metadata: { name: "x" },
+                    spec: {
+                        selector: { matchLabels: { app: "a" } },
+                        podMetricsEndpoints: [{ port: "http", interval: "30 seconds" }],
+                    },
+                },
+                /interval must match pattern/,
+            ],
+            [
+                "PodMonitor with a misspelt field",
+                {
+                    apiVersion: "azmonitoring.coreos.com/v1",
+                    kind: "PodMonitor",
+                    metadata: { name: "x" },
+                    spec: { selector: { matchLabels: { app: "a" } }, podMetricsEndpoint: [{ port: "http" }] },
+                },
+                /\): \.spec\.podMetricsEndpoint$/,
+            ],
         ];
         for (const [what, o, why] of bad) {
             assert.throws(() => check[key(o)](o), why, `${what} must be rejected`);
@@ -222,10 +367,18 @@ describe("examples/fleet objects validate against their upstream schemas", funct
     it("runs the canary on Gateway API and drift detection on every HelmRelease", () => {
         const all = [...built.values()].flat();
         for (const hr of all.filter((o) => o.kind === "HelmRelease")) {
-            assert.equal((hr.spec!.driftDetection as { mode: string } | undefined)?.mode, "enabled", `HelmRelease ${hr.metadata?.name}`);
+            assert.equal(
+                (hr.spec!.driftDetection as { mode: string } | undefined)?.mode,
+                "enabled",
+                `HelmRelease ${hr.metadata?.name}`,
+            );
         }
         const envoy = all.find((o) => o.kind === "HelmRelease" && o.metadata?.name === "envoy-gateway")!;
-        assert.deepEqual((envoy.spec!.driftDetection as { ignore: unknown }).ignore, [{ paths: ["/spec/replicas"], target: { kind: "Deployment", name: "envoy-gateway" } }], "the HPA owns the controller's replicas");
+        assert.deepEqual(
+            (envoy.spec!.driftDetection as { ignore: unknown }).ignore,
+            [{ paths: ["/spec/replicas"], target: { kind: "Deployment", name: "envoy-gateway" } }],
+            "the HPA owns the controller's replicas",
+        );
         const flagger = all.find((o) => o.kind === "HelmRelease" && o.metadata?.name === "flagger")!;
         assert.equal((flagger.spec!.values as { meshProvider: string }).meshProvider, "gatewayapi:v1");
         for (const canary of all.filter((o) => o.kind === "Canary")) {
@@ -236,7 +389,10 @@ describe("examples/fleet objects validate against their upstream schemas", funct
 
     it("installs no retired component: no ingress-nginx, no nginx provider, no Ingress", () => {
         const all = [...built.values()].flat();
-        assert.deepEqual(all.filter((o) => o.kind === "Ingress").map((o) => o.metadata?.name), []);
+        assert.deepEqual(
+            all.filter((o) => o.kind === "Ingress").map((o) => o.metadata?.name),
+            [],
+        );
         const offenders: string[] = [];
         const scan = (dir: string) => {
             for (const entry of readdirSync(dir)) {
@@ -267,11 +423,17 @@ describe("every kustomization directory in examples/fleet builds with kubectl ku
             }
             const built = await kustomize(dir);
             assert.equal(built.status, 0, built.stderr);
-            const docs = parseAllDocuments(built.stdout).map((d) => d.toJS() as { kind: string; metadata: { namespace?: string } });
+            const docs = parseAllDocuments(built.stdout).map(
+                (d) => d.toJS() as { kind: string; metadata: { namespace?: string } },
+            );
             assert.ok(docs.length > 0, `${rel} builds to nothing`);
             if (rel.startsWith("apps/my-service/overlays/")) {
                 for (const d of docs.filter((x) => x.kind !== "Namespace")) {
-                    assert.equal(d.metadata.namespace, "my-service", `${rel}: ${d.kind} must land in the app's namespace`);
+                    assert.equal(
+                        d.metadata.namespace,
+                        "my-service",
+                        `${rel}: ${d.kind} must land in the app's namespace`,
+                    );
                 }
             }
         });
@@ -287,13 +449,20 @@ describe("every kustomization directory in examples/fleet builds with kubectl ku
             this.skip();
         }
         const build = async (overlay: string) =>
-            parseAllDocuments((await kustomize(join(EXAMPLE, "apps/my-service/overlays", overlay))).stdout).map((d) => d.toJS() as { kind: string; spec?: Record<string, unknown> });
+            parseAllDocuments((await kustomize(join(EXAMPLE, "apps/my-service/overlays", overlay))).stdout).map(
+                (d) => d.toJS() as { kind: string; spec?: Record<string, unknown> },
+            );
         const [prod, staging, dev] = await Promise.all(["prod", "staging", "dev"].map(build));
         for (const docs of [staging, prod]) {
             const canary = docs.find((d) => d.kind === "Canary")!;
             assert.equal(canary.spec!.provider, "gatewayapi:v1");
-            assert.deepEqual((canary.spec!.service as { gatewayRefs: unknown }).gatewayRefs, [{ name: "public", namespace: "envoy-gateway-system" }]);
-            assert.ok(!docs.some((d) => d.kind === "Ingress" || d.kind === "HTTPRoute"), "Flagger generates the HTTPRoute from the Canary");
+            assert.deepEqual((canary.spec!.service as { gatewayRefs: unknown }).gatewayRefs, [
+                { name: "public", namespace: "envoy-gateway-system" },
+            ]);
+            assert.ok(
+                !docs.some((d) => d.kind === "Ingress" || d.kind === "HTTPRoute"),
+                "Flagger generates the HTTPRoute from the Canary",
+            );
         }
         assert.ok(!dev.some((d) => d.kind === "Canary"));
         assert.ok(dev.some((d) => d.kind === "HTTPRoute"));

@@ -25,8 +25,13 @@ const KEY = {
     dev: "https://kv-contoso-sops-dev.vault.azure.net/keys/sops-dev",
     prod: "https://kv-contoso-sops-prod.vault.azure.net/keys/sops-prod",
 };
-const rule = (env: "dev" | "prod", key = KEY[env]) => ({ path_regex: ENV_REGEX[env], encrypted_regex: "^(data|stringData)$", azure_keyvault: key });
-const merge = (existing: string | undefined, r = rule("prod")) => mergeSopsConfig(existing, r, ENV_RULES, "fleet/.sops.yaml");
+const rule = (env: "dev" | "prod", key = KEY[env]) => ({
+    path_regex: ENV_REGEX[env],
+    encrypted_regex: "^(data|stringData)$",
+    azure_keyvault: key,
+});
+const merge = (existing: string | undefined, r = rule("prod")) =>
+    mergeSopsConfig(existing, r, ENV_RULES, "fleet/.sops.yaml");
 
 /** The rule SOPS uses for `path` (see the header): its key, or "(none)" when no rule matches. */
 function sopsKeyFor(sopsYaml: string, path: string): string {
@@ -94,7 +99,11 @@ describe(".sops.yaml merge (fleet/layout.ts mergeSopsConfig)", () => {
         for (const path of pathsOf("prod")) {
             assert.equal(sopsKeyFor(merged, path), KEY.prod, path);
         }
-        assert.equal(sopsKeyFor(merged, "infrastructure/shared.enc.yaml"), "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4", "other paths keep the catch-all");
+        assert.equal(
+            sopsKeyFor(merged, "infrastructure/shared.enc.yaml"),
+            "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4",
+            "other paths keep the catch-all",
+        );
     });
 
     it("puts the environment rule ahead of a `.*` catch-all (which sorts first: the old merge sent prod files to it)", () => {
@@ -104,7 +113,10 @@ describe(".sops.yaml merge (fleet/layout.ts mergeSopsConfig)", () => {
             assert.equal(sopsKeyFor(merged, path), KEY.prod, path);
         }
         assert.equal(sopsKeyFor(merged, "README.enc.yaml"), "age1catchallrecipient");
-        assert.match(merged, /azure_keyvault: https:\/\/kv-contoso-sops-prod[^\n]+\n {2}- path_regex: \.\*\n {4}age: age1catchallrecipient\n$/);
+        assert.match(
+            merged,
+            /azure_keyvault: https:\/\/kv-contoso-sops-prod[^\n]+\n {2}- path_regex: \.\*\n {4}age: age1catchallrecipient\n$/,
+        );
     });
 
     it("puts it ahead of a user rule whose path_regex would shadow the environment's paths", () => {
@@ -124,8 +136,14 @@ describe(".sops.yaml merge (fleet/layout.ts mergeSopsConfig)", () => {
             assert.equal(sopsKeyFor(merged, path), KEY.prod, path);
         }
         // The user's rules keep their order and comments below it, and still decide the paths no environment owns.
-        assert.equal(sopsKeyFor(merged, "clusters/shared/x.enc.yaml"), "https://kv-platform.vault.azure.net/keys/platform");
-        assert.equal(sopsKeyFor(merged, "apps/my-service/base/x.enc.yaml"), "https://kv-apps.vault.azure.net/keys/apps");
+        assert.equal(
+            sopsKeyFor(merged, "clusters/shared/x.enc.yaml"),
+            "https://kv-platform.vault.azure.net/keys/platform",
+        );
+        assert.equal(
+            sopsKeyFor(merged, "apps/my-service/base/x.enc.yaml"),
+            "https://kv-apps.vault.azure.net/keys/apps",
+        );
         assert.equal(
             merged,
             [
@@ -148,7 +166,7 @@ describe(".sops.yaml merge (fleet/layout.ts mergeSopsConfig)", () => {
         // dev's rule sits under a catch-all (a hand edit); merging prod's stack also lifts dev's.
         const existing = [
             "creation_rules:",
-            "  - path_regex: \"\"",
+            '  - path_regex: ""',
             "    age: age1catchallrecipient",
             `  - path_regex: ${ENV_REGEX.dev}`,
             "    encrypted_regex: ^(data|stringData)$",
@@ -192,8 +210,14 @@ describe(".sops.yaml merge (fleet/layout.ts mergeSopsConfig)", () => {
             },
         );
         // A second key source on the environment's rule would let its holder decrypt prod's files too.
-        const widened = existing.replace("    azure_keyvault:", "    pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n    azure_keyvault:");
-        assert.throws(() => merge(widened), /^ConfigFileError: fleet\/\.sops\.yaml: creation_rules\[0\] \(path_regex .*\) sends this environment's files to pgp "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4"/);
+        const widened = existing.replace(
+            "    azure_keyvault:",
+            "    pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n    azure_keyvault:",
+        );
+        assert.throws(
+            () => merge(widened),
+            /^ConfigFileError: fleet\/\.sops\.yaml: creation_rules\[0\] \(path_regex .*\) sends this environment's files to pgp "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4"/,
+        );
     });
 
     it("refuses a malformed .sops.yaml, naming the file and what is wrong", () => {
@@ -202,15 +226,24 @@ describe(".sops.yaml merge (fleet/layout.ts mergeSopsConfig)", () => {
             ["creation_rules:\n  - age: x\n    age: y\n", "is not valid YAML: Map keys must be unique"],
             ["- path_regex: a\n", "is not a mapping (expected creation_rules: at the top level)"],
             ["creation_rules:\n  path_regex: a\n", "creation_rules is not a list"],
-            ["creation_rules:\n  - path_regex: a\n    age: x\n  - just a string\n", "creation_rules[1] is not a mapping"],
+            [
+                "creation_rules:\n  - path_regex: a\n    age: x\n  - just a string\n",
+                "creation_rules[1] is not a mapping",
+            ],
             ["creation_rules:\n  - path_regex: [a]\n    age: x\n", "creation_rules[0].path_regex is not a string"],
-            [`creation_rules:\n  - path_regex: ${ENV_REGEX.prod}\n    age: x\n  - path_regex: ${ENV_REGEX.prod}\n    age: y\n`, "creation_rules[0] and creation_rules[1] are both the rule for path_regex"],
+            [
+                `creation_rules:\n  - path_regex: ${ENV_REGEX.prod}\n    age: x\n  - path_regex: ${ENV_REGEX.prod}\n    age: y\n`,
+                "creation_rules[0] and creation_rules[1] are both the rule for path_regex",
+            ],
             ["creation_rules: []\n---\ncreation_rules: []\n", "is not valid YAML: Source contains multiple documents"],
         ];
         for (const [text, why] of cases) {
             assert.throws(
                 () => merge(text),
-                (e: Error) => e.name === "ConfigFileError" && e.message.startsWith(`fleet/.sops.yaml: ${why}`) && e.message.includes("Nothing was written"),
+                (e: Error) =>
+                    e.name === "ConfigFileError" &&
+                    e.message.startsWith(`fleet/.sops.yaml: ${why}`) &&
+                    e.message.includes("Nothing was written"),
                 text,
             );
         }
@@ -229,7 +262,12 @@ describe(".sops.yaml merge (fleet/layout.ts mergeSopsConfig)", () => {
         assert.ok(r.stderr.startsWith(`${join(out, ".sops.yaml")}: is not valid YAML: `), r.stderr);
         assert.equal(readFileSync(join(out, ".sops.yaml"), "utf8"), before);
         assert.equal(existsSync(join(out, "clusters")), false, "no cluster directory written");
-        assert.deepEqual(readdirSync(out).sort(), readdirSync(join(ROOT, "examples/fleet")).filter((e) => e !== "clusters").sort());
+        assert.deepEqual(
+            readdirSync(out).sort(),
+            readdirSync(join(ROOT, "examples/fleet"))
+                .filter((e) => e !== "clusters")
+                .sort(),
+        );
         rmSync(join(out, ".."), { recursive: true, force: true });
     });
 });

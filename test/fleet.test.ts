@@ -20,22 +20,45 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
         for (const stack of stackNames()) {
             // Standby stacks as they run once activated: the Flux configuration is what the fleet files pair with.
             const input = withSecretPlaceholders(loadStackFile(stack));
-            captures.set(stack, await runProgram({ ...input, config: { ...input.config, "aks-gitops:standby": "false" } }));
+            captures.set(
+                stack,
+                await runProgram({ ...input, config: { ...input.config, "aks-gitops:standby": "false" } }),
+            );
         }
     });
     const config = (stack: string, key: string) => stackSetting<Record<string, string> & string>(stack, key);
 
     it("renders one Flux Kustomization per layer, apps after infrastructure and its configs, each decrypting with SOPS", () => {
         for (const [stack, c] of captures) {
-            const objects = all(c, KUSTOMIZATION).map((r) => r.inputs as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> });
+            const objects = all(c, KUSTOMIZATION).map(
+                (r) => r.inputs as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> },
+            );
             // The staging and prod profiles turn monitoring and notifications on; dev has neither.
             const hardened = (config(stack, "environment") as unknown as string) !== "dev";
-            const layers = ["apps", "infrastructure", "infrastructure-configs", ...(hardened ? ["monitoring", "notifications"] : [])];
+            const layers = [
+                "apps",
+                "infrastructure",
+                "infrastructure-configs",
+                ...(hardened ? ["monitoring", "notifications"] : []),
+            ];
             assert.deepEqual(objects.map((o) => o.metadata.name).sort(), layers.sort(), stack);
             for (const o of objects) {
-                assert.deepEqual(o.spec.decryption, { provider: "sops" }, `${stack}/${o.metadata.name}: no secretRef, workload identity decrypts`);
-                assert.equal(o.metadata.namespace, "flux-system", "multi-tenancy: same namespace as the Flux configuration");
-                assert.deepEqual(o.spec.sourceRef, { kind: "GitRepository", name: (config(stack, "flux") as Record<string, string> | undefined)?.configurationName ?? "flux-system" });
+                assert.deepEqual(
+                    o.spec.decryption,
+                    { provider: "sops" },
+                    `${stack}/${o.metadata.name}: no secretRef, workload identity decrypts`,
+                );
+                assert.equal(
+                    o.metadata.namespace,
+                    "flux-system",
+                    "multi-tenancy: same namespace as the Flux configuration",
+                );
+                assert.deepEqual(o.spec.sourceRef, {
+                    kind: "GitRepository",
+                    name:
+                        (config(stack, "flux") as Record<string, string> | undefined)?.configurationName ??
+                        "flux-system",
+                });
                 assert.equal(o.spec.prune, true);
             }
             const apps = objects.find((o) => o.metadata.name === "apps")!;
@@ -49,13 +72,18 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
             assert.deepEqual(configs.spec.dependsOn, [{ name: "infrastructure" }]);
             // Alerts depend on nothing: they must report a failing infrastructure layer.
             const notifications = objects.find((o) => o.metadata.name === "notifications");
-            assert.equal(notifications?.spec.dependsOn, undefined, `${stack}: notifications must not wait for other layers`);
+            assert.equal(
+                notifications?.spec.dependsOn,
+                undefined,
+                `${stack}: notifications must not wait for other layers`,
+            );
         }
     });
 
     it("names the GitRepository the Flux configuration creates (named after the configuration)", () => {
         for (const [, c] of captures) {
-            const configuration = one(c, "azure-native:kubernetesconfiguration:FluxConfiguration").inputs.fluxConfigurationName;
+            const configuration = one(c, "azure-native:kubernetesconfiguration:FluxConfiguration").inputs
+                .fluxConfigurationName;
             for (const r of all(c, KUSTOMIZATION)) {
                 assert.equal((r.inputs.spec as { sourceRef: { name: string } }).sourceRef.name, configuration);
             }
@@ -75,9 +103,13 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
                     },
                 });
             }
-            const fluxKustomizations = one(c, "azure-native:kubernetesconfiguration:FluxConfiguration").inputs.kustomizations as Record<string, { postBuild: { substitute: Record<string, string> } }>;
+            const fluxKustomizations = one(c, "azure-native:kubernetesconfiguration:FluxConfiguration").inputs
+                .kustomizations as Record<string, { postBuild: { substitute: Record<string, string> } }>;
             for (const k of Object.values(fluxKustomizations)) {
-                assert.ok(k.postBuild.substitute.FLUX_IDENTITY_CLIENT_ID, "the parent must define what the layers pass through");
+                assert.ok(
+                    k.postBuild.substitute.FLUX_IDENTITY_CLIENT_ID,
+                    "the parent must define what the layers pass through",
+                );
             }
         }
     });
@@ -86,7 +118,11 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
         for (const [stack, c] of captures) {
             const provider = one(c, "pulumi:providers:kubernetes");
             assert.equal(provider.inputs.renderYamlToDirectory, `rendered/${config(stack, "clusterName")}`);
-            assert.equal(provider.inputs.kubeconfig, undefined, "no kubeconfig: pulumi up needs no line to the API server");
+            assert.equal(
+                provider.inputs.kubeconfig,
+                undefined,
+                "no kubeconfig: pulumi up needs no line to the API server",
+            );
             for (const r of all(c, KUSTOMIZATION)) {
                 assert.ok(r.provider?.startsWith(`${provider.urn}::`), `${r.name} must use the render provider`);
             }
@@ -98,8 +134,15 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
         for (const [stack, c] of captures) {
             for (const [path, content] of fleetFiles(c, existingSops)) {
                 const file = join(EXAMPLE, path);
-                assert.ok(existsSync(file), `examples/fleet/${path} is missing: run npm run fleet -- --stack ${stack} --out examples/fleet`);
-                assert.equal(readFileSync(file, "utf8"), content, `examples/fleet/${path} is out of date with stack ${stack}`);
+                assert.ok(
+                    existsSync(file),
+                    `examples/fleet/${path} is missing: run npm run fleet -- --stack ${stack} --out examples/fleet`,
+                );
+                assert.equal(
+                    readFileSync(file, "utf8"),
+                    content,
+                    `examples/fleet/${path} is out of date with stack ${stack}`,
+                );
             }
         }
     });
@@ -120,7 +163,11 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
                 process.env.PULUMI_NODEJS_SKIP_COMPONENT_INPUTS = before;
             }
         }
-        assert.deepEqual(one(skipped, "aks-gitops:index:FleetManifests").inputs, {}, "the variable took effect: no component inputs recorded");
+        assert.deepEqual(
+            one(skipped, "aks-gitops:index:FleetManifests").inputs,
+            {},
+            "the variable took effect: no component inputs recorded",
+        );
         const existingSops = readFileSync(join(EXAMPLE, ".sops.yaml"), "utf8");
         const files = fleetFiles(skipped, existingSops);
         assert.ok(files.has("clusters/prod-westeurope/kustomization.yaml"));
@@ -130,18 +177,28 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
     it("has every committed stack's Flux configuration path in examples/fleet", () => {
         for (const [stack, c] of captures) {
             for (const path of Object.values(c.outputs.fleetPaths.value as Record<string, string>)) {
-                assert.ok(existsSync(join(EXAMPLE, path, "kustomization.yaml")), `${stack}: ${path} must exist in examples/fleet`);
+                assert.ok(
+                    existsSync(join(EXAMPLE, path, "kustomization.yaml")),
+                    `${stack}: ${path} must exist in examples/fleet`,
+                );
             }
         }
     });
 
     it("gives .sops.yaml one rule per environment with its key", () => {
-        const rules = (parse(readFileSync(join(EXAMPLE, ".sops.yaml"), "utf8")) as { creation_rules: { path_regex: string; azure_keyvault: string }[] }).creation_rules;
+        const rules = (
+            parse(readFileSync(join(EXAMPLE, ".sops.yaml"), "utf8")) as {
+                creation_rules: { path_regex: string; azure_keyvault: string }[];
+            }
+        ).creation_rules;
         const environments = [...new Set(stackNames().map((s) => config(s, "environment") as string))].sort();
         assert.equal(rules.length, environments.length);
         for (const env of environments) {
             const rule = rules.find((r) => r.path_regex.includes(`clusters/${env}-`))!;
-            assert.match(rule.azure_keyvault, new RegExp(`^https://kv-[a-z-]+-${env}\\.vault\\.azure\\.net/keys/sops-${env}$`));
+            assert.match(
+                rule.azure_keyvault,
+                new RegExp(`^https://kv-[a-z-]+-${env}\\.vault\\.azure\\.net/keys/sops-${env}$`),
+            );
         }
     });
 

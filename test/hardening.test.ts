@@ -30,7 +30,8 @@ const KEY_VAULT_CRYPTO_USER_DATA_ACTIONS = [
     "Microsoft.KeyVault/vaults/keys/sign/action",
     "Microsoft.KeyVault/vaults/keys/verify/action",
 ];
-const RESERVED = "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg-sops-prod/providers/Microsoft.Network/publicIPPrefixes/pip-egress-prod-northeurope";
+const RESERVED =
+    "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg-sops-prod/providers/Microsoft.Network/publicIPPrefixes/pip-egress-prod-northeurope";
 
 describe("hardening (prod passes the policy pack)", () => {
     let prod: Capture;
@@ -47,7 +48,10 @@ describe("hardening (prod passes the policy pack)", () => {
             assert.equal(prefix.inputs.prefixLength, 31);
             assert.deepEqual(prefix.inputs.sku, { name: "Standard", tier: "Regional" });
             assert.deepEqual(prefix.inputs.zones, ["1", "2", "3"]);
-            assert.deepEqual(at(cluster(prod), "networkProfile.loadBalancerProfile.outboundIPPrefixes.publicIPPrefixes"), [{ id: idOf(prod, prefix) }]);
+            assert.deepEqual(
+                at(cluster(prod), "networkProfile.loadBalancerProfile.outboundIPPrefixes.publicIPPrefixes"),
+                [{ id: idOf(prod, prefix) }],
+            );
             assert.equal(at(cluster(prod), "networkProfile.outboundType"), "loadBalancer");
         });
 
@@ -57,25 +61,41 @@ describe("hardening (prod passes the policy pack)", () => {
             assert.equal(grant.inputs.scope, idOf(prod, one(prod, PREFIX)), "Network Contributor on the prefix only");
             assert.match(String(grant.inputs.roleDefinitionId), new RegExp(`/roleDefinitions/${NETWORK_CONTRIBUTOR}$`));
             assert.equal(grant.inputs.principalId, azureValue(prod, `${identity.name}.principalId`));
-            assert.deepEqual(at(cluster(prod), "identity"), { type: "UserAssigned", userAssignedIdentities: [idOf(prod, identity)] });
+            assert.deepEqual(at(cluster(prod), "identity"), {
+                type: "UserAssigned",
+                userAssignedIdentities: [idOf(prod, identity)],
+            });
             assert.ok(one(prod, CLUSTER).dependencies.includes(grant.urn), "the cluster waits for the join permission");
         });
 
         it("uses an existing (reserved) prefix by id instead of creating one", async () => {
-            const c = await run(withConfig(baseConfig("prod"), { aks: { network: { egress: { publicIpPrefixId: RESERVED } } } }));
+            const c = await run(
+                withConfig(baseConfig("prod"), { aks: { network: { egress: { publicIpPrefixId: RESERVED } } } }),
+            );
             assert.equal(all(c, PREFIX).length, 0);
-            assert.deepEqual(at(cluster(c), "networkProfile.loadBalancerProfile.outboundIPPrefixes.publicIPPrefixes"), [{ id: RESERVED }]);
+            assert.deepEqual(at(cluster(c), "networkProfile.loadBalancerProfile.outboundIPPrefixes.publicIPPrefixes"), [
+                { id: RESERVED },
+            ]);
             assert.equal(one(c, ROLE, "-egress-join").inputs.scope, RESERVED);
             const lookup = c.calls.find((x) => x.token === "azure-native:network:getPublicIPPrefix");
-            assert.deepEqual(lookup?.inputs, { resourceGroupName: "rg-sops-prod", publicIpPrefixName: "pip-egress-prod-northeurope" });
+            assert.deepEqual(lookup?.inputs, {
+                resourceGroupName: "rg-sops-prod",
+                publicIpPrefixName: "pip-egress-prod-northeurope",
+            });
         });
     });
 
     describe("SOPS vault firewall", () => {
         it("denies by default in prod and admits exactly the cluster's egress prefix and the operators' ranges", () => {
-            const acls = at(one(prod, VAULT).inputs, "properties.networkAcls") as { defaultAction: string; ipRules: { value: string }[] };
+            const acls = at(one(prod, VAULT).inputs, "properties.networkAcls") as {
+                defaultAction: string;
+                ipRules: { value: string }[];
+            };
             assert.equal(acls.defaultAction, "Deny");
-            assert.deepEqual(acls.ipRules.map((r) => r.value), [azureValue(prod, "prod-westeurope-aks-egress.ipPrefix"), "198.51.100.0/26"]);
+            assert.deepEqual(
+                acls.ipRules.map((r) => r.value),
+                [azureValue(prod, "prod-westeurope-aks-egress.ipPrefix"), "198.51.100.0/26"],
+            );
         });
 
         it("stays open in dev (advisory there)", () => {
@@ -94,7 +114,10 @@ describe("hardening (prod passes the policy pack)", () => {
             const aks = one(prod, DIAGNOSTIC, "-aks-audit").inputs;
             assert.equal(aks.resourceUri, idOf(prod, one(prod, CLUSTER)));
             assert.equal(aks.workspaceId, workspace);
-            assert.deepEqual((aks.logs as { category: string }[]).map((l) => l.category), ["kube-audit-admin", "guard"]);
+            assert.deepEqual(
+                (aks.logs as { category: string }[]).map((l) => l.category),
+                ["kube-audit-admin", "guard"],
+            );
             const kv = one(prod, DIAGNOSTIC, "-sops-audit").inputs;
             assert.equal(kv.resourceUri, idOf(prod, one(prod, VAULT)));
             assert.deepEqual(kv.logs, [{ categoryGroup: "audit", enabled: true }]);
@@ -109,9 +132,19 @@ describe("hardening (prod passes the policy pack)", () => {
     describe("cluster protections", () => {
         it("turns on Defender, Container Insights and host encryption in prod, not in dev", () => {
             const workspace = idOf(prod, one(prod, WORKSPACE));
-            assert.deepEqual(at(cluster(prod), "securityProfile.defender"), { logAnalyticsWorkspaceResourceId: workspace, securityMonitoring: { enabled: true } });
-            assert.deepEqual(at(cluster(prod), "addonProfiles.omsagent"), { enabled: true, config: { logAnalyticsWorkspaceResourceID: workspace, useAADAuth: "true" } });
-            assert.ok((cluster(prod).agentPoolProfiles as { enableEncryptionAtHost: boolean }[]).every((p) => p.enableEncryptionAtHost));
+            assert.deepEqual(at(cluster(prod), "securityProfile.defender"), {
+                logAnalyticsWorkspaceResourceId: workspace,
+                securityMonitoring: { enabled: true },
+            });
+            assert.deepEqual(at(cluster(prod), "addonProfiles.omsagent"), {
+                enabled: true,
+                config: { logAnalyticsWorkspaceResourceID: workspace, useAADAuth: "true" },
+            });
+            assert.ok(
+                (cluster(prod).agentPoolProfiles as { enableEncryptionAtHost: boolean }[]).every(
+                    (p) => p.enableEncryptionAtHost,
+                ),
+            );
             assert.equal(at(cluster(dev), "securityProfile.defender"), undefined);
             assert.equal(at(cluster(dev), "addonProfiles.omsagent"), undefined);
         });
@@ -122,7 +155,10 @@ describe("hardening (prod passes the policy pack)", () => {
 
         it("schedules both auto-upgrade channels in maintenance windows", () => {
             const windows = all(prod, "azure-native:containerservice:MaintenanceConfiguration");
-            assert.deepEqual(windows.map((w) => w.inputs.configName).sort(), ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]);
+            assert.deepEqual(windows.map((w) => w.inputs.configName).sort(), [
+                "aksManagedAutoUpgradeSchedule",
+                "aksManagedNodeOSUpgradeSchedule",
+            ]);
             const nodeOs = windows.find((w) => w.inputs.configName === "aksManagedNodeOSUpgradeSchedule")!.inputs;
             assert.equal(nodeOs.resourceName, "aks-prod-westeurope");
             assert.deepEqual(nodeOs.maintenanceWindow, {
@@ -149,12 +185,21 @@ describe("hardening (prod passes the policy pack)", () => {
             // The policy's expiryTime only applies to versions rotation creates (how-to-configure-key-rotation.md).
             const expires = at(one(prod, KEY).inputs, "properties.attributes.expires") as number;
             const inTwoYears = Date.now() / 1000 + 730 * 86_400;
-            assert.ok(Math.abs(expires - inTwoYears) <= 86_400, `expires ${expires} must be two years (P2Y) from today, in epoch seconds`);
-            assert.ok(one(prod, KEY).options.ignoreChanges.includes("properties.attributes.expires"), "later runs must not move the first version's expiry");
+            assert.ok(
+                Math.abs(expires - inTwoYears) <= 86_400,
+                `expires ${expires} must be two years (P2Y) from today, in epoch seconds`,
+            );
+            assert.ok(
+                one(prod, KEY).options.ignoreChanges.includes("properties.attributes.expires"),
+                "later runs must not move the first version's expiry",
+            );
         });
 
         it("computes the first expiry from the start of the UTC day, so plans made the same day agree", () => {
-            assert.equal(firstVersionExpiry("P2Y", new Date("2026-11-25T17:45:00Z")), Date.UTC(2026, 10, 25) / 1000 + 730 * 86_400);
+            assert.equal(
+                firstVersionExpiry("P2Y", new Date("2026-11-25T17:45:00Z")),
+                Date.UTC(2026, 10, 25) / 1000 + 730 * 86_400,
+            );
             assert.equal(firstVersionExpiry("P30D", new Date("2026-11-25T00:00:00Z")), 1_795_564_800 + 30 * 86_400);
         });
     });
@@ -164,11 +209,27 @@ describe("hardening (prod passes the policy pack)", () => {
             const role = one(prod, "azure-native:authorization:RoleDefinition").inputs;
             const group = idOf(prod, one(prod, "azure-native:resources:ResourceGroup", "-sops-rg"));
             assert.equal(role.roleDefinitionId, sopsDecryptRoleGuid("prod", "kv-test-sops-prod"));
-            assert.deepEqual(role.permissions, [{ actions: [], notActions: [], dataActions: ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/decrypt/action"], notDataActions: [] }]);
+            assert.deepEqual(role.permissions, [
+                {
+                    actions: [],
+                    notActions: [],
+                    dataActions: [
+                        "Microsoft.KeyVault/vaults/keys/read",
+                        "Microsoft.KeyVault/vaults/keys/decrypt/action",
+                    ],
+                    notDataActions: [],
+                },
+            ]);
             const granted = (role.permissions as { dataActions: string[] }[])[0].dataActions;
-            assert.ok(granted.every((a) => KEY_VAULT_CRYPTO_USER_DATA_ACTIONS.includes(a)), "a subset of Key Vault Crypto User, the role it narrows");
+            assert.ok(
+                granted.every((a) => KEY_VAULT_CRYPTO_USER_DATA_ACTIONS.includes(a)),
+                "a subset of Key Vault Crypto User, the role it narrows",
+            );
             for (const dropped of ["update/action", "backup/action", "encrypt/action", "sign/action", "wrap/action"]) {
-                assert.ok(!granted.includes(`Microsoft.KeyVault/vaults/keys/${dropped}`), `decrypt-only: no keys/${dropped}`);
+                assert.ok(
+                    !granted.includes(`Microsoft.KeyVault/vaults/keys/${dropped}`),
+                    `decrypt-only: no keys/${dropped}`,
+                );
             }
             assert.equal(role.scope, group);
             assert.deepEqual(role.assignableScopes, [group]);
@@ -176,7 +237,10 @@ describe("hardening (prod passes the policy pack)", () => {
 
         it("is opt-in: dev uses Key Vault Crypto User and defines no role", () => {
             assert.equal(all(dev, "azure-native:authorization:RoleDefinition").length, 0);
-            assert.match(String(one(dev, ROLE, "-decrypt").inputs.roleDefinitionId), new RegExp(`/roleDefinitions/${KEY_VAULT_CRYPTO_USER}$`));
+            assert.match(
+                String(one(dev, ROLE, "-decrypt").inputs.roleDefinitionId),
+                new RegExp(`/roleDefinitions/${KEY_VAULT_CRYPTO_USER}$`),
+            );
         });
     });
 });

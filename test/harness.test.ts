@@ -20,7 +20,13 @@ describe("the mock-runtime harness", () => {
             const first = new resources.ResourceGroup(
                 `${name}-first`,
                 { resourceGroupName: "rg-first", location: "westeurope", tags: { token: pulumi.secret("s3cret") } },
-                { parent: this, protect: true, retainOnDelete: true, ignoreChanges: ["tags"], customTimeouts: { create: "30m" } },
+                {
+                    parent: this,
+                    protect: true,
+                    retainOnDelete: true,
+                    ignoreChanges: ["tags"],
+                    customTimeouts: { create: "30m" },
+                },
             );
             new resources.ResourceGroup(
                 `${name}-second`,
@@ -36,7 +42,9 @@ describe("the mock-runtime harness", () => {
             new Pair("pair");
             return {};
         });
-        const [component, first, second] = ["pair", "pair-first", "pair-second"].map((n) => c.resources.find((r) => r.name === n)!);
+        const [component, first, second] = ["pair", "pair-first", "pair-second"].map((n) =>
+            c.resources.find((r) => r.name === n)!,
+        );
         assert.equal(component.custom, false);
         assert.equal(first.parent, component.urn);
         assert.deepEqual(first.options, {
@@ -49,7 +57,9 @@ describe("the mock-runtime harness", () => {
             additionalSecretOutputs: [],
             onErrorHooks: [],
         });
-        assert.deepEqual((first.inputs.tags as Record<string, unknown>).token ?? first.inputs.tags, { [SECRET]: "s3cret" });
+        assert.deepEqual((first.inputs.tags as Record<string, unknown>).token ?? first.inputs.tags, {
+            [SECRET]: "s3cret",
+        });
         assert.deepEqual(second.dependencies, [first.urn]);
         assert.deepEqual(second.propertyDependencies.resourceGroupName, [first.urn]);
         assert.equal(second.inputs.resourceGroupName, "rg-first-2");
@@ -58,12 +68,26 @@ describe("the mock-runtime harness", () => {
     it("records error hooks, callbacks included, without starting the SDK's callback server", async () => {
         const c = await capture(stackInput({}, {}), () => {
             const hook = new pulumi.ErrorHook("retry-always", () => true);
-            new resources.ResourceGroup("rg", { resourceGroupName: "rg-x", location: "westeurope" }, { hooks: { onError: [hook] } });
+            new resources.ResourceGroup(
+                "rg",
+                { resourceGroupName: "rg-x", location: "westeurope" },
+                { hooks: { onError: [hook] } },
+            );
             return {};
         });
         assert.deepEqual(c.resources.find((r) => r.name === "rg")!.options.onErrorHooks, ["retry-always"]);
         const hook = registeredErrorHooks().get("retry-always")!;
-        assert.equal(await hook.callback({ urn: "", id: "", name: "rg", type: "t", failedOperation: "create", errors: ["boom"] }), true);
+        assert.equal(
+            await hook.callback({
+                urn: "",
+                id: "",
+                name: "rg",
+                type: "t",
+                failedOperation: "create",
+                errors: ["boom"],
+            }),
+            true,
+        );
         const store = lazy.pulumiState().getStore();
         assert.ok(store.callbacks && !("_server" in store.callbacks), "the stand-in, not a gRPC server on loopback");
     });
@@ -128,7 +152,11 @@ describe("the deferred SDK modules (bin/defer-sdk.cjs)", function () {
 
     it("loads neither the closure serializer (npm's arborist, TypeScript) nor the Automation API with @pulumi/pulumi", () => {
         assert.deepEqual(deferred.seen, { arborist: false, typescript: false, automation: false });
-        assert.deepEqual(whole.seen, { arborist: true, typescript: true, automation: true }, "DEFER_SDK=0 loads the SDK whole");
+        assert.deepEqual(
+            whole.seen,
+            { arborist: true, typescript: true, automation: true },
+            "DEFER_SDK=0 loads the SDK whole",
+        );
     });
 
     it("loads the real module on first use and behaves as it does", () => {

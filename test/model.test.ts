@@ -18,7 +18,14 @@ const NS = urn("kubernetes:core/v1:Namespace", "ns");
 const K8S = urn("pulumi:providers:kubernetes", "k8s");
 const ODD = urn("azure-native:example:Unmodelled", "odd");
 
-function reg(u: string, custom: boolean, parent: string | null, dependencies: string[], inputs: Record<string, unknown> = {}, extra: Partial<Registration> = {}): Registration {
+function reg(
+    u: string,
+    custom: boolean,
+    parent: string | null,
+    dependencies: string[],
+    inputs: Record<string, unknown> = {},
+    extra: Partial<Registration> = {},
+): Registration {
     const [type, name] = u.split("::").slice(2);
     return {
         urn: u,
@@ -30,7 +37,15 @@ function reg(u: string, custom: boolean, parent: string | null, dependencies: st
         dependencies,
         propertyDependencies: {},
         inputs,
-        options: { protect: false, retainOnDelete: false, ignoreChanges: [], customTimeouts: null, deleteBeforeReplace: false, importId: null, additionalSecretOutputs: [] },
+        options: {
+            protect: false,
+            retainOnDelete: false,
+            ignoreChanges: [],
+            customTimeouts: null,
+            deleteBeforeReplace: false,
+            importId: null,
+            additionalSecretOutputs: [],
+        },
         ...extra,
     };
 }
@@ -48,7 +63,11 @@ function capture(resources: Registration[]): Capture {
         project: "p",
         stack: "s",
         resources,
-        outputs: { zeta: { value: "TENANT-GUID", secret: false }, alpha: { value: "pw", secret: true }, mid: { value: { b: 1, a: undefined }, secret: false } },
+        outputs: {
+            zeta: { value: "TENANT-GUID", secret: false },
+            alpha: { value: "pw", secret: true },
+            mid: { value: { b: 1, a: undefined }, secret: false },
+        },
         references,
         registeredOutputs: new Map(),
         calls: [],
@@ -60,19 +79,34 @@ function capture(resources: Registration[]): Capture {
 const all = [
     reg(FLUX, true, C, [AKS, MON]),
     reg(K8S, true, null, []),
-    reg(AKS, true, C, [RG, RG], {
-        z: 1,
-        resourceGroupName: "rg-x",
-        tenant: "TENANT-GUID/x",
-        both: "abcdef and abc",
-        dotted: "axb",
-        a: { secretish: { "[secret]": "pw" } },
-        undef: undefined,
-        list: [{ "[secret]": 1 }, "abc"],
-    }, {
-        propertyDependencies: { resourceGroupName: [RG, RG], empty: [] },
-        options: { protect: true, retainOnDelete: true, ignoreChanges: ["tags"], customTimeouts: { create: "30m", update: undefined }, deleteBeforeReplace: true, importId: "RG-ID", additionalSecretOutputs: [] },
-    }),
+    reg(
+        AKS,
+        true,
+        C,
+        [RG, RG],
+        {
+            z: 1,
+            resourceGroupName: "rg-x",
+            tenant: "TENANT-GUID/x",
+            both: "abcdef and abc",
+            dotted: "axb",
+            a: { secretish: { "[secret]": "pw" } },
+            undef: undefined,
+            list: [{ "[secret]": 1 }, "abc"],
+        },
+        {
+            propertyDependencies: { resourceGroupName: [RG, RG], empty: [] },
+            options: {
+                protect: true,
+                retainOnDelete: true,
+                ignoreChanges: ["tags"],
+                customTimeouts: { create: "30m", update: undefined },
+                deleteBeforeReplace: true,
+                importId: "RG-ID",
+                additionalSecretOutputs: [],
+            },
+        },
+    ),
     reg(MON, false, null, [RG]),
     reg(WS, true, MON, []),
     reg(C, false, null, []),
@@ -86,34 +120,59 @@ describe("plan document (plan/model.ts)", () => {
     it("sorts resources by urn and names project and stack", () => {
         assert.equal(plan.project, "p");
         assert.equal(plan.stack, "s");
-        assert.deepEqual(plan.resources.map((r) => r.name), ["c", "mon", "aks", "flux", "ws", "rg", "ns", "k8s"]);
+        assert.deepEqual(
+            plan.resources.map((r) => r.name),
+            ["c", "mon", "aks", "flux", "ws", "rg", "ns", "k8s"],
+        );
         assert.deepEqual(plan.policy, []);
     });
 
     it("shows a resource with references for fake values, secrets masked, keys sorted, duplicates and undefined dropped", () => {
-        assert.deepEqual(plan.resources.find((r) => r.urn === AKS), {
-            urn: AKS,
-            type: "azure-native:containerservice:ManagedCluster",
-            name: "aks",
-            custom: true,
-            parent: C,
-            dependsOn: [RG],
-            propertyDependencies: { resourceGroupName: [RG] },
-            inputs: {
-                a: { secretish: "[secret]" },
-                both: "${long.y} and ${short.x}",
-                dotted: "axb",
-                list: ["[secret]", "${short.x}"],
-                resourceGroupName: "rg-x",
-                tenant: "${azure.tenantId}/x",
-                z: 1,
+        assert.deepEqual(
+            plan.resources.find((r) => r.urn === AKS),
+            {
+                urn: AKS,
+                type: "azure-native:containerservice:ManagedCluster",
+                name: "aks",
+                custom: true,
+                parent: C,
+                dependsOn: [RG],
+                propertyDependencies: { resourceGroupName: [RG] },
+                inputs: {
+                    a: { secretish: "[secret]" },
+                    both: "${long.y} and ${short.x}",
+                    dotted: "axb",
+                    list: ["[secret]", "${short.x}"],
+                    resourceGroupName: "rg-x",
+                    tenant: "${azure.tenantId}/x",
+                    z: 1,
+                },
+                options: {
+                    protect: true,
+                    retainOnDelete: true,
+                    ignoreChanges: ["tags"],
+                    customTimeouts: { create: "30m" },
+                    importId: "${rg.id}",
+                },
+                estimatedMinutes: 8,
             },
-            options: { protect: true, retainOnDelete: true, ignoreChanges: ["tags"], customTimeouts: { create: "30m" }, importId: "${rg.id}" },
-            estimatedMinutes: 8,
-        });
-        assert.deepEqual(Object.keys(plan.resources.find((r) => r.urn === AKS)!.inputs), ["a", "both", "dotted", "list", "resourceGroupName", "tenant", "z"]);
+        );
+        assert.deepEqual(Object.keys(plan.resources.find((r) => r.urn === AKS)!.inputs), [
+            "a",
+            "both",
+            "dotted",
+            "list",
+            "resourceGroupName",
+            "tenant",
+            "z",
+        ]);
         const rg = plan.resources.find((r) => r.urn === RG)!;
-        assert.deepEqual(rg.options, { protect: false, retainOnDelete: false, ignoreChanges: [], customTimeouts: null });
+        assert.deepEqual(rg.options, {
+            protect: false,
+            retainOnDelete: false,
+            ignoreChanges: [],
+            customTimeouts: null,
+        });
         assert.equal("importId" in rg.options, false);
     });
 
@@ -123,10 +182,16 @@ describe("plan document (plan/model.ts)", () => {
     });
 
     it("estimates minutes per type: none for components, providers and Kubernetes objects, 1 for an unknown type", () => {
-        assert.deepEqual(
-            Object.fromEntries(plan.resources.map((r) => [r.name, r.estimatedMinutes])),
-            { c: 0, mon: 0, aks: 8, flux: 4, ws: 0.5, rg: 0.1, ns: 0, k8s: 0 },
-        );
+        assert.deepEqual(Object.fromEntries(plan.resources.map((r) => [r.name, r.estimatedMinutes])), {
+            c: 0,
+            mon: 0,
+            aks: 8,
+            flux: 4,
+            ws: 0.5,
+            rg: 0.1,
+            ns: 0,
+            k8s: 0,
+        });
         assert.equal(buildPlan(capture([reg(ODD, true, null, [])])).resources[0].estimatedMinutes, 1);
         assert.equal(buildPlan(capture([reg(ODD, false, null, [])])).resources[0].estimatedMinutes, 0);
     });
@@ -153,11 +218,23 @@ describe("plan document (plan/model.ts)", () => {
             options: { protect: false, retainOnDelete: false, ignoreChanges: [], customTimeouts: null },
             estimatedMinutes: minutes,
         });
-        assert.deepEqual(criticalPath([r("b", 1), r("a", 1), r("z", 2, ["b", "a"])]), { urns: ["a", "z"], estimatedMinutes: 3, serialMinutes: 4 });
+        assert.deepEqual(criticalPath([r("b", 1), r("a", 1), r("z", 2, ["b", "a"])]), {
+            urns: ["a", "z"],
+            estimatedMinutes: 3,
+            serialMinutes: 4,
+        });
         assert.deepEqual(criticalPath([r("x", 2), r("y", 2)]), { urns: ["x"], estimatedMinutes: 2, serialMinutes: 4 });
-        assert.deepEqual(criticalPath([r("x", 1), r("y", 3, ["x", "gone"]), r("comp", 9, [], false)]), { urns: ["x", "y"], estimatedMinutes: 4, serialMinutes: 4 });
+        assert.deepEqual(criticalPath([r("x", 1), r("y", 3, ["x", "gone"]), r("comp", 9, [], false)]), {
+            urns: ["x", "y"],
+            estimatedMinutes: 4,
+            serialMinutes: 4,
+        });
         assert.deepEqual(criticalPath([]), { urns: [], estimatedMinutes: 0, serialMinutes: 0 });
-        assert.deepEqual(criticalPath([r("x", 0.1), r("y", 0.2, ["x"])]), { urns: ["x", "y"], estimatedMinutes: 0.3, serialMinutes: 0.3 }, "rounded to hundredths");
+        assert.deepEqual(
+            criticalPath([r("x", 0.1), r("y", 0.2, ["x"])]),
+            { urns: ["x", "y"], estimatedMinutes: 0.3, serialMinutes: 0.3 },
+            "rounded to hundredths",
+        );
         assert.throws(() => criticalPath([r("x", 1, ["y"]), r("y", 1, ["x"])]), /^Error: dependency cycle through x$/);
     });
 
@@ -167,7 +244,12 @@ describe("plan document (plan/model.ts)", () => {
             creates: [AKS, FLUX],
             path: [
                 { urn: AKS, type: "azure-native:containerservice:ManagedCluster", name: "aks", estimatedMinutes: 8 },
-                { urn: FLUX, type: "azure-native:kubernetesconfiguration:Extension", name: "flux", estimatedMinutes: 4 },
+                {
+                    urn: FLUX,
+                    type: "azure-native:kubernetesconfiguration:Extension",
+                    name: "flux",
+                    estimatedMinutes: 4,
+                },
             ],
             estimatedMinutes: 12,
             serialMinutes: 12,
@@ -185,10 +267,20 @@ describe("plan document (plan/model.ts)", () => {
             options: { protect: false, retainOnDelete: false, ignoreChanges: [], customTimeouts: null },
             estimatedMinutes: minutes,
         });
-        const wrap = (resources: PlanResource[]) => ({ project: "p", stack: "s", resources, outputs: {}, criticalPath: criticalPath(resources), policy: [] });
+        const wrap = (resources: PlanResource[]) => ({
+            project: "p",
+            stack: "s",
+            resources,
+            outputs: {},
+            criticalPath: criticalPath(resources),
+            policy: [],
+        });
         const activation = activationPath(wrap([r("e", 2)]), wrap([r("e", 2, ["n"]), r("m", 1, ["e"]), r("n", 8)]));
         assert.deepEqual(activation.creates, ["m", "n"]);
-        assert.deepEqual(activation.path.map((p) => p.urn), ["n", "m"]);
+        assert.deepEqual(
+            activation.path.map((p) => p.urn),
+            ["n", "m"],
+        );
         assert.equal(activation.estimatedMinutes, 9);
     });
 

@@ -19,7 +19,14 @@ const CLUSTER = "azure-native:containerservice:ManagedCluster";
 // AddonBicepTemplate/nested_grafana_amw_role_assignment.bicep).
 const MONITORING_DATA_READER = "b0d8363b-8ddd-447d-831f-62ca05bff136";
 const GRAFANA_ADMIN = "22926164-76b3-42b3-bc55-97df8dab3e41";
-const MONITORING_TYPES = [AMW, "azure-native:monitor:DataCollectionEndpoint", "azure-native:monitor:DataCollectionRule", "azure-native:monitor:DataCollectionRuleAssociation", ACTIONS, RULES];
+const MONITORING_TYPES = [
+    AMW,
+    "azure-native:monitor:DataCollectionEndpoint",
+    "azure-native:monitor:DataCollectionRule",
+    "azure-native:monitor:DataCollectionRuleAssociation",
+    ACTIONS,
+    RULES,
+];
 
 /** Syntax errors lezer-promql finds in an expression (0 means it parses). */
 function promqlErrors(expression: string): number {
@@ -50,13 +57,27 @@ describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => 
         assert.deepEqual(at(one(prod, CLUSTER).inputs, "azureMonitorProfile"), { metrics: { enabled: true } });
         const workspace = idOf(prod, one(prod, AMW));
         const dcr = one(prod, "azure-native:monitor:DataCollectionRule", "-monitoring-dcr").inputs;
-        assert.deepEqual(dcr.dataSources, { prometheusForwarder: [{ name: "PrometheusDataSource", streams: ["Microsoft-PrometheusMetrics"], labelIncludeFilter: {} }] });
-        assert.deepEqual(dcr.destinations, { monitoringAccounts: [{ accountResourceId: workspace, name: "MonitoringAccount1" }] });
-        assert.deepEqual(dcr.dataFlows, [{ streams: ["Microsoft-PrometheusMetrics"], destinations: ["MonitoringAccount1"] }]);
-        assert.equal(dcr.dataCollectionEndpointId, idOf(prod, one(prod, "azure-native:monitor:DataCollectionEndpoint")));
+        assert.deepEqual(dcr.dataSources, {
+            prometheusForwarder: [
+                { name: "PrometheusDataSource", streams: ["Microsoft-PrometheusMetrics"], labelIncludeFilter: {} },
+            ],
+        });
+        assert.deepEqual(dcr.destinations, {
+            monitoringAccounts: [{ accountResourceId: workspace, name: "MonitoringAccount1" }],
+        });
+        assert.deepEqual(dcr.dataFlows, [
+            { streams: ["Microsoft-PrometheusMetrics"], destinations: ["MonitoringAccount1"] },
+        ]);
+        assert.equal(
+            dcr.dataCollectionEndpointId,
+            idOf(prod, one(prod, "azure-native:monitor:DataCollectionEndpoint")),
+        );
         const dcra = one(prod, "azure-native:monitor:DataCollectionRuleAssociation", "-monitoring-dcra").inputs;
         assert.equal(dcra.resourceUri, idOf(prod, one(prod, CLUSTER)));
-        assert.equal(dcra.dataCollectionRuleId, idOf(prod, one(prod, "azure-native:monitor:DataCollectionRule", "-monitoring-dcr")));
+        assert.equal(
+            dcra.dataCollectionRuleId,
+            idOf(prod, one(prod, "azure-native:monitor:DataCollectionRule", "-monitoring-dcr")),
+        );
     });
 
     it("is on by default in prod and off in dev", () => {
@@ -78,22 +99,44 @@ describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => 
 
     it("alerts on not-Ready reconcilers and sources for 10 minutes, suspended objects for an hour, slow reconciliation and missing metrics", () => {
         const byName = new Map(rules(prod).map((r) => [r.alert, r]));
-        assert.deepEqual([...byName.keys()].sort(), ["FluxMetricsMissing", "FluxObjectSuspended", "FluxReconcilerNotReady", "FluxReconciliationSlow", "FluxSourceNotReady"]);
-        assert.match(byName.get("FluxReconcilerNotReady")!.expression, /gotk_resource_info\{customresource_kind=~"Kustomization\|HelmRelease", ready="False"\}/);
+        assert.deepEqual([...byName.keys()].sort(), [
+            "FluxMetricsMissing",
+            "FluxObjectSuspended",
+            "FluxReconcilerNotReady",
+            "FluxReconciliationSlow",
+            "FluxSourceNotReady",
+        ]);
+        assert.match(
+            byName.get("FluxReconcilerNotReady")!.expression,
+            /gotk_resource_info\{customresource_kind=~"Kustomization\|HelmRelease", ready="False"\}/,
+        );
         assert.equal(byName.get("FluxReconcilerNotReady")!.for, "PT10M");
         assert.equal(byName.get("FluxSourceNotReady")!.for, "PT10M");
         assert.match(byName.get("FluxObjectSuspended")!.expression, /suspended="true"/);
         assert.equal(byName.get("FluxObjectSuspended")!.for, "PT1H");
         assert.match(byName.get("FluxReconciliationSlow")!.expression, /> 3 \* \(sum by .*\[1d\]\)\).*> 60$/);
-        assert.equal(byName.get("FluxMetricsMissing")!.expression, 'absent(gotk_resource_info{cluster="aks-prod-westeurope"})');
-        assert.ok(byName.get("FluxReconcilerNotReady")!.severity < byName.get("FluxObjectSuspended")!.severity, "failures page before suspensions");
+        assert.equal(
+            byName.get("FluxMetricsMissing")!.expression,
+            'absent(gotk_resource_info{cluster="aks-prod-westeurope"})',
+        );
+        assert.ok(
+            byName.get("FluxReconcilerNotReady")!.severity < byName.get("FluxObjectSuspended")!.severity,
+            "failures page before suspensions",
+        );
     });
 
     it("uses only metrics current Flux exports (no gotk_reconcile_condition, removed in Flux 2.5)", () => {
         for (const r of rules(prod)) {
             assert.doesNotMatch(r.expression, /gotk_reconcile_condition|gotk_suspend_status/);
             for (const metric of r.expression.match(/\b(gotk_[a-z_]+|[a-z_]+_total)\b/g) ?? []) {
-                assert.ok(["gotk_resource_info", "gotk_reconcile_duration_seconds_sum", "gotk_reconcile_duration_seconds_count"].includes(metric), `${r.alert}: ${metric}`);
+                assert.ok(
+                    [
+                        "gotk_resource_info",
+                        "gotk_reconcile_duration_seconds_sum",
+                        "gotk_reconcile_duration_seconds_count",
+                    ].includes(metric),
+                    `${r.alert}: ${metric}`,
+                );
             }
         }
     });
@@ -106,7 +149,11 @@ describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => 
     });
 
     it("takes thresholds from config", async () => {
-        const c = await run(withConfig(baseConfig("prod"), { monitoring: { notReadyFor: "PT20M", slowFactor: 5, minSlowSeconds: 120 } }));
+        const c = await run(
+            withConfig(baseConfig("prod"), {
+                monitoring: { notReadyFor: "PT20M", slowFactor: 5, minSlowSeconds: 120 },
+            }),
+        );
         const byName = new Map(rules(c).map((r) => [r.alert, r]));
         assert.equal(byName.get("FluxReconcilerNotReady")!.for, "PT20M");
         assert.match(byName.get("FluxReconciliationSlow")!.expression, /> 5 \* .* > 120$/);
@@ -117,15 +164,25 @@ describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => 
         for (const r of rules(prod)) {
             assert.deepEqual(r.actions, [{ actionGroupId: idOf(prod, one(prod, ACTIONS)) }], r.alert);
         }
-        assert.deepEqual(group.emailReceivers, [{ name: "platform on-call", emailAddress: "platform-oncall@contoso.com", useCommonAlertSchema: true }]);
-        assert.deepEqual(group.webhookReceivers, [{ name: "incident bridge", serviceUri: "https://alerts.contoso.com/hooks/flux", useCommonAlertSchema: true }]);
+        assert.deepEqual(group.emailReceivers, [
+            { name: "platform on-call", emailAddress: "platform-oncall@contoso.com", useCommonAlertSchema: true },
+        ]);
+        assert.deepEqual(group.webhookReceivers, [
+            {
+                name: "incident bridge",
+                serviceUri: "https://alerts.contoso.com/hooks/flux",
+                useCommonAlertSchema: true,
+            },
+        ]);
         assert.ok(String(group.groupShortName).length <= 12, "groupShortName max 12 (actionGroups_API.json)");
         assert.equal(group.location, "global");
     });
 
     it("wires optional Managed Grafana to the workspace, reading with Monitoring Data Reader", () => {
         const grafana = one(prod, "azure-native:dashboard:Grafana");
-        assert.deepEqual(at(grafana.inputs, "properties.grafanaIntegrations"), { azureMonitorWorkspaceIntegrations: [{ azureMonitorWorkspaceResourceId: idOf(prod, one(prod, AMW)) }] });
+        assert.deepEqual(at(grafana.inputs, "properties.grafanaIntegrations"), {
+            azureMonitorWorkspaceIntegrations: [{ azureMonitorWorkspaceResourceId: idOf(prod, one(prod, AMW)) }],
+        });
         const reader = one(prod, "azure-native:authorization:RoleAssignment", "-grafana-reader").inputs;
         assert.equal(reader.scope, idOf(prod, one(prod, AMW)));
         assert.equal(reader.principalId, azureValue(prod, `${grafana.name}.identity.principalId`));
@@ -137,7 +194,9 @@ describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => 
     });
 
     it("keeps a Flux dashboard in the repo whose queries parse", () => {
-        const board = JSON.parse(readFileSync(join(ROOT, "dashboards", "flux-reconciliation.json"), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
+        const board = JSON.parse(readFileSync(join(ROOT, "dashboards", "flux-reconciliation.json"), "utf8")) as {
+            panels: { title: string; targets: { expr: string }[] }[];
+        };
         const exprs = board.panels.flatMap((p) => p.targets.map((t) => [p.title, t.expr] as const));
         assert.ok(exprs.length >= 8);
         for (const [title, expr] of exprs) {
@@ -147,10 +206,19 @@ describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => 
     });
 
     describe("scraping Flux is part of the fleet bootstrap", () => {
-        const fleetObjects = (c: Capture) => c.resources.filter((r) => r.type.startsWith("kubernetes:") && (r.inputs.metadata as { labels?: Record<string, string> })?.labels?.[LAYER_LABEL] === "monitoring");
+        const fleetObjects = (c: Capture) =>
+            c.resources.filter(
+                (r) =>
+                    r.type.startsWith("kubernetes:") &&
+                    (r.inputs.metadata as { labels?: Record<string, string> })?.labels?.[LAYER_LABEL] === "monitoring",
+            );
 
         it("renders a monitoring layer after infrastructure, decrypting like the others", () => {
-            const layer = prod.resources.find((r) => r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization" && (r.inputs.metadata as { name: string }).name === "monitoring")!;
+            const layer = prod.resources.find(
+                (r) =>
+                    r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization" &&
+                    (r.inputs.metadata as { name: string }).name === "monitoring",
+            )!;
             assert.equal(at(layer.inputs, "spec.path"), "./clusters/prod-westeurope/monitoring");
             assert.deepEqual(at(layer.inputs, "spec.dependsOn"), [{ name: "infrastructure" }]);
             assert.deepEqual(at(layer.inputs, "spec.decryption"), { provider: "sops" });
@@ -160,16 +228,35 @@ describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => 
         it("scrapes the Flux controllers and a kube-state-metrics for Flux objects with managed Prometheus PodMonitors", () => {
             const objects = fleetObjects(prod);
             const monitors = objects.filter((o) => o.inputs.kind === "PodMonitor");
-            assert.ok(monitors.every((m) => m.inputs.apiVersion === "azmonitoring.coreos.com/v1"), "managed Prometheus ignores monitoring.coreos.com");
-            const controllers = monitors.find((m) => (m.inputs.metadata as { name: string }).name === "flux-controllers")!;
+            assert.ok(
+                monitors.every((m) => m.inputs.apiVersion === "azmonitoring.coreos.com/v1"),
+                "managed Prometheus ignores monitoring.coreos.com",
+            );
+            const controllers = monitors.find(
+                (m) => (m.inputs.metadata as { name: string }).name === "flux-controllers",
+            )!;
             assert.deepEqual(at(controllers.inputs, "spec.podMetricsEndpoints"), [{ port: "http-prom" }]);
-            assert.ok((at(controllers.inputs, "spec.selector.matchExpressions.0.values") as string[]).includes("kustomize-controller"));
+            assert.ok(
+                (at(controllers.inputs, "spec.selector.matchExpressions.0.values") as string[]).includes(
+                    "kustomize-controller",
+                ),
+            );
             const ksm = objects.find((o) => o.inputs.kind === "HelmRelease")!;
             assert.equal(at(ksm.inputs, "spec.chart.spec.sourceRef.name"), "prometheus-community");
-            const resources = at(ksm.inputs, "spec.values.customResourceState.config.spec.resources") as { groupVersionKind: { kind: string }; metricNamePrefix: string; metrics: { name: string }[] }[];
+            const resources = at(ksm.inputs, "spec.values.customResourceState.config.spec.resources") as {
+                groupVersionKind: { kind: string };
+                metricNamePrefix: string;
+                metrics: { name: string }[];
+            }[];
             assert.ok(resources.some((r) => r.groupVersionKind.kind === "Kustomization"));
-            assert.ok(resources.every((r) => r.metricNamePrefix === "gotk" && r.metrics[0].name === "resource_info"), "yields gotk_resource_info, which the alerts query");
-            const sources = readFileSync(join(ROOT, "examples/fleet/infrastructure/sources/helm-repositories.yaml"), "utf8");
+            assert.ok(
+                resources.every((r) => r.metricNamePrefix === "gotk" && r.metrics[0].name === "resource_info"),
+                "yields gotk_resource_info, which the alerts query",
+            );
+            const sources = readFileSync(
+                join(ROOT, "examples/fleet/infrastructure/sources/helm-repositories.yaml"),
+                "utf8",
+            );
             assert.match(sources, /name: prometheus-community/, "the chart's source exists in the starter fleet");
         });
     });
@@ -183,9 +270,29 @@ describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => 
                 return (e as Error).message;
             }
         };
-        assert.match(problems({ receivers: { emails: [{ name: "x", address: "not-an-email" }] } }), /aks-gitops:monitoring\.receivers\.emails\[0\]\.address: must be an email address/);
-        assert.match(problems({ receivers: { webhooks: [{ name: "x", url: "http://insecure" }] } }), /aks-gitops:monitoring\.receivers\.webhooks\[0\]\.url: must be an https:\/\/ URL/);
+        assert.match(
+            problems({ receivers: { emails: [{ name: "x", address: "not-an-email" }] } }),
+            /aks-gitops:monitoring\.receivers\.emails\[0\]\.address: must be an email address/,
+        );
+        assert.match(
+            problems({ receivers: { webhooks: [{ name: "x", url: "http://insecure" }] } }),
+            /aks-gitops:monitoring\.receivers\.webhooks\[0\]\.url: must be an https:\/\/ URL/,
+        );
         assert.match(problems({ notReadyFor: "10 minutes" }), /aks-gitops:monitoring\.notReadyFor/);
-        assert.equal(fluxAlertRules({ enabled: true, notReadyFor: "PT5M", suspendedFor: "PT2H", slowFactor: 2, minSlowSeconds: 30, receivers: { emails: [], webhooks: [] }, grafana: { enabled: false, admins: [] } }, "c").length, 5);
+        assert.equal(
+            fluxAlertRules(
+                {
+                    enabled: true,
+                    notReadyFor: "PT5M",
+                    suspendedFor: "PT2H",
+                    slowFactor: 2,
+                    minSlowSeconds: 30,
+                    receivers: { emails: [], webhooks: [] },
+                    grafana: { enabled: false, admins: [] },
+                },
+                "c",
+            ).length,
+            5,
+        );
     });
 });

@@ -19,7 +19,25 @@ const REPORTS = join(ROOT, "reports");
 export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     components: {
         mutate: ["components/**/*.ts"],
-        spec: ["components", "AksCluster", "FluxGitOps", "FluxIdentity", "SopsKeyVault", "alerts", "dr", "hardening", "monitoring", "program", "subscription", "roles", "fleet", "fleet-notifications", "harness", "plan", "policy"],
+        spec: [
+            "components",
+            "AksCluster",
+            "FluxGitOps",
+            "FluxIdentity",
+            "SopsKeyVault",
+            "alerts",
+            "dr",
+            "hardening",
+            "monitoring",
+            "program",
+            "subscription",
+            "roles",
+            "fleet",
+            "fleet-notifications",
+            "harness",
+            "plan",
+            "policy",
+        ],
     },
     policy: {
         mutate: ["policy/**/*.ts", "!policy/index.ts"],
@@ -27,15 +45,60 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     schema: {
         mutate: ["stacks/schema.ts"],
-        spec: ["config", "config-messages", "schema-messages", "schema-edges", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "monitoring", "AksCluster", "ci-stacks", "net"],
+        spec: [
+            "config",
+            "config-messages",
+            "schema-messages",
+            "schema-edges",
+            "boundaries",
+            "fuzz",
+            "project-config",
+            "subscription",
+            "messages",
+            "dr",
+            "new-stack",
+            "monitoring",
+            "AksCluster",
+            "ci-stacks",
+            "net",
+        ],
     },
     stacks: {
         mutate: ["stacks/**/*.ts", "!stacks/schema.ts"],
-        spec: ["config", "config-messages", "boundaries", "fuzz", "project-config", "subscription", "messages", "dr", "new-stack", "new-stack-text", "new-stack-org", "net", "perishable", "program", "ci-stacks", "monitoring"],
+        spec: [
+            "config",
+            "config-messages",
+            "boundaries",
+            "fuzz",
+            "project-config",
+            "subscription",
+            "messages",
+            "dr",
+            "new-stack",
+            "new-stack-text",
+            "new-stack-org",
+            "net",
+            "perishable",
+            "program",
+            "ci-stacks",
+            "monitoring",
+        ],
     },
     plan: {
         mutate: ["plan/**/*.ts"],
-        spec: ["plan", "plan-cli", "render", "comment", "model", "diff", "canonical", "plan-fleet", "messages", "subscription", "dr"],
+        spec: [
+            "plan",
+            "plan-cli",
+            "render",
+            "comment",
+            "model",
+            "diff",
+            "canonical",
+            "plan-fleet",
+            "messages",
+            "subscription",
+            "dr",
+        ],
     },
     verify: {
         mutate: ["verify/**/*.ts"],
@@ -68,15 +131,22 @@ function readReport(group: string): Report | undefined {
 /** One line per mutant that no test detected: where, which mutator, its status, the code it replaced and with what. */
 export function survivors(report: Report): string[] {
     const lines: string[] = [];
-    for (const [path, { source = "", mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [path, { source = "", mutants }] of Object.entries(report.files).sort(([a], [b]) =>
+        a.localeCompare(b),
+    )) {
         const text = source.split("\n");
         for (const m of mutants.filter((x) => x.status === "Survived" || x.status === "NoCoverage")) {
             const { start, end } = m.location ?? { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
             // Stryker's columns are 1-based; a span over several lines is shown from its first line on.
             const first = text[start.line - 1] ?? "";
-            const original = start.line === end.line ? first.slice(start.column - 1, end.column - 1) : `${first.slice(start.column - 1)} ...`;
+            const original =
+                start.line === end.line
+                    ? first.slice(start.column - 1, end.column - 1)
+                    : `${first.slice(start.column - 1)} ...`;
             const brief = (t: string) => t.replace(/\s+/g, " ").trim().slice(0, 100);
-            lines.push(`${path}:${start.line}:${start.column} [${m.mutatorName ?? "?"}] ${m.status} | ${brief(original)} => ${brief(m.replacement ?? "")}`);
+            lines.push(
+                `${path}:${start.line}:${start.column} [${m.mutatorName ?? "?"}] ${m.status} | ${brief(original)} => ${brief(m.replacement ?? "")}`,
+            );
         }
     }
     return lines;
@@ -109,7 +179,11 @@ function runGroup(group: string, concurrency: number, fresh: boolean): number {
     const file = join(REPORTS, `stryker-${group}.config.json`);
     writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
     const stryker = join(ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js");
-    const result = spawnSync(process.execPath, ["--require", "./stryker.mocha12.cjs", stryker, "run", file, ...(fresh ? ["--force"] : [])], { cwd: ROOT, stdio: "inherit" });
+    const result = spawnSync(
+        process.execPath,
+        ["--require", "./stryker.mocha12.cjs", stryker, "run", file, ...(fresh ? ["--force"] : [])],
+        { cwd: ROOT, stdio: "inherit" },
+    );
     return result.status ?? 1;
 }
 
@@ -126,7 +200,8 @@ function report(): string {
             perFile.set(path, mutants);
         }
     }
-    const pct = ({ detected, valid }: { detected: number; valid: number }) => (valid === 0 ? "-" : `${((100 * detected) / valid).toFixed(1)}%`);
+    const pct = ({ detected, valid }: { detected: number; valid: number }) =>
+        valid === 0 ? "-" : `${((100 * detected) / valid).toFixed(1)}%`;
     const lines = ["file                               killed/valid  score"];
     const folders = new Map<string, ReportMutant[]>();
     for (const [path, mutants] of [...perFile].sort(([a], [b]) => a.localeCompare(b))) {
@@ -141,7 +216,9 @@ function report(): string {
         lines.push(`${`${folder}/`.padEnd(34)} ${`${s.detected}/${s.valid}`.padStart(12)}  ${pct(s)}`);
     }
     const all = score([...perFile.values()].flat());
-    lines.push(`${"all five folders".padEnd(34)} ${`${all.detected}/${all.valid}`.padStart(12)}  ${pct(all)}  (target >= 85%)`);
+    lines.push(
+        `${"all five folders".padEnd(34)} ${`${all.detected}/${all.valid}`.padStart(12)}  ${pct(all)}  (target >= 85%)`,
+    );
     if (missing.length > 0) {
         lines.push(`no report yet for: ${missing.join(", ")} (npm run mutate -- ${missing.join(" ")})`);
     }
@@ -176,12 +253,20 @@ function mutate(argv: string[]): number {
     }
     const concurrency = Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-        throw new UsageError(`--concurrency must be a whole number of processes, at least 1 (got "${values.concurrency}")`);
+        throw new UsageError(
+            `--concurrency must be a whole number of processes, at least 1 (got "${values.concurrency}")`,
+        );
     }
     if (values.survivors) {
         for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {
             const parsed = readReport(group);
-            process.stdout.write(parsed === undefined ? `${group}: no report yet\n` : survivors(parsed).map((l) => `${l}\n`).join(""));
+            process.stdout.write(
+                parsed === undefined
+                    ? `${group}: no report yet\n`
+                    : survivors(parsed)
+                          .map((l) => `${l}\n`)
+                          .join(""),
+            );
         }
         return EXIT.ok;
     }

@@ -19,7 +19,21 @@ describe("IPv4 CIDR helpers (stacks/net.ts)", () => {
     });
 
     it("refuses anything else: extra parts, bad addresses, bad or too long prefixes, host bits", () => {
-        for (const text of ["10.0.0.0/8/1", "010.0.0.0/8", "10.0.0.256/8", "10.0.0.0/", "10.0.0.0/x", "10.0.0.0/8x", "10.0.0.0/x8", "10.0.0.0/008", "0.0.0.0/33", "0.0.0.0/99", "10.0.0.1/8", "10.0.0.0/-1", ""]) {
+        for (const text of [
+            "10.0.0.0/8/1",
+            "010.0.0.0/8",
+            "10.0.0.256/8",
+            "10.0.0.0/",
+            "10.0.0.0/x",
+            "10.0.0.0/8x",
+            "10.0.0.0/x8",
+            "10.0.0.0/008",
+            "0.0.0.0/33",
+            "0.0.0.0/99",
+            "10.0.0.1/8",
+            "10.0.0.0/-1",
+            "",
+        ]) {
             assert.equal(parseCidr(text), undefined, text);
         }
     });
@@ -46,7 +60,14 @@ describe("IPv4 CIDR helpers (stacks/net.ts)", () => {
     });
 
     it("treats exactly RFC 1918's three ranges as private", () => {
-        for (const text of ["10.1.0.0/16", "172.16.0.0/12", "172.31.255.0/24", "192.168.0.0/16", "192.168.10.0/24", "0.0.0.0/0"]) {
+        for (const text of [
+            "10.1.0.0/16",
+            "172.16.0.0/12",
+            "172.31.255.0/24",
+            "192.168.0.0/16",
+            "192.168.10.0/24",
+            "0.0.0.0/0",
+        ]) {
             assert.equal(isPrivateRange(cidr(text)), true, text);
         }
         for (const text of ["172.32.0.0/16", "172.15.255.0/24", "192.169.0.0/16", "11.0.0.0/8", "198.51.100.0/26"]) {

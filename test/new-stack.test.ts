@@ -29,12 +29,25 @@ async function run(args: string[], options: Parameters<typeof main>[1] = {}): Pr
     return { code, out };
 }
 
-const config = (dir: string, stack: string) => (parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+const config = (dir: string, stack: string) =>
+    (parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
 
 describe("npm run new-stack", () => {
     it("writes a dev stack from flags alone (--yes), proposing a vault name and printing the next commands", async () => {
         const dir = project();
-        const { code, out } = await run(["dev-eastus2", "--yes", "--environment", "dev", "--region", "eastus2", "--admin-group", "platform-admins", "--no-plan", "--root", dir]);
+        const { code, out } = await run([
+            "dev-eastus2",
+            "--yes",
+            "--environment",
+            "dev",
+            "--region",
+            "eastus2",
+            "--admin-group",
+            "platform-admins",
+            "--no-plan",
+            "--root",
+            dir,
+        ]);
         assert.equal(code, 0);
         const vault = proposeVaultName("ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", "dev");
         assert.match(vault, /^kv-[a-z0-9]{1,6}-dev-[0-9a-f]{5}$/);
@@ -49,31 +62,92 @@ describe("npm run new-stack", () => {
         const text = readFileSync(join(dir, "Pulumi.dev-eastus2.yaml"), "utf8");
         assert.match(text, /^# dev-eastus2: written by npm run new-stack\./);
         assert.doesNotMatch(text, /gitSshPrivateKey:|secure:/, "never a secret");
-        assert.ok(out.includes("  pulumi config set --secret gitSshPrivateKey --stack dev-eastus2 < ~/.ssh/fleet-deploy-key   # the fleet repo's read-only deploy key; never committed"));
-        assert.ok(out.includes("  npm run preflight -- --stack dev-eastus2          # asks your subscription: versions, sizes, quota, names, permissions"));
+        assert.ok(
+            out.includes(
+                "  pulumi config set --secret gitSshPrivateKey --stack dev-eastus2 < ~/.ssh/fleet-deploy-key   # the fleet repo's read-only deploy key; never committed",
+            ),
+        );
+        assert.ok(
+            out.includes(
+                "  npm run preflight -- --stack dev-eastus2          # asks your subscription: versions, sizes, quota, names, permissions",
+            ),
+        );
         assert.ok(out.some((l) => l.startsWith(`vault name: ${vault} (Key Vault names are global DNS names`)));
     });
 
     it("uses the environment's existing key when another stack owns its vault, and says what the owner's firewall needs", async () => {
         const dir = project(true);
-        const { code, out } = await run(["prod-eastus2", "--yes", "--environment", "prod", "--region", "eastus2", "--api-range", "198.51.100.0/26", "--use-key-of", "prod", "--no-plan", "--root", dir]);
+        const { code, out } = await run([
+            "prod-eastus2",
+            "--yes",
+            "--environment",
+            "prod",
+            "--region",
+            "eastus2",
+            "--api-range",
+            "198.51.100.0/26",
+            "--use-key-of",
+            "prod",
+            "--no-plan",
+            "--root",
+            dir,
+        ]);
         assert.equal(code, 0);
-        assert.deepEqual(config(dir, "prod-eastus2")["aks-gitops:sops"], { existingKeyId: "/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-prod/keys/sops-prod" });
-        assert.ok(out.includes("  /resourceGroups/rg-aks-prod-eastus2/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-eastus2"));
+        assert.deepEqual(config(dir, "prod-eastus2")["aks-gitops:sops"], {
+            existingKeyId:
+                "/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-prod/keys/sops-prod",
+        });
+        assert.ok(
+            out.includes(
+                "  /resourceGroups/rg-aks-prod-eastus2/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-eastus2",
+            ),
+        );
     });
 
     it("reads the owner's firewall from its profile: staging's vault denies by default too", async () => {
         const dir = project();
         copyFileSync(join(PROJECT_DIR, "Pulumi.staging.yaml"), join(dir, "Pulumi.staging.yaml"));
-        const { code, out } = await run(["staging-eastus2", "--yes", "--environment", "staging", "--region", "eastus2", "--use-key-of", "staging", "--no-plan", "--root", dir]);
+        const { code, out } = await run([
+            "staging-eastus2",
+            "--yes",
+            "--environment",
+            "staging",
+            "--region",
+            "eastus2",
+            "--use-key-of",
+            "staging",
+            "--no-plan",
+            "--root",
+            dir,
+        ]);
         assert.equal(code, 0);
-        assert.deepEqual(config(dir, "staging-eastus2")["aks-gitops:sops"], { existingKeyId: "/resourceGroups/rg-sops-staging/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-staging/keys/sops-staging" });
-        assert.ok(out.includes("staging's vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds"));
+        assert.deepEqual(config(dir, "staging-eastus2")["aks-gitops:sops"], {
+            existingKeyId:
+                "/resourceGroups/rg-sops-staging/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-staging/keys/sops-staging",
+        });
+        assert.ok(
+            out.includes("staging's vault firewall must admit this cluster: add to its sops.admitEgressPrefixIds"),
+        );
     });
 
     it("writes a DR stack on standby with --standby", async () => {
         const dir = project(true);
-        const { code } = await run(["prod-francecentral", "--yes", "--environment", "prod", "--region", "francecentral", "--api-range", "198.51.100.0/26", "--use-key-of", "prod", "--standby", "--no-plan", "--root", dir]);
+        const { code } = await run([
+            "prod-francecentral",
+            "--yes",
+            "--environment",
+            "prod",
+            "--region",
+            "francecentral",
+            "--api-range",
+            "198.51.100.0/26",
+            "--use-key-of",
+            "prod",
+            "--standby",
+            "--no-plan",
+            "--root",
+            dir,
+        ]);
         assert.equal(code, 0);
         assert.equal(config(dir, "prod-francecentral")["aks-gitops:standby"], true);
     });
@@ -81,7 +155,19 @@ describe("npm run new-stack", () => {
     it("reports every invalid answer at once, naming the config key, and writes nothing", async () => {
         const dir = project();
         await assert.rejects(
-            run(["prod-x", "--yes", "--environment", "prod", "--region", "West Europe", "--vault-range", "10.0.0.0/8", "--no-plan", "--root", dir]),
+            run([
+                "prod-x",
+                "--yes",
+                "--environment",
+                "prod",
+                "--region",
+                "West Europe",
+                "--vault-range",
+                "10.0.0.0/8",
+                "--no-plan",
+                "--root",
+                dir,
+            ]),
             (e: Error) =>
                 e.name === "ConfigError" &&
                 /aks-gitops:location: must be an Azure region name/.test(e.message) &&
@@ -93,21 +179,53 @@ describe("npm run new-stack", () => {
 
     it("lists what --yes is missing, refuses to overwrite without --force, and rejects a bad stack name", async () => {
         const dir = project();
-        await assert.rejects(run(["dev-a", "--yes", "--root", dir]), { name: "UsageError", message: "missing answers for --yes: --environment, --region" });
+        await assert.rejects(run(["dev-a", "--yes", "--root", dir]), {
+            name: "UsageError",
+            message: "missing answers for --yes: --environment, --region",
+        });
         writeFileSync(join(dir, "Pulumi.dev-a.yaml"), "config: {}\n");
-        await assert.rejects(run(["dev-a", "--yes", "--root", dir]), { message: `${join(dir, "Pulumi.dev-a.yaml")} exists; pass --force to overwrite it` });
-        const forced = await run(["dev-a", "--yes", "--force", "--environment", "dev", "--region", "westus3", "--no-plan", "--root", dir]);
+        await assert.rejects(run(["dev-a", "--yes", "--root", dir]), {
+            message: `${join(dir, "Pulumi.dev-a.yaml")} exists; pass --force to overwrite it`,
+        });
+        const forced = await run([
+            "dev-a",
+            "--yes",
+            "--force",
+            "--environment",
+            "dev",
+            "--region",
+            "westus3",
+            "--no-plan",
+            "--root",
+            dir,
+        ]);
         assert.equal(forced.code, 0);
         await assert.rejects(run(["dev a", "--yes"]), UsageError);
     });
 
     it("stores the fleet repo for every stack in Pulumi.yaml with --save-org, keeping its comments", async () => {
         const dir = project();
-        const { code } = await run(["dev-b", "--yes", "--environment", "dev", "--region", "westus3", "--fleet-url", "https://github.com/acme/fleet", "--save-org", "--no-plan", "--root", dir]);
+        const { code } = await run([
+            "dev-b",
+            "--yes",
+            "--environment",
+            "dev",
+            "--region",
+            "westus3",
+            "--fleet-url",
+            "https://github.com/acme/fleet",
+            "--save-org",
+            "--no-plan",
+            "--root",
+            dir,
+        ]);
         assert.equal(code, 0);
         const pulumiYaml = readFileSync(join(dir, "Pulumi.yaml"), "utf8");
         assert.match(pulumiYaml, /# Project-level configuration/);
-        assert.deepEqual((parse(pulumiYaml) as { config: { org: { value: { fleet: unknown } } } }).config.org.value.fleet, { url: "https://github.com/acme/fleet", branch: "main" });
+        assert.deepEqual(
+            (parse(pulumiYaml) as { config: { org: { value: { fleet: unknown } } } }).config.org.value.fleet,
+            { url: "https://github.com/acme/fleet", branch: "main" },
+        );
         assert.equal(config(dir, "dev-b")["aks-gitops:flux"], undefined, "the stack inherits the fleet repo");
     });
 
@@ -115,10 +233,27 @@ describe("npm run new-stack", () => {
         this.timeout(60_000);
         // A copy of the project, not this one: other test files read this project's stacks at the same time.
         const dir = project();
-        const { code, out } = await run(["prod-testnewstack", "--yes", "--environment", "prod", "--region", "swedencentral", "--api-range", "203.0.113.0/28", "--vault-range", "203.0.113.0/28", "--root", dir]);
+        const { code, out } = await run([
+            "prod-testnewstack",
+            "--yes",
+            "--environment",
+            "prod",
+            "--region",
+            "swedencentral",
+            "--api-range",
+            "203.0.113.0/28",
+            "--vault-range",
+            "203.0.113.0/28",
+            "--root",
+            dir,
+        ]);
         assert.equal(code, 0, out.join("\n"));
         assert.ok(
-            out.some((l) => /^offline plan: \d+ Azure resources, ~[\d.]+ min from scratch; policy: 0 mandatory, \d+ advisory \(npm run plan -- --stack prod-testnewstack\)$/.test(l)),
+            out.some((l) =>
+                /^offline plan: \d+ Azure resources, ~[\d.]+ min from scratch; policy: 0 mandatory, \d+ advisory \(npm run plan -- --stack prod-testnewstack\)$/.test(
+                    l,
+                ),
+            ),
             out.join("\n"),
         );
         // The figures are the plan's own: its custom resources (components are not Azure resources) and its findings.
@@ -127,7 +262,9 @@ describe("npm run new-stack", () => {
         const custom = plan.resources.filter((r) => r.custom).length;
         assert.ok(custom < plan.resources.length);
         assert.ok(
-            out.includes(`offline plan: ${custom} Azure resources, ~${plan.criticalPath.estimatedMinutes} min from scratch; policy: 0 mandatory, ${plan.policy.length} advisory (npm run plan -- --stack prod-testnewstack)`),
+            out.includes(
+                `offline plan: ${custom} Azure resources, ~${plan.criticalPath.estimatedMinutes} min from scratch; policy: 0 mandatory, ${plan.policy.length} advisory (npm run plan -- --stack prod-testnewstack)`,
+            ),
             out.join("\n"),
         );
     });
@@ -147,7 +284,11 @@ describe("npm run new-stack", () => {
                 return a;
             };
             type Rendered = Awaited<ReturnType<typeof testing.render>>;
-            async function answer<T>(prompt: Parameters<typeof testing.render>[0], config: object, keys: (r: Rendered) => void | Promise<void>): Promise<T> {
+            async function answer<T>(
+                prompt: Parameters<typeof testing.render>[0],
+                config: object,
+                keys: (r: Rendered) => void | Promise<void>,
+            ): Promise<T> {
                 const rendered = await testing.render(prompt, config);
                 screens.push(rendered.getScreen());
                 await keys(rendered);
@@ -192,18 +333,51 @@ describe("npm run new-stack", () => {
             // environment, region, cluster (default), fleet url (org default), branch (default), prod's vault: own a
             // new one, admins, encryptors, API ranges, vault ranges, emails (org has receivers: not asked), vault name
             // (proposal), store the fleet repo in Pulumi.yaml? (not asked: unchanged)
-            const prompter = scripted(["prod", "uksouth", "", "", "", "own", "aks-uk-admins", "", "198.51.100.0/26", "198.51.100.0/26", ""]);
-            const { code, out } = await run(["prod-uksouth", "--no-plan", "--root", dir], { interactive: true, prompter });
+            const prompter = scripted([
+                "prod",
+                "uksouth",
+                "",
+                "",
+                "",
+                "own",
+                "aks-uk-admins",
+                "",
+                "198.51.100.0/26",
+                "198.51.100.0/26",
+                "",
+            ]);
+            const { code, out } = await run(["prod-uksouth", "--no-plan", "--root", dir], {
+                interactive: true,
+                prompter,
+            });
             assert.equal(code, 0);
             const written = config(dir, "prod-uksouth");
             assert.equal(written["aks-gitops:clusterName"], "prod-uksouth", "the proposed cluster name");
-            assert.deepEqual(written["aks-gitops:aks"], { adminGroups: ["aks-uk-admins"], apiServer: { authorizedIpRanges: ["198.51.100.0/26"] } });
-            assert.deepEqual(written["aks-gitops:sops"], { vaultName: proposeVaultName("ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", "prod"), allowedIpRanges: ["198.51.100.0/26"] });
+            assert.deepEqual(written["aks-gitops:aks"], {
+                adminGroups: ["aks-uk-admins"],
+                apiServer: { authorizedIpRanges: ["198.51.100.0/26"] },
+            });
+            assert.deepEqual(written["aks-gitops:sops"], {
+                vaultName: proposeVaultName("ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", "prod"),
+                allowedIpRanges: ["198.51.100.0/26"],
+            });
             assert.match(prompter.screens[0], /Environment/);
-            assert.match(prompter.screens[3], /Fleet repo URL .*ssh:\/\/git@ssh\.dev\.azure\.com\/v3\/contoso\/platform\/fleet/s, "offers the org's fleet repo");
-            assert.match(prompter.screens[5], /prod already has a SOPS vault: stack prod \(Pulumi\.prod\.yaml\) owns kv-contoso-sops-prod\. This cluster:/);
+            assert.match(
+                prompter.screens[3],
+                /Fleet repo URL .*ssh:\/\/git@ssh\.dev\.azure\.com\/v3\/contoso\/platform\/fleet/s,
+                "offers the org's fleet repo",
+            );
+            assert.match(
+                prompter.screens[5],
+                /prod already has a SOPS vault: stack prod \(Pulumi\.prod\.yaml\) owns kv-contoso-sops-prod\. This cluster:/,
+            );
             assert.match(prompter.screens[5], /uses stack prod's key/);
-            assert.ok(out.some((l) => l.startsWith("sops: prod-uksouth owns a new prod vault beside stack prod's kv-contoso-sops-prod")), out.join("\n"));
+            assert.ok(
+                out.some((l) =>
+                    l.startsWith("sops: prod-uksouth owns a new prod vault beside stack prod's kv-contoso-sops-prod"),
+                ),
+                out.join("\n"),
+            );
             assert.deepEqual(prompter.refused, []);
         });
 
@@ -243,10 +417,17 @@ describe("npm run new-stack", () => {
             const prompter = scripted(["dev", "", "", "ssh://git@github.com/acme/fleet.git", "", "", "", "", "", "n"]);
             const { code } = await run(["dev-gh", "--no-plan", "--root", dir], { interactive: true, prompter });
             assert.equal(code, 0);
-            assert.match(prompter.screens[5], /SSH host keys of github\.com: a known_hosts file or line \(empty: GitHub's published keys SHA256:\+DiY3wvvV6TuJJhbpZisF\/zLDA0zPMSvHdkr4UvCOqU \(ssh-ed25519\)/);
+            assert.match(
+                prompter.screens[5],
+                /SSH host keys of github\.com: a known_hosts file or line \(empty: GitHub's published keys SHA256:\+DiY3wvvV6TuJJhbpZisF\/zLDA0zPMSvHdkr4UvCOqU \(ssh-ed25519\)/,
+            );
             const git = (config(dir, "dev-gh")["aks-gitops:flux"] as { git: { knownHosts: string } }).git;
             assert.equal(git.knownHosts.split("\n").length, 3);
-            assert.ok(git.knownHosts.startsWith("github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"));
+            assert.ok(
+                git.knownHosts.startsWith(
+                    "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n",
+                ),
+            );
         });
 
         it("requires an unknown ssh host's keys at their question, refusing lines for another host", async () => {
@@ -254,13 +435,33 @@ describe("npm run new-stack", () => {
             const key = "AAAAC3NzaC1lZDI1NTE5AAAAIEjxu+1nxM5xRsRr2giroyZGPVZDa3uWdek6+irIynPf";
             const file = join(dir, "fleet_known_hosts");
             writeFileSync(file, `[git.acme.example]:2222 ssh-ed25519 ${key}\n`);
-            const prompter = scripted(["dev", "", "", "ssh://git@git.acme.example:2222/platform/fleet.git", "", ["", `git.acme.example ssh-ed25519 ${key}`, file], "", "", "", "n"]);
+            const prompter = scripted([
+                "dev",
+                "",
+                "",
+                "ssh://git@git.acme.example:2222/platform/fleet.git",
+                "",
+                ["", `git.acme.example ssh-ed25519 ${key}`, file],
+                "",
+                "",
+                "",
+                "n",
+            ]);
             const { code } = await run(["dev-acme", "--no-plan", "--root", dir], { interactive: true, prompter });
             assert.equal(code, 0);
-            assert.match(prompter.screens[5], /SSH host keys of \[git\.acme\.example\]:2222: a known_hosts file or line \(ssh-keyscan -p 2222 git\.acme\.example, then compare the fingerprints with the server's\)/);
+            assert.match(
+                prompter.screens[5],
+                /SSH host keys of \[git\.acme\.example\]:2222: a known_hosts file or line \(ssh-keyscan -p 2222 git\.acme\.example, then compare the fingerprints with the server's\)/,
+            );
             assert.match(prompter.refused[0], /required: Flux connects only to a host whose key it knows/);
-            assert.match(prompter.refused[1], /no line is for \[git\.acme\.example\]:2222 \(the fleet repo's SSH host\)/);
-            assert.equal((config(dir, "dev-acme")["aks-gitops:flux"] as { git: { knownHosts: string } }).git.knownHosts, `[git.acme.example]:2222 ssh-ed25519 ${key}`);
+            assert.match(
+                prompter.refused[1],
+                /no line is for \[git\.acme\.example\]:2222 \(the fleet repo's SSH host\)/,
+            );
+            assert.equal(
+                (config(dir, "dev-acme")["aks-gitops:flux"] as { git: { knownHosts: string } }).git.knownHosts,
+                `[git.acme.example]:2222 ssh-ed25519 ${key}`,
+            );
         });
     });
 });

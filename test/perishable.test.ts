@@ -3,7 +3,12 @@
 // LTS table (an EOL month without a day means its last day). Refreshing the table means updating this test from the
 // same page, on purpose.
 import * as assert from "node:assert/strict";
-import { AKS_KUBERNETES_CALENDAR, FLUX_EXTENSION, kubernetesSupport, kubernetesSupportFinding } from "../stacks/perishable";
+import {
+    AKS_KUBERNETES_CALENDAR,
+    FLUX_EXTENSION,
+    kubernetesSupport,
+    kubernetesSupportFinding,
+} from "../stacks/perishable";
 
 const READ = "stacks/perishable.ts, read 2026-11-25";
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
@@ -30,14 +35,30 @@ describe("dated Azure facts (stacks/perishable.ts)", () => {
     });
 
     it("counts the last day as still supported, the day after as ended", () => {
-        assert.deepEqual(kubernetesSupport("1.35", "KubernetesOfficial", new Date("2027-03-31T12:00:00Z")), { kind: "ending", endsOn: "2027-03-31", daysLeft: 0 });
-        assert.deepEqual(kubernetesSupport("1.35", "KubernetesOfficial", day("2027-04-01")), { kind: "ended", endsOn: "2027-03-31", daysLeft: -1 });
-        assert.deepEqual(kubernetesSupport("1.32", "AKSLongTermSupport", day("2027-03-31")), { kind: "ending", endsOn: "2027-03-31", daysLeft: 0 });
+        assert.deepEqual(kubernetesSupport("1.35", "KubernetesOfficial", new Date("2027-03-31T12:00:00Z")), {
+            kind: "ending",
+            endsOn: "2027-03-31",
+            daysLeft: 0,
+        });
+        assert.deepEqual(kubernetesSupport("1.35", "KubernetesOfficial", day("2027-04-01")), {
+            kind: "ended",
+            endsOn: "2027-03-31",
+            daysLeft: -1,
+        });
+        assert.deepEqual(kubernetesSupport("1.32", "AKSLongTermSupport", day("2027-03-31")), {
+            kind: "ending",
+            endsOn: "2027-03-31",
+            daysLeft: 0,
+        });
     });
 
     it("says nothing for a comfortably supported minor, and names the plan, the date and the table otherwise", () => {
         assert.equal(kubernetesSupportFinding("1.37", "KubernetesOfficial", day("2026-11-25")), undefined);
-        assert.equal(kubernetesSupportFinding("1.37.2", "KubernetesOfficial", day("2026-11-25")), undefined, "a patch version is judged by its minor");
+        assert.equal(
+            kubernetesSupportFinding("1.37.2", "KubernetesOfficial", day("2026-11-25")),
+            undefined,
+            "a patch version is judged by its minor",
+        );
         assert.equal(
             kubernetesSupportFinding("1.34.1", "AKSLongTermSupport", day("2027-10-31")),
             `Kubernetes 1.34 leaves long-term support on 2027-11-30 (in 30 days; ${READ}): move aks.kubernetesVersion to a newer minor before then`,
@@ -53,10 +74,15 @@ describe("dated Azure facts (stacks/perishable.ts)", () => {
     });
 
     it("sends a minor it does not know to preflight, whatever its shape", () => {
-        const unknown = (minor: string) => `Kubernetes ${minor} is not in the AKS calendar (${READ}): check it with npm run preflight and update the table`;
+        const unknown = (minor: string) =>
+            `Kubernetes ${minor} is not in the AKS calendar (${READ}): check it with npm run preflight and update the table`;
         assert.equal(kubernetesSupportFinding("1.99.0", "KubernetesOfficial", day("2026-11-25")), unknown("1.99"));
         assert.equal(kubernetesSupportFinding("10.1.2", "KubernetesOfficial", day("2026-11-25")), unknown("10.1"));
         assert.equal(kubernetesSupportFinding("latest", "KubernetesOfficial", day("2026-11-25")), unknown("latest"));
-        assert.equal(kubernetesSupportFinding("v1.33", "KubernetesOfficial", day("2026-11-25")), unknown("v1.33"), "only a leading minor counts");
+        assert.equal(
+            kubernetesSupportFinding("v1.33", "KubernetesOfficial", day("2026-11-25")),
+            unknown("v1.33"),
+            "only a leading minor counts",
+        );
     });
 });

@@ -43,11 +43,19 @@ describe("npm run plan: the command line", () => {
     it("answers --help with the usage, and each usage mistake with its own message", async () => {
         const help = await main(["--help"]);
         assert.equal(help.code, EXIT.ok);
-        assert.ok(help.text.startsWith("usage:\n  npm run plan -- --stack <name> [--json | --mermaid] [--out <file>]\n  npm run plan -- diff <before.json> <after.json> [--out <file>]\n"), help.text);
+        assert.ok(
+            help.text.startsWith(
+                "usage:\n  npm run plan -- --stack <name> [--json | --mermaid] [--out <file>]\n  npm run plan -- diff <before.json> <after.json> [--out <file>]\n",
+            ),
+            help.text,
+        );
         assert.ok(help.text.endsWith("exit 2 when a stack cannot be planned)\n"));
         const cases: [string[], string][] = [
             [["diff", "a.json"], "diff needs exactly two plan files: diff <before.json> <after.json>"],
-            [["diff", "a.json", "b.json", "c.json"], "diff needs exactly two plan files: diff <before.json> <after.json>"],
+            [
+                ["diff", "a.json", "b.json", "c.json"],
+                "diff needs exactly two plan files: diff <before.json> <after.json>",
+            ],
             [["extra"], 'unexpected argument "extra"'],
             [["comment", "extra", "--stack", "dev"], 'unexpected argument "extra"'],
             [[], "--stack (or --all) is required"],
@@ -62,7 +70,10 @@ describe("npm run plan: the command line", () => {
     it("refuses plan files it cannot read or that are not plan documents, naming the file and how to make one", async () => {
         const good = file("good.json", JSON.stringify(plan()));
         const missing = join(dir, "missing.json");
-        await assert.rejects(main(["diff", missing, good]), { name: "UsageError", message: new RegExp(`^cannot read plan ${missing}: ENOENT`) });
+        await assert.rejects(main(["diff", missing, good]), {
+            name: "UsageError",
+            message: new RegExp(`^cannot read plan ${missing}: ENOENT`),
+        });
         const garbled = file("garbled.json", "{ not json");
         await assert.rejects(main(["diff", good, garbled]), { message: new RegExp(`^cannot read plan ${garbled}: `) });
         const notPlan = `is not a plan document (make one with npm run plan -- --stack <name> --json)`;
@@ -90,15 +101,29 @@ describe("npm run plan: the command line", () => {
     it("writes the text to --out, nothing to stdout, and reports an unwritable --out with exit 3", async () => {
         const out = join(dir, "dev.txt");
         const run = await runCliInProcess(cli.runCli, ["--stack", "dev", "--out", out]);
-        assert.deepEqual({ status: run.status, stdout: run.stdout, stderr: run.stderr }, { status: EXIT.ok, stdout: "", stderr: "" });
+        assert.deepEqual(
+            { status: run.status, stdout: run.stdout, stderr: run.stderr },
+            { status: EXIT.ok, stdout: "", stderr: "" },
+        );
         const tree = readFileSync(out, "utf8");
         assert.ok(tree.startsWith("Plan for aks-gitops/dev: "));
         const good = file("good.json", JSON.stringify(plan()));
         const toStdout = await runCliInProcess(cli.runCli, ["diff", good, good]);
         assert.match(toStdout.stdout, /No changes/);
-        const bad = await runCliInProcess(cli.runCli, ["diff", good, good, "--out", join(dir, "no-such-folder", "x.md")]);
+        const bad = await runCliInProcess(cli.runCli, [
+            "diff",
+            good,
+            good,
+            "--out",
+            join(dir, "no-such-folder", "x.md"),
+        ]);
         assert.equal(bad.status, EXIT.output);
-        assert.match(bad.stderr, new RegExp(`cannot write ${join(dir, "no-such-folder", "x.md")}: the folder ${join(dir, "no-such-folder")} does not exist`));
+        assert.match(
+            bad.stderr,
+            new RegExp(
+                `cannot write ${join(dir, "no-such-folder", "x.md")}: the folder ${join(dir, "no-such-folder")} does not exist`,
+            ),
+        );
         const usage = await runCliInProcess(cli.runCli, ["--stack", "dev", "--json", "--mermaid"]);
         assert.equal(usage.status, EXIT.usage);
         assert.match(usage.stderr, /choose one of --json and --mermaid/);
@@ -131,11 +156,17 @@ describe("npm run plan: the command line", () => {
         const one =
             `--base ${missing}: no such file (${missing}). Make it on the base branch with npm run plan -- --stack <name> --json --out <file>, ` +
             "or leave --base out when the base branch has no plan (everything then shows as new)";
-        await assert.rejects(main(["comment", "--stack", "dev", "--base", missing, "--json-out", headOut], planOne), { name: "UsageError", message: one });
+        await assert.rejects(main(["comment", "--stack", "dev", "--base", missing, "--json-out", headOut], planOne), {
+            name: "UsageError",
+            message: one,
+        });
         const all =
             `--base ${missing}: no such file (${missing}). Make it on the base branch with npm run plan -- --all --json --out <file>, ` +
             "or leave --base out when the base branch has no plan (everything then shows as new)";
-        await assert.rejects(main(["comment", "--all", "--base", missing, "--json-out", headOut], planOne), { name: "UsageError", message: all });
+        await assert.rejects(main(["comment", "--all", "--base", missing, "--json-out", headOut], planOne), {
+            name: "UsageError",
+            message: all,
+        });
         assert.equal(planned, 0, "nothing planned");
         assert.ok(!existsSync(headOut), "nothing written");
 
@@ -149,7 +180,9 @@ describe("npm run plan: the command line", () => {
         process.env.INIT_CWD = dir;
         try {
             await assert.rejects(main(["comment", "--stack", "dev", "--base", "base-of-main.json"], planOne), {
-                message: new RegExp(`^--base base-of-main\\.json: no such file \\(${join(dir, "base-of-main.json").replace(/[.]/g, "\\.")}\\)\\. `),
+                message: new RegExp(
+                    `^--base base-of-main\\.json: no such file \\(${join(dir, "base-of-main.json").replace(/[.]/g, "\\.")}\\)\\. `,
+                ),
             });
         } finally {
             if (initCwd === undefined) {
@@ -160,8 +193,18 @@ describe("npm run plan: the command line", () => {
         }
         // --base outside comment compares nothing: said, not ignored.
         const baseFile = file("base-for-nothing.json", JSON.stringify(clean("dev")));
-        for (const argv of [["--stack", "dev", "--base", baseFile], ["--all", "--json", "--base", baseFile]]) {
-            await assert.rejects(main(argv, planOne), { name: "UsageError", message: "--base is the base branch's plan a comment is compared with: use it with comment" }, argv.join(" "));
+        for (const argv of [
+            ["--stack", "dev", "--base", baseFile],
+            ["--all", "--json", "--base", baseFile],
+        ]) {
+            await assert.rejects(
+                main(argv, planOne),
+                {
+                    name: "UsageError",
+                    message: "--base is the base branch's plan a comment is compared with: use it with comment",
+                },
+                argv.join(" "),
+            );
         }
         assert.equal(planned, 0);
     });
@@ -171,7 +214,12 @@ describe("npm run plan -- --stack: a mandatory finding (the stack planned by a s
     const planOne = (stack: string): Promise<Plan> => Promise.resolve({ ...plan(), stack });
 
     it("exits 1 and says how many mandatory findings there are, in every format", async () => {
-        for (const argv of [["--stack", "prod"], ["--stack", "prod", "--json"], ["--stack", "prod", "--mermaid"], ["comment", "--stack", "prod"]]) {
+        for (const argv of [
+            ["--stack", "prod"],
+            ["--stack", "prod", "--json"],
+            ["--stack", "prod", "--mermaid"],
+            ["comment", "--stack", "prod"],
+        ]) {
             const r = await main(argv, planOne);
             assert.equal(r.code, EXIT.mandatory, argv.join(" "));
             assert.equal(r.stderr, "1 mandatory policy violation(s); see the policy findings\n");
@@ -185,18 +233,29 @@ describe("npm run plan -- --stack: a mandatory finding (the stack planned by a s
         const fine = await main(["--stack", "prod"], (stack) => Promise.resolve(clean(stack)));
         assert.deepEqual({ code: fine.code, stderr: fine.stderr }, { code: EXIT.ok, stderr: undefined });
         assert.equal(fine.text, renderTree(clean("prod")));
-        assert.equal((await main(["--stack", "prod", "--json"], planOne)).text, `${JSON.stringify({ ...plan(), stack: "prod" }, null, 2)}\n`);
+        assert.equal(
+            (await main(["--stack", "prod", "--json"], planOne)).text,
+            `${JSON.stringify({ ...plan(), stack: "prod" }, null, 2)}\n`,
+        );
     });
 
     it("hands --all and its options to the fleet planner with the same stand-in", async () => {
         const all = await main(["--all", "--json", "--out", "fleet.json"], planOne);
         assert.equal(all.code, EXIT.mandatory);
         assert.equal(all.out, "fleet.json");
-        assert.deepEqual((JSON.parse(all.text) as { fleet: { stack: string }[] }).fleet.map((e) => e.stack).sort(), stackNames());
-        const comment = await main(["comment", "--all", "--max-chars", "2000", "--artifacts-url", "https://ci.example/run/9"], planOne);
+        assert.deepEqual(
+            (JSON.parse(all.text) as { fleet: { stack: string }[] }).fleet.map((e) => e.stack).sort(),
+            stackNames(),
+        );
+        const comment = await main(
+            ["comment", "--all", "--max-chars", "2000", "--artifacts-url", "https://ci.example/run/9"],
+            planOne,
+        );
         assert.ok(comment.text.length <= 2000);
         assert.ok(comment.text.includes("[the run's artifacts](https://ci.example/run/9)"), comment.text);
-        await assert.rejects(main(["comment", "--all", "--max-chars", "10"], planOne), { message: "--max-chars must be a whole number >= 1000" });
+        await assert.rejects(main(["comment", "--all", "--max-chars", "10"], planOne), {
+            message: "--max-chars must be a whole number >= 1000",
+        });
     });
 });
 
@@ -205,7 +264,11 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
     const [broken, failing] = [stacks[0], stacks[1]];
     const planOne = (stack: string): Promise<Plan> => {
         if (stack === broken) {
-            return Promise.reject(new Error("invalid stack configuration (1 problem):\n  - aks-gitops:location: must be an Azure region name"));
+            return Promise.reject(
+                new Error(
+                    "invalid stack configuration (1 problem):\n  - aks-gitops:location: must be an Azure region name",
+                ),
+            );
         }
         return Promise.resolve(stack === failing ? { ...plan(), stack } : clean(stack));
     };
@@ -217,15 +280,23 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
             text.stderr,
             `${broken}: cannot be planned: invalid stack configuration (1 problem):\n${failing}: mandatory policy violation(s); see the policy findings\n`,
         );
-        assert.ok(text.text.includes(`${broken}: cannot be planned\ninvalid stack configuration (1 problem):\n  - aks-gitops:location: must be an Azure region name\n`));
+        assert.ok(
+            text.text.includes(
+                `${broken}: cannot be planned\ninvalid stack configuration (1 problem):\n  - aks-gitops:location: must be an Azure region name\n`,
+            ),
+        );
         assert.ok(text.text.includes(renderTree({ ...plan(), stack: failing })));
-        const policyOnly = await planFleetCli({ comment: false, json: true }, async (s) => (s === broken ? clean(s) : planOne(s)));
+        const policyOnly = await planFleetCli({ comment: false, json: true }, async (s) =>
+            s === broken ? clean(s) : planOne(s),
+        );
         assert.equal(policyOnly.code, EXIT.mandatory);
         assert.equal(policyOnly.stderr, `${failing}: mandatory policy violation(s); see the policy findings\n`);
         const fine = await planFleetCli({ comment: false, json: true }, (s) => Promise.resolve(clean(s)));
         assert.deepEqual({ code: fine.code, stderr: fine.stderr }, { code: EXIT.ok, stderr: undefined });
         assert.deepEqual(
-            (JSON.parse(fine.text) as { fleet: { stack: string; plan: Plan }[] }).fleet.map((e) => [e.stack, e.plan.stack]).sort(),
+            (JSON.parse(fine.text) as { fleet: { stack: string; plan: Plan }[] }).fleet
+                .map((e) => [e.stack, e.plan.stack])
+                .sort(),
             stacks.map((s) => [s, s]),
         );
     });
@@ -247,21 +318,53 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
             const baseFile = join(dir, "base.json");
             writeFileSync(baseFile, JSON.stringify(base));
             const headOut = join(dir, "head.json");
-            const result = await planFleetCli({ comment: true, json: false, base: baseFile, jsonOut: headOut, artifactsUrl: "https://ci.example/run/7", maxChars: "1000" }, planOne);
+            const result = await planFleetCli(
+                {
+                    comment: true,
+                    json: false,
+                    base: baseFile,
+                    jsonOut: headOut,
+                    artifactsUrl: "https://ci.example/run/7",
+                    maxChars: "1000",
+                },
+                planOne,
+            );
             assert.equal(result.code, EXIT.usage);
             assert.equal(readFileSync(headOut, "utf8"), `${JSON.stringify(await planFleet(planOne))}\n`);
             assert.ok(result.text.length <= 1000);
-            assert.ok(result.text.includes(`**0 of ${stacks.length} stacks change** · **1 cannot be planned** · **1 fails a mandatory policy** without changing`), result.text);
+            assert.ok(
+                result.text.includes(
+                    `**0 of ${stacks.length} stacks change** · **1 cannot be planned** · **1 fails a mandatory policy** without changing`,
+                ),
+                result.text,
+            );
             assert.ok(result.text.includes("[the run's artifacts](https://ci.example/run/7)"));
             const noBase = await planFleetCli({ comment: true, json: false }, (s) => Promise.resolve(clean(s)));
-            assert.ok(noBase.text.includes(`**${stacks.length} of ${stacks.length} stacks change**`), "no base: every stack is new");
-            await assert.rejects(planFleetCli({ comment: true, json: false, base: join(dir, "none.json"), jsonOut: join(dir, "not-written.json") }, (s) => Promise.resolve(clean(s))), {
-                name: "UsageError",
-                message: new RegExp(`^cannot read fleet plan ${join(dir, "none.json")}: ENOENT`),
-            });
+            assert.ok(
+                noBase.text.includes(`**${stacks.length} of ${stacks.length} stacks change**`),
+                "no base: every stack is new",
+            );
+            await assert.rejects(
+                planFleetCli(
+                    {
+                        comment: true,
+                        json: false,
+                        base: join(dir, "none.json"),
+                        jsonOut: join(dir, "not-written.json"),
+                    },
+                    (s) => Promise.resolve(clean(s)),
+                ),
+                {
+                    name: "UsageError",
+                    message: new RegExp(`^cannot read fleet plan ${join(dir, "none.json")}: ENOENT`),
+                },
+            );
             assert.ok(!existsSync(join(dir, "not-written.json")), "a missing base file: an error, nothing written");
             for (const bad of ["999", "1000.5", "many"]) {
-                await assert.rejects(planFleetCli({ comment: true, json: false, maxChars: bad }, planOne), { name: "UsageError", message: "--max-chars must be a whole number >= 1000" });
+                await assert.rejects(planFleetCli({ comment: true, json: false, maxChars: bad }, planOne), {
+                    name: "UsageError",
+                    message: "--max-chars must be a whole number >= 1000",
+                });
             }
         } finally {
             rmSync(dir, { recursive: true, force: true });
@@ -275,13 +378,30 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
                 writeFileSync(join(dir, name), text);
                 return join(dir, name);
             };
-            assert.throws(() => readFleetPlan(join(dir, "missing.json")), { name: "UsageError", message: new RegExp(`^cannot read fleet plan ${join(dir, "missing.json")}: ENOENT`) });
-            assert.throws(() => readFleetPlan(write("garbled.json", "[")), { message: /^cannot read fleet plan .*garbled\.json: / });
-            for (const [name, text] of [["null", "null"], ["empty", "{}"], ["object", '{"fleet":{}}'], ["nameless", '{"fleet":[{"stack":"a"},{}]}'], ["nulls", '{"fleet":[null]}']]) {
+            assert.throws(() => readFleetPlan(join(dir, "missing.json")), {
+                name: "UsageError",
+                message: new RegExp(`^cannot read fleet plan ${join(dir, "missing.json")}: ENOENT`),
+            });
+            assert.throws(() => readFleetPlan(write("garbled.json", "[")), {
+                message: /^cannot read fleet plan .*garbled\.json: /,
+            });
+            for (const [name, text] of [
+                ["null", "null"],
+                ["empty", "{}"],
+                ["object", '{"fleet":{}}'],
+                ["nameless", '{"fleet":[{"stack":"a"},{}]}'],
+                ["nulls", '{"fleet":[null]}'],
+            ]) {
                 const path = write(`${name}.json`, text);
-                assert.throws(() => readFleetPlan(path), { message: `${path} is not a fleet plan document (make one with npm run plan -- --all --json)` }, name);
+                assert.throws(
+                    () => readFleetPlan(path),
+                    { message: `${path} is not a fleet plan document (make one with npm run plan -- --all --json)` },
+                    name,
+                );
             }
-            assert.deepEqual(readFleetPlan(write("ok.json", '{"fleet":[{"stack":"a"}],"extra":1}')), { fleet: [{ stack: "a" }] });
+            assert.deepEqual(readFleetPlan(write("ok.json", '{"fleet":[{"stack":"a"}],"extra":1}')), {
+                fleet: [{ stack: "a" }],
+            });
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
@@ -292,12 +412,24 @@ describe("npm run plan -- comment --all --base in the pull-request pipelines", (
     it("is what the Azure Pipelines pull-request pipeline runs, --base only when the target branch wrote its plan", () => {
         const text = readFileSync(join(__dirname, "..", "azure-pipelines", "pull-request.yml"), "utf8");
         assert.match(text, /npm run --silent plan -- --all --json --out "\$\(Agent\.TempDirectory\)\/base\.json"/);
-        assert.match(text, /base="\$\(Agent\.TempDirectory\)\/base\.json"\n\s+\[ -f "\$base" \] \|\| base=""\n\s+npm run --silent plan -- comment --all \$\{base:\+--base "\$base"\} \\\n/);
+        assert.match(
+            text,
+            /base="\$\(Agent\.TempDirectory\)\/base\.json"\n\s+\[ -f "\$base" \] \|\| base=""\n\s+npm run --silent plan -- comment --all \$\{base:\+--base "\$base"\} \\\n/,
+        );
     });
 
     it("the shell idiom both pipelines use passes --base and its path as two words, or nothing", () => {
         const args = (base: string) =>
-            spawnSync("bash", ["-euc", 'base="$1"; [ -f "$base" ] || base=""; printf "<%s>" ${base:+--base "$base"} --next', "bash", base], { encoding: "utf8" }).stdout;
+            spawnSync(
+                "bash",
+                [
+                    "-euc",
+                    'base="$1"; [ -f "$base" ] || base=""; printf "<%s>" ${base:+--base "$base"} --next',
+                    "bash",
+                    base,
+                ],
+                { encoding: "utf8" },
+            ).stdout;
         const dir = mkdtempSync(join(tmpdir(), "base idiom "));
         try {
             const present = join(dir, "base.json");

@@ -25,13 +25,20 @@ function withChange(plan: Plan): Plan {
     const i = plan.resources.findIndex((r) => r.type === "azure-native:containerservice:ManagedCluster");
     const cluster = plan.resources[i];
     const resources = [...plan.resources];
-    resources[i] = { ...cluster, inputs: { ...cluster.inputs, tags: { ...(cluster.inputs.tags as Record<string, string> | undefined), change: "yes" } } };
+    resources[i] = {
+        ...cluster,
+        inputs: {
+            ...cluster.inputs,
+            tags: { ...(cluster.inputs.tags as Record<string, string> | undefined), change: "yes" },
+        },
+    };
     return { ...plan, resources };
 }
 
 describe("plan every stack (npm run plan -- --all) and the fleet comment", () => {
     const plans = new Map<string, Plan>();
-    const memo = async (stack: string) => plans.get(stack) ?? plans.set(stack, await planWithActivation(stack)).get(stack)!;
+    const memo = async (stack: string) =>
+        plans.get(stack) ?? plans.set(stack, await planWithActivation(stack)).get(stack)!;
     let committed: FleetPlanDocument;
     before(async () => {
         committed = await planFleet(memo);
@@ -39,7 +46,10 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
 
     it("plans every committed stack in rollout order, with its environment, ring and role", () => {
         assert.deepEqual(committed.fleet.map((e) => e.stack).sort(), stackNames());
-        assert.deepEqual(committed.fleet.map((e) => e.stack), discover().stacks.map((s) => s.stack));
+        assert.deepEqual(
+            committed.fleet.map((e) => e.stack),
+            discover().stacks.map((s) => s.stack),
+        );
         for (const e of committed.fleet) {
             assert.equal(e.error, undefined, e.error);
             assert.equal(e.plan?.stack, e.stack);
@@ -51,7 +61,10 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
         const json = await planFleetCli({ comment: false, json: true }, memo);
         assert.equal(json.code, 0);
         const doc = JSON.parse(json.text) as FleetPlanDocument;
-        assert.deepEqual(doc.fleet.map((e) => e.stack), committed.fleet.map((e) => e.stack));
+        assert.deepEqual(
+            doc.fleet.map((e) => e.stack),
+            committed.fleet.map((e) => e.stack),
+        );
         const text = await planFleetCli({ comment: false, json: false }, memo);
         for (const stack of stackNames()) {
             assert.match(text.text, new RegExp(`^Plan for aks-gitops/${stack}: `, "m"));
@@ -67,7 +80,10 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
         const base = fleetEntries(committed, committed);
         const text = renderFleetComment(base.entries);
         assert.ok(text.startsWith(COMMENT_MARKER));
-        assert.match(text, new RegExp(`\\*\\*0 of ${stackNames().length} stacks change\\*\\* · ${stackNames().length} unchanged`));
+        assert.match(
+            text,
+            new RegExp(`\\*\\*0 of ${stackNames().length} stacks change\\*\\* · ${stackNames().length} unchanged`),
+        );
         assert.doesNotMatch(text, /<details>|\| stack \|/);
     });
 
@@ -76,18 +92,38 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
         try {
             const owner = discover().stacks.find((s) => s.environment === "prod" && s.role === "primary")!;
             writeStack(dir, "prod-eastus2", otherClusterOf(owner, "prod-eastus2", "eastus2"));
-            const head = await planFleet(async (stack) => plans.get(stack) ?? buildCheckedPlan(await runProgram(withSecretPlaceholders(loadStackFile(stack, dir)))), dir);
+            const head = await planFleet(
+                async (stack) =>
+                    plans.get(stack) ??
+                    buildCheckedPlan(await runProgram(withSecretPlaceholders(loadStackFile(stack, dir)))),
+                dir,
+            );
             const { entries, removed } = fleetEntries(head, committed);
-            const text = renderFleetComment(entries, { removed, artifactsUrl: "https://github.com/o/r/actions/runs/1" });
-            assert.match(text, new RegExp(`\\*\\*1 of ${stackNames().length + 1} stacks changes\\*\\* · ${stackNames().length} unchanged`));
+            const text = renderFleetComment(entries, {
+                removed,
+                artifactsUrl: "https://github.com/o/r/actions/runs/1",
+            });
+            assert.match(
+                text,
+                new RegExp(
+                    `\\*\\*1 of ${stackNames().length + 1} stacks changes\\*\\* · ${stackNames().length} unchanged`,
+                ),
+            );
             assert.match(text, /^\| `prod-eastus2` \(new\) \| prod \| 2 \| secondary \| \d+ \| 0 \| 0 \|/m);
             assert.match(text, /<details><summary><b>prod-eastus2<\/b>/);
             for (const stack of stackNames()) {
-                assert.doesNotMatch(text, new RegExp(`<b>${stack}</b>|\`${stack}\` \\|`), `${stack} is unchanged: counted, not listed`);
+                assert.doesNotMatch(
+                    text,
+                    new RegExp(`<b>${stack}</b>|\`${stack}\` \\|`),
+                    `${stack} is unchanged: counted, not listed`,
+                );
             }
             assert.deepEqual(removed, []);
             const gone = fleetEntries({ fleet: committed.fleet.slice(1) }, committed);
-            assert.match(renderFleetComment(gone.entries, { removed: gone.removed }), new RegExp(`No longer committed: \`${committed.fleet[0].stack}\``));
+            assert.match(
+                renderFleetComment(gone.entries, { removed: gone.removed }),
+                new RegExp(`No longer committed: \`${committed.fleet[0].stack}\``),
+            );
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
@@ -96,7 +132,9 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
     describe("at fleet scale (synthetic plans)", () => {
         let prodPlan: Plan;
         before(async () => {
-            prodPlan = await memo(discover().stacks.find((s) => s.environment === "prod" && s.role === "primary")!.stack);
+            prodPlan = await memo(
+                discover().stacks.find((s) => s.environment === "prod" && s.role === "primary")!.stack,
+            );
         });
         const fleet = (n: number, change: (i: number) => "same" | "changed" | "new" | "error"): FleetEntry[] =>
             Array.from({ length: n }, (_, i) => {
@@ -105,34 +143,72 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
                 const kind = change(i);
                 const entry: FleetEntry = { stack, environment: "prod", ring: 2, role: "secondary" };
                 return kind === "error"
-                    ? { ...entry, base, error: "invalid stack configuration (1 problem):\n  - aks-gitops:location: must be an Azure region name" }
-                    : { ...entry, base: kind === "new" ? undefined : base, head: kind === "changed" ? withChange(base) : base };
+                    ? {
+                          ...entry,
+                          base,
+                          error: "invalid stack configuration (1 problem):\n  - aks-gitops:location: must be an Azure region name",
+                      }
+                    : {
+                          ...entry,
+                          base: kind === "new" ? undefined : base,
+                          head: kind === "changed" ? withChange(base) : base,
+                      };
             });
 
         it("a hundred stacks, a few changing: a table of those, details collapsed, the rest counted", () => {
-            const entries = fleet(100, (i) => (i === 99 ? "new" : i === 42 ? "error" : i % 10 === 3 ? "changed" : "same"));
+            const entries = fleet(100, (i) =>
+                i === 99 ? "new" : i === 42 ? "error" : i % 10 === 3 ? "changed" : "same",
+            );
             const text = renderFleetComment(entries, { artifactsUrl: "https://github.com/o/r/actions/runs/1" });
             assert.ok(text.length <= GITHUB_COMMENT_LIMIT, `${text.length} characters`);
             const listed = entries.filter((_, i) => i === 99 || i === 42 || i % 10 === 3).map((e) => e.stack);
-            assert.match(text, /\*\*11 of 100 stacks change\*\* · \*\*1 cannot be planned\*\* · 88 unchanged \(prod 88\)/);
+            assert.match(
+                text,
+                /\*\*11 of 100 stacks change\*\* · \*\*1 cannot be planned\*\* · 88 unchanged \(prod 88\)/,
+            );
             const rows = text.split("\n").filter((l) => /^\| `prod-c\d{4}`/.test(l));
-            assert.deepEqual(rows.map((r) => /`(prod-c\d{4})`/.exec(r)![1]), listed, "one row per stack that changes, in rollout order");
+            assert.deepEqual(
+                rows.map((r) => /`(prod-c\d{4})`/.exec(r)![1]),
+                listed,
+                "one row per stack that changes, in rollout order",
+            );
             assert.match(text, /^\| `prod-c0100` \(new\) \|/m);
-            assert.match(text, /^\| `prod-c0043` \| prod \| 2 \| secondary \| \| \| \| \*\*cannot be planned\*\* \| \|$/m);
+            assert.match(
+                text,
+                /^\| `prod-c0043` \| prod \| 2 \| secondary \| \| \| \| \*\*cannot be planned\*\* \| \|$/m,
+            );
             assert.match(text, /<details open><summary><b>prod-c0043<\/b>: cannot be planned<\/summary>/);
             for (const stack of listed) {
-                assert.match(text, new RegExp(`<details( open)?><summary><b>${stack}</b>`), `${stack} has its collapsed section`);
+                assert.match(
+                    text,
+                    new RegExp(`<details( open)?><summary><b>${stack}</b>`),
+                    `${stack} has its collapsed section`,
+                );
             }
             assert.doesNotMatch(text, /prod-c0001|prod-c0050/, "unchanged stacks are counted, not listed");
-            assert.equal((text.match(/<details/g) ?? []).length, (text.match(/<\/details>/g) ?? []).length, "every section is closed");
+            assert.equal(
+                (text.match(/<details/g) ?? []).length,
+                (text.match(/<\/details>/g) ?? []).length,
+                "every section is closed",
+            );
         });
 
         it("a hundred stacks, all new: under the limit, shortened sections pointing at the run's artifacts", () => {
             const url = "https://github.com/o/r/actions/runs/42";
-            const text = renderFleetComment(fleet(100, () => "new"), { artifactsUrl: url });
+            const text = renderFleetComment(
+                fleet(100, () => "new"),
+                { artifactsUrl: url },
+            );
             assert.ok(text.length <= 60000, `${text.length} characters: room is left for the previews`);
-            assert.equal(text.split("\n").filter((l) => /^\| `prod-c\d{4}` \(new\)/.test(l)).length, 100, "every changing stack has its row");
-            assert.match(text, /stacks' details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in \[the run's artifacts\]\(https:\/\/github\.com\/o\/r\/actions\/runs\/42\)/);
+            assert.equal(
+                text.split("\n").filter((l) => /^\| `prod-c\d{4}` \(new\)/.test(l)).length,
+                100,
+                "every changing stack has its row",
+            );
+            assert.match(
+                text,
+                /stacks' details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in \[the run's artifacts\]\(https:\/\/github\.com\/o\/r\/actions\/runs\/42\)/,
+            );
             assert.ok(text.includes("```mermaid"), "the first sections keep their graph");
             assert.equal((text.match(/<details/g) ?? []).length, (text.match(/<\/details>/g) ?? []).length);
         });
@@ -153,6 +229,9 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
         const text = readFileSync(join(ROOT, ".github", "workflows", "pull-request.yml"), "utf8");
         assert.match(text, /npm run --silent plan -- --all --json --out "\$RUNNER_TEMP\/base\.json"/);
         // --base only when the base branch wrote its plan (a --base naming no file is exit 2).
-        assert.match(text, /base="\$RUNNER_TEMP\/base\.json"\n\s+\[ -f "\$base" \] \|\| base=""\n\s+npm run --silent plan -- comment --all \$\{base:\+--base "\$base"\} --artifacts-url "\$RUN_URL"/);
+        assert.match(
+            text,
+            /base="\$RUNNER_TEMP\/base\.json"\n\s+\[ -f "\$base" \] \|\| base=""\n\s+npm run --silent plan -- comment --all \$\{base:\+--base "\$base"\} --artifacts-url "\$RUN_URL"/,
+        );
     });
 });

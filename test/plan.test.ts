@@ -56,12 +56,24 @@ describe("offline plan", () => {
 
     it("has the documented JSON shape", () => {
         const plan = plans.get("prod")!;
-        assert.deepEqual(Object.keys(plan).sort(), ["criticalPath", "outputs", "policy", "project", "resources", "stack"]);
+        assert.deepEqual(Object.keys(plan).sort(), [
+            "criticalPath",
+            "outputs",
+            "policy",
+            "project",
+            "resources",
+            "stack",
+        ]);
         for (const r of plan.resources) {
             for (const key of ["urn", "type", "name", "custom", "parent", "dependsOn", "inputs", "options"]) {
                 assert.ok(key in r, `${r.name} lacks ${key}`);
             }
-            assert.deepEqual(Object.keys(r.options).filter((k) => k !== "importId").sort(), ["customTimeouts", "ignoreChanges", "protect", "retainOnDelete"]);
+            assert.deepEqual(
+                Object.keys(r.options)
+                    .filter((k) => k !== "importId")
+                    .sort(),
+                ["customTimeouts", "ignoreChanges", "protect", "retainOnDelete"],
+            );
         }
         assert.deepEqual(Object.keys(plan.criticalPath).sort(), ["estimatedMinutes", "serialMinutes", "urns"]);
         assert.ok(Array.isArray(plan.policy));
@@ -69,20 +81,35 @@ describe("offline plan", () => {
 
     it("shows values only Azure knows as references to the output they come from, never as fake values", () => {
         // Real GUIDs may appear: built-in role ids, configured group object ids, the derived role assignment names.
-        const real = [...BUILT_IN_ROLE_GUIDS, sopsDecryptRoleGuid("prod", "kv-contoso-sops-prod"), "6f1c2b9e-3d4a-4c1e-9b7a-2e8f0d5c4a31"];
-        const text = real.reduce((t, g) => t.split(g).join(""), JSON.stringify(plans.get("prod"))).replace(/roleAssignmentName":"[^"]+"/g, "");
+        const real = [
+            ...BUILT_IN_ROLE_GUIDS,
+            sopsDecryptRoleGuid("prod", "kv-contoso-sops-prod"),
+            "6f1c2b9e-3d4a-4c1e-9b7a-2e8f0d5c4a31",
+        ];
+        const text = real
+            .reduce((t, g) => t.split(g).join(""), JSON.stringify(plans.get("prod")))
+            .replace(/roleAssignmentName":"[^"]+"/g, "");
         assert.doesNotMatch(text, GUID, "no mock GUIDs may leak into the plan");
         const fic = plans.get("prod")!.resources.find((r) => r.name.endsWith("-kustomize-controller"))!;
         assert.equal(fic.inputs.issuer, "${prod-westeurope-aks-cluster.oidcIssuerProfile.issuerURL}");
         const grant = plans.get("prod")!.resources.find((r) => r.name.endsWith("-decrypt"))!;
         assert.equal(grant.inputs.scope, "${prod-westeurope-sops-vault.id}");
-        assert.equal(grant.inputs.roleDefinitionId, `/subscriptions/\${azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${sopsDecryptRoleGuid("prod", "kv-contoso-sops-prod")}`);
+        assert.equal(
+            grant.inputs.roleDefinitionId,
+            `/subscriptions/\${azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${sopsDecryptRoleGuid("prod", "kv-contoso-sops-prod")}`,
+        );
     });
 
     it("shows secrets as [secret] and never their placeholder or encoding", () => {
-        const flux = plans.get("prod")!.resources.find((r) => r.type === "azure-native:kubernetesconfiguration:FluxConfiguration")!;
+        const flux = plans
+            .get("prod")!
+            .resources.find((r) => r.type === "azure-native:kubernetesconfiguration:FluxConfiguration")!;
         assert.equal(flux.inputs.configurationProtectedSettings, "[secret]");
-        assert.doesNotMatch(JSON.stringify(plans.get("prod")), /W3NlY3JldF0=/, "the base64 of the placeholder must not appear");
+        assert.doesNotMatch(
+            JSON.stringify(plans.get("prod")),
+            /W3NlY3JldF0=/,
+            "the base64 of the placeholder must not appear",
+        );
     });
 
     it("records explicit and implicit dependencies from the engine request", () => {
@@ -90,7 +117,11 @@ describe("offline plan", () => {
         const find = (suffix: string) => plan.resources.find((r) => r.custom && r.name.endsWith(suffix))!;
         const config = find("-flux-configuration");
         assert.ok(config.dependsOn.includes(find("-flux-extension").urn), "explicit dependsOn");
-        assert.deepEqual(config.propertyDependencies.clusterName, [find("-aks-cluster").urn], "implicit, through the clusterName input");
+        assert.deepEqual(
+            config.propertyDependencies.clusterName,
+            [find("-aks-cluster").urn],
+            "implicit, through the clusterName input",
+        );
     });
 
     it("finds the critical path egress -> cluster -> extension -> configuration and estimates it below the serial sum", () => {
@@ -112,10 +143,24 @@ describe("offline plan", () => {
 
     it("computes the longest path, not the first one found", () => {
         const r = (name: string, minutes: number, deps: string[]): PlanResource => ({
-            urn: name, type: "t", name, custom: true, parent: null, dependsOn: deps, propertyDependencies: {}, inputs: {},
-            options: { protect: false, retainOnDelete: false, ignoreChanges: [], customTimeouts: null }, estimatedMinutes: minutes,
+            urn: name,
+            type: "t",
+            name,
+            custom: true,
+            parent: null,
+            dependsOn: deps,
+            propertyDependencies: {},
+            inputs: {},
+            options: { protect: false, retainOnDelete: false, ignoreChanges: [], customTimeouts: null },
+            estimatedMinutes: minutes,
         });
-        const path = criticalPath([r("a", 1, []), r("b", 5, []), r("c", 1, ["a", "b"]), r("d", 2, ["c"]), r("e", 0.5, ["a"])]);
+        const path = criticalPath([
+            r("a", 1, []),
+            r("b", 5, []),
+            r("c", 1, ["a", "b"]),
+            r("d", 2, ["c"]),
+            r("e", 0.5, ["a"]),
+        ]);
         assert.deepEqual(path.urns, ["b", "c", "d"]);
         assert.equal(path.estimatedMinutes, 8);
         assert.equal(path.serialMinutes, 9.5);
@@ -176,7 +221,10 @@ describe("offline plan", () => {
 
         const dir = mkdtempSync(join(tmpdir(), "stacks-"));
         writeFileSync(join(dir, "Pulumi.yaml"), "name: aks-gitops\n");
-        writeFileSync(join(dir, "Pulumi.broken.yaml"), "config:\n  aks-gitops:environment: prod\n  aks-gitops:location: West Europe\n");
+        writeFileSync(
+            join(dir, "Pulumi.broken.yaml"),
+            "config:\n  aks-gitops:environment: prod\n  aks-gitops:location: West Europe\n",
+        );
         const invalid = failure(await planStack("broken", dir).catch((e: unknown) => e));
         assert.equal(invalid.code, 2);
         assert.match(invalid.message, /aks-gitops:location: must be an Azure region name/);

@@ -20,22 +20,51 @@ function registration(name: string, extra: Partial<Registration> = {}): Registra
         dependencies: [],
         propertyDependencies: {},
         inputs: {},
-        options: { protect: false, retainOnDelete: false, ignoreChanges: [], customTimeouts: null, deleteBeforeReplace: false, importId: null, additionalSecretOutputs: [] },
+        options: {
+            protect: false,
+            retainOnDelete: false,
+            ignoreChanges: [],
+            customTimeouts: null,
+            deleteBeforeReplace: false,
+            importId: null,
+            additionalSecretOutputs: [],
+        },
         ...extra,
     };
 }
 
 function captureOf(resources: Registration[]): Capture {
-    return { project: "p", stack: "s", resources, outputs: {}, references: new Map(), registeredOutputs: new Map(), calls: [], config: {} };
+    return {
+        project: "p",
+        stack: "s",
+        resources,
+        outputs: {},
+        references: new Map(),
+        registeredOutputs: new Map(),
+        calls: [],
+        config: {},
+    };
 }
 
 /** A stack policy that records what it was shown. */
 function recorder(name = "record"): { policy: StackValidationPolicy; seen: PolicyResource[] } {
     const seen: PolicyResource[] = [];
-    return { seen, policy: { name, description: "records", enforcementLevel: "mandatory", validateStack: (args) => void seen.push(...args.resources) } };
+    return {
+        seen,
+        policy: {
+            name,
+            description: "records",
+            enforcementLevel: "mandatory",
+            validateStack: (args) => void seen.push(...args.resources),
+        },
+    };
 }
 
-const reporting = (name: string, level: "advisory" | "mandatory", messages: (r: PolicyResource) => string[]): ResourceValidationPolicy => ({
+const reporting = (
+    name: string,
+    level: "advisory" | "mandatory",
+    messages: (r: PolicyResource) => string[],
+): ResourceValidationPolicy => ({
     name,
     description: name,
     enforcementLevel: level,
@@ -45,14 +74,30 @@ const reporting = (name: string, level: "advisory" | "mandatory", messages: (r: 
 describe("the offline policy evaluator (policy/offline.ts)", () => {
     const a = registration("a", {
         inputs: { password: { [SECRET]: "s3cret" }, nested: { list: [{ [SECRET]: { deep: "x" } }, "plain"] }, n: 1 },
-        options: { protect: true, retainOnDelete: false, ignoreChanges: ["tags"], customTimeouts: { create: "30m", update: "90s", delete: "2h" }, deleteBeforeReplace: true, importId: null, additionalSecretOutputs: [] },
+        options: {
+            protect: true,
+            retainOnDelete: false,
+            ignoreChanges: ["tags"],
+            customTimeouts: { create: "30m", update: "90s", delete: "2h" },
+            deleteBeforeReplace: true,
+            importId: null,
+            additionalSecretOutputs: [],
+        },
     });
-    const b = registration("b", { parent: a.urn, dependencies: [a.urn, urn("gone")], propertyDependencies: { input: [a.urn, urn("gone")], none: [] } });
+    const b = registration("b", {
+        parent: a.urn,
+        dependencies: [a.urn, urn("gone")],
+        propertyDependencies: { input: [a.urn, urn("gone")], none: [] },
+    });
 
     it("shows policies the inputs with secrets revealed, as the engine does", async () => {
         const { policy, seen } = recorder();
         await evaluatePolicies(captureOf([a, b]), "prod", [policy], {});
-        assert.deepEqual(seen.find((r) => r.name === "a")!.props, { password: "s3cret", nested: { list: [{ deep: "x" }, "plain"] }, n: 1 });
+        assert.deepEqual(seen.find((r) => r.name === "a")!.props, {
+            password: "s3cret",
+            nested: { list: [{ deep: "x" }, "plain"] },
+            n: 1,
+        });
     });
 
     it("passes the resource options, timeouts in seconds", async () => {
@@ -67,7 +112,11 @@ describe("the offline policy evaluator (policy/offline.ts)", () => {
             deleteBeforeReplace: true,
             parent: undefined,
         });
-        assert.deepEqual(seen.find((r) => r.name === "b")!.opts.customTimeouts, { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 });
+        assert.deepEqual(seen.find((r) => r.name === "b")!.opts.customTimeouts, {
+            createSeconds: 0,
+            updateSeconds: 0,
+            deleteSeconds: 0,
+        });
         assert.equal(seen.find((r) => r.name === "b")!.opts.parent, a.urn);
     });
 
@@ -87,11 +136,16 @@ describe("the offline policy evaluator (policy/offline.ts)", () => {
 
     it("applies the enforcement level from the config: disabled skips, remediate counts as mandatory", async () => {
         const always = (name: string) => reporting(name, "mandatory", () => [`${name} says no`]);
-        const findings = await evaluatePolicies(captureOf([a]), "prod", [always("off"), always("soft"), always("fix"), always("hard")], {
-            off: "disabled",
-            soft: "advisory",
-            fix: { enforcementLevel: "remediate" },
-        });
+        const findings = await evaluatePolicies(
+            captureOf([a]),
+            "prod",
+            [always("off"), always("soft"), always("fix"), always("hard")],
+            {
+                off: "disabled",
+                soft: "advisory",
+                fix: { enforcementLevel: "remediate" },
+            },
+        );
         assert.deepEqual(
             findings.map((f) => [f.policy, f.enforcementLevel, f.urn, f.message]),
             [
@@ -113,15 +167,36 @@ describe("the offline policy evaluator (policy/offline.ts)", () => {
             ],
         };
         const findings = await evaluatePolicies(captureOf([a, b]), "prod", [two], {});
-        assert.deepEqual(findings.map((f) => `${f.urn}: ${f.message}`), [`${a.urn}: second`, `${b.urn}: first`, `${b.urn}: second`]);
+        assert.deepEqual(
+            findings.map((f) => `${f.urn}: ${f.message}`),
+            [`${a.urn}: second`, `${b.urn}: first`, `${b.urn}: second`],
+        );
 
         const crash = reporting("crash", "mandatory", () => {
             throw new Error("boom");
         });
-        await assert.rejects(evaluatePolicies(captureOf([a]), "prod", [crash], {}), /^Error: policy crash failed: boom$/);
-        const stackCrash: StackValidationPolicy = { name: "stack-crash", description: "", enforcementLevel: "mandatory", validateStack: () => { throw new Error("bang"); } };
-        await assert.rejects(evaluatePolicies(captureOf([a]), "prod", [stackCrash], {}), /^Error: policy stack-crash failed: bang$/);
-        const stackSkip: StackValidationPolicy = { name: "stack-skip", description: "", enforcementLevel: "mandatory", validateStack: (args) => args.notApplicable() };
+        await assert.rejects(
+            evaluatePolicies(captureOf([a]), "prod", [crash], {}),
+            /^Error: policy crash failed: boom$/,
+        );
+        const stackCrash: StackValidationPolicy = {
+            name: "stack-crash",
+            description: "",
+            enforcementLevel: "mandatory",
+            validateStack: () => {
+                throw new Error("bang");
+            },
+        };
+        await assert.rejects(
+            evaluatePolicies(captureOf([a]), "prod", [stackCrash], {}),
+            /^Error: policy stack-crash failed: bang$/,
+        );
+        const stackSkip: StackValidationPolicy = {
+            name: "stack-skip",
+            description: "",
+            enforcementLevel: "mandatory",
+            validateStack: (args) => args.notApplicable(),
+        };
         assert.deepEqual(await evaluatePolicies(captureOf([a]), "prod", [stackSkip], {}), []);
     });
 
@@ -138,24 +213,30 @@ describe("the offline policy evaluator (policy/offline.ts)", () => {
             },
         };
         const findings = await evaluatePolicies(captureOf([a, b]), "prod", [stack], {});
-        assert.deepEqual(findings.map((f) => [f.urn, f.message]), [
-            [undefined, "about the stack"],
-            [b.urn, "about b"],
-        ]);
+        assert.deepEqual(
+            findings.map((f) => [f.urn, f.message]),
+            [
+                [undefined, "about the stack"],
+                [b.urn, "about b"],
+            ],
+        );
     });
 
     it("sorts findings by policy, then resource, then message, whatever order they were reported in", async () => {
         const z = reporting("z-policy", "mandatory", (r) => [`${r.name} 2`, `${r.name} 1`]);
         const y = reporting("y-policy", "mandatory", (r) => [`${r.name} only`]);
         const findings = await evaluatePolicies(captureOf([b, a]), "prod", [z, y], {});
-        assert.deepEqual(findings.map((f) => `${f.policy} ${f.urn?.split("::").pop()} ${f.message}`), [
-            "y-policy a a only",
-            "y-policy b b only",
-            "z-policy a a 1",
-            "z-policy a a 2",
-            "z-policy b b 1",
-            "z-policy b b 2",
-        ]);
+        assert.deepEqual(
+            findings.map((f) => `${f.policy} ${f.urn?.split("::").pop()} ${f.message}`),
+            [
+                "y-policy a a only",
+                "y-policy b b only",
+                "z-policy a a 1",
+                "z-policy a a 2",
+                "z-policy b b 1",
+                "z-policy b b 2",
+            ],
+        );
     });
 
     it("reads the enforcement levels from policy/config/<environment>.json when none are given", async () => {

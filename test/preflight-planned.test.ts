@@ -16,7 +16,15 @@ import { lazy } from "../cli/lazy";
 
 const DR_PREFIX = "pip-egress-aks-prod-northeurope";
 const PREFIX_GET = new RegExp(`/publicIPPrefixes/${DR_PREFIX}\\?`);
-const notFound = [404, { error: { code: "ResourceNotFound", message: `The Resource 'Microsoft.Network/publicIPPrefixes/${DR_PREFIX}' under resource group 'rg-aks-prod-northeurope' was not found.` } }] as [number, unknown];
+const notFound = [
+    404,
+    {
+        error: {
+            code: "ResourceNotFound",
+            message: `The Resource 'Microsoft.Network/publicIPPrefixes/${DR_PREFIX}' under resource group 'rg-aks-prod-northeurope' was not found.`,
+        },
+    },
+] as [number, unknown];
 
 /** The parts of an ARM template (and of a nested deployment in it) these tests read. */
 interface ArmTemplate {
@@ -28,7 +36,10 @@ interface ArmResource {
 }
 
 /** prod as a wave's run plans it: the stack file plus the config that wave's run sets (ci/stacks.ts waveConfig). */
-async function prodIn(wave: "vault" | "admit", edit: (config: Record<string, string>) => void = () => {}): Promise<StackFacts> {
+async function prodIn(
+    wave: "vault" | "admit",
+    edit: (config: Record<string, string>) => void = () => {},
+): Promise<StackFacts> {
     const input = withSecretPlaceholders(loadStackFile("prod"));
     const config = { ...input.config, ...waveConfig(wave) };
     edit(config);
@@ -38,7 +49,12 @@ async function prodIn(wave: "vault" | "admit", edit: (config: Record<string, str
 
 /** Every resource of a template, nested deployments' included. */
 function resourcesOf(template: ArmTemplate): ArmResource[] {
-    return template.resources.flatMap((r) => [r, ...(r.type === "Microsoft.Resources/deployments" && r.properties.template ? resourcesOf(r.properties.template) : [])]);
+    return template.resources.flatMap((r) => [
+        r,
+        ...(r.type === "Microsoft.Resources/deployments" && r.properties.template
+            ? resourcesOf(r.properties.template)
+            : []),
+    ]);
 }
 
 describe("preflight plans the run it checks: a prefix the vault wave's run leaves out is not in the template", function () {
@@ -52,12 +68,26 @@ describe("preflight plans the run it checks: a prefix the vault wave's run leave
         const world = new World(facts, nock);
         setup(world);
         const lines: string[] = [];
-        const code = await preflightMain(["--stack", "prod", "--subscription", SUBSCRIPTION], { credential, endpoint: ARM, graphEndpoint: GRAPH, retry: FAST_RETRY, timeoutMs: 10_000, facts: () => Promise.resolve(facts), log: (l) => lines.push(l) });
-        const validate = world.calls.find((c) => c.method === "POST" && /\/deployments\/preflight-prod\/validate\?/.test(c.path));
+        const code = await preflightMain(["--stack", "prod", "--subscription", SUBSCRIPTION], {
+            credential,
+            endpoint: ARM,
+            graphEndpoint: GRAPH,
+            retry: FAST_RETRY,
+            timeoutMs: 10_000,
+            facts: () => Promise.resolve(facts),
+            log: (l) => lines.push(l),
+        });
+        const validate = world.calls.find(
+            (c) => c.method === "POST" && /\/deployments\/preflight-prod\/validate\?/.test(c.path),
+        );
         assert.ok(validate, "ARM's validation was asked");
-        const body = (typeof validate.body === "string" ? JSON.parse(validate.body) : validate.body) as { properties: { template: ArmTemplate } };
+        const body = (typeof validate.body === "string" ? JSON.parse(validate.body) : validate.body) as {
+            properties: { template: ArmTemplate };
+        };
         const template = body.properties.template;
-        const vaultRules = resourcesOf(template).find((r) => r.type === "Microsoft.KeyVault/vaults")!.properties.networkAcls!.ipRules.map((r) => r.value);
+        const vaultRules = resourcesOf(template)
+            .find((r) => r.type === "Microsoft.KeyVault/vaults")!
+            .properties.networkAcls!.ipRules.map((r) => r.value);
         return { code, out: lines.join("\n"), template, text: JSON.stringify(template), vaultRules, world };
     }
 
@@ -78,16 +108,35 @@ describe("preflight plans the run it checks: a prefix the vault wave's run leave
 
     it("the vault wave, DR prefix not created yet: the template's firewall is the owner's egress and the operators' range, with no reference to the missing prefix", async () => {
         // The plan preflight is handed (the mocks, where every read exists) still admits the DR prefix, read by id.
-        assert.ok(JSON.stringify(vault.resources.find((r) => r.type === "Microsoft.KeyVault/vaults")!.inputs).includes(`getPublicIPPrefix(${DR_PREFIX}).ipPrefix`));
+        assert.ok(
+            JSON.stringify(vault.resources.find((r) => r.type === "Microsoft.KeyVault/vaults")!.inputs).includes(
+                `getPublicIPPrefix(${DR_PREFIX}).ipPrefix`,
+            ),
+        );
         const r = await preflight(vault, (w) => w.on("GET", PREFIX_GET, notFound));
         assert.equal(r.code, 0, r.out);
         assert.doesNotMatch(r.text, new RegExp(DR_PREFIX));
         assert.equal(r.vaultRules.length, 2, JSON.stringify(r.vaultRules));
-        assert.match(r.vaultRules[0], /^\[reference\(resourceId\(subscription\(\)\.subscriptionId, 'rg-aks-prod-westeurope', 'Microsoft\.Network\/publicIPPrefixes', 'pip-egress-aks-prod-westeurope'\), '[0-9-]+'\)\.ipPrefix\]$/);
+        assert.match(
+            r.vaultRules[0],
+            /^\[reference\(resourceId\(subscription\(\)\.subscriptionId, 'rg-aks-prod-westeurope', 'Microsoft\.Network\/publicIPPrefixes', 'pip-egress-aks-prod-westeurope'\), '[0-9-]+'\)\.ipPrefix\]$/,
+        );
         assert.equal(r.vaultRules[1], "198.51.100.0/26");
-        assert.match(r.out, new RegExp(`^ok {2}arm-validation {2}ARM accepted .*; planned as this run deploys it, without ${DR_PREFIX} \\(does not exist; admitExistingOnly leaves it out\\)$`, "m"));
+        assert.match(
+            r.out,
+            new RegExp(
+                `^ok {2}arm-validation {2}ARM accepted .*; planned as this run deploys it, without ${DR_PREFIX} \\(does not exist; admitExistingOnly leaves it out\\)$`,
+                "m",
+            ),
+        );
         // The check still says what it found, from the same single read.
-        assert.match(r.out, new RegExp(`^WARN {2}existing-resources {2}Microsoft\\.Network/publicIPPrefixes ${DR_PREFIX} does not exist yet: prod-northeurope creates it in a later wave of this rollout`, "m"));
+        assert.match(
+            r.out,
+            new RegExp(
+                `^WARN {2}existing-resources {2}Microsoft\\.Network/publicIPPrefixes ${DR_PREFIX} does not exist yet: prod-northeurope creates it in a later wave of this rollout`,
+                "m",
+            ),
+        );
         assert.equal(r.world.count("GET", PREFIX_GET), 1, "one read of the prefix answers both the plan and the check");
     });
 
@@ -95,7 +144,12 @@ describe("preflight plans the run it checks: a prefix the vault wave's run leave
         const r = await preflight(vault);
         assert.equal(r.code, 0, r.out);
         assert.equal(r.vaultRules.length, 3);
-        assert.match(r.vaultRules[2], new RegExp(`^\\[reference\\(resourceId\\(subscription\\(\\)\\.subscriptionId, 'rg-aks-prod-northeurope', 'Microsoft\\.Network/publicIPPrefixes', '${DR_PREFIX}'\\), '[0-9-]+'\\)\\.ipPrefix\\]$`));
+        assert.match(
+            r.vaultRules[2],
+            new RegExp(
+                `^\\[reference\\(resourceId\\(subscription\\(\\)\\.subscriptionId, 'rg-aks-prod-northeurope', 'Microsoft\\.Network/publicIPPrefixes', '${DR_PREFIX}'\\), '[0-9-]+'\\)\\.ipPrefix\\]$`,
+            ),
+        );
         assert.doesNotMatch(r.out, /planned as this run deploys it/);
     });
 
@@ -103,7 +157,13 @@ describe("preflight plans the run it checks: a prefix the vault wave's run leave
         const r = await preflight(admit, (w) => w.on("GET", PREFIX_GET, notFound));
         assert.equal(r.code, 1);
         assert.match(r.text, new RegExp(`'${DR_PREFIX}'`));
-        assert.match(r.out, new RegExp(`^FAIL {2}existing-resources {2}Microsoft\\.Network/publicIPPrefixes ${DR_PREFIX} does not exist: `, "m"));
+        assert.match(
+            r.out,
+            new RegExp(
+                `^FAIL {2}existing-resources {2}Microsoft\\.Network/publicIPPrefixes ${DR_PREFIX} does not exist: `,
+                "m",
+            ),
+        );
     });
 
     it("only an admitted prefix is planned away: the cluster's own existing egress prefix, missing, stays read and fails the check", async () => {
@@ -111,21 +171,39 @@ describe("preflight plans the run it checks: a prefix the vault wave's run leave
         const own = await prodIn("vault", (config) => {
             // An egress given replaces the default one (stacks/schema.ts aks.network.egress).
             const aks = JSON.parse(config["aks-gitops:aks"]) as { network?: Record<string, unknown> };
-            aks.network = { ...aks.network, egress: { publicIpPrefixId: `/resourceGroups/rg-network-westeurope/providers/Microsoft.Network/publicIPPrefixes/${OWN}` } };
+            aks.network = {
+                ...aks.network,
+                egress: {
+                    publicIpPrefixId: `/resourceGroups/rg-network-westeurope/providers/Microsoft.Network/publicIPPrefixes/${OWN}`,
+                },
+            };
             config["aks-gitops:aks"] = JSON.stringify(aks);
         });
-        const r = await preflight(own, (w) => w.on("GET", new RegExp(`/publicIPPrefixes/(${OWN}|${DR_PREFIX})\\?`), notFound));
+        const r = await preflight(own, (w) =>
+            w.on("GET", new RegExp(`/publicIPPrefixes/(${OWN}|${DR_PREFIX})\\?`), notFound),
+        );
         assert.equal(r.code, 1, r.out);
         assert.match(r.text, new RegExp(`'${OWN}'`), "the program reads it strictly: the template keeps it");
         assert.doesNotMatch(r.text, new RegExp(DR_PREFIX), "the admitted one is still planned away");
-        assert.match(r.out, new RegExp(`^FAIL {2}existing-resources {2}Microsoft\\.Network/publicIPPrefixes ${OWN} does not exist: the stack reads it$`, "m"));
+        assert.match(
+            r.out,
+            new RegExp(
+                `^FAIL {2}existing-resources {2}Microsoft\\.Network/publicIPPrefixes ${OWN} does not exist: the stack reads it$`,
+                "m",
+            ),
+        );
     });
 
     it("only a 404 is planned away: a prefix the deployer may not read stays in the template, and the check fails", async () => {
-        const r = await preflight(vault, (w) => w.on("GET", PREFIX_GET, [403, { error: { code: "AuthorizationFailed", message: "no read" } }]));
+        const r = await preflight(vault, (w) =>
+            w.on("GET", PREFIX_GET, [403, { error: { code: "AuthorizationFailed", message: "no read" } }]),
+        );
         assert.equal(r.code, 1);
         assert.match(r.text, new RegExp(`'${DR_PREFIX}'`));
-        assert.match(r.out, /^FAIL {2}existing-resources {2}the signed-in identity cannot read the resources the stack reads by id \(needs Reader on their resource groups\): AuthorizationFailed$/m);
+        assert.match(
+            r.out,
+            /^FAIL {2}existing-resources {2}the signed-in identity cannot read the resources the stack reads by id \(needs Reader on their resource groups\): AuthorizationFailed$/m,
+        );
     });
 });
 
@@ -135,7 +213,9 @@ describe("the Azure mocks can answer 'not found' for chosen ids, as the provider
     it("the program under admitExistingOnly leaves such a prefix out; without it, the run fails on it", async () => {
         const input = withSecretPlaceholders(loadStackFile("prod"));
         // Any subscription, any case: ARM ids compare case-insensitively.
-        const absent = [`/subscriptions/${SUBSCRIPTION}/resourceGroups/RG-AKS-PROD-NORTHEUROPE/providers/Microsoft.Network/publicIPPrefixes/${DR_PREFIX}`];
+        const absent = [
+            `/subscriptions/${SUBSCRIPTION}/resourceGroups/RG-AKS-PROD-NORTHEUROPE/providers/Microsoft.Network/publicIPPrefixes/${DR_PREFIX}`,
+        ];
         const warn = console.warn;
         const warnings: string[] = [];
         console.warn = (...args: unknown[]) => warnings.push(args.join(" "));
@@ -150,6 +230,11 @@ describe("the Azure mocks can answer 'not found' for chosen ids, as the provider
         const strict = await runProgram(input, { absent, allowFailure: true }).catch((e: unknown) => ({ error: e }));
         const error = (strict as { error?: unknown }).error;
         assert.ok(isNotFound(error), String(error));
-        assert.match(String((error as Error).message), new RegExp(`getPublicIPPrefix returned an error: request failed /subscriptions/[0-9a-f-]+/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft\\.Network/publicIPPrefixes/${DR_PREFIX}: Status=404 Code="ResourceNotFound"`));
+        assert.match(
+            String((error as Error).message),
+            new RegExp(
+                `getPublicIPPrefix returned an error: request failed /subscriptions/[0-9a-f-]+/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft\\.Network/publicIPPrefixes/${DR_PREFIX}: Status=404 Code="ResourceNotFound"`,
+            ),
+        );
     });
 });

@@ -72,16 +72,24 @@ describe("preflight: the REST spec table", () => {
                 assert.ok(args.has(p), `${spec.token}: path parameter {${p}} is an input`);
             }
             for (const sdk of sdkRoutes(spec.body).keys()) {
-                assert.ok(args.has(sdk), `${spec.token}: ${sdk} is an input (flattened containers and client names as the spec says)`);
+                assert.ok(
+                    args.has(sdk),
+                    `${spec.token}: ${sdk} is an input (flattened containers and client names as the spec says)`,
+                );
             }
         }
         // The two facts the issue names, literally: the key's expiry is an input `expires` that goes out as `exp`; a role
         // definition's id is an input and a path parameter.
         const key = SPECS.find((s) => s.token === "azure-native:keyvault:Key")!;
-        const attributes = sdkRoutes(sdkRoutes(key.body).get("properties")!.shape as ObjectShape).get("attributes")!.shape as ObjectShape;
+        const attributes = sdkRoutes(sdkRoutes(key.body).get("properties")!.shape as ObjectShape).get("attributes")!
+            .shape as ObjectShape;
         assert.deepEqual(sdkRoutes(attributes).get("expires")!.wire, ["exp"]);
         assert.deepEqual(sdkRoutes(attributes).get("notBefore")!.wire, ["nbf"]);
-        assert.ok(pathParameters(SPECS.find((s) => s.token === "azure-native:authorization:RoleDefinition")!).includes("roleDefinitionId"));
+        assert.ok(
+            pathParameters(SPECS.find((s) => s.token === "azure-native:authorization:RoleDefinition")!).includes(
+                "roleDefinitionId",
+            ),
+        );
     });
 
     it("names nested inputs as azure-native does: each nested object's inputs are those of one of the module's input types", () => {
@@ -140,7 +148,9 @@ describe("preflight: the REST spec table", () => {
             const spec = SPECS.find((s) => s.token === token)!;
             const skip = new Set(pathParameters(spec));
             // Secrets are placeholders in the plan ("[secret]"), not the shape the client expects: left out.
-            const inputs = Object.entries(r.rawInputs).filter(([k, value]) => !skip.has(k) && !JSON.stringify(value).includes("[secret]"));
+            const inputs = Object.entries(r.rawInputs).filter(
+                ([k, value]) => !skip.has(k) && !JSON.stringify(value).includes("[secret]"),
+            );
             return { spec, inputs: Object.fromEntries(inputs) as Record<string, unknown> };
         };
 
@@ -148,23 +158,40 @@ describe("preflight: the REST spec table", () => {
             const { AuthorizationManagementClient } = lazy.armAuthorization();
             const { spec, inputs } = planned("azure-native:authorization:RoleAssignment");
             const seen = captured({ id: "/x", properties: {} });
-            const client = new AuthorizationManagementClient(credential, SUB, { endpoint: ARM, credentialScopes: ["https://management.azure.com/.default"] });
-            await client.roleAssignments.create(`subscriptions/${SUB}`, "00000000-0000-0000-0000-0000000000aa", inputs as never);
+            const client = new AuthorizationManagementClient(credential, SUB, {
+                endpoint: ARM,
+                credentialScopes: ["https://management.azure.com/.default"],
+            });
+            await client.roleAssignments.create(
+                `subscriptions/${SUB}`,
+                "00000000-0000-0000-0000-0000000000aa",
+                inputs as never,
+            );
             assert.deepEqual(seen.body, toWire(spec, inputs).body);
             assert.ok((seen.body as { properties: object }).properties, "flattened under properties");
         });
 
         it("extensions and Flux configurations (@azure/arm-kubernetesconfiguration 6.1.0, api-version 2023-05-01)", async () => {
             const { SourceControlConfigurationClient } = lazy.armKubernetesConfiguration();
-            const client = new SourceControlConfigurationClient(credential, SUB, { endpoint: ARM, credentialScopes: ["https://management.azure.com/.default"] });
-            for (const token of ["azure-native:kubernetesconfiguration:Extension", "azure-native:kubernetesconfiguration:FluxConfiguration"]) {
+            const client = new SourceControlConfigurationClient(credential, SUB, {
+                endpoint: ARM,
+                credentialScopes: ["https://management.azure.com/.default"],
+            });
+            for (const token of [
+                "azure-native:kubernetesconfiguration:Extension",
+                "azure-native:kubernetesconfiguration:FluxConfiguration",
+            ]) {
                 const { spec, inputs } = planned(token);
                 const seen = captured({ id: "/x", properties: { provisioningState: "Succeeded" } });
                 const args = ["rg", "Microsoft.ContainerService", "managedClusters", "aks", "x", inputs] as const;
                 if (token.endsWith("Extension")) {
-                    await client.extensions.beginCreateAndWait(...(args as unknown as Parameters<typeof client.extensions.beginCreateAndWait>));
+                    await client.extensions.beginCreateAndWait(
+                        ...(args as unknown as Parameters<typeof client.extensions.beginCreateAndWait>),
+                    );
                 } else {
-                    await client.fluxConfigurations.beginCreateOrUpdateAndWait(...(args as unknown as Parameters<typeof client.fluxConfigurations.beginCreateOrUpdateAndWait>));
+                    await client.fluxConfigurations.beginCreateOrUpdateAndWait(
+                        ...(args as unknown as Parameters<typeof client.fluxConfigurations.beginCreateOrUpdateAndWait>),
+                    );
                 }
                 assert.deepEqual(seen.body, toWire(spec, inputs).body, token);
             }

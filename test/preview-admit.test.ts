@@ -20,8 +20,10 @@ import { projectCopy, StackDoc, writeStack } from "./fleet-fixtures";
 
 const KEY = "azurekeyvault://kv-contoso-pulumi.vault.azure.net/keys/pulumi-state";
 const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
-const DR_PREFIX = "/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope";
-const TYPO = "/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeuropa";
+const DR_PREFIX =
+    "/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope";
+const TYPO =
+    "/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeuropa";
 
 /**
  * The state backend and the CLI commands ci/pulumi-stack.ts runs in a preview (the secrets-provider rules are held in
@@ -35,11 +37,16 @@ function backend(dir: string, withState: string[]): { runner: PulumiRunner; call
         calls.push(args);
         const ok = { status: 0, stdout: "", stderr: "" };
         if (args[0] === "stack" && args[1] === "select") {
-            return withState.includes(args[2]) ? ok : { status: 255, stdout: "", stderr: `error: no stack named '${args[2]}' found\n` };
+            return withState.includes(args[2])
+                ? ok
+                : { status: 255, stdout: "", stderr: `error: no stack named '${args[2]}' found\n` };
         }
         if (args[0] === "stack" && args[1] === "export") {
             const state = { type: "cloud", state: { url: KEY, encryptedkey: "ZGF0YSBrZXk=" } };
-            writeFileSync(args[args.indexOf("--file") + 1], JSON.stringify({ version: 3, deployment: { manifest: {}, secrets_providers: state, resources: [] } }));
+            writeFileSync(
+                args[args.indexOf("--file") + 1],
+                JSON.stringify({ version: 3, deployment: { manifest: {}, secrets_providers: state, resources: [] } }),
+            );
             return ok;
         }
         if (args[0] === "config" && args[1] === "set" && args.includes("--secret")) {
@@ -82,9 +89,20 @@ function preview(dir: string, stack: string, withState: string[]) {
     const github = join(out, "github-output");
     writeFileSync(github, "");
     const { runner, calls } = backend(dir, withState);
-    const env = { PULUMI_BACKEND_URL: "azblob://state", AZURE_STORAGE_ACCOUNT: "stcontosopulumi", FLUX_GIT_SSH_KEY: SSH_KEY, GITHUB_OUTPUT: github, TF_BUILD: "True" };
+    const env = {
+        PULUMI_BACKEND_URL: "azblob://state",
+        AZURE_STORAGE_ACCOUNT: "stcontosopulumi",
+        FLUX_GIT_SSH_KEY: SSH_KEY,
+        GITHUB_OUTPUT: github,
+        TF_BUILD: "True",
+    };
     const result = pulumiStack(["--stack", stack, "--mode", "preview"], { dir, env, pulumi: runner });
-    const outputs = Object.fromEntries(readFileSync(github, "utf8").split("\n").filter((l) => l !== "").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const outputs = Object.fromEntries(
+        readFileSync(github, "utf8")
+            .split("\n")
+            .filter((l) => l !== "")
+            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
     return { result, calls, outputs };
 }
 
@@ -105,7 +123,11 @@ async function previewRun(dir: string, stack: string, absent: string[]) {
 }
 
 const vaultRules = (c: Awaited<ReturnType<typeof runProgram>>) =>
-    ((c.resources.find((r) => r.type === "azure-native:keyvault:Vault")!.inputs.properties as { networkAcls: { ipRules: { value: string }[] } }).networkAcls.ipRules).map((r) => c.references.get(r.value) ?? r.value);
+    (
+        c.resources.find((r) => r.type === "azure-native:keyvault:Vault")!.inputs.properties as {
+            networkAcls: { ipRules: { value: string }[] };
+        }
+    ).networkAcls.ipRules.map((r) => c.references.get(r.value) ?? r.value);
 
 describe("pull-request previews of a vault owner when the pull request adds a DR stack", function () {
     this.timeout(60_000);
@@ -119,15 +141,30 @@ describe("pull-request previews of a vault owner when the pull request adds a DR
             calls.filter((c) => c.includes("--path")),
             [["config", "set", "--stack", "prod", "--path", "aks-gitops:admitExistingOnly[0]", DR_PREFIX]],
         );
-        assert.deepEqual((parse(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8")) as StackDoc).config["aks-gitops:admitExistingOnly"], [DR_PREFIX]);
-        const note = "previewed with admitExistingOnly for pip-egress-aks-prod-northeurope (prod-northeurope creates it): while it does not exist, the preview leaves it out of the vault firewall; the rollout admits it after its first deploy (admit wave). Any other admitted prefix must exist.";
+        assert.deepEqual(
+            (parse(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8")) as StackDoc).config[
+                "aks-gitops:admitExistingOnly"
+            ],
+            [DR_PREFIX],
+        );
+        const note =
+            "previewed with admitExistingOnly for pip-egress-aks-prod-northeurope (prod-northeurope creates it): while it does not exist, the preview leaves it out of the vault firewall; the rollout admits it after its first deploy (admit wave). Any other admitted prefix must exist.";
         assert.equal(outputs.note, note);
-        assert.match(result.stdout, new RegExp(`^##vso\\[task\\.setvariable variable=STACK_NOTE\\]${note.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
+        assert.match(
+            result.stdout,
+            new RegExp(
+                `^##vso\\[task\\.setvariable variable=STACK_NOTE\\]${note.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
+                "m",
+            ),
+        );
 
         const run = await previewRun(dir, "prod", [DR_PREFIX]);
         assert.equal(run.error, undefined, String(run.error));
         assert.deepEqual(vaultRules(run.capture!), ["prod-westeurope-aks-egress.ipPrefix", "198.51.100.0/26"]);
-        assert.equal(run.warnings.filter((w) => w.includes("pip-egress-aks-prod-northeurope does not exist yet")).length, 1);
+        assert.equal(
+            run.warnings.filter((w) => w.includes("pip-egress-aks-prod-northeurope does not exist yet")).length,
+            1,
+        );
     });
 
     it("before: without it the same preview fails reading the prefix by id", async () => {
@@ -140,7 +177,11 @@ describe("pull-request previews of a vault owner when the pull request adds a DR
         const dir = checkout();
         preview(dir, "prod", ["prod", "prod-northeurope"]);
         const run = await previewRun(dir, "prod", []);
-        assert.deepEqual(vaultRules(run.capture!), ["prod-westeurope-aks-egress.ipPrefix", "198.51.100.0/26", "getPublicIPPrefix(pip-egress-aks-prod-northeurope).ipPrefix"]);
+        assert.deepEqual(vaultRules(run.capture!), [
+            "prod-westeurope-aks-egress.ipPrefix",
+            "198.51.100.0/26",
+            "getPublicIPPrefix(pip-egress-aks-prod-northeurope).ipPrefix",
+        ]);
     });
 
     it("a prefix no stack creates (a typo) still fails the preview", async () => {
@@ -151,18 +192,34 @@ describe("pull-request previews of a vault owner when the pull request adds a DR
         });
         const { outputs } = preview(dir, "prod", ["prod"]);
         assert.doesNotMatch(outputs.note, /northeuropa/);
-        assert.deepEqual((parse(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8")) as StackDoc).config["aks-gitops:admitExistingOnly"], [DR_PREFIX]);
+        assert.deepEqual(
+            (parse(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8")) as StackDoc).config[
+                "aks-gitops:admitExistingOnly"
+            ],
+            [DR_PREFIX],
+        );
         const run = await previewRun(dir, "prod", [DR_PREFIX, TYPO]);
         assert.ok(isNotFound(run.error), String(run.error));
-        assert.match(String((run.error as Error).message), /publicIPPrefixes\/pip-egress-aks-prod-northeuropa: Status=404/);
+        assert.match(
+            String((run.error as Error).message),
+            /publicIPPrefixes\/pip-egress-aks-prod-northeuropa: Status=404/,
+        );
     });
 
     it("sets nothing for a stack that admits nothing, for a DR stack, or for a new stack (no preview)", () => {
         const dir = checkout();
-        for (const [stack, state] of [["dev", ["dev"]], ["prod-northeurope", ["prod-northeurope"]], ["prod-northeurope", []]] as const) {
+        for (const [stack, state] of [
+            ["dev", ["dev"]],
+            ["prod-northeurope", ["prod-northeurope"]],
+            ["prod-northeurope", []],
+        ] as const) {
             const { result, calls, outputs } = preview(dir, stack, [...state]);
             assert.equal(result.code, 0);
-            assert.deepEqual(calls.filter((c) => c.includes("--path")), [], stack);
+            assert.deepEqual(
+                calls.filter((c) => c.includes("--path")),
+                [],
+                stack,
+            );
             assert.equal(outputs.note ?? "", "", stack);
         }
     });
@@ -173,7 +230,12 @@ describe("pull-request previews of a vault owner when the pull request adds a DR
         const r = stacksMain(["--matrix"], dir);
         assert.equal(r.code, 2);
         assert.match(r.stderr ?? "", /Pulumi\.prod\.yaml: aks-gitops:admitExistingOnly: is set by the rollout/);
-        assert.equal((parse(readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")) as StackDoc).config["aks-gitops:admitExistingOnly"], undefined);
+        assert.equal(
+            (parse(readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")) as StackDoc).config[
+                "aks-gitops:admitExistingOnly"
+            ],
+            undefined,
+        );
     });
 });
 
@@ -190,15 +252,29 @@ describe("admitExistingOnly as a list (the preview's form)", () => {
     };
 
     it("accepts admitted prefix ids, in any case and with or without the subscription", () => {
-        const settings = settingsFrom({ ...prod(), "aks-gitops:admitExistingOnly": JSON.stringify([`/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90${DR_PREFIX.toUpperCase()}`]) });
+        const settings = settingsFrom({
+            ...prod(),
+            "aks-gitops:admitExistingOnly": JSON.stringify([
+                `/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90${DR_PREFIX.toUpperCase()}`,
+            ]),
+        });
         assert.equal((settings.admitExistingOnly as string[]).length, 1);
     });
 
     it("refuses an id the stack does not admit, and a value that is neither a boolean nor a list, naming the key", () => {
-        assert.match(refused({ ...prod(), "aks-gitops:admitExistingOnly": JSON.stringify([TYPO]) }), /aks-gitops:admitExistingOnly\[0\]: \/resourceGroups\/rg-aks-prod-northeurope\/providers\/Microsoft\.Network\/publicIPPrefixes\/pip-egress-aks-prod-northeuropa is not one of sops\.admitEgressPrefixIds/);
-        assert.match(refused({ ...prod(), "aks-gitops:admitExistingOnly": "sometimes" }), /aks-gitops:admitExistingOnly: must be true, false, or a list of public IP prefix ids from sops\.admitEgressPrefixIds/);
+        assert.match(
+            refused({ ...prod(), "aks-gitops:admitExistingOnly": JSON.stringify([TYPO]) }),
+            /aks-gitops:admitExistingOnly\[0\]: \/resourceGroups\/rg-aks-prod-northeurope\/providers\/Microsoft\.Network\/publicIPPrefixes\/pip-egress-aks-prod-northeuropa is not one of sops\.admitEgressPrefixIds/,
+        );
+        assert.match(
+            refused({ ...prod(), "aks-gitops:admitExistingOnly": "sometimes" }),
+            /aks-gitops:admitExistingOnly: must be true, false, or a list of public IP prefix ids from sops\.admitEgressPrefixIds/,
+        );
         const dr = withSecretPlaceholders(loadStackFile("prod-northeurope")).config;
-        assert.match(refused({ ...dr, "aks-gitops:admitExistingOnly": JSON.stringify([DR_PREFIX]) }), /aks-gitops:admitExistingOnly: only applies to the stack that owns the vault/);
+        assert.match(
+            refused({ ...dr, "aks-gitops:admitExistingOnly": JSON.stringify([DR_PREFIX]) }),
+            /aks-gitops:admitExistingOnly: only applies to the stack that owns the vault/,
+        );
     });
 });
 
@@ -210,27 +286,49 @@ describe("the preview's note reaches the pull request's comment", () => {
         dirs.push(root);
         mkdirSync(join(root, "staging"));
         writeFileSync(join(root, "preview.txt"), "Previewing update (prod)\n");
-        const text = script.replace(/\$\(Build\.ArtifactStagingDirectory\)/g, join(root, "staging")).replace(/\$\(Agent\.TempDirectory\)/g, root);
-        const r = spawnSync("bash", ["-e", "-c", text], { env: { PATH: "/usr/bin:/bin", RUNNER_TEMP: join(root, "staging"), STACK: "prod", OUTPUT: "Previewing update (prod)", ...env }, encoding: "utf8" });
+        const text = script
+            .replace(/\$\(Build\.ArtifactStagingDirectory\)/g, join(root, "staging"))
+            .replace(/\$\(Agent\.TempDirectory\)/g, root);
+        const r = spawnSync("bash", ["-e", "-c", text], {
+            env: {
+                PATH: "/usr/bin:/bin",
+                RUNNER_TEMP: join(root, "staging"),
+                STACK: "prod",
+                OUTPUT: "Previewing update (prod)",
+                ...env,
+            },
+            encoding: "utf8",
+        });
         assert.equal(r.status, 0, r.stderr);
         return readFileSync(join(root, "staging", "preview", "section.md"), "utf8");
     };
-    const NOTE = "previewed with admitExistingOnly for pip-egress-aks-prod-northeurope (prod-northeurope creates it): …";
+    const NOTE =
+        "previewed with admitExistingOnly for pip-egress-aks-prod-northeurope (prod-northeurope creates it): …";
 
     it("GitHub: the section starts with the note, from the stack step's output", () => {
-        const steps = (parse(readFileSync(join(ROOT, ".github", "workflows", "pull-request.yml"), "utf8")) as Doc).jobs.preview.steps as Doc[];
+        const steps = (parse(readFileSync(join(ROOT, ".github", "workflows", "pull-request.yml"), "utf8")) as Doc).jobs
+            .preview.steps as Doc[];
         const keep = steps.find((s) => s.name === "Keep the preview for the comment")!;
         assert.equal(keep.env.NOTE, "${{ steps.state.outputs.note }}");
         assert.ok(steps.some((s) => s.id === "state" && /ci\/pulumi-stack\.ts .*--mode preview/.test(s.run)));
         assert.equal(section(keep.run, { NEW: "false", NOTE }).split("\n")[0], `<b>prod</b>: ${NOTE}`);
-        assert.match(section(keep.run, { NEW: "false", NOTE: "" }), /^<details><summary><b>prod<\/b>: pulumi preview<\/summary>/);
+        assert.match(
+            section(keep.run, { NEW: "false", NOTE: "" }),
+            /^<details><summary><b>prod<\/b>: pulumi preview<\/summary>/,
+        );
     });
 
     it("Azure Pipelines: the section starts with the note from STACK_NOTE; an unset variable's macro text is no note", () => {
-        const jobs = (parse(readFileSync(join(ROOT, "azure-pipelines", "pull-request.yml"), "utf8")) as Doc).stages[1].jobs as Doc[];
-        const keep = (jobs.find((j) => j.job === "preview")!.steps as Doc[]).find((s) => s.displayName === "Keep the preview for the comment")!;
+        const jobs = (parse(readFileSync(join(ROOT, "azure-pipelines", "pull-request.yml"), "utf8")) as Doc).stages[1]
+            .jobs as Doc[];
+        const keep = (jobs.find((j) => j.job === "preview")!.steps as Doc[]).find(
+            (s) => s.displayName === "Keep the preview for the comment",
+        )!;
         assert.equal(keep.env.NOTE, "$(STACK_NOTE)");
         assert.equal(section(keep.script, { NOTE }).split("\n")[0], `<b>prod</b>: ${NOTE}`);
-        assert.match(section(keep.script, { NOTE: "$(STACK_NOTE)" }), /^<details><summary><b>prod<\/b>: pulumi preview<\/summary>/);
+        assert.match(
+            section(keep.script, { NOTE: "$(STACK_NOTE)" }),
+            /^<details><summary><b>prod<\/b>: pulumi preview<\/summary>/,
+        );
     });
 });

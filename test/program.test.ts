@@ -14,7 +14,11 @@ const CLUSTER = "azure-native:containerservice:ManagedCluster";
  */
 function acceptsTags(type: string): boolean {
     const [, module, resource] = type.split(":");
-    const file = join(dirname(require.resolve("@pulumi/azure-native/package.json")), module, `${resource[0].toLowerCase()}${resource.slice(1)}.d.ts`);
+    const file = join(
+        dirname(require.resolve("@pulumi/azure-native/package.json")),
+        module,
+        `${resource[0].toLowerCase()}${resource.slice(1)}.d.ts`,
+    );
     const text = readFileSync(file, "utf8");
     const start = text.indexOf(`export interface ${resource}Args {`);
     assert.ok(start >= 0, `${file} declares ${resource}Args`);
@@ -38,7 +42,11 @@ describe("the whole program", () => {
     it("runs every committed stack and builds one cluster per stack", () => {
         for (const [stack, c] of captures) {
             assert.equal(all(c, CLUSTER).length, 1, `${stack} builds exactly one cluster`);
-            assert.equal(all(c, "azure-native:kubernetesconfiguration:FluxConfiguration").length, 1, `${stack} has one Flux configuration`);
+            assert.equal(
+                all(c, "azure-native:kubernetesconfiguration:FluxConfiguration").length,
+                1,
+                `${stack} has one Flux configuration`,
+            );
         }
     });
 
@@ -62,7 +70,10 @@ describe("the whole program", () => {
                     continue; // a DR stack uses its environment's existing vault and key
                 }
                 const r = one(c, type, suffix);
-                assert.ok(!transitiveDependencies(c, r).has(cluster), `${stack}: ${r.name} must not wait for the cluster`);
+                assert.ok(
+                    !transitiveDependencies(c, r).has(cluster),
+                    `${stack}: ${r.name} must not wait for the cluster`,
+                );
             }
         }
     });
@@ -70,19 +81,33 @@ describe("the whole program", () => {
     it("chains cluster -> credentials and extension -> Flux configuration", () => {
         for (const [stack, c] of captures) {
             const cluster = one(c, CLUSTER).urn;
-            for (const type of ["azure-native:managedidentity:FederatedIdentityCredential", "azure-native:kubernetesconfiguration:Extension"]) {
+            for (const type of [
+                "azure-native:managedidentity:FederatedIdentityCredential",
+                "azure-native:kubernetesconfiguration:Extension",
+            ]) {
                 for (const r of all(c, type)) {
                     assert.ok(transitiveDependencies(c, r).has(cluster), `${stack}: ${r.name} needs the cluster`);
                 }
             }
-            assert.ok(transitiveDependencies(c, one(c, "azure-native:kubernetesconfiguration:FluxConfiguration")).has(cluster));
+            assert.ok(
+                transitiveDependencies(c, one(c, "azure-native:kubernetesconfiguration:FluxConfiguration")).has(
+                    cluster,
+                ),
+            );
         }
     });
 
     it("tags every Azure resource that takes tags (per the SDK's Args types) with environment, cluster and managed-by", () => {
-        const types = new Set([...captures.values()].flatMap((c) => c.resources.filter((r) => r.custom && r.type.startsWith("azure-native:")).map((r) => r.type)));
+        const types = new Set(
+            [...captures.values()].flatMap((c) =>
+                c.resources.filter((r) => r.custom && r.type.startsWith("azure-native:")).map((r) => r.type),
+            ),
+        );
         const taggable = [...types].filter(acceptsTags);
-        assert.ok(taggable.includes(CLUSTER) && taggable.includes("azure-native:keyvault:Vault"), `taggable types found: ${taggable.join(", ")}`);
+        assert.ok(
+            taggable.includes(CLUSTER) && taggable.includes("azure-native:keyvault:Vault"),
+            `taggable types found: ${taggable.join(", ")}`,
+        );
         assert.ok(!taggable.includes("azure-native:authorization:RoleAssignment"), "role assignments take no tags");
         for (const [stack, c] of captures) {
             const environment = stackSetting<string>(stack, "environment");
@@ -111,6 +136,9 @@ describe("the whole program", () => {
         assert.deepEqual(at(dev, "securityProfile.imageCleaner"), at(prod, "securityProfile.imageCleaner"));
         assert.equal(at(dev, "securityProfile.defender"), undefined, "Defender is a prod cost");
         assert.equal(at(prod, "securityProfile.defender.securityMonitoring.enabled"), true);
-        assert.deepEqual(dev.aadProfile && Object.keys(dev.aadProfile), prod.aadProfile && Object.keys(prod.aadProfile));
+        assert.deepEqual(
+            dev.aadProfile && Object.keys(dev.aadProfile),
+            prod.aadProfile && Object.keys(prod.aadProfile),
+        );
     });
 });

@@ -86,25 +86,35 @@ describe("plan views (plan/render.ts)", () => {
         };
         const text = renderTree(p);
         assert.ok(!text.includes("Not set in this stack"));
-        assert.ok(text.includes("  protected / retained / adopted   pulumi destroy stops at it / leaves it in Azure / imported, not created\n\nGitOpsCluster prod\n"));
-        assert.ok(text.endsWith(
-            [
-                "Critical path (* above), ~0 min:",
-                "",
-                "On standby. Activating (pulumi config set standby false; pulumi up) creates 3 resources, ~8.3 min:",
-                "    0.3 min  network:PublicIPPrefix egress (+0.3)",
-                "    8.3 min  containerservice:ManagedCluster aks (+8)",
-                "",
-                "Outputs:",
-                "  clusterName: aks-prod",
-                '  note: "two\\nlines"',
-                "  standby: false",
-                "",
-                "Policy (policy/ pack): 0 mandatory, 0 advisory finding(s)",
-                "",
-            ].join("\n"),
-        ), text);
-        assert.ok(text.includes("└─ containerservice:ManagedCluster aks [protected, retained, adopted]\n"), "off the critical path: no star");
+        assert.ok(
+            text.includes(
+                "  protected / retained / adopted   pulumi destroy stops at it / leaves it in Azure / imported, not created\n\nGitOpsCluster prod\n",
+            ),
+        );
+        assert.ok(
+            text.endsWith(
+                [
+                    "Critical path (* above), ~0 min:",
+                    "",
+                    "On standby. Activating (pulumi config set standby false; pulumi up) creates 3 resources, ~8.3 min:",
+                    "    0.3 min  network:PublicIPPrefix egress (+0.3)",
+                    "    8.3 min  containerservice:ManagedCluster aks (+8)",
+                    "",
+                    "Outputs:",
+                    "  clusterName: aks-prod",
+                    '  note: "two\\nlines"',
+                    "  standby: false",
+                    "",
+                    "Policy (policy/ pack): 0 mandatory, 0 advisory finding(s)",
+                    "",
+                ].join("\n"),
+            ),
+            text,
+        );
+        assert.ok(
+            text.includes("└─ containerservice:ManagedCluster aks [protected, retained, adopted]\n"),
+            "off the critical path: no star",
+        );
         assert.ok(!text.includes("no estimate for"), "every custom type has an estimate");
     });
 
@@ -155,16 +165,39 @@ describe("plan views (plan/render.ts)", () => {
 
     it("joins several unestimated types, and reads a key property through a null parent as absent", () => {
         const p = plan();
-        p.resources.push(resource("urn:pulumi:prod::aks-gitops::azure-native:example:Other::other", true, null, { estimatedMinutes: 1 }));
-        p.resources.find((r) => r.urn === AKS)!.inputs = { resourceName: "aks-prod", sku: null, networkProfile: "flat" };
+        p.resources.push(
+            resource("urn:pulumi:prod::aks-gitops::azure-native:example:Other::other", true, null, {
+                estimatedMinutes: 1,
+            }),
+        );
+        p.resources.find((r) => r.urn === AKS)!.inputs = {
+            resourceName: "aks-prod",
+            sku: null,
+            networkProfile: "flat",
+        };
         const text = renderTree(p);
-        assert.ok(text.includes("  (no estimate for azure-native:example:Unmodelled, azure-native:example:Other: assumed 1 min each)\n"), text);
-        assert.ok(text.includes("└─ containerservice:ManagedCluster aks * [protected, retained, adopted]\n       resourceName: aks-prod\n       waits for: "), text);
+        assert.ok(
+            text.includes(
+                "  (no estimate for azure-native:example:Unmodelled, azure-native:example:Other: assumed 1 min each)\n",
+            ),
+            text,
+        );
+        assert.ok(
+            text.includes(
+                "└─ containerservice:ManagedCluster aks * [protected, retained, adopted]\n       resourceName: aks-prod\n       waits for: ",
+            ),
+            text,
+        );
     });
 
     it("draws a custom resource's properties beside the line down to its children", () => {
         const p = plan();
-        const child = resource("urn:pulumi:prod::aks-gitops::azure-native:containerservice:MaintenanceConfiguration::window", true, AKS, { inputs: { configName: "default" }, estimatedMinutes: 0.2 });
+        const child = resource(
+            "urn:pulumi:prod::aks-gitops::azure-native:containerservice:MaintenanceConfiguration::window",
+            true,
+            AKS,
+            { inputs: { configName: "default" }, estimatedMinutes: 0.2 },
+        );
         p.resources.push(child);
         p.resources.find((r) => r.urn === AKS)!.dependsOn = [];
         assert.ok(
@@ -190,7 +223,10 @@ describe("plan views (plan/render.ts)", () => {
         p.criticalPath = { urns: [PROVIDER, IP, ODD, AKS], estimatedMinutes: 9.3, serialMinutes: 9.6 };
         const text = renderMermaid(p);
         assert.ok(text.includes("\n  r3 --> r1\n  r2 --> r3\n"), text);
-        assert.ok(text.includes("\n  class r2,r3,r1 critical\n  linkStyle 3,4 stroke:#c0392b,stroke-width:3px\n"), text);
+        assert.ok(
+            text.includes("\n  class r2,r3,r1 critical\n  linkStyle 3,4 stroke:#c0392b,stroke-width:3px\n"),
+            text,
+        );
     });
 });
 
@@ -233,7 +269,11 @@ describe("plan views of the committed stacks", () => {
                 "securityProfile.workloadIdentity.enabled",
                 "disableLocalAccounts",
             ],
-            "azure-native:containerservice:MaintenanceConfiguration": ["configName", "maintenanceWindow.schedule", "maintenanceWindow.startTime"],
+            "azure-native:containerservice:MaintenanceConfiguration": [
+                "configName",
+                "maintenanceWindow.schedule",
+                "maintenanceWindow.startTime",
+            ],
             "azure-native:keyvault:Vault": [
                 "vaultName",
                 "properties.enableRbacAuthorization",
@@ -242,13 +282,28 @@ describe("plan views of the committed stacks", () => {
                 "properties.networkAcls.defaultAction",
                 "properties.networkAcls.ipRules",
             ],
-            "azure-native:keyvault:Key": ["keyName", "properties.keySize", "properties.keyOps", "properties.rotationPolicy.attributes.expiryTime"],
+            "azure-native:keyvault:Key": [
+                "keyName",
+                "properties.keySize",
+                "properties.keyOps",
+                "properties.rotationPolicy.attributes.expiryTime",
+            ],
             "azure-native:managedidentity:UserAssignedIdentity": ["resourceName"],
             "azure-native:managedidentity:FederatedIdentityCredential": ["subject", "issuer"],
             "azure-native:authorization:RoleAssignment": ["roleDefinitionId", "principalId", "principalType", "scope"],
             "azure-native:authorization:RoleDefinition": ["roleName", "permissions", "assignableScopes"],
-            "azure-native:kubernetesconfiguration:Extension": ["extensionType", "version", "releaseTrain", "autoUpgradeMinorVersion"],
-            "azure-native:kubernetesconfiguration:FluxConfiguration": ["fluxConfigurationName", "gitRepository.url", "gitRepository.repositoryRef.branch", "kustomizations"],
+            "azure-native:kubernetesconfiguration:Extension": [
+                "extensionType",
+                "version",
+                "releaseTrain",
+                "autoUpgradeMinorVersion",
+            ],
+            "azure-native:kubernetesconfiguration:FluxConfiguration": [
+                "fluxConfigurationName",
+                "gitRepository.url",
+                "gitRepository.repositoryRef.branch",
+                "kustomizations",
+            ],
             "azure-native:network:PublicIPPrefix": ["publicIpPrefixName", "location", "prefixLength"],
             "azure-native:monitor:DiagnosticSetting": ["name", "resourceUri", "logs"],
         });
@@ -258,10 +313,21 @@ describe("plan views of the committed stacks", () => {
         assert.equal(plans.get("prod")!.activation, undefined);
         const standby = plans.get("prod-northeurope")!;
         assert.ok(standby.activation && standby.activation.creates.length > 0);
-        assert.match(renderTree(standby), /\nOn standby\. Activating \(pulumi config set standby false; pulumi up\) creates \d+ resources, ~[\d.]+ min:\n/);
+        assert.match(
+            renderTree(standby),
+            /\nOn standby\. Activating \(pulumi config set standby false; pulumi up\) creates \d+ resources, ~[\d.]+ min:\n/,
+        );
         for (const p of plans.values()) {
-            assert.deepEqual(p.missingSecrets, ["aks-gitops:gitSshPrivateKey"], "committed stacks hold no secrets: the deploy key is planned with a placeholder");
-            assert.ok(renderTree(p).includes(`\n  aks-gitops:gitSshPrivateKey: pulumi config set --secret gitSshPrivateKey < <file> --stack ${p.stack}\n`));
+            assert.deepEqual(
+                p.missingSecrets,
+                ["aks-gitops:gitSshPrivateKey"],
+                "committed stacks hold no secrets: the deploy key is planned with a placeholder",
+            );
+            assert.ok(
+                renderTree(p).includes(
+                    `\n  aks-gitops:gitSshPrivateKey: pulumi config set --secret gitSshPrivateKey < <file> --stack ${p.stack}\n`,
+                ),
+            );
         }
     });
 });

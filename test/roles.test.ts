@@ -3,7 +3,13 @@
 // computed with Python's hashlib. Built-in role ids: azure-docs articles/role-based-access-control/built-in-roles/
 // (security.md, networking.md, monitor.md); SOPS's decrypt actions: getsops/sops azkv/keysource.go.
 import * as assert from "node:assert/strict";
-import { BUILT_IN_ROLES, roleAssignmentName, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid, stableGuid } from "../components/roles";
+import {
+    BUILT_IN_ROLES,
+    roleAssignmentName,
+    SOPS_DECRYPT_DATA_ACTIONS,
+    sopsDecryptRoleGuid,
+    stableGuid,
+} from "../components/roles";
 
 describe("role helpers (components/roles.ts)", () => {
     it("derives GUIDs from the NUL-joined parts, version 5 and RFC 4122 variant", () => {
@@ -14,8 +20,14 @@ describe("role helpers (components/roles.ts)", () => {
 
     it("names an assignment by scope, lower-cased principal object id and role", () => {
         const grant = { scopeKey: "vault/kv-test-sops-prod", roleKey: "12338af0-0e69-4776-bea7-57ae8d297424" };
-        assert.equal(roleAssignmentName(grant, "0b2c4d6e-aaaa-4bbb-8ccc-123456789abc"), "485897e7-2aad-5405-a426-a57f69bf6144");
-        assert.equal(roleAssignmentName(grant, "0B2C4D6E-AAAA-4BBB-8CCC-123456789ABC"), "485897e7-2aad-5405-a426-a57f69bf6144");
+        assert.equal(
+            roleAssignmentName(grant, "0b2c4d6e-aaaa-4bbb-8ccc-123456789abc"),
+            "485897e7-2aad-5405-a426-a57f69bf6144",
+        );
+        assert.equal(
+            roleAssignmentName(grant, "0B2C4D6E-AAAA-4BBB-8CCC-123456789ABC"),
+            "485897e7-2aad-5405-a426-a57f69bf6144",
+        );
     });
 
     it("derives the SOPS decrypt role id from environment and vault", () => {
@@ -29,6 +41,9 @@ describe("role helpers (components/roles.ts)", () => {
             monitoringDataReader: "b0d8363b-8ddd-447d-831f-62ca05bff136",
             grafanaAdmin: "22926164-76b3-42b3-bc55-97df8dab3e41",
         });
-        assert.deepEqual(SOPS_DECRYPT_DATA_ACTIONS, ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/decrypt/action"]);
+        assert.deepEqual(SOPS_DECRYPT_DATA_ACTIONS, [
+            "Microsoft.KeyVault/vaults/keys/read",
+            "Microsoft.KeyVault/vaults/keys/decrypt/action",
+        ]);
     });
 });

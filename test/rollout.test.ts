@@ -24,7 +24,12 @@ import { lazy } from "../cli/lazy";
 
 // Azure's built-in roles the stacks assign exist in every subscription (azure-docs role-based-access-control/built-in-roles:
 // Key Vault Crypto User, Network Contributor, Monitoring Data Reader, Grafana Admin).
-const BUILT_IN_ROLES = ["12338af0-0e69-4776-bea7-57ae8d297424", "4d97b98b-1d4f-4787-a291-c67834d212e7", "b0d8363b-8ddd-447d-831f-62ca05bff136", "22926164-76b3-42b3-bc55-97df8dab3e41"];
+const BUILT_IN_ROLES = [
+    "12338af0-0e69-4776-bea7-57ae8d297424",
+    "4d97b98b-1d4f-4787-a291-c67834d212e7",
+    "b0d8363b-8ddd-447d-831f-62ca05bff136",
+    "22926164-76b3-42b3-bc55-97df8dab3e41",
+];
 
 /**
  * A comparable key for an ARM id: without the subscription, lower case (ARM ids compare case-insensitively), and a role
@@ -37,7 +42,8 @@ function key(id: string): string {
     return role ? `roledefinition:${role[1]}` : bare;
 }
 
-const exists = (world: Set<string>) => (k: string) => k === "" || world.has(k) || BUILT_IN_ROLES.some((g) => k === `roledefinition:${g}`);
+const exists = (world: Set<string>) => (k: string) =>
+    k === "" || world.has(k) || BUILT_IN_ROLES.some((g) => k === `roledefinition:${g}`);
 
 /** What the engine hands the program when the provider's GET answers 404 (see components/SopsKeyVault.ts isNotFound). */
 function armError(token: string, id: string, status: number, code: string): Error {
@@ -50,7 +56,11 @@ function armError(token: string, id: string, status: number, code: string): Erro
  * Runs `body` with the mocks answering get* lookups (azure-native:<module>:get<Type>) only for resources that exist:
  * the id the lookup reads is the one offline/azure-answers.ts models for that type; a missing one fails as ARM answers it.
  */
-async function inSubscription<T>(has: (k: string) => boolean, body: () => Promise<T>, answer: { status: number; code: string } = { status: 404, code: "ResourceNotFound" }): Promise<T> {
+async function inSubscription<T>(
+    has: (k: string) => boolean,
+    body: () => Promise<T>,
+    answer: { status: number; code: string } = { status: 404, code: "ResourceNotFound" },
+): Promise<T> {
     const original = Object.getOwnPropertyDescriptor(AzureMocks.prototype, "call")!;
     Object.defineProperty(AzureMocks.prototype, "call", {
         ...original,
@@ -87,28 +97,52 @@ interface Run {
 }
 
 /** One stack's `pulumi up` in one wave, against the subscription `world` as the wave found it. */
-async function runStack(stack: string, ring: number, wave: Wave, world: Set<string>, root: string, config: Record<string, string> = waveConfig(wave)): Promise<Run> {
+async function runStack(
+    stack: string,
+    ring: number,
+    wave: Wave,
+    world: Set<string>,
+    root: string,
+    config: Record<string, string> = waveConfig(wave),
+): Promise<Run> {
     const input = withSecretPlaceholders(loadStackFile(stack, root));
     const warnings: string[] = [];
     const warn = console.warn;
     console.warn = (...args: unknown[]) => warnings.push(args.join(" "));
     let capture: Capture;
     try {
-        capture = await inSubscription(exists(world), () => runProgram({ ...input, config: { ...input.config, ...config } }, { allowFailure: true }));
+        capture = await inSubscription(exists(world), () =>
+            runProgram({ ...input, config: { ...input.config, ...config } }, { allowFailure: true }),
+        );
     } catch (e) {
         // A failed read rejects the resource inputs that depend on it: the run fails after the program returned, as
         // `pulumi up` does when the engine cannot register them.
-        return { stack, ring, wave, capture: undefined as unknown as Capture, error: String((e as Error)?.message ?? e), unmet: [], created: new Set(), warnings };
+        return {
+            stack,
+            ring,
+            wave,
+            capture: undefined as unknown as Capture,
+            error: String((e as Error)?.message ?? e),
+            unmet: [],
+            created: new Set(),
+            warnings,
+        };
     } finally {
         console.warn = warn;
     }
     const sub = [...capture.references].find(([, label]) => label === "azure.subscriptionId")![0];
-    const idOf = new Map([...capture.references].filter(([, label]) => label.endsWith(".id")).map(([value, label]) => [label.slice(0, -3), value]));
+    const idOf = new Map(
+        [...capture.references]
+            .filter(([, label]) => label.endsWith(".id"))
+            .map(([value, label]) => [label.slice(0, -3), value]),
+    );
     const azure = capture.resources.filter((r) => r.custom && r.type.startsWith("azure-native:"));
     const created = new Set(azure.flatMap((r) => (idOf.has(r.name) ? [key(idOf.get(r.name)!)] : [])));
     const referenced = new Set<string>();
     for (const r of azure) {
-        for (const m of JSON.stringify(r.inputs).matchAll(new RegExp(`/subscriptions/${sub}(?:/[A-Za-z0-9._()-]+)*`, "g"))) {
+        for (const m of JSON.stringify(r.inputs).matchAll(
+            new RegExp(`/subscriptions/${sub}(?:/[A-Za-z0-9._()-]+)*`, "g"),
+        )) {
             referenced.add(key(m[0]));
         }
         if (typeof r.inputs.resourceGroupName === "string") {
@@ -122,7 +156,10 @@ async function runStack(stack: string, ring: number, wave: Wave, world: Set<stri
 }
 
 /** The rollout of the project at `root`, wave by wave; returns every run and the subscription afterwards. */
-async function walk(root: string, initial: Set<string> = new Set()): Promise<{ runs: Run[]; world: Set<string>; stacks: FleetStack[] }> {
+async function walk(
+    root: string,
+    initial: Set<string> = new Set(),
+): Promise<{ runs: Run[]; world: Set<string>; stacks: FleetStack[] }> {
     const { stacks, invalid } = discover(root);
     assert.deepEqual(invalid, []);
     const world = new Set(initial);
@@ -139,10 +176,22 @@ async function walk(root: string, initial: Set<string> = new Set()): Promise<{ r
     return { runs, world, stacks };
 }
 
-const failures = (runs: Run[]) => runs.filter((r) => r.error !== undefined || r.unmet.length > 0).map((r) => `ring ${r.ring} ${r.wave} ${r.stack}: ${r.error ?? `points at what does not exist: ${r.unmet.join(", ")}`}`);
-const vaultRules = (c: Capture) => ((c.resources.find((r) => r.type === "azure-native:keyvault:Vault")!.inputs.properties as { networkAcls: { ipRules: { value: string }[] } }).networkAcls.ipRules).map((r) => r.value);
+const failures = (runs: Run[]) =>
+    runs
+        .filter((r) => r.error !== undefined || r.unmet.length > 0)
+        .map(
+            (r) =>
+                `ring ${r.ring} ${r.wave} ${r.stack}: ${r.error ?? `points at what does not exist: ${r.unmet.join(", ")}`}`,
+        );
+const vaultRules = (c: Capture) =>
+    (
+        c.resources.find((r) => r.type === "azure-native:keyvault:Vault")!.inputs.properties as {
+            networkAcls: { ipRules: { value: string }[] };
+        }
+    ).networkAcls.ipRules.map((r) => r.value);
 const labelOf = (c: Capture, value: string) => c.references.get(value) ?? value;
-const DR_PREFIX = "/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope";
+const DR_PREFIX =
+    "/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope";
 
 describe("the rollout, wave by wave, against a simulated subscription", function () {
     this.timeout(120_000);
@@ -154,8 +203,16 @@ describe("the rollout, wave by wave, against a simulated subscription", function
 
     it("runs the fixture fleet's waves in this order: each owner's vault before the clusters that use it, then its admit run", () => {
         assert.deepEqual(
-            rolloutSteps(discover().stacks).map((s) => `ring ${s.ring} ${s.wave}: ${s.stacks.map((x) => x.stack).join(", ")}`),
-            ["ring 0 vault: dev", "ring 1 vault: staging", "ring 2 vault: prod", "ring 2 clusters: prod-northeurope", "ring 2 admit: prod"],
+            rolloutSteps(discover().stacks).map(
+                (s) => `ring ${s.ring} ${s.wave}: ${s.stacks.map((x) => x.stack).join(", ")}`,
+            ),
+            [
+                "ring 0 vault: dev",
+                "ring 1 vault: staging",
+                "ring 2 vault: prod",
+                "ring 2 clusters: prod-northeurope",
+                "ring 2 admit: prod",
+            ],
         );
     });
 
@@ -170,14 +227,28 @@ describe("the rollout, wave by wave, against a simulated subscription", function
 
         it("prod's vault run creates the vault and the decrypt role the DR stack's grant needs, and leaves the DR prefix out with a warning", () => {
             const vault = empty.runs.find((r) => r.wave === "vault" && r.stack === "prod")!;
-            for (const k of ["/resourcegroups/rg-sops-prod/providers/microsoft.keyvault/vaults/kv-contoso-sops-prod", "/resourcegroups/rg-sops-prod/providers/microsoft.keyvault/vaults/kv-contoso-sops-prod/keys/sops-prod"]) {
+            for (const k of [
+                "/resourcegroups/rg-sops-prod/providers/microsoft.keyvault/vaults/kv-contoso-sops-prod",
+                "/resourcegroups/rg-sops-prod/providers/microsoft.keyvault/vaults/kv-contoso-sops-prod/keys/sops-prod",
+            ]) {
                 assert.ok(vault.created.has(k), k);
             }
-            assert.ok([...vault.created].some((k) => k.startsWith("roledefinition:")), "the custom decrypt role");
-            assert.deepEqual(vaultRules(vault.capture).map((v) => labelOf(vault.capture, v)), ["prod-westeurope-aks-egress.ipPrefix", "198.51.100.0/26"], "its own egress and the operators, not the DR prefix");
+            assert.ok(
+                [...vault.created].some((k) => k.startsWith("roledefinition:")),
+                "the custom decrypt role",
+            );
             assert.deepEqual(
-                vault.warnings.filter((w) => w.includes("admitExistingOnly")).map((w) => w.replace(/\/subscriptions\/[^/]+/, "/subscriptions/S")),
-                [`warning: [runtime] /subscriptions/S${DR_PREFIX} does not exist yet: not admitted by this run (admitExistingOnly); the rollout's admit wave admits it once its cluster's stack has created it`],
+                vaultRules(vault.capture).map((v) => labelOf(vault.capture, v)),
+                ["prod-westeurope-aks-egress.ipPrefix", "198.51.100.0/26"],
+                "its own egress and the operators, not the DR prefix",
+            );
+            assert.deepEqual(
+                vault.warnings
+                    .filter((w) => w.includes("admitExistingOnly"))
+                    .map((w) => w.replace(/\/subscriptions\/[^/]+/, "/subscriptions/S")),
+                [
+                    `warning: [runtime] /subscriptions/S${DR_PREFIX} does not exist yet: not admitted by this run (admitExistingOnly); the rollout's admit wave admits it once its cluster's stack has created it`,
+                ],
             );
             assert.deepEqual(vault.capture.outputs.sopsAdmittedEgress.value, []);
         });
@@ -193,15 +264,28 @@ describe("the rollout, wave by wave, against a simulated subscription", function
 
         it("prod's admit run admits the DR prefix, read by id, and warns about nothing", () => {
             const admit = empty.runs.find((r) => r.wave === "admit")!;
-            assert.deepEqual(vaultRules(admit.capture).map((v) => labelOf(admit.capture, v)), ["prod-westeurope-aks-egress.ipPrefix", "198.51.100.0/26", "getPublicIPPrefix(pip-egress-aks-prod-northeurope).ipPrefix"]);
-            assert.deepEqual(admit.warnings.filter((w) => w.includes("admitExistingOnly")), []);
+            assert.deepEqual(
+                vaultRules(admit.capture).map((v) => labelOf(admit.capture, v)),
+                [
+                    "prod-westeurope-aks-egress.ipPrefix",
+                    "198.51.100.0/26",
+                    "getPublicIPPrefix(pip-egress-aks-prod-northeurope).ipPrefix",
+                ],
+            );
+            assert.deepEqual(
+                admit.warnings.filter((w) => w.includes("admitExistingOnly")),
+                [],
+            );
             assert.equal(admit.capture.config["aks-gitops:admitExistingOnly"], undefined, "the admit run is strict");
         });
 
         it("discovery knows which stack creates which prefix, as the program creates it", () => {
             for (const s of empty.stacks) {
                 const run = empty.runs.find((r) => r.stack === s.stack)!;
-                assert.ok(s.egressPrefixId && run.created.has(key(s.egressPrefixId)), `${s.stack}: ${s.egressPrefixId}`);
+                assert.ok(
+                    s.egressPrefixId && run.created.has(key(s.egressPrefixId)),
+                    `${s.stack}: ${s.egressPrefixId}`,
+                );
             }
         });
     });
@@ -216,12 +300,21 @@ describe("the rollout, wave by wave, against a simulated subscription", function
             assert.deepEqual(failures(again.runs), []);
             assert.deepEqual([...again.world].sort(), [...empty.world].sort());
             const vault = again.runs.find((r) => r.wave === "vault" && r.stack === "prod")!;
-            assert.deepEqual(vault.warnings.filter((w) => w.includes("admitExistingOnly")), []);
-            assert.ok(vaultRules(vault.capture).map((v) => labelOf(vault.capture, v)).includes("getPublicIPPrefix(pip-egress-aks-prod-northeurope).ipPrefix"));
+            assert.deepEqual(
+                vault.warnings.filter((w) => w.includes("admitExistingOnly")),
+                [],
+            );
+            assert.ok(
+                vaultRules(vault.capture)
+                    .map((v) => labelOf(vault.capture, v))
+                    .includes("getPublicIPPrefix(pip-egress-aks-prod-northeurope).ipPrefix"),
+            );
         });
 
         it("the admit run asks for exactly what the vault run asked for: an update with no changes", () => {
-            const [vault, admit] = ["vault", "admit"].map((w) => again.runs.find((r) => r.wave === w && r.stack === "prod")!.capture);
+            const [vault, admit] = ["vault", "admit"].map(
+                (w) => again.runs.find((r) => r.wave === w && r.stack === "prod")!.capture,
+            );
             // What the engine would send the provider: the custom resources' inputs (components only record their args).
             const inputs = (c: Capture) => c.resources.filter((r) => r.custom).map((r) => [r.urn, r.inputs]);
             assert.deepEqual(inputs(admit), inputs(vault));
@@ -232,13 +325,22 @@ describe("the rollout, wave by wave, against a simulated subscription", function
         it("the order before (the DR stack first, then prod) cannot finish: the DR stack's grant points at a vault and role that do not exist", async () => {
             const dr = await runStack("prod-northeurope", 2, "clusters", new Set(), PROJECT_DIR);
             assert.equal(dr.error, undefined);
-            assert.deepEqual(dr.unmet.filter((k) => !k.startsWith("roledefinition:")), ["/resourcegroups/rg-sops-prod/providers/microsoft.keyvault/vaults/kv-contoso-sops-prod"]);
-            assert.ok(dr.unmet.some((k) => k.startsWith("roledefinition:")), "the custom decrypt role prod defines");
+            assert.deepEqual(
+                dr.unmet.filter((k) => !k.startsWith("roledefinition:")),
+                ["/resourcegroups/rg-sops-prod/providers/microsoft.keyvault/vaults/kv-contoso-sops-prod"],
+            );
+            assert.ok(
+                dr.unmet.some((k) => k.startsWith("roledefinition:")),
+                "the custom decrypt role prod defines",
+            );
         });
 
         it("nor can prod go first without admitExistingOnly: it reads the DR prefix, which does not exist", async () => {
             const prod = await runStack("prod", 2, "admit", new Set(), PROJECT_DIR);
-            assert.match(prod.error ?? "", /getPublicIPPrefix returned an error: request failed \/subscriptions\/[0-9a-f-]+\/resourceGroups\/rg-aks-prod-northeurope\/providers\/Microsoft\.Network\/publicIPPrefixes\/pip-egress-aks-prod-northeurope: Status=404/);
+            assert.match(
+                prod.error ?? "",
+                /getPublicIPPrefix returned an error: request failed \/subscriptions\/[0-9a-f-]+\/resourceGroups\/rg-aks-prod-northeurope\/providers\/Microsoft\.Network\/publicIPPrefixes\/pip-egress-aks-prod-northeurope: Status=404/,
+            );
         });
     });
 
@@ -248,13 +350,25 @@ describe("the rollout, wave by wave, against a simulated subscription", function
             try {
                 const doc = parse(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8")) as StackDoc;
                 const sops = doc.config["aks-gitops:sops"] as { admitEgressPrefixIds: string[] };
-                sops.admitEgressPrefixIds = [...sops.admitEgressPrefixIds, "/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeuropa"];
+                sops.admitEgressPrefixIds = [
+                    ...sops.admitEgressPrefixIds,
+                    "/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeuropa",
+                ];
                 writeStack(dir, "prod", doc);
                 const { runs } = await walk(dir);
                 const failed = failures(runs);
                 assert.equal(failed.length, 1, failed.join("\n"));
-                assert.match(failed[0], /^ring 2 admit prod: .*getPublicIPPrefix returned an error: request failed \/subscriptions\/[0-9a-f-]+\/resourceGroups\/rg-aks-prod-northeurope\/providers\/Microsoft\.Network\/publicIPPrefixes\/pip-egress-aks-prod-northeuropa: Status=404/);
-                assert.equal(runs.find((r) => r.wave === "vault" && r.stack === "prod")!.warnings.filter((w) => w.includes("pip-egress-aks-prod-northeuropa does not exist yet")).length, 1);
+                assert.match(
+                    failed[0],
+                    /^ring 2 admit prod: .*getPublicIPPrefix returned an error: request failed \/subscriptions\/[0-9a-f-]+\/resourceGroups\/rg-aks-prod-northeurope\/providers\/Microsoft\.Network\/publicIPPrefixes\/pip-egress-aks-prod-northeuropa: Status=404/,
+                );
+                assert.equal(
+                    runs
+                        .find((r) => r.wave === "vault" && r.stack === "prod")!
+                        .warnings.filter((w) => w.includes("pip-egress-aks-prod-northeuropa does not exist yet"))
+                        .length,
+                    1,
+                );
             } finally {
                 rmSync(dir, { recursive: true, force: true });
             }
@@ -263,15 +377,40 @@ describe("the rollout, wave by wave, against a simulated subscription", function
         it("only 'not found' is tolerated: a prefix the deployer may not read fails the vault run", async () => {
             const input = withSecretPlaceholders(loadStackFile("prod"));
             await assert.rejects(
-                inSubscription(() => false, () => runProgram({ ...input, config: { ...input.config, ...waveConfig("vault") } }), { status: 403, code: "AuthorizationFailed" }),
+                inSubscription(
+                    () => false,
+                    () => runProgram({ ...input, config: { ...input.config, ...waveConfig("vault") } }),
+                    { status: 403, code: "AuthorizationFailed" },
+                ),
                 /getPublicIPPrefix returned an error: request failed \/subscriptions\/[0-9a-f-]+\/resourceGroups\/rg-aks-prod-northeurope\/providers\/Microsoft\.Network\/publicIPPrefixes\/pip-egress-aks-prod-northeurope: Status=403 Code="AuthorizationFailed"/,
             );
         });
 
         it("isNotFound reads the provider's status, not the words", () => {
-            assert.equal(isNotFound(new Error('invocation of azure-native:network:getPublicIPPrefix returned an error: request failed /x: Status=404 Code="ResourceGroupNotFound" Message="Resource group \'rg\' could not be found."')), true);
-            assert.equal(isNotFound(new Error("autorest/azure: Service returned an error. Status=404 Code=\"ResourceNotFound\" Message=\"x\"")), true);
-            assert.equal(isNotFound(new Error('request failed /x: Status=403 Code="AuthorizationFailed" Message="not found in the scope"')), false);
+            assert.equal(
+                isNotFound(
+                    new Error(
+                        'invocation of azure-native:network:getPublicIPPrefix returned an error: request failed /x: Status=404 Code="ResourceGroupNotFound" Message="Resource group \'rg\' could not be found."',
+                    ),
+                ),
+                true,
+            );
+            assert.equal(
+                isNotFound(
+                    new Error(
+                        'autorest/azure: Service returned an error. Status=404 Code="ResourceNotFound" Message="x"',
+                    ),
+                ),
+                true,
+            );
+            assert.equal(
+                isNotFound(
+                    new Error(
+                        'request failed /x: Status=403 Code="AuthorizationFailed" Message="not found in the scope"',
+                    ),
+                ),
+                false,
+            );
             assert.equal(isNotFound(new Error('request failed /x: Status=4040 Code="x"')), false);
             assert.equal(isNotFound("Status=404"), true);
         });
@@ -292,7 +431,10 @@ describe("the rollout, wave by wave, against a simulated subscription", function
                 writeStack(dir, "prod", doc);
                 const result = stacksMain(["--matrix"], dir);
                 assert.equal(result.code, 2);
-                assert.match(result.stderr ?? "", /Pulumi\.prod\.yaml: aks-gitops:admitExistingOnly: is set by the rollout for the vault wave's run only; remove it from the committed files \(Pulumi\.prod\.yaml, Pulumi\.yaml\)/);
+                assert.match(
+                    result.stderr ?? "",
+                    /Pulumi\.prod\.yaml: aks-gitops:admitExistingOnly: is set by the rollout for the vault wave's run only; remove it from the committed files \(Pulumi\.prod\.yaml, Pulumi\.yaml\)/,
+                );
             } finally {
                 rmSync(dir, { recursive: true, force: true });
             }
@@ -307,23 +449,42 @@ describe("the rollout, wave by wave, against a simulated subscription", function
             writeStack(dir, "prod-swedencentral", otherClusterOf(owner, "prod-swedencentral", "swedencentral", true));
             const doc = parse(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8")) as StackDoc;
             const sops = doc.config["aks-gitops:sops"] as { admitEgressPrefixIds: string[] };
-            sops.admitEgressPrefixIds = [...sops.admitEgressPrefixIds, ...["prod-eastus2", "prod-swedencentral"].map((c) => `/resourceGroups/rg-aks-${c}/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-${c}`)];
+            sops.admitEgressPrefixIds = [
+                ...sops.admitEgressPrefixIds,
+                ...["prod-eastus2", "prod-swedencentral"].map(
+                    (c) =>
+                        `/resourceGroups/rg-aks-${c}/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-${c}`,
+                ),
+            ];
             writeStack(dir, "prod", doc);
             const { runs } = await walk(dir);
             assert.deepEqual(failures(runs), []);
             assert.deepEqual(
                 runs.filter((r) => r.ring === 2).map((r) => `${r.wave} ${r.stack}`),
-                ["vault prod", "clusters prod-eastus2", "clusters prod-northeurope", "clusters prod-swedencentral", "admit prod"],
+                [
+                    "vault prod",
+                    "clusters prod-eastus2",
+                    "clusters prod-northeurope",
+                    "clusters prod-swedencentral",
+                    "admit prod",
+                ],
             );
             const admit = runs.find((r) => r.wave === "admit")!;
             assert.deepEqual(
-                admit.capture.calls.filter((c) => c.token === "azure-native:network:getPublicIPPrefix").map((c) => c.inputs.publicIpPrefixName),
+                admit.capture.calls
+                    .filter((c) => c.token === "azure-native:network:getPublicIPPrefix")
+                    .map((c) => c.inputs.publicIpPrefixName),
                 ["pip-egress-aks-prod-northeurope", "pip-egress-aks-prod-eastus2", "pip-egress-aks-prod-swedencentral"],
             );
             // The mocks' fake ranges may coincide; the count is what matters: own egress, the operators, three admitted.
             assert.equal(vaultRules(admit.capture).length, 5);
             assert.equal((admit.capture.outputs.sopsAdmittedEgress.value as string[]).length, 3);
-            assert.equal(runs.find((r) => r.wave === "vault" && r.stack === "prod")!.warnings.filter((w) => w.includes("does not exist yet")).length, 3);
+            assert.equal(
+                runs
+                    .find((r) => r.wave === "vault" && r.stack === "prod")!
+                    .warnings.filter((w) => w.includes("does not exist yet")).length,
+                3,
+            );
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
@@ -356,25 +517,40 @@ describe("the vault wave's run in CI sets exactly waveConfig('vault'), and nothi
         assert.equal(set[0].if, "inputs.wave == 'vault'");
         assert.equal(set[0].run, 'pulumi config set --stack "$STACK" aks-gitops:admitExistingOnly true');
         const at = (pred: (s: Doc) => boolean) => steps.findIndex(pred);
-        assert.ok(at((s) => String(s.run).includes("ci/pulumi-stack.ts")) < steps.indexOf(set[0]), "after the stack is selected");
+        assert.ok(
+            at((s) => String(s.run).includes("ci/pulumi-stack.ts")) < steps.indexOf(set[0]),
+            "after the stack is selected",
+        );
         assert.ok(steps.indexOf(set[0]) < at((s) => /^npm run preflight/m.test(String(s.run))), "preflight sees it");
     });
 
     it("Azure Pipelines: each wave job passes its wave; pulumi.yml sets the config for the vault wave only, before preflight", () => {
         const ring = parse(read("azure-pipelines", "templates", "ring.yml")) as Doc;
         const jobs = (ring.stages[0].jobs as Doc[]).filter((j) => j.strategy?.matrix);
-        assert.deepEqual(jobs.map((j) => j.job), ["vault", "clusters", "admit"]);
+        assert.deepEqual(
+            jobs.map((j) => j.job),
+            ["vault", "clusters", "admit"],
+        );
         for (const j of jobs) {
             assert.equal((j.steps as Doc[]).find((s) => s.template === "pulumi.yml")!.parameters.wave, j.job);
-            assert.equal(j.strategy.matrix, `$[ dependencies.discover.outputs['stacks.ring\${{ parameters.ring }}_${j.job}'] ]`);
+            assert.equal(
+                j.strategy.matrix,
+                `$[ dependencies.discover.outputs['stacks.ring\${{ parameters.ring }}_${j.job}'] ]`,
+            );
         }
         const text = read("azure-pipelines", "templates", "pulumi.yml");
         const block = /- \$\{\{ if eq\(parameters\.wave, 'vault'\) \}\}:\n(?:\s{10}.*\n)+/.exec(text);
         assert.ok(block, "a step only for the vault wave");
-        assert.match(block[0], /script: pulumi config set --stack "\$\{\{ parameters\.stack \}\}" aks-gitops:admitExistingOnly true\n/);
+        assert.match(
+            block[0],
+            /script: pulumi config set --stack "\$\{\{ parameters\.stack \}\}" aks-gitops:admitExistingOnly true\n/,
+        );
         assert.equal(text.match(/admitExistingOnly true/g)?.length, 1);
         assert.ok(text.indexOf(block[0]) < text.indexOf("npm run preflight"), "preflight sees it");
-        assert.ok(text.indexOf("ci/pulumi-stack.ts --stack \"${{ parameters.stack }}\" --mode deploy") < text.indexOf(block[0]), "after the stack is selected");
+        assert.ok(
+            text.indexOf('ci/pulumi-stack.ts --stack "${{ parameters.stack }}" --mode deploy') < text.indexOf(block[0]),
+            "after the stack is selected",
+        );
     });
 });
 /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return */
@@ -383,14 +559,32 @@ describe("preflight of the vault wave's run", function () {
     this.timeout(30_000);
     let nock: typeof import("nock");
     let prod: StackFacts;
-    const missing = (w: World) => w.on("GET", /\/publicIPPrefixes\/pip-egress-aks-prod-northeurope\?/, [404, { error: { code: "ResourceNotFound", message: "The Resource 'Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope' under resource group 'rg-aks-prod-northeurope' was not found." } }]);
+    const missing = (w: World) =>
+        w.on("GET", /\/publicIPPrefixes\/pip-egress-aks-prod-northeurope\?/, [
+            404,
+            {
+                error: {
+                    code: "ResourceNotFound",
+                    message:
+                        "The Resource 'Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope' under resource group 'rg-aks-prod-northeurope' was not found.",
+                },
+            },
+        ]);
 
     async function preflight(facts: StackFacts, setup: (w: World) => void) {
         nock.cleanAll();
         const world = new World(facts, nock);
         setup(world);
         const lines: string[] = [];
-        const code = await preflightMain(["--stack", facts.stack, "--subscription", SUBSCRIPTION], { credential, endpoint: ARM, graphEndpoint: GRAPH, retry: FAST_RETRY, timeoutMs: 5000, facts: () => Promise.resolve(facts), log: (l) => lines.push(l) });
+        const code = await preflightMain(["--stack", facts.stack, "--subscription", SUBSCRIPTION], {
+            credential,
+            endpoint: ARM,
+            graphEndpoint: GRAPH,
+            retry: FAST_RETRY,
+            timeoutMs: 5000,
+            facts: () => Promise.resolve(facts),
+            log: (l) => lines.push(l),
+        });
         return { code, out: lines.join("\n") };
     }
 
@@ -425,7 +619,10 @@ describe("preflight of the vault wave's run", function () {
     it("still fails without admitExistingOnly (the admit run, a run by hand): pulumi up would fail on it", async () => {
         const { code, out } = await preflight(prod, missing);
         assert.equal(code, 1);
-        assert.match(out, /^FAIL {2}existing-resources {2}Microsoft\.Network\/publicIPPrefixes pip-egress-aks-prod-northeurope does not exist: /m);
+        assert.match(
+            out,
+            /^FAIL {2}existing-resources {2}Microsoft\.Network\/publicIPPrefixes pip-egress-aks-prod-northeurope does not exist: /m,
+        );
     });
 
     it("still fails when no stack of the rollout creates the prefix, or one creates it no later than the vault wave", async () => {
@@ -433,16 +630,27 @@ describe("preflight of the vault wave's run", function () {
         const typo = "pip-egress-aks-prod-northeuropa";
         const input = withSecretPlaceholders(loadStackFile("prod"));
         const sops = JSON.parse(input.config["aks-gitops:sops"]) as { admitEgressPrefixIds: string[] };
-        sops.admitEgressPrefixIds = [`/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/${typo}`, "/resourceGroups/rg-aks-staging-westeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-staging-westeurope"];
+        sops.admitEgressPrefixIds = [
+            `/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/${typo}`,
+            "/resourceGroups/rg-aks-staging-westeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-staging-westeurope",
+        ];
         const config = { ...input.config, "aks-gitops:sops": JSON.stringify(sops), ...waveConfig("vault") };
         const settings = settingsFrom(config);
         const facts = factsFrom("prod", settings, derivedNames(settings), await runProgram({ ...input, config }));
         const notFound = [404, { error: { code: "ResourceNotFound", message: "not found" } }] as [number, unknown];
-        const { code, out } = await preflight(facts, (w) => w.on("GET", new RegExp(`/publicIPPrefixes/(${typo}|pip-egress-aks-staging-westeurope)\\?`), notFound));
+        const { code, out } = await preflight(facts, (w) =>
+            w.on("GET", new RegExp(`/publicIPPrefixes/(${typo}|pip-egress-aks-staging-westeurope)\\?`), notFound),
+        );
         assert.equal(code, 1, out);
         assert.deepEqual(
-            out.split("\n").filter((l) => l.includes("existing-resources")).map((l) => l.replace(/ does not exist: .*/, "")),
-            ["FAIL  existing-resources  Microsoft.Network/publicIPPrefixes pip-egress-aks-prod-northeuropa", "FAIL  existing-resources  Microsoft.Network/publicIPPrefixes pip-egress-aks-staging-westeurope"],
+            out
+                .split("\n")
+                .filter((l) => l.includes("existing-resources"))
+                .map((l) => l.replace(/ does not exist: .*/, "")),
+            [
+                "FAIL  existing-resources  Microsoft.Network/publicIPPrefixes pip-egress-aks-prod-northeuropa",
+                "FAIL  existing-resources  Microsoft.Network/publicIPPrefixes pip-egress-aks-staging-westeurope",
+            ],
         );
     });
 });

@@ -13,8 +13,16 @@ interface Case {
     expected: string[];
 }
 
-const rot = (rotateAfter: string, expireAfter: string, notifyBefore: string) => ({ sops: { rotation: { rotateAfter, expireAfter, notifyBefore } } });
-const kz = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [i === 0 ? "cluster" : `k${i}`, { path: i === 0 ? "./clusters/dev-westeurope" : `./k${i}` }]));
+const rot = (rotateAfter: string, expireAfter: string, notifyBefore: string) => ({
+    sops: { rotation: { rotateAfter, expireAfter, notifyBefore } },
+});
+const kz = (n: number) =>
+    Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [
+            i === 0 ? "cluster" : `k${i}`,
+            { path: i === 0 ? "./clusters/dev-westeurope" : `./k${i}` },
+        ]),
+    );
 
 const CASES: Case[] = [
     {
@@ -32,7 +40,13 @@ const CASES: Case[] = [
     {
         name: "existing key id in lower case",
         env: "dev",
-        config: { sops: { vaultName: undefined, encryptorGroups: undefined, existingKeyId: "/resourcegroups/rg-sops-dev/providers/microsoft.keyvault/vaults/kv-x/keys/sops-dev" } },
+        config: {
+            sops: {
+                vaultName: undefined,
+                encryptorGroups: undefined,
+                existingKeyId: "/resourcegroups/rg-sops-dev/providers/microsoft.keyvault/vaults/kv-x/keys/sops-dev",
+            },
+        },
         expected: [],
     },
     {
@@ -63,24 +77,20 @@ const CASES: Case[] = [
         name: "weeks count 7 days",
         env: "dev",
         config: rot("P4W", "P30D", "P7D"),
-        expected: [
-            "aks-gitops:sops.rotation.rotateAfter: must be at least 7 days before expireAfter (P30D)",
-        ],
+        expected: ["aks-gitops:sops.rotation.rotateAfter: must be at least 7 days before expireAfter (P30D)"],
     },
     {
         name: "notify 0 days",
         env: "dev",
         config: rot("P30D", "P1Y", "P0D"),
-        expected: [
-            "aks-gitops:sops.rotation.notifyBefore: must be between 1 day and expireAfter (P1Y)",
-        ],
+        expected: ["aks-gitops:sops.rotation.notifyBefore: must be between 1 day and expireAfter (P1Y)"],
     },
     {
         name: "duration P alone",
         env: "dev",
         config: rot("P", "P1Y", "P30D"),
         expected: [
-            "aks-gitops:sops.rotation.rotateAfter: must be an ISO 8601 duration in years, months, weeks or days, e.g. \"P18M\" or \"P30D\"",
+            'aks-gitops:sops.rotation.rotateAfter: must be an ISO 8601 duration in years, months, weeks or days, e.g. "P18M" or "P30D"',
         ],
     },
     {
@@ -88,7 +98,7 @@ const CASES: Case[] = [
         env: "dev",
         config: rot("xP30D", "P1Y", "P30D"),
         expected: [
-            "aks-gitops:sops.rotation.rotateAfter: must be an ISO 8601 duration in years, months, weeks or days, e.g. \"P18M\" or \"P30D\"",
+            'aks-gitops:sops.rotation.rotateAfter: must be an ISO 8601 duration in years, months, weeks or days, e.g. "P18M" or "P30D"',
         ],
     },
     {
@@ -96,7 +106,7 @@ const CASES: Case[] = [
         env: "dev",
         config: rot("P30Dx", "P1Y", "P30D"),
         expected: [
-            "aks-gitops:sops.rotation.rotateAfter: must be an ISO 8601 duration in years, months, weeks or days, e.g. \"P18M\" or \"P30D\"",
+            'aks-gitops:sops.rotation.rotateAfter: must be an ISO 8601 duration in years, months, weeks or days, e.g. "P18M" or "P30D"',
         ],
     },
     {
@@ -108,7 +118,13 @@ const CASES: Case[] = [
     {
         name: "channels",
         env: "dev",
-        config: { aks: { upgradeChannel: "stable", nodeOsUpgradeChannel: "SecurityPatch", network: { networkPolicy: "azure" } } },
+        config: {
+            aks: {
+                upgradeChannel: "stable",
+                nodeOsUpgradeChannel: "SecurityPatch",
+                network: { networkPolicy: "azure" },
+            },
+        },
         expected: [],
     },
     {
@@ -126,7 +142,10 @@ const CASES: Case[] = [
     {
         name: "cluster name ending in a hyphen",
         env: "dev",
-        config: { clusterName: "dev-westeurope-", flux: { kustomizations: { cluster: { path: "./clusters/dev-westeurope-" } } } },
+        config: {
+            clusterName: "dev-westeurope-",
+            flux: { kustomizations: { cluster: { path: "./clusters/dev-westeurope-" } } },
+        },
         expected: [
             "aks-gitops:clusterName: must be 3-40 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
         ],
@@ -135,56 +154,44 @@ const CASES: Case[] = [
         name: "start time with a prefix",
         env: "dev",
         config: { aks: { maintenance: { autoUpgrade: { startTime: "x10:00" } } } },
-        expected: [
-            "aks-gitops:aks.maintenance.autoUpgrade.startTime: must be a 24-hour time \"HH:MM\"",
-        ],
+        expected: ['aks-gitops:aks.maintenance.autoUpgrade.startTime: must be a 24-hour time "HH:MM"'],
     },
     {
         name: "start time with a suffix",
         env: "dev",
         config: { aks: { maintenance: { autoUpgrade: { startTime: "10:00x" } } } },
-        expected: [
-            "aks-gitops:aks.maintenance.autoUpgrade.startTime: must be a 24-hour time \"HH:MM\"",
-        ],
+        expected: ['aks-gitops:aks.maintenance.autoUpgrade.startTime: must be a 24-hour time "HH:MM"'],
     },
     {
         name: "offset with a prefix",
         env: "dev",
         config: { aks: { maintenance: { nodeOs: { utcOffset: "x+01:00" } } } },
-        expected: [
-            "aks-gitops:aks.maintenance.nodeOs.utcOffset: must be an offset such as \"+00:00\" or \"+01:00\"",
-        ],
+        expected: ['aks-gitops:aks.maintenance.nodeOs.utcOffset: must be an offset such as "+00:00" or "+01:00"'],
     },
     {
         name: "offset with a suffix",
         env: "dev",
         config: { aks: { maintenance: { nodeOs: { utcOffset: "+01:00x" } } } },
-        expected: [
-            "aks-gitops:aks.maintenance.nodeOs.utcOffset: must be an offset such as \"+00:00\" or \"+01:00\"",
-        ],
+        expected: ['aks-gitops:aks.maintenance.nodeOs.utcOffset: must be an offset such as "+00:00" or "+01:00"'],
     },
     {
         name: "vm size with a prefix",
         env: "dev",
         config: { aks: { systemPool: { vmSize: "xStandard_D4ds_v5" } } },
-        expected: [
-            "aks-gitops:aks.systemPool.vmSize: must be an Azure VM size such as \"Standard_D4ds_v5\"",
-        ],
+        expected: ['aks-gitops:aks.systemPool.vmSize: must be an Azure VM size such as "Standard_D4ds_v5"'],
     },
     {
         name: "vm size with a suffix",
         env: "dev",
         config: { aks: { systemPool: { vmSize: "Standard_D4ds_v5 " } } },
-        expected: [
-            "aks-gitops:aks.systemPool.vmSize: must be an Azure VM size such as \"Standard_D4ds_v5\"",
-        ],
+        expected: ['aks-gitops:aks.systemPool.vmSize: must be an Azure VM size such as "Standard_D4ds_v5"'],
     },
     {
         name: "kubernetes version with a prefix",
         env: "dev",
         config: { aks: { kubernetesVersion: "v1.34" } },
         expected: [
-            "aks-gitops:aks.kubernetesVersion: must be a Kubernetes minor version such as \"1.34\" (AKS picks its newest patch; leave it out for the region's default)",
+            'aks-gitops:aks.kubernetesVersion: must be a Kubernetes minor version such as "1.34" (AKS picks its newest patch; leave it out for the region\'s default)',
         ],
     },
     {
@@ -205,33 +212,25 @@ const CASES: Case[] = [
         name: "notReadyFor with a prefix",
         env: "dev",
         config: { monitoring: { notReadyFor: "xPT10M" } },
-        expected: [
-            "aks-gitops:monitoring.notReadyFor: must be minutes in ISO 8601, e.g. \"PT10M\"",
-        ],
+        expected: ['aks-gitops:monitoring.notReadyFor: must be minutes in ISO 8601, e.g. "PT10M"'],
     },
     {
         name: "notReadyFor with a suffix",
         env: "dev",
         config: { monitoring: { notReadyFor: "PT10Mx" } },
-        expected: [
-            "aks-gitops:monitoring.notReadyFor: must be minutes in ISO 8601, e.g. \"PT10M\"",
-        ],
+        expected: ['aks-gitops:monitoring.notReadyFor: must be minutes in ISO 8601, e.g. "PT10M"'],
     },
     {
         name: "suspendedFor with a prefix",
         env: "dev",
         config: { monitoring: { suspendedFor: "xPT1H" } },
-        expected: [
-            "aks-gitops:monitoring.suspendedFor: must be ISO 8601 minutes or hours, e.g. \"PT1H\"",
-        ],
+        expected: ['aks-gitops:monitoring.suspendedFor: must be ISO 8601 minutes or hours, e.g. "PT1H"'],
     },
     {
         name: "suspendedFor with a suffix",
         env: "dev",
         config: { monitoring: { suspendedFor: "PT1Hx" } },
-        expected: [
-            "aks-gitops:monitoring.suspendedFor: must be ISO 8601 minutes or hours, e.g. \"PT1H\"",
-        ],
+        expected: ['aks-gitops:monitoring.suspendedFor: must be ISO 8601 minutes or hours, e.g. "PT1H"'],
     },
     {
         name: "configuration name ending in a hyphen",
@@ -246,7 +245,7 @@ const CASES: Case[] = [
         env: "dev",
         config: { flux: { git: { url: "xssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet" } } },
         expected: [
-            "aks-gitops:flux.git.url: must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. \"ssh://git@ssh.dev.azure.com/v3/org/project/fleet\" (Flux does not accept the scp-like \"git@host:path\")",
+            'aks-gitops:flux.git.url: must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. "ssh://git@ssh.dev.azure.com/v3/org/project/fleet" (Flux does not accept the scp-like "git@host:path")',
         ],
     },
     {
@@ -254,7 +253,7 @@ const CASES: Case[] = [
         env: "dev",
         config: { flux: { git: { url: "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fle et" } } },
         expected: [
-            "aks-gitops:flux.git.url: must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. \"ssh://git@ssh.dev.azure.com/v3/org/project/fleet\" (Flux does not accept the scp-like \"git@host:path\")",
+            'aks-gitops:flux.git.url: must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. "ssh://git@ssh.dev.azure.com/v3/org/project/fleet" (Flux does not accept the scp-like "git@host:path")',
         ],
     },
     {
@@ -262,7 +261,7 @@ const CASES: Case[] = [
         env: "dev",
         config: { flux: { git: { url: "ssh:///v3/contoso/platform/fleet" } } },
         expected: [
-            "aks-gitops:flux.git.url: must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. \"ssh://git@ssh.dev.azure.com/v3/org/project/fleet\" (Flux does not accept the scp-like \"git@host:path\")",
+            'aks-gitops:flux.git.url: must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. "ssh://git@ssh.dev.azure.com/v3/org/project/fleet" (Flux does not accept the scp-like "git@host:path")',
         ],
     },
     {
@@ -291,9 +290,7 @@ const CASES: Case[] = [
         name: "known hosts with a NUL",
         env: "dev",
         config: { flux: { git: { knownHosts: "ssh.dev.azure.com ssh-rsa AAAA\u0000" } } },
-        expected: [
-            "aks-gitops:flux.git.knownHosts: must be known_hosts lines (no NUL characters)",
-        ],
+        expected: ["aks-gitops:flux.git.knownHosts: must be known_hosts lines (no NUL characters)"],
     },
     {
         name: "extension version with two-digit parts",
@@ -306,7 +303,7 @@ const CASES: Case[] = [
         env: "dev",
         config: { flux: { extensionVersion: "v1.24.1" } },
         expected: [
-            "aks-gitops:flux.extensionVersion: must be a microsoft.flux version such as \"1.24.1\", or null to follow the Stable release train",
+            'aks-gitops:flux.extensionVersion: must be a microsoft.flux version such as "1.24.1", or null to follow the Stable release train',
         ],
     },
     {
@@ -314,7 +311,7 @@ const CASES: Case[] = [
         env: "dev",
         config: { flux: { extensionVersion: "1.24.1-rc" } },
         expected: [
-            "aks-gitops:flux.extensionVersion: must be a microsoft.flux version such as \"1.24.1\", or null to follow the Stable release train",
+            'aks-gitops:flux.extensionVersion: must be a microsoft.flux version such as "1.24.1", or null to follow the Stable release train',
         ],
     },
     {
@@ -327,25 +324,27 @@ const CASES: Case[] = [
         name: "21 kustomizations",
         env: "dev",
         config: { flux: { kustomizations: kz(21) } },
-        expected: [
-            "aks-gitops:flux.kustomizations: must define between 1 and 20 kustomizations",
-        ],
+        expected: ["aks-gitops:flux.kustomizations: must define between 1 and 20 kustomizations"],
     },
     {
         name: "dependsOn not a list",
         env: "dev",
         config: { flux: { kustomizations: { cluster: { path: "./clusters/dev-westeurope", dependsOn: "apps" } } } },
-        expected: [
-            "aks-gitops:flux.kustomizations.cluster.dependsOn: must be an array, got string \"apps\"",
-        ],
+        expected: ['aks-gitops:flux.kustomizations.cluster.dependsOn: must be an array, got string "apps"'],
     },
     {
         name: "a cycle behind a tail",
         env: "dev",
-        config: { flux: { kustomizations: { cluster: { path: "./clusters/dev-westeurope", dependsOn: ["b"] }, b: { path: "./b", dependsOn: ["c"] }, c: { path: "./c", dependsOn: ["b"] } } } },
-        expected: [
-            "aks-gitops:flux.kustomizations.b.dependsOn: forms a dependency cycle: b -> c -> b",
-        ],
+        config: {
+            flux: {
+                kustomizations: {
+                    cluster: { path: "./clusters/dev-westeurope", dependsOn: ["b"] },
+                    b: { path: "./b", dependsOn: ["c"] },
+                    c: { path: "./c", dependsOn: ["b"] },
+                },
+            },
+        },
+        expected: ["aks-gitops:flux.kustomizations.b.dependsOn: forms a dependency cycle: b -> c -> b"],
     },
     {
         name: "one-letter app",
@@ -371,38 +370,39 @@ const CASES: Case[] = [
     {
         name: "org fleet without branch",
         env: "dev",
-        config: { flux: { git: { branch: undefined } }, org: { fleet: { url: "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet" } } },
+        config: {
+            flux: { git: { branch: undefined } },
+            org: { fleet: { url: "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet" } },
+        },
         expected: [],
     },
     {
         name: "org without groups",
         env: "dev",
-        config: { aks: { adminGroups: undefined }, sops: { encryptorGroups: undefined }, org: { fleet: { url: "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet" } } },
+        config: {
+            aks: { adminGroups: undefined },
+            sops: { encryptorGroups: undefined },
+            org: { fleet: { url: "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet" } },
+        },
         expected: [],
     },
     {
         name: "unknown environment",
         env: "dev",
         config: { environment: "qa" },
-        expected: [
-            "aks-gitops:environment: must be one of: \"dev\", \"staging\", \"prod\"",
-        ],
+        expected: ['aks-gitops:environment: must be one of: "dev", "staging", "prod"'],
     },
     {
         name: "prod retention as text",
         env: "prod",
         config: { sops: { softDeleteRetentionDays: "30" } },
-        expected: [
-            "aks-gitops:sops.softDeleteRetentionDays: must be a number, got string \"30\"",
-        ],
+        expected: ['aks-gitops:sops.softDeleteRetentionDays: must be a number, got string "30"'],
     },
     {
         name: "prod min count as text",
         env: "prod",
         config: { aks: { systemPool: { minCount: "2" } } },
-        expected: [
-            "aks-gitops:aks.systemPool.minCount: must be a number, got string \"2\"",
-        ],
+        expected: ['aks-gitops:aks.systemPool.minCount: must be a number, got string "2"'],
     },
     {
         name: "prod api server null",
@@ -442,11 +442,16 @@ describe("config rules at their edges (stacks/schema.ts)", () => {
                 validateStackConfig(raw, { gitSshPrivateKey: true });
                 return [];
             } catch (e) {
-                return (e as Error).message.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
+                return (e as Error).message
+                    .split("\n")
+                    .slice(1)
+                    .map((l) => l.replace(/^ {2}- /, ""));
             }
         };
         // A cluster name that is no string gets the schema's message only: the rules that read it as a name stay quiet.
-        assert.deepEqual(message(withConfig(baseConfig("dev"), { clusterName: 42 })), ["aks-gitops:clusterName: must be a string, got number 42"]);
+        assert.deepEqual(message(withConfig(baseConfig("dev"), { clusterName: 42 })), [
+            "aks-gitops:clusterName: must be a string, got number 42",
+        ]);
         // new-stack passes standby as a boolean.
         assert.deepEqual(message(withConfig(baseConfig("dev"), { standby: true })), [
             "aks-gitops:standby: only applies to a DR cluster (sops.existingKeyId): the stack that owns the environment's vault is never on standby",

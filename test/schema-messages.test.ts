@@ -20,13 +20,16 @@ const CASES: Case[] = [
         expected: [
             "aks-gitops:clusterName: must be 3-40 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
             "aks-gitops:clusterName: must start with \"dev-\" (the environment) so the fleet's .sops.yaml rules select this environment's key",
-            "aks-gitops:flux.kustomizations: must include one whose path is \"./clusters/Dev-X\": that is where `npm run fleet` writes this cluster's bootstrap",
+            'aks-gitops:flux.kustomizations: must include one whose path is "./clusters/Dev-X": that is where `npm run fleet` writes this cluster\'s bootstrap',
         ],
     },
     {
         name: "cluster name without the environment",
         env: "dev",
-        config: { clusterName: "test-westeurope", flux: { kustomizations: { cluster: { path: "./clusters/test-westeurope" } } } },
+        config: {
+            clusterName: "test-westeurope",
+            flux: { kustomizations: { cluster: { path: "./clusters/test-westeurope" } } },
+        },
         expected: [
             "aks-gitops:clusterName: must start with \"dev-\" (the environment) so the fleet's .sops.yaml rules select this environment's key",
         ],
@@ -36,7 +39,7 @@ const CASES: Case[] = [
         env: "dev",
         config: { flux: { kustomizations: { cluster: { path: "./clusters/other" } } } },
         expected: [
-            "aks-gitops:flux.kustomizations: must include one whose path is \"./clusters/dev-westeurope\": that is where `npm run fleet` writes this cluster's bootstrap",
+            'aks-gitops:flux.kustomizations: must include one whose path is "./clusters/dev-westeurope": that is where `npm run fleet` writes this cluster\'s bootstrap',
         ],
     },
     {
@@ -59,24 +62,20 @@ const CASES: Case[] = [
         name: "vault name with --",
         env: "dev",
         config: { sops: { vaultName: "kv--x" } },
-        expected: [
-            "aks-gitops:sops.vaultName: must not contain consecutive hyphens",
-        ],
+        expected: ["aks-gitops:sops.vaultName: must not contain consecutive hyphens"],
     },
     {
         name: "key name",
         env: "dev",
         config: { sops: { keyName: "key_1" } },
-        expected: [
-            "aks-gitops:sops.keyName: must be 1-127 letters, digits or hyphens",
-        ],
+        expected: ["aks-gitops:sops.keyName: must be 1-127 letters, digits or hyphens"],
     },
     {
         name: "pod cidr",
         env: "dev",
         config: { aks: { network: { podCidr: "10.0.0.1/16" } } },
         expected: [
-            "aks-gitops:aks.network.podCidr: must be an IPv4 CIDR with no host bits set, e.g. \"10.244.0.0/16\" or \"203.0.113.7/32\"",
+            'aks-gitops:aks.network.podCidr: must be an IPv4 CIDR with no host bits set, e.g. "10.244.0.0/16" or "203.0.113.7/32"',
         ],
     },
     {
@@ -91,102 +90,92 @@ const CASES: Case[] = [
         name: "principal with a newline",
         env: "dev",
         config: { aks: { adminGroups: ["a\nb"] } },
-        expected: [
-            "aks-gitops:aks.adminGroups[0]: must be a single-line group name or object id",
-        ],
+        expected: ["aks-gitops:aks.adminGroups[0]: must be a single-line group name or object id"],
     },
     {
         name: "rotation duration",
         env: "dev",
         config: { sops: { rotation: { rotateAfter: "18 months" } } },
         expected: [
-            "aks-gitops:sops.rotation.rotateAfter: must be an ISO 8601 duration in years, months, weeks or days, e.g. \"P18M\" or \"P30D\"",
+            'aks-gitops:sops.rotation.rotateAfter: must be an ISO 8601 duration in years, months, weeks or days, e.g. "P18M" or "P30D"',
         ],
     },
     {
         name: "expiry under 28 days",
         env: "dev",
         config: { sops: { rotation: { rotateAfter: "P7D", expireAfter: "P27D", notifyBefore: "P1D" } } },
-        expected: [
-            "aks-gitops:sops.rotation.expireAfter: must be at least 28 days (P28D)",
-        ],
+        expected: ["aks-gitops:sops.rotation.expireAfter: must be at least 28 days (P28D)"],
     },
     {
         name: "rotation under 7 days",
         env: "dev",
         config: { sops: { rotation: { rotateAfter: "P6D", expireAfter: "P1Y", notifyBefore: "P30D" } } },
-        expected: [
-            "aks-gitops:sops.rotation.rotateAfter: must be at least 7 days (P7D)",
-        ],
+        expected: ["aks-gitops:sops.rotation.rotateAfter: must be at least 7 days (P7D)"],
     },
     {
         name: "rotation too close to expiry",
         env: "dev",
         config: { sops: { rotation: { rotateAfter: "P60D", expireAfter: "P66D", notifyBefore: "P30D" } } },
-        expected: [
-            "aks-gitops:sops.rotation.rotateAfter: must be at least 7 days before expireAfter (P66D)",
-        ],
+        expected: ["aks-gitops:sops.rotation.rotateAfter: must be at least 7 days before expireAfter (P66D)"],
     },
     {
         name: "notify at expiry",
         env: "dev",
         config: { sops: { rotation: { rotateAfter: "P30D", expireAfter: "P60D", notifyBefore: "P60D" } } },
-        expected: [
-            "aks-gitops:sops.rotation.notifyBefore: must be between 1 day and expireAfter (P60D)",
-        ],
+        expected: ["aks-gitops:sops.rotation.notifyBefore: must be between 1 day and expireAfter (P60D)"],
     },
     {
         name: "maintenance start time",
         env: "dev",
         config: { aks: { maintenance: { autoUpgrade: { startTime: "24:00" } } } },
-        expected: [
-            "aks-gitops:aks.maintenance.autoUpgrade.startTime: must be a 24-hour time \"HH:MM\"",
-        ],
+        expected: ['aks-gitops:aks.maintenance.autoUpgrade.startTime: must be a 24-hour time "HH:MM"'],
     },
     {
         name: "maintenance offset",
         env: "dev",
         config: { aks: { maintenance: { autoUpgrade: { utcOffset: "+15:00" } } } },
-        expected: [
-            "aks-gitops:aks.maintenance.autoUpgrade.utcOffset: must be an offset such as \"+00:00\" or \"+01:00\"",
-        ],
+        expected: ['aks-gitops:aks.maintenance.autoUpgrade.utcOffset: must be an offset such as "+00:00" or "+01:00"'],
     },
     {
         name: "vm size",
         env: "dev",
         config: { aks: { systemPool: { vmSize: "D4ds_v5" } } },
-        expected: [
-            "aks-gitops:aks.systemPool.vmSize: must be an Azure VM size such as \"Standard_D4ds_v5\"",
-        ],
+        expected: ['aks-gitops:aks.systemPool.vmSize: must be an Azure VM size such as "Standard_D4ds_v5"'],
     },
     {
         name: "min above max",
         env: "dev",
         config: { aks: { userPool: { minCount: 5, maxCount: 3 } } },
-        expected: [
-            "aks-gitops:aks.userPool.minCount: must be <= maxCount (5 > 3)",
-        ],
+        expected: ["aks-gitops:aks.userPool.minCount: must be <= maxCount (5 > 3)"],
     },
     {
         name: "kubernetes version",
         env: "dev",
         config: { aks: { kubernetesVersion: "1.34.2" } },
         expected: [
-            "aks-gitops:aks.kubernetesVersion: must be a Kubernetes minor version such as \"1.34\" (AKS picks its newest patch; leave it out for the region's default)",
+            'aks-gitops:aks.kubernetesVersion: must be a Kubernetes minor version such as "1.34" (AKS picks its newest patch; leave it out for the region\'s default)',
         ],
     },
     {
         name: "egress prefix id",
         env: "dev",
         config: { aks: { network: { egress: { publicIpPrefixId: "/subscriptions/x/pip" } } } },
-        expected: [
-            "aks-gitops:aks.network.egress.publicIpPrefixId: must be the resource id of a public IP prefix",
-        ],
+        expected: ["aks-gitops:aks.network.egress.publicIpPrefixId: must be the resource id of a public IP prefix"],
     },
     {
         name: "egress both",
         env: "dev",
-        config: { aks: { network: { egress: { publicIpPrefixLength: 30, publicIpPrefixId: "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg/providers/Microsoft.Network/publicIPPrefixes/p" } } } },
+        config: {
+            aks: {
+                network: {
+                    egress: {
+                        publicIpPrefixLength: 30,
+                        publicIpPrefixId:
+                            "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg/providers/Microsoft.Network/publicIPPrefixes/p",
+                    },
+                },
+            },
+        },
         expected: [
             "aks-gitops:aks.network.egress: set exactly one of publicIpPrefixLength (create a prefix) or publicIpPrefixId (use an existing one)",
         ],
@@ -194,18 +183,16 @@ const CASES: Case[] = [
     {
         name: "service cidr overlaps pods",
         env: "dev",
-        config: { aks: { network: { podCidr: "10.244.0.0/16", serviceCidr: "10.244.0.0/24", dnsServiceIp: "10.244.0.10" } } },
-        expected: [
-            "aks-gitops:aks.network.serviceCidr: must not overlap podCidr (10.244.0.0/16)",
-        ],
+        config: {
+            aks: { network: { podCidr: "10.244.0.0/16", serviceCidr: "10.244.0.0/24", dnsServiceIp: "10.244.0.10" } },
+        },
+        expected: ["aks-gitops:aks.network.serviceCidr: must not overlap podCidr (10.244.0.0/16)"],
     },
     {
         name: "service cidr too large",
         env: "dev",
         config: { aks: { network: { serviceCidr: "10.0.0.0/11", dnsServiceIp: "10.0.0.10" } } },
-        expected: [
-            "aks-gitops:aks.network.serviceCidr: must be smaller than a /12",
-        ],
+        expected: ["aks-gitops:aks.network.serviceCidr: must be smaller than a /12"],
     },
     {
         name: "dns ip outside",
@@ -228,24 +215,20 @@ const CASES: Case[] = [
         env: "dev",
         config: { sops: { vaultName: undefined, existingKeyId: "/keys/x" } },
         expected: [
-            "aks-gitops:sops.existingKeyId: must be a Key Vault key id, \"/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<vault>/keys/<key>\" (the subscription part may be left out)",
+            'aks-gitops:sops.existingKeyId: must be a Key Vault key id, "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<vault>/keys/<key>" (the subscription part may be left out)',
         ],
     },
     {
         name: "admit prefix id",
         env: "dev",
         config: { sops: { admitEgressPrefixIds: ["pip-1"] } },
-        expected: [
-            "aks-gitops:sops.admitEgressPrefixIds[0]: must be the resource id of a public IP prefix",
-        ],
+        expected: ["aks-gitops:sops.admitEgressPrefixIds[0]: must be the resource id of a public IP prefix"],
     },
     {
         name: "key size",
         env: "dev",
         config: { sops: { keySize: 2048 } },
-        expected: [
-            "aks-gitops:sops.keySize: must be 3072 or 4096",
-        ],
+        expected: ["aks-gitops:sops.keySize: must be 3072 or 4096"],
     },
     {
         name: "no vault, no key",
@@ -258,7 +241,11 @@ const CASES: Case[] = [
     {
         name: "vault and key",
         env: "dev",
-        config: { sops: { existingKeyId: "/resourceGroups/rg-sops-dev/providers/Microsoft.KeyVault/vaults/kv-x/keys/sops-dev" } },
+        config: {
+            sops: {
+                existingKeyId: "/resourceGroups/rg-sops-dev/providers/Microsoft.KeyVault/vaults/kv-x/keys/sops-dev",
+            },
+        },
         expected: [
             "aks-gitops:sops.existingKeyId: cannot be combined with vaultName: a stack either owns the environment's vault or uses the existing key",
         ],
@@ -266,10 +253,19 @@ const CASES: Case[] = [
     {
         name: "adopt with existing key",
         env: "dev",
-        config: { sops: { vaultName: undefined, existingKeyId: "/resourceGroups/rg-sops-dev/providers/Microsoft.KeyVault/vaults/kv-x/keys/sops-dev", adopt: true, admitEgressPrefixIds: ["/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg/providers/Microsoft.Network/publicIPPrefixes/p"] } },
+        config: {
+            sops: {
+                vaultName: undefined,
+                existingKeyId: "/resourceGroups/rg-sops-dev/providers/Microsoft.KeyVault/vaults/kv-x/keys/sops-dev",
+                adopt: true,
+                admitEgressPrefixIds: [
+                    "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg/providers/Microsoft.Network/publicIPPrefixes/p",
+                ],
+            },
+        },
         expected: [
             "aks-gitops:sops.adopt: only applies to the stack that owns the vault (vaultName), not with existingKeyId",
-            "aks-gitops:sops.encryptorGroups[0]: must be a group object id while sops.adopt is true (got the name \"sops-encryptors\"): adopting imports the existing role assignment by a name derived from the object id",
+            'aks-gitops:sops.encryptorGroups[0]: must be a group object id while sops.adopt is true (got the name "sops-encryptors"): adopting imports the existing role assignment by a name derived from the object id',
             "aks-gitops:sops.admitEgressPrefixIds: only applies to the stack that owns the vault (its firewall admits the prefixes), not with existingKeyId",
         ],
     },
@@ -278,16 +274,14 @@ const CASES: Case[] = [
         env: "dev",
         config: { sops: { adopt: true, encryptorGroups: ["sops-encryptors", "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90"] } },
         expected: [
-            "aks-gitops:sops.encryptorGroups[0]: must be a group object id while sops.adopt is true (got the name \"sops-encryptors\"): adopting imports the existing role assignment by a name derived from the object id",
+            'aks-gitops:sops.encryptorGroups[0]: must be a group object id while sops.adopt is true (got the name "sops-encryptors"): adopting imports the existing role assignment by a name derived from the object id',
         ],
     },
     {
         name: "HSM on standard",
         env: "dev",
         config: { sops: { keyType: "RSA-HSM" } },
-        expected: [
-            "aks-gitops:sops.keyType: RSA-HSM needs sops.skuName \"premium\"",
-        ],
+        expected: ['aks-gitops:sops.keyType: RSA-HSM needs sops.skuName "premium"'],
     },
     {
         name: "receiver name",
@@ -301,33 +295,25 @@ const CASES: Case[] = [
         name: "receiver email",
         env: "dev",
         config: { monitoring: { receivers: { emails: [{ name: "ops", address: "not-an-email" }] } } },
-        expected: [
-            "aks-gitops:monitoring.receivers.emails[0].address: must be an email address",
-        ],
+        expected: ["aks-gitops:monitoring.receivers.emails[0].address: must be an email address"],
     },
     {
         name: "webhook http",
         env: "dev",
         config: { monitoring: { receivers: { webhooks: [{ name: "hook", url: "http://x.example/h" }] } } },
-        expected: [
-            "aks-gitops:monitoring.receivers.webhooks[0].url: must be an https:// URL",
-        ],
+        expected: ["aks-gitops:monitoring.receivers.webhooks[0].url: must be an https:// URL"],
     },
     {
         name: "notReadyFor",
         env: "dev",
         config: { monitoring: { notReadyFor: "10m" } },
-        expected: [
-            "aks-gitops:monitoring.notReadyFor: must be minutes in ISO 8601, e.g. \"PT10M\"",
-        ],
+        expected: ['aks-gitops:monitoring.notReadyFor: must be minutes in ISO 8601, e.g. "PT10M"'],
     },
     {
         name: "suspendedFor",
         env: "dev",
         config: { monitoring: { suspendedFor: "P1D" } },
-        expected: [
-            "aks-gitops:monitoring.suspendedFor: must be ISO 8601 minutes or hours, e.g. \"PT1H\"",
-        ],
+        expected: ['aks-gitops:monitoring.suspendedFor: must be ISO 8601 minutes or hours, e.g. "PT1H"'],
     },
     {
         name: "kustomization name",
@@ -342,17 +328,21 @@ const CASES: Case[] = [
         env: "dev",
         config: { flux: { kustomizations: { cluster: { path: "clusters/dev-westeurope" } } } },
         expected: [
-            "aks-gitops:flux.kustomizations.cluster.path: must be a \"./\"-relative path of letters, digits, \".\", \"_\" and \"-\" segments, e.g. \"./clusters/prod-westeurope\"",
-            "aks-gitops:flux.kustomizations: must include one whose path is \"./clusters/dev-westeurope\": that is where `npm run fleet` writes this cluster's bootstrap",
+            'aks-gitops:flux.kustomizations.cluster.path: must be a "./"-relative path of letters, digits, ".", "_" and "-" segments, e.g. "./clusters/prod-westeurope"',
+            'aks-gitops:flux.kustomizations: must include one whose path is "./clusters/dev-westeurope": that is where `npm run fleet` writes this cluster\'s bootstrap',
         ],
     },
     {
         name: "kustomization path ..",
         env: "dev",
-        config: { flux: { kustomizations: { cluster: { path: "./clusters/dev-westeurope" }, up: { path: "./clusters/../x" } } } },
+        config: {
+            flux: {
+                kustomizations: { cluster: { path: "./clusters/dev-westeurope" }, up: { path: "./clusters/../x" } },
+            },
+        },
         expected: [
-            "aks-gitops:flux.kustomizations.up.path: must be a \"./\"-relative path of letters, digits, \".\", \"_\" and \"-\" segments, e.g. \"./clusters/prod-westeurope\"",
-            "aks-gitops:flux.kustomizations.up.path: must not contain \"..\" segments",
+            'aks-gitops:flux.kustomizations.up.path: must be a "./"-relative path of letters, digits, ".", "_" and "-" segments, e.g. "./clusters/prod-westeurope"',
+            'aks-gitops:flux.kustomizations.up.path: must not contain ".." segments',
         ],
     },
     {
@@ -360,24 +350,20 @@ const CASES: Case[] = [
         env: "dev",
         config: { flux: { git: { url: "git@github.com:acme/fleet" } } },
         expected: [
-            "aks-gitops:flux.git.url: must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. \"ssh://git@ssh.dev.azure.com/v3/org/project/fleet\" (Flux does not accept the scp-like \"git@host:path\")",
+            'aks-gitops:flux.git.url: must be an ssh:// or https:// URL with a host and no spaces or quotes, e.g. "ssh://git@ssh.dev.azure.com/v3/org/project/fleet" (Flux does not accept the scp-like "git@host:path")',
         ],
     },
     {
         name: "git branch",
         env: "dev",
         config: { flux: { git: { branch: "main branch" } } },
-        expected: [
-            "aks-gitops:flux.git.branch: must be a branch name of letters, digits, '.', '_', '/' or '-'",
-        ],
+        expected: ["aks-gitops:flux.git.branch: must be a branch name of letters, digits, '.', '_', '/' or '-'"],
     },
     {
         name: "https user",
         env: "dev",
-        config: { flux: { git: { url: "https://github.com/acme/fleet", httpsUser: "a b" } }, },
-        expected: [
-            "aks-gitops:flux.git.httpsUser: must not contain spaces or ':'",
-        ],
+        config: { flux: { git: { url: "https://github.com/acme/fleet", httpsUser: "a b" } } },
+        expected: ["aks-gitops:flux.git.httpsUser: must not contain spaces or ':'"],
     },
     {
         name: "ssh unknown host",
@@ -391,9 +377,7 @@ const CASES: Case[] = [
         name: "https user on ssh",
         env: "dev",
         config: { flux: { git: { httpsUser: "bot" } } },
-        expected: [
-            "aks-gitops:flux.git.httpsUser: only applies to https:// URLs",
-        ],
+        expected: ["aks-gitops:flux.git.httpsUser: only applies to https:// URLs"],
     },
     {
         name: "credentials in url",
@@ -408,47 +392,50 @@ const CASES: Case[] = [
         env: "dev",
         config: { flux: { extensionVersion: "1.24" } },
         expected: [
-            "aks-gitops:flux.extensionVersion: must be a microsoft.flux version such as \"1.24.1\", or null to follow the Stable release train",
+            'aks-gitops:flux.extensionVersion: must be a microsoft.flux version such as "1.24.1", or null to follow the Stable release train',
         ],
     },
     {
         name: "kustomization depends on itself",
         env: "dev",
-        config: { flux: { kustomizations: { cluster: { path: "./clusters/dev-westeurope", dependsOn: ["cluster"] } } } },
-        expected: [
-            "aks-gitops:flux.kustomizations.cluster.dependsOn[0]: must not name the kustomization itself",
-        ],
+        config: {
+            flux: { kustomizations: { cluster: { path: "./clusters/dev-westeurope", dependsOn: ["cluster"] } } },
+        },
+        expected: ["aks-gitops:flux.kustomizations.cluster.dependsOn[0]: must not name the kustomization itself"],
     },
     {
         name: "unknown dependency",
         env: "dev",
         config: { flux: { kustomizations: { cluster: { path: "./clusters/dev-westeurope", dependsOn: ["infra"] } } } },
         expected: [
-            "aks-gitops:flux.kustomizations.cluster.dependsOn[0]: names unknown kustomization \"infra\"; defined: cluster",
+            'aks-gitops:flux.kustomizations.cluster.dependsOn[0]: names unknown kustomization "infra"; defined: cluster',
         ],
     },
     {
         name: "cycle",
         env: "dev",
-        config: { flux: { kustomizations: { cluster: { path: "./clusters/dev-westeurope", dependsOn: ["apps"] }, apps: { path: "./apps", dependsOn: ["cluster"] } } } },
-        expected: [
-            "aks-gitops:flux.kustomizations.apps.dependsOn: forms a dependency cycle: apps -> cluster -> apps",
-        ],
+        config: {
+            flux: {
+                kustomizations: {
+                    cluster: { path: "./clusters/dev-westeurope", dependsOn: ["apps"] },
+                    apps: { path: "./apps", dependsOn: ["cluster"] },
+                },
+            },
+        },
+        expected: ["aks-gitops:flux.kustomizations.apps.dependsOn: forms a dependency cycle: apps -> cluster -> apps"],
     },
     {
         name: "app name",
         env: "dev",
         config: { fleet: { apps: ["Web"] } },
-        expected: [
-            "aks-gitops:fleet.apps[0]: must be a lowercase DNS label (letters, digits, hyphens)",
-        ],
+        expected: ["aks-gitops:fleet.apps[0]: must be a lowercase DNS label (letters, digits, hyphens)"],
     },
     {
         name: "notification provider",
         env: "dev",
         config: { fleet: { notifications: { provider: "slack" } } },
         expected: [
-            "aks-gitops:fleet.notifications.provider: must be \"msteams\" (a Microsoft Teams workflow webhook) or \"generic\" (any HTTPS endpoint receiving Flux event JSON)",
+            'aks-gitops:fleet.notifications.provider: must be "msteams" (a Microsoft Teams workflow webhook) or "generic" (any HTTPS endpoint receiving Flux event JSON)',
         ],
     },
     {
@@ -456,7 +443,7 @@ const CASES: Case[] = [
         env: "dev",
         config: { fleet: { renderDirectory: "/abs" } },
         expected: [
-            "aks-gitops:fleet.renderDirectory: must be a relative directory such as \"rendered\" (no \"..\", no leading \"/\")",
+            'aks-gitops:fleet.renderDirectory: must be a relative directory such as "rendered" (no "..", no leading "/")',
         ],
     },
     {
@@ -505,16 +492,14 @@ const CASES: Case[] = [
         name: "LTS without premium",
         env: "dev",
         config: { aks: { supportPlan: "AKSLongTermSupport" } },
-        expected: [
-            "aks-gitops:aks.supportPlan: AKSLongTermSupport needs aks.skuTier \"Premium\" (got \"Free\")",
-        ],
+        expected: ['aks-gitops:aks.supportPlan: AKSLongTermSupport needs aks.skuTier "Premium" (got "Free")'],
     },
     {
         name: "premium without LTS",
         env: "dev",
         config: { aks: { skuTier: "Premium" } },
         expected: [
-            "aks-gitops:aks.skuTier: Premium is the tier for long-term support: set aks.supportPlan \"AKSLongTermSupport\" too, or use \"Standard\"",
+            'aks-gitops:aks.skuTier: Premium is the tier for long-term support: set aks.supportPlan "AKSLongTermSupport" too, or use "Standard"',
         ],
     },
     {
@@ -537,17 +522,13 @@ const CASES: Case[] = [
         name: "prod retention",
         env: "prod",
         config: { sops: { softDeleteRetentionDays: 30 } },
-        expected: [
-            "aks-gitops:sops.softDeleteRetentionDays: must be 90 in prod, got 30 (CKV_AZURE_111)",
-        ],
+        expected: ["aks-gitops:sops.softDeleteRetentionDays: must be 90 in prod, got 30 (CKV_AZURE_111)"],
     },
     {
         name: "prod system pool",
         env: "prod",
         config: { aks: { systemPool: { minCount: 2 } } },
-        expected: [
-            "aks-gitops:aks.systemPool.minCount: must be at least 3 in prod, got 2 (Azure.AKS.MinNodeCount)",
-        ],
+        expected: ["aks-gitops:aks.systemPool.minCount: must be at least 3 in prod, got 2 (Azure.AKS.MinNodeCount)"],
     },
 ];
 

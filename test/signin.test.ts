@@ -48,7 +48,12 @@ function fakeAz(stdout: string, stderr = "", code = 0): Record<string, string> {
 
 const calls = (env: Record<string, string>) => {
     const file = join(env.PATH, "calls");
-    return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { args: string[]; cwd: string }) : [];
+    return existsSync(file)
+        ? readFileSync(file, "utf8")
+              .trim()
+              .split("\n")
+              .map((l) => JSON.parse(l) as { args: string[]; cwd: string })
+        : [];
 };
 
 describe("the subscription verify and preflight use", () => {
@@ -62,34 +67,77 @@ describe("the subscription verify and preflight use", () => {
             const env = fakeAz(account());
             const s = await resolveSubscription(undefined, env);
             assert.deepEqual(s, { id: SUB, name: "Contoso Platform", source: "az" });
-            assert.deepEqual(calls(env), [{ args: ["account", "show", "--output", "json"], cwd: realpathSync("/bin") }]);
-            assert.equal(describeSubscription(s), `${SUB} "Contoso Platform" (the Azure CLI's default subscription, az account show)`);
+            assert.deepEqual(calls(env), [
+                { args: ["account", "show", "--output", "json"], cwd: realpathSync("/bin") },
+            ]);
+            assert.equal(
+                describeSubscription(s),
+                `${SUB} "Contoso Platform" (the Azure CLI's default subscription, az account show)`,
+            );
         });
 
         it("says a state other than Enabled", async () => {
             const s = await azureCliDefault(fakeAz(account({ state: "Warned" })));
-            assert.equal(describeSubscription(s), `${SUB} "Contoso Platform" (the Azure CLI's default subscription, az account show; state Warned)`);
+            assert.equal(
+                describeSubscription(s),
+                `${SUB} "Contoso Platform" (the Azure CLI's default subscription, az account show; state Warned)`,
+            );
         });
 
         it("is never asked when a subscription is given: flag, then AZURE_SUBSCRIPTION_ID, then ARM_SUBSCRIPTION_ID", async () => {
             const env = fakeAz(account());
-            assert.deepEqual(await resolveSubscription(OTHER, { ...env, AZURE_SUBSCRIPTION_ID: SUB }), { id: OTHER, source: "--subscription" });
-            assert.deepEqual(await resolveSubscription(undefined, { ...env, AZURE_SUBSCRIPTION_ID: OTHER, ARM_SUBSCRIPTION_ID: SUB }), { id: OTHER, source: "AZURE_SUBSCRIPTION_ID" });
-            assert.deepEqual(await resolveSubscription(undefined, { ...env, AZURE_SUBSCRIPTION_ID: "", ARM_SUBSCRIPTION_ID: OTHER }), { id: OTHER, source: "ARM_SUBSCRIPTION_ID" });
+            assert.deepEqual(await resolveSubscription(OTHER, { ...env, AZURE_SUBSCRIPTION_ID: SUB }), {
+                id: OTHER,
+                source: "--subscription",
+            });
+            assert.deepEqual(
+                await resolveSubscription(undefined, {
+                    ...env,
+                    AZURE_SUBSCRIPTION_ID: OTHER,
+                    ARM_SUBSCRIPTION_ID: SUB,
+                }),
+                { id: OTHER, source: "AZURE_SUBSCRIPTION_ID" },
+            );
+            assert.deepEqual(
+                await resolveSubscription(undefined, { ...env, AZURE_SUBSCRIPTION_ID: "", ARM_SUBSCRIPTION_ID: OTHER }),
+                { id: OTHER, source: "ARM_SUBSCRIPTION_ID" },
+            );
             assert.deepEqual(calls(env), []);
-            assert.equal(describeSubscription({ id: OTHER, source: "--subscription" }), `${OTHER} (from --subscription)`);
-            assert.equal(describeSubscription({ id: OTHER, source: "AZURE_SUBSCRIPTION_ID" }), `${OTHER} (from AZURE_SUBSCRIPTION_ID)`);
-            assert.equal(describeSubscription({ id: OTHER, source: "ARM_SUBSCRIPTION_ID" }), `${OTHER} (from ARM_SUBSCRIPTION_ID)`);
-            await assert.rejects(resolveSubscription("", env), { name: "UsageError", message: '--subscription "" is not a subscription id (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): it has 0 hex digits instead of 32' });
+            assert.equal(
+                describeSubscription({ id: OTHER, source: "--subscription" }),
+                `${OTHER} (from --subscription)`,
+            );
+            assert.equal(
+                describeSubscription({ id: OTHER, source: "AZURE_SUBSCRIPTION_ID" }),
+                `${OTHER} (from AZURE_SUBSCRIPTION_ID)`,
+            );
+            assert.equal(
+                describeSubscription({ id: OTHER, source: "ARM_SUBSCRIPTION_ID" }),
+                `${OTHER} (from ARM_SUBSCRIPTION_ID)`,
+            );
+            await assert.rejects(resolveSubscription("", env), {
+                name: "UsageError",
+                message:
+                    '--subscription "" is not a subscription id (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): it has 0 hex digits instead of 32',
+            });
         });
 
         it("when the Azure CLI has none, says why: exit 2, and the ways to give one", async () => {
             const cases: [Record<string, string>, string][] = [
                 [fakeAz("", NOT_LOGGED_IN, 1), "it is not signed in (az login)"],
-                [fakeAz("", NO_DEFAULT, 1), "az account show failed: No subscription found. Run 'az account set' to select a subscription."],
+                [
+                    fakeAz("", NO_DEFAULT, 1),
+                    "az account show failed: No subscription found. Run 'az account set' to select a subscription.",
+                ],
                 [{ PATH: join(dir, "no-az-here"), HOME: dir }, "az is not installed (https://aka.ms/azure-cli)"],
-                [fakeAz(account({ id: TENANT, name: "N/A(tenant level account)" })), `its default account is a tenant (${TENANT}; az login --allow-no-subscriptions), not a subscription`],
-                [fakeAz("Traceback (most recent call last):\n"), 'az account show printed no JSON account: "Traceback (most recent call last):\\n"'],
+                [
+                    fakeAz(account({ id: TENANT, name: "N/A(tenant level account)" })),
+                    `its default account is a tenant (${TENANT}; az login --allow-no-subscriptions), not a subscription`,
+                ],
+                [
+                    fakeAz("Traceback (most recent call last):\n"),
+                    'az account show printed no JSON account: "Traceback (most recent call last):\\n"',
+                ],
             ];
             for (const [env, why] of cases) {
                 const e = await resolveSubscription(undefined, env).catch((err: unknown) => err);
@@ -136,31 +184,55 @@ describe("the subscription verify and preflight use", () => {
         it("of a stack on standby needs no subscription and no sign-in, and does not ask the Azure CLI", async () => {
             const env = fakeAz("", NOT_LOGGED_IN, 1);
             const lines: string[] = [];
-            const code = await verifyCli.main(["--stack", "prod-northeurope"], { credential: refusing, endpoint: ARM, env }, (l) => lines.push(l));
+            const code = await verifyCli.main(
+                ["--stack", "prod-northeurope"],
+                { credential: refusing, endpoint: ARM, env },
+                (l) => lines.push(l),
+            );
             assert.equal(code, 0);
             assert.deepEqual(lines, ["prod-northeurope is on standby (no cluster yet): nothing to reconcile"]);
             assert.deepEqual(calls(env), []);
             // A malformed subscription given is still a mistake.
-            await assert.rejects(verifyCli.main(["--stack", "prod-northeurope", "--subscription", "{" + SUB + "}"], { credential: refusing, env }, () => {}), {
-                message: `--subscription "{${SUB}}" is not a subscription id (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): drop the braces`,
-            });
+            await assert.rejects(
+                verifyCli.main(
+                    ["--stack", "prod-northeurope", "--subscription", "{" + SUB + "}"],
+                    { credential: refusing, env },
+                    () => {},
+                ),
+                {
+                    message: `--subscription "{${SUB}}" is not a subscription id (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): drop the braces`,
+                },
+            );
         });
 
         it("of an active stack uses the Azure CLI's default subscription and says so", async () => {
             const env = fakeAz(account());
             const path = `/subscriptions/${SUB}/resourceGroups/rg-aks-prod-westeurope/providers/Microsoft.ContainerService/managedClusters/aks-prod-westeurope/providers/Microsoft.KubernetesConfiguration/fluxConfigurations/flux-system`;
-            const fixture = JSON.parse(readFileSync(join(__dirname, "fixtures", "flux-configuration.json"), "utf8")) as object;
+            const fixture = JSON.parse(
+                readFileSync(join(__dirname, "fixtures", "flux-configuration.json"), "utf8"),
+            ) as object;
             const scope = nock(ARM).get(path).query({ "api-version": "2023-05-01" }).reply(200, fixture);
-            const credential: TokenCredential = { getToken: () => Promise.resolve({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+            const credential: TokenCredential = {
+                getToken: () => Promise.resolve({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
+            };
             const lines: string[] = [];
-            const code = await verifyCli.main(["--stack", "prod", "--timeout", "1m", "--interval", "1s"], { credential, endpoint: ARM, env }, (l) => lines.push(l));
+            const code = await verifyCli.main(
+                ["--stack", "prod", "--timeout", "1m", "--interval", "1s"],
+                { credential, endpoint: ARM, env },
+                (l) => lines.push(l),
+            );
             assert.equal(code, 0, lines.join("\n"));
-            assert.equal(lines[0], `verifying aks-prod-westeurope/flux-system in rg-aks-prod-westeurope (timeout 1m), subscription ${SUB} "Contoso Platform" (the Azure CLI's default subscription, az account show)`);
+            assert.equal(
+                lines[0],
+                `verifying aks-prod-westeurope/flux-system in rg-aks-prod-westeurope (timeout 1m), subscription ${SUB} "Contoso Platform" (the Azure CLI's default subscription, az account show)`,
+            );
             assert.ok(scope.isDone(), "the Flux configuration was read in the Azure CLI's subscription");
         });
 
         it("of an active stack without a subscription anywhere: exit 2 with why, before signing in", async () => {
-            const run = await verifyCli.main(["--stack", "prod"], { credential: refusing, env: fakeAz("", NOT_LOGGED_IN, 1) }, () => {}).catch((e: unknown) => e);
+            const run = await verifyCli
+                .main(["--stack", "prod"], { credential: refusing, env: fakeAz("", NOT_LOGGED_IN, 1) }, () => {})
+                .catch((e: unknown) => e);
             assert.ok(run instanceof UsageError);
             assert.equal(run.message, `${MISSING}it is not signed in (az login)`);
         });
@@ -183,13 +255,24 @@ describe("the subscription verify and preflight use", () => {
             nock.enableNetConnect();
             nock.restore();
         });
-        const credential: TokenCredential = { getToken: () => Promise.resolve({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+        const credential: TokenCredential = {
+            getToken: () => Promise.resolve({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
+        };
 
         const run = async (args: string[], env: Record<string, string>) => {
             nock.cleanAll();
             const world = new World(facts, nock);
             const lines: string[] = [];
-            const code = await preflight(["--stack", "prod", ...args], { credential, endpoint: ARM, graphEndpoint: GRAPH, retry: FAST_RETRY, timeoutMs: 5000, facts: () => Promise.resolve(facts), log: (l) => lines.push(l), env });
+            const code = await preflight(["--stack", "prod", ...args], {
+                credential,
+                endpoint: ARM,
+                graphEndpoint: GRAPH,
+                retry: FAST_RETRY,
+                timeoutMs: 5000,
+                facts: () => Promise.resolve(facts),
+                log: (l) => lines.push(l),
+                env,
+            });
             return { code, lines, world };
         };
 
@@ -197,10 +280,23 @@ describe("the subscription verify and preflight use", () => {
             const env = fakeAz(account());
             const { code, lines, world } = await run([], env);
             assert.equal(code, 0, lines.join("\n"));
-            assert.equal(lines[0], `preflight prod in subscription ${SUB} "Contoso Platform" (the Azure CLI's default subscription, az account show)`);
-            assert.ok(world.calls.filter((c) => c.path.startsWith(`/subscriptions/${SUB}/`)).length >= 10, world.calls.map((c) => c.path).join("\n"));
+            assert.equal(
+                lines[0],
+                `preflight prod in subscription ${SUB} "Contoso Platform" (the Azure CLI's default subscription, az account show)`,
+            );
+            assert.ok(
+                world.calls.filter((c) => c.path.startsWith(`/subscriptions/${SUB}/`)).length >= 10,
+                world.calls.map((c) => c.path).join("\n"),
+            );
             assert.deepEqual(
-                world.calls.filter((c) => !c.path.startsWith("graph:") && !c.path.startsWith(`/subscriptions/${SUB}/`) && !c.path.startsWith("/providers/")).map((c) => c.path),
+                world.calls
+                    .filter(
+                        (c) =>
+                            !c.path.startsWith("graph:") &&
+                            !c.path.startsWith(`/subscriptions/${SUB}/`) &&
+                            !c.path.startsWith("/providers/"),
+                    )
+                    .map((c) => c.path),
                 [],
                 "every ARM call in the Azure CLI's subscription",
             );
@@ -214,13 +310,21 @@ describe("the subscription verify and preflight use", () => {
             assert.deepEqual(doc.subscription, { id: SUB, name: "Contoso Platform", source: "az" });
             const env = fakeAz(account());
             const fromVariable = await run(["--json"], { ...env, ARM_SUBSCRIPTION_ID: SUB });
-            assert.deepEqual((JSON.parse(fromVariable.lines.join("\n")) as { subscription: Subscription }).subscription, { id: SUB, source: "ARM_SUBSCRIPTION_ID" });
+            assert.deepEqual(
+                (JSON.parse(fromVariable.lines.join("\n")) as { subscription: Subscription }).subscription,
+                { id: SUB, source: "ARM_SUBSCRIPTION_ID" },
+            );
             assert.deepEqual(calls(env), [], "a subscription given: the Azure CLI is not asked");
         });
 
         it("without a subscription anywhere: exit 2 naming the ways to give one, before planning or signing in", async () => {
             let planned = false;
-            const e = await preflight(["--stack", "prod"], { credential, facts: () => ((planned = true), Promise.resolve(facts)), log: () => {}, env: { PATH: join(dir, "no-az-here") } }).catch((err: unknown) => err);
+            const e = await preflight(["--stack", "prod"], {
+                credential,
+                facts: () => ((planned = true), Promise.resolve(facts)),
+                log: () => {},
+                env: { PATH: join(dir, "no-az-here") },
+            }).catch((err: unknown) => err);
             assert.ok(e instanceof UsageError);
             assert.equal(e.message, `${MISSING}az is not installed (https://aka.ms/azure-cli)`);
             assert.equal(planned, false);

@@ -17,7 +17,14 @@ export interface SopsFixtureKey {
 const LAST_MODIFIED = "2026-07-01T09:00:00Z";
 
 function encryptValue(value: string | number | boolean, key: Buffer, aad: string): string {
-    const type = typeof value === "string" ? "str" : typeof value === "boolean" ? "bool" : Number.isInteger(value) ? "int" : "float";
+    const type =
+        typeof value === "string"
+            ? "str"
+            : typeof value === "boolean"
+              ? "bool"
+              : Number.isInteger(value)
+                ? "int"
+                : "float";
     const plain = typeof value === "boolean" ? (value ? "True" : "False") : String(value);
     const iv = randomBytes(32);
     const cipher = createCipheriv("aes-256-gcm", key, iv);
@@ -30,9 +37,16 @@ function encryptValue(value: string | number | boolean, key: Buffer, aad: string
  * `doc` with the values under keys matching `encryptedRegex` encrypted, and its sops metadata; with encryptedRegex
  * null, SOPS's default: every value except under keys ending in _unencrypted.
  */
-export function sopsEncrypt(doc: Record<string, unknown>, key: SopsFixtureKey, encryptedRegex: string | null = "^(data|stringData)$"): Record<string, unknown> {
+export function sopsEncrypt(
+    doc: Record<string, unknown>,
+    key: SopsFixtureKey,
+    encryptedRegex: string | null = "^(data|stringData)$",
+): Record<string, unknown> {
     const dataKey = randomBytes(32);
-    const selects = (path: string[]) => (encryptedRegex === null ? !path.some((p) => p.endsWith("_unencrypted")) : path.some((p) => new RegExp(encryptedRegex).test(p)));
+    const selects = (path: string[]) =>
+        encryptedRegex === null
+            ? !path.some((p) => p.endsWith("_unencrypted"))
+            : path.some((p) => new RegExp(encryptedRegex).test(p));
     const mac = createHash("sha512");
     const walk = (value: unknown, path: string[]): unknown => {
         if (Array.isArray(value)) {
@@ -71,11 +85,14 @@ export function sopsEncrypt(doc: Record<string, unknown>, key: SopsFixtureKey, e
 }
 
 /** The YAML text `sops --encrypt` would write for it. */
-export const sopsYaml = (doc: Record<string, unknown>, key: SopsFixtureKey, encryptedRegex?: string | null): string => stringify(sopsEncrypt(doc, key, encryptedRegex));
+export const sopsYaml = (doc: Record<string, unknown>, key: SopsFixtureKey, encryptedRegex?: string | null): string =>
+    stringify(sopsEncrypt(doc, key, encryptedRegex));
 
 /** A dotenv file as `sops --encrypt` writes it: KEY=ENC[...] lines, the metadata flattened into sops_* lines (stores/flatten.go). */
 export function sopsDotenv(values: Record<string, string>, key: SopsFixtureKey): string {
-    const doc = sopsEncrypt(values, key, null) as Record<string, unknown> & { sops: Record<string, unknown> & { azure_kv: Record<string, string>[] } };
+    const doc = sopsEncrypt(values, key, null) as Record<string, unknown> & {
+        sops: Record<string, unknown> & { azure_kv: Record<string, string>[] };
+    };
     const lines = Object.keys(values).map((k) => `${k}=${String(doc[k])}`);
     for (const [field, value] of Object.entries(doc.sops.azure_kv[0])) {
         lines.push(`sops_azure_kv__list_0__map_${field}=${value}`);

@@ -41,7 +41,12 @@ export function withConfig(base: ConfigObject, overrides: ConfigObject): ConfigO
         for (const [key, value] of Object.entries(over)) {
             if (value === undefined) {
                 delete target[key];
-            } else if (value !== null && typeof value === "object" && !Array.isArray(value) && typeof target[key] === "object") {
+            } else if (
+                value !== null &&
+                typeof value === "object" &&
+                !Array.isArray(value) &&
+                typeof target[key] === "object"
+            ) {
                 prune(target[key] as ConfigObject, value as ConfigObject);
             }
         }
@@ -51,7 +56,11 @@ export function withConfig(base: ConfigObject, overrides: ConfigObject): ConfigO
 }
 
 /** Turns a config object into the flat map Pulumi hands the program, plus secrets (test-only values). */
-export function stackInput(config: ConfigObject, secrets: Record<string, string> = { gitSshPrivateKey: TEST_SSH_KEY }, stack = "test"): StackInput {
+export function stackInput(
+    config: ConfigObject,
+    secrets: Record<string, string> = { gitSshPrivateKey: TEST_SSH_KEY },
+    stack = "test",
+): StackInput {
     const flat: Record<string, string> = {};
     for (const [key, value] of Object.entries(config)) {
         flat[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
@@ -77,7 +86,10 @@ export function refusals(config: ConfigObject, secrets?: Record<string, string>)
         settingsFrom(input.config, namespaceIssues(input.config));
         return [];
     } catch (e) {
-        return (e as Error).message.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
+        return (e as Error).message
+            .split("\n")
+            .slice(1)
+            .map((l) => l.replace(/^ {2}- /, ""));
     }
 }
 
@@ -110,17 +122,27 @@ export function all(c: Capture, type: string): Registration[] {
 
 export function one(c: Capture, type: string, nameEndsWith = ""): Registration {
     const found = all(c, type).filter((r) => r.name.endsWith(nameEndsWith));
-    assert.equal(found.length, 1, `expected exactly one ${type} named *${nameEndsWith}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+    assert.equal(
+        found.length,
+        1,
+        `expected exactly one ${type} named *${nameEndsWith}, found ${found.map((r) => r.name).join(", ") || "none"}`,
+    );
     return found[0];
 }
 
 /** Reads a dotted path ("properties.enableRbacAuthorization", "agentPoolProfiles.0.name") from captured inputs. */
 export function at(value: unknown, path: string): unknown {
-    return path.split(".").reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
+    return path
+        .split(".")
+        .reduce<unknown>(
+            (node, key) =>
+                node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined,
+            value,
+        );
 }
 
 export function isSecretValue(value: unknown): value is { [SECRET]: unknown } {
-    return value !== null && typeof value === "object" && SECRET in (value);
+    return value !== null && typeof value === "object" && SECRET in value;
 }
 
 export function revealed(value: unknown): unknown {
@@ -158,7 +180,9 @@ export function azureValue(c: Capture, label: string): string {
 
 /** A key of a committed stack file as written there (e.g. stackSetting<string>("prod", "environment")). */
 export function stackSetting<T>(stack: string, key: string): T {
-    const file = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const file = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+    };
     return file.config[`${PROJECT}:${key}`] as T;
 }
 
@@ -183,8 +207,8 @@ export async function runCliInProcess(runCli: (argv: string[]) => Promise<void>,
     /* eslint-enable @typescript-eslint/unbound-method */
     const exitCode = process.exitCode;
     process.exitCode = undefined;
-    stdout.write = ((chunk: string | Uint8Array) => out.push(chunk.toString()) > 0);
-    stderr.write = ((chunk: string | Uint8Array) => err.push(chunk.toString()) > 0);
+    stdout.write = (chunk: string | Uint8Array) => out.push(chunk.toString()) > 0;
+    stderr.write = (chunk: string | Uint8Array) => err.push(chunk.toString()) > 0;
     try {
         await runCli(argv);
         return { status: Number(process.exitCode ?? 0), stdout: out.join(""), stderr: err.join("") };

@@ -15,7 +15,13 @@ import { physicalNames, settingsFrom } from "../stacks/load";
 import { assess, Assessment } from "./assess";
 
 /** verify's outcomes in the tools' one exit-code table (cli/command.ts). */
-export const EXIT = { reconciled: CODES.ok, failed: CODES.failed, usage: CODES.usage, timedOut: CODES.timedOut, notSignedIn: CODES.notSignedIn } as const;
+export const EXIT = {
+    reconciled: CODES.ok,
+    failed: CODES.failed,
+    usage: CODES.usage,
+    timedOut: CODES.timedOut,
+    notSignedIn: CODES.notSignedIn,
+} as const;
 
 const USAGE = `usage: npm run verify -- --stack <name> [--subscription <id>] [--timeout 30m] [--interval 15s] [--failure-grace 10m]
 
@@ -115,15 +121,23 @@ export async function waitForReconciliation(target: Target, options: VerifyOptio
             const err = e as RestErrorLike;
             const status = err.statusCode;
             if (status === 404) {
-                env.log(`FAILED: Flux configuration ${label} not found in resource group ${target.resourceGroupName} of subscription ${target.subscriptionId}: was \`pulumi up\` run for this stack there?`);
+                env.log(
+                    `FAILED: Flux configuration ${label} not found in resource group ${target.resourceGroupName} of subscription ${target.subscriptionId}: was \`pulumi up\` run for this stack there?`,
+                );
                 return EXIT.failed;
             }
-            if (status === 401 || status === 403 || /CredentialUnavailable|AuthenticationError/.test(String((e as Error).name))) {
+            if (
+                status === 401 ||
+                status === 403 ||
+                /CredentialUnavailable|AuthenticationError/.test(String((e as Error).name))
+            ) {
                 env.log(`FAILED: not allowed to read ${label}: ${err.message}`);
                 return EXIT.failed;
             }
             // Throttling and transient failures that outlasted the SDK's own retries: try again next round.
-            env.log(`[${elapsed()}] ${label}: ${status ? `HTTP ${status}` : "request failed"} (${err.code ?? err.message}); retrying`);
+            env.log(
+                `[${elapsed()}] ${label}: ${status ? `HTTP ${status}` : "request failed"} (${err.code ?? err.message}); retrying`,
+            );
             last = "";
         }
         if (env.now() - start >= options.timeoutMs) {
@@ -144,8 +158,19 @@ export interface ClientOptions extends AzureOptions {
 
 export function fluxConfigurationReader(target: Target, options: ClientOptions = {}): () => Promise<FluxConfiguration> {
     const { SourceControlConfigurationClient } = lazy.armKubernetesConfiguration();
-    const client = new SourceControlConfigurationClient(azureCredential(options.credential), target.subscriptionId, armClientOptions(options).classic);
-    return () => client.fluxConfigurations.get(target.resourceGroupName, "Microsoft.ContainerService", "managedClusters", target.clusterName, target.fluxConfigurationName);
+    const client = new SourceControlConfigurationClient(
+        azureCredential(options.credential),
+        target.subscriptionId,
+        armClientOptions(options).classic,
+    );
+    return () =>
+        client.fluxConfigurations.get(
+            target.resourceGroupName,
+            "Microsoft.ContainerService",
+            "managedClusters",
+            target.clusterName,
+            target.fluxConfigurationName,
+        );
 }
 
 export const command = defineCommand({
@@ -162,7 +187,11 @@ export const command = defineCommand({
     run: (argv) => main(argv),
 });
 
-export async function main(argv: string[], clientOptions: ClientOptions = {}, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function main(
+    argv: string[],
+    clientOptions: ClientOptions = {},
+    log: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
     const { values } = command.parse(argv);
     if (values.help) {
         log(USAGE);
@@ -192,7 +221,9 @@ export async function main(argv: string[], clientOptions: ClientOptions = {}, lo
         log(SIGN_IN_HINT);
         return EXIT.notSignedIn;
     }
-    log(`verifying ${target.clusterName}/${target.fluxConfigurationName} in ${target.resourceGroupName} (timeout ${values.timeout}), subscription ${describeSubscription(subscription)}`);
+    log(
+        `verifying ${target.clusterName}/${target.fluxConfigurationName} in ${target.resourceGroupName} (timeout ${values.timeout}), subscription ${describeSubscription(subscription)}`,
+    );
     return waitForReconciliation(target, options, {
         get: fluxConfigurationReader(target, { ...clientOptions, credential }),
         log,

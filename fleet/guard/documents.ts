@@ -120,7 +120,10 @@ export class DocumentSplitter {
     }
 
     private tooLarge(): DocumentError {
-        return new DocumentError(`a YAML document starting here is larger than ${this.limit / (1024 * 1024)} MiB (no Kubernetes object is that large; split it or move it out of the repository)`, this.start);
+        return new DocumentError(
+            `a YAML document starting here is larger than ${this.limit / (1024 * 1024)} MiB (no Kubernetes object is that large; split it or move it out of the repository)`,
+            this.start,
+        );
     }
 
     private flush(): void {
@@ -159,7 +162,10 @@ export function parseOne(text: string, line: number): unknown {
 
 /** Reads a file chunk by chunk and hands each parsed document to `visit`; stops at the first DocumentError (thrown). */
 export function readDocuments(path: string, visit: (doc: ParsedDocument) => void, limit = MAX_DOCUMENT_BYTES): void {
-    const splitter = new DocumentSplitter((text, line, index) => visit({ index, line, value: parseOne(text, line) }), limit);
+    const splitter = new DocumentSplitter(
+        (text, line, index) => visit({ index, line, value: parseOne(text, line) }),
+        limit,
+    );
     const fd = openSync(path, "r");
     try {
         const buffer = Buffer.alloc(1024 * 1024);

@@ -78,7 +78,11 @@ const keyList = (keys: SopsKey[]) => (keys.length === 0 ? "no key" : [...new Set
 export function checkEnvironments(input: EnvironmentInput): { findings: EnvironmentFinding[]; clusters: number } {
     const findings: EnvironmentFinding[] = [];
     const add = (location: string, reason: string) => findings.push({ location, reason });
-    const clusters = [...new Set(input.dirs.map((d) => /^clusters\/([^/]+)$/.exec(d)?.[1]).filter((c): c is string => c !== undefined))].sort();
+    const clusters = [
+        ...new Set(
+            input.dirs.map((d) => /^clusters\/([^/]+)$/.exec(d)?.[1]).filter((c): c is string => c !== undefined),
+        ),
+    ].sort();
     const overlays = input.dirs.filter((d) => /^apps\/[^/]+\/overlays\/[^/]+$/.test(d));
 
     // Each cluster's environment and vault, from its Flux Kustomizations.
@@ -86,26 +90,54 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
     const vaultsOfCluster = new Map<string, Set<string>>();
     for (const cluster of clusters) {
         const mine = input.kustomizations.filter((k) => clusterOf(k.location) === cluster);
-        const envs = new Set(mine.map((k) => k.vars.ENVIRONMENT).filter((v): v is string => typeof v === "string" && v !== ""));
-        vaultsOfCluster.set(cluster, new Set(mine.map((k) => k.vars.SOPS_KEY_VAULT_URI).filter((v): v is string => typeof v === "string" && /^https:\/\//.test(v)).map(normalVault)));
+        const envs = new Set(
+            mine.map((k) => k.vars.ENVIRONMENT).filter((v): v is string => typeof v === "string" && v !== ""),
+        );
+        vaultsOfCluster.set(
+            cluster,
+            new Set(
+                mine
+                    .map((k) => k.vars.SOPS_KEY_VAULT_URI)
+                    .filter((v): v is string => typeof v === "string" && /^https:\/\//.test(v))
+                    .map(normalVault),
+            ),
+        );
         if (envs.size > 1) {
-            add(`clusters/${cluster}/`, `its Flux Kustomizations disagree on the environment (postBuild.substitute.ENVIRONMENT: ${[...envs].sort().join(", ")})`);
+            add(
+                `clusters/${cluster}/`,
+                `its Flux Kustomizations disagree on the environment (postBuild.substitute.ENVIRONMENT: ${[...envs].sort().join(", ")})`,
+            );
         } else if (envs.size === 1) {
             envOfCluster.set(cluster, [...envs][0]);
         }
     }
     // An environment's rule: the first that matches its directories and no other environment's.
     const names = new Set([...envOfCluster.values(), ...overlays.map((d) => d.split("/")[3])]);
-    const probesOf = (env: string) => [`clusters/${env}-cluster/${probe(".")}`, `apps/app/overlays/${env}/${probe(".")}`];
+    const probesOf = (env: string) => [
+        `clusters/${env}-cluster/${probe(".")}`,
+        `apps/app/overlays/${env}/${probe(".")}`,
+    ];
     const ruleOf = (env: string) =>
-        input.rules.find((r) => probesOf(env).every((p) => r.matches(p)) && ![...names].some((other) => other !== env && probesOf(other).some((p) => r.matches(p))));
+        input.rules.find(
+            (r) =>
+                probesOf(env).every((p) => r.matches(p)) &&
+                ![...names].some((other) => other !== env && probesOf(other).some((p) => r.matches(p))),
+        );
     // A cluster without ENVIRONMENT: its name's prefix, when that names an environment (clusters/<env>-<region>).
     for (const cluster of clusters.filter((c) => !envOfCluster.has(c))) {
-        const env = [...names].filter((n) => cluster.startsWith(`${n}-`) && (ruleOf(n) !== undefined || [...envOfCluster.values()].includes(n))).sort((a, b) => b.length - a.length)[0];
+        const env = [...names]
+            .filter(
+                (n) =>
+                    cluster.startsWith(`${n}-`) && (ruleOf(n) !== undefined || [...envOfCluster.values()].includes(n)),
+            )
+            .sort((a, b) => b.length - a.length)[0];
         if (env) {
             envOfCluster.set(cluster, env);
         } else {
-            add(`clusters/${cluster}/`, "no Flux Kustomization here sets postBuild.substitute.ENVIRONMENT and the name starts with no known environment: the guard cannot tell which key its secrets need (render it with npm run fleet)");
+            add(
+                `clusters/${cluster}/`,
+                "no Flux Kustomization here sets postBuild.substitute.ENVIRONMENT and the name starts with no known environment: the guard cannot tell which key its secrets need (render it with npm run fleet)",
+            );
         }
     }
     const environments = new Map<string, Environment>();
@@ -120,11 +152,17 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
     const matcherOf = (env: Environment): KeyMatcher | undefined => {
         if (env.vaults.size > 0) {
             const vaults = [...env.vaults].sort();
-            return { describe: `${env.name}'s vault ${vaults.join(", ")} (SOPS_KEY_VAULT_URI of its clusters)`, matches: (k) => k.type === "azure_kv" && env.vaults.has(k.vault ?? "") };
+            return {
+                describe: `${env.name}'s vault ${vaults.join(", ")} (SOPS_KEY_VAULT_URI of its clusters)`,
+                matches: (k) => k.type === "azure_kv" && env.vaults.has(k.vault ?? ""),
+            };
         }
         if (env.rule && env.rule.keys.length > 0) {
             const rule = env.rule;
-            return { describe: `${env.name}'s keys in .sops.yaml creation rule ${rule.number} (${keyList(rule.keys)})`, matches: (k) => rule.keys.some((rk) => sameKey(k, rk)) };
+            return {
+                describe: `${env.name}'s keys in .sops.yaml creation rule ${rule.number} (${keyList(rule.keys)})`,
+                matches: (k) => rule.keys.some((rk) => sameKey(k, rk)),
+            };
         }
         return undefined;
     };
@@ -136,13 +174,19 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
         for (const b of envList.slice(i + 1)) {
             const shared = [...a.vaults].filter((v) => b.vaults.has(v));
             if (shared.length > 0) {
-                add("clusters/", `environments ${a.name} and ${b.name} decrypt with the same vault ${shared.join(", ")}: a ${a.name} cluster can read ${b.name} secrets (give each environment its own key)`);
+                add(
+                    "clusters/",
+                    `environments ${a.name} and ${b.name} decrypt with the same vault ${shared.join(", ")}: a ${a.name} cluster can read ${b.name} secrets (give each environment its own key)`,
+                );
             }
         }
         if (a.rule && a.vaults.size > 0) {
             const foreign = a.rule.keys.filter((k) => !(k.type === "azure_kv" && a.vaults.has(k.vault ?? "")));
             if (foreign.length > 0 || a.rule.keys.length === 0) {
-                add(".sops.yaml", `creation rule ${a.rule.number} (environment ${a.name}) encrypts to ${keyList(foreign.length > 0 ? foreign : a.rule.keys)}, not only to ${a.name}'s vault ${[...a.vaults].sort().join(", ")}`);
+                add(
+                    ".sops.yaml",
+                    `creation rule ${a.rule.number} (environment ${a.name}) encrypts to ${keyList(foreign.length > 0 ? foreign : a.rule.keys)}, not only to ${a.name}'s vault ${[...a.vaults].sort().join(", ")}`,
+                );
             }
         }
     }
@@ -162,7 +206,10 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
         }
         if (!rule) {
             reported.add(key);
-            add(`${dir}/`, `no .sops.yaml creation rule matches ${path}: \`sops --encrypt\` has no key for environment ${env} here (npm run fleet -- --stack <stack> --out <fleet> adds ${env}'s rule)`);
+            add(
+                `${dir}/`,
+                `no .sops.yaml creation rule matches ${path}: \`sops --encrypt\` has no key for environment ${env} here (npm run fleet -- --stack <stack> --out <fleet> adds ${env}'s rule)`,
+            );
         } else if (rule.keys.length === 0 || !rule.keys.every((k) => matcher.matches(k))) {
             reported.add(key);
             add(
@@ -177,7 +224,10 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
             continue;
         }
         if (!matchers.get(env)) {
-            add(`clusters/${cluster}/`, `the guard cannot tell environment ${env}'s key: no cluster of ${env} sets SOPS_KEY_VAULT_URI and no .sops.yaml creation rule is ${env}'s alone`);
+            add(
+                `clusters/${cluster}/`,
+                `the guard cannot tell environment ${env}'s key: no cluster of ${env} sets SOPS_KEY_VAULT_URI and no .sops.yaml creation rule is ${env}'s alone`,
+            );
             continue;
         }
         const top = `clusters/${cluster}`;
@@ -216,7 +266,10 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
         } else if (matcher) {
             const foreign = record.keys.filter((k) => !matcher.matches(k));
             if (foreign.length > 0) {
-                add(record.location, `${record.object} is encrypted to ${keyList(foreign)}, which is not ${matcher.describe}: re-encrypt it with ${env}'s rule (sops updatekeys)`);
+                add(
+                    record.location,
+                    `${record.object} is encrypted to ${keyList(foreign)}, which is not ${matcher.describe}: re-encrypt it with ${env}'s rule (sops updatekeys)`,
+                );
             }
         }
     }
@@ -232,7 +285,9 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
         for (const k of input.kustomizations.filter((x) => clusterOf(x.location) === cluster && x.path !== undefined)) {
             const { builds, files } = input.applies(k.path as string);
             builds.push(...k.extraBuilds);
-            const applied = input.encrypted.filter((r) => (r.kind === "build" ? builds.includes(r.location) : files.includes(r.location)));
+            const applied = input.encrypted.filter((r) =>
+                r.kind === "build" ? builds.includes(r.location) : files.includes(r.location),
+            );
             for (const record of applied) {
                 const foreign = record.keys.filter((key) => !matcher.matches(key));
                 const id = `${k.name}|${record.object}|${keyList(foreign)}`;

@@ -45,7 +45,11 @@ function asKubectl(command: string): Kustomize | undefined {
     } catch {
         // an old kubectl without JSON output still builds
     }
-    return { command, args: (dir) => ["kustomize", RESTRICTOR, dir], version: `kubectl kustomize (kustomize ${version})` };
+    return {
+        command,
+        args: (dir) => ["kustomize", RESTRICTOR, dir],
+        version: `kubectl kustomize (kustomize ${version})`,
+    };
 }
 
 function asKustomize(command: string): Kustomize | undefined {
@@ -63,13 +67,17 @@ export function findKustomize(env: NodeJS.ProcessEnv = process.env): Kustomize {
     if (named !== undefined && named !== "") {
         const found = basename(named).startsWith("kubectl") ? asKubectl(named) : asKustomize(named);
         if (!found) {
-            throw new KustomizeUnavailable(`AKS_GITOPS_KUSTOMIZE=${named} does not run (\`${named} ${basename(named).startsWith("kubectl") ? "version --client" : "version"}\` failed)`);
+            throw new KustomizeUnavailable(
+                `AKS_GITOPS_KUSTOMIZE=${named} does not run (\`${named} ${basename(named).startsWith("kubectl") ? "version --client" : "version"}\` failed)`,
+            );
         }
         return found;
     }
     const found = asKustomize("kustomize") ?? asKubectl("kubectl");
     if (!found) {
-        throw new KustomizeUnavailable("neither kustomize nor kubectl is on PATH: the guard builds every kustomization with real kustomize (install either, or set AKS_GITOPS_KUSTOMIZE)");
+        throw new KustomizeUnavailable(
+            "neither kustomize nor kubectl is on PATH: the guard builds every kustomization with real kustomize (install either, or set AKS_GITOPS_KUSTOMIZE)",
+        );
     }
     return found;
 }
@@ -92,14 +100,24 @@ export interface BuildFailure {
 
 /** Hints for failures with a known cause. */
 function hint(stderr: string): string {
-    if (/dial tcp|Could not resolve host|no such host|git fetch|git clone|timed out fetching|network is unreachable/i.test(stderr)) {
+    if (
+        /dial tcp|Could not resolve host|no such host|git fetch|git clone|timed out fetching|network is unreachable/i.test(
+            stderr,
+        )
+    ) {
         return " — it fetches a remote resource: the guard needs network access and read access to that repository where it runs (or vendor the resource into the fleet repository)";
     }
     return "";
 }
 
 /** Builds `dir` (absolute) and hands each output object to `onObject`; resolves with a failure or undefined. */
-function buildOne(tool: Kustomize, dir: string, shown: string, options: Required<BuildOptions>, onObject: (value: unknown) => void): Promise<BuildFailure | undefined> {
+function buildOne(
+    tool: Kustomize,
+    dir: string,
+    shown: string,
+    options: Required<BuildOptions>,
+    onObject: (value: unknown) => void,
+): Promise<BuildFailure | undefined> {
     return new Promise((resolve) => {
         const child = spawn(tool.command, tool.args(dir), { stdio: ["ignore", "pipe", "pipe"] });
         let failure: string | undefined;
@@ -126,7 +144,11 @@ function buildOne(tool: Kustomize, dir: string, shown: string, options: Required
             try {
                 splitter.push(decoder.write(chunk));
             } catch (e) {
-                fail(e instanceof DocumentError ? `printed output the guard cannot read (output line ${e.line}: ${e.message})` : (e as Error).message);
+                fail(
+                    e instanceof DocumentError
+                        ? `printed output the guard cannot read (output line ${e.line}: ${e.message})`
+                        : (e as Error).message,
+                );
             }
         });
         child.stderr.setEncoding("utf8").on("data", (d: string) => {
@@ -146,7 +168,10 @@ function buildOne(tool: Kustomize, dir: string, shown: string, options: Required
                     splitter.push(decoder.end());
                     splitter.end();
                 } catch (e) {
-                    failure = e instanceof DocumentError ? `printed output the guard cannot read (output line ${e.line}: ${e.message})` : (e as Error).message;
+                    failure =
+                        e instanceof DocumentError
+                            ? `printed output the guard cannot read (output line ${e.line}: ${e.message})`
+                            : (e as Error).message;
                 }
             }
             resolve(failure === undefined ? undefined : { dir: shown, reason: `kustomize build ${failure}` });

@@ -2,7 +2,15 @@
 // a Secret's values, SOPS metadata, credentials in a Secret's annotations, credential-looking inline HelmRelease values
 // and Flux postBuild substitutions.
 import { isRecord, parseOne } from "./documents";
-import { describeSettings, embeddedSops, isEncrypted, looksEncrypted, plainValues, readDotenv, readMetadata } from "./sops";
+import {
+    describeSettings,
+    embeddedSops,
+    isEncrypted,
+    looksEncrypted,
+    plainValues,
+    readDotenv,
+    readMetadata,
+} from "./sops";
 import type { CreationRule, SopsKey } from "./sops";
 
 /**
@@ -33,10 +41,14 @@ export interface ObjectResult {
 }
 
 // Any case: a `kind: secret` is refused by the API server, but its plaintext is in Git all the same.
-export const isSecret = (o: Record<string, unknown>): boolean => typeof o.kind === "string" && o.kind.toLowerCase() === "secret";
-export const isHelmRelease = (o: Record<string, unknown>): boolean => o.kind === "HelmRelease" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("helm.toolkit.fluxcd.io/");
+export const isSecret = (o: Record<string, unknown>): boolean =>
+    typeof o.kind === "string" && o.kind.toLowerCase() === "secret";
+export const isHelmRelease = (o: Record<string, unknown>): boolean =>
+    o.kind === "HelmRelease" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("helm.toolkit.fluxcd.io/");
 export const isFluxKustomization = (o: Record<string, unknown>): boolean =>
-    o.kind === "Kustomization" && typeof o.apiVersion === "string" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/");
+    o.kind === "Kustomization" &&
+    typeof o.apiVersion === "string" &&
+    o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/");
 
 export function objectName(o: Record<string, unknown>): string {
     if (typeof o.kind !== "string") {
@@ -49,13 +61,17 @@ export function objectName(o: Record<string, unknown>): string {
 
 /** A scalar read from any document (a name, a namespace) as text; `otherwise` for a mapping, a list or nothing. */
 export function scalarText(value: unknown, otherwise: string): string {
-    return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : otherwise;
+    return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+        ? String(value)
+        : otherwise;
 }
 
 // Key names that hold credentials, compared lower case without separators (dbPassword, DB_PASSWORD, db-password).
-const CREDENTIAL = /passw(or)?d|passphrase|^pwd$|secret|token|apikey|accesskey|privatekey|accountkey|signingkey|encryptionkey|masterkey|connectionstring|connstr|credential|^dsn$|^sas$|sastoken|webhookurl/;
+const CREDENTIAL =
+    /passw(or)?d|passphrase|^pwd$|secret|token|apikey|accesskey|privatekey|accountkey|signingkey|encryptionkey|masterkey|connectionstring|connstr|credential|^dsn$|^sas$|sastoken|webhookurl/;
 // ... unless the name says it refers to one (secretName, existingSecret, secretKeyRef) or configures one (tokenTTL).
-const REFERENCE = /^(existing|use|enable|create)|(name|names|ref|refs|path|paths|file|files|mount|enabled|create|annotations|labels|length|policy|ttl|expiry|expiration|duration|rotation|type|mode|format|source|selector|provider|class|header|field)$/;
+const REFERENCE =
+    /^(existing|use|enable|create)|(name|names|ref|refs|path|paths|file|files|mount|enabled|create|annotations|labels|length|policy|ttl|expiry|expiration|duration|rotation|type|mode|format|source|selector|provider|class|header|field)$/;
 
 export function isCredentialKey(key: string): boolean {
     const k = key.toLowerCase().replace(/[-_.\s]/g, "");
@@ -94,7 +110,9 @@ function classify(value: unknown, onRef?: (variable: string) => void): Classifie
     }
     const withDefault = REFERENCE_WITH_DEFAULT.exec(value);
     if (withDefault) {
-        return withDefault[2] === "" ? { plain: false } : { plain: true, why: "the default after :=/:- is plain text in Git" };
+        return withDefault[2] === ""
+            ? { plain: false }
+            : { plain: true, why: "the default after :=/:- is plain text in Git" };
     }
     return { plain: true };
 }
@@ -125,13 +143,15 @@ function allowances(o: Record<string, unknown>): { allowed: (path: string) => bo
             paths.push(path.trim());
         }
     }
-    const allowed = (path: string) => paths.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+    const allowed = (path: string) =>
+        paths.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
     return { allowed, problems };
 }
 
 // Shapes of a credential inside any value: a URL with a password, `password=...` or `token: ...`, a private key. A
 // Flux variable or a <placeholder> in the password's place is not one.
-const CREDENTIAL_SHAPE = /:\/\/[^/\s:@]+:([^/\s@]+)@|\b(?:passw(?:or)?d|pwd|token|secret|api[-_]?key)\s*[=:]\s*(\S+)|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;
+const CREDENTIAL_SHAPE =
+    /:\/\/[^/\s:@]+:([^/\s@]+)@|\b(?:passw(?:or)?d|pwd|token|secret|api[-_]?key)\s*[=:]\s*(\S+)|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;
 
 export function hasCredentialShape(value: string): boolean {
     const m = CREDENTIAL_SHAPE.exec(value);
@@ -197,7 +217,6 @@ function fluxKustomizationProblems(o: Record<string, unknown>): string[] {
     return problems;
 }
 
-
 /** Credentials in a Secret's metadata, which SOPS leaves in clear under the usual encrypted_regex ^(data|stringData)$. */
 function metadataProblems(o: Record<string, unknown>): string[] {
     const meta = isRecord(o.metadata) ? o.metadata : {};
@@ -211,12 +230,18 @@ function metadataProblems(o: Record<string, unknown>): string[] {
             const at = `metadata.${section}.${key}`;
             if (key === "kubectl.kubernetes.io/last-applied-configuration") {
                 if (/"(data|stringData)"\s*:\s*\{\s*"/.test(value)) {
-                    problems.push(`${at} holds the Secret's values in clear (kubectl apply's copy of the object): remove the annotation`);
+                    problems.push(
+                        `${at} holds the Secret's values in clear (kubectl apply's copy of the object): remove the annotation`,
+                    );
                 }
             } else if (isCredentialKey(key.slice(key.lastIndexOf("/") + 1)) && classify(value).plain) {
-                problems.push(`${at} looks like a credential in clear (SOPS encrypts data and stringData, not metadata)`);
+                problems.push(
+                    `${at} looks like a credential in clear (SOPS encrypts data and stringData, not metadata)`,
+                );
             } else if (hasCredentialShape(value)) {
-                problems.push(`${at} holds what looks like a credential in clear (SOPS encrypts data and stringData, not metadata)`);
+                problems.push(
+                    `${at} holds what looks like a credential in clear (SOPS encrypts data and stringData, not metadata)`,
+                );
             }
         }
     }
@@ -307,7 +332,9 @@ function plainSecretProblems(o: Record<string, unknown>, keys: SopsKey[], refs: 
         }
     }
     if (ciphertext > 0) {
-        problems.push("holds ENC[...] values but no sops metadata: kustomize-controller would apply the ciphertext as it is (was the sops block removed?)");
+        problems.push(
+            "holds ENC[...] values but no sops metadata: kustomize-controller would apply the ciphertext as it is (was the sops block removed?)",
+        );
     }
     return problems;
 }
@@ -322,24 +349,31 @@ export function checkObject(o: Record<string, unknown>, ctx: ObjectContext = {})
         const meta = readMetadata(o.sops);
         keys = meta.keys;
         problems.push(...meta.problems);
-        const force = (path: string[]) => secret && path.length >= 2 && (path[0] === "data" || path[0] === "stringData");
+        const force = (path: string[]) =>
+            secret && path.length >= 2 && (path[0] === "data" || path[0] === "stringData");
         const plain = new Set(plainValues(o, meta.settings, force));
         if (ctx.rule) {
             if (describeSettings(meta.settings) !== describeSettings(ctx.rule.settings)) {
-                problems.push(`was encrypted with ${describeSettings(meta.settings)}, but .sops.yaml creation rule ${ctx.rule.number} says ${describeSettings(ctx.rule.settings)}`);
+                problems.push(
+                    `was encrypted with ${describeSettings(meta.settings)}, but .sops.yaml creation rule ${ctx.rule.number} says ${describeSettings(ctx.rule.settings)}`,
+                );
             }
             for (const p of plainValues(o, ctx.rule.settings, force)) {
                 plain.add(p);
             }
         }
         for (const p of [...plain].sort()) {
-            problems.push(`${p} is not ENC[...] although the object is SOPS-encrypted (edited in clear after encryption, or added by a patch?)`);
+            problems.push(
+                `${p} is not ENC[...] although the object is SOPS-encrypted (edited in clear after encryption, or added by a patch?)`,
+            );
         }
     } else if (secret && ctx.template) {
         for (const [section, values] of sections(o, problems)) {
             for (const [key, value] of Object.entries(values)) {
                 if (value !== "" && value !== null && !(typeof value === "string" && PLACEHOLDER.test(value))) {
-                    problems.push(`${section}.${key} holds a value, not a <placeholder>: templates are committed in plain text`);
+                    problems.push(
+                        `${section}.${key} holds a value, not a <placeholder>: templates are committed in plain text`,
+                    );
                 }
             }
         }

@@ -28,7 +28,14 @@ export interface EncryptionSettings {
     mac_only_encrypted?: boolean;
 }
 
-const SETTINGS = ["unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex", "unencrypted_comment_regex", "encrypted_comment_regex"] as const;
+const SETTINGS = [
+    "unencrypted_suffix",
+    "encrypted_suffix",
+    "unencrypted_regex",
+    "encrypted_regex",
+    "unencrypted_comment_regex",
+    "encrypted_comment_regex",
+] as const;
 
 /** SOPS's default when neither a rule nor the command line sets any of the six (sops.go DefaultUnencryptedSuffix). */
 export const DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted";
@@ -80,7 +87,10 @@ function strings(value: unknown, what: string): string[] {
         return [];
     }
     if (typeof value === "string") {
-        return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+        return value
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== "");
     }
     if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
         return value.map((s) => s.trim()).filter((s) => s !== "");
@@ -101,7 +111,9 @@ function azureKey(vaultUrl: string, name: string, version: string): SopsKey {
 function azureKeyFromUrl(url: string, what: string): SopsKey {
     const parts = /^(https:\/\/[^/]+)\/keys\/([^/]+)(\/[^/]*)?$/.exec(url.trim());
     if (!parts) {
-        throw new SopsConfigError(`${what}: ${url} is not an Azure Key Vault key URL (https://<vault>.vault.azure.net/keys/<name>[/<version>])`);
+        throw new SopsConfigError(
+            `${what}: ${url} is not an Azure Key Vault key URL (https://<vault>.vault.azure.net/keys/<name>[/<version>])`,
+        );
     }
     return azureKey(parts[1], parts[2], parts[3] && parts[3].length > 1 ? parts[3].slice(1) : "");
 }
@@ -110,12 +122,17 @@ function azureKeyFromUrl(url: string, what: string): SopsKey {
 function vaultKeyFromUri(uri: string, what: string): SopsKey {
     const parts = /^(https?:\/\/[^/]+)\/v1\/(.+)\/keys\/([^/]+)\/?$/.exec(uri.trim());
     if (!parts) {
-        throw new SopsConfigError(`${what}: ${uri} is not a Vault transit key URI (https://<vault>/v1/<engine>/keys/<name>)`);
+        throw new SopsConfigError(
+            `${what}: ${uri} is not a Vault transit key URI (https://<vault>/v1/<engine>/keys/<name>)`,
+        );
     }
     return { type: "hc_vault", id: `${parts[1].toLowerCase()}/v1/${parts[2]}/keys/${parts[3]}` };
 }
 
-const simpleKey = (type: KeyType, id: string): SopsKey => ({ type, id: type === "pgp" ? id.replace(/\s+/g, "").toUpperCase() : id.trim() });
+const simpleKey = (type: KeyType, id: string): SopsKey => ({
+    type,
+    id: type === "pgp" ? id.replace(/\s+/g, "").toUpperCase() : id.trim(),
+});
 
 /** The keys of one creation rule: its key_groups when it has any, else its top-level key fields (config/config.go). */
 function ruleKeys(rule: Record<string, unknown>, what: string): SopsKey[] {
@@ -124,13 +141,17 @@ function ruleKeys(rule: Record<string, unknown>, what: string): SopsKey[] {
         return groups.flatMap((group, i) => groupKeys(group, `${what}.key_groups[${i}]`));
     }
     return [
-        ...strings(rule.azure_keyvault, `${what}.azure_keyvault`).map((u) => azureKeyFromUrl(u, `${what}.azure_keyvault`)),
+        ...strings(rule.azure_keyvault, `${what}.azure_keyvault`).map((u) =>
+            azureKeyFromUrl(u, `${what}.azure_keyvault`),
+        ),
         ...strings(rule.age, `${what}.age`).map((r) => simpleKey("age", r)),
         ...strings(rule.pgp, `${what}.pgp`).map((f) => simpleKey("pgp", f)),
         // A KMS entry may carry a role after '+' (arn:...:key/x+arn:...:role/y); the key is the part before it.
         ...strings(rule.kms, `${what}.kms`).map((a) => simpleKey("kms", a.split("+")[0])),
         ...strings(rule.gcp_kms, `${what}.gcp_kms`).map((r) => simpleKey("gcp_kms", r)),
-        ...strings(rule.hc_vault_transit_uri, `${what}.hc_vault_transit_uri`).map((u) => vaultKeyFromUri(u, `${what}.hc_vault_transit_uri`)),
+        ...strings(rule.hc_vault_transit_uri, `${what}.hc_vault_transit_uri`).map((u) =>
+            vaultKeyFromUri(u, `${what}.hc_vault_transit_uri`),
+        ),
         ...strings(rule.hckms, `${what}.hckms`).map((k) => simpleKey("hckms", k)),
     ];
 }
@@ -150,7 +171,11 @@ function groupKeys(group: unknown, what: string): SopsKey[] {
         ...list("merge").flatMap((g, i) => groupKeys(g, `${what}.merge[${i}]`)),
         ...list("azure_keyvault").map((e, i) => {
             const at = `${what}.azure_keyvault[${i}]`;
-            return azureKey(field(e, "vaultUrl", at), field(e, "key", at), isRecord(e) && typeof e.version === "string" ? e.version : "");
+            return azureKey(
+                field(e, "vaultUrl", at),
+                field(e, "key", at),
+                isRecord(e) && typeof e.version === "string" ? e.version : "",
+            );
         }),
         ...strings(group.age, `${what}.age`).map((r) => simpleKey("age", r)),
         ...strings(group.pgp, `${what}.pgp`).map((f) => simpleKey("pgp", f)),
@@ -216,7 +241,13 @@ export function parseSopsConfig(text: string): CreationRule[] {
         }
         const pathRegex = typeof rule.path_regex === "string" ? rule.path_regex : "";
         const regex = pathRegex === "" ? undefined : goRegExp(pathRegex, `${what}.path_regex`);
-        return { number: i + 1, pathRegex, matches: (path) => !regex || regex.test(path), keys: ruleKeys(rule, what), settings: settingsOf(rule, what) };
+        return {
+            number: i + 1,
+            pathRegex,
+            matches: (path) => !regex || regex.test(path),
+            keys: ruleKeys(rule, what),
+            settings: settingsOf(rule, what),
+        };
     });
 }
 
@@ -227,7 +258,8 @@ export function firstMatchingRule(rules: CreationRule[], path: string): Creation
 
 // ENC[AES256_GCM,data:<base64>,iv:<base64>,tag:<base64>,type:<type>] (aes/cipher.go: Encrypt writes a 32-byte IV,
 // nonceSize, and a 16-byte GCM tag; Decrypt knows the types below).
-const ENC = /^ENC\[AES256_GCM,data:([A-Za-z0-9+/]+={0,2}),iv:([A-Za-z0-9+/]+={0,2}),tag:([A-Za-z0-9+/]+={0,2}),type:(str|int|float|bytes|bool|time|comment)\]$/;
+const ENC =
+    /^ENC\[AES256_GCM,data:([A-Za-z0-9+/]+={0,2}),iv:([A-Za-z0-9+/]+={0,2}),tag:([A-Za-z0-9+/]+={0,2}),type:(str|int|float|bytes|bool|time|comment)\]$/;
 
 const base64Bytes = (text: string): number | undefined => {
     const bytes = Buffer.from(text, "base64");
@@ -282,9 +314,16 @@ const KEY_FIELDS: Record<KeyType, string[]> = {
 function metadataKey(type: KeyType, entry: Record<string, unknown>): SopsKey {
     switch (type) {
         case "azure_kv":
-            return azureKey(String(entry.vault_url), String(entry.name), typeof entry.version === "string" ? entry.version : "");
+            return azureKey(
+                String(entry.vault_url),
+                String(entry.name),
+                typeof entry.version === "string" ? entry.version : "",
+            );
         case "hc_vault":
-            return { type, id: `${String(entry.vault_address).toLowerCase()}/v1/${String(entry.engine_path)}/keys/${String(entry.key_name)}` };
+            return {
+                type,
+                id: `${String(entry.vault_address).toLowerCase()}/v1/${String(entry.engine_path)}/keys/${String(entry.key_name)}`,
+            };
         default:
             return simpleKey(type, String(entry[KEY_FIELDS[type][0]]));
     }
@@ -327,9 +366,13 @@ export function readMetadata(sops: unknown): Metadata {
                 continue;
             }
             entries.forEach((entry, i) => {
-                const missing = isRecord(entry) ? [...KEY_FIELDS[type], "enc"].filter((f) => typeof entry[f] !== "string" || entry[f] === "") : ["the entry"];
+                const missing = isRecord(entry)
+                    ? [...KEY_FIELDS[type], "enc"].filter((f) => typeof entry[f] !== "string" || entry[f] === "")
+                    : ["the entry"];
                 if (missing.length > 0) {
-                    problems.push(`sops.${type}[${i}] lacks ${missing.join(", ")} (the key and the data key encrypted to it)`);
+                    problems.push(
+                        `sops.${type}[${i}] lacks ${missing.join(", ")} (the key and the data key encrypted to it)`,
+                    );
                 } else {
                     keys.push(metadataKey(type, entry as Record<string, unknown>));
                 }
@@ -337,7 +380,9 @@ export function readMetadata(sops: unknown): Metadata {
         }
     }
     if (keys.length === 0 && !problems.some((p) => p.includes("lacks"))) {
-        problems.push("the sops metadata names no key (azure_kv, age, pgp, kms, gcp_kms, hc_vault or hckms): nothing could decrypt it");
+        problems.push(
+            "the sops metadata names no key (azure_kv, age, pgp, kms, gcp_kms, hc_vault or hckms): nothing could decrypt it",
+        );
     }
     let settings: EncryptionSettings = {};
     try {
@@ -358,7 +403,8 @@ export function describeSettings(settings: EncryptionSettings): string {
 }
 
 /** Whether SOPS decides which values to encrypt from comments (which the guard does not evaluate). */
-export const usesComments = (s: EncryptionSettings): boolean => s.encrypted_comment_regex !== undefined || s.unencrypted_comment_regex !== undefined;
+export const usesComments = (s: EncryptionSettings): boolean =>
+    s.encrypted_comment_regex !== undefined || s.unencrypted_comment_regex !== undefined;
 
 const compiled = new Map<string, RegExp>();
 function cachedRegExp(source: string): RegExp {
@@ -376,7 +422,10 @@ function cachedRegExp(source: string): RegExp {
  */
 export function mustBeEncrypted(path: string[], settings: EncryptionSettings): boolean {
     let encrypted = true;
-    if (settings.unencrypted_suffix !== undefined && path.some((k) => k.endsWith(settings.unencrypted_suffix as string))) {
+    if (
+        settings.unencrypted_suffix !== undefined &&
+        path.some((k) => k.endsWith(settings.unencrypted_suffix as string))
+    ) {
         encrypted = false;
     }
     if (settings.encrypted_suffix !== undefined) {
@@ -402,7 +451,11 @@ const MAX_NODES = 1_000_000;
  * ENC[...], as dotted paths. Empty strings and nulls stay as they are under SOPS too (aes/cipher.go, sops.go walkValue).
  * `force` names paths that must be encrypted whatever the settings say (a Secret's data and stringData).
  */
-export function plainValues(doc: Record<string, unknown>, settings: EncryptionSettings | undefined, force: (path: string[]) => boolean = () => false): string[] {
+export function plainValues(
+    doc: Record<string, unknown>,
+    settings: EncryptionSettings | undefined,
+    force: (path: string[]) => boolean = () => false,
+): string[] {
     const found: string[] = [];
     let nodes = 0;
     const walk = (value: unknown, keys: string[], shown: string) => {
@@ -419,7 +472,8 @@ export function plainValues(doc: Record<string, unknown>, settings: EncryptionSe
                 walk(v, [...keys, k], shown === "" ? k : `${shown}.${k}`);
             }
         } else if (value !== null && value !== undefined && value !== "") {
-            const required = force(keys) || (settings !== undefined && !usesComments(settings) && mustBeEncrypted(keys, settings));
+            const required =
+                force(keys) || (settings !== undefined && !usesComments(settings) && mustBeEncrypted(keys, settings));
             if (required && !isEncrypted(value)) {
                 found.push(looksEncrypted(value) ? `${shown} (a malformed ENC[...] value)` : shown);
             }
@@ -455,12 +509,18 @@ export function embeddedSops(text: string): EmbeddedSops | undefined {
         return undefined;
     }
     if (format === "ini") {
-        return { format, keys: [], problems: ["a SOPS INI document, which the guard does not read: use YAML, JSON or dotenv"] };
+        return {
+            format,
+            keys: [],
+            problems: ["a SOPS INI document, which the guard does not read: use YAML, JSON or dotenv"],
+        };
     }
     if (format === "dotenv") {
         const { values, metadata } = readDotenv(text);
         const meta = readMetadata(metadata);
-        const plain = Object.entries(values).filter(([k, v]) => v !== "" && mustBeEncrypted([k], meta.settings) && !isEncrypted(v));
+        const plain = Object.entries(values).filter(
+            ([k, v]) => v !== "" && mustBeEncrypted([k], meta.settings) && !isEncrypted(v),
+        );
         return { format, keys: meta.keys, problems: [...meta.problems, ...plain.map(([k]) => `${k} is not ENC[...]`)] };
     }
     let doc: unknown;
@@ -473,14 +533,21 @@ export function embeddedSops(text: string): EmbeddedSops | undefined {
         return { format, keys: [], problems: ["not a SOPS document"] };
     }
     const meta = readMetadata(doc.sops);
-    return { format, keys: meta.keys, problems: [...meta.problems, ...plainValues(doc, meta.settings).map((p) => `${p} is not ENC[...]`)] };
+    return {
+        format,
+        keys: meta.keys,
+        problems: [...meta.problems, ...plainValues(doc, meta.settings).map((p) => `${p} is not ENC[...]`)],
+    };
 }
 
 /**
  * A dotenv file as SOPS writes it: KEY=VALUE lines, its metadata flattened into sops_* keys
  * (stores/flatten.go: `__map_` and `__list_<n>__` separators; stores/dotenv).
  */
-export function readDotenv(text: string): { values: Record<string, string>; metadata: Record<string, unknown> | undefined } {
+export function readDotenv(text: string): {
+    values: Record<string, string>;
+    metadata: Record<string, unknown> | undefined;
+} {
     const values: Record<string, string> = {};
     const flat: Record<string, string> = {};
     for (const line of text.split(/\r?\n/)) {

@@ -37,7 +37,7 @@ export const nodeIo: WalkIo = {
 
 const why = (e: unknown): string => {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === "EACCES" || code === "EPERM" ? "permission denied" : code ?? (e as Error).message;
+    return code === "EACCES" || code === "EPERM" ? "permission denied" : (code ?? (e as Error).message);
 };
 
 export function toRepoPath(root: string, abs: string): string {
@@ -79,12 +79,20 @@ export function walkRepo(root: string, io: WalkIo = nodeIo): RepoTree {
                     const code = (e as NodeJS.ErrnoException).code;
                     tree.errors.push({
                         path,
-                        reason: code === "ELOOP" ? "is a symlink loop" : code === "ENOENT" ? "is a symlink to nothing (its target does not exist)" : `is a symlink that cannot be resolved (${why(e)})`,
+                        reason:
+                            code === "ELOOP"
+                                ? "is a symlink loop"
+                                : code === "ENOENT"
+                                  ? "is a symlink to nothing (its target does not exist)"
+                                  : `is a symlink that cannot be resolved (${why(e)})`,
                     });
                     continue;
                 }
                 if (!inside(target)) {
-                    tree.errors.push({ path, reason: `is a symlink that leaves the repository (to ${target}): kustomize would read outside what is reviewed here` });
+                    tree.errors.push({
+                        path,
+                        reason: `is a symlink that leaves the repository (to ${target}): kustomize would read outside what is reviewed here`,
+                    });
                     continue;
                 }
                 if (toRepoPath(root, target).split("/").includes(".git")) {

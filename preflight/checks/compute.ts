@@ -22,7 +22,9 @@ function vmSkus(ctx: CheckContext, location: string): Promise<ResourceSku[]> {
     if (!perRun.has(location)) {
         perRun.set(
             location,
-            all(ctx.clients.compute.resourceSkus.list({ filter: `location eq '${location}'`, abortSignal: ctx.signal })).then((skus) => skus.filter((s) => s.resourceType === "virtualMachines")),
+            all(
+                ctx.clients.compute.resourceSkus.list({ filter: `location eq '${location}'`, abortSignal: ctx.signal }),
+            ).then((skus) => skus.filter((s) => s.resourceType === "virtualMachines")),
         );
     }
     return perRun.get(location)!;
@@ -47,17 +49,33 @@ export const vmSizes: Check = {
             const sku = skus.find((s) => sameName(s.name, pool.vmSize));
             const sizes = `az vm list-skus --location ${pool.location} --resource-type virtualMachines --size ${pool.vmSize.replace(/_v\d+$/, "")} --output table`;
             if (!sku) {
-                results.push({ id: this.id, status: "fail", resource, detail: `${pool.vmSize} is not offered in ${pool.location}`, fix: sizes });
+                results.push({
+                    id: this.id,
+                    status: "fail",
+                    resource,
+                    detail: `${pool.vmSize} is not offered in ${pool.location}`,
+                    fix: sizes,
+                });
                 continue;
             }
             const restrictions = sku.restrictions ?? [];
-            const blocked = restrictions.find((r) => r.type === "Location" && (r.values ?? []).some((v) => sameName(v, pool.location)));
+            const blocked = restrictions.find(
+                (r) => r.type === "Location" && (r.values ?? []).some((v) => sameName(v, pool.location)),
+            );
             if (blocked) {
-                results.push({ id: this.id, status: "fail", resource, detail: `${pool.vmSize} is restricted in ${pool.location} for this subscription (${blocked.reasonCode ?? "Location"})`, fix: sizes });
+                results.push({
+                    id: this.id,
+                    status: "fail",
+                    resource,
+                    detail: `${pool.vmSize} is restricted in ${pool.location} for this subscription (${blocked.reasonCode ?? "Location"})`,
+                    fix: sizes,
+                });
                 continue;
             }
             const info = sku.locationInfo?.find((l) => sameName(l.location, pool.location));
-            const restrictedZones = new Set(restrictions.filter((r) => r.type === "Zone").flatMap((r) => r.restrictionInfo?.zones ?? []));
+            const restrictedZones = new Set(
+                restrictions.filter((r) => r.type === "Zone").flatMap((r) => r.restrictionInfo?.zones ?? []),
+            );
             const zones = (info?.zones ?? []).filter((z) => !restrictedZones.has(z)).sort();
             const missing = pool.availabilityZones.filter((z) => !zones.includes(z));
             if (missing.length > 0) {
@@ -70,7 +88,12 @@ export const vmSizes: Check = {
                 });
                 continue;
             }
-            results.push({ id: this.id, status: "ok", resource, detail: `${pool.vmSize} offered in ${pool.location}${pool.availabilityZones.length > 0 ? ` zones ${pool.availabilityZones.join(", ")}` : ""}` });
+            results.push({
+                id: this.id,
+                status: "ok",
+                resource,
+                detail: `${pool.vmSize} offered in ${pool.location}${pool.availabilityZones.length > 0 ? ` zones ${pool.availabilityZones.join(", ")}` : ""}`,
+            });
         }
         return results;
     },
@@ -104,7 +127,12 @@ export const vcpuQuota: Check = {
                 const usage = usages.find((u) => sameName(u.name.value, quota));
                 const label = quota === "cores" ? "Total Regional vCPUs" : (usage?.name.localizedValue ?? quota);
                 if (!usage) {
-                    results.push({ id: this.id, status: "warn", resource: quota, detail: `no quota named ${quota} reported in ${location}; ${needed} vCPUs needed at maxCount` });
+                    results.push({
+                        id: this.id,
+                        status: "warn",
+                        resource: quota,
+                        detail: `no quota named ${quota} reported in ${location}; ${needed} vCPUs needed at maxCount`,
+                    });
                     continue;
                 }
                 const free = usage.limit - usage.currentValue;
@@ -112,9 +140,21 @@ export const vcpuQuota: Check = {
                 const detail = `${label} in ${location}: ${needed} vCPUs at maxCount, ${usage.currentValue} used of ${usage.limit}`;
                 const fix = `az quota update --scope /subscriptions/${ctx.subscriptionId}/providers/Microsoft.Compute/locations/${location} --resource-name ${quota} --limit-object value=${Math.ceil((usage.currentValue + needed) / (1 - QUOTA_HEADROOM))} --resource-type ${quota === "cores" ? "regional" : "dedicated"}`;
                 if (after < 0) {
-                    results.push({ id: this.id, status: "fail", resource: quota, detail: `${detail}: ${-after} short`, fix });
+                    results.push({
+                        id: this.id,
+                        status: "fail",
+                        resource: quota,
+                        detail: `${detail}: ${-after} short`,
+                        fix,
+                    });
                 } else if (after < usage.limit * QUOTA_HEADROOM) {
-                    results.push({ id: this.id, status: "warn", resource: quota, detail: `${detail}: less than ${QUOTA_HEADROOM * 100}% left for upgrade surge nodes and other workloads`, fix });
+                    results.push({
+                        id: this.id,
+                        status: "warn",
+                        resource: quota,
+                        detail: `${detail}: less than ${QUOTA_HEADROOM * 100}% left for upgrade surge nodes and other workloads`,
+                        fix,
+                    });
                 } else {
                     results.push({ id: this.id, status: "ok", resource: quota, detail });
                 }

@@ -31,7 +31,10 @@ interface ErrorDetail {
 
 interface ValidateBody {
     error?: ErrorDetail;
-    properties?: { diagnostics?: { code?: string; level?: string; message?: string; target?: string }[]; validatedResources?: { id?: string }[] };
+    properties?: {
+        diagnostics?: { code?: string; level?: string; message?: string; target?: string }[];
+        validatedResources?: { id?: string }[];
+    };
 }
 
 /** How long ARM's validation may take before the check gives up (5 minutes; --validation-timeout). */
@@ -46,7 +49,13 @@ export function deploymentName(stack: string): string {
  * ARM's 400 (the validation result listing what is wrong) into a bare "operation has failed", so the response is also
  * kept from the client's onResponse callback.
  */
-export async function validateAtSubscription(clients: Clients, name: string, location: string, template: object, signal: AbortSignal): Promise<RawResponse> {
+export async function validateAtSubscription(
+    clients: Clients,
+    name: string,
+    location: string,
+    template: object,
+    signal: AbortSignal,
+): Promise<RawResponse> {
     let answer: { status: number; body: unknown } | undefined;
     try {
         const result = await clients.deployments.deployments.validateAtSubscriptionScope(
@@ -90,9 +99,17 @@ function resourceFor(target: string | undefined, rendered: RenderedTemplate): st
     }
     const t = target.toLowerCase();
     const hit = rendered.rendered.find(
-        (r) => t === r.armName.toLowerCase() || t.endsWith(`/${r.type.split("/").pop()!.toLowerCase()}/${r.armName.split("/").pop()!.toLowerCase()}`) || t === r.name.toLowerCase(),
+        (r) =>
+            t === r.armName.toLowerCase() ||
+            t.endsWith(`/${r.type.split("/").pop()!.toLowerCase()}/${r.armName.split("/").pop()!.toLowerCase()}`) ||
+            t === r.name.toLowerCase(),
     );
-    return hit?.name ?? rendered.deployments.find((d) => t === d.name.toLowerCase() || t.endsWith(`/deployments/${d.name.toLowerCase()}`))?.name;
+    return (
+        hit?.name ??
+        rendered.deployments.find(
+            (d) => t === d.name.toLowerCase() || t.endsWith(`/deployments/${d.name.toLowerCase()}`),
+        )?.name
+    );
 }
 
 /** "N validated fully, M only partly (...)": what ARM could judge before the resources exist. */
@@ -119,7 +136,9 @@ function leftOut(rendered: RenderedTemplate): string {
 /** What the template was planned without, because this run leaves it out (checks/existing.ts planAgainstSubscription). */
 function plannedAbsent(facts: CheckContext["facts"]): string {
     const ids = facts.plannedAbsent ?? [];
-    return ids.length > 0 ? `; planned as this run deploys it, without ${ids.map((id) => id.split("/").pop()).join(", ")} (does not exist; admitExistingOnly leaves it out)` : "";
+    return ids.length > 0
+        ? `; planned as this run deploys it, without ${ids.map((id) => id.split("/").pop()).join(", ")} (does not exist; admitExistingOnly leaves it out)`
+        : "";
 }
 
 export const armValidation: Check = {
@@ -140,14 +159,25 @@ export const armValidation: Check = {
         }
         const rendered = renderTemplate(facts, { groupIds });
         const count = rendered.rendered.length;
-        const response = await validateAtSubscription(ctx.clients, deploymentName(facts.stack), facts.location, rendered.template, ctx.signal);
+        const response = await validateAtSubscription(
+            ctx.clients,
+            deploymentName(facts.stack),
+            facts.location,
+            rendered.template,
+            ctx.signal,
+        );
         const body = (response.body ?? {}) as ValidateBody;
         if (response.status === 200 && !body.error) {
-            const warnings = (body.properties?.diagnostics ?? []).filter((d) => d.level === "Warning" || d.level === "Error");
+            const warnings = (body.properties?.diagnostics ?? []).filter(
+                (d) => d.level === "Warning" || d.level === "Error",
+            );
             const summary: CheckResult = {
                 id: this.id,
                 // Something of the plan not sent (a resource, or an input the spec table lacks) was not validated.
-                status: rendered.omitted.length > 0 || rendered.notes.some((n) => n.includes("not in preflight/specs.ts")) ? "warn" : "ok",
+                status:
+                    rendered.omitted.length > 0 || rendered.notes.some((n) => n.includes("not in preflight/specs.ts"))
+                        ? "warn"
+                        : "ok",
                 detail: `ARM accepted ${count} resources in ${rendered.deployments.length} resource-group deployments: ${coverage(rendered)}${leftOut(rendered)}${plannedAbsent(facts)}`,
             };
             return [
@@ -173,6 +203,9 @@ export const armValidation: Check = {
         }
         // 401/403/5xx after the pipeline's retries: let the runner say what went wrong.
         const code = body.error?.code;
-        throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), { statusCode: response.status, code });
+        throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), {
+            statusCode: response.status,
+            code,
+        });
     },
 };

@@ -24,7 +24,10 @@ const answers = new WeakMap<Shared, Map<string, Promise<boolean>>>();
  * Whether the resource `read` exists in the subscription: one GET by id per preflight run (memoized on the run's shared
  * lookups), so planning and the check act on the same answer. Rejects on anything but 200 or 404.
  */
-function exists(ctx: Pick<CheckContext, "clients" | "shared" | "subscriptionId">, read: ExistingResource): Promise<boolean> {
+function exists(
+    ctx: Pick<CheckContext, "clients" | "shared" | "subscriptionId">,
+    read: ExistingResource,
+): Promise<boolean> {
     const id = realReadId(read, ctx.subscriptionId);
     const cache = answers.get(ctx.shared) ?? new Map<string, Promise<boolean>>();
     answers.set(ctx.shared, cache);
@@ -33,20 +36,24 @@ function exists(ctx: Pick<CheckContext, "clients" | "shared" | "subscriptionId">
         // The client's path template is "/{resourceId}": the id goes without its leading slash.
         cache.set(
             id.toLowerCase(),
-            ifExists(() => ctx.clients.resources.resources.getById(id.replace(/^\//, ""), read.apiVersion ?? "2024-05-01")).then((r) => r !== undefined),
+            ifExists(() =>
+                ctx.clients.resources.resources.getById(id.replace(/^\//, ""), read.apiVersion ?? "2024-05-01"),
+            ).then((r) => r !== undefined),
         );
     }
     return cache.get(id.toLowerCase())!;
 }
 
-const realReadId = (read: ExistingResource, subscriptionId: string) => read.mockId.replace(/^\/subscriptions\/[^/]+/, `/subscriptions/${subscriptionId}`);
+const realReadId = (read: ExistingResource, subscriptionId: string) =>
+    read.mockId.replace(/^\/subscriptions\/[^/]+/, `/subscriptions/${subscriptionId}`);
 
 /**
  * An admitted egress prefix (one of sops.admitEgressPrefixIds) the program reads, not another prefix it reads (the
  * cluster's own existing one, aks.network.egress.publicIpPrefixId, is read strictly whatever admitExistingOnly says).
  */
 const isAdmittedPrefix = (facts: StackFacts, read: ExistingResource, id: string) =>
-    read.type === "Microsoft.Network/publicIPPrefixes" && facts.settings.sops.admitEgressPrefixIds.some((a) => sameArmId(a, id));
+    read.type === "Microsoft.Network/publicIPPrefixes" &&
+    facts.settings.sops.admitEgressPrefixIds.some((a) => sameArmId(a, id));
 
 /**
  * The stack's facts as this run of `pulumi up` will find the subscription: the admitted prefixes the run may leave out
@@ -54,7 +61,10 @@ const isAdmittedPrefix = (facts: StackFacts, read: ExistingResource, id: string)
  * read fails otherwise or gives no answer within `timeoutMs`, stays planned as read: the check reports it (a failure),
  * and the template is the one `pulumi up` would send were it there.
  */
-export async function planAgainstSubscription(ctx: Pick<CheckContext, "facts" | "clients" | "shared" | "subscriptionId">, timeoutMs: number): Promise<StackFacts> {
+export async function planAgainstSubscription(
+    ctx: Pick<CheckContext, "facts" | "clients" | "shared" | "subscriptionId">,
+    timeoutMs: number,
+): Promise<StackFacts> {
     const { facts } = ctx;
     const candidates = [...facts.reads.values()].filter((read) => {
         const id = realReadId(read, ctx.subscriptionId);
@@ -98,7 +108,9 @@ function createdLater(stack: string, id: string, admits: string[]): FleetStack |
     const { stacks } = discover();
     const self = stacks.find((s) => s.stack === stack);
     const creator = creatorOf(stacks, id);
-    return self && creator && rolloutPosition(creator.ring, creator.wave) > rolloutPosition(self.ring, "vault") ? creator : undefined;
+    return self && creator && rolloutPosition(creator.ring, creator.wave) > rolloutPosition(self.ring, "vault")
+        ? creator
+        : undefined;
 }
 
 export const existingResources: Check = {
@@ -116,7 +128,10 @@ export const existingResources: Check = {
             const found = await exists(ctx, read);
             const what = `${read.type} ${read.names.join("/")}`;
             const admitted = isAdmittedPrefix(ctx.facts, read, id);
-            const later = !found && admitted && leavesOutIfMissing(ctx.facts.settings.admitExistingOnly, id) ? createdLater(ctx.facts.stack, id, ctx.facts.settings.sops.admitEgressPrefixIds) : undefined;
+            const later =
+                !found && admitted && leavesOutIfMissing(ctx.facts.settings.admitExistingOnly, id)
+                    ? createdLater(ctx.facts.stack, id, ctx.facts.settings.sops.admitEgressPrefixIds)
+                    : undefined;
             results.push(
                 found
                     ? { id: this.id, status: "ok", detail: `${what} exists (${label})` }
@@ -130,7 +145,9 @@ export const existingResources: Check = {
                             id: this.id,
                             status: "fail",
                             detail: `${what} does not exist: the stack reads it${admitted ? " for sops.admitEgressPrefixIds; deploy the stack that owns it (the DR stack, on standby) first" : ""}`,
-                            fix: admitted ? "pulumi up --stack <the DR stack> (or remove the id from sops.admitEgressPrefixIds until it exists)" : `az resource show --ids ${id}`,
+                            fix: admitted
+                                ? "pulumi up --stack <the DR stack> (or remove the id from sops.admitEgressPrefixIds until it exists)"
+                                : `az resource show --ids ${id}`,
                         },
             );
         }

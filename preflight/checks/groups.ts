@@ -34,9 +34,20 @@ export const entraGroups: Check = {
                 throw answer.error;
             }
             if (answer.ids.length === 1) {
-                results.push({ id: this.id, status: "ok", resource: name, detail: `group "${name}" is ${answer.ids[0]}` });
+                results.push({
+                    id: this.id,
+                    status: "ok",
+                    resource: name,
+                    detail: `group "${name}" is ${answer.ids[0]}`,
+                });
             } else if (answer.ids.length === 0) {
-                results.push({ id: this.id, status: "fail", resource: name, detail: `no security-enabled Entra group is named "${name}" (the program looks up security groups only)`, fix: `az ad group list --filter "startswith(displayName,'${name.replace(/'/g, "''")}')" --query "[].{name:displayName,id:id,securityEnabled:securityEnabled}" --output table` });
+                results.push({
+                    id: this.id,
+                    status: "fail",
+                    resource: name,
+                    detail: `no security-enabled Entra group is named "${name}" (the program looks up security groups only)`,
+                    fix: `az ad group list --filter "startswith(displayName,'${name.replace(/'/g, "''")}')" --query "[].{name:displayName,id:id,securityEnabled:securityEnabled}" --output table`,
+                });
             } else {
                 results.push({
                     id: this.id,

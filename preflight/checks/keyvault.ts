@@ -35,11 +35,20 @@ export const vaultName: Check = {
             const resource = vault.name;
             const kv = ctx.clients.keyVault.vaults;
             // POST /subscriptions/{id}/providers/Microsoft.KeyVault/checkNameAvailability
-            const availability = await kv.checkNameAvailability({ name, type: "Microsoft.KeyVault/vaults" }, { abortSignal: ctx.signal });
+            const availability = await kv.checkNameAvailability(
+                { name, type: "Microsoft.KeyVault/vaults" },
+                { abortSignal: ctx.signal },
+            );
             if (availability.nameAvailable) {
                 results.push(
                     adopt
-                        ? { id: this.id, status: "fail", resource, detail: `sops.adopt is set but no vault ${name} exists to adopt`, fix: `pulumi config set --stack ${ctx.facts.stack} --path sops.adopt false` }
+                        ? {
+                              id: this.id,
+                              status: "fail",
+                              resource,
+                              detail: `sops.adopt is set but no vault ${name} exists to adopt`,
+                              fix: `pulumi config set --stack ${ctx.facts.stack} --path sops.adopt false`,
+                          }
                         : { id: this.id, status: "ok", resource, detail: `vault name ${name} is available` },
                 );
                 continue;
@@ -49,9 +58,19 @@ export const vaultName: Check = {
                 const id = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.KeyVault/vaults/${name}`;
                 const adoptFix = `pulumi config set --stack ${ctx.facts.stack} --path sops.adopt true`;
                 if (adopt) {
-                    results.push({ id: this.id, status: "ok", resource, detail: `vault ${name} exists in ${rg}: sops.adopt imports it into the stack` });
+                    results.push({
+                        id: this.id,
+                        status: "ok",
+                        resource,
+                        detail: `vault ${name} exists in ${rg}: sops.adopt imports it into the stack`,
+                    });
                 } else if (ctx.state && inState(ctx.state, vault.token, own.id ?? id)) {
-                    results.push({ id: this.id, status: "ok", resource, detail: `vault ${name} exists in ${rg} and the stack's state (${ctx.state.file}) has it: \`pulumi up\` updates it` });
+                    results.push({
+                        id: this.id,
+                        status: "ok",
+                        resource,
+                        detail: `vault ${name} exists in ${rg} and the stack's state (${ctx.state.file}) has it: \`pulumi up\` updates it`,
+                    });
                 } else if (ctx.state) {
                     results.push({
                         id: this.id,
@@ -113,11 +132,27 @@ export const existingKey: Check = {
         // GET .../Microsoft.KeyVault/vaults/{vault} and .../vaults/{vault}/keys/{key} (management plane: no data access needed).
         const found = await ifExists(() => ctx.clients.keyVault.vaults.get(rg, vault, { abortSignal: ctx.signal }));
         if (!found) {
-            return [{ id: this.id, status: "fail", resource, detail: `vault ${vault} not found in resource group ${rg} (sops.existingKeyId)`, fix: `az keyvault show --name ${vault} --query id` }];
+            return [
+                {
+                    id: this.id,
+                    status: "fail",
+                    resource,
+                    detail: `vault ${vault} not found in resource group ${rg} (sops.existingKeyId)`,
+                    fix: `az keyvault show --name ${vault} --query id`,
+                },
+            ];
         }
         const k = await ifExists(() => ctx.clients.keyVault.keys.get(rg, vault, key, { abortSignal: ctx.signal }));
         if (!k) {
-            return [{ id: this.id, status: "fail", resource, detail: `key ${key} not found in vault ${vault}`, fix: `az keyvault key list --vault-name ${vault} --query "[].name"` }];
+            return [
+                {
+                    id: this.id,
+                    status: "fail",
+                    resource,
+                    detail: `key ${key} not found in vault ${vault}`,
+                    fix: `az keyvault key list --vault-name ${vault} --query "[].name"`,
+                },
+            ];
         }
         // The client flattens the key's properties (kty, keyOps, attributes) onto the Key.
         const p = k;
@@ -133,8 +168,23 @@ export const existingKey: Check = {
             problems.push("disabled");
         }
         if (problems.length > 0) {
-            return [{ id: this.id, status: "fail", resource, detail: `key ${key} in ${vault} cannot serve SOPS: ${problems.join("; ")}`, fix: `az keyvault key show --vault-name ${vault} --name ${key}` }];
+            return [
+                {
+                    id: this.id,
+                    status: "fail",
+                    resource,
+                    detail: `key ${key} in ${vault} cannot serve SOPS: ${problems.join("; ")}`,
+                    fix: `az keyvault key show --vault-name ${vault} --name ${key}`,
+                },
+            ];
         }
-        return [{ id: this.id, status: "ok", resource, detail: `key ${key} in ${vault} exists: ${p.kty}, ${p.keyOps ? p.keyOps.join("/") : "all operations"}` }];
+        return [
+            {
+                id: this.id,
+                status: "ok",
+                resource,
+                detail: `key ${key} in ${vault} exists: ${p.kty}, ${p.keyOps ? p.keyOps.join("/") : "all operations"}`,
+            },
+        ];
     },
 };

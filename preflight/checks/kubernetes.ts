@@ -36,22 +36,49 @@ const byVersion = (a: string, b: string) => {
 export function judgeVersion(cluster: ClusterFacts, offered: KubernetesVersion[], stack: string): CheckResult {
     const id = "kubernetes-version";
     const resource = cluster.resource.name;
-    const standard = offered.filter((v) => v.version && (v.capabilities?.supportPlan ?? ["KubernetesOfficial"]).includes("KubernetesOfficial") && !v.isPreview).map((v) => v.version!).sort(byVersion);
+    const standard = offered
+        .filter(
+            (v) =>
+                v.version &&
+                (v.capabilities?.supportPlan ?? ["KubernetesOfficial"]).includes("KubernetesOfficial") &&
+                !v.isPreview,
+        )
+        .map((v) => v.version!)
+        .sort(byVersion);
     const where = `in ${cluster.location}`;
     const suggest = standard[standard.length - 1];
-    const fix = suggest ? `pulumi config set --stack ${stack} --path aks.kubernetesVersion ${suggest}` : `az aks get-versions --location ${cluster.location} --output table`;
+    const fix = suggest
+        ? `pulumi config set --stack ${stack} --path aks.kubernetesVersion ${suggest}`
+        : `az aks get-versions --location ${cluster.location} --output table`;
     if (!cluster.version) {
         const fallback = offered.find((v) => v.isDefault)?.version;
-        return { id, status: "ok", resource, detail: `no version pinned: AKS uses the region's default${fallback ? ` (${fallback} ${where})` : ""}` };
+        return {
+            id,
+            status: "ok",
+            resource,
+            detail: `no version pinned: AKS uses the region's default${fallback ? ` (${fallback} ${where})` : ""}`,
+        };
     }
     const minor = minorOf(cluster.version);
     const match = offered.find((v) => v.version === minor);
     if (!match) {
-        return { id, status: "fail", resource, detail: `Kubernetes ${minor} is not offered ${where} (standard support: ${standard.join(", ") || "none listed"})`, fix };
+        return {
+            id,
+            status: "fail",
+            resource,
+            detail: `Kubernetes ${minor} is not offered ${where} (standard support: ${standard.join(", ") || "none listed"})`,
+            fix,
+        };
     }
     if (cluster.version !== minor && !Object.keys(match.patchVersions ?? {}).includes(cluster.version)) {
         const patches = Object.keys(match.patchVersions ?? {}).sort(byVersion);
-        return { id, status: "fail", resource, detail: `patch ${cluster.version} is not offered ${where} (${minor} patches: ${patches.join(", ") || "none"})`, fix: `pulumi config set --stack ${stack} --path aks.kubernetesVersion ${minor}` };
+        return {
+            id,
+            status: "fail",
+            resource,
+            detail: `patch ${cluster.version} is not offered ${where} (${minor} patches: ${patches.join(", ") || "none"})`,
+            fix: `pulumi config set --stack ${stack} --path aks.kubernetesVersion ${minor}`,
+        };
     }
     const plans = match.capabilities?.supportPlan ?? ["KubernetesOfficial"];
     if (!plans.includes("KubernetesOfficial")) {
@@ -65,12 +92,28 @@ export function judgeVersion(cluster: ClusterFacts, offered: KubernetesVersion[]
                 fix,
             };
         }
-        return { id, status: "ok", resource, detail: `Kubernetes ${cluster.version} is offered ${where} under long-term support (Premium, AKSLongTermSupport)` };
+        return {
+            id,
+            status: "ok",
+            resource,
+            detail: `Kubernetes ${cluster.version} is offered ${where} under long-term support (Premium, AKSLongTermSupport)`,
+        };
     }
     if (match.isPreview) {
-        return { id, status: "warn", resource, detail: `Kubernetes ${cluster.version} is in preview ${where}: no SLA, not for production`, fix };
+        return {
+            id,
+            status: "warn",
+            resource,
+            detail: `Kubernetes ${cluster.version} is in preview ${where}: no SLA, not for production`,
+            fix,
+        };
     }
-    return { id, status: "ok", resource, detail: `Kubernetes ${cluster.version} is offered ${where} (standard support)` };
+    return {
+        id,
+        status: "ok",
+        resource,
+        detail: `Kubernetes ${cluster.version} is offered ${where} (standard support)`,
+    };
 }
 
 export const kubernetesVersion: Check = {
@@ -85,7 +128,9 @@ export const kubernetesVersion: Check = {
         const results: CheckResult[] = [];
         for (const cluster of found) {
             // GET /subscriptions/{id}/providers/Microsoft.ContainerService/locations/{location}/kubernetesVersions
-            const list = await ctx.clients.containerService.managedClusters.listKubernetesVersions(cluster.location, { abortSignal: ctx.signal });
+            const list = await ctx.clients.containerService.managedClusters.listKubernetesVersions(cluster.location, {
+                abortSignal: ctx.signal,
+            });
             results.push(judgeVersion(cluster, list.values ?? [], ctx.facts.stack));
         }
         return results;

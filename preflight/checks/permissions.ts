@@ -17,16 +17,26 @@ import { all, ifExists } from "../azure";
 import type { Check, CheckContext, CheckResult } from "../run-checks";
 
 const ASSIGN = "Microsoft.Authorization/roleAssignments/write";
-export const CONDITIONS_NOT_EVALUATED = "conditions on the identity's role assignments (such as a limit on the roles it may assign) are not evaluated";
+export const CONDITIONS_NOT_EVALUATED =
+    "conditions on the identity's role assignments (such as a limit on the roles it may assign) are not evaluated";
 const DEFINE = "Microsoft.Authorization/roleDefinitions/write";
 
 export function matches(pattern: string, action: string): boolean {
-    const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
+    const re = new RegExp(
+        `^${pattern
+            .split("*")
+            .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+        "i",
+    );
     return re.test(action);
 }
 
 export function allowed(permissions: Permission[], action: string): boolean {
-    return permissions.some((p) => (p.actions ?? []).some((a) => matches(a, action)) && !(p.notActions ?? []).some((n) => matches(n, action)));
+    return permissions.some(
+        (p) =>
+            (p.actions ?? []).some((a) => matches(a, action)) && !(p.notActions ?? []).some((n) => matches(n, action)),
+    );
 }
 
 interface Requirement {
@@ -42,7 +52,12 @@ function requirements(ctx: CheckContext): { needs: Requirement[]; subscriptionLe
     const subscriptionLevel: string[] = [];
     const planned = new Set(ctx.facts.resources.map((r) => r.mockId.toLowerCase()));
     for (const r of ctx.facts.resources) {
-        const action = r.type === "Microsoft.Authorization/roleAssignments" ? ASSIGN : r.type === "Microsoft.Authorization/roleDefinitions" ? DEFINE : undefined;
+        const action =
+            r.type === "Microsoft.Authorization/roleAssignments"
+                ? ASSIGN
+                : r.type === "Microsoft.Authorization/roleDefinitions"
+                  ? DEFINE
+                  : undefined;
         if (!action) {
             continue;
         }
@@ -51,9 +66,15 @@ function requirements(ctx: CheckContext): { needs: Requirement[]; subscriptionLe
             continue;
         }
         const scopeId = r.mockId.slice(0, r.mockId.toLowerCase().lastIndexOf("/providers/microsoft.authorization/"));
-        const existingResource = r.placement.scope && !planned.has(scopeId.toLowerCase()) ? r.placement.scope : undefined;
+        const existingResource =
+            r.placement.scope && !planned.has(scopeId.toLowerCase()) ? r.placement.scope : undefined;
         const key = `${r.placement.resourceGroup}|${existingResource ?? ""}`;
-        const req = byKey.get(key) ?? { resourceGroup: r.placement.resourceGroup, existingResource, actions: new Set<string>(), resources: [] };
+        const req = byKey.get(key) ?? {
+            resourceGroup: r.placement.resourceGroup,
+            existingResource,
+            actions: new Set<string>(),
+            resources: [],
+        };
         req.actions.add(action);
         req.resources.push(r.name);
         byKey.set(key, req);
@@ -89,15 +110,38 @@ export const callerPermissions: Check = {
                 const [ns, ...rest] = req.existingResource.split("/");
                 const type = rest.slice(0, -1).filter((_, i) => i % 2 === 0);
                 const names = rest.filter((_, i) => i % 2 === 1);
-                const parent = type.slice(0, -1).map((t, i) => `${t}/${names[i]}`).join("/");
+                const parent = type
+                    .slice(0, -1)
+                    .map((t, i) => `${t}/${names[i]}`)
+                    .join("/");
                 // GET .../resourceGroups/{rg}/providers/{ns}/{parent}/{type}/{name}/providers/Microsoft.Authorization/permissions
-                permissions = await ifExists(() => all(ctx.clients.authorization.permissions.listForResource(req.resourceGroup, ns, parent, type[type.length - 1], names[names.length - 1], { abortSignal: ctx.signal })));
+                permissions = await ifExists(() =>
+                    all(
+                        ctx.clients.authorization.permissions.listForResource(
+                            req.resourceGroup,
+                            ns,
+                            parent,
+                            type[type.length - 1],
+                            names[names.length - 1],
+                            { abortSignal: ctx.signal },
+                        ),
+                    ),
+                );
                 if (!permissions) {
-                    results.push({ id: this.id, status: "fail", resource: scopeText, detail: `${req.existingResource} does not exist in ${req.resourceGroup}, but the stack assigns roles on it (${req.resources.join(", ")})` });
+                    results.push({
+                        id: this.id,
+                        status: "fail",
+                        resource: scopeText,
+                        detail: `${req.existingResource} does not exist in ${req.resourceGroup}, but the stack assigns roles on it (${req.resources.join(", ")})`,
+                    });
                     continue;
                 }
             } else {
-                permissions = await all(ctx.clients.authorization.permissions.listForResourceGroup(req.resourceGroup, { abortSignal: ctx.signal }));
+                permissions = await all(
+                    ctx.clients.authorization.permissions.listForResourceGroup(req.resourceGroup, {
+                        abortSignal: ctx.signal,
+                    }),
+                );
             }
             const missing = actions.filter((a) => !allowed(permissions, a));
             if (missing.length === 0) {
@@ -109,7 +153,9 @@ export const callerPermissions: Check = {
                 });
                 continue;
             }
-            const role = missing.includes(DEFINE) ? "User Access Administrator" : "Role Based Access Control Administrator";
+            const role = missing.includes(DEFINE)
+                ? "User Access Administrator"
+                : "Role Based Access Control Administrator";
             results.push({
                 id: this.id,
                 status: "fail",

@@ -30,8 +30,15 @@ export function addonNamespaces(resources: ArmResource[]): Map<string, string> {
         if (addons.azurepolicy?.enabled === true) {
             need("Microsoft.PolicyInsights", `the Azure Policy add-on of ${r.names[0]}`);
         }
-        if ((r.inputs.azureMonitorProfile as { metrics?: { enabled?: unknown } } | undefined)?.metrics?.enabled === true) {
-            for (const ns of ["Microsoft.ContainerService", "Microsoft.Insights", "Microsoft.AlertsManagement", "Microsoft.Monitor"]) {
+        if (
+            (r.inputs.azureMonitorProfile as { metrics?: { enabled?: unknown } } | undefined)?.metrics?.enabled === true
+        ) {
+            for (const ns of [
+                "Microsoft.ContainerService",
+                "Microsoft.Insights",
+                "Microsoft.AlertsManagement",
+                "Microsoft.Monitor",
+            ]) {
                 need(ns, `Managed Prometheus on ${r.names[0]}`);
             }
         }
@@ -52,7 +59,11 @@ interface PoolFacts {
 /** Agent pools from the planned clusters (agentPoolProfiles) and any separate AgentPool resources. */
 export function poolsOf(resources: ArmResource[]): PoolFacts[] {
     const pools: PoolFacts[] = [];
-    const location = new Map(resources.filter((r) => r.type === "Microsoft.ContainerService/managedClusters").map((r) => [r.names[0], String(r.inputs.location)]));
+    const location = new Map(
+        resources
+            .filter((r) => r.type === "Microsoft.ContainerService/managedClusters")
+            .map((r) => [r.names[0], String(r.inputs.location)]),
+    );
     for (const r of resources) {
         const profiles =
             r.type === "Microsoft.ContainerService/managedClusters"
@@ -81,24 +92,38 @@ export const resourceProviders: Check = {
     needs: "Reader on the subscription",
     async run(ctx: CheckContext): Promise<CheckResult[]> {
         const addons = addonNamespaces(ctx.facts.resources);
-        const namespaces = [...new Set([...namespacesOf(ctx.facts.resources), ...addons.keys()])].sort((a, b) => a.localeCompare(b));
+        const namespaces = [...new Set([...namespacesOf(ctx.facts.resources), ...addons.keys()])].sort((a, b) =>
+            a.localeCompare(b),
+        );
         const states = await Promise.all(
             namespaces.map(async (ns) => {
                 // GET /subscriptions/{id}/providers/{namespace}; 404 means the namespace is unknown to ARM.
-                const provider = await ifExists(() => ctx.clients.resources.providers.get(ns, { abortSignal: ctx.signal }));
+                const provider = await ifExists(() =>
+                    ctx.clients.resources.providers.get(ns, { abortSignal: ctx.signal }),
+                );
                 return { ns, state: provider ? (provider.registrationState ?? "Unknown") : "NotFound" };
             }),
         );
         const missing = states.filter((s) => s.state !== "Registered");
         if (missing.length === 0) {
-            return [{ id: this.id, status: "ok", detail: `${namespaces.length} namespaces registered: ${namespaces.join(", ")}` }];
+            return [
+                {
+                    id: this.id,
+                    status: "ok",
+                    detail: `${namespaces.length} namespaces registered: ${namespaces.join(", ")}`,
+                },
+            ];
         }
-        const why = (ns: string) => (addons.has(ns) && !namespacesOf(ctx.facts.resources).includes(ns) ? ` (${addons.get(ns)} needs it)` : "");
+        const why = (ns: string) =>
+            addons.has(ns) && !namespacesOf(ctx.facts.resources).includes(ns) ? ` (${addons.get(ns)} needs it)` : "";
         return missing.map((s) => ({
             id: this.id,
             status: "fail" as const,
             resource: s.ns,
-            detail: s.state === "Registering" ? `${s.ns} is still Registering; wait until it is Registered${why(s.ns)}` : `${s.ns} is ${s.state} on the subscription${why(s.ns)}`,
+            detail:
+                s.state === "Registering"
+                    ? `${s.ns} is still Registering; wait until it is Registered${why(s.ns)}`
+                    : `${s.ns} is ${s.state} on the subscription${why(s.ns)}`,
             fix: `az provider register --namespace ${s.ns} --wait`,
         }));
     },
@@ -111,14 +136,24 @@ export const features: Check = {
     async run(ctx: CheckContext): Promise<CheckResult[]> {
         const hostEncryption = poolsOf(ctx.facts.resources).filter((p) => p.encryptionAtHost);
         if (hostEncryption.length === 0) {
-            return [{ id: this.id, status: "ok", detail: "no pool uses host encryption; no feature registration needed" }];
+            return [
+                { id: this.id, status: "ok", detail: "no pool uses host encryption; no feature registration needed" },
+            ];
         }
         // GET /subscriptions/{id}/providers/Microsoft.Features/providers/Microsoft.Compute/features/EncryptionAtHost
-        const feature = await ifExists(() => ctx.clients.features.features.get("Microsoft.Compute", "EncryptionAtHost", { abortSignal: ctx.signal }));
+        const feature = await ifExists(() =>
+            ctx.clients.features.features.get("Microsoft.Compute", "EncryptionAtHost", { abortSignal: ctx.signal }),
+        );
         const state = feature?.properties?.state ?? "NotRegistered";
         const pools = hostEncryption.map((p) => `${p.cluster}/${p.name}`).join(", ");
         if (state === "Registered") {
-            return [{ id: this.id, status: "ok", detail: `Microsoft.Compute/EncryptionAtHost is Registered (host encryption on ${pools})` }];
+            return [
+                {
+                    id: this.id,
+                    status: "ok",
+                    detail: `Microsoft.Compute/EncryptionAtHost is Registered (host encryption on ${pools})`,
+                },
+            ];
         }
         return [
             {
