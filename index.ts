@@ -3,24 +3,16 @@
 import { getClientConfig } from "@pulumi/azure-native/authorization";
 import { GitOpsCluster, gitOpsClusterArgs } from "./components/GitOpsCluster";
 import { ConfigError, loadStackConfig } from "./stacks/load";
-import { parseArmId } from "./stacks/schema";
+import { subscriptionRules } from "./stacks/schema";
 
 export = async () => {
     const config = loadStackConfig();
     // The subscription and tenant are needed as plain values (ids of resources to adopt, role definition ids).
     const { subscriptionId, tenantId } = await getClientConfig();
-    // The owner reads the admitted prefixes with the stack's own provider, so they must be in the same subscription.
-    const foreign = config.sops.admitEgressPrefixIds.findIndex((id) => {
-        const sub = parseArmId(id).subscriptionId;
-        return sub !== undefined && sub.toLowerCase() !== subscriptionId.toLowerCase();
-    });
-    if (foreign >= 0) {
-        throw new ConfigError([
-            {
-                path: ["sops", "admitEgressPrefixIds", foreign],
-                message: `must be in the subscription this stack deploys to (${subscriptionId}); leave the /subscriptions/<id> part out`,
-            },
-        ]);
+    // The config rule that needs the subscription (stacks/schema.ts, with every other rule).
+    const issues = subscriptionRules(config.sops.admitEgressPrefixIds, subscriptionId);
+    if (issues.length > 0) {
+        throw new ConfigError(issues);
     }
     const cluster = new GitOpsCluster(config.clusterName, gitOpsClusterArgs(config, { subscriptionId, tenantId }));
     return cluster.outputs;

@@ -683,6 +683,24 @@ export interface ConfigIssue {
 }
 
 /**
+ * The one rule that needs the deployment's subscription, known only once the program asks Azure (getClientConfig): the
+ * owner reads the admitted egress prefixes with the stack's own provider, so they must be in that subscription.
+ */
+export function subscriptionRules(admitEgressPrefixIds: readonly string[], subscriptionId: string): ConfigIssue[] {
+    return admitEgressPrefixIds.flatMap((id, index) => {
+        const sub = parseArmId(id).subscriptionId;
+        return sub !== undefined && sub.toLowerCase() !== subscriptionId.toLowerCase()
+            ? [
+                  {
+                      path: ["sops", "admitEgressPrefixIds", index],
+                      message: `must be in the subscription this stack deploys to (${subscriptionId}); leave the /subscriptions/<id> part out`,
+                  },
+              ]
+            : [];
+    });
+}
+
+/**
  * Rules that depend on the environment. They read the merged raw config defensively (it may be partly invalid) so that
  * their findings are reported together with the schema's, not after the schema errors are fixed.
  */
