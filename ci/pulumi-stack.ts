@@ -41,7 +41,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
-import { PROJECT_DIR } from "../stacks/paths";
+import { PROJECT_DIR, stackNameProblem } from "../stacks/paths";
 import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
 import { defineCommand } from "../cli/command";
 import { UsageError } from "../cli/usage";
@@ -259,12 +259,12 @@ export function main(argv: string[], options: Options): Result {
         return { code: 0, stdout: `${USAGE}\n`, stderr: "" };
     }
     const stack = values.stack ?? "";
-    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
-        throw new UsageError(
-            stack === ""
-                ? "--stack is required"
-                : `invalid stack name "${stack}": use letters, digits, "-", "_" or "."`,
-        );
+    if (stack === "") {
+        throw new UsageError("--stack is required");
+    }
+    const badName = stackNameProblem(stack);
+    if (badName !== undefined) {
+        throw new UsageError(`invalid stack name "${stack}": ${badName}`);
     }
     const mode = values.mode as Mode;
     if (!(MODES as readonly string[]).includes(mode)) {

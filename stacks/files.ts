@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { ConfigFileError, UsageError } from "../cli/usage";
 import { PROJECT, SECRET_KEYS } from "./load";
-import { PROJECT_DIR } from "./paths";
+import { PROJECT_DIR, stackNameProblem } from "./paths";
 
 export { PROJECT_DIR };
 
@@ -36,8 +36,9 @@ export function stackNames(root = PROJECT_DIR): string[] {
  * Secure values become placeholders, shown as [secret].
  */
 export function loadStackFile(stack: string, root = PROJECT_DIR): StackInput {
-    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
-        throw new UsageError(`invalid stack name "${stack}": use letters, digits, "-", "_" or "."`);
+    const badName = stackNameProblem(stack);
+    if (badName !== undefined) {
+        throw new UsageError(`invalid stack name "${stack}": ${badName}`);
     }
     const file = join(root, `Pulumi.${stack}.yaml`);
     if (!existsSync(file)) {

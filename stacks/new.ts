@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createHash, createHmac } from "node:crypto";
 import { Document, isMap, parseDocument, YAMLMap } from "yaml";
 import { lazy } from "../cli/lazy";
-import { PROJECT_DIR } from "./paths";
+import { PROJECT_DIR, stackNameProblem } from "./paths";
 import { defineCommand } from "../cli/command";
 import { UsageError, userPath, writeOutput } from "../cli/usage";
 import {
@@ -100,30 +100,6 @@ function pairs(values: string[], flag: string, key: "address" | "url"): { name: 
         }
         return { name: v.slice(0, at).trim(), [key]: v.slice(at + 1).trim() };
     });
-}
-
-/**
- * Why a stack name cannot be used, or undefined. Pulumi's own rule: 1-100 letters, digits, "-", "_" or "."
- * (pulumi/pulumi sdk/go/common/tokens/stack_name.go, ParseStackName). Narrower here: a name of dots only, which Pulumi's
- * file and Azure Blob backends would turn into a path (pkg/backend/diy/store.go keeps a stack's history and backups in
- * directories named after the stack: "." and ".." are the directories above), and a name ending in .yaml/.yml, which
- * is the stack file's name typed for the stack's.
- */
-export function stackNameProblem(name: string): string | undefined {
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-        return 'use letters, digits, "-", "_" or "."';
-    }
-    if (name.length > 100) {
-        return `${name.length} characters; Pulumi allows at most 100`;
-    }
-    if (/^\.+$/.test(name)) {
-        return 'a name of dots only is a directory path (Pulumi keeps a stack\'s history in a directory named after it): use letters or digits, e.g. "prod-eastus2"';
-    }
-    if (/\.ya?ml$/i.test(name)) {
-        const stack = name.replace(/^Pulumi\./, "").replace(/\.ya?ml$/i, "");
-        return `that is a file name; the stack${stack !== "" ? ` is "${stack}" (it writes Pulumi.${stack}.yaml)` : "'s name comes without .yaml"}`;
-    }
-    return undefined;
 }
 
 /**

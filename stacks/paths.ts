@@ -1,5 +1,6 @@
-// Where the product lives and which Pulumi project the tools work on. Kept free of the Pulumi SDK, so a command that
-// only needs a path (new-stack's --help, a usage error) does not load it.
+// Where the product lives, which Pulumi project the tools work on, and what a stack may be called (its file is
+// Pulumi.<stack>.yaml there). Kept free of the Pulumi SDK, so a command that only needs a path or a name check
+// (new-stack's --help, a usage error) does not load it.
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
@@ -26,4 +27,28 @@ function findRoot(start: string): string {
             throw new Error(`no Pulumi.yaml above ${start}`);
         }
     }
+}
+
+/**
+ * Why a stack name cannot be used, or undefined. Pulumi's own rule: 1-100 letters, digits, "-", "_" or "."
+ * (pulumi/pulumi sdk/go/common/tokens/stack_name.go, ParseStackName). Narrower here: a name of dots only, which Pulumi's
+ * file and Azure Blob backends would turn into a path (pkg/backend/diy/store.go keeps a stack's history and backups in
+ * directories named after the stack: "." and ".." are the directories above), and a name ending in .yaml/.yml, which
+ * is the stack file's name typed for the stack's.
+ */
+export function stackNameProblem(name: string): string | undefined {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+        return 'use letters, digits, "-", "_" or "."';
+    }
+    if (name.length > 100) {
+        return `${name.length} characters; Pulumi allows at most 100`;
+    }
+    if (/^\.+$/.test(name)) {
+        return 'a name of dots only is a directory path (Pulumi keeps a stack\'s history in a directory named after it): use letters or digits, e.g. "prod-eastus2"';
+    }
+    if (/\.ya?ml$/i.test(name)) {
+        const stack = name.replace(/^Pulumi\./, "").replace(/\.ya?ml$/i, "");
+        return `that is a file name; the stack${stack !== "" ? ` is "${stack}" (it writes Pulumi.${stack}.yaml)` : "'s name comes without .yaml"}`;
+    }
+    return undefined;
 }
