@@ -39,7 +39,7 @@ export type Wave = (typeof WAVES)[number];
 /** The top-level config key the rollout sets for the vault wave's run only (stacks/schema.ts); never committed. */
 export const ADMIT_EXISTING_ONLY = "admitExistingOnly";
 
-export interface FleetStack {
+export interface RolloutStack {
     stack: string;
     environment: Environment;
     /** The environment's place in the promotion order (stacks/schema.ts ENVIRONMENTS): dev 0, staging 1, prod 2. */
@@ -72,12 +72,12 @@ export interface InvalidStack {
 
 export interface Discovery {
     /** Rollout order: ring, then wave, then name. */
-    stacks: FleetStack[];
+    stacks: RolloutStack[];
     invalid: InvalidStack[];
 }
 
 /** What one stack is, from its configuration (a StackInput as loadStackFile reads it). Throws ConfigError. */
-export function describeStack(input: StackInput): FleetStack {
+export function describeStack(input: StackInput): RolloutStack {
     const settings = settingsFrom(withSecretPlaceholders(input).config);
     const names = physicalNames(settings);
     const role: Role = names.sopsMode === "owner" ? "primary" : settings.standby ? "standby" : "secondary";
@@ -115,13 +115,13 @@ export function rolloutPosition(ring: number, wave: Wave): number {
     return ring * WAVES.length + WAVES.indexOf(wave);
 }
 
-/** The stack of the fleet that creates the egress prefix `id`, if one does. */
-export function creatorOf(stacks: FleetStack[], id: string): FleetStack | undefined {
+/** The committed stack that creates the egress prefix `id`, if one does. */
+export function creatorOf(stacks: RolloutStack[], id: string): RolloutStack | undefined {
     return stacks.find((s) => s.egressPrefixId !== undefined && sameResource(s.egressPrefixId, id));
 }
 
 /** Rollout order: by ring, then the stack's first wave (the vault's owner before its users), then stack name. */
-export function rolloutOrder(a: FleetStack, b: FleetStack): number {
+export function rolloutOrder(a: RolloutStack, b: RolloutStack): number {
     return (
         a.ring - b.ring ||
         WAVES.indexOf(a.wave) - WAVES.indexOf(b.wave) ||
@@ -131,7 +131,7 @@ export function rolloutOrder(a: FleetStack, b: FleetStack): number {
 
 /** Describes every input; a stack whose file is invalid is reported, not dropped silently. */
 export function discoverInputs(inputs: Iterable<StackInput | { stack: string; error: unknown }>): Discovery {
-    const stacks: FleetStack[] = [];
+    const stacks: RolloutStack[] = [];
     const invalid: InvalidStack[] = [];
     for (const input of inputs) {
         try {
@@ -176,7 +176,7 @@ export interface Filter {
 }
 
 /** The stacks that pass the filter; with a wave, as that wave's entries (their `wave` is that wave). */
-export function select(stacks: FleetStack[], f: Filter): FleetStack[] {
+export function select(stacks: RolloutStack[], f: Filter): RolloutStack[] {
     return stacks
         .filter(
             (s) =>
@@ -189,7 +189,7 @@ export function select(stacks: FleetStack[], f: Filter): FleetStack[] {
 }
 
 /** A GitHub Actions matrix (`strategy.matrix: ${{ fromJSON(...) }}`): one `include` entry per stack, in rollout order. */
-export function githubMatrix(stacks: FleetStack[]): { include: FleetStack[] } {
+export function githubMatrix(stacks: RolloutStack[]): { include: RolloutStack[] } {
     return { include: [...stacks].sort(rolloutOrder) };
 }
 
@@ -198,7 +198,7 @@ export function githubMatrix(stacks: FleetStack[]): { include: FleetStack[] } {
  * the stack (letters, digits and "_" only), each with the variables STACK, ENVIRONMENT, RING, ROLE, WAVE, RESOURCE_GROUP,
  * AKS_NAME.
  */
-export function azureMatrix(stacks: FleetStack[]): Record<string, Record<string, string>> {
+export function azureMatrix(stacks: RolloutStack[]): Record<string, Record<string, string>> {
     const legs: Record<string, Record<string, string>> = {};
     for (const s of [...stacks].sort(rolloutOrder)) {
         let leg = s.stack.replace(/[^A-Za-z0-9_]/g, "_");
@@ -223,8 +223,8 @@ export function azureMatrix(stacks: FleetStack[]): Record<string, Record<string,
  * and for every environment of the promotion order (so the workflows have a fixed set of ring jobs) `ring<N>` and one
  * per wave, `ring<N>_vault`, `ring<N>_clusters` and `ring<N>_admit`. The workflows skip the job of an empty one.
  */
-export function namedSelections(stacks: FleetStack[]): Record<string, FleetStack[]> {
-    const out: Record<string, FleetStack[]> = { stacks, standby: select(stacks, { role: "standby" }) };
+export function namedSelections(stacks: RolloutStack[]): Record<string, RolloutStack[]> {
+    const out: Record<string, RolloutStack[]> = { stacks, standby: select(stacks, { role: "standby" }) };
     ENVIRONMENTS.forEach((_, ring) => {
         out[`ring${ring}`] = select(stacks, { ring });
         for (const wave of WAVES) {
@@ -235,14 +235,14 @@ export function namedSelections(stacks: FleetStack[]): Record<string, FleetStack
 }
 
 /** Lines for $GITHUB_OUTPUT: `<name>=<matrix JSON>`, or `<name>=` when no stack is in it. */
-export function githubOutputs(stacks: FleetStack[]): string {
+export function githubOutputs(stacks: RolloutStack[]): string {
     return Object.entries(namedSelections(stacks))
         .map(([name, selected]) => `${name}=${selected.length > 0 ? JSON.stringify(githubMatrix(selected)) : ""}\n`)
         .join("");
 }
 
 /** Azure Pipelines logging commands setting output variables: `<name>` (a matrix, `{}` when empty) and `<name>_count`. */
-export function azureOutputs(stacks: FleetStack[]): string {
+export function azureOutputs(stacks: RolloutStack[]): string {
     return Object.entries(namedSelections(stacks))
         .map(
             ([name, selected]) =>
@@ -253,7 +253,9 @@ export function azureOutputs(stacks: FleetStack[]): string {
 }
 
 /** The rollout as a document: each ring with its environment and its waves, in order. */
-export function rollout(stacks: FleetStack[]): ({ ring: number; environment: Environment } & Record<Wave, string[]>)[] {
+export function rollout(
+    stacks: RolloutStack[],
+): ({ ring: number; environment: Environment } & Record<Wave, string[]>)[] {
     return ENVIRONMENTS.map((environment, ring) => ({
         ring,
         environment,
@@ -268,11 +270,11 @@ export interface RolloutStep {
     environment: Environment;
     wave: Wave;
     /** The wave's stacks, deployed in parallel: none may need what another of the same wave creates. */
-    stacks: FleetStack[];
+    stacks: RolloutStack[];
 }
 
 /** The rollout as the deploy workflows run it: every non-empty wave, ring by ring, in order. */
-export function rolloutSteps(stacks: FleetStack[]): RolloutStep[] {
+export function rolloutSteps(stacks: RolloutStack[]): RolloutStep[] {
     return ENVIRONMENTS.flatMap((environment, ring) =>
         WAVES.map((wave) => ({ ring, environment, wave, stacks: select(stacks, { ring, wave }) })),
     ).filter((s) => s.stacks.length > 0);
@@ -286,7 +288,7 @@ export function waveConfig(wave: Wave): Record<string, string> {
     return wave === "vault" ? { [`${PROJECT}:${ADMIT_EXISTING_ONLY}`]: "true" } : {};
 }
 
-export function renderTable(stacks: FleetStack[]): string {
+export function renderTable(stacks: RolloutStack[]): string {
     const rows = [
         ["stack", "environment", "ring", "waves", "role", "location", "vault"],
         ...stacks.map((s) => [s.stack, s.environment, String(s.ring), s.waves.join("+"), s.role, s.location, s.vault]),

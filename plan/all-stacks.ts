@@ -6,10 +6,10 @@ import { discover } from "../ci/stacks";
 import { lazy } from "../cli/lazy";
 import { PROJECT_DIR } from "../stacks/paths";
 import { UsageError, userPath, writeOutput } from "../cli/usage";
-import type { FleetEntry } from "./comment";
+import type { StackEntry } from "./comment";
 import type { Plan } from "./model";
 
-export interface FleetPlanEntry {
+export interface StackPlanEntry {
     stack: string;
     environment?: string;
     ring?: number;
@@ -21,19 +21,19 @@ export interface FleetPlanEntry {
 }
 
 /** `npm run plan -- --all --json`: one document with every stack's plan. */
-export interface FleetPlanDocument {
-    fleet: FleetPlanEntry[];
+export interface AllStacksPlan {
+    stacks: StackPlanEntry[];
 }
 
 /** Plans every committed stack of `root`, one after the other (runs must not overlap: the runtime is process-wide). */
-export async function planFleet(
+export async function planAllStacks(
     planOne: (stack: string) => Promise<Plan>,
     root = PROJECT_DIR,
-): Promise<FleetPlanDocument> {
+): Promise<AllStacksPlan> {
     const { stacks, invalid } = discover(root);
-    const fleet: FleetPlanEntry[] = [];
+    const all: StackPlanEntry[] = [];
     for (const s of stacks) {
-        const entry: FleetPlanEntry = {
+        const entry: StackPlanEntry = {
             stack: s.stack,
             environment: s.environment,
             ring: s.ring,
@@ -45,35 +45,37 @@ export async function planFleet(
         } catch (e) {
             entry.error = (e as Error)?.message ?? String(e);
         }
-        fleet.push(entry);
+        all.push(entry);
     }
-    fleet.push(...invalid.map((i) => ({ stack: i.stack, error: i.message })));
-    return { fleet };
+    all.push(...invalid.map((i) => ({ stack: i.stack, error: i.message })));
+    return { stacks: all };
 }
 
-export function readFleetPlan(file: string): FleetPlanDocument {
+export function readAllStacksPlan(file: string): AllStacksPlan {
     let doc: unknown;
     try {
         doc = JSON.parse(readFileSync(userPath(file), "utf8"));
     } catch (e) {
-        throw new UsageError(`cannot read fleet plan ${file}: ${(e as Error).message}`);
+        throw new UsageError(`cannot read the plan of all stacks ${file}: ${(e as Error).message}`);
     }
-    const fleet = (doc as Partial<FleetPlanDocument> | null)?.fleet;
-    if (!Array.isArray(fleet) || !fleet.every((e) => typeof e?.stack === "string")) {
-        throw new UsageError(`${file} is not a fleet plan document (make one with npm run plan -- --all --json)`);
+    // Documents written before the key was renamed call it "fleet"; a pull request's base branch may still write those.
+    const read = doc as { stacks?: unknown; fleet?: unknown } | null;
+    const stacks = (read?.stacks ?? read?.fleet) as StackPlanEntry[] | undefined;
+    if (!Array.isArray(stacks) || !stacks.every((e) => typeof e?.stack === "string")) {
+        throw new UsageError(`${file} is not a plan of all stacks (make one with npm run plan -- --all --json)`);
     }
-    return { fleet };
+    return { stacks };
 }
 
 /** The comment's entries: each stack of this branch with its plan on the base branch, if the base had one. */
-export function fleetEntries(
-    head: FleetPlanDocument,
-    base: FleetPlanDocument | undefined,
-): { entries: FleetEntry[]; removed: string[] } {
-    const baseOf = new Map((base?.fleet ?? []).map((e) => [e.stack, e.plan]));
-    const here = new Set(head.fleet.map((e) => e.stack));
+export function commentEntries(
+    head: AllStacksPlan,
+    base: AllStacksPlan | undefined,
+): { entries: StackEntry[]; removed: string[] } {
+    const baseOf = new Map((base?.stacks ?? []).map((e) => [e.stack, e.plan]));
+    const here = new Set(head.stacks.map((e) => e.stack));
     return {
-        entries: head.fleet.map((e) => ({
+        entries: head.stacks.map((e) => ({
             stack: e.stack,
             environment: e.environment,
             ring: e.ring,
@@ -82,11 +84,11 @@ export function fleetEntries(
             base: baseOf.get(e.stack),
             error: e.error,
         })),
-        removed: (base?.fleet ?? []).map((e) => e.stack).filter((s) => !here.has(s)),
+        removed: (base?.stacks ?? []).map((e) => e.stack).filter((s) => !here.has(s)),
     };
 }
 
-export interface FleetCliOptions {
+export interface AllStacksCliOptions {
     comment: boolean;
     json: boolean;
     base?: string;
@@ -96,8 +98,8 @@ export interface FleetCliOptions {
 }
 
 /** Exit codes: 0 ok, 1 a mandatory policy violation in some stack, 2 some stack could not be planned. */
-export async function planFleetCli(
-    options: FleetCliOptions,
+export async function planAllStacksCli(
+    options: AllStacksCliOptions,
     planOne: (stack: string) => Promise<Plan>,
     root = PROJECT_DIR,
 ): Promise<{ code: number; text: string; stderr?: string }> {
@@ -105,24 +107,24 @@ export async function planFleetCli(
     if (maxChars !== undefined && !(Number.isInteger(maxChars) && maxChars >= 1000)) {
         throw new UsageError("--max-chars must be a whole number >= 1000");
     }
-    const doc = await planFleet(planOne, root);
-    const failed = doc.fleet.filter((e) => e.error !== undefined);
-    const mandatory = doc.fleet.filter((e) => e.plan?.policy.some((f) => f.enforcementLevel === "mandatory"));
+    const doc = await planAllStacks(planOne, root);
+    const failed = doc.stacks.filter((e) => e.error !== undefined);
+    const mandatory = doc.stacks.filter((e) => e.plan?.policy.some((f) => f.enforcementLevel === "mandatory"));
     let text: string;
     if (options.comment) {
-        const { renderFleetComment } = lazy.planComment();
-        // A --base file that does not exist is an error (readFleetPlan, exit 2), not "every stack is new".
-        const base = options.base !== undefined ? readFleetPlan(options.base) : undefined;
+        const { renderAllStacksComment } = lazy.planComment();
+        // A --base file that does not exist is an error (readAllStacksPlan, exit 2), not "every stack is new".
+        const base = options.base !== undefined ? readAllStacksPlan(options.base) : undefined;
         if (options.jsonOut) {
             writeOutput(options.jsonOut, `${JSON.stringify(doc)}\n`);
         }
-        const { entries, removed } = fleetEntries(doc, base);
-        text = renderFleetComment(entries, { artifactsUrl: options.artifactsUrl, maxChars, removed });
+        const { entries, removed } = commentEntries(doc, base);
+        text = renderAllStacksComment(entries, { artifactsUrl: options.artifactsUrl, maxChars, removed });
     } else if (options.json) {
         text = `${JSON.stringify(doc, null, 2)}\n`;
     } else {
         const { renderTree } = lazy.planRender();
-        text = doc.fleet
+        text = doc.stacks
             .map((e) => (e.plan ? renderTree(e.plan) : `${e.stack}: cannot be planned\n${e.error}\n`))
             .join("\n");
     }

@@ -24,8 +24,8 @@ const USAGE = `usage:
   comment     the stack's section of a pull-request comment (diff against --base, graph, policy findings)
   --base      comment only: the base branch's plan (--json of the same command); it must exist; without --base
               everything shows as new
-  --all       every committed stack, in rollout order, in one process; --json: one document {"fleet": [...]};
-              comment: the whole fleet's comment (summary table, details collapsed, under GitHub's size limit;
+  --all       every committed stack, in rollout order, in one process; --json: one document {"stacks": [...]};
+              comment: one comment for every stack (summary table, details collapsed, under GitHub's size limit;
               --base and --json-out are --all --json documents; exit 2 when a stack cannot be planned)`;
 
 /** What plan prints (cli/command.ts Outcome): `text` to --out or stdout. */
@@ -92,7 +92,7 @@ export async function main(
                 values.stack ? "choose one of --stack and --all" : "--mermaid shows one stack: use --stack",
             );
         }
-        const { planFleetCli } = lazy.planFleet();
+        const { planAllStacksCli } = lazy.planAllStacks();
         const options = {
             comment,
             json: values.json,
@@ -101,7 +101,7 @@ export async function main(
             artifactsUrl: values["artifacts-url"],
             maxChars: values["max-chars"],
         };
-        return { ...(await planFleetCli(options, planOne)), out: values.out };
+        return { ...(await planAllStacksCli(options, planOne)), out: values.out };
     }
     if (!values.stack) {
         throw new UsageError("--stack (or --all) is required");

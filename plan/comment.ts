@@ -1,5 +1,5 @@
 // The pull-request comment. One stack's section: what changes against the base branch, the graph with its critical
-// path, and the policy findings. The fleet's comment (npm run plan -- comment --all): a summary table of the stacks
+// path, and the policy findings. The comment of all stacks (npm run plan -- comment --all): a summary table of the stacks
 // that change, their sections collapsed, unchanged stacks counted, always under GitHub's comment size limit.
 import { diffPlans, renderDiffMarkdown } from "./diff";
 import type { Plan } from "./model";
@@ -22,7 +22,7 @@ export function emptyPlan(project: string, stack: string): Plan {
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export interface SectionOptions {
-    /** The Mermaid graph of the stack (default true); a fleet comment short of room leaves it out. */
+    /** The Mermaid graph of the stack (default true); a comment of all stacks short of room leaves it out. */
     graph?: boolean;
 }
 
@@ -59,8 +59,8 @@ export function renderCommentSection(head: Plan, base: Plan | undefined, options
 /** GitHub rejects a comment longer than this (characters). */
 export const GITHUB_COMMENT_LIMIT = 65536;
 
-/** One stack of the fleet comment: its plan on this branch (absent when it cannot be planned) and on the base. */
-export interface FleetEntry {
+/** One stack of the comment of all stacks: its plan on this branch (absent when it cannot be planned) and on the base. */
+export interface StackEntry {
     stack: string;
     environment?: string;
     ring?: number;
@@ -72,7 +72,7 @@ export interface FleetEntry {
     error?: string;
 }
 
-export interface FleetCommentOptions {
+export interface AllStacksCommentOptions {
     /** Budget for the whole comment; the default leaves room under GitHub's limit for the previews added after it. */
     maxChars?: number;
     /** Where the full plans are (the CI run with its artifacts), linked when details are shortened. */
@@ -81,11 +81,11 @@ export interface FleetCommentOptions {
     removed?: string[];
 }
 
-export type FleetStatus = "error" | "changes" | "policy" | "unchanged";
+export type StackStatus = "error" | "changes" | "policy" | "unchanged";
 
-export interface FleetRow {
-    entry: FleetEntry;
-    status: FleetStatus;
+export interface StackRow {
+    entry: StackEntry;
+    status: StackStatus;
     added: number;
     changed: number;
     removed: number;
@@ -94,7 +94,7 @@ export interface FleetRow {
 }
 
 /** What a stack's plan amounts to against the base: an error, changes, mandatory findings alone, or nothing. */
-export function fleetRow(entry: FleetEntry): FleetRow {
+export function stackRow(entry: StackEntry): StackRow {
     if (!entry.head) {
         return { entry, status: "error", added: 0, changed: 0, removed: 0, mandatory: 0, advisory: 0 };
     }
@@ -114,7 +114,7 @@ export function fleetRow(entry: FleetEntry): FleetRow {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-function errorSection(entry: FleetEntry): string {
+function errorSection(entry: StackEntry): string {
     const message = (entry.error ?? "no plan").slice(0, 4000).replace(/```/g, "'''");
     return [
         `<details open><summary><b>${entry.stack}</b>: cannot be planned</summary>`,
@@ -128,22 +128,22 @@ function errorSection(entry: FleetEntry): string {
     ].join("\n");
 }
 
-function briefSection(row: FleetRow, where: string): string {
+function briefSection(row: StackRow, where: string): string {
     return `<details><summary><b>${row.entry.stack}</b>: ${row.added} to add, ${row.changed} to change, ${row.removed} to remove</summary>\n\nDetails left out for room: see ${where}.\n\n</details>\n`;
 }
 
 /**
- * The whole fleet's plan comment: a summary table of the stacks that change (or cannot be planned, or fail a
+ * The plan comment of all stacks: a summary table of the stacks that change (or cannot be planned, or fail a
  * mandatory policy), their sections collapsed below, unchanged stacks counted rather than listed. It never exceeds
  * `maxChars`: sections lose their graph, then their details, then are left out, with a note pointing at the run's
  * artifacts. Entries are expected in rollout order (npm run stacks).
  */
-export function renderFleetComment(entries: FleetEntry[], options: FleetCommentOptions = {}): string {
+export function renderAllStacksComment(entries: StackEntry[], options: AllStacksCommentOptions = {}): string {
     const maxChars = Math.min(options.maxChars ?? 60000, GITHUB_COMMENT_LIMIT);
-    const rows = entries.map(fleetRow);
+    const rows = entries.map(stackRow);
     const listed = rows.filter((r) => r.status !== "unchanged");
     const unchanged = rows.filter((r) => r.status === "unchanged");
-    const count = (status: FleetStatus) => rows.filter((r) => r.status === status).length;
+    const count = (status: StackStatus) => rows.filter((r) => r.status === status).length;
     const where = options.artifactsUrl ? `[the run's artifacts](${options.artifactsUrl})` : "the run's artifacts";
 
     const head: string[] = [COMMENT_MARKER, "### Offline plan", ""];

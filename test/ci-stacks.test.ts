@@ -13,7 +13,7 @@ import {
     describeStack,
     discover,
     discoverInputs,
-    FleetStack,
+    RolloutStack,
     githubOutputs,
     main,
     rollout,
@@ -175,14 +175,14 @@ describe("stack discovery (npm run stacks)", () => {
         ];
         assert.deepEqual(Object.keys(gh).sort(), expected.sort());
         assert.deepEqual(
-            (JSON.parse(gh.stacks) as { include: FleetStack[] }).include.map((s) => s.stack),
+            (JSON.parse(gh.stacks) as { include: RolloutStack[] }).include.map((s) => s.stack),
             stacks.map((s) => s.stack),
         );
         assert.equal(gh.ring0_clusters, "", "an empty wave is an empty output: its job is skipped");
         // A wave's matrix entries say which wave they are in: the vault owner appears in two, once each.
         const prodRing = ENVIRONMENTS.indexOf("prod");
         for (const wave of WAVES) {
-            const entries = (JSON.parse(gh[`ring${prodRing}_${wave}`]) as { include: FleetStack[] }).include;
+            const entries = (JSON.parse(gh[`ring${prodRing}_${wave}`]) as { include: RolloutStack[] }).include;
             assert.deepEqual(
                 entries.map((e) => [e.stack, e.wave]),
                 rollout(stacks)[prodRing][wave].map((stack) => [stack, wave]),
@@ -224,19 +224,19 @@ describe("stack discovery (npm run stacks)", () => {
 
     it("filters by ring, role and stack, and rejects what does not exist", () => {
         const dr = discover().stacks.find((s) => s.role === "standby")!;
-        const only = JSON.parse(main(["--matrix", "--stack", dr.stack]).text) as { include: FleetStack[] };
+        const only = JSON.parse(main(["--matrix", "--stack", dr.stack]).text) as { include: RolloutStack[] };
         assert.deepEqual(
             only.include.map((s) => s.stack),
             [dr.stack],
         );
-        const everything = JSON.parse(main(["--matrix", "--stack", ""]).text) as { include: FleetStack[] };
+        const everything = JSON.parse(main(["--matrix", "--stack", ""]).text) as { include: RolloutStack[] };
         assert.equal(
             everything.include.length,
             stackNames().length,
             "an empty --stack (a blank dispatch input) means all",
         );
         const ring = JSON.parse(main(["--matrix", "--ring", String(dr.ring), "--role", "standby"]).text) as {
-            include: FleetStack[];
+            include: RolloutStack[];
         };
         assert.ok(ring.include.every((s) => s.ring === dr.ring && s.role === "standby"));
         assert.throws(() => main(["--matrix", "--stack", "nope"]), /unknown stack "nope"/);

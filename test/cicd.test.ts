@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { azureOutputs, discover, FleetStack, main as stacksMain, WAVES } from "../ci/stacks";
+import { azureOutputs, discover, RolloutStack, main as stacksMain, WAVES } from "../ci/stacks";
 import { PROJECT_DIR, ROOT } from "../stacks/paths";
 import { stackNames } from "../stacks/files";
 import { ENVIRONMENTS } from "../stacks/schema";
@@ -96,7 +96,7 @@ function runGithubOutputs(dir: string, args: string[]): Record<string, string[]>
                     l.slice(0, l.indexOf("=")),
                     l.slice(l.indexOf("=") + 1) === ""
                         ? []
-                        : (JSON.parse(l.slice(l.indexOf("=") + 1)) as { include: FleetStack[] }).include.map(
+                        : (JSON.parse(l.slice(l.indexOf("=") + 1)) as { include: RolloutStack[] }).include.map(
                               (x) => x.stack,
                           ),
                 ]),
@@ -143,7 +143,7 @@ function azureFeeds(jobs: Doc[], ring?: number): { job: string; variable: string
 }
 
 /** A project copy with a fourth stack (another prod cluster), or grown to a hundred stacks. */
-function fleetOf(size: 4 | 100): { dir: string; stacks: FleetStack[] } {
+function fleetOf(size: 4 | 100): { dir: string; stacks: RolloutStack[] } {
     const dir = projectCopy();
     const owners = new Map(
         discover()

@@ -1,8 +1,8 @@
 // The pull-request comment (plan/comment.ts) for the hand-made plan of test/plan-fixture.ts, against the literal
 // Markdown: one stack's section (summary line, diff, findings table with a pipe escaped, graph) and the fleet comment's
-// head, table, error section, singular and plural wording. Fleet-scale budgets are in test/plan-fleet.test.ts.
+// head, table, error section, singular and plural wording. Budgets at a hundred stacks are in test/plan-all-stacks.test.ts.
 import * as assert from "node:assert/strict";
-import { emptyPlan, fleetRow, renderCommentSection, renderFleetComment } from "../plan/comment";
+import { emptyPlan, stackRow, renderCommentSection, renderAllStacksComment } from "../plan/comment";
 import { renderMermaid } from "../plan/render";
 import { plan, RG } from "./plan-fixture";
 
@@ -97,22 +97,22 @@ describe("pull-request comment (plan/comment.ts)", () => {
     it("sorts each stack into changes, policy alone, unchanged or error, with its counts", () => {
         const { head, base } = changed();
         assert.deepEqual(
-            { ...fleetRow({ stack: "prod", head, base }), entry: undefined },
+            { ...stackRow({ stack: "prod", head, base }), entry: undefined },
             { entry: undefined, status: "changes", added: 0, changed: 1, removed: 0, mandatory: 1, advisory: 2 },
         );
-        assert.equal(fleetRow({ stack: "prod", head: plan(), base: plan() }).status, "policy");
+        assert.equal(stackRow({ stack: "prod", head: plan(), base: plan() }).status, "policy");
         const clean = plan();
         clean.policy = clean.policy.filter((f) => f.enforcementLevel === "advisory");
-        assert.equal(fleetRow({ stack: "prod", head: clean, base: clean }).status, "unchanged");
-        assert.equal(fleetRow({ stack: "prod", head: clean }).status, "changes", "no base: new");
+        assert.equal(stackRow({ stack: "prod", head: clean, base: clean }).status, "unchanged");
+        assert.equal(stackRow({ stack: "prod", head: clean }).status, "changes", "no base: new");
         assert.deepEqual(
-            { ...fleetRow({ stack: "x", error: "bad" }), entry: undefined },
+            { ...stackRow({ stack: "x", error: "bad" }), entry: undefined },
             { entry: undefined, status: "error", added: 0, changed: 0, removed: 0, mandatory: 0, advisory: 0 },
         );
         const outputOnly = plan();
         outputOnly.outputs = { ...outputOnly.outputs, clusterName: "aks-other" };
         assert.equal(
-            fleetRow({ stack: "prod", head: outputOnly, base: plan() }).status,
+            stackRow({ stack: "prod", head: outputOnly, base: plan() }).status,
             "changes",
             "an output change is a change",
         );
@@ -122,7 +122,7 @@ describe("pull-request comment (plan/comment.ts)", () => {
         const { head, base } = changed();
         const quiet = plan();
         quiet.policy = [];
-        const text = renderFleetComment(
+        const text = renderAllStacksComment(
             [
                 { stack: "dev", environment: "dev", ring: 0, role: "cluster", head: quiet, base: quiet },
                 { stack: "prod", environment: "prod", ring: 2, role: "vault-owner", head, base },
@@ -168,7 +168,7 @@ describe("pull-request comment (plan/comment.ts)", () => {
         const clean = plan();
         clean.policy = [];
         const failing = plan();
-        const text = renderFleetComment(
+        const text = renderAllStacksComment(
             [
                 { stack: "a", environment: "dev", head: clean, base: clean },
                 { stack: "b", environment: "dev", head: clean, base: clean },
@@ -196,14 +196,14 @@ describe("pull-request comment (plan/comment.ts)", () => {
             text,
         );
         assert.ok(text.includes("\n| `f` |  |  |  | 0 | 0 | 0 | **1 mandatory**, 2 advisory | ~8.3 min |\n"));
-        const one = renderFleetComment([{ stack: "f", head: failing, base: failing }]);
+        const one = renderAllStacksComment([{ stack: "f", head: failing, base: failing }]);
         assert.ok(
             one.includes("\n**0 of 1 stack change** · **1 fails a mandatory policy** without changing · 0 unchanged\n"),
             one,
         );
         assert.ok(!one.includes("No longer committed"));
         assert.equal(
-            renderFleetComment([{ stack: "a", environment: "dev", head: clean, base: clean }]),
+            renderAllStacksComment([{ stack: "a", environment: "dev", head: clean, base: clean }]),
             "<!-- aks-gitops:plan -->\n### Offline plan\n\n**0 of 1 stack change** · 1 unchanged (dev 1)\n",
         );
     });
@@ -216,7 +216,7 @@ describe("pull-request comment (plan/comment.ts)", () => {
             head: { ...head, stack: `prod-${i}` },
             base: { ...base, stack: `prod-${i}` },
         }));
-        const text = renderFleetComment(entries, {
+        const text = renderAllStacksComment(entries, {
             maxChars: 1000 + 2 * section.length,
             artifactsUrl: "https://ci.example/run/1",
         });
@@ -232,7 +232,7 @@ describe("pull-request comment (plan/comment.ts)", () => {
             "no room for the third's details",
         );
         // With 500 characters more the third section keeps its details and loses only its graph.
-        const graphless = renderFleetComment(entries, { maxChars: 1500 + 2 * section.length });
+        const graphless = renderAllStacksComment(entries, { maxChars: 1500 + 2 * section.length });
         assert.equal(graphless.split("```mermaid").length - 1, 2);
         assert.ok(graphless.includes(renderCommentSection(entries[2].head, entries[2].base, { graph: false })));
         assert.ok(
@@ -240,7 +240,7 @@ describe("pull-request comment (plan/comment.ts)", () => {
                 "\n_1 stack's details shortened or left out to stay under GitHub's 65,536-character comment limit: the full plans are in the run's artifacts._\n",
             ),
         );
-        const brief = renderFleetComment(entries, { maxChars: 1000 });
+        const brief = renderAllStacksComment(entries, { maxChars: 1000 });
         assert.ok(
             brief.includes(
                 "<details><summary><b>prod-1</b>: 0 to add, 1 to change, 0 to remove</summary>\n\nDetails left out for room: see the run's artifacts.\n\n</details>\n",
@@ -264,12 +264,12 @@ describe("pull-request comment (plan/comment.ts)", () => {
         );
         const clean = plan();
         clean.policy = [];
-        assert.ok(!renderFleetComment([{ stack: "a", head: clean }], { removed: [] }).includes("No longer committed"));
+        assert.ok(!renderAllStacksComment([{ stack: "a", head: clean }], { removed: [] }).includes("No longer committed"));
         const many = Array.from({ length: 40 }, (_, i) => ({
             stack: `prod-c${String(i).padStart(2, "0")}`,
             head: { ...clean, stack: `prod-c${String(i).padStart(2, "0")}` },
         }));
-        const text = renderFleetComment(many, { maxChars: 4000 });
+        const text = renderAllStacksComment(many, { maxChars: 4000 });
         const rows = text.split("\n").filter((l) => l.startsWith("| `prod-c"));
         assert.ok(rows.length > 0 && rows.length < 40, `${rows.length} rows`);
         assert.ok(text.includes(`\n\n…and ${40 - rows.length} more: see the run's artifacts.\n`), text);

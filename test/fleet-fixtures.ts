@@ -5,7 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { FleetStack, main } from "../ci/stacks";
+import { RolloutStack, main } from "../ci/stacks";
 import { PROJECT_DIR } from "../stacks/paths";
 import { stackNames } from "../stacks/files";
 
@@ -24,7 +24,7 @@ export function projectCopy(): string {
  * Another cluster of an environment, made from the stack file of the environment's vault owner: it uses the owner's
  * key (sops.existingKeyId) instead of owning a vault; on standby when asked.
  */
-export function otherClusterOf(owner: FleetStack, name: string, location: string, standby = false): StackDoc {
+export function otherClusterOf(owner: RolloutStack, name: string, location: string, standby = false): StackDoc {
     const doc = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${owner.stack}.yaml`), "utf8")) as StackDoc;
     const config = { ...doc.config };
     config["aks-gitops:clusterName"] = name;
@@ -67,7 +67,7 @@ export function githubOutputsOf(dir: string, args: string[] = []): Record<string
     for (const line of text.split("\n").filter((l) => l !== "")) {
         const [name, value] = [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)];
         outputs[name] =
-            value === "" ? [] : (JSON.parse(value) as { include: FleetStack[] }).include.map((s) => s.stack);
+            value === "" ? [] : (JSON.parse(value) as { include: RolloutStack[] }).include.map((s) => s.stack);
     }
     return outputs;
 }

@@ -94,7 +94,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "model",
             "diff",
             "canonical",
-            "plan-fleet",
+            "plan-all-stacks",
             "messages",
             "subscription",
             "dr",

@@ -10,7 +10,7 @@ import { stackNames } from "../stacks/files";
 import { renderCommentSection } from "../plan/comment";
 import * as cli from "../plan/cli";
 import { main } from "../plan/cli";
-import { planFleet, planFleetCli, readFleetPlan } from "../plan/all-stacks";
+import { planAllStacks, planAllStacksCli, readAllStacksPlan } from "../plan/all-stacks";
 import type { Plan } from "../plan/model";
 import { renderTree } from "../plan/render";
 import { plan } from "./plan-fixture";
@@ -239,12 +239,12 @@ describe("npm run plan -- --stack: a mandatory finding (the stack planned by a s
         );
     });
 
-    it("hands --all and its options to the fleet planner with the same stand-in", async () => {
+    it("hands --all and its options to the planner of all stacks with the same stand-in", async () => {
         const all = await main(["--all", "--json", "--out", "fleet.json"], planOne);
         assert.equal(all.code, EXIT.mandatory);
         assert.equal(all.out, "fleet.json");
         assert.deepEqual(
-            (JSON.parse(all.text) as { fleet: { stack: string }[] }).fleet.map((e) => e.stack).sort(),
+            (JSON.parse(all.text) as { stacks: { stack: string }[] }).stacks.map((e) => e.stack).sort(),
             stackNames(),
         );
         const comment = await main(
@@ -274,7 +274,7 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
     };
 
     it("exits 2 when a stack cannot be planned, 1 for a mandatory finding alone, each named on stderr", async () => {
-        const text = await planFleetCli({ comment: false, json: false }, planOne);
+        const text = await planAllStacksCli({ comment: false, json: false }, planOne);
         assert.equal(text.code, EXIT.usage);
         assert.equal(
             text.stderr,
@@ -286,15 +286,15 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
             ),
         );
         assert.ok(text.text.includes(renderTree({ ...plan(), stack: failing })));
-        const policyOnly = await planFleetCli({ comment: false, json: true }, async (s) =>
+        const policyOnly = await planAllStacksCli({ comment: false, json: true }, async (s) =>
             s === broken ? clean(s) : planOne(s),
         );
         assert.equal(policyOnly.code, EXIT.mandatory);
         assert.equal(policyOnly.stderr, `${failing}: mandatory policy violation(s); see the policy findings\n`);
-        const fine = await planFleetCli({ comment: false, json: true }, (s) => Promise.resolve(clean(s)));
+        const fine = await planAllStacksCli({ comment: false, json: true }, (s) => Promise.resolve(clean(s)));
         assert.deepEqual({ code: fine.code, stderr: fine.stderr }, { code: EXIT.ok, stderr: undefined });
         assert.deepEqual(
-            (JSON.parse(fine.text) as { fleet: { stack: string; plan: Plan }[] }).fleet
+            (JSON.parse(fine.text) as { stacks: { stack: string; plan: Plan }[] }).stacks
                 .map((e) => [e.stack, e.plan.stack])
                 .sort(),
             stacks.map((s) => [s, s]),
@@ -302,23 +302,23 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
     });
 
     it("records a thrown value that is not an Error as its text", async () => {
-        const doc = await planFleet((s) =>
+        const doc = await planAllStacks((s) =>
             s === broken
                 ? // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a rejection that is not an Error
                   Promise.reject("config file is empty")
                 : Promise.resolve(clean(s)),
         );
-        assert.equal(doc.fleet.find((e) => e.stack === broken)!.error, "config file is empty");
+        assert.equal(doc.stacks.find((e) => e.stack === broken)!.error, "config file is empty");
     });
 
     it("comments against a base document, writes the head document to --json-out, and checks --max-chars", async () => {
         const dir = mkdtempSync(join(tmpdir(), "plan-fleet-cli-"));
         try {
-            const base = await planFleet((s) => Promise.resolve(clean(s)));
+            const base = await planAllStacks((s) => Promise.resolve(clean(s)));
             const baseFile = join(dir, "base.json");
             writeFileSync(baseFile, JSON.stringify(base));
             const headOut = join(dir, "head.json");
-            const result = await planFleetCli(
+            const result = await planAllStacksCli(
                 {
                     comment: true,
                     json: false,
@@ -330,7 +330,7 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
                 planOne,
             );
             assert.equal(result.code, EXIT.usage);
-            assert.equal(readFileSync(headOut, "utf8"), `${JSON.stringify(await planFleet(planOne))}\n`);
+            assert.equal(readFileSync(headOut, "utf8"), `${JSON.stringify(await planAllStacks(planOne))}\n`);
             assert.ok(result.text.length <= 1000);
             assert.ok(
                 result.text.includes(
@@ -339,13 +339,13 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
                 result.text,
             );
             assert.ok(result.text.includes("[the run's artifacts](https://ci.example/run/7)"));
-            const noBase = await planFleetCli({ comment: true, json: false }, (s) => Promise.resolve(clean(s)));
+            const noBase = await planAllStacksCli({ comment: true, json: false }, (s) => Promise.resolve(clean(s)));
             assert.ok(
                 noBase.text.includes(`**${stacks.length} of ${stacks.length} stacks change**`),
                 "no base: every stack is new",
             );
             await assert.rejects(
-                planFleetCli(
+                planAllStacksCli(
                     {
                         comment: true,
                         json: false,
@@ -356,12 +356,12 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
                 ),
                 {
                     name: "UsageError",
-                    message: new RegExp(`^cannot read fleet plan ${join(dir, "none.json")}: ENOENT`),
+                    message: new RegExp(`^cannot read the plan of all stacks ${join(dir, "none.json")}: ENOENT`),
                 },
             );
             assert.ok(!existsSync(join(dir, "not-written.json")), "a missing base file: an error, nothing written");
             for (const bad of ["999", "1000.5", "many"]) {
-                await assert.rejects(planFleetCli({ comment: true, json: false, maxChars: bad }, planOne), {
+                await assert.rejects(planAllStacksCli({ comment: true, json: false, maxChars: bad }, planOne), {
                     name: "UsageError",
                     message: "--max-chars must be a whole number >= 1000",
                 });
@@ -371,36 +371,41 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
         }
     });
 
-    it("refuses a fleet plan file it cannot read or that is not a fleet document", () => {
+    it("refuses a plan file of all stacks it cannot read or that is not one", () => {
         const dir = mkdtempSync(join(tmpdir(), "plan-fleet-read-"));
         try {
             const write = (name: string, text: string) => {
                 writeFileSync(join(dir, name), text);
                 return join(dir, name);
             };
-            assert.throws(() => readFleetPlan(join(dir, "missing.json")), {
+            assert.throws(() => readAllStacksPlan(join(dir, "missing.json")), {
                 name: "UsageError",
-                message: new RegExp(`^cannot read fleet plan ${join(dir, "missing.json")}: ENOENT`),
+                message: new RegExp(`^cannot read the plan of all stacks ${join(dir, "missing.json")}: ENOENT`),
             });
-            assert.throws(() => readFleetPlan(write("garbled.json", "[")), {
-                message: /^cannot read fleet plan .*garbled\.json: /,
+            assert.throws(() => readAllStacksPlan(write("garbled.json", "[")), {
+                message: /^cannot read the plan of all stacks .*garbled\.json: /,
+            });
+            // A base branch built before the key was renamed writes {"fleet": [...]}; its plans still count.
+            assert.deepEqual(readAllStacksPlan(write("legacy.json", '{"fleet":[{"stack":"a"}]}')), {
+                stacks: [{ stack: "a" }],
             });
             for (const [name, text] of [
                 ["null", "null"],
                 ["empty", "{}"],
-                ["object", '{"fleet":{}}'],
-                ["nameless", '{"fleet":[{"stack":"a"},{}]}'],
-                ["nulls", '{"fleet":[null]}'],
+                ["object", '{"stacks":{}}'],
+                ["nameless", '{"stacks":[{"stack":"a"},{}]}'],
+                ["nulls", '{"stacks":[null]}'],
+                ["legacy key, not a list", '{"fleet":{}}'],
             ]) {
                 const path = write(`${name}.json`, text);
                 assert.throws(
-                    () => readFleetPlan(path),
-                    { message: `${path} is not a fleet plan document (make one with npm run plan -- --all --json)` },
+                    () => readAllStacksPlan(path),
+                    { message: `${path} is not a plan of all stacks (make one with npm run plan -- --all --json)` },
                     name,
                 );
             }
-            assert.deepEqual(readFleetPlan(write("ok.json", '{"fleet":[{"stack":"a"}],"extra":1}')), {
-                fleet: [{ stack: "a" }],
+            assert.deepEqual(readAllStacksPlan(write("ok.json", '{"stacks":[{"stack":"a"}],"extra":1}')), {
+                stacks: [{ stack: "a" }],
             });
         } finally {
             rmSync(dir, { recursive: true, force: true });

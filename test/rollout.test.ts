@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { discover, FleetStack, main as stacksMain, rolloutSteps, Wave, waveConfig } from "../ci/stacks";
+import { discover, RolloutStack, main as stacksMain, rolloutSteps, Wave, waveConfig } from "../ci/stacks";
 import { isNotFound } from "../components/SopsKeyVault";
 import { AzureMocks, MODELS } from "../offline/azure-answers";
 import { Capture, runProgram } from "../offline/program";
@@ -159,7 +159,7 @@ async function runStack(
 async function walk(
     root: string,
     initial: Set<string> = new Set(),
-): Promise<{ runs: Run[]; world: Set<string>; stacks: FleetStack[] }> {
+): Promise<{ runs: Run[]; world: Set<string>; stacks: RolloutStack[] }> {
     const { stacks, invalid } = discover(root);
     assert.deepEqual(invalid, []);
     const world = new Set(initial);

@@ -11,7 +11,7 @@
 // run): a prefix the run leaves out because it answered 404 is planned as absent, as `pulumi up` will find it, so ARM's
 // validation gets the vault firewall without it. A template that still referenced it (reference() of a prefix that does
 // not exist) could fail the validation of the very run that leaves it out.
-import type { FleetStack } from "../../ci/stacks";
+import type { RolloutStack } from "../../ci/stacks";
 import { lazy } from "../../cli/lazy";
 import { leavesOutIfMissing, sameArmId } from "../../stacks/schema";
 import { ifExists } from "../azure";
@@ -99,7 +99,7 @@ export async function planAgainstSubscription(
  * The stack of this rollout that creates `id`, one of the prefixes `stack` admits, in a wave after the vault wave `stack`
  * runs in, if any.
  */
-function createdLater(stack: string, id: string, admits: string[]): FleetStack | undefined {
+function createdLater(stack: string, id: string, admits: string[]): RolloutStack | undefined {
     // Loaded when needed: discovery reads every stack file with the SDK's config code, which preflight --help never needs.
     const { creatorOf, discover, rolloutPosition, sameResource } = lazy.ciStacks();
     if (!admits.some((a) => sameResource(a, id))) {

@@ -10,8 +10,8 @@ import { loadStackFile, stackNames, withSecretPlaceholders } from "../stacks/fil
 import { ROOT } from "../stacks/paths";
 import { runProgram } from "../offline/program";
 import { main, planWithActivation } from "../plan/cli";
-import { COMMENT_MARKER, FleetEntry, GITHUB_COMMENT_LIMIT, renderFleetComment } from "../plan/comment";
-import { fleetEntries, FleetPlanDocument, planFleet, planFleetCli } from "../plan/all-stacks";
+import { COMMENT_MARKER, StackEntry, GITHUB_COMMENT_LIMIT, renderAllStacksComment } from "../plan/comment";
+import { commentEntries, AllStacksPlan, planAllStacks, planAllStacksCli } from "../plan/all-stacks";
 import { buildCheckedPlan, Plan } from "../plan/model";
 import { otherClusterOf, projectCopy, writeStack } from "./fleet-fixtures";
 
@@ -39,18 +39,18 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
     const plans = new Map<string, Plan>();
     const memo = async (stack: string) =>
         plans.get(stack) ?? plans.set(stack, await planWithActivation(stack)).get(stack)!;
-    let committed: FleetPlanDocument;
+    let committed: AllStacksPlan;
     before(async () => {
-        committed = await planFleet(memo);
+        committed = await planAllStacks(memo);
     });
 
     it("plans every committed stack in rollout order, with its environment, ring and role", () => {
-        assert.deepEqual(committed.fleet.map((e) => e.stack).sort(), stackNames());
+        assert.deepEqual(committed.stacks.map((e) => e.stack).sort(), stackNames());
         assert.deepEqual(
-            committed.fleet.map((e) => e.stack),
+            committed.stacks.map((e) => e.stack),
             discover().stacks.map((s) => s.stack),
         );
-        for (const e of committed.fleet) {
+        for (const e of committed.stacks) {
             assert.equal(e.error, undefined, e.error);
             assert.equal(e.plan?.stack, e.stack);
             assert.ok(e.environment && e.role && e.ring !== undefined);
@@ -58,27 +58,27 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
     });
 
     it("answers --json with one document of every stack, and text with every stack's tree", async () => {
-        const json = await planFleetCli({ comment: false, json: true }, memo);
+        const json = await planAllStacksCli({ comment: false, json: true }, memo);
         assert.equal(json.code, 0);
-        const doc = JSON.parse(json.text) as FleetPlanDocument;
+        const doc = JSON.parse(json.text) as AllStacksPlan;
         assert.deepEqual(
-            doc.fleet.map((e) => e.stack),
-            committed.fleet.map((e) => e.stack),
+            doc.stacks.map((e) => e.stack),
+            committed.stacks.map((e) => e.stack),
         );
-        const text = await planFleetCli({ comment: false, json: false }, memo);
+        const text = await planAllStacksCli({ comment: false, json: false }, memo);
         for (const stack of stackNames()) {
             assert.match(text.text, new RegExp(`^Plan for aks-gitops/${stack}: `, "m"));
         }
         await assert.rejects(main(["--all", "--stack", "dev"]), /choose one of --stack and --all/);
         await assert.rejects(main(["--all", "--mermaid"]), /--mermaid shows one stack/);
-        await assert.rejects(planFleetCli({ comment: true, json: false, maxChars: "12" }, memo), /--max-chars/);
+        await assert.rejects(planAllStacksCli({ comment: true, json: false, maxChars: "12" }, memo), /--max-chars/);
     });
 
     it("comments nothing but counts when no stack changes", async () => {
-        const result = await planFleetCli({ comment: true, json: false }, memo);
+        const result = await planAllStacksCli({ comment: true, json: false }, memo);
         assert.equal(result.code, 0);
-        const base = fleetEntries(committed, committed);
-        const text = renderFleetComment(base.entries);
+        const base = commentEntries(committed, committed);
+        const text = renderAllStacksComment(base.entries);
         assert.ok(text.startsWith(COMMENT_MARKER));
         assert.match(
             text,
@@ -92,14 +92,14 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
         try {
             const owner = discover().stacks.find((s) => s.environment === "prod" && s.role === "primary")!;
             writeStack(dir, "prod-eastus2", otherClusterOf(owner, "prod-eastus2", "eastus2"));
-            const head = await planFleet(
+            const head = await planAllStacks(
                 async (stack) =>
                     plans.get(stack) ??
                     buildCheckedPlan(await runProgram(withSecretPlaceholders(loadStackFile(stack, dir)))),
                 dir,
             );
-            const { entries, removed } = fleetEntries(head, committed);
-            const text = renderFleetComment(entries, {
+            const { entries, removed } = commentEntries(head, committed);
+            const text = renderAllStacksComment(entries, {
                 removed,
                 artifactsUrl: "https://github.com/o/r/actions/runs/1",
             });
@@ -119,10 +119,10 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
                 );
             }
             assert.deepEqual(removed, []);
-            const gone = fleetEntries({ fleet: committed.fleet.slice(1) }, committed);
+            const gone = commentEntries({ stacks: committed.stacks.slice(1) }, committed);
             assert.match(
-                renderFleetComment(gone.entries, { removed: gone.removed }),
-                new RegExp(`No longer committed: \`${committed.fleet[0].stack}\``),
+                renderAllStacksComment(gone.entries, { removed: gone.removed }),
+                new RegExp(`No longer committed: \`${committed.stacks[0].stack}\``),
             );
         } finally {
             rmSync(dir, { recursive: true, force: true });
@@ -136,12 +136,12 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
                 discover().stacks.find((s) => s.environment === "prod" && s.role === "primary")!.stack,
             );
         });
-        const fleet = (n: number, change: (i: number) => "same" | "changed" | "new" | "error"): FleetEntry[] =>
+        const fleet = (n: number, change: (i: number) => "same" | "changed" | "new" | "error"): StackEntry[] =>
             Array.from({ length: n }, (_, i) => {
                 const stack = `prod-c${String(i + 1).padStart(4, "0")}`;
                 const base = renamed(prodPlan, stack);
                 const kind = change(i);
-                const entry: FleetEntry = { stack, environment: "prod", ring: 2, role: "secondary" };
+                const entry: StackEntry = { stack, environment: "prod", ring: 2, role: "secondary" };
                 return kind === "error"
                     ? {
                           ...entry,
@@ -159,7 +159,7 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
             const entries = fleet(100, (i) =>
                 i === 99 ? "new" : i === 42 ? "error" : i % 10 === 3 ? "changed" : "same",
             );
-            const text = renderFleetComment(entries, { artifactsUrl: "https://github.com/o/r/actions/runs/1" });
+            const text = renderAllStacksComment(entries, { artifactsUrl: "https://github.com/o/r/actions/runs/1" });
             assert.ok(text.length <= GITHUB_COMMENT_LIMIT, `${text.length} characters`);
             const listed = entries.filter((_, i) => i === 99 || i === 42 || i % 10 === 3).map((e) => e.stack);
             assert.match(
@@ -195,7 +195,7 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
 
         it("a hundred stacks, all new: under the limit, shortened sections pointing at the run's artifacts", () => {
             const url = "https://github.com/o/r/actions/runs/42";
-            const text = renderFleetComment(
+            const text = renderAllStacksComment(
                 fleet(100, () => "new"),
                 { artifactsUrl: url },
             );
@@ -215,11 +215,11 @@ describe("plan every stack (npm run plan -- --all) and the fleet comment", () =>
 
         it("four hundred stacks, all changing, and tight budgets: still under them, the table's overflow counted", () => {
             const entries = fleet(400, () => "changed");
-            const text = renderFleetComment(entries, { artifactsUrl: "https://x/run" });
+            const text = renderAllStacksComment(entries, { artifactsUrl: "https://x/run" });
             assert.ok(text.length <= 60000, `${text.length}`);
             assert.match(text, /…and \d+ more: see \[the run's artifacts\]\(https:\/\/x\/run\)\./);
             for (const maxChars of [2000, 10000, GITHUB_COMMENT_LIMIT, 10 ** 6]) {
-                const t = renderFleetComment(entries.slice(0, 100), { maxChars });
+                const t = renderAllStacksComment(entries.slice(0, 100), { maxChars });
                 assert.ok(t.length <= Math.min(maxChars, GITHUB_COMMENT_LIMIT), `budget ${maxChars}: ${t.length}`);
             }
         });
