@@ -1,5 +1,5 @@
 // The direction of dependencies (docs/architecture.md, "Which way dependencies point"), checked by dependency-cruiser
-// as the second half of `npm run lint` (and so in .ci/run); test/dependency-rules.test.ts shows each rule firing.
+// as the second half of `npm run lint` (and so in .ci/run); test/product/dependency-rules.test.ts shows each rule firing.
 //
 // The program is what `pulumi up` runs: index.ts, components/, the stack configuration in stacks/ (all of it but
 // stacks/new.ts, the new-stack command, and stacks/files.ts, which reads stack files for the tools as the Pulumi CLI

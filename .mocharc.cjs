@@ -6,7 +6,7 @@ const { availableParallelism } = require("node:os");
 const { join } = require("node:path");
 
 // The product's tests run on the fixture project they own (stacks and project config), never on the committed stacks:
-// those are the user's and may be anything valid (test/committed-stacks.test.ts holds them, whatever they are).
+// those are the user's and may be anything valid (test/product/committed-stacks.test.ts holds them, whatever they are).
 // Set here, before any test file loads, so in-process modules and every child process a test starts see it.
 process.env.AKS_GITOPS_PROJECT_DIR = join(__dirname, "test", "fixtures", "project");
 

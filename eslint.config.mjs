@@ -44,7 +44,7 @@ export default defineConfig(
     },
   },
   {
-    // bin/*.cjs, bench/*.cjs, .mocharc.cjs, stryker.mocha12.cjs, test/mutation-hooks.cjs: CommonJS run by Node
+    // bin/*.cjs, bench/*.cjs, .mocharc.cjs, stryker.mocha12.cjs, test/mutation/hooks.cjs: CommonJS run by Node
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: globals.node },
   },

@@ -5,7 +5,7 @@
 // - automation (the Automation API: LocalWorkspace and the pulumi CLI driver, with execa, js-yaml, semver), 0.07 s.
 // A stand-in takes each module's place in require's cache; the first use loads the real module and forwards to it,
 // so behaviour is unchanged. `pulumi up` never loads this file (the Pulumi CLI runs index.ts itself).
-// test/harness.test.ts fails when an SDK upgrade changes what these modules export. DEFER_SDK=0 loads the SDK whole
+// test/offline/program.test.ts fails when an SDK upgrade changes what these modules export. DEFER_SDK=0 loads the SDK whole
 // (npm run bench does, for its load-only baseline).
 "use strict";
 const Module = require("node:module");

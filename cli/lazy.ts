@@ -72,7 +72,7 @@ export const lazy = {
     graphClient: () =>
         require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client"),
 
-    // ---- Pulumi SDK internals, typed by hand (test/harness.test.ts fails if an upgrade moves them)
+    // ---- Pulumi SDK internals, typed by hand (test/offline/program.test.ts fails if an upgrade moves them)
     pulumiSettings: () => require("@pulumi/pulumi/runtime/settings") as PulumiSettingsInternals,
     pulumiState: () => require("@pulumi/pulumi/runtime/state") as PulumiStateInternals,
 

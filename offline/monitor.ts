@@ -1,7 +1,7 @@
 // A MockMonitor that records every register-resource request as the engine would receive it: inputs (with secret
 // markers), parent, dependencies, property dependencies and resource options.
 // It relies on @pulumi/pulumi internals (runtime/mocks MockMonitor, request getters); the package's minor version is
-// pinned and test/harness.test.ts fails loudly if an upgrade moves them.
+// pinned and test/offline/program.test.ts fails loudly if an upgrade moves them.
 import { SECRET } from "../stacks/files";
 import type { ErrorHook } from "@pulumi/pulumi";
 import { MockMonitor, Mocks } from "@pulumi/pulumi/runtime/mocks";

@@ -10,7 +10,7 @@ import { loadStackFile, PROJECT_DIR, type StackInput, withSecretPlaceholders } f
 import { PROJECT } from "../stacks/load";
 
 // Internal to @pulumi/pulumi and stripped from its typings: feature negotiation and draining outstanding RPCs.
-// The minor version is pinned; test/harness.test.ts fails if an upgrade moves them.
+// The minor version is pinned; test/offline/program.test.ts fails if an upgrade moves them.
 const { awaitFeatureSupport, waitForRPCs } = lazy.pulumiSettings();
 
 export interface OutputValue {
@@ -147,7 +147,7 @@ async function captureRun(
 
 /** The value of an output; rejects when the resource behind it failed (apply alone would wait forever). */
 export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
-    // Output.promise() is internal to @pulumi/pulumi (pinned minor; covered by test/harness.test.ts).
+    // Output.promise() is internal to @pulumi/pulumi (pinned minor; covered by test/offline/program.test.ts).
     return (output as unknown as { promise(): Promise<T> }).promise();
 }
 

@@ -19,7 +19,7 @@ type KeyProps = Unwrap<keyvault.KeyArgs>;
 type RoleDefinitionProps = Unwrap<authorization.RoleDefinitionArgs>;
 type Pool = NonNullable<ClusterProps["agentPoolProfiles"]>[number];
 
-/** Type tokens of the resources stack policies look for (test/policy.test.ts checks them against the SDK classes). */
+/** Type tokens of the resources stack policies look for (test/policy/policies.test.ts checks them against the SDK classes). */
 export const TYPES = {
     cluster: "azure-native:containerservice:ManagedCluster",
     maintenance: "azure-native:containerservice:MaintenanceConfiguration",

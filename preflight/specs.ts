@@ -13,7 +13,7 @@
 // holds, per resource type and API version: the PUT path (its {parameters} are the path parameters), and the body's
 // writable properties the program uses (and their siblings where the spec was read in full), by wire name, with the
 // client name where it differs (`renamed`) and the flattened containers (`flattened`). It is a distillation, not the
-// spec: a property missing here is dropped from the template and reported, and test/preflight-specs.test.ts fails
+// spec: a property missing here is dropped from the template and reported, and test/preflight/specs.test.ts fails
 // until its spec facts are added. Where @azure/arm-* clients in node_modules speak the same API version (arm-authorization
 // 9.0.0: roleAssignments 2022-04-01; arm-kubernetesconfiguration 6.1.0: extensions and fluxConfigurations 2023-05-01)
 // the test serializes through them and compares with this table.

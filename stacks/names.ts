@@ -6,7 +6,7 @@
 // (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules, 2025-03-14;
 // MicrosoftDocs/azure-docs articles/azure-resource-manager/management/resource-name-rules.md). The schema keeps every
 // name that is not cut within its limit (clusterName at most 40 characters, location at most 30: stacks/schema.ts);
-// test/names.test.ts checks the longest ones.
+// test/stacks/names.test.ts checks the longest ones.
 import { parseArmId, type StackSettings } from "./schema";
 
 /** Azure's length limits of the names built here (the lower bounds are met by the fixed prefixes). */

@@ -1,0 +1,292 @@
+// npm run mutate [-- <group>...] [--concurrency <n>] [--fresh] [--report] [--survivors]
+// StrykerJS over components/, policy/, stacks/, plan/ and verify/, one group of source files at a time, each against
+// the spec files that exercise it. A mutant in code that runs while modules load (a zod schema, a policy's
+// description) is "static": Stryker reruns every selected spec file in a fresh process for it, so the whole suite per
+// static mutant would take days on two cores; a group's own spec files take minutes. A mutant counts as killed only
+// if a test of its group fails, so each score is a lower bound for the whole suite.
+// Then (or with --report alone) prints the score per file, per folder and over all five folders from the groups' JSON
+// reports in reports/mutation/ (git-ignored, like the incremental files that let a rerun test only what changed).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { defineCommand, EXIT } from "../../cli/command";
+import { UsageError } from "../../cli/usage";
+
+const ROOT = join(__dirname, "..", "..");
+const REPORTS = join(ROOT, "reports");
+
+/** Source files (Stryker globs) and the spec files (test/<name>.test.ts) that exercise them. */
+export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
+    components: {
+        mutate: ["components/**/*.ts"],
+        spec: [
+            "components/declarations",
+            "components/AksCluster",
+            "components/FluxGitOps",
+            "components/FluxIdentity",
+            "components/SopsKeyVault",
+            "components/FluxMonitoring.alerts",
+            "components/GitOpsCluster.dr",
+            "components/SopsKeyVault.hardening",
+            "components/FluxMonitoring",
+            "index",
+            "stacks/schema.subscription",
+            "components/roles",
+            "fleet/cli",
+            "fleet/layout.notifications",
+            "offline/program",
+            "plan/cli.stacks",
+            "policy/policies",
+        ],
+    },
+    policy: {
+        mutate: ["policy/**/*.ts", "!policy/index.ts"],
+        spec: [
+            "policy/policies",
+            "policy/offline",
+            "stacks/schema.boundaries",
+            "components/SopsKeyVault.hardening",
+            "stacks/schema.subscription",
+            "cli/usage.messages",
+            "plan/cli.stacks",
+            "plan/model",
+        ],
+    },
+    schema: {
+        mutate: ["stacks/schema.ts"],
+        spec: [
+            "stacks/load",
+            "stacks/load.messages",
+            "stacks/schema.messages",
+            "stacks/schema.edges",
+            "stacks/schema.boundaries",
+            "stacks/load.fuzz",
+            "stacks/files.project-config",
+            "stacks/schema.subscription",
+            "cli/usage.messages",
+            "components/GitOpsCluster.dr",
+            "stacks/new",
+            "components/FluxMonitoring",
+            "components/AksCluster",
+            "ci/stacks",
+            "stacks/net",
+        ],
+    },
+    stacks: {
+        mutate: ["stacks/**/*.ts", "!stacks/schema.ts"],
+        spec: [
+            "stacks/load",
+            "stacks/load.messages",
+            "stacks/schema.boundaries",
+            "stacks/load.fuzz",
+            "stacks/files.project-config",
+            "stacks/schema.subscription",
+            "cli/usage.messages",
+            "components/GitOpsCluster.dr",
+            "stacks/new",
+            "stacks/new.text",
+            "stacks/new.org",
+            "stacks/net",
+            "stacks/perishable",
+            "index",
+            "ci/stacks",
+            "components/FluxMonitoring",
+        ],
+    },
+    plan: {
+        mutate: ["plan/**/*.ts"],
+        spec: [
+            "plan/cli.stacks",
+            "plan/cli",
+            "plan/render",
+            "plan/comment",
+            "plan/model",
+            "plan/diff",
+            "plan/model.canonical",
+            "plan/all-stacks",
+            "cli/usage.messages",
+            "stacks/schema.subscription",
+            "components/GitOpsCluster.dr",
+        ],
+    },
+    verify: {
+        mutate: ["verify/**/*.ts"],
+        spec: ["verify/cli", "verify/cli.loop", "verify/assess", "cli/usage.messages"],
+    },
+};
+
+const USAGE = `usage: npm run mutate [-- <group>...] [--concurrency <n>] [--fresh] [--report] [--survivors]
+  groups: ${Object.keys(GROUPS).join(", ")} (default: all, one after another; hours on two cores)
+  --concurrency  Stryker's test runner processes (default 2)
+  --fresh        test every mutant again, ignoring the incremental file (Stryker's --force)
+  --report       only print the scores of the last runs (reports/mutation/<group>.json)
+  --survivors    only list the surviving and uncovered mutants of the last runs of the groups named (default: all)`;
+
+interface ReportMutant {
+    status: string;
+    mutatorName?: string;
+    replacement?: string;
+    location?: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+interface Report {
+    files: Record<string, { source?: string; mutants: ReportMutant[] }>;
+}
+
+function readReport(group: string): Report | undefined {
+    const file = join(REPORTS, "mutation", `${group}.json`);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Report) : undefined;
+}
+
+/** One line per mutant that no test detected: where, which mutator, its status, the code it replaced and with what. */
+export function survivors(report: Report): string[] {
+    const lines: string[] = [];
+    for (const [path, { source = "", mutants }] of Object.entries(report.files).sort(([a], [b]) =>
+        a.localeCompare(b),
+    )) {
+        const text = source.split("\n");
+        for (const m of mutants.filter((x) => x.status === "Survived" || x.status === "NoCoverage")) {
+            const { start, end } = m.location ?? { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
+            // Stryker's columns are 1-based; a span over several lines is shown from its first line on.
+            const first = text[start.line - 1] ?? "";
+            const original =
+                start.line === end.line
+                    ? first.slice(start.column - 1, end.column - 1)
+                    : `${first.slice(start.column - 1)} ...`;
+            const brief = (t: string) => t.replace(/\s+/g, " ").trim().slice(0, 100);
+            lines.push(
+                `${path}:${start.line}:${start.column} [${m.mutatorName ?? "?"}] ${m.status} | ${brief(original)} => ${brief(m.replacement ?? "")}`,
+            );
+        }
+    }
+    return lines;
+}
+
+/** Stryker's mutation score: killed and timed-out mutants over those that ran or had no test (errors and ignored excluded). */
+export function score(mutants: ReportMutant[]): { detected: number; valid: number } {
+    const count = (...statuses: string[]) => mutants.filter((m) => statuses.includes(m.status)).length;
+    return { detected: count("Killed", "Timeout"), valid: count("Killed", "Timeout", "Survived", "NoCoverage") };
+}
+
+function runGroup(group: string, concurrency: number, fresh: boolean): number {
+    const base = JSON.parse(readFileSync(join(ROOT, "stryker.config.json"), "utf8")) as Record<string, unknown>;
+    const { mutate, spec } = GROUPS[group];
+    const config = {
+        ...base,
+        mutate,
+        concurrency,
+        mochaOptions: {
+            config: ".mocharc.cjs",
+            spec: spec.map((s) => `test/${s}.test.ts`),
+            require: ["./bin/defer-sdk.cjs", "tsx/cjs", "./test/mutation/hooks.cjs"],
+        },
+        incrementalFile: `reports/stryker-incremental-${group}.json`,
+        htmlReporter: { fileName: `reports/mutation/${group}.html` },
+        jsonReporter: { fileName: `reports/mutation/${group}.json` },
+        tempDirName: `.stryker-tmp/${group}`,
+    };
+    mkdirSync(REPORTS, { recursive: true });
+    const file = join(REPORTS, `stryker-${group}.config.json`);
+    writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+    const stryker = join(ROOT, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js");
+    const result = spawnSync(
+        process.execPath,
+        ["--require", "./stryker.mocha12.cjs", stryker, "run", file, ...(fresh ? ["--force"] : [])],
+        { cwd: ROOT, stdio: "inherit" },
+    );
+    return result.status ?? 1;
+}
+
+function report(): string {
+    const perFile = new Map<string, ReportMutant[]>();
+    const missing: string[] = [];
+    for (const group of Object.keys(GROUPS)) {
+        const parsed = readReport(group);
+        if (parsed === undefined) {
+            missing.push(group);
+            continue;
+        }
+        for (const [path, { mutants }] of Object.entries(parsed.files)) {
+            perFile.set(path, mutants);
+        }
+    }
+    const pct = ({ detected, valid }: { detected: number; valid: number }) =>
+        valid === 0 ? "-" : `${((100 * detected) / valid).toFixed(1)}%`;
+    const lines = ["file                               killed/valid  score"];
+    const folders = new Map<string, ReportMutant[]>();
+    for (const [path, mutants] of [...perFile].sort(([a], [b]) => a.localeCompare(b))) {
+        const s = score(mutants);
+        lines.push(`${path.padEnd(34)} ${`${s.detected}/${s.valid}`.padStart(12)}  ${pct(s)}`);
+        const folder = path.split("/")[0];
+        folders.set(folder, [...(folders.get(folder) ?? []), ...mutants]);
+    }
+    lines.push("");
+    for (const [folder, mutants] of folders) {
+        const s = score(mutants);
+        lines.push(`${`${folder}/`.padEnd(34)} ${`${s.detected}/${s.valid}`.padStart(12)}  ${pct(s)}`);
+    }
+    const all = score([...perFile.values()].flat());
+    lines.push(
+        `${"all five folders".padEnd(34)} ${`${all.detected}/${all.valid}`.padStart(12)}  ${pct(all)}  (target >= 85%)`,
+    );
+    if (missing.length > 0) {
+        lines.push(`no report yet for: ${missing.join(", ")} (npm run mutate -- ${missing.join(" ")})`);
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+export const command = defineCommand({
+    name: "mutate",
+    usage: USAGE,
+    allowPositionals: true,
+    options: {
+        concurrency: { type: "string", default: "2" },
+        report: { type: "boolean", default: false },
+        survivors: { type: "boolean", default: false },
+        fresh: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+    },
+    run: mutate,
+});
+
+export const runCli = command.runCli;
+
+function mutate(argv: string[]): number {
+    const { values, positionals } = command.parse(argv);
+    if (values.help) {
+        process.stdout.write(`${USAGE}\n`);
+        return EXIT.ok;
+    }
+    const unknown = positionals.filter((g) => !(g in GROUPS));
+    if (unknown.length > 0) {
+        throw new UsageError(`unknown group ${unknown.map((g) => `"${g}"`).join(", ")}`);
+    }
+    const concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+        throw new UsageError(
+            `--concurrency must be a whole number of processes, at least 1 (got "${values.concurrency}")`,
+        );
+    }
+    if (values.survivors) {
+        for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {
+            const parsed = readReport(group);
+            process.stdout.write(
+                parsed === undefined
+                    ? `${group}: no report yet\n`
+                    : survivors(parsed)
+                          .map((l) => `${l}\n`)
+                          .join(""),
+            );
+        }
+        return EXIT.ok;
+    }
+    let code: number = EXIT.ok;
+    if (!values.report) {
+        for (const group of positionals.length > 0 ? positionals : Object.keys(GROUPS)) {
+            if (runGroup(group, concurrency, values.fresh) !== 0) {
+                code = EXIT.failed;
+            }
+        }
+    }
+    process.stdout.write(report());
+    return code;
+}
