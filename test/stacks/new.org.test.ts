@@ -15,26 +15,16 @@
 // - The Azure regions (MicrosoftDocs/reliability-docs articles/reliability/regions-list.md, "All", Programmatic name).
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { PROJECT_DIR } from "../../stacks/paths";
 import * as newStack from "../../stacks/new";
 import { main, parseKnownHosts, publishedHostKeys } from "../../stacks/new";
 import { AZURE_REGIONS, PUBLISHED_SSH_HOST_KEYS } from "../../stacks/perishable";
 import { runCliInProcess } from "../support/stacks";
+import { newStackProject, stackConfig } from "../support/new-stack";
 
-const dirs: string[] = [];
-function project(...stacks: string[]): string {
-    const dir = mkdtempSync(join(tmpdir(), "aks-gitops-new-org-"));
-    dirs.push(dir);
-    copyFileSync(join(PROJECT_DIR, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
-    for (const s of stacks) {
-        copyFileSync(join(PROJECT_DIR, `Pulumi.${s}.yaml`), join(dir, `Pulumi.${s}.yaml`));
-    }
-    return dir;
-}
+const project = newStackProject;
 
 async function run(dir: string, args: string[]) {
     const out: string[] = [];
@@ -58,9 +48,6 @@ async function cli(dir: string, args: string[]) {
     };
 }
 
-const stackConfig = (dir: string, stack: string) =>
-    (parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
-
 /** SHA256 fingerprints of known_hosts lines as `ssh-keygen -lf` prints them (unpadded base64 of the blob's SHA-256). */
 const fingerprintsOf = (knownHosts: string) =>
     knownHosts.split("\n").map(
@@ -77,8 +64,6 @@ const ACME_PLAIN = `[git.acme.example]:2222 ssh-ed25519 ${ACME_KEY}`;
 const ACME_HASHED = `|1|XvxoUJiEBjM18JK0BD8bvaJeDHY=|VkqVvg3aZquYKeBzOddqutDVBYc= ssh-ed25519 ${ACME_KEY}`;
 
 describe("npm run new-stack for a real organisation", () => {
-    after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
     describe("--save-org", () => {
         it("makes the receivers given the organisation's, all of them: the example's webhook and e-mail go", async () => {
             const dir = project();

@@ -1,27 +1,20 @@
 // npm run new-stack: from a fresh clone to the user's own stack file. Scripted (--yes) and interactive, the latter
 // through @inquirer/testing's render(), which drives the real prompts with key presses.
 import * as assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../../stacks/paths";
 import { UsageError } from "../../cli/usage";
 import { main, proposeVaultName, type Prompter } from "../../stacks/new";
 import { lazy } from "../../cli/lazy";
+import { newStackProject, stackConfig } from "../support/new-stack";
 
 const testing = lazy.inquirerTesting();
 const prompts = lazy.inquirerPrompts();
 
-/** A project directory with this repo's Pulumi.yaml (org: the contoso fleet) and, optionally, the committed prod stack. */
-function project(withProd = false): string {
-    const dir = mkdtempSync(join(tmpdir(), "aks-gitops-new-"));
-    copyFileSync(join(PROJECT_DIR, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
-    if (withProd) {
-        copyFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), join(dir, "Pulumi.prod.yaml"));
-    }
-    return dir;
-}
+/** A scratch project with the fixture Pulumi.yaml and, optionally, the fixture prod stack. */
+const project = (withProd = false) => (withProd ? newStackProject("prod") : newStackProject());
 
 async function run(args: string[], options: Parameters<typeof main>[1] = {}): Promise<{ code: number; out: string[] }> {
     const out: string[] = [];
@@ -29,8 +22,7 @@ async function run(args: string[], options: Parameters<typeof main>[1] = {}): Pr
     return { code, out };
 }
 
-const config = (dir: string, stack: string) =>
-    (parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+const config = stackConfig;
 
 describe("npm run new-stack", () => {
     it("writes a dev stack from flags alone (--yes), proposing a vault name and printing the next commands", async () => {

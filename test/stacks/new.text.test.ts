@@ -5,24 +5,14 @@
 //   hashlib.sha256(b"https://github.com/acme/fleet.git\0production").hexdigest()[:5] == "03e7c"
 //   hashlib.sha256(b"fleet\0prod").hexdigest()[:5] == "8e24b"
 import * as assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_DIR } from "../../stacks/paths";
 import * as newStack from "../../stacks/new";
 import { main, proposeVaultName, type Prompter, withOrg } from "../../stacks/new";
 import { runCliInProcess } from "../support/stacks";
+import { newStackProject } from "../support/new-stack";
 
-const dirs: string[] = [];
-function project(...stacks: string[]): string {
-    const dir = mkdtempSync(join(tmpdir(), "aks-gitops-new-text-"));
-    dirs.push(dir);
-    copyFileSync(join(PROJECT_DIR, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
-    for (const s of stacks) {
-        copyFileSync(join(PROJECT_DIR, `Pulumi.${s}.yaml`), join(dir, `Pulumi.${s}.yaml`));
-    }
-    return dir;
-}
+const project = newStackProject;
 
 async function run(dir: string, args: string[], options: Parameters<typeof main>[1] = {}) {
     const out: string[] = [];
@@ -90,8 +80,6 @@ function scripted(
 }
 
 describe("npm run new-stack: files, log and questions, word for word", () => {
-    after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
     it("proposes a vault name from the fleet repo's owner and a hash of repo and environment", () => {
         assert.equal(
             proposeVaultName("ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", "dev"),
