@@ -11,12 +11,14 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import { validateResourceOfType } from "@pulumi/policy";
 import { BUILT_IN_ROLES, SOPS_DECRYPT_DATA_ACTIONS, sopsDecryptRoleGuid } from "../components/roles";
 import { kubernetesSupportFinding, SUPPORT_WARNING_DAYS } from "../stacks/perishable";
+import { FLUX_NAMESPACE } from "../components/FluxIdentity";
 
 // Policies see a resource's inputs (what the engine registers), typed as the SDK's Args.
 type ClusterProps = Unwrap<containerservice.ManagedClusterArgs>;
 type VaultProps = Unwrap<keyvault.VaultArgs>;
 type KeyProps = Unwrap<keyvault.KeyArgs>;
 type RoleDefinitionProps = Unwrap<authorization.RoleDefinitionArgs>;
+type NamespaceProps = Unwrap<containerservice.ManagedNamespaceArgs>;
 type Pool = NonNullable<ClusterProps["agentPoolProfiles"]>[number];
 
 /** Type tokens of the resources stack policies look for (test/policy/policies.test.ts checks them against the SDK classes). */
@@ -29,6 +31,8 @@ export const TYPES = {
     roleDefinition: "azure-native:authorization:RoleDefinition",
     identity: "azure-native:managedidentity:UserAssignedIdentity",
     federatedCredential: "azure-native:managedidentity:FederatedIdentityCredential",
+    managedNamespace: "azure-native:containerservice:ManagedNamespace",
+    fluxConfiguration: "azure-native:kubernetesconfiguration:FluxConfiguration",
 } as const;
 
 /** Rules where dev deliberately differs from prod: advisory there (policy/config/dev.json), with the reason. */
@@ -61,12 +65,17 @@ export const STAGING_ADVISORY: Record<string, string> = {
 };
 
 /**
- * Rules about facts that expire with time rather than about the configuration's safety: advisory in every environment
- * (both config files say so), because `npm run preflight` asks the subscription itself before a deployment.
+ * Rules advisory in every environment (every config file says so, and the policy's own level is advisory): facts that
+ * expire with time rather than the configuration's safety (`npm run preflight` asks the subscription itself before a
+ * deployment), and choices a platform team may make on purpose that a reviewer should still see.
  */
 export const ALWAYS_ADVISORY: Record<string, string> = {
     "aks-kubernetes-version-supported":
         "judged from the dated calendar in stacks/perishable.ts; npm run preflight asks the region",
+    // AKS documents AllowAll as what a namespace served by an ingress controller in another namespace needs
+    // (MicrosoftDocs/azure-aks-docs articles/aks/concepts-managed-namespaces.md, network policy defaults).
+    "tenant-namespace-ingress-isolated":
+        "a namespace served by an ingress controller in another namespace needs ingress AllowAll; the finding shows every such opening",
 };
 
 /**
@@ -100,6 +109,10 @@ export const CONFIG_KEYS: Record<string, string> = {
     "kv-key-expiry": "aks-gitops:sops.rotation.expireAfter",
     "kv-key-auto-rotation": "aks-gitops:sops.rotation.rotateAfter",
     "flux-identity-least-privilege": "aks-gitops:sops.decryptRole",
+    "tenant-namespace-quota": "aks-gitops:org.tenants.<team>.quota",
+    "tenant-namespace-network-policy": "aks-gitops:org.tenants.<team>.networkPolicy",
+    "tenant-namespace-ingress-isolated": "aks-gitops:org.tenants.<team>.networkPolicy.ingress",
+    "tenant-no-cluster-role": "aks-gitops:org.tenants.<team>.groups",
 };
 
 /** A finding's message with the config key to change appended. */
@@ -133,7 +146,7 @@ function resourceRule<TResource extends CustomResource, TArgs>(
     return {
         name,
         description: describe(name, text, ids),
-        enforcementLevel: "mandatory",
+        enforcementLevel: ALWAYS_ADVISORY[name] ? "advisory" : "mandatory",
         validateResource: validateResourceOfType(cls, (props, _args, report) =>
             check(props).forEach((m) => report(withConfigKey(name, m))),
         ),
@@ -218,6 +231,140 @@ function knownString(read: () => unknown): string | undefined {
 }
 
 const VAULT_SCOPE = /\/providers\/Microsoft\.KeyVault\/vaults\/([^/]+)(\/keys\/[^/]+)?$/i;
+
+// ---- Tenants (issue 23): what the policies below share.
+
+/**
+ * The roles a tenant principal may hold, all at a managed namespace: the control-plane role the managed-namespaces
+ * how-to assigns at the namespace's id, and the three data-plane roles it pairs with managed namespaces. GUIDs from
+ * MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles.md (Containers); scope and pairing from
+ * MicrosoftDocs/azure-aks-docs articles/aks/managed-namespaces.md and concepts-managed-namespaces.md.
+ */
+export const TENANT_ROLES: Record<string, string> = {
+    "c9f76ca8-b262-4b10-8ed2-09cf0948aa35": "Azure Kubernetes Service Namespace User",
+    "7f6c6a51-bcf8-42ba-9220-52d62157d7db": "Azure Kubernetes Service RBAC Reader",
+    "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb": "Azure Kubernetes Service RBAC Writer",
+    "3498e952-d568-435e-9b2c-8d77e338d7f7": "Azure Kubernetes Service RBAC Admin",
+};
+/** "Lets you manage all resources in the cluster" (built-in-roles.md): named in findings, allowed nowhere for a tenant. */
+const RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b";
+
+/** A managed namespace's ARM id: .../managedClusters/<aks>/managedNamespaces/<ns> (ManagedNamespace.tsp, 2025-09-01). */
+const MANAGED_NAMESPACE_SCOPE =
+    /\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+\/managedNamespaces\/([^/]+)$/i;
+
+/** Stands for an input the engine does not know yet. */
+const NOT_KNOWN = Symbol("not known");
+
+/**
+ * An input's value, or NOT_KNOWN while the engine cannot know it (a preview before the resource it comes from exists):
+ * reading an unknown throws in the real pack (@pulumi/policy proxy.js, UnknownValueError), and the offline plan marks
+ * it "[unknown]" (offline/monitor.ts UNKNOWN).
+ */
+function knownValue(read: () => unknown): unknown {
+    try {
+        const value = read();
+        return value === "[unknown]" ? NOT_KNOWN : value;
+    } catch {
+        return NOT_KNOWN;
+    }
+}
+
+/** A known input as text; `absent` when it is not set (ARM's default). */
+const textOf = (value: unknown, absent: string): string =>
+    value === undefined || value === null ? absent : typeof value === "string" ? value : JSON.stringify(value);
+
+/** The resources an input's value comes from (the engine's property dependencies). */
+const sourcesOf = (r: PolicyResource, prop: string): PolicyResource[] => r.propertyDependencies[prop] ?? [];
+
+const namespaceName = (ns: PolicyResource): string => knownString(() => ns.props.managedNamespaceName) ?? ns.name;
+
+/** Where a role assignment applies: a managed namespace, somewhere else, or not known (then it is not judged). */
+type Place = { namespace: string; text: string } | { namespace?: undefined; text: string } | undefined;
+
+/**
+ * A known scope is judged by its text. An unknown one (preview) by the resource it comes from, as the engine records
+ * it: a ManagedNamespace's id is that namespace; any other resource's id is not a managed namespace (a scope built
+ * from the cluster's id is judged so too: the program takes a namespace grant's scope from the ManagedNamespace). An
+ * unknown scope that comes from no resource of the stack is not judged.
+ */
+function placeOf(grant: PolicyResource): Place {
+    const scope = knownValue(() => grant.props.scope);
+    if (scope !== NOT_KNOWN) {
+        const text = String(scope);
+        const match = MANAGED_NAMESPACE_SCOPE.exec(text);
+        return match ? { namespace: match[1], text } : { text };
+    }
+    const from = sourcesOf(grant, "scope");
+    const ns = from.find((r) => r.type === TYPES.managedNamespace);
+    if (ns) {
+        return { namespace: namespaceName(ns), text: `the id of ${ns.name}` };
+    }
+    return from.length > 0 ? { text: `the id of ${from.map((r) => r.name).join(", ")}` } : undefined;
+}
+
+/**
+ * Who holds a role assignment: its known principal id; while that is unknown, the resources it comes from (the same
+ * resource's principal is the same principal). An unknown principal that comes from no resource is not judged.
+ */
+function principalOf(grant: PolicyResource): { key: string; text: string } | undefined {
+    const id = knownValue(() => grant.props.principalId);
+    if (id !== NOT_KNOWN) {
+        return typeof id === "string" && id !== ""
+            ? { key: `id ${id.toLowerCase()}`, text: `principal ${id}` }
+            : undefined;
+    }
+    const from = sourcesOf(grant, "principalId");
+    return from.length > 0
+        ? {
+              key: `from ${from
+                  .map((r) => r.urn)
+                  .sort()
+                  .join(" ")}`,
+              text: `the principal of ${from.map((r) => r.name).join(", ")}`,
+          }
+        : undefined;
+}
+
+/**
+ * The role's GUID (lowercase), from a known roleDefinitionId; while that is unknown, a role defined in the stack that it
+ * comes from (a custom role: never a built-in). Otherwise undefined: not judged.
+ */
+function roleOf(grant: PolicyResource): string | undefined {
+    const id = knownValue(() => grant.props.roleDefinitionId);
+    if (typeof id === "string") {
+        return (id.split("/").pop() ?? "").toLowerCase();
+    }
+    const defined =
+        id === NOT_KNOWN
+            ? sourcesOf(grant, "roleDefinitionId").find((r) => r.type === TYPES.roleDefinition)
+            : undefined;
+    return defined
+        ? (knownString(() => defined.props.roleDefinitionId) ?? `custom role ${defined.name}`).toLowerCase()
+        : undefined;
+}
+
+const roleText = (role: string): string =>
+    role === RBAC_CLUSTER_ADMIN
+        ? `Azure Kubernetes Service RBAC Cluster Admin (${role})`
+        : (TENANT_ROLES[role] ?? role);
+
+/** A mandatory (or, for ALWAYS_ADVISORY, advisory) stack policy with the pack's description. */
+function stackRule(name: string, text: string, ids: string[], validateStack: StackValidationPolicy["validateStack"]) {
+    return {
+        name,
+        description: describe(name, text, ids),
+        enforcementLevel: ALWAYS_ADVISORY[name] ? "advisory" : "mandatory",
+        validateStack,
+    } satisfies StackValidationPolicy;
+}
+
+const namespaceRule = (name: string, text: string, ids: string[], check: (n: NamespaceProps) => string[]) =>
+    resourceRule(containerservice.ManagedNamespace, name, text, ids, check);
+
+const QUOTA_FIELDS = ["cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit"] as const;
+// The PolicyRule values of ManagedNamespace.tsp (2025-09-01).
+const POLICY_RULES = ["DenyAll", "AllowSameNamespace", "AllowAll"];
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     // ---- AKS cluster
@@ -654,4 +801,136 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
             },
         ),
     },
+    // ---- Tenants (issue 23): a team's namespaces, access and source
+    // The SDK fills in ingress AllowSameNamespace and egress AllowAll when defaultNetworkPolicy is given at all
+    // (@pulumi/azure-native types/input.js networkPoliciesArgsProvideDefaults), so an absent direction means an absent
+    // policy object; ARM would apply the same defaults (ManagedNamespace.tsp), but the rule wants them stated.
+    namespaceRule(
+        "tenant-namespace-quota",
+        "Every managed namespace has a default resource quota on CPU and memory, requests and limits",
+        ["AVD-KSV-0040"],
+        (n) => {
+            const quota = n.properties?.defaultResourceQuota;
+            const missing = QUOTA_FIELDS.filter((f) => !quota?.[f]);
+            return when(missing.length > 0, `properties.defaultResourceQuota must set ${missing.join(", ")}`);
+        },
+    ),
+    namespaceRule(
+        "tenant-namespace-network-policy",
+        "Every managed namespace has a default network policy for ingress and egress",
+        ["CIS Kubernetes 5.3.2"],
+        (n) =>
+            (["ingress", "egress"] as const).flatMap((direction) => {
+                const rule = n.properties?.defaultNetworkPolicy?.[direction];
+                return rule === undefined || rule === ""
+                    ? [`properties.defaultNetworkPolicy.${direction} must be set (${POLICY_RULES.join(", ")})`]
+                    : when(
+                          !POLICY_RULES.includes(String(rule)),
+                          `properties.defaultNetworkPolicy.${direction} is ${rule}, not one of ${POLICY_RULES.join(", ")}`,
+                      );
+            }),
+    ),
+    namespaceRule(
+        "tenant-namespace-ingress-isolated",
+        "A managed namespace admits ingress from its own namespace only",
+        ["CIS Kubernetes 5.3.2"],
+        (n) =>
+            when(
+                n.properties?.defaultNetworkPolicy?.ingress === "AllowAll",
+                "properties.defaultNetworkPolicy.ingress is AllowAll: pods of every other namespace can reach this namespace's pods",
+            ),
+    ),
+    // A tenant principal is one that holds a role at a managed namespace. Unknown inputs (a preview) are judged by the
+    // resources they come from (placeOf, principalOf, roleOf); what stays unknown is not a finding.
+    stackRule(
+        "tenant-namespace-roles",
+        "Roles at a managed namespace are only Namespace User and RBAC Reader, Writer or Admin, never RBAC Cluster Admin",
+        ["CIS Kubernetes 5.1.1", "least privilege (AKS managed namespaces guide)"],
+        (args, report) => {
+            for (const grant of args.resources.filter((r) => r.type === TYPES.roleAssignment)) {
+                const place = placeOf(grant);
+                const role = roleOf(grant);
+                if (place?.namespace !== undefined && role !== undefined && !TENANT_ROLES[role]) {
+                    report(
+                        `${grant.name}: role ${roleText(role)} at managed namespace ${place.namespace} is none of ${Object.values(TENANT_ROLES).join(", ")}`,
+                        grant.urn,
+                    );
+                }
+            }
+        },
+    ),
+    stackRule(
+        "tenant-no-cluster-role",
+        "A principal with a role at a managed namespace (a tenant's group) holds roles at managed namespaces only",
+        ["CIS Kubernetes 5.1.1", "least privilege (AKS managed namespaces guide)"],
+        (args, report) => {
+            const grants = args.resources
+                .filter((r) => r.type === TYPES.roleAssignment)
+                .map((grant) => ({ grant, place: placeOf(grant), principal: principalOf(grant) }));
+            const tenants = new Map<string, { grant: PolicyResource; namespace: string }>();
+            for (const { grant, place, principal } of grants) {
+                if (principal && place?.namespace !== undefined && !tenants.has(principal.key)) {
+                    tenants.set(principal.key, { grant, namespace: place.namespace });
+                }
+            }
+            for (const { grant, place, principal } of grants) {
+                const tenant = principal ? tenants.get(principal.key) : undefined;
+                if (tenant && principal && place && place.namespace === undefined) {
+                    report(
+                        withConfigKey(
+                            "tenant-no-cluster-role",
+                            `${grant.name}: ${principal.text} is a tenant's (${tenant.grant.name} at managed namespace ${tenant.namespace}) and may hold roles at managed namespaces only, not at ${place.text}`,
+                        ),
+                        grant.urn,
+                    );
+                }
+            }
+        },
+    ),
+    // A Flux configuration is a tenant's when it deploys into a managed namespace or is named tenant-*. Its scope must
+    // be namespace (ARM's default is cluster: fluxconfiguration.json 2023-05-01 ScopeDefinition; namespace defaults to
+    // "default"), and its namespace a managed one: the tenant label that the admission guard in the fleet keys on is
+    // set by ARM on managed namespaces only. Cluster scope is the platform's, whose configuration lives in flux-system.
+    stackRule(
+        "tenant-source-namespace-scoped",
+        "A tenant's Flux configuration is namespace-scoped in a managed namespace; only the platform's (flux-system) is cluster-scoped",
+        ["least privilege (microsoft.flux multi-tenancy guide)"],
+        (args, report) => {
+            const managed = args.resources.filter((r) => r.type === TYPES.managedNamespace);
+            const names = new Set(managed.map(namespaceName));
+            for (const config of args.resources.filter((r) => r.type === TYPES.fluxConfiguration)) {
+                const name = knownValue(() => config.props.fluxConfigurationName);
+                const rawNamespace = knownValue(() => config.props.namespace);
+                const fromManaged = sourcesOf(config, "namespace").find((r) => r.type === TYPES.managedNamespace);
+                const namespace =
+                    rawNamespace === NOT_KNOWN
+                        ? fromManaged && namespaceName(fromManaged)
+                        : textOf(rawNamespace, "default");
+                const rawScope = knownValue(() => config.props.scope);
+                const scope = rawScope === NOT_KNOWN ? undefined : textOf(rawScope, "cluster");
+                const named = typeof name === "string" && name.startsWith("tenant-");
+                const nameText = name === NOT_KNOWN ? "(name not known yet)" : String(name);
+                const tenant = named || (namespace !== undefined && names.has(namespace));
+                const problems = tenant
+                    ? [
+                          ...when(
+                              scope !== undefined && scope !== "namespace",
+                              `a tenant's source (${nameText} in namespace ${namespace ?? "(not known yet)"}) must have scope namespace, not ${scope}`,
+                          ),
+                          ...when(
+                              namespace !== undefined && !names.has(namespace),
+                              `a tenant's source (${nameText}) must deploy into a managed namespace of the stack, not ${namespace}`,
+                          ),
+                      ]
+                    : when(
+                          scope !== undefined &&
+                              scope !== "namespace" &&
+                              namespace !== undefined &&
+                              namespace !== FLUX_NAMESPACE,
+                          `only the platform's configuration, in namespace ${FLUX_NAMESPACE}, may be cluster-scoped; ${nameText} is in namespace ${namespace}`,
+                      );
+                problems.forEach((m) => report(`${config.name}: ${m}`, config.urn));
+            }
+        },
+    ),
 ];

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
@@ -24,6 +25,15 @@ import {
 import { sopsDecryptRoleGuid } from "../../components/roles";
 import { lazy } from "../../cli/lazy";
 import { T } from "../support/tokens";
+import {
+    fluxConfiguration,
+    managedNamespace,
+    namespaceId,
+    namespaceProperties,
+    ROLE,
+    roleAssignment,
+    withResources,
+} from "../support/tenants";
 
 // Raw captured inputs: loosely typed on purpose, fixtures poke at them.
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- the fixtures below edit captured inputs as untyped JSON (any), deep paths of the SDK's Args */
@@ -50,6 +60,8 @@ const pools = (c: Capture, change: (pool: Props) => void, mode?: string) =>
 const vault = (c: Capture, change: (inputs: Props) => void) => edit(c, TYPES.vault, change);
 const key = (c: Capture, change: (inputs: Props) => void) => edit(c, T.Key, change);
 const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+// A group of the hand-made tenant below (test/support/tenants.ts); the tenant suite is test/policy/policies.tenants.test.ts.
+const TEAM = "5b0d6a3e-7c1f-4e2a-9d8b-3f6e1a2c4d5e";
 
 /** For every policy: a change to the committed prod stack that must violate it (prod itself violates nothing). */
 const BREAKS: Record<string, (c: Capture) => Capture> = {
@@ -131,6 +143,39 @@ const BREAKS: Record<string, (c: Capture) => Capture> = {
         ),
     "custom-role-scope": (c) =>
         edit(c, TYPES.roleDefinition, (i) => (i.permissions[0].dataActions = ["Microsoft.KeyVault/vaults/keys/*"])),
+    // Tenants: prod with a hand-made tenant resource added that breaks the rule.
+    "tenant-namespace-quota": (c) => {
+        const props = namespaceProperties();
+        delete (props.defaultResourceQuota as Props).memoryLimit;
+        return withResources(c, managedNamespace("payments-ns", "payments", props));
+    },
+    "tenant-namespace-network-policy": (c) =>
+        withResources(
+            c,
+            managedNamespace("payments-ns", "payments", { ...namespaceProperties(), defaultNetworkPolicy: undefined }),
+        ),
+    "tenant-namespace-ingress-isolated": (c) =>
+        withResources(
+            c,
+            managedNamespace("payments-ns", "payments", {
+                ...namespaceProperties(),
+                defaultNetworkPolicy: { ingress: "AllowAll", egress: "AllowAll" },
+            }),
+        ),
+    "tenant-namespace-roles": (c) =>
+        withResources(c, roleAssignment("payments-admin", TEAM, namespaceId("payments"), ROLE.rbacClusterAdmin)),
+    "tenant-no-cluster-role": (c) =>
+        withResources(
+            c,
+            roleAssignment("payments-writer", TEAM, namespaceId("payments"), ROLE.rbacWriter),
+            roleAssignment("payments-cluster-user", TEAM, "/subscriptions/s/resourceGroups/rg-aks-t", ROLE.clusterUser),
+        ),
+    "tenant-source-namespace-scoped": (c) =>
+        withResources(
+            c,
+            managedNamespace("payments-ns", "payments"),
+            fluxConfiguration("payments-source", "tenant-payments", "payments", "cluster"),
+        ),
 };
 
 /** What each failing fixture above must say, literally: the ARM property, what it must be, and the stack setting to change. */
@@ -209,7 +254,32 @@ const MESSAGES: Record<string, string[]> = {
         "prod-westeurope-flux-identity-decrypt: role 8e3af657-a8ff-443c-a75c-2fe8c4bcb635 is neither Key Vault Crypto User nor a decrypt-only SOPS role (config: aks-gitops:sops.decryptRole)",
     ],
     "custom-role-scope": ["action Microsoft.KeyVault/vaults/keys/* uses a wildcard"],
+    "tenant-namespace-quota": [
+        "properties.defaultResourceQuota must set memoryLimit (config: aks-gitops:org.tenants.<team>.quota)",
+    ],
+    "tenant-namespace-network-policy": [
+        "properties.defaultNetworkPolicy.egress must be set (DenyAll, AllowSameNamespace, AllowAll) (config: aks-gitops:org.tenants.<team>.networkPolicy)",
+        "properties.defaultNetworkPolicy.ingress must be set (DenyAll, AllowSameNamespace, AllowAll) (config: aks-gitops:org.tenants.<team>.networkPolicy)",
+    ],
+    "tenant-namespace-ingress-isolated": [
+        "properties.defaultNetworkPolicy.ingress is AllowAll: pods of every other namespace can reach this namespace's pods (config: aks-gitops:org.tenants.<team>.networkPolicy.ingress)",
+    ],
+    "tenant-namespace-roles": [
+        "payments-admin: role Azure Kubernetes Service RBAC Cluster Admin (b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b) at managed namespace payments is none of Azure Kubernetes Service Namespace User, Azure Kubernetes Service RBAC Reader, Azure Kubernetes Service RBAC Writer, Azure Kubernetes Service RBAC Admin",
+    ],
+    "tenant-no-cluster-role": [
+        `payments-cluster-user: principal ${TEAM} is a tenant's (payments-writer at managed namespace payments) and may hold roles at managed namespaces only, not at /subscriptions/s/resourceGroups/rg-aks-t (config: aks-gitops:org.tenants.<team>.groups)`,
+    ],
+    "tenant-source-namespace-scoped": [
+        "payments-source: a tenant's source (tenant-payments in namespace payments) must have scope namespace, not cluster",
+    ],
 };
+
+/**
+ * Advisory in every environment, by their own level and every config file: the support calendar is a dated table, not
+ * the config; a namespace open to ingress from all others is sometimes what an ingress controller needs.
+ */
+const ADVISORY_EVERYWHERE = ["aks-kubernetes-version-supported", "tenant-namespace-ingress-isolated"];
 
 const C = "prod-westeurope-aks-cluster";
 const V = "prod-westeurope-sops-vault";
@@ -698,6 +768,8 @@ describe("policy pack", () => {
             roleDefinition: authorization.RoleDefinition,
             identity: managedidentity.UserAssignedIdentity,
             federatedCredential: managedidentity.FederatedIdentityCredential,
+            managedNamespace: containerservice.ManagedNamespace,
+            fluxConfiguration: kubernetesconfiguration.FluxConfiguration,
         };
         for (const [key, cls] of Object.entries(classes)) {
             assert.equal((cls as { __pulumiType: string }).__pulumiType, TYPES[key as keyof typeof TYPES]);
@@ -710,7 +782,7 @@ describe("policy pack", () => {
             for (const id of RULES[p.name].ids) {
                 assert.ok(p.description.includes(id), `${p.name}'s description must name ${id}`);
             }
-            assert.equal(p.enforcementLevel, p.name === "aks-kubernetes-version-supported" ? "advisory" : "mandatory");
+            assert.equal(p.enforcementLevel, ADVISORY_EVERYWHERE.includes(p.name) ? "advisory" : "mandatory");
         }
         assert.equal(new Set(policies.map((p) => p.name)).size, policies.length, "policy names are unique");
     });
@@ -756,10 +828,15 @@ describe("policy pack", () => {
         const expected = {
             all: "mandatory",
             "aks-kubernetes-version-supported": "advisory",
+            "tenant-namespace-ingress-isolated": "advisory",
             ...Object.fromEntries(Object.keys(DEV_ADVISORY).map((k) => [k, "advisory"])),
         };
         assert.deepEqual(policyConfig("dev"), expected);
-        assert.deepEqual(policyConfig("prod"), { all: "mandatory", "aks-kubernetes-version-supported": "advisory" });
+        assert.deepEqual(policyConfig("prod"), {
+            all: "mandatory",
+            "aks-kubernetes-version-supported": "advisory",
+            "tenant-namespace-ingress-isolated": "advisory",
+        });
         for (const name of Object.keys(DEV_ADVISORY)) {
             const p = policies.find((x) => x.name === name);
             assert.ok(p, `DEV_ADVISORY names unknown policy ${name}`);
@@ -771,6 +848,7 @@ describe("policy pack", () => {
         const expected = {
             all: "mandatory",
             "aks-kubernetes-version-supported": "advisory",
+            "tenant-namespace-ingress-isolated": "advisory",
             ...Object.fromEntries(Object.keys(STAGING_ADVISORY).map((k) => [k, "advisory"])),
         };
         assert.deepEqual(policyConfig("staging"), expected);
@@ -826,7 +904,7 @@ describe("policy pack", () => {
             assert.deepEqual(await evaluatePolicies(prod, "prod", [p]), [], "passing fixture");
             const findings = await evaluatePolicies(BREAKS[p.name](prod), "prod", [p]);
             assert.ok(findings.length > 0, "failing fixture must be reported");
-            const level = p.name === "aks-kubernetes-version-supported" ? "advisory" : "mandatory";
+            const level = ADVISORY_EVERYWHERE.includes(p.name) ? "advisory" : "mandatory";
             assert.ok(findings.every((f) => f.policy === p.name && f.enforcementLevel === level && f.urn));
             assert.deepEqual(
                 findings.map((f) => f.message),

@@ -29,6 +29,7 @@ export const T = {
     Key: "azure-native:keyvault:Key",
     MaintenanceConfiguration: "azure-native:containerservice:MaintenanceConfiguration",
     ManagedCluster: "azure-native:containerservice:ManagedCluster",
+    ManagedNamespace: "azure-native:containerservice:ManagedNamespace",
     Monitoring: "aks-gitops:index:Monitoring",
     PrometheusRuleGroup: "azure-native:alertsmanagement:PrometheusRuleGroup",
     PublicIPPrefix: "azure-native:network:PublicIPPrefix",

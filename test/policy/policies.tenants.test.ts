@@ -1,0 +1,524 @@
+// The policy pack's tenant rules (issue 23): every tenant namespace has a quota and a default network policy; no tenant
+// group holds a cluster-scoped role; a tenant's source is namespace-scoped. Hand-made resources in the shape the pack
+// evaluates (test/support/tenants.ts), the engine's unknowns of a preview through @pulumi/policy's own proxy, and the
+// fixture stacks.
+import * as assert from "node:assert/strict";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import * as policySdk from "@pulumi/policy";
+import type { Registration } from "../../offline/monitor";
+import { evaluatePolicies } from "../../policy/offline";
+import { policies } from "../../policy/policies";
+import {
+    AKS_ID,
+    captureOf,
+    fluxConfiguration,
+    managedNamespace,
+    namespaceId,
+    namespaceProperties,
+    ROLE,
+    roleAssignment,
+    roleId,
+    urn,
+} from "../support/tenants";
+import { T } from "../support/tokens";
+
+const policy = (name: string) => {
+    const p = policies.find((x) => x.name === name);
+    assert.ok(p, `no policy ${name}`);
+    return p;
+};
+
+/** The findings of one policy on hand-made resources, in prod: [resource name, message]. */
+async function findings(name: string, ...resources: Registration[]): Promise<[string | undefined, string][]> {
+    const found = await evaluatePolicies(captureOf(...resources), "prod", [policy(name)]);
+    assert.ok(found.every((f) => f.policy === name));
+    return found.map((f) => [f.urn?.split("::").pop(), f.message]);
+}
+
+const TEAM = "5b0d6a3e-7c1f-4e2a-9d8b-3f6e1a2c4d5e";
+const OTHER_TEAM = "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a";
+const ADMINS = "fc8f4d1d-ed2b-4a11-aa97-0b40cd6980ab";
+const ROLES_ALLOWED =
+    "Azure Kubernetes Service Namespace User, Azure Kubernetes Service RBAC Reader, Azure Kubernetes Service RBAC Writer, Azure Kubernetes Service RBAC Admin";
+
+const ns = (props: Record<string, unknown>) => managedNamespace("payments-ns", "payments", props);
+const withQuota = (quota: Record<string, unknown> | undefined) =>
+    ns({ ...namespaceProperties(), defaultResourceQuota: quota });
+const withNetwork = (policyRule: Record<string, unknown> | undefined) =>
+    ns({ ...namespaceProperties(), defaultNetworkPolicy: policyRule });
+
+describe("policy pack: tenants (issue 23)", () => {
+    describe("tenant-namespace-quota", () => {
+        const key = " (config: aks-gitops:org.tenants.<team>.quota)";
+
+        it("passes a namespace with CPU and memory requests and limits", async () => {
+            assert.deepEqual(await findings("tenant-namespace-quota", ns(namespaceProperties())), []);
+        });
+
+        it("names each missing or empty quota field", async () => {
+            assert.deepEqual(await findings("tenant-namespace-quota", withQuota(undefined)), [
+                [
+                    "payments-ns",
+                    `properties.defaultResourceQuota must set cpuRequest, cpuLimit, memoryRequest, memoryLimit${key}`,
+                ],
+            ]);
+            assert.deepEqual(
+                await findings(
+                    "tenant-namespace-quota",
+                    withQuota({ cpuRequest: "1", cpuLimit: "", memoryRequest: "2Gi" }),
+                ),
+                [["payments-ns", `properties.defaultResourceQuota must set cpuLimit, memoryLimit${key}`]],
+            );
+        });
+
+        it("fails a namespace registered without properties at all", async () => {
+            const bare = managedNamespace("payments-ns", "payments");
+            delete bare.inputs.properties;
+            assert.deepEqual(await findings("tenant-namespace-quota", bare), [
+                [
+                    "payments-ns",
+                    `properties.defaultResourceQuota must set cpuRequest, cpuLimit, memoryRequest, memoryLimit${key}`,
+                ],
+            ]);
+        });
+    });
+
+    describe("tenant-namespace-network-policy", () => {
+        const key = " (config: aks-gitops:org.tenants.<team>.networkPolicy)";
+
+        it("passes both directions stated, whichever of the three rules", async () => {
+            assert.deepEqual(await findings("tenant-namespace-network-policy", ns(namespaceProperties())), []);
+            assert.deepEqual(
+                await findings(
+                    "tenant-namespace-network-policy",
+                    withNetwork({ ingress: "DenyAll", egress: "DenyAll" }),
+                ),
+                [],
+            );
+            assert.deepEqual(
+                await findings(
+                    "tenant-namespace-network-policy",
+                    withNetwork({ ingress: "AllowAll", egress: "AllowSameNamespace" }),
+                ),
+                [],
+            );
+        });
+
+        it("fails a missing policy, a missing direction and a value AKS does not know", async () => {
+            assert.deepEqual(await findings("tenant-namespace-network-policy", withNetwork(undefined)), [
+                [
+                    "payments-ns",
+                    `properties.defaultNetworkPolicy.egress must be set (DenyAll, AllowSameNamespace, AllowAll)${key}`,
+                ],
+                [
+                    "payments-ns",
+                    `properties.defaultNetworkPolicy.ingress must be set (DenyAll, AllowSameNamespace, AllowAll)${key}`,
+                ],
+            ]);
+            assert.deepEqual(await findings("tenant-namespace-network-policy", withNetwork({ ingress: "DenyAll" })), [
+                [
+                    "payments-ns",
+                    `properties.defaultNetworkPolicy.egress must be set (DenyAll, AllowSameNamespace, AllowAll)${key}`,
+                ],
+            ]);
+            assert.deepEqual(
+                await findings("tenant-namespace-network-policy", withNetwork({ ingress: "Open", egress: "AllowAll" })),
+                [
+                    [
+                        "payments-ns",
+                        `properties.defaultNetworkPolicy.ingress is Open, not one of DenyAll, AllowSameNamespace, AllowAll${key}`,
+                    ],
+                ],
+            );
+        });
+    });
+
+    describe("tenant-namespace-ingress-isolated", () => {
+        it("passes ingress from the same namespace only, or none", async () => {
+            assert.deepEqual(await findings("tenant-namespace-ingress-isolated", ns(namespaceProperties())), []);
+            assert.deepEqual(
+                await findings(
+                    "tenant-namespace-ingress-isolated",
+                    withNetwork({ ingress: "DenyAll", egress: "AllowAll" }),
+                ),
+                [],
+            );
+        });
+
+        it("reports ingress from every namespace as advisory, in every environment", async () => {
+            for (const environment of ["dev", "staging", "prod"]) {
+                const found = await evaluatePolicies(
+                    captureOf(withNetwork({ ingress: "AllowAll", egress: "AllowAll" })),
+                    environment,
+                    [policy("tenant-namespace-ingress-isolated")],
+                );
+                assert.deepEqual(
+                    found.map((f) => [f.enforcementLevel, f.urn, f.message]),
+                    [
+                        [
+                            "advisory",
+                            urn(T.ManagedNamespace, "payments-ns"),
+                            "properties.defaultNetworkPolicy.ingress is AllowAll: pods of every other namespace can reach this namespace's pods (config: aks-gitops:org.tenants.<team>.networkPolicy.ingress)",
+                        ],
+                    ],
+                    environment,
+                );
+            }
+        });
+    });
+
+    describe("tenant-namespace-roles", () => {
+        it("passes Namespace User and RBAC Reader, Writer and Admin at a managed namespace, GUIDs in any case", async () => {
+            assert.deepEqual(
+                await findings(
+                    "tenant-namespace-roles",
+                    roleAssignment("user", TEAM, namespaceId("payments"), ROLE.namespaceUser),
+                    roleAssignment("reader", TEAM, namespaceId("payments"), ROLE.rbacReader),
+                    roleAssignment("writer", TEAM, namespaceId("payments"), ROLE.rbacWriter.toUpperCase()),
+                    roleAssignment("admin", TEAM, namespaceId("payments"), ROLE.rbacAdmin),
+                ),
+                [],
+            );
+        });
+
+        it("fails RBAC Cluster Admin and any other role at a managed namespace, naming it", async () => {
+            // Contributor b24988ac-…, and Namespace Contributor 289d8817-… (creates and deletes managed namespaces):
+            // MicrosoftDocs/azure-docs built-in-roles.md.
+            assert.deepEqual(
+                await findings(
+                    "tenant-namespace-roles",
+                    roleAssignment("a-cluster-admin", TEAM, namespaceId("payments"), ROLE.rbacClusterAdmin),
+                    roleAssignment(
+                        "b-contributor",
+                        TEAM,
+                        namespaceId("payments"),
+                        "b24988ac-6180-42a0-ab88-20f7382dd24c",
+                    ),
+                    roleAssignment(
+                        "c-namespace-contributor",
+                        TEAM,
+                        namespaceId("payments"),
+                        "289d8817-ee69-43f1-a0af-43a45505b488",
+                    ),
+                ),
+                [
+                    [
+                        "a-cluster-admin",
+                        `a-cluster-admin: role Azure Kubernetes Service RBAC Cluster Admin (b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b) at managed namespace payments is none of ${ROLES_ALLOWED}`,
+                    ],
+                    [
+                        "b-contributor",
+                        `b-contributor: role b24988ac-6180-42a0-ab88-20f7382dd24c at managed namespace payments is none of ${ROLES_ALLOWED}`,
+                    ],
+                    [
+                        "c-namespace-contributor",
+                        `c-namespace-contributor: role 289d8817-ee69-43f1-a0af-43a45505b488 at managed namespace payments is none of ${ROLES_ALLOWED}`,
+                    ],
+                ],
+            );
+        });
+
+        it("leaves roles at other scopes to the other rules", async () => {
+            assert.deepEqual(
+                await findings(
+                    "tenant-namespace-roles",
+                    roleAssignment("admins", ADMINS, AKS_ID, ROLE.rbacClusterAdmin),
+                ),
+                [],
+            );
+        });
+    });
+
+    describe("tenant-no-cluster-role", () => {
+        const key = " (config: aks-gitops:org.tenants.<team>.groups)";
+
+        it("passes a tenant's roles in its managed namespaces, and leaves principals that are no tenant's alone", async () => {
+            assert.deepEqual(
+                await findings(
+                    "tenant-no-cluster-role",
+                    roleAssignment("user", TEAM, namespaceId("payments"), ROLE.namespaceUser),
+                    roleAssignment("writer", TEAM, namespaceId("payments"), ROLE.rbacWriter),
+                    roleAssignment("writer-2", TEAM, namespaceId("payments-jobs"), ROLE.rbacWriter),
+                    roleAssignment("other", OTHER_TEAM, namespaceId("orders"), ROLE.rbacReader),
+                    roleAssignment("admins", ADMINS, AKS_ID, ROLE.rbacClusterAdmin),
+                ),
+                [],
+            );
+        });
+
+        it("fails a tenant principal's role at the cluster, its namespace pseudo-scope or the subscription, whatever the id's case", async () => {
+            assert.deepEqual(
+                await findings(
+                    "tenant-no-cluster-role",
+                    roleAssignment("writer", TEAM, namespaceId("payments"), ROLE.rbacWriter),
+                    roleAssignment("x-cluster-user", TEAM.toUpperCase(), AKS_ID, ROLE.clusterUser),
+                    roleAssignment("y-pseudo", TEAM, `${AKS_ID}/namespaces/payments`, ROLE.rbacWriter),
+                    roleAssignment(
+                        "z-subscription",
+                        TEAM,
+                        "/subscriptions/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                        ROLE.rbacReader,
+                    ),
+                ),
+                [
+                    [
+                        "x-cluster-user",
+                        `x-cluster-user: principal ${TEAM.toUpperCase()} is a tenant's (writer at managed namespace payments) and may hold roles at managed namespaces only, not at ${AKS_ID}${key}`,
+                    ],
+                    [
+                        "y-pseudo",
+                        `y-pseudo: principal ${TEAM} is a tenant's (writer at managed namespace payments) and may hold roles at managed namespaces only, not at ${AKS_ID}/namespaces/payments${key}`,
+                    ],
+                    [
+                        "z-subscription",
+                        `z-subscription: principal ${TEAM} is a tenant's (writer at managed namespace payments) and may hold roles at managed namespaces only, not at /subscriptions/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0${key}`,
+                    ],
+                ],
+            );
+        });
+    });
+
+    describe("tenant-source-namespace-scoped", () => {
+        const platform = fluxConfiguration("platform", "flux-system", "flux-system", "cluster");
+        const payments = managedNamespace("payments-ns", "payments");
+
+        it("passes the platform's cluster-scoped configuration and a tenant's namespace-scoped one in its namespace", async () => {
+            assert.deepEqual(
+                await findings(
+                    "tenant-source-namespace-scoped",
+                    payments,
+                    platform,
+                    fluxConfiguration("source", "tenant-payments", "payments", "namespace"),
+                    // A platform-owned namespace-scoped configuration outside any tenant is not a tenant's source.
+                    fluxConfiguration("tools", "tools", "tools", "namespace"),
+                ),
+                [],
+            );
+        });
+
+        it("fails a tenant's source that is cluster-scoped, stated or by ARM's default", async () => {
+            assert.deepEqual(
+                await findings(
+                    "tenant-source-namespace-scoped",
+                    payments,
+                    fluxConfiguration("a-stated", "tenant-payments", "payments", "cluster"),
+                    fluxConfiguration("b-default", "tenant-payments", "payments", undefined),
+                    // In a managed namespace, whatever its name.
+                    fluxConfiguration("c-by-namespace", "apps", "payments", "cluster"),
+                ),
+                [
+                    [
+                        "a-stated",
+                        "a-stated: a tenant's source (tenant-payments in namespace payments) must have scope namespace, not cluster",
+                    ],
+                    [
+                        "b-default",
+                        "b-default: a tenant's source (tenant-payments in namespace payments) must have scope namespace, not cluster",
+                    ],
+                    [
+                        "c-by-namespace",
+                        "c-by-namespace: a tenant's source (apps in namespace payments) must have scope namespace, not cluster",
+                    ],
+                ],
+            );
+        });
+
+        it("fails a tenant's source outside the stack's managed namespaces (no ARM-held tenant label there)", async () => {
+            assert.deepEqual(
+                await findings(
+                    "tenant-source-namespace-scoped",
+                    payments,
+                    fluxConfiguration("a-unmanaged", "tenant-orders", "orders", "namespace"),
+                    fluxConfiguration("b-platform-ns", "tenant-sneaky", "flux-system", "namespace"),
+                ),
+                [
+                    [
+                        "a-unmanaged",
+                        "a-unmanaged: a tenant's source (tenant-orders) must deploy into a managed namespace of the stack, not orders",
+                    ],
+                    [
+                        "b-platform-ns",
+                        "b-platform-ns: a tenant's source (tenant-sneaky) must deploy into a managed namespace of the stack, not flux-system",
+                    ],
+                ],
+            );
+        });
+
+        it("fails a cluster-scoped configuration anywhere but flux-system, the namespace ARM defaults to included", async () => {
+            assert.deepEqual(
+                await findings(
+                    "tenant-source-namespace-scoped",
+                    platform,
+                    fluxConfiguration("a-tools", "tools", "tools", "cluster"),
+                    fluxConfiguration("b-default", "extra", undefined, undefined),
+                ),
+                [
+                    [
+                        "a-tools",
+                        "a-tools: only the platform's configuration, in namespace flux-system, may be cluster-scoped; tools is in namespace tools",
+                    ],
+                    [
+                        "b-default",
+                        "b-default: only the platform's configuration, in namespace flux-system, may be cluster-scoped; extra is in namespace default",
+                    ],
+                ],
+            );
+        });
+    });
+
+    describe("inputs a preview does not know yet", () => {
+        // @pulumi/policy's sentinel for an unknown string (proxy.js unknownStringValue), read through the pack's own
+        // proxy: reading it throws UnknownValueError, as in `pulumi preview`.
+        const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        // Exported by the package's index, typed @internal (its declaration is stripped).
+        const { unknownCheckingProxy } = policySdk as unknown as {
+            unknownCheckingProxy: <V extends object>(props: V) => V;
+        };
+        const resource = (
+            type: string,
+            name: string,
+            props: Record<string, unknown>,
+            propertyDependencies: Record<string, PolicyResource[]> = {},
+        ) =>
+            ({
+                type,
+                name,
+                urn: urn(type, name),
+                props: unknownCheckingProxy(props),
+                propertyDependencies,
+                dependencies: Object.values(propertyDependencies).flat(),
+            }) as unknown as PolicyResource;
+        const namespace = resource(T.ManagedNamespace, "payments-ns", { managedNamespaceName: "payments" });
+        const cluster = resource(T.ManagedCluster, "aks", { resourceName: "aks-t" });
+        const grant = (
+            name: string,
+            principalId: string,
+            role: string,
+            scopeFrom: PolicyResource[],
+            principalFrom: PolicyResource[] = [],
+        ) =>
+            resource(
+                T.RoleAssignment,
+                name,
+                { principalId, scope: UNKNOWN_STRING, roleDefinitionId: role === UNKNOWN_STRING ? role : roleId(role) },
+                { scope: scopeFrom, principalId: principalFrom },
+            );
+        async function run(name: string, ...resources: PolicyResource[]): Promise<string[]> {
+            const reports: string[] = [];
+            await (policy(name) as StackValidationPolicy).validateStack(
+                {
+                    resources: [namespace, cluster, ...resources],
+                    stackTags: new Map(),
+                    getConfig: () => ({}) as never,
+                    notApplicable: () => undefined as never,
+                },
+                (m) => void reports.push(m),
+            );
+            return reports;
+        }
+
+        it("reads the sentinel as unknown, as the pack does", () => {
+            assert.throws(() => grant("g", TEAM, ROLE.rbacWriter, []).props.scope, {
+                name: "Error",
+                message: /can't be known during preview/,
+            });
+        });
+
+        it("judges a scope taken from a ManagedNamespace as that namespace", async () => {
+            assert.deepEqual(
+                await run("tenant-namespace-roles", grant("writer", TEAM, ROLE.rbacWriter, [namespace])),
+                [],
+            );
+            assert.deepEqual(
+                await run("tenant-namespace-roles", grant("cluster-admin", TEAM, ROLE.rbacClusterAdmin, [namespace])),
+                [
+                    `cluster-admin: role Azure Kubernetes Service RBAC Cluster Admin (b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b) at managed namespace payments is none of ${ROLES_ALLOWED}`,
+                ],
+            );
+        });
+
+        it("judges a scope taken from any other resource as not a managed namespace", async () => {
+            assert.deepEqual(
+                await run(
+                    "tenant-no-cluster-role",
+                    grant("writer", TEAM, ROLE.rbacWriter, [namespace]),
+                    grant("cluster-user", TEAM, ROLE.clusterUser, [cluster]),
+                ),
+                [
+                    `cluster-user: principal ${TEAM} is a tenant's (writer at managed namespace payments) and may hold roles at managed namespaces only, not at the id of aks (config: aks-gitops:org.tenants.<team>.groups)`,
+                ],
+            );
+        });
+
+        it("judges an unknown principal by the resource it comes from", async () => {
+            const identity = resource(T.UserAssignedIdentity, "team-identity", { resourceName: "id-team" });
+            assert.deepEqual(
+                await run(
+                    "tenant-no-cluster-role",
+                    grant("writer", UNKNOWN_STRING, ROLE.rbacWriter, [namespace], [identity]),
+                    grant("cluster-user", UNKNOWN_STRING, ROLE.clusterUser, [cluster], [identity]),
+                    grant("elsewhere", UNKNOWN_STRING, ROLE.clusterUser, [cluster], [cluster]),
+                ),
+                [
+                    "cluster-user: the principal of team-identity is a tenant's (writer at managed namespace payments) and may hold roles at managed namespaces only, not at the id of aks (config: aks-gitops:org.tenants.<team>.groups)",
+                ],
+            );
+        });
+
+        it("judges an unknown role taken from a custom role of the stack as no built-in", async () => {
+            const custom = resource(T.RoleDefinition, "custom-role", {
+                roleDefinitionId: "6f1e2d3c-0000-4000-8000-000000000001",
+            });
+            const unknownRole = resource(
+                T.RoleAssignment,
+                "custom",
+                { principalId: TEAM, scope: namespaceId("payments"), roleDefinitionId: UNKNOWN_STRING },
+                { roleDefinitionId: [custom] },
+            );
+            assert.deepEqual(await run("tenant-namespace-roles", custom, unknownRole), [
+                `custom: role 6f1e2d3c-0000-4000-8000-000000000001 at managed namespace payments is none of ${ROLES_ALLOWED}`,
+            ]);
+        });
+
+        it("does not judge what stays unknown: a scope, principal or role that comes from no resource of the stack", async () => {
+            const all = [
+                grant("writer", TEAM, ROLE.rbacWriter, [namespace]),
+                grant("scope-unknown", TEAM, ROLE.rbacClusterAdmin, []),
+                grant("principal-unknown", UNKNOWN_STRING, ROLE.clusterUser, [cluster]),
+                grant("role-unknown", TEAM, UNKNOWN_STRING, [namespace]),
+            ];
+            assert.deepEqual(await run("tenant-namespace-roles", ...all), []);
+            assert.deepEqual(await run("tenant-no-cluster-role", ...all), []);
+        });
+
+        it("judges a Flux configuration's unknown namespace by its source, and leaves an unknown scope alone", async () => {
+            const config = (
+                name: string,
+                props: Record<string, unknown>,
+                deps: Record<string, PolicyResource[]> = {},
+            ) => resource(T.FluxConfiguration, name, { fluxConfigurationName: name, ...props }, deps);
+            assert.deepEqual(
+                await run(
+                    "tenant-source-namespace-scoped",
+                    config("apps", { namespace: UNKNOWN_STRING, scope: "cluster" }, { namespace: [namespace] }),
+                    config("tenant-later", { namespace: "payments", scope: UNKNOWN_STRING }),
+                    config("unknown-both", { namespace: UNKNOWN_STRING, scope: "cluster" }),
+                ),
+                ["apps: a tenant's source (apps in namespace payments) must have scope namespace, not cluster"],
+            );
+        });
+
+        it("reads the offline plan's [unknown] marker the same way", async () => {
+            const offlineNamespace = managedNamespace("payments-ns", "payments");
+            const unknownScope = roleAssignment("cluster-admin", TEAM, "[unknown]", ROLE.rbacClusterAdmin, {
+                propertyDependencies: { scope: [offlineNamespace.urn] },
+            });
+            assert.deepEqual(await findings("tenant-namespace-roles", offlineNamespace, unknownScope), [
+                [
+                    "cluster-admin",
+                    `cluster-admin: role Azure Kubernetes Service RBAC Cluster Admin (b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b) at managed namespace payments is none of ${ROLES_ALLOWED}`,
+                ],
+            ]);
+        });
+    });
+});
