@@ -18,6 +18,7 @@ const target: Target = {
     resourceGroupName: "rg-aks-prod-westeurope",
     clusterName: "aks-prod-westeurope",
     fluxConfigurationName: "flux-system",
+    tenants: [],
 };
 const LABEL = "aks-prod-westeurope/flux-system";
 
@@ -241,7 +242,16 @@ describe("npm run verify: usage", () => {
         assert.equal(help.status, EXIT.reconciled);
         assert.match(
             help.stdout,
-            /^usage: npm run verify -- --stack <name> \[--subscription <id>\] \[--timeout 30m\] \[--interval 15s\] \[--failure-grace 10m\]\n/,
+            /^usage: npm run verify -- --stack <name> \[--subscription <id>\] \[--timeout 30m\] \[--interval 15s\] \[--failure-grace 10m\] \[--platform-only\]\n/,
+        );
+        // The tenants' part of the exit code, and the option that leaves them out of it (issue 23).
+        assert.match(
+            help.stdout,
+            /\n {2}--platform-only {2}the exit code is the platform configuration's alone; the tenants' configurations are\n {19}still reported, not counted\n/,
+        );
+        assert.match(
+            help.stdout,
+            /a tenant configuration failing past --failure-grace, or missing, exits 1 like the platform's\.\n/,
         );
         assert.match(help.stdout, /Exit codes: 0 reconciled, 1 failed, 2 bad usage, 3 timed out, 4 not signed in\.\n$/);
         assert.equal(help.stderr, "");

@@ -64,6 +64,7 @@ const target: Target = {
     resourceGroupName: "rg-aks-prod-westeurope",
     clusterName: "aks-prod-westeurope",
     fluxConfigurationName: "flux-system",
+    tenants: [],
 };
 
 function verify(options: { timeoutMs?: number; intervalMs?: number; failureGraceMs?: number } = {}) {
