@@ -1,28 +1,37 @@
 // npm run promote -- <app> --from <env> --to <env> [--fleet DIR] [--skip-ring] [--dry-run]
+// npm run promote -- [<name>] --from <env> --to <env> --app-repo DIR [--skip-ring] [--dry-run]
+// npm run promote -- ... --repo DIR   (either kind of checkout, told apart by its layout)
 // Promotion by pull request (the practice: never merge branches; change the next overlay). Copies the image references
-// (the kustomize `images:` entries) of apps/<app>/overlays/<from> into apps/<app>/overlays/<to>/kustomization.yaml,
-// changes nothing else in that file (comments and layout kept: yaml Document API), prints the unified diff and a PR
-// title and body. The rings are ENVIRONMENTS in order (dev -> staging -> prod); skipping one needs --skip-ring.
-// It accepts only what it can promote safely: image references that follow the OCI reference grammar, written as the
-// strings kustomize reads; overlays inside the fleet repository (no symlink out of it); PR text that quotes safely.
+// (the kustomize `images:` entries) of one ring's overlay into the next one's kustomization.yaml: in a fleet repository
+// apps/<app>/overlays/<ring>, in an application repository (the team's own, examples/app-repo, issue 23)
+// deploy/overlays/<ring>. Changes nothing else in that file (comments and layout kept: yaml Document API), prints the
+// unified diff and a PR title and body. The rings are ENVIRONMENTS in order (dev -> staging -> prod); skipping one needs
+// --skip-ring. It accepts only what it can promote safely: image references that follow the OCI reference grammar,
+// written as the strings kustomize reads; overlays inside the repository (no symlink out of it); PR text that quotes
+// safely. The same rules for both kinds of repository.
 // Exit codes: 0 promoted (or nothing to change), 2 bad usage, unknown app/overlay, or a refused promotion.
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 import { isMap, isScalar, isSeq, parse, parseDocument, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { defineCommand } from "../cli/command";
 import { UsageError, userPath } from "../cli/usage";
 import { ENVIRONMENTS } from "../stacks/schema";
 
 const USAGE = `usage: npm run promote -- <app> --from <ring> --to <ring> [--fleet DIR] [--skip-ring] [--dry-run]
+       npm run promote -- [<name>] --from <ring> --to <ring> --app-repo DIR [--skip-ring] [--dry-run]
+       npm run promote -- [<app>] --from <ring> --to <ring> --repo DIR [--skip-ring] [--dry-run]
 
-  <app>        a directory under DIR/apps with overlays/<ring>/kustomization.yaml
+  <app>        in a fleet repository: a directory under DIR/apps with overlays/<ring>/kustomization.yaml
+  <name>       in an application repository: the name the PR text gives it (default: DIR's directory name)
   --from/--to  rings, in promotion order: ${ENVIRONMENTS.join(" -> ")}
-  --fleet      the fleet repository checkout (default: examples/fleet)
+  --fleet      a fleet repository checkout: apps/<app>/overlays/<ring> (default: examples/fleet)
+  --app-repo   an application repository checkout: deploy/overlays/<ring> (examples/app-repo's layout)
+  --repo       either: a fleet repository if DIR has apps/, an application repository if it has deploy/overlays/
   --skip-ring  allow a promotion that skips a ring (e.g. dev -> prod)
   --dry-run    print the diff and PR text without writing`;
 
 // ---- The ring rules: the one place that says which promotions are allowed, whatever overlays they move between
-// (the fleet's apps/<app>/overlays/<ring> today; an app repository's deploy/overlays/<ring> later, issue 23).
+// (the fleet's apps/<app>/overlays/<ring>, an application repository's deploy/overlays/<ring>).
 
 /** The promotion rings, in order: the environments. */
 export const RINGS: readonly string[] = ENVIRONMENTS;
@@ -98,7 +107,68 @@ export interface ImageRef {
     digest?: string;
 }
 
-const overlayFile = (app: string, ring: string) => `apps/${app}/overlays/${ring}/kustomization.yaml`;
+// ---- The two kinds of repository: where each keeps a ring's overlay.
+
+/** A repository checkout promote works in. */
+interface Checkout {
+    kind: "fleet repository" | "application repository";
+    /** The checkout's directory (resolved) and as the user gave it (for messages). */
+    dir: string;
+    given: string;
+}
+
+const overlayFile = (overlays: string, ring: string) => `${overlays}/${ring}/kustomization.yaml`;
+const FLEET_APPS = "apps";
+const APP_OVERLAYS = "deploy/overlays";
+/** The directory holding one directory per ring, relative to the checkout. */
+const overlaysOf = (repo: Checkout, app: string) =>
+    repo.kind === "fleet repository" ? `${FLEET_APPS}/${app}/overlays` : APP_OVERLAYS;
+
+/**
+ * The checkout from the options: --fleet or --app-repo say which kind it is, --repo tells them apart by their layout
+ * (apps/ or deploy/overlays/; both is ambiguous and refused), none is examples/fleet. At most one may be given.
+ */
+function checkoutOf(values: { fleet?: string; "app-repo"?: string; repo?: string }): Checkout {
+    const given = (["fleet", "app-repo", "repo"] as const).filter((k) => values[k] !== undefined);
+    if (given.length > 1) {
+        throw new UsageError(
+            `give one of --fleet, --app-repo and --repo, not ${given.map((k) => `--${k}`).join(" and ")}`,
+        );
+    }
+    const fleet = (dir: string): Checkout => ({ kind: "fleet repository", dir: userPath(dir), given: dir });
+    const app = (dir: string): Checkout => ({ kind: "application repository", dir: userPath(dir), given: dir });
+    const isDir = (dir: string, sub: string) =>
+        existsSync(join(userPath(dir), sub)) && statSync(join(userPath(dir), sub)).isDirectory();
+    if (values["app-repo"] !== undefined) {
+        const dir = values["app-repo"];
+        if (!isDir(dir, APP_OVERLAYS)) {
+            throw new UsageError(
+                `${dir} is not an application repository checkout (it has no ${APP_OVERLAYS}/ directory)`,
+            );
+        }
+        return app(dir);
+    }
+    if (values.repo !== undefined) {
+        const dir = values.repo;
+        const [isFleet, isApp] = [isDir(dir, FLEET_APPS), isDir(dir, APP_OVERLAYS)];
+        if (isFleet && isApp) {
+            throw new UsageError(
+                `${dir} has both ${FLEET_APPS}/ (a fleet repository) and ${APP_OVERLAYS}/ (an application repository): say which with --fleet ${dir} or --app-repo ${dir}`,
+            );
+        }
+        if (!isFleet && !isApp) {
+            throw new UsageError(
+                `${dir} is neither a fleet repository checkout (${FLEET_APPS}/<app>/overlays/<ring>) nor an application repository checkout (${APP_OVERLAYS}/<ring>)`,
+            );
+        }
+        return isFleet ? fleet(dir) : app(dir);
+    }
+    const dir = values.fleet ?? "examples/fleet";
+    if (!existsSync(join(userPath(dir), FLEET_APPS))) {
+        throw new UsageError(`${dir} is not a fleet repository checkout (it has no ${FLEET_APPS}/ directory)`);
+    }
+    return fleet(dir);
+}
 
 /** A name for a message: as is when it is plain, else JSON-quoted (so a newline or an escape sequence shows as such). */
 const shown = (text: string) => (/^[\w./@:+-]+$/.test(text) ? text : JSON.stringify(text));
@@ -362,13 +432,13 @@ function listDirs(dir: string): string[] {
  * The real path of `file` (relative to `root`), refused unless it is a regular file inside the real `root`: promote
  * reads and writes only inside the repository it was pointed at, whatever symlink an overlay is reached through.
  */
-function confined(root: string, file: string): string {
+function confined(root: string, file: string, kind: Checkout["kind"]): string {
     const realRoot = realpathSync(root);
     const real = realpathSync(join(root, file));
     const rel = relative(realRoot, real);
     if (rel === ".." || rel.startsWith(`..${sep}`) || rel === real) {
         throw new UsageError(
-            `${file} resolves to ${shown(real)}, outside the fleet repository ${shown(realRoot)} (through a symlink): promote reads and writes only inside it`,
+            `${file} resolves to ${shown(real)}, outside the ${kind} ${shown(realRoot)} (through a symlink): promote reads and writes only inside it`,
         );
     }
     if (!statSync(real).isFile()) {
@@ -403,6 +473,15 @@ export function mdCode(text: string, inTable = false): string {
     return `${fence}${pad}${t}${pad}${fence}`;
 }
 
+/**
+ * `-n <namespace>` of an application repository's overlay (its kustomization's namespace:, where the team's Flux
+ * configuration and its objects live), when it is a Kubernetes name; undefined otherwise.
+ */
+function namespaceOf(overlayText: string): string | undefined {
+    const value: unknown = parseDocument(overlayText).get("namespace");
+    return typeof value === "string" && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value) ? `-n ${value}` : undefined;
+}
+
 export const command = defineCommand({
     name: "promote",
     usage: USAGE,
@@ -410,7 +489,9 @@ export const command = defineCommand({
     options: {
         from: { type: "string" },
         to: { type: "string" },
-        fleet: { type: "string", default: "examples/fleet" },
+        fleet: { type: "string" },
+        "app-repo": { type: "string" },
+        repo: { type: "string" },
         "skip-ring": { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
@@ -423,35 +504,44 @@ export function main(argv: string[]): { code: number; text: string } {
     if (values.help) {
         return { code: 0, text: `${USAGE}\n` };
     }
-    if (positionals.length !== 1 || !values.from || !values.to) {
-        throw new UsageError("give one app and both --from and --to");
-    }
-    const [app] = positionals;
-    const { skipped } = ringStep(values.from, values.to, values["skip-ring"]);
-    const fleet = userPath(values.fleet);
-    if (!existsSync(join(fleet, "apps"))) {
-        throw new UsageError(`${values.fleet} is not a fleet repository checkout (it has no apps/ directory)`);
-    }
-    const apps = listDirs(join(fleet, "apps"));
-    if (!apps.includes(app)) {
+    const repo = checkoutOf(values);
+    const inFleet = repo.kind === "fleet repository";
+    if (inFleet ? positionals.length !== 1 : positionals.length > 1) {
         throw new UsageError(
-            `unknown app ${JSON.stringify(app)} in ${values.fleet}; apps there: ${apps.map(shown).join(", ") || "(none)"}`,
+            inFleet
+                ? "give one app and both --from and --to"
+                : "an application repository holds one deploy/: give at most one name (for the PR text), and both --from and --to",
         );
     }
-    const overlays = listDirs(join(fleet, "apps", app, "overlays")).filter((o) =>
-        existsSync(join(fleet, overlayFile(app, o))),
+    if (!values.from || !values.to) {
+        throw new UsageError(inFleet ? "give one app and both --from and --to" : "give both --from and --to");
+    }
+    const { skipped } = ringStep(values.from, values.to, values["skip-ring"]);
+    const app = positionals[0] ?? basename(realpathSync(repo.dir));
+    if (inFleet) {
+        const apps = listDirs(join(repo.dir, FLEET_APPS));
+        if (!apps.includes(app)) {
+            throw new UsageError(
+                `unknown app ${JSON.stringify(app)} in ${repo.given}; apps there: ${apps.map(shown).join(", ") || "(none)"}`,
+            );
+        }
+    }
+    const overlaysDir = overlaysOf(repo, app);
+    const owner = inFleet ? shown(app) : `${repo.given} (${repo.kind})`;
+    const overlays = listDirs(join(repo.dir, overlaysDir)).filter((o) =>
+        existsSync(join(repo.dir, overlayFile(overlaysDir, o))),
     );
     for (const ring of [values.from, values.to]) {
         if (!overlays.includes(ring)) {
             throw new UsageError(
-                `${shown(app)} has no ${ring} overlay (${shown(overlayFile(app, ring))}); its overlays: ${overlays.map(shown).join(", ") || "(none)"}`,
+                `${owner} has no ${ring} overlay (${shown(overlayFile(overlaysDir, ring))}); its overlays: ${overlays.map(shown).join(", ") || "(none)"}`,
             );
         }
     }
-    const sourceFile = overlayFile(app, values.from);
-    const targetFile = overlayFile(app, values.to);
-    const sourcePath = confined(fleet, sourceFile);
-    const targetPath = confined(fleet, targetFile);
+    const sourceFile = overlayFile(overlaysDir, values.from);
+    const targetFile = overlayFile(overlaysDir, values.to);
+    const sourcePath = confined(repo.dir, sourceFile, repo.kind);
+    const targetPath = confined(repo.dir, targetFile, repo.kind);
     const before = readFileSync(targetPath, "utf8");
     const { text, changes } = promoteImages(
         readFileSync(sourcePath, "utf8"),
@@ -479,7 +569,9 @@ export function main(argv: string[]): { code: number; text: string } {
         "",
         ...(skipped.length > 0 ? [`Skips ${skipped.join(", ")} (--skip-ring): say why here.`, ""] : []),
         `- [ ] ${values.from} reconciled this version and is healthy (\`npm run verify -- --stack <${values.from} stack>\`)`,
-        `- [ ] after merge: ${to} reconciled (\`flux get kustomizations\`; the Flagger canary promoted: ${mdCode(`kubectl -n ${app} get canary`)})`,
+        inFleet
+            ? `- [ ] after merge: ${to} reconciled (\`flux get kustomizations\`; the Flagger canary promoted: ${mdCode(`kubectl -n ${app} get canary`)})`
+            : `- [ ] after merge: ${to} reconciled (${mdCode(`flux get kustomizations ${namespaceOf(before) ?? "--all-namespaces"}`)})`,
     ].join("\n");
     const header = values["dry-run"] ? "dry run, nothing written:\n" : "";
     return {
