@@ -8,6 +8,7 @@ import {
     LayerObject,
     monitoringObjects,
     notificationObjects,
+    tenantBoundaryObjects,
 } from "../fleet/layout";
 
 /** What FleetManifests takes (the layout's arguments are documented on FleetLayoutArgs; none has a default). */
@@ -30,8 +31,9 @@ export interface FleetManifestsOutputs {
 
 /**
  * The cluster's bootstrap objects for the fleet repo (clusters/<cluster>/): Flux Kustomizations per layer with SOPS
- * decryption, plus the monitoring and notifications layers' objects. They go through a render-only Kubernetes provider, so `pulumi up` writes files and never needs a line
- * to the API server. `npm run fleet` writes the same objects into a fleet repo checkout.
+ * decryption, plus the monitoring and notifications layers' objects and the tenant boundary's admission policy. They
+ * go through a render-only Kubernetes provider, so `pulumi up` writes files and never needs a line to the API server.
+ * `npm run fleet` writes the same objects into a fleet repo checkout.
  */
 export class FleetManifests extends pulumi.ComponentResource {
     readonly objects: FluxKustomization[];
@@ -48,6 +50,8 @@ export class FleetManifests extends pulumi.ComponentResource {
         this.layerObjects = [
             ...(args.monitoring ? monitoringObjects(args) : []),
             ...(args.notifications ? notificationObjects(args, args.notifications) : []),
+            // Every cluster: the boundary of tenant namespaces is in place before any tenant (fleet/layout.ts).
+            ...tenantBoundaryObjects(),
         ];
         for (const object of this.objects) {
             new CustomResource(`${name}-${object.metadata.name}`, { ...object }, { parent: this, provider: render });

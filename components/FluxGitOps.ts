@@ -31,9 +31,42 @@ export const FLUX_EXTENSION_TYPE = "microsoft.flux";
 // Source: azure-management-docs tutorial-use-gitops-flux2.md, "Azure DevOps SSH-RSA deprecation".
 export const AZURE_DEVOPS_HOSTKEY_ARGS = "--ssh-hostkey-algos=rsa-sha2-512,rsa-sha2-256";
 
-const clusterTarget = { clusterRp: "Microsoft.ContainerService", clusterResourceName: "managedClusters" } as const;
+/** Extensions and Flux configurations target an AKS cluster by these two (azure-native kubernetesconfiguration). */
+export const clusterTarget = {
+    clusterRp: "Microsoft.ContainerService",
+    clusterResourceName: "managedClusters",
+} as const;
 
 const base64 = (value: string): string => Buffer.from(value, "utf8").toString("base64");
+
+/** A Flux configuration's git source (the fleet repo's, and each tenant's app repository). */
+export function gitRepository(git: { url: string; branch: string; knownHosts?: string; httpsUser?: string }) {
+    return {
+        url: git.url,
+        repositoryRef: { branch: git.branch },
+        // The API takes known_hosts base64-encoded (GitRepositoryDefinition.sshKnownHosts).
+        sshKnownHosts: git.knownHosts ? base64(git.knownHosts) : undefined,
+        httpsUser: git.httpsUser,
+    };
+}
+
+/**
+ * A Flux configuration's credentials as protected settings, base64-encoded (the keys the az CLI sends, Azure/
+ * azure-cli-extensions src/k8s-configuration consts.py: sshPrivateKey, httpsKey); a secret, and never returned by ARM.
+ */
+export function gitProtectedSettings(credentials: {
+    sshPrivateKey?: pulumi.Input<string>;
+    httpsPassword?: pulumi.Input<string>;
+}): pulumi.Output<Record<string, string>> | undefined {
+    const settings: Record<string, pulumi.Output<string>> = {};
+    if (credentials.sshPrivateKey) {
+        settings.sshPrivateKey = pulumi.output(credentials.sshPrivateKey).apply(base64);
+    }
+    if (credentials.httpsPassword) {
+        settings.httpsKey = pulumi.output(credentials.httpsPassword).apply(base64);
+    }
+    return Object.keys(settings).length > 0 ? pulumi.secret(pulumi.all(settings)) : undefined;
+}
 
 /** The microsoft.flux cluster extension and the Flux configuration that points the cluster at its fleet path. */
 export class FluxGitOps extends pulumi.ComponentResource {
@@ -73,14 +106,6 @@ export class FluxGitOps extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const protectedSettings: Record<string, pulumi.Input<string>> = {};
-        if (args.sshPrivateKey) {
-            protectedSettings.sshPrivateKey = pulumi.output(args.sshPrivateKey).apply(base64);
-        }
-        if (args.httpsPassword) {
-            protectedSettings.httpsKey = pulumi.output(args.httpsPassword).apply(base64);
-        }
-
         this.configuration = new kubernetesconfiguration.FluxConfiguration(
             `${name}-configuration`,
             {
@@ -93,16 +118,11 @@ export class FluxGitOps extends pulumi.ComponentResource {
                 sourceKind: "GitRepository",
                 suspend: false,
                 gitRepository: {
-                    url: s.git.url,
-                    repositoryRef: { branch: s.git.branch },
+                    ...gitRepository({ ...s.git, knownHosts: args.knownHosts }),
                     syncIntervalInSeconds: s.git.syncIntervalSeconds,
                     timeoutInSeconds: s.git.timeoutSeconds,
-                    // The API takes known_hosts base64-encoded (GitRepositoryDefinition.sshKnownHosts).
-                    sshKnownHosts: args.knownHosts ? base64(args.knownHosts) : undefined,
-                    httpsUser: s.git.httpsUser,
                 },
-                configurationProtectedSettings:
-                    Object.keys(protectedSettings).length > 0 ? pulumi.secret(protectedSettings) : undefined,
+                configurationProtectedSettings: gitProtectedSettings(args),
                 kustomizations: Object.fromEntries(
                     Object.entries(s.kustomizations).map(([key, k]) => [
                         key,

@@ -1,17 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
-import { getGroupOutput } from "@pulumi/azuread/getGroup";
 import type { GitCredentials, StackConfig } from "../stacks/load";
 import type { StackNames } from "../stacks/names";
-import { absoluteArmId, isGuid, KNOWN_HOSTS, type StackSettings } from "../stacks/schema";
+import { absoluteArmId, KNOWN_HOSTS, type StackSettings } from "../stacks/schema";
 import { AksCluster } from "./AksCluster";
 import { FleetManifests } from "./FleetManifests";
 import { FluxGitOps, workloadIdentityControllers } from "./FluxGitOps";
 import { FLUX_NAMESPACE, FluxIdentity } from "./FluxIdentity";
 import { FluxMonitoring } from "./FluxMonitoring";
-import { BUILT_IN_ROLES, roleDefinitionId, sopsDecryptRoleGuid } from "./roles";
+import { BUILT_IN_ROLES, groupObjectId, roleDefinitionId, sopsDecryptRoleGuid } from "./roles";
 import { creationRule, SopsKeyVault } from "./SopsKeyVault";
+import { Tenant } from "./Tenant";
 
 /** The signed-in subscription and tenant (authorization.getClientConfig), read once before resources are declared. */
 export interface AzureContext {
@@ -48,6 +48,11 @@ export interface GitOpsClusterArgs {
      * recorded as this component's inputs. Both absent: a public https repository.
      */
     git: GitCredentials;
+    /**
+     * The tenants this cluster runs (stacks/tenants.ts), each with its own repository credential, handed only to its
+     * Tenant component and never recorded as this component's inputs. Default: none.
+     */
+    tenants?: StackConfig["tenants"];
     azure: AzureContext;
     /** The deployment's clock (the first SOPS key version's expiry). Default: the current time. */
     now?: Date;
@@ -55,7 +60,14 @@ export interface GitOpsClusterArgs {
 
 /** The arguments of the stack's cluster, from its loaded configuration (index.ts). */
 export function gitOpsClusterArgs(config: StackConfig, azure: AzureContext): GitOpsClusterArgs {
-    return { settings: pickSettings(config), names: config.names, tags: config.tags, git: config.git, azure };
+    return {
+        settings: pickSettings(config),
+        names: config.names,
+        tags: config.tags,
+        git: config.git,
+        tenants: config.tenants,
+        azure,
+    };
 }
 
 /** Only the sections the cluster reads, whatever else the object carries (the loaded config carries the secrets too). */
@@ -86,6 +98,8 @@ export class GitOpsCluster extends pulumi.ComponentResource {
     readonly flux?: FluxGitOps;
     readonly fleet: FleetManifests;
     readonly monitoring?: FluxMonitoring;
+    /** The teams on this cluster; none in standby (no cluster to put them on). */
+    readonly tenants: Tenant[];
     readonly outputs: Record<string, pulumi.Input<unknown>>;
     private readonly c: ClusterSettings;
     private readonly names: StackNames;
@@ -122,6 +136,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
         this.sops = key.vault;
         this.identity = this.fluxIdentity(group, key);
         this.flux = this.aks.cluster ? this.fluxGitOps(group, args.git) : undefined;
+        this.tenants = this.flux ? (args.tenants ?? []).map((t) => this.tenant(group, this.flux!, t)) : [];
         this.fleet = this.fleetManifests();
         this.outputs = this.stackOutputs(group, key);
         this.registerOutputs(this.outputs);
@@ -326,6 +341,33 @@ export class GitOpsCluster extends pulumi.ComponentResource {
         );
     }
 
+    /** A team's namespaces, access and source (components/Tenant.ts), on the cluster once Flux is installed. */
+    private tenant(
+        group: resources.ResourceGroup,
+        flux: FluxGitOps,
+        { git, ...tenant }: NonNullable<GitOpsClusterArgs["tenants"]>[number],
+    ): Tenant {
+        const host = new URL(tenant.repo.url).hostname;
+        return new Tenant(
+            `${this.baseName}-tenant-${tenant.team}`,
+            {
+                tenant,
+                resourceGroupName: group.name,
+                clusterName: this.aks.cluster!.name,
+                location: this.c.location,
+                subscriptionId: this.azure.subscriptionId,
+                tags: this.tags,
+                knownHosts: tenant.repo.url.startsWith("ssh:")
+                    ? (tenant.repo.knownHosts ?? KNOWN_HOSTS[host])
+                    : undefined,
+                sshPrivateKey: git.sshPrivateKey,
+                httpsPassword: git.httpsPassword,
+                extension: flux.extension,
+            },
+            { parent: this },
+        );
+    }
+
     private fleetManifests(): FleetManifests {
         const { c } = this;
         return new FleetManifests(
@@ -375,6 +417,14 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                       fluxConfigurationName: this.flux.configuration.name,
                   }
                 : {}),
+            ...(this.tenants.length > 0
+                ? {
+                      // What each team's reconciliation can decrypt: nothing (README, "Onboard a team"): one
+                      // kustomize-controller identity serves the cluster, so the fleet's tenant boundary policy denies
+                      // spec.decryption in tenant namespaces.
+                      tenants: this.tenants.map((t) => t.summary),
+                  }
+                : {}),
             ...(this.monitoring ? this.monitoringOutputs(this.monitoring) : {}),
         };
     }
@@ -390,14 +440,6 @@ export class GitOpsCluster extends pulumi.ComponentResource {
 
 function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
     return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<T, K>;
-}
-
-/** Entra ID groups may be named by object id or by display name; names are looked up (and must be unique). */
-function groupObjectId(ref: string, parent: pulumi.Resource): pulumi.Output<string> {
-    if (isGuid(ref)) {
-        return pulumi.output(ref);
-    }
-    return getGroupOutput({ displayName: ref, securityEnabled: true }, { parent }).objectId;
 }
 
 function withoutKey(tags: Record<string, string>, key: string): Record<string, string> {

@@ -2,6 +2,8 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
+import { getGroupOutput } from "@pulumi/azuread/getGroup";
+import { isGuid } from "../stacks/schema";
 
 export const BUILT_IN_ROLES = {
     // Keys read, encrypt, decrypt, wrap, unwrap, sign, verify; no management plane.
@@ -15,6 +17,17 @@ export const BUILT_IN_ROLES = {
     monitoringDataReader: "b0d8363b-8ddd-447d-831f-62ca05bff136",
     // Source: azure-docs built-in-roles/monitor.md ("Grafana Admin").
     grafanaAdmin: "22926164-76b3-42b3-bc55-97df8dab3e41",
+    // A tenant's access to its managed namespace (azure-aks-docs articles/aks/managed-namespaces.md assigns "Azure
+    // Kubernetes Service Namespace User" and an "Azure Kubernetes Service RBAC" role at the managed namespace's id).
+    // GUIDs: azure-docs articles/role-based-access-control/built-in-roles.md, Containers.
+    // Namespace User: read the managed namespace and list its credentials (control plane only).
+    aksNamespaceUser: "c9f76ca8-b262-4b10-8ed2-09cf0948aa35",
+    // Data plane, at the namespace's scope: read most objects (no Secrets, no roles).
+    aksRbacReader: "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+    // Read/write most objects, Secrets included; no roles or role bindings.
+    aksRbacWriter: "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
+    // Everything in the namespace, roles and bindings included; not its quota or the namespace itself.
+    aksRbacAdmin: "3498e952-d568-435e-9b2c-8d77e338d7f7",
 } as const;
 
 export function roleDefinitionId(
@@ -95,3 +108,11 @@ export const SOPS_DECRYPT_DATA_ACTIONS = [
     "Microsoft.KeyVault/vaults/keys/read",
     "Microsoft.KeyVault/vaults/keys/decrypt/action",
 ];
+
+/** Entra ID groups may be named by object id or by display name; names are looked up (and must be unique). */
+export function groupObjectId(ref: string, parent: pulumi.Resource): pulumi.Output<string> {
+    if (isGuid(ref)) {
+        return pulumi.output(ref);
+    }
+    return getGroupOutput({ displayName: ref, securityEnabled: true }, { parent }).objectId;
+}

@@ -64,6 +64,13 @@ export const MODELS: Record<string, ResourceModel> = {
             name,
         }),
     },
+    "azure-native:containerservice:ManagedNamespace": {
+        nameKey: "managedNamespaceName",
+        // ManagedNamespace.tsp: a child of the managed cluster, segment "managedNamespaces".
+        id: (i, name, sub) =>
+            `${rg(i, sub)}/providers/Microsoft.ContainerService/managedClusters/${str(i.resourceName)}/managedNamespaces/${name}`,
+        computed: (i) => ({ properties: { ...(i.properties as Inputs), provisioningState: "Succeeded" } }),
+    },
     "azure-native:containerservice:MaintenanceConfiguration": {
         nameKey: "configName",
         id: (i, name, sub) =>

@@ -21,6 +21,9 @@ export const ESTIMATES: Record<string, number> = {
     "azure-native:kubernetesconfiguration:Extension": 4,
     // Configuration accepted by fluxconfig-agent; with waitForReconciliation false ARM does not wait for the first sync.
     "azure-native:kubernetesconfiguration:FluxConfiguration": 1,
+    // A long-running PUT (ManagedNamespace.tsp: createOrUpdate is ArmResourceCreateOrReplaceAsync); the in-cluster
+    // reconciler creates the namespace, its quota and network policy: about a minute, no published figure.
+    "azure-native:containerservice:ManagedNamespace": 1,
     "azure-native:network:PublicIPPrefix": 0.3, // long-running ARM operation of seconds
     "azure-native:operationalinsights:Workspace": 0.5, // workspace creation (seconds to a minute)
     "azure-native:monitor:DiagnosticSetting": 0.2, // synchronous ARM write

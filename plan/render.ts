@@ -17,6 +17,13 @@ const KEY_PROPERTIES: Record<string, string[]> = {
         "securityProfile.workloadIdentity.enabled",
         "disableLocalAccounts",
     ],
+    "azure-native:containerservice:ManagedNamespace": [
+        "managedNamespaceName",
+        "properties.defaultResourceQuota",
+        "properties.defaultNetworkPolicy",
+        "properties.adoptionPolicy",
+        "properties.deletePolicy",
+    ],
     "azure-native:containerservice:MaintenanceConfiguration": [
         "configName",
         "maintenanceWindow.schedule",
@@ -48,6 +55,8 @@ const KEY_PROPERTIES: Record<string, string[]> = {
     ],
     "azure-native:kubernetesconfiguration:FluxConfiguration": [
         "fluxConfigurationName",
+        "scope",
+        "namespace",
         "gitRepository.url",
         "gitRepository.repositoryRef.branch",
         "kustomizations",

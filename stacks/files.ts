@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ConfigFileError, UsageError } from "../cli/usage";
-import { PROJECT, SECRET_KEYS } from "./load";
+import { isSecretKey, PROJECT } from "./load";
+import { tenantSecretKeys } from "./tenants";
 import { PROJECT_DIR, stackNameProblem } from "./paths";
 
 export { PROJECT_DIR };
@@ -143,7 +144,7 @@ function projectValue(entry: unknown): unknown {
  */
 function refuseClearCredential(fullKey: string, projectName: string, file: string): void {
     const key = fullKey.startsWith(`${projectName}:`) ? fullKey.slice(projectName.length + 1) : undefined;
-    if (key !== undefined && (SECRET_KEYS as readonly string[]).includes(key)) {
+    if (key !== undefined && isSecretKey(key)) {
         throw new ConfigFileError(
             `${file}: ${fullKey} is in clear text; a credential must never be committed: remove it and set it with \`pulumi config set --secret ${key}\` (stored encrypted, as secure:)`,
         );
@@ -171,7 +172,17 @@ export function withSecretPlaceholders(input: StackInput): StackInput {
     // The fleet URL from the stack's flux.git, else from the organisation's shared values (org.fleet).
     const url = parseJson(config[`${PROJECT}:flux`])?.git?.url ?? parseJson(config[`${PROJECT}:org`])?.fleet?.url;
     const needed = typeof url === "string" && url.startsWith("ssh:") ? ["gitSshPrivateKey"] : [];
-    for (const key of SECRET_KEYS.filter((k) => needed.includes(k))) {
+    // Each tenant with an ssh:// repository that the stack may run needs its deploy key too (a placeholder for one the
+    // stack does not run is refused by the secret rules, so only the stack's own are added).
+    const environment = config[`${PROJECT}:environment`];
+    const selected = parseList(config[`${PROJECT}:tenants`]);
+    for (const [team, t] of Object.entries(parseJson(config[`${PROJECT}:org`])?.tenants ?? {})) {
+        const runs = selected ? selected.includes(team) : (t.environments ?? [environment]).includes(environment);
+        if (runs && typeof t.repo?.url === "string" && t.repo.url.startsWith("ssh:")) {
+            needed.push(tenantSecretKeys(team).sshPrivateKey);
+        }
+    }
+    for (const key of needed) {
         const fullKey = `${PROJECT}:${key}`;
         if (!(fullKey in config)) {
             config[fullKey] = SECRET;
@@ -181,7 +192,20 @@ export function withSecretPlaceholders(input: StackInput): StackInput {
     return { ...input, config, secretKeys };
 }
 
-type GitSettings = { git?: { url?: unknown }; fleet?: { url?: unknown } };
+type GitSettings = {
+    git?: { url?: unknown };
+    fleet?: { url?: unknown };
+    tenants?: Record<string, { environments?: unknown[]; repo?: { url?: unknown } }>;
+};
+
+function parseList(text: string | undefined): unknown[] | undefined {
+    try {
+        const value: unknown = text ? JSON.parse(text) : undefined;
+        return Array.isArray(value) ? value : undefined;
+    } catch {
+        return undefined;
+    }
+}
 
 function parseJson(text: string | undefined): GitSettings | undefined {
     try {

@@ -14,6 +14,7 @@ import {
     stackConfigSchema,
     StackSettings,
 } from "./schema";
+import { isTenantSecretKey, type StackTenant, stackTenants, tenantSecretKeys } from "./tenants";
 
 // The names' one home is stacks/names.ts; re-exported for the consumers that read them with the settings.
 export { type DerivedNames, derivedNames, physicalNames, type StackNames };
@@ -24,16 +25,22 @@ export const PROJECT = "aks-gitops";
 export const SECRET_KEYS = ["gitSshPrivateKey", "gitHttpsPassword"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
+/** The fleet repo's credential keys and each tenant's (tenantGitSshPrivateKey-<team>, tenantGitHttpsPassword-<team>). */
+export const isSecretKey = (key: string): boolean =>
+    (SECRET_KEYS as readonly string[]).includes(key) || isTenantSecretKey(key);
+
 export interface GitCredentials {
     sshPrivateKey?: pulumi.Output<string>;
     httpsPassword?: pulumi.Output<string>;
 }
 
-export interface StackConfig extends Omit<StackSettings, "resourceGroupName">, DerivedNames {
+export interface StackConfig extends Omit<StackSettings, "resourceGroupName" | "tenants">, DerivedNames {
     project: string;
     stack: string;
     tags: Record<string, string>;
     git: GitCredentials;
+    /** The tenants this cluster runs (stacks/tenants.ts), each with its repository credential. */
+    tenants: (StackTenant & { git: GitCredentials })[];
     /** Every physical name of the stack (stacks/names.ts). */
     names: StackNames;
 }
@@ -70,7 +77,7 @@ export function rawConfigFrom(all: Record<string, string>): Record<string, unkno
             continue;
         }
         const key = fullKey.slice(PROJECT.length + 1);
-        if ((SECRET_KEYS as readonly string[]).includes(key)) {
+        if (isSecretKey(key)) {
             continue;
         }
         // defineProperty: a key such as "__proto__" must arrive as an (invalid, reported) key, not as a prototype.
@@ -134,7 +141,7 @@ export function suggestion(unknown: string, allowed: readonly string[]): string 
 /** Validates raw config against the environment profile and schema; throws ConfigError listing every problem. */
 export function validateStackConfig(
     raw: Record<string, unknown>,
-    secretsPresent: Partial<Record<SecretKey, boolean>>,
+    secretsPresent: Partial<Record<string, boolean>>,
     extraIssues: ConfigIssue[] = [],
 ): StackSettings {
     const environment = ENVIRONMENTS.includes(raw.environment as Environment)
@@ -170,7 +177,7 @@ export function validateStackConfig(
     return result.data;
 }
 
-function secretRules(merged: unknown, present: Partial<Record<SecretKey, boolean>>): ConfigIssue[] {
+function secretRules(merged: unknown, present: Partial<Record<string, boolean>>): ConfigIssue[] {
     const url = (merged as { flux?: { git?: { url?: unknown } } }).flux?.git?.url;
     const scheme = typeof url === "string" ? url.split(":")[0] : undefined;
     const issues: ConfigIssue[] = [];
@@ -186,6 +193,57 @@ function secretRules(merged: unknown, present: Partial<Record<SecretKey, boolean
     }
     if (scheme === "https" && present.gitSshPrivateKey) {
         issues.push({ path: ["gitSshPrivateKey"], message: "only applies to ssh:// fleet repo URLs" });
+    }
+    issues.push(...tenantSecretRules(merged, present));
+    return issues;
+}
+
+/** The same rules for each tenant's app repository, and no credential for a tenant this stack does not run. */
+function tenantSecretRules(merged: unknown, present: Partial<Record<string, boolean>>): ConfigIssue[] {
+    const m = (merged ?? {}) as {
+        environment?: unknown;
+        tenants?: unknown;
+        org?: { tenants?: Record<string, { environments?: unknown; repo?: { url?: unknown } }> };
+    };
+    const all = m.org?.tenants !== null && typeof m.org?.tenants === "object" ? m.org.tenants : {};
+    // As stacks/tenants.ts stackTenants: in the stack's selection, if it has one, and in the stack's environment.
+    const runs = (team: string) => {
+        const envs = all[team]?.environments;
+        return (
+            /^[a-z][a-z0-9-]{0,28}[a-z0-9]$/.test(team) &&
+            (!Array.isArray(m.tenants) || m.tenants.includes(team)) &&
+            (Array.isArray(envs) ? envs.includes(m.environment) : ENVIRONMENTS.includes(m.environment as Environment))
+        );
+    };
+    const issues: ConfigIssue[] = [];
+    for (const team of Object.keys(all).filter(runs)) {
+        const url = all[team]?.repo?.url;
+        const scheme = typeof url === "string" ? url.split(":")[0] : undefined;
+        const keys = tenantSecretKeys(team);
+        if (scheme === "ssh" && !present[keys.sshPrivateKey]) {
+            issues.push({
+                path: [keys.sshPrivateKey],
+                message: `is required for tenant ${team}'s ssh:// repository; set it with \`pulumi config set --secret ${keys.sshPrivateKey} < deploy-key\``,
+            });
+        }
+        if (scheme === "ssh" && present[keys.httpsPassword]) {
+            issues.push({
+                path: [keys.httpsPassword],
+                message: `only applies to https:// repositories (tenant ${team})`,
+            });
+        }
+        if (scheme === "https" && present[keys.sshPrivateKey]) {
+            issues.push({
+                path: [keys.sshPrivateKey],
+                message: `only applies to ssh:// repositories (tenant ${team})`,
+            });
+        }
+    }
+    for (const key of Object.keys(present).filter((k) => present[k] && isTenantSecretKey(k))) {
+        const team = key.slice(key.indexOf("-") + 1);
+        if (!(team in all) || !runs(team)) {
+            issues.push({ path: [key], message: `no tenant ${team} runs on this stack (org.tenants, tenants)` });
+        }
     }
     return issues;
 }
@@ -257,11 +315,11 @@ function kindOf(input: unknown): string {
 }
 
 /** Which secret keys a flat config map (as Pulumi passes it) sets. */
-export function secretsPresent(all: Record<string, string>): Record<SecretKey, boolean> {
-    return Object.fromEntries(SECRET_KEYS.map((k) => [k, all[`${PROJECT}:${k}`] !== undefined])) as Record<
-        SecretKey,
-        boolean
-    >;
+export function secretsPresent(all: Record<string, string>): Record<string, boolean> {
+    const tenantKeys = Object.keys(all)
+        .filter((k) => k.startsWith(`${PROJECT}:`) && isTenantSecretKey(k.slice(PROJECT.length + 1)))
+        .map((k) => k.slice(PROJECT.length + 1));
+    return Object.fromEntries([...SECRET_KEYS, ...tenantKeys].map((k) => [k, all[`${PROJECT}:${k}`] !== undefined]));
 }
 
 /** The validated settings of a flat config map, as the program reads them; the offline tools use it too. */
@@ -291,5 +349,15 @@ export function loadStackConfig(): StackConfig {
             sshPrivateKey: present.gitSshPrivateKey ? config.requireSecret("gitSshPrivateKey") : undefined,
             httpsPassword: present.gitHttpsPassword ? config.requireSecret("gitHttpsPassword") : undefined,
         },
+        tenants: stackTenants(settings).map((t) => {
+            const keys = tenantSecretKeys(t.team);
+            return {
+                ...t,
+                git: {
+                    sshPrivateKey: present[keys.sshPrivateKey] ? config.requireSecret(keys.sshPrivateKey) : undefined,
+                    httpsPassword: present[keys.httpsPassword] ? config.requireSecret(keys.httpsPassword) : undefined,
+                },
+            };
+        }),
     };
 }

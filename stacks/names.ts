@@ -159,3 +159,11 @@ export function cutAtWord(name: string, limit: number): string {
     const cut = name.lastIndexOf("-", limit);
     return cut > 0 ? name.slice(0, cut).replace(/-+$/, "") : name.slice(0, limit);
 }
+
+/**
+ * A tenant namespace's Flux configuration (`npm run verify` reads it by this name). At most 63 characters: tenant
+ * namespaces are at most 56 (stacks/schema.ts namespaceName).
+ */
+export function tenantConfigurationName(namespace: string): string {
+    return `tenant-${namespace}`;
+}

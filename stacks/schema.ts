@@ -369,6 +369,29 @@ const receiverName = z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, { error: "must be 1-64 letters, digits, spaces, '.', '_' or '-'" });
 
+// The alert receivers, one definition for a stack's monitoring.receivers and the organisation's org.receivers.
+const emailReceivers = z
+    .array(z.strictObject({ name: receiverName, address: z.email({ error: "must be an email address" }) }))
+    .max(20);
+const webhookReceivers = z
+    .array(
+        z.strictObject({
+            name: receiverName,
+            url: z.string().refine((u) => URL.canParse(u) && new URL(u).protocol === "https:", {
+                error: "must be an https:// URL",
+            }),
+        }),
+    )
+    .max(10);
+
+// Azure tags, for a stack's tags and the organisation's org.tags.
+const tagMap = z.record(
+    z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, {
+        error: "tag names must be 1-128 letters, digits, '_', '.' or '-'",
+    }),
+    z.string().max(256),
+);
+
 const monitoring = z.strictObject({
     /** Managed Prometheus for the cluster, Flux alert rules and an action group. */
     enabled: z.boolean(),
@@ -379,21 +402,7 @@ const monitoring = z.strictObject({
     /** Alert when reconciliation takes this many times longer than over the last day (and over minSlowSeconds). */
     slowFactor: z.number().min(1.5).max(100),
     minSlowSeconds: z.number().int().min(10).max(3600),
-    receivers: z.strictObject({
-        emails: z
-            .array(z.strictObject({ name: receiverName, address: z.email({ error: "must be an email address" }) }))
-            .max(20),
-        webhooks: z
-            .array(
-                z.strictObject({
-                    name: receiverName,
-                    url: z.string().refine((u) => URL.canParse(u) && new URL(u).protocol === "https:", {
-                        error: "must be an https:// URL",
-                    }),
-                }),
-            )
-            .max(10),
-    }),
+    receivers: z.strictObject({ emails: emailReceivers, webhooks: webhookReceivers }),
     grafana: z.strictObject({
         enabled: z.boolean(),
         /** Entra ID groups (names or object ids) that get Grafana Admin on the instance. */
@@ -443,24 +452,21 @@ const gitRef = z
     .string()
     .regex(/^[A-Za-z0-9._/-]{1,250}$/, { error: "must be a branch name of letters, digits, '.', '_', '/' or '-'" });
 
-const git = z
-    .strictObject({
-        url: gitUrl,
-        branch: gitRef,
-        syncIntervalSeconds: z.number().int().min(60).max(86400),
-        timeoutSeconds: z.number().int().min(30).max(3600),
-        knownHosts: z
-            .string()
-            .max(16384)
-            .regex(/^[^\0]*$/, { error: "must be known_hosts lines (no NUL characters)" })
-            .optional(),
-        httpsUser: z
-            .string()
-            .max(256)
-            .regex(/^[^\s:]+$/, { error: "must not contain spaces or ':'" })
-            .optional(),
-    })
-    .superRefine((g, ctx) => {
+const knownHosts = z
+    .string()
+    .max(16384)
+    .regex(/^[^\0]*$/, { error: "must be known_hosts lines (no NUL characters)" });
+const httpsUser = z
+    .string()
+    .max(256)
+    .regex(/^[^\s:]+$/, { error: "must not contain spaces or ':'" });
+
+/**
+ * The rules every git source shares (the fleet repo's flux.git and each tenant's repo): an ssh host needs its known
+ * hosts unless built in, httpsUser is https-only, and credentials never ride in the URL (they are secret config).
+ */
+function gitSourceRules(secretKeys: string) {
+    return (g: { url: string; knownHosts?: string; httpsUser?: string }, ctx: z.RefinementCtx) => {
         const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
         const url = URL.canParse(g.url) ? new URL(g.url) : undefined;
         if (url === undefined || url.hostname === "") {
@@ -476,9 +482,107 @@ const git = z
             issue("httpsUser", "only applies to https:// URLs");
         }
         if (url.password !== "" || (url.protocol === "https:" && url.username !== "")) {
-            issue("url", "must not embed credentials; use the secret keys gitHttpsPassword / gitSshPrivateKey");
+            issue("url", `must not embed credentials; use the secret keys ${secretKeys}`);
         }
+    };
+}
+
+const git = z
+    .strictObject({
+        url: gitUrl,
+        branch: gitRef,
+        syncIntervalSeconds: z.number().int().min(60).max(86400),
+        timeoutSeconds: z.number().int().min(30).max(3600),
+        knownHosts: knownHosts.optional(),
+        httpsUser: httpsUser.optional(),
+    })
+    .superRefine(gitSourceRules("gitHttpsPassword / gitSshPrivateKey"));
+
+/** Team names name Azure resources and secret config keys (tenantGitSshPrivateKey-<team>). */
+const teamName = z.string().regex(/^[a-z][a-z0-9-]{0,28}[a-z0-9]$/, {
+    error: "must be 2-30 lowercase letters, digits or hyphens, starting with a letter",
+});
+
+// A Kubernetes namespace: an RFC 1123 label (the managed namespace's NamePattern allows 1-63 characters; azure-rest-api-specs
+// specification/containerservice/resource-manager/Microsoft.ContainerService/aks/ManagedNamespace.tsp), at most 56 here
+// so that its Flux configuration's name, tenant-<namespace>, stays a 63-character label too.
+const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,54}[a-z0-9])?$/, {
+    error: "must be a Kubernetes namespace name: 1-56 lowercase letters, digits or hyphens, starting and ending with a letter or digit",
+});
+
+// ResourceQuota (ManagedNamespace.tsp): CPU "in one-thousandth CPU form" (e.g. 500m, or whole cores), memory "in the
+// power-of-two equivalents form: Ei, Pi, Ti, Gi, Mi, Ki".
+const cpuQuantity = z.string().regex(/^([1-9]\d{0,5}m|[1-9]\d{0,3})$/, {
+    error: 'must be CPU as whole cores ("2") or millicores ("500m")',
+});
+const memoryQuantity = z.string().regex(/^[1-9]\d{0,6}(Ki|Mi|Gi|Ti|Pi|Ei)$/, {
+    error: 'must be memory in power-of-two units, e.g. "512Mi" or "4Gi"',
+});
+// PolicyRule (ManagedNamespace.tsp): the namespace's default network policy per direction.
+const policyRule = z.enum(["AllowAll", "AllowSameNamespace", "DenyAll"], {
+    error: 'must be "AllowAll", "AllowSameNamespace" or "DenyAll"',
+});
+
+// Where in the team's repo Flux applies from: relative and inside the repo (no segment may start with ".", so neither
+// ".." nor "." gets through), with {environment} and {namespace} filled in.
+const tenantPath = z
+    .string()
+    .max(200)
+    .regex(/^\.\/([A-Za-z0-9_{}][A-Za-z0-9._{}-]*\/?)*$/, {
+        error: 'must be a path inside the repository starting with "./", e.g. "./deploy/overlays/{environment}" (no "..", no "//")',
+    })
+    .refine((p) => (p.match(/\{[^}]*\}/g) ?? []).every((t) => t === "{environment}" || t === "{namespace}"), {
+        error: "may use only the placeholders {environment} and {namespace}",
     });
+
+/** A team on the platform: defaults as documented in the README's "Onboard a team". */
+const tenant = z.strictObject({
+    /** Entra ID groups (names or object ids) whose members get the team's access to its namespaces. */
+    groups: z.array(principalRef).min(1).max(10),
+    /** The team's namespaces, created as AKS managed namespaces on each of its clusters. */
+    namespaces: z.array(namespaceName).min(1).max(10),
+    /** The team's Kubernetes role in its namespaces (default reader: changes go through the team's repository). */
+    access: z.enum(["reader", "writer", "admin"], { error: 'must be "reader", "writer" or "admin"' }).default("reader"),
+    /** The environments whose clusters run the tenant (default: every one). */
+    environments: z
+        .array(z.enum(ENVIRONMENTS))
+        .min(1)
+        .max(3)
+        .default([...ENVIRONMENTS]),
+    repo: z
+        .strictObject({
+            url: gitUrl,
+            /** Default main. */
+            branch: gitRef.default("main"),
+            /** Default ./deploy/overlays/{environment} (the app repository layout of examples/app-repo). */
+            path: tenantPath.default("./deploy/overlays/{environment}"),
+            knownHosts: knownHosts.optional(),
+            httpsUser: httpsUser.optional(),
+        })
+        .superRefine(gitSourceRules("tenantGitHttpsPassword-<team> / tenantGitSshPrivateKey-<team>")),
+    /** The namespace's default ResourceQuota, held by ARM (defaults: 1 / 2 cores, 2Gi / 4Gi). */
+    quota: z
+        .strictObject({
+            cpuRequest: cpuQuantity.default("1"),
+            cpuLimit: cpuQuantity.default("2"),
+            memoryRequest: memoryQuantity.default("2Gi"),
+            memoryLimit: memoryQuantity.default("4Gi"),
+        })
+        .prefault({}),
+    /** The default network policy, held by ARM; the defaults are AKS's own (ingress AllowSameNamespace, egress AllowAll). */
+    networkPolicy: z
+        .strictObject({
+            ingress: policyRule.default("AllowSameNamespace"),
+            egress: policyRule.default("AllowAll"),
+        })
+        .prefault({}),
+    /** What to do with a namespace of that name already in the cluster (default Never: fail rather than take it over). */
+    adoptionPolicy: z
+        .enum(["Never", "IfIdentical", "Always"], { error: 'must be "Never", "IfIdentical" or "Always"' })
+        .default("Never"),
+    /** What removing the tenant does to the namespace (default Keep: ARM lets go, the namespace and workloads stay). */
+    deletePolicy: z.enum(["Keep", "Delete"], { error: 'must be "Keep" or "Delete"' }).default("Keep"),
+});
 
 const flux = z
     .strictObject({
@@ -562,32 +666,12 @@ const org = z.strictObject({
     fleet: z.strictObject({ url: gitUrl, branch: gitRef.optional() }).optional(),
     adminGroups: z.array(principalRef).max(20).optional(),
     encryptorGroups: z.array(principalRef).max(20).optional(),
-    receivers: z
-        .strictObject({
-            emails: z
-                .array(z.strictObject({ name: receiverName, address: z.email({ error: "must be an email address" }) }))
-                .max(20)
-                .optional(),
-            webhooks: z
-                .array(
-                    z.strictObject({
-                        name: receiverName,
-                        url: z.string().refine((u) => URL.canParse(u) && new URL(u).protocol === "https:", {
-                            error: "must be an https:// URL",
-                        }),
-                    }),
-                )
-                .max(10)
-                .optional(),
-        })
-        .optional(),
-    tags: z
-        .record(
-            z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, {
-                error: "tag names must be 1-128 letters, digits, '_', '.' or '-'",
-            }),
-            z.string().max(256),
-        )
+    receivers: z.strictObject({ emails: emailReceivers.optional(), webhooks: webhookReceivers.optional() }).optional(),
+    tags: tagMap.optional(),
+    /** The teams on the platform (issue 23): each with its groups, namespaces and app repository. */
+    tenants: z
+        .record(teamName, tenant)
+        .refine((t) => Object.keys(t).length <= 50, { error: "must define at most 50 tenants" })
         .optional(),
 });
 
@@ -659,14 +743,12 @@ export const stackConfigSchema = z.strictObject({
         )
         .optional(),
     resourceGroupName: resourceGroupName.optional(),
-    tags: z
-        .record(
-            z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, {
-                error: "tag names must be 1-128 letters, digits, '_', '.' or '-'",
-            }),
-            z.string().max(256),
-        )
-        .optional(),
+    tags: tagMap.optional(),
+    /**
+     * The organisation's tenants (org.tenants) this cluster runs; absent: every tenant whose environments include the
+     * stack's. A standby stack (DR in peacetime) creates no tenant resources either way.
+     */
+    tenants: z.array(teamName).max(50).optional(),
     aks,
     sops,
     flux,
@@ -707,7 +789,7 @@ export function subscriptionRules(admitEgressPrefixIds: readonly string[], subsc
 export function crossFieldRules(raw: unknown): ConfigIssue[] {
     const get = (...path: string[]): unknown =>
         path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), raw);
-    const issues: ConfigIssue[] = [];
+    const issues: ConfigIssue[] = [...tenantRules(raw)];
     const environment = get("environment");
     const name = get("clusterName");
     if (
@@ -826,6 +908,95 @@ export function crossFieldRules(raw: unknown): ConfigIssue[] {
     return issues;
 }
 
+/**
+ * Namespaces no tenant may have: Kubernetes' own, AKS's and its add-ons' (system namespaces cannot become managed
+ * namespaces: azure-aks-docs articles/aks/managed-namespaces.md, "Limitations", names kube-system, app-routing-system,
+ * istio-system and gatekeeper-system), Flux's, and those the starter fleet's infrastructure installs into.
+ */
+export const RESERVED_NAMESPACES = [
+    "default",
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "flux-system",
+    "gatekeeper-system",
+    "app-routing-system",
+    "istio-system",
+    "aks-istio-system",
+    "aks-command",
+    "calico-system",
+    "tigera-operator",
+    "cert-manager",
+    "envoy-gateway-system",
+    "flagger-system",
+] as const;
+
+/** The tenants' cross-field rules: namespaces (reserved, shared), paths with several namespaces, the stack's selection. */
+export function tenantRules(raw: unknown): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    const root = isRecord(raw) ? raw : {};
+    const org = isRecord(root.org) ? root.org : {};
+    const tenants = isRecord(org.tenants) ? org.tenants : {};
+    const fleet = isRecord(root.fleet) ? root.fleet : {};
+    const apps = Array.isArray(fleet.apps) ? fleet.apps.filter((a): a is string => typeof a === "string") : [];
+    const owner = new Map<string, string>();
+    for (const [team, t] of Object.entries(tenants)) {
+        if (!isRecord(t) || !Array.isArray(t.namespaces)) {
+            continue;
+        }
+        t.namespaces.forEach((ns: unknown, i) => {
+            if (typeof ns !== "string") {
+                return;
+            }
+            const at = ["org", "tenants", team, "namespaces", i];
+            if ((RESERVED_NAMESPACES as readonly string[]).includes(ns) || ns.startsWith("kube-")) {
+                issues.push({
+                    path: at,
+                    message: `"${ns}" is a system or platform namespace; a tenant's namespaces must be its own`,
+                });
+            } else if (apps.includes(ns)) {
+                issues.push({ path: at, message: `"${ns}" is the namespace of the platform's app ${ns} (fleet.apps)` });
+            } else if (owner.has(ns)) {
+                issues.push({ path: at, message: `"${ns}" is already tenant ${owner.get(ns)}'s namespace` });
+            } else {
+                owner.set(ns, team);
+            }
+        });
+        const repo = isRecord(t.repo) ? t.repo : {};
+        const path = typeof repo.path === "string" ? repo.path : "./deploy/overlays/{environment}";
+        if (t.namespaces.length > 1 && !path.includes("{namespace}")) {
+            issues.push({
+                path: ["org", "tenants", team, "repo", "path"],
+                message: `must contain {namespace} when the tenant has several namespaces (each namespace's Flux configuration applies its own directory), e.g. "./deploy/{namespace}/overlays/{environment}"`,
+            });
+        }
+    }
+    const environment = root.environment;
+    const selected = root.tenants;
+    if (Array.isArray(selected)) {
+        selected.forEach((team: unknown, i) => {
+            if (typeof team !== "string") {
+                return;
+            }
+            const t = tenants[team];
+            const envs = isRecord(t) && Array.isArray(t.environments) ? (t.environments as unknown[]) : ENVIRONMENTS;
+            if (!isRecord(t)) {
+                const known = Object.keys(tenants);
+                issues.push({
+                    path: ["tenants", i],
+                    message: `"${team}" is not a tenant of org.tenants (${known.length > 0 ? `defined: ${known.join(", ")}` : "none defined"})`,
+                });
+            } else if (typeof environment === "string" && !(envs as readonly unknown[]).includes(environment)) {
+                issues.push({
+                    path: ["tenants", i],
+                    message: `tenant ${team} does not run in ${environment} (org.tenants.${team}.environments: ${envs.join(", ")})`,
+                });
+            }
+        });
+    }
+    return issues;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -839,6 +1010,7 @@ export type FluxSettings = StackSettings["flux"];
 export type KustomizationSettings = FluxSettings["kustomizations"][string];
 export type FleetSettings = StackSettings["fleet"];
 export type MonitoringSettings = StackSettings["monitoring"];
+export type TenantDefinition = NonNullable<NonNullable<StackSettings["org"]>["tenants"]>[string];
 
 /** Returns the first dependency cycle found, as a path that starts and ends with the same name. */
 export function findCycle(graph: Record<string, string[]>): string[] | undefined {

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { capture, Capture, runProgram } from "../../offline/program";
-import { loadStackFile, StackInput } from "../../stacks/files";
+import { loadStackFile, StackInput, withSecretPlaceholders } from "../../stacks/files";
 import { PROJECT_DIR } from "../../stacks/paths";
 import { Registration } from "../../offline/monitor";
 import { SECRET } from "../../stacks/files";
@@ -103,14 +103,17 @@ export function run(config: ConfigObject, secrets?: Record<string, string>): Pro
  */
 export function runCommitted(stack: string, options: { active?: boolean } = {}): Promise<Capture> {
     const input = loadStackFile(stack);
+    // Every deploy key the stack needs (the fleet repo's, and each of its tenants' with an ssh:// repository).
+    const needed = withSecretPlaceholders(input).secretKeys.filter((k) => !input.secretKeys.includes(k));
+    const keys = [...new Set([`${PROJECT}:gitSshPrivateKey`, ...needed])];
     return runProgram({
         ...input,
         config: {
             ...input.config,
-            [`${PROJECT}:gitSshPrivateKey`]: TEST_SSH_KEY,
+            ...Object.fromEntries(keys.map((k) => [k, TEST_SSH_KEY])),
             ...(options.active ? { [`${PROJECT}:standby`]: "false" } : {}),
         },
-        secretKeys: [...input.secretKeys, `${PROJECT}:gitSshPrivateKey`],
+        secretKeys: [...input.secretKeys, ...keys],
     });
 }
 

@@ -24,6 +24,7 @@ export const T = {
     GetClientConfig: "azure-native:authorization:getClientConfig",
     GetPublicIPPrefix: "azure-native:network:getPublicIPPrefix",
     GitOpsCluster: "aks-gitops:index:GitOpsCluster",
+    Tenant: "aks-gitops:index:Tenant",
     Grafana: "azure-native:dashboard:Grafana",
     K8sNamespace: "kubernetes:core/v1:Namespace",
     Key: "azure-native:keyvault:Key",
@@ -39,6 +40,8 @@ export const T = {
     SopsKeyVault: "aks-gitops:index:SopsKeyVault",
     Thing: "azure-native:test:Thing",
     UserAssignedIdentity: "azure-native:managedidentity:UserAssignedIdentity",
+    ValidatingAdmissionPolicy: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+    ValidatingAdmissionPolicyBinding: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
     Vault: "azure-native:keyvault:Vault",
     Workspace: "azure-native:operationalinsights:Workspace",
 } as const;
