@@ -562,6 +562,30 @@ export const SPECS: ResourceSpec[] = [
         }),
     },
     {
+        token: "azure-native:containerservice:ManagedNamespace",
+        type: "Microsoft.ContainerService/managedClusters/managedNamespaces",
+        apiVersion: "2025-09-01",
+        // ManagedNamespace: TrackedResourceWithOptionalLocation<NamespaceProperties> (location, tags, eTag read-only);
+        // properties NOT flattened (the SDK input is `properties`): NamespaceProperties {labels, annotations,
+        // defaultResourceQuota {cpuRequest, cpuLimit, memoryRequest, memoryLimit}, defaultNetworkPolicy {ingress,
+        // egress}, adoptionPolicy, deletePolicy; provisioningState and portalFqdn read-only}. Source: the TypeSpec the
+        // 2025-09-01 swagger is generated from (aks/ManagedNamespace.tsp); same version as @azure/arm-containerservice
+        // 25.5.0's managedNamespaceSerializer.
+        source: `${S}/containerservice/resource-manager/Microsoft.ContainerService/aks/stable/2025-09-01/managedClusters.json`,
+        put: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{resourceName}/managedNamespaces/{managedNamespaceName}",
+        body: obj({
+            ...tracked,
+            properties: obj({
+                labels: dict(),
+                annotations: dict(),
+                defaultResourceQuota: obj({ cpuRequest: v, cpuLimit: v, memoryRequest: v, memoryLimit: v }),
+                defaultNetworkPolicy: obj({ ingress: v, egress: v }),
+                adoptionPolicy: v,
+                deletePolicy: v,
+            }),
+        }),
+    },
+    {
         token: "azure-native:containerservice:MaintenanceConfiguration",
         type: "Microsoft.ContainerService/managedClusters/maintenanceConfigurations",
         apiVersion: "2025-09-01",

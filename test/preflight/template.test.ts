@@ -15,6 +15,7 @@ const groupIds = new Map([
     ["aks-dev-admins", "6a1d7e9f-2c3b-4d4e-8f90-1b2c3d4e5f60"],
     ["platform-engineers", "7b2e8fa0-3d4c-4e5f-9a01-2c3d4e5f6071"],
     ["platform-sops-encryptors", "8c3f9ab1-4e5d-4f60-8b12-3d4e5f607182"],
+    ["payments-developers", "9d4a0bc2-5f6e-4071-9c23-4e5f60718293"],
 ]);
 
 type Resource = JsonObject & {
@@ -320,7 +321,7 @@ describe("preflight: the ARM template for validation", () => {
         const used = new Set(
             Object.values(facts).flatMap((f) => f.resources.map((r) => `${r.token} ${r.type}@${r.apiVersion}`)),
         );
-        // The 22 resource types the committed example stacks create (npm run plan -- --stack <each> --json), and the API
+        // The 23 resource types the committed example stacks create (npm run plan -- --stack <each> --json), and the API
         // version each azure-native v3 module states ("Uses Azure REST API version ...").
         assert.deepEqual([...used].sort(), [
             "azure-native:alertsmanagement:PrometheusRuleGroup Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01",
@@ -328,6 +329,7 @@ describe("preflight: the ARM template for validation", () => {
             "azure-native:authorization:RoleDefinition Microsoft.Authorization/roleDefinitions@2022-05-01-preview",
             "azure-native:containerservice:MaintenanceConfiguration Microsoft.ContainerService/managedClusters/maintenanceConfigurations@2025-09-01",
             "azure-native:containerservice:ManagedCluster Microsoft.ContainerService/managedClusters@2025-09-01",
+            "azure-native:containerservice:ManagedNamespace Microsoft.ContainerService/managedClusters/managedNamespaces@2025-09-01",
             "azure-native:dashboard:Grafana Microsoft.Dashboard/grafana@2024-10-01",
             "azure-native:keyvault:Key Microsoft.KeyVault/vaults/keys@2024-11-01",
             "azure-native:keyvault:Vault Microsoft.KeyVault/vaults@2024-11-01",
@@ -426,7 +428,9 @@ describe("preflight: the ARM template for validation", () => {
     });
 
     it("keeps a body property that looks like a path input: a Flux configuration's scope, a rule group's clusterName", () => {
-        const flux = find(rendered.prod, "Microsoft.KubernetesConfiguration/fluxConfigurations")!;
+        const flux = everything(rendered.prod).find(
+            (r) => r.type === "Microsoft.KubernetesConfiguration/fluxConfigurations" && r.name.endsWith("flux-system"),
+        )!;
         assert.equal(
             flux.properties!.scope,
             "cluster",
