@@ -4,6 +4,7 @@
 import { Document, isMap, isScalar, isSeq, parseDocument, stringify, type YAMLMap, type YAMLSeq } from "yaml";
 import { ConfigFileError } from "../cli/usage";
 import type { Environment } from "../stacks/schema";
+import { TENANT_LABEL } from "../stacks/tenants";
 
 /** The subset of kustomize.toolkit.fluxcd.io/v1 Kustomization this program writes (fluxcd/website kustomizations spec). */
 export interface FluxKustomization {
@@ -47,11 +48,14 @@ export interface FleetLayoutArgs {
 /** Flux notification Provider types the stack config offers (fluxcd notification-controller Provider .spec.type). */
 export type NotificationProviderType = "msteams" | "generic";
 
-/** Objects a layer directory holds besides the Flux Kustomizations (which live at the cluster directory's root). */
+/**
+ * Objects a layer directory holds besides the Flux Kustomizations (which live at the cluster directory's root). A
+ * cluster-scoped object (the tenant boundary's admission policy) has no namespace.
+ */
 export interface LayerObject {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    metadata: { name: string; namespace?: string; labels: Record<string, string> };
     spec: Record<string, unknown>;
 }
 
@@ -308,6 +312,88 @@ export function alertsSecretTemplate(clusterName: string, namespace: string): st
     ].join("\n");
 }
 
+/** Name of the tenant boundary's ValidatingAdmissionPolicy and of its binding. */
+export const TENANT_BOUNDARY = "aks-gitops-tenant-boundary";
+/** The cluster-directory layer holding the tenant boundary (applied by the cluster's own Flux configuration). */
+export const TENANT_BOUNDARY_LAYER = "tenant-boundary";
+
+/**
+ * The secrets boundary of tenant namespaces (issue 23): an admission policy, held by the API server, that refuses in
+ * every namespace carrying the tenant label (ARM sets it on the managed namespace, and a managed namespace's labels
+ * cannot be changed through the Kubernetes API):
+ * - a Flux Kustomization with spec.decryption: kustomize-controller has one workload identity per cluster, and a
+ *   Kustomization that names no decryption service account or credentials of its own falls back to it ("When the
+ *   controller fails to find credentials on the Kustomization object itself, it will fall back to these defaults",
+ *   "Controller global decryption"; "If no static credentials are defined for a given cloud provider inside the
+ *   secret, secret-less authentication is attempted": fluxcd/kustomize-controller docs/spec/v1/kustomizations.md).
+ *   A tenant's own Kustomization could therefore decrypt any file encrypted to the environment's Key Vault key. Every
+ *   spec.decryption is refused, not only one without a secretRef, because of that second fallback.
+ * - a Kustomization or HelmRelease with spec.kubeConfig: remote-cluster access falls back to the controller's identity
+ *   the same way (kustomize-controller CHANGELOG 1.7.0, "[RFC-0010] Add multi-tenancy lockdown for decryption and
+ *   kubeconfig", a lockdown the microsoft.flux extension does not document); a tenant applies to this cluster only.
+ * The Flux configuration ARM creates for a tenant sets neither (its API has no decryption field), so it passes.
+ *
+ * ValidatingAdmissionPolicy is admissionregistration.k8s.io/v1, GA in Kubernetes 1.30, and takes effect only with a
+ * binding ("At least a ValidatingAdmissionPolicy and a corresponding ValidatingAdmissionPolicyBinding must be defined
+ * for a policy to have an effect": kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/).
+ * failurePolicy Fail: an expression that cannot be evaluated refuses the request (fail closed). The expressions guard
+ * has(object.spec) before reading below it: CEL errors on a field of an absent parent ("no such key"). Only the
+ * resources themselves are matched, not their status subresource, so the controllers' status writes pass; an object
+ * being deleted is skipped (matchConditions), so a controller can still remove its finalizer from an object that
+ * predates the policy; such an object is only finalized, never built or decrypted again (fluxcd/kustomize-controller
+ * internal/controller/kustomization_controller.go, Reconcile). Cluster-scoped, so a tenant's namespace-scoped
+ * configuration cannot write or remove it. Rendered for every cluster, tenants or not: it is in place before the
+ * first tenant namespace is.
+ */
+export function tenantBoundaryObjects(): LayerObject[] {
+    const labels = { [LAYER_LABEL]: TENANT_BOUNDARY_LAYER };
+    const inTenantNamespaces = `in a tenant namespace (label ${TENANT_LABEL})`;
+    const rule = (group: string, resource: string) => ({
+        apiGroups: [group],
+        apiVersions: ["*"],
+        operations: ["CREATE", "UPDATE"],
+        resources: [resource],
+    });
+    return [
+        {
+            apiVersion: "admissionregistration.k8s.io/v1",
+            kind: "ValidatingAdmissionPolicy",
+            metadata: { name: TENANT_BOUNDARY, labels },
+            spec: {
+                failurePolicy: "Fail",
+                matchConstraints: {
+                    namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] },
+                    resourceRules: [
+                        rule("kustomize.toolkit.fluxcd.io", "kustomizations"),
+                        rule("helm.toolkit.fluxcd.io", "helmreleases"),
+                    ],
+                },
+                matchConditions: [{ name: "not-being-deleted", expression: "!has(object.metadata.deletionTimestamp)" }],
+                validations: [
+                    {
+                        expression:
+                            "request.resource.group != 'kustomize.toolkit.fluxcd.io' || !has(object.spec) || !has(object.spec.decryption)",
+                        message: `A Flux Kustomization ${inTenantNamespaces} must not set spec.decryption: SOPS decryption would use the platform's identity and its keys. Keep secrets out of the tenant repository.`,
+                        reason: "Forbidden",
+                    },
+                    {
+                        expression: "!has(object.spec) || !has(object.spec.kubeConfig)",
+                        message: `A Flux Kustomization or HelmRelease ${inTenantNamespaces} must not set spec.kubeConfig: a tenant applies to this cluster only, and remote-cluster access would use the controller's identity.`,
+                        reason: "Forbidden",
+                    },
+                ],
+            },
+        },
+        {
+            apiVersion: "admissionregistration.k8s.io/v1",
+            kind: "ValidatingAdmissionPolicyBinding",
+            metadata: { name: TENANT_BOUNDARY, labels },
+            // No matchResources: the binding validates everything the policy matches (its namespaceSelector included).
+            spec: { policyName: TENANT_BOUNDARY, validationActions: ["Deny"] },
+        },
+    ];
+}
+
 /** File name of a bootstrap object inside the cluster directory. */
 export function fileFor(object: { metadata: { name: string } }): string {
     return `${object.metadata.name}.yaml`;
@@ -317,7 +403,10 @@ const HEADER = "# Rendered by `npm run fleet` from the aks-gitops stack. Edit th
 
 /**
  * The files of clusters/<cluster>/: one file per Flux Kustomization, the kustomization.yaml that the Flux
- * configuration applies, and apps/kustomization.yaml selecting the environment's overlay of each app.
+ * configuration applies, and apps/kustomization.yaml selecting the environment's overlay of each app. A layer directory
+ * is applied by the Flux Kustomization whose path is that directory (monitoring, notifications), or else by the Flux
+ * configuration itself, listed in the cluster's kustomization.yaml (the tenant boundary: applied with the layers'
+ * Kustomizations in one step by the platform's cluster-scoped configuration, never waiting on a layer).
  */
 export function clusterFiles(
     objects: FluxKustomization[],
@@ -331,20 +420,24 @@ export function clusterFiles(
     for (const o of objects) {
         files.set(`${dir}/${fileFor(o)}`, HEADER + stringify(o));
     }
+    const layers = new Map<string, LayerObject[]>();
+    for (const o of layerObjects) {
+        const layer = o.metadata.labels[LAYER_LABEL];
+        layers.set(layer, [...(layers.get(layer) ?? []), o]);
+    }
+    const appliedByKustomization = new Set(objects.map((o) => o.spec.path));
     files.set(
         `${dir}/kustomization.yaml`,
         HEADER +
             stringify({
                 apiVersion: "kustomize.config.k8s.io/v1beta1",
                 kind: "Kustomization",
-                resources: objects.map(fileFor),
+                resources: [
+                    ...objects.map(fileFor),
+                    ...[...layers.keys()].filter((layer) => !appliedByKustomization.has(`./${dir}/${layer}`)),
+                ],
             }),
     );
-    const layers = new Map<string, LayerObject[]>();
-    for (const o of layerObjects) {
-        const layer = o.metadata.labels[LAYER_LABEL];
-        layers.set(layer, [...(layers.get(layer) ?? []), o]);
-    }
     for (const [layer, members] of layers) {
         const names = members.map((o) => `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`);
         members.forEach((o, i) => files.set(`${dir}/${layer}/${names[i]}`, HEADER + stringify(o)));
@@ -360,10 +453,11 @@ export function clusterFiles(
                     resources: [...names, ...secrets],
                 }),
         );
-        if (layer === "notifications") {
+        const namespace = members[0].metadata.namespace;
+        if (layer === "notifications" && namespace !== undefined) {
             files.set(
                 `${dir}/${layer}/${ALERTS_SECRET}.enc.yaml.example`,
-                HEADER + alertsSecretTemplate(a.clusterName, members[0].metadata.namespace),
+                HEADER + alertsSecretTemplate(a.clusterName, namespace),
             );
         }
     }

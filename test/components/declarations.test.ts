@@ -106,6 +106,8 @@ describe("the components, as ARM receives them", () => {
             "PodMonitor",
             "PodMonitor",
             "Provider",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
         ]);
         // The cluster component registers what the stack exports.
         for (const [stack, c] of active) {

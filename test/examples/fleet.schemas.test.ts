@@ -104,6 +104,7 @@ async function validators(): Promise<Record<string, Check>> {
     const source = await import("@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1");
     const notification = await import("@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1beta3");
     const gateway = await import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1");
+    const admission = await import("kubernetes-models/admissionregistration.k8s.io/v1");
     // Each model's constructor takes the object and validate() throws with the schema path of the first problem.
     const model =
         (Cls: new (data: never) => object): Check =>
@@ -150,6 +151,10 @@ async function validators(): Promise<Record<string, Check>> {
         "gateway.networking.k8s.io/v1/Gateway": model(gateway.Gateway),
         "gateway.networking.k8s.io/v1/GatewayClass": model(gateway.GatewayClass),
         "gateway.networking.k8s.io/v1/HTTPRoute": model(gateway.HTTPRoute),
+        "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": model(admission.ValidatingAdmissionPolicy),
+        "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": model(
+            admission.ValidatingAdmissionPolicyBinding,
+        ),
     };
 }
 
@@ -347,6 +352,26 @@ describe("examples/fleet objects validate against their upstream schemas", funct
                     },
                 },
                 /interval must match pattern/,
+            ],
+            [
+                "ValidatingAdmissionPolicy with an unknown failure policy",
+                {
+                    apiVersion: "admissionregistration.k8s.io/v1",
+                    kind: "ValidatingAdmissionPolicy",
+                    metadata: { name: "x" },
+                    spec: { failurePolicy: "Sometimes", validations: [{ expression: "true" }] },
+                },
+                /failurePolicy must be equal to one of/,
+            ],
+            [
+                "ValidatingAdmissionPolicyBinding with an unknown validation action",
+                {
+                    apiVersion: "admissionregistration.k8s.io/v1",
+                    kind: "ValidatingAdmissionPolicyBinding",
+                    metadata: { name: "x" },
+                    spec: { policyName: "p", validationActions: ["Reject"] },
+                },
+                /validationActions\/0 must be equal to one of/,
             ],
             [
                 "PodMonitor with a misspelt field",
