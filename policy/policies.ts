@@ -238,7 +238,8 @@ const VAULT_SCOPE = /\/providers\/Microsoft\.KeyVault\/vaults\/([^/]+)(\/keys\/[
  * The roles a tenant principal may hold, all at a managed namespace: the control-plane role the managed-namespaces
  * how-to assigns at the namespace's id, and the three data-plane roles it pairs with managed namespaces. GUIDs from
  * MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles.md (Containers); scope and pairing from
- * MicrosoftDocs/azure-aks-docs articles/aks/managed-namespaces.md and concepts-managed-namespaces.md.
+ * MicrosoftDocs/azure-aks-docs articles/aks/managed-namespaces.md and concepts-managed-namespaces.md. Written here, not
+ * taken from components/roles.ts BUILT_IN_ROLES, so that a wrong GUID in the program fails the pack instead of passing it.
  */
 export const TENANT_ROLES: Record<string, string> = {
     "c9f76ca8-b262-4b10-8ed2-09cf0948aa35": "Azure Kubernetes Service Namespace User",

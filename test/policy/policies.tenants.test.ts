@@ -6,6 +6,8 @@ import * as assert from "node:assert/strict";
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import * as policySdk from "@pulumi/policy";
 import type { Registration } from "../../offline/monitor";
+import type { Capture } from "../../offline/program";
+import { planStack } from "../../offline/program";
 import { evaluatePolicies } from "../../policy/offline";
 import { policies } from "../../policy/policies";
 import {
@@ -517,6 +519,163 @@ describe("policy pack: tenants (issue 23)", () => {
                 [
                     "cluster-admin",
                     `cluster-admin: role Azure Kubernetes Service RBAC Cluster Admin (b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b) at managed namespace payments is none of ${ROLES_ALLOWED}`,
+                ],
+            ]);
+        });
+    });
+
+    describe("the fixture stacks, with the example tenant payments", () => {
+        const tenantPolicies = policies.filter((p) => p.name.startsWith("tenant-"));
+        const captures = new Map<string, Capture>();
+        before(async () => {
+            for (const stack of ["dev", "staging", "prod"]) {
+                captures.set(stack, await planStack(stack));
+            }
+        });
+        const prod = () => captures.get("prod")!;
+
+        /** The captured inputs the fixtures below edit. */
+        interface Inputs {
+            [input: string]: unknown;
+            properties: { defaultResourceQuota?: unknown; defaultNetworkPolicy?: { ingress?: string } };
+        }
+        /** A copy of prod with `change` applied to the inputs of the one resource named `name`. */
+        function breaking(name: string, change: (inputs: Inputs) => void): Capture {
+            const copy = structuredClone(prod());
+            const target = copy.resources.filter((r) => r.name === name);
+            assert.equal(target.length, 1, `fixture has no resource ${name}`);
+            change(target[0].inputs as Inputs);
+            return copy;
+        }
+        /** Every policy of the pack (not only the tenant rules) on a broken prod: [policy, level, resource, message]. */
+        const everyFinding = async (c: Capture) =>
+            (await evaluatePolicies(c, "prod")).map((f) => [
+                f.policy,
+                f.enforcementLevel,
+                f.urn?.split("::").pop(),
+                f.message,
+            ]);
+
+        const NS = "prod-westeurope-tenant-payments-ns-payments";
+        const READER = "prod-westeurope-tenant-payments-payments-group0-rbac-reader";
+        const SOURCE = "prod-westeurope-tenant-payments-payments-source";
+        const NAMESPACE_ID =
+            "/subscriptions/a66b50a3-c2aa-43c8-a2fa-31f53abf518b/resourceGroups/rg-aks-prod-westeurope/providers/Microsoft.ContainerService/managedClusters/aks-prod-westeurope/managedNamespaces/payments";
+
+        it("registers the tenant the rules judge, and passes every tenant rule in every environment", async () => {
+            for (const [stack, capture] of captures) {
+                const of = (type: string) => capture.resources.filter((r) => r.type === type);
+                assert.deepEqual(
+                    of(T.ManagedNamespace).map((r) => r.inputs.managedNamespaceName),
+                    ["payments"],
+                    stack,
+                );
+                assert.deepEqual(
+                    of(T.RoleAssignment)
+                        .filter((r) => String(r.inputs.scope).endsWith("/managedNamespaces/payments"))
+                        .map((r) => String(r.inputs.roleDefinitionId).split("/").pop())
+                        .sort(),
+                    [ROLE.rbacReader, ROLE.namespaceUser].sort(),
+                    stack,
+                );
+                assert.deepEqual(
+                    of(T.FluxConfiguration).map((r) => [
+                        r.inputs.fluxConfigurationName,
+                        r.inputs.namespace,
+                        r.inputs.scope,
+                    ]),
+                    [
+                        ["flux-system", "flux-system", "cluster"],
+                        ["tenant-payments", "payments", "namespace"],
+                    ],
+                    stack,
+                );
+                assert.deepEqual(await evaluatePolicies(capture, stack, tenantPolicies), [], stack);
+            }
+            assert.equal(
+                prod().resources.find((r) => r.name === READER)?.inputs.scope,
+                NAMESPACE_ID,
+                "the grant is at the managed namespace's id",
+            );
+        });
+
+        it("fails exactly tenant-namespace-quota when the quota is removed", async () => {
+            assert.deepEqual(await everyFinding(breaking(NS, (i) => delete i.properties.defaultResourceQuota)), [
+                [
+                    "tenant-namespace-quota",
+                    "mandatory",
+                    NS,
+                    "properties.defaultResourceQuota must set cpuRequest, cpuLimit, memoryRequest, memoryLimit (config: aks-gitops:org.tenants.<team>.quota)",
+                ],
+            ]);
+        });
+
+        it("fails exactly tenant-namespace-network-policy when the network policy is removed", async () => {
+            assert.deepEqual(await everyFinding(breaking(NS, (i) => delete i.properties.defaultNetworkPolicy)), [
+                [
+                    "tenant-namespace-network-policy",
+                    "mandatory",
+                    NS,
+                    "properties.defaultNetworkPolicy.egress must be set (DenyAll, AllowSameNamespace, AllowAll) (config: aks-gitops:org.tenants.<team>.networkPolicy)",
+                ],
+                [
+                    "tenant-namespace-network-policy",
+                    "mandatory",
+                    NS,
+                    "properties.defaultNetworkPolicy.ingress must be set (DenyAll, AllowSameNamespace, AllowAll) (config: aks-gitops:org.tenants.<team>.networkPolicy)",
+                ],
+            ]);
+        });
+
+        it("reports only the advisory tenant-namespace-ingress-isolated when ingress is opened to all", async () => {
+            assert.deepEqual(
+                await everyFinding(breaking(NS, (i) => (i.properties.defaultNetworkPolicy!.ingress = "AllowAll"))),
+                [
+                    [
+                        "tenant-namespace-ingress-isolated",
+                        "advisory",
+                        NS,
+                        "properties.defaultNetworkPolicy.ingress is AllowAll: pods of every other namespace can reach this namespace's pods (config: aks-gitops:org.tenants.<team>.networkPolicy.ingress)",
+                    ],
+                ],
+            );
+        });
+
+        it("fails exactly tenant-namespace-roles when the data-plane role becomes RBAC Cluster Admin", async () => {
+            const broken = breaking(READER, (i) => {
+                i.roleDefinitionId = String(i.roleDefinitionId).replace(ROLE.rbacReader, ROLE.rbacClusterAdmin);
+            });
+            assert.deepEqual(await everyFinding(broken), [
+                [
+                    "tenant-namespace-roles",
+                    "mandatory",
+                    READER,
+                    `${READER}: role Azure Kubernetes Service RBAC Cluster Admin (b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b) at managed namespace payments is none of ${ROLES_ALLOWED}`,
+                ],
+            ]);
+        });
+
+        it("fails exactly tenant-no-cluster-role when the tenant's group is also the SOPS encryptors' group", async () => {
+            // The encryptor group (platform-sops-encryptors) holds Key Vault Crypto User at the vault in the fixture.
+            const encryptors = "4e715843-e6cb-4a92-ac88-baace7314277";
+            const broken = breaking(READER, (i) => (i.principalId = encryptors));
+            assert.deepEqual(await everyFinding(broken), [
+                [
+                    "tenant-no-cluster-role",
+                    "mandatory",
+                    "prod-westeurope-sops-encryptor-0",
+                    `prod-westeurope-sops-encryptor-0: principal ${encryptors} is a tenant's (${READER} at managed namespace payments) and may hold roles at managed namespaces only, not at /subscriptions/a66b50a3-c2aa-43c8-a2fa-31f53abf518b/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-prod (config: aks-gitops:org.tenants.<team>.groups)`,
+                ],
+            ]);
+        });
+
+        it("fails exactly tenant-source-namespace-scoped when the tenant's configuration becomes cluster-scoped", async () => {
+            assert.deepEqual(await everyFinding(breaking(SOURCE, (i) => (i.scope = "cluster"))), [
+                [
+                    "tenant-source-namespace-scoped",
+                    "mandatory",
+                    SOURCE,
+                    `${SOURCE}: a tenant's source (tenant-payments in namespace payments) must have scope namespace, not cluster`,
                 ],
             ]);
         });
