@@ -354,6 +354,7 @@ export class GitOpsCluster extends pulumi.ComponentResource {
                 tenant,
                 resourceGroupName: group.name,
                 clusterName: this.aks.cluster!.name,
+                aksName: this.names.aksCluster,
                 location: this.c.location,
                 subscriptionId: this.azure.subscriptionId,
                 tags: this.tags,

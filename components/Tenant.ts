@@ -21,6 +21,8 @@ export interface TenantArgs {
     /** The cluster's resource group and AKS resource name; passing the cluster's outputs makes everything wait for it. */
     resourceGroupName: pulumi.Input<string>;
     clusterName: pulumi.Input<string>;
+    /** The AKS resource name as config derives it (stacks/names.ts aksCluster), for the assignments' stable names. */
+    aksName: string;
     location: string;
     subscriptionId: string;
     tags: Record<string, string>;
@@ -116,17 +118,18 @@ export class Tenant extends pulumi.ComponentResource {
             { key: "namespace-user", guid: BUILT_IN_ROLES.aksNamespaceUser, what: "sees the namespace" },
             { key: `rbac-${t.access}`, guid: ACCESS_ROLES[t.access], what: `${t.access} in the namespace` },
         ];
+        // The scope's stable key names the cluster too: the same namespace on another cluster is another scope.
         groups.forEach((group, i) => {
             for (const role of roles) {
                 grantRole(
                     `${name}-${ns}-group${i}-${role.key}`,
                     {
                         scope: namespace.id,
-                        scopeKey: `managed-namespace/${ns}`,
+                        scopeKey: `managed-namespace/${args.aksName}/${ns}`,
                         principalId: group.objectId,
                         principalType: "Group",
                         roleDefinitionId: roleDefinitionId(args.subscriptionId, role.guid),
-                        roleKey: role.key,
+                        roleKey: role.guid,
                         description: `tenant ${t.team}: ${group.ref} ${role.what} ${ns}`,
                     },
                     { parent: this },

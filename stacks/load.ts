@@ -198,23 +198,23 @@ function secretRules(merged: unknown, present: Partial<Record<string, boolean>>)
     return issues;
 }
 
+/**
+ * The tenant deploy keys a stack's config needs (tenants with an ssh:// repository that the stack runs): new-stack
+ * validates a stack before they are set, as it does for the fleet's key, and names them in its next steps.
+ */
+export function tenantKeysNeeded(raw: unknown): string[] {
+    const { all, runs } = tenantsRun(raw);
+    return Object.keys(all)
+        .filter((team) => {
+            const url = all[team]?.repo?.url;
+            return runs(team) && typeof url === "string" && url.startsWith("ssh:");
+        })
+        .map((team) => tenantSecretKeys(team).sshPrivateKey);
+}
+
 /** The same rules for each tenant's app repository, and no credential for a tenant this stack does not run. */
 function tenantSecretRules(merged: unknown, present: Partial<Record<string, boolean>>): ConfigIssue[] {
-    const m = (merged ?? {}) as {
-        environment?: unknown;
-        tenants?: unknown;
-        org?: { tenants?: Record<string, { environments?: unknown; repo?: { url?: unknown } }> };
-    };
-    const all = m.org?.tenants !== null && typeof m.org?.tenants === "object" ? m.org.tenants : {};
-    // As stacks/tenants.ts stackTenants: in the stack's selection, if it has one, and in the stack's environment.
-    const runs = (team: string) => {
-        const envs = all[team]?.environments;
-        return (
-            /^[a-z][a-z0-9-]{0,28}[a-z0-9]$/.test(team) &&
-            (!Array.isArray(m.tenants) || m.tenants.includes(team)) &&
-            (Array.isArray(envs) ? envs.includes(m.environment) : ENVIRONMENTS.includes(m.environment as Environment))
-        );
-    };
+    const { all, runs } = tenantsRun(merged);
     const issues: ConfigIssue[] = [];
     for (const team of Object.keys(all).filter(runs)) {
         const url = all[team]?.repo?.url;
@@ -246,6 +246,26 @@ function tenantSecretRules(merged: unknown, present: Partial<Record<string, bool
         }
     }
     return issues;
+}
+
+/** The org's tenants as a (possibly invalid) config holds them, and which of them the stack runs. */
+function tenantsRun(merged: unknown) {
+    const m = (merged ?? {}) as {
+        environment?: unknown;
+        tenants?: unknown;
+        org?: { tenants?: Record<string, { environments?: unknown; repo?: { url?: unknown } }> };
+    };
+    const all = m.org?.tenants !== null && typeof m.org?.tenants === "object" ? m.org.tenants : {};
+    // As stacks/tenants.ts stackTenants: in the stack's selection, if it has one, and in the stack's environment.
+    const runs = (team: string) => {
+        const envs = all[team]?.environments;
+        return (
+            /^[a-z][a-z0-9-]{0,28}[a-z0-9]$/.test(team) &&
+            (!Array.isArray(m.tenants) || m.tenants.includes(team)) &&
+            (Array.isArray(envs) ? envs.includes(m.environment) : ENVIRONMENTS.includes(m.environment as Environment))
+        );
+    };
+    return { all, runs };
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {

@@ -21,6 +21,7 @@ import {
     physicalNames,
     settingsFrom,
     suggestion,
+    tenantKeysNeeded,
     validateStackConfig,
 } from "./load";
 import { AZURE_REGIONS, PUBLISHED_SSH_HOST_KEYS } from "./perishable";
@@ -86,7 +87,8 @@ interface Org {
     receivers?: { emails?: Receiver[]; webhooks?: Receiver[] };
 }
 
-const list = (value: string): string[] =>
+/** A comma-separated answer as its entries, blanks dropped. */
+export const list = (value: string): string[] =>
     value
         .split(",")
         .map((v) => v.trim())
@@ -154,7 +156,11 @@ function namesHost(field: string, target: string): boolean {
  * each line `[marker] hosts key-type base64-key [comment]`, the key a blob of that type, and at least one line that
  * trusts `target`. Comments and blank lines (ssh-keyscan writes "# host:22 SSH-2.0-…") are dropped.
  */
-export function parseKnownHosts(text: string, target: string): { lines: string[] } | { problem: string } {
+export function parseKnownHosts(
+    text: string,
+    target: string,
+    what = "the fleet repo's SSH host",
+): { lines: string[] } | { problem: string } {
     const lines = text
         .split(/\r?\n/)
         .map((l) => l.trim())
@@ -187,9 +193,24 @@ export function parseKnownHosts(text: string, target: string): { lines: string[]
         return { problem: "holds no known_hosts line" };
     }
     if (!trusted) {
-        return { problem: `no line is for ${target} (the fleet repo's SSH host)` };
+        return { problem: `no line is for ${target} (${what})` };
     }
     return { lines };
+}
+
+/** known_hosts lines as given: the lines themselves (they hold whitespace), or a file's path; checked (parseKnownHosts). */
+export function readKnownHosts(
+    given: string,
+    target: string,
+    what?: string,
+): { lines: string[] } | { problem: string } {
+    if (/\s/.test(given.trim())) {
+        return parseKnownHosts(given, target, what);
+    }
+    const path = userPath(given.trim());
+    return existsSync(path)
+        ? parseKnownHosts(readFileSync(path, "utf8"), target, what)
+        : { problem: `no file ${path} (give a known_hosts file, or its lines)` };
 }
 
 /**
@@ -213,7 +234,7 @@ export function publishedHostKeys(
 }
 
 /** `SHA256:… (ssh-ed25519), …` for known_hosts lines, to compare with what a host publishes. */
-function fingerprints(lines: string): string {
+export function fingerprints(lines: string): string {
     return lines
         .split("\n")
         .map((l) => l.split(/\s+/))
@@ -385,7 +406,7 @@ export async function main(argv: string[], options: NewStackOptions = {}): Promi
         orgHasReceivers: access.orgHasReceivers,
     });
     const code = f["no-plan"] ? 0 : await planWritten(log, name, root, options.plan ?? offlinePlan);
-    logNext(log, name, fleet.ssh);
+    logNext(log, name, fleet.ssh, tenantKeysNeeded(stack.valid));
     return code;
 }
 
@@ -437,7 +458,8 @@ class Session {
 
     problemsAt(candidate: Record<string, unknown>, ...prefix: (string | number)[]): string[] {
         try {
-            validateStackConfig({ ...this.answered, ...candidate }, { gitSshPrivateKey: true });
+            const config = { ...this.answered, ...candidate };
+            validateStackConfig(config, { gitSshPrivateKey: true, ...tenantKeysPending(config) });
             return [];
         } catch (e) {
             if ((e as Error).name !== "ConfigError") {
@@ -593,15 +615,7 @@ async function askKnownHosts(s: Session, fleetUrl: string): Promise<{ knownHosts
         return {};
     }
     const target = knownHostsName(url);
-    const read = (v: string): { lines: string[] } | { problem: string } => {
-        if (/\s/.test(v.trim())) {
-            return parseKnownHosts(v, target);
-        }
-        const path = userPath(v.trim());
-        return existsSync(path)
-            ? parseKnownHosts(readFileSync(path, "utf8"), target)
-            : { problem: `no file ${path} (give a known_hosts file, or its lines)` };
-    };
+    const read = (v: string) => readKnownHosts(v, target);
     if (given !== undefined) {
         const parsedHosts = read(given);
         if ("problem" in parsedHosts) {
@@ -905,7 +919,7 @@ async function composeStack(s: Session, a: Answers): Promise<ComposedStack> {
         a.region && s.problemsAt({ location: a.region }, "location").length === 0 ? regionProblem(a.region) : undefined;
     const valid = validateStackConfig(
         { ...settings, org: sharedOrg },
-        { gitSshPrivateKey: a.ssh },
+        { gitSshPrivateKey: a.ssh, ...tenantKeysPending({ ...settings, org: sharedOrg }) },
         regionIssue ? [{ path: ["location"], message: regionIssue }] : [],
     );
     return { settings, sharedOrg, saveOrg, receiversGiven, valid };
@@ -984,7 +998,12 @@ async function planWritten(
     return result.mandatory > 0 ? 1 : 0;
 }
 
-function logNext(log: (line: string) => void, name: string, ssh: boolean): void {
+/** The tenants' deploy keys, taken as set while the stack is written: they are set after it, as the fleet's is. */
+function tenantKeysPending(config: unknown): Record<string, boolean> {
+    return Object.fromEntries(tenantKeysNeeded(config).map((k) => [k, true]));
+}
+
+function logNext(log: (line: string) => void, name: string, ssh: boolean, tenantKeys: string[]): void {
     log("");
     log("next:");
     if (ssh) {
@@ -994,6 +1013,12 @@ function logNext(log: (line: string) => void, name: string, ssh: boolean): void 
     } else {
         log(
             `  pulumi config set --secret gitHttpsPassword --stack ${name}   # only for a private https:// fleet repo (a PAT)`,
+        );
+    }
+    for (const key of tenantKeys) {
+        const team = key.slice(key.indexOf("-") + 1);
+        log(
+            `  pulumi config set --secret ${key} --stack ${name} < ${team}-deploy-key   # tenant ${team}'s read-only deploy key (README, "Onboard a team")`,
         );
     }
     log(

@@ -43,7 +43,11 @@ describe("the whole program", () => {
     it("runs every committed stack and builds one cluster per stack", () => {
         for (const [stack, c] of captures) {
             assert.equal(all(c, CLUSTER).length, 1, `${stack} builds exactly one cluster`);
-            assert.equal(all(c, T.FluxConfiguration).length, 1, `${stack} has one Flux configuration`);
+            assert.equal(
+                all(c, T.FluxConfiguration).filter((f) => f.inputs.scope === "cluster").length,
+                1,
+                `${stack} has one cluster-scoped Flux configuration, the platform's`,
+            );
         }
     });
 
@@ -83,7 +87,7 @@ describe("the whole program", () => {
                     assert.ok(transitiveDependencies(c, r).has(cluster), `${stack}: ${r.name} needs the cluster`);
                 }
             }
-            assert.ok(transitiveDependencies(c, one(c, T.FluxConfiguration)).has(cluster));
+            assert.ok(transitiveDependencies(c, one(c, T.FluxConfiguration, "-flux-configuration")).has(cluster));
         }
     });
 

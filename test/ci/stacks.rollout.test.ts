@@ -22,15 +22,10 @@ import { ARM, credential, FAST_RETRY, GRAPH, stackFacts, SUBSCRIPTION, World } f
 import { otherClusterOf, projectCopy, StackDoc, writeStack } from "../support/fleet";
 import { lazy } from "../../cli/lazy";
 import { T } from "../support/tokens";
+import { BUILT_IN_ROLE_GUIDS } from "../support/built-in-roles";
 
-// Azure's built-in roles the stacks assign exist in every subscription (azure-docs role-based-access-control/built-in-roles:
-// Key Vault Crypto User, Network Contributor, Monitoring Data Reader, Grafana Admin).
-const BUILT_IN_ROLES = [
-    "12338af0-0e69-4776-bea7-57ae8d297424",
-    "4d97b98b-1d4f-4787-a291-c67834d212e7",
-    "b0d8363b-8ddd-447d-831f-62ca05bff136",
-    "22926164-76b3-42b3-bc55-97df8dab3e41",
-];
+// Azure's built-in roles exist in every subscription (test/support/built-in-roles.ts).
+const BUILT_IN_ROLES = BUILT_IN_ROLE_GUIDS;
 
 /**
  * A comparable key for an ARM id: without the subscription, lower case (ARM ids compare case-insensitively), and a role

@@ -79,7 +79,10 @@ describe("messages that say what to type", () => {
                 /Not set in this stack, but the real `pulumi up` needs \(planned with a placeholder\):\n {2}aks-gitops:gitSshPrivateKey: pulumi config set --secret gitSshPrivateKey < <file> --stack dev\n/,
             );
             const json = JSON.parse((await plan(["--stack", "dev", "--json"])).text) as { missingSecrets: string[] };
-            assert.deepEqual(json.missingSecrets, ["aks-gitops:gitSshPrivateKey"]);
+            assert.deepEqual(json.missingSecrets, [
+                "aks-gitops:gitSshPrivateKey",
+                "aks-gitops:tenantGitSshPrivateKey-payments",
+            ]);
         });
 
         it("exits 3, not the policy exit 1, when --out cannot be written, and resolves a relative --out from the caller's directory", function () {

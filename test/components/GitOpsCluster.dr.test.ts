@@ -16,6 +16,7 @@ import {
     runCommitted,
     stackInput,
     stackSetting,
+    TEST_SSH_KEY,
     withConfig,
 } from "../support/stacks";
 import { T } from "../support/tokens";
@@ -175,23 +176,29 @@ describe("disaster recovery", () => {
             const active = await runProgram(
                 stackInput(
                     withConfig(committedConfig("prod-northeurope"), { standby: false }),
-                    undefined,
+                    { gitSshPrivateKey: TEST_SSH_KEY, "tenantGitSshPrivateKey-payments": TEST_SSH_KEY },
                     "prod-northeurope",
                 ),
             );
             const before = new Set(dr.resources.map((r) => r.urn));
             const added = active.resources.filter((r) => r.custom && !before.has(r.urn)).map((r) => r.type);
-            assert.deepEqual([...new Set(added)].sort(), [
-                T.PrometheusRuleGroup,
-                T.MaintenanceConfiguration,
-                CLUSTER,
-                T.Extension,
-                T.FluxConfiguration,
-                T.FederatedIdentityCredential,
-                T.DataCollectionRule,
-                T.DataCollectionRuleAssociation,
-                T.DiagnosticSetting,
-            ]);
+            assert.deepEqual(
+                [...new Set(added)].sort(),
+                [
+                    T.PrometheusRuleGroup,
+                    T.MaintenanceConfiguration,
+                    CLUSTER,
+                    T.Extension,
+                    T.FluxConfiguration,
+                    T.FederatedIdentityCredential,
+                    T.DataCollectionRule,
+                    T.DataCollectionRuleAssociation,
+                    T.DiagnosticSetting,
+                    // The fixture project's tenant payments: its namespace, access and source come with the cluster.
+                    T.ManagedNamespace,
+                    T.RoleAssignment,
+                ].sort(),
+            );
             const removed = dr.resources.filter((r) => !active.resources.some((x) => x.urn === r.urn));
             assert.deepEqual(
                 removed.map((r) => r.name),

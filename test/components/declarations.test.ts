@@ -131,7 +131,8 @@ describe("the components, as ARM receives them", () => {
             "sopsVaultUri",
             "standby",
         ];
-        const cluster = ["clusterId", "clusterName", "fluxConfigurationName", "oidcIssuerUrl"];
+        // An active stack of the fixture project also runs its tenant (Pulumi.yaml org.tenants.payments).
+        const cluster = ["clusterId", "clusterName", "fluxConfigurationName", "oidcIssuerUrl", "tenants"];
         const owner = ["sopsAdmittedEgress", "sopsKeyId"];
         const monitoring = ["alertRuleGroupId", "monitoringWorkspaceId"];
         assert.deepEqual(
@@ -210,6 +211,22 @@ describe("the components, as ARM receives them", () => {
                 "${getGroup(platform-sops-encryptors).objectId}",
                 "SOPS encryptors for prod (platform-sops-encryptors)",
             ],
+            [
+                "tenant-payments-payments-group0-namespace-user",
+                "${prod-westeurope-tenant-payments-ns-payments.id}",
+                "c9f76ca8-b262-4b10-8ed2-09cf0948aa35",
+                "Group",
+                "${getGroup(payments-developers).objectId}",
+                "tenant payments: payments-developers sees the namespace payments",
+            ],
+            [
+                "tenant-payments-payments-group0-rbac-reader",
+                "${prod-westeurope-tenant-payments-ns-payments.id}",
+                "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+                "Group",
+                "${getGroup(payments-developers).objectId}",
+                "tenant payments: payments-developers reader in the namespace payments",
+            ],
         ]);
         // Each named after what it means (scope, principal, role): the scope as these stable keys.
         const scopeKeys: Record<string, string> = {
@@ -218,6 +235,8 @@ describe("the components, as ARM receives them", () => {
             "monitoring-grafana-admin-0": "grafana/graf-aks-prod-westeurope",
             "monitoring-grafana-reader": "amw/amw-aks-prod-westeurope",
             "sops-encryptor-0": "vault/kv-contoso-sops-prod",
+            "tenant-payments-payments-group0-namespace-user": "managed-namespace/aks-prod-westeurope/payments",
+            "tenant-payments-payments-group0-rbac-reader": "managed-namespace/aks-prod-westeurope/payments",
         };
         for (const r of all(prod, ROLE)) {
             const role = String(r.inputs.roleDefinitionId).split("/").pop()!;
@@ -535,7 +554,9 @@ describe("the components, as ARM receives them", () => {
             assert.deepEqual(Object.keys(root).sort(), ["azure", "names", "settings", "tags"]);
             assert.equal((root.names as Record<string, unknown>).aksCluster, "aks-prod-westeurope");
             // The credential still reaches the one resource that needs it: the Flux configuration's protected settings.
-            assert.ok(JSON.stringify(one(c, T.FluxConfiguration).inputs).includes("sshPrivateKey"));
+            assert.ok(
+                JSON.stringify(one(c, T.FluxConfiguration, "-flux-configuration").inputs).includes("sshPrivateKey"),
+            );
         });
     });
 
@@ -549,7 +570,7 @@ describe("the components, as ARM receives them", () => {
         });
 
         it("starts the configuration unsuspended, its credentials kept secret in the engine's state too", () => {
-            const configuration = one(prod, T.FluxConfiguration);
+            const configuration = one(prod, T.FluxConfiguration, "-flux-configuration");
             assert.equal(configuration.inputs.suspend, false);
             assert.deepEqual(configuration.options.additionalSecretOutputs, ["configurationProtectedSettings"]);
         });
@@ -561,7 +582,7 @@ describe("the components, as ARM receives them", () => {
                 }),
                 {},
             );
-            const configuration = one(c, T.FluxConfiguration).inputs;
+            const configuration = one(c, T.FluxConfiguration, "-flux-configuration").inputs;
             assert.equal(configuration.configurationProtectedSettings, undefined);
             assert.equal(at(configuration, "gitRepository.sshKnownHosts"), undefined);
         });

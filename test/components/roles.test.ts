@@ -40,6 +40,11 @@ describe("role helpers (components/roles.ts)", () => {
             networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
             monitoringDataReader: "b0d8363b-8ddd-447d-831f-62ca05bff136",
             grafanaAdmin: "22926164-76b3-42b3-bc55-97df8dab3e41",
+            // built-in-roles.md, Containers: Azure Kubernetes Service Namespace User, RBAC Reader, Writer, Admin.
+            aksNamespaceUser: "c9f76ca8-b262-4b10-8ed2-09cf0948aa35",
+            aksRbacReader: "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+            aksRbacWriter: "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
+            aksRbacAdmin: "3498e952-d568-435e-9b2c-8d77e338d7f7",
         });
         assert.deepEqual(SOPS_DECRYPT_DATA_ACTIONS, [
             "Microsoft.KeyVault/vaults/keys/read",

@@ -83,7 +83,7 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
 
     it("names the GitRepository the Flux configuration creates (named after the configuration)", () => {
         for (const [, c] of captures) {
-            const configuration = one(c, T.FluxConfiguration).inputs.fluxConfigurationName;
+            const configuration = one(c, T.FluxConfiguration, "-flux-configuration").inputs.fluxConfigurationName;
             for (const r of all(c, KUSTOMIZATION)) {
                 assert.equal((r.inputs.spec as { sourceRef: { name: string } }).sourceRef.name, configuration);
             }
@@ -103,10 +103,8 @@ describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () =
                     },
                 });
             }
-            const fluxKustomizations = one(c, T.FluxConfiguration).inputs.kustomizations as Record<
-                string,
-                { postBuild: { substitute: Record<string, string> } }
-            >;
+            const fluxKustomizations = one(c, T.FluxConfiguration, "-flux-configuration").inputs
+                .kustomizations as Record<string, { postBuild: { substitute: Record<string, string> } }>;
             for (const k of Object.values(fluxKustomizations)) {
                 assert.ok(
                     k.postBuild.substitute.FLUX_IDENTITY_CLIENT_ID,

@@ -11,16 +11,8 @@ import { renderMermaid, renderTree } from "../../plan/render";
 import { PROJECT } from "../../stacks/load";
 import { sopsDecryptRoleGuid } from "../../components/roles";
 import { T } from "../support/tokens";
+import { BUILT_IN_ROLE_GUIDS } from "../support/built-in-roles";
 
-// Published facts, stated literally: the built-in role GUIDs the program assigns (MicrosoftDocs/azure-docs
-// articles/role-based-access-control/built-in-roles/security.md, networking.md, monitor.md; Monitoring Data Reader:
-// azure-docs articles/azure-monitor/containers/container-insights-prometheus-multiple-workspaces.md).
-const BUILT_IN_ROLE_GUIDS = [
-    "12338af0-0e69-4776-bea7-57ae8d297424", // Key Vault Crypto User
-    "4d97b98b-1d4f-4787-a291-c67834d212e7", // Network Contributor
-    "b0d8363b-8ddd-447d-831f-62ca05bff136", // Monitoring Data Reader
-    "22926164-76b3-42b3-bc55-97df8dab3e41", // Grafana Admin
-];
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 describe("offline plan", () => {

@@ -270,6 +270,13 @@ describe("plan views of the committed stacks", () => {
                 "securityProfile.workloadIdentity.enabled",
                 "disableLocalAccounts",
             ],
+            [T.ManagedNamespace]: [
+                "managedNamespaceName",
+                "properties.defaultResourceQuota",
+                "properties.defaultNetworkPolicy",
+                "properties.adoptionPolicy",
+                "properties.deletePolicy",
+            ],
             [T.MaintenanceConfiguration]: ["configName", "maintenanceWindow.schedule", "maintenanceWindow.startTime"],
             [T.Vault]: [
                 "vaultName",
@@ -292,6 +299,8 @@ describe("plan views of the committed stacks", () => {
             [T.Extension]: ["extensionType", "version", "releaseTrain", "autoUpgradeMinorVersion"],
             [T.FluxConfiguration]: [
                 "fluxConfigurationName",
+                "scope",
+                "namespace",
                 "gitRepository.url",
                 "gitRepository.repositoryRef.branch",
                 "kustomizations",
@@ -312,8 +321,8 @@ describe("plan views of the committed stacks", () => {
         for (const p of plans.values()) {
             assert.deepEqual(
                 p.missingSecrets,
-                ["aks-gitops:gitSshPrivateKey"],
-                "committed stacks hold no secrets: the deploy key is planned with a placeholder",
+                ["aks-gitops:gitSshPrivateKey", "aks-gitops:tenantGitSshPrivateKey-payments"],
+                "committed stacks hold no secrets: the deploy keys (the fleet's, tenant payments's) are planned with placeholders",
             );
             assert.ok(
                 renderTree(p).includes(

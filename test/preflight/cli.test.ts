@@ -285,12 +285,12 @@ describe("npm run preflight", function () {
                 ),
                 m[4],
             );
-            // After the list, what the template left out (the fleet deploy key, a secret).
+            // After the list, what the template left out (the fleet's and tenant payments's deploy keys, secrets).
             const [partly, leftOut] = m[4].split("; left out: ");
             assert.equal(partly.split("; ").length, Number(m[3]));
             assert.equal(
                 leftOut,
-                "prod-westeurope-flux-configuration: configurationProtectedSettings left out (secret)",
+                "prod-westeurope-flux-configuration: configurationProtectedSettings left out (secret); prod-westeurope-tenant-payments-payments-source: configurationProtectedSettings left out (secret)",
             );
         });
 

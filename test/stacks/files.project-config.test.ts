@@ -146,6 +146,7 @@ describe("the organisation's shared values (org)", () => {
         for (const stack of ["dev", "prod", "prod-northeurope"]) {
             const s = validateStackConfig(rawConfigFrom(withSecretPlaceholders(loadStackFile(stack)).config), {
                 gitSshPrivateKey: true,
+                "tenantGitSshPrivateKey-payments": true,
             });
             assert.equal(s.flux.git.url, "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", stack);
         }

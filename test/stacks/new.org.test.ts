@@ -89,6 +89,14 @@ describe("npm run new-stack for a real organisation", () => {
             assert.deepEqual(org, {
                 fleet: { url: "https://github.com/acme/fleet", branch: "main" },
                 receivers: { emails: [{ name: "on-call", address: "oncall@acme.example" }] },
+                // The organisation's other values stay: its tenants (test/fixtures/project/Pulumi.yaml).
+                tenants: {
+                    payments: {
+                        groups: ["payments-developers"],
+                        namespaces: ["payments"],
+                        repo: { url: "ssh://git@ssh.dev.azure.com/v3/contoso/payments/payments-api" },
+                    },
+                },
             });
             assert.ok(
                 out.includes(

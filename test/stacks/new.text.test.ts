@@ -39,6 +39,8 @@ const NEXT = (stack: string, ssh: boolean) => [
     ssh
         ? `  pulumi config set --secret gitSshPrivateKey --stack ${stack} < ~/.ssh/fleet-deploy-key   # the fleet repo's read-only deploy key; never committed`
         : `  pulumi config set --secret gitHttpsPassword --stack ${stack}   # only for a private https:// fleet repo (a PAT)`,
+    // The fixture project's tenant payments (ssh:// repository) runs in every environment.
+    `  pulumi config set --secret tenantGitSshPrivateKey-payments --stack ${stack} < payments-deploy-key   # tenant payments's read-only deploy key (README, "Onboard a team")`,
     `  npm run preflight -- --stack ${stack}          # asks your subscription: versions, sizes, quota, names, permissions`,
     `  npm run fleet -- --stack ${stack} --out ../fleet   # the cluster's directory in your fleet repo`,
     `  pulumi stack init ${stack} && pulumi up --stack ${stack}`,
@@ -240,7 +242,7 @@ describe("npm run new-stack: files, log and questions, word for word", () => {
         const pulumiYaml = readFileSync(join(dir, "Pulumi.yaml"), "utf8");
         assert.ok(
             pulumiYaml.includes(
-                "      fleet:\n        # The fleet repo Flux pulls from (ssh:// or https://) and its branch.\n        url: https://github.com/acme/fleet\n        branch: main\n      # Where Flux alerts go (prod, or wherever monitoring.enabled is on).\n      receivers:\n        webhooks:\n          - name: pager\n            url: https://pager.acme.io/x\n# `pulumi new",
+                "      fleet:\n        # The fleet repo Flux pulls from (ssh:// or https://) and its branch.\n        url: https://github.com/acme/fleet\n        branch: main\n      # Where Flux alerts go (prod, or wherever monitoring.enabled is on).\n      receivers:\n        webhooks:\n          - name: pager\n            url: https://pager.acme.io/x\n      # The teams on the platform",
             ),
             pulumiYaml,
         );
