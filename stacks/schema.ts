@@ -790,6 +790,17 @@ export function crossFieldRules(raw: unknown): ConfigIssue[] {
     const get = (...path: string[]): unknown =>
         path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), raw);
     const issues: ConfigIssue[] = [...tenantRules(raw)];
+    const version = get("aks", "kubernetesVersion");
+    if (typeof version === "string" && /^1\.\d{2}$/.test(version) && Number(version.slice(2)) < 30) {
+        // Every cluster directory applies the tenant boundary, a ValidatingAdmissionPolicy of
+        // admissionregistration.k8s.io/v1, which is GA (served) from Kubernetes 1.30 (kubernetes.io
+        // validating-admission-policy: "FEATURE STATE: Kubernetes v1.30 [stable]"); on an older cluster the whole
+        // cluster directory would fail to apply.
+        issues.push({
+            path: ["aks", "kubernetesVersion"],
+            message: `must be 1.30 or later, got ${version}: the fleet's tenant boundary is a ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, Kubernetes 1.30+)`,
+        });
+    }
     const environment = get("environment");
     const name = get("clusterName");
     if (

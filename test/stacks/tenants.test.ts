@@ -196,6 +196,15 @@ describe("tenants in the stack configuration (org.tenants, tenants)", () => {
         );
     });
 
+    it("refuses a Kubernetes minor older than 1.30, which does not serve the tenant boundary's admission policy", () => {
+        const at = (version: string) =>
+            refusals(withConfig(baseConfig("dev"), { aks: { kubernetesVersion: version } }));
+        assert.deepEqual(at("1.29"), [
+            "aks-gitops:aks.kubernetesVersion: must be 1.30 or later, got 1.29: the fleet's tenant boundary is a ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, Kubernetes 1.30+)",
+        ]);
+        assert.deepEqual(at("1.30"), []);
+    });
+
     it("refuses malformed tenant fields, naming each key and what is allowed", () => {
         assert.deepEqual(
             refusals(
