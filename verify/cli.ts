@@ -15,6 +15,7 @@ import { loadStackFile, withSecretPlaceholders } from "../stacks/files";
 import { azureCliDefault, canSignIn, describeSubscription, givenSubscription, SIGN_IN_HINT } from "../cli/signin";
 import { UsageError } from "../cli/usage";
 import { physicalNames, settingsFrom } from "../stacks/load";
+import { stackTenants } from "../stacks/tenants";
 import { assess, Assessment } from "./assess";
 import {
     readTenants,
@@ -80,7 +81,12 @@ export function clusterOf(stack: string): Omit<Target, "subscriptionId"> {
         resourceGroupName: physicalNames(settings).resourceGroupName,
         clusterName: physicalNames(settings).aksCluster,
         fluxConfigurationName: settings.flux.configurationName,
-        tenants: tenantTargets([]),
+        // A standby stack (DR in peacetime) creates no tenant resources (stacks/tenants.ts), and has no cluster anyway.
+        tenants: settings.standby
+            ? []
+            : tenantTargets(
+                  stackTenants(settings).flatMap((t) => t.namespaces.map((namespace) => ({ team: t.team, namespace }))),
+              ),
     };
 }
 

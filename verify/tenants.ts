@@ -5,6 +5,7 @@
 // Azure/azure-rest-api-specs specification/kubernetesconfiguration/resource-manager/Microsoft.KubernetesConfiguration/
 // stable/2023-05-01/fluxconfiguration.json (FluxConfigurationProperties, ObjectStatusDefinition).
 import type { FluxConfiguration, ObjectStatusDefinition } from "@azure/arm-kubernetesconfiguration";
+import { tenantConfigurationName } from "../stacks/names";
 import { assess, type Assessment } from "./assess";
 
 /** One tenant namespace the stack declares: the team and one of its namespaces. */
@@ -18,11 +19,7 @@ export interface TenantTarget extends TenantRef {
     configurationName: string;
 }
 
-/** The name the program gives a tenant namespace's Flux configuration (components/Tenant.ts: `tenant-<namespace>`). */
-export function tenantConfigurationName(namespace: string): string {
-    return `tenant-${namespace}`;
-}
-
+/** Each tenant namespace with its Flux configuration's name, as the program names it (stacks/names.ts). */
 export function tenantTargets(refs: readonly TenantRef[]): TenantTarget[] {
     return refs.map((r) => ({ ...r, configurationName: tenantConfigurationName(r.namespace) }));
 }

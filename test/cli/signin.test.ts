@@ -211,7 +211,14 @@ describe("the subscription verify and preflight use", () => {
             const fixture = JSON.parse(
                 readFileSync(join(__dirname, "..", "fixtures", "flux-configuration.json"), "utf8"),
             ) as object;
-            const scope = nock(ARM).get(path).query({ "api-version": "2023-05-01" }).reply(200, fixture);
+            const scope = nock(ARM)
+                .get(path)
+                .query({ "api-version": "2023-05-01" })
+                .reply(200, fixture)
+                // The fixture stack's tenant payments: verify lists the cluster's configurations in the same subscription.
+                .get(path.replace(/\/flux-system$/, ""))
+                .query({ "api-version": "2023-05-01" })
+                .reply(200, readFileSync(join(__dirname, "..", "fixtures", "flux-configurations-list.json"), "utf8"));
             const credential: TokenCredential = {
                 getToken: () => Promise.resolve({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
             };
@@ -224,9 +231,9 @@ describe("the subscription verify and preflight use", () => {
             assert.equal(code, 0, lines.join("\n"));
             assert.equal(
                 lines[0],
-                `verifying aks-prod-westeurope/flux-system in rg-aks-prod-westeurope (timeout 1m), subscription ${SUB} "Contoso Platform" (the Azure CLI's default subscription, az account show)`,
+                `verifying aks-prod-westeurope/flux-system and its tenants' tenant-payments in rg-aks-prod-westeurope (timeout 1m), subscription ${SUB} "Contoso Platform" (the Azure CLI's default subscription, az account show)`,
             );
-            assert.ok(scope.isDone(), "the Flux configuration was read in the Azure CLI's subscription");
+            assert.ok(scope.isDone(), "the Flux configurations were read in the Azure CLI's subscription");
         });
 
         it("of an active stack without a subscription anywhere: exit 2 with why, before signing in", async () => {

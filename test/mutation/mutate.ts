@@ -111,7 +111,14 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     verify: {
         mutate: ["verify/**/*.ts"],
-        spec: ["verify/cli", "verify/cli.loop", "verify/assess", "cli/usage.messages"],
+        spec: [
+            "verify/cli",
+            "verify/cli.loop",
+            "verify/cli.tenants",
+            "verify/assess",
+            "verify/tenants",
+            "cli/usage.messages",
+        ],
     },
 };
 

@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TokenCredential } from "@azure/identity";
-import { fluxConfigurationReaders, Target, waitForReconciliation } from "../../verify/cli";
+import { fluxConfigurationReaders, main, Target, waitForReconciliation } from "../../verify/cli";
 import { lazy } from "../../cli/lazy";
 
 // Exit codes as the README documents them (stated literally): "0 reconciled, 1 failed, 2 bad usage, 3 timed out".
@@ -339,6 +339,31 @@ describe("npm run verify: each tenant's reconciliation", () => {
             lines[3],
             "[00:15] aks-prod-westeurope/tenant-payments (tenant payments): Compliant, 1/1 kustomizations ready",
         );
+    });
+
+    it("verifies the tenants the stack runs (the fixture project's team payments) unless --platform-only", async () => {
+        const run = async (...flags: string[]) => {
+            nock(ARM).get(GET).query(API).reply(200, platform()).get(LIST).query(API).reply(200, list());
+            const lines: string[] = [];
+            const argv = ["--stack", "prod", "--subscription", SUBSCRIPTION, "--timeout", "1m", ...flags];
+            const code = await main(argv, { credential, endpoint: ARM }, (l) => lines.push(l));
+            return { code, lines };
+        };
+        const counted = await run();
+        assert.equal(counted.code, EXIT.failed, "pulumi up has not created the tenant's configuration yet");
+        assert.deepEqual(counted.lines.slice(-1), [
+            "tenant payments, namespace payments: FAILED: Flux configuration tenant-payments not found on aks-prod-westeurope: was `pulumi up` run for this stack since the tenant was added?",
+        ]);
+        const only = await run("--platform-only");
+        assert.equal(only.code, EXIT.reconciled);
+        assert.deepEqual(only.lines, [
+            `verifying aks-prod-westeurope/flux-system (tenants tenant-payments reported, not counted: --platform-only) in rg-aks-prod-westeurope (timeout 1m), subscription ${SUBSCRIPTION} (from --subscription)`,
+            PLATFORM_LINES[0],
+            "[00:00] aks-prod-westeurope/tenant-payments (tenant payments): not found",
+            PLATFORM_LINES[1],
+            "tenants (--platform-only: reported, not counted):",
+            "tenant payments, namespace payments: not found: Flux configuration tenant-payments not found on aks-prod-westeurope",
+        ]);
     });
 
     it("stops at once when listing the cluster's configurations is not allowed", async () => {

@@ -264,8 +264,14 @@ describe("npm run verify", () => {
     });
 
     it("derives the ARM names from each committed stack's config", () => {
-        assert.deepEqual(targetFor("prod", SUBSCRIPTION), target);
-        assert.equal(targetFor("prod-northeurope", SUBSCRIPTION).clusterName, "aks-prod-northeurope");
+        // The fixture project's org runs team payments (namespace payments) in every environment (issue 23).
+        assert.deepEqual(targetFor("prod", SUBSCRIPTION), {
+            ...target,
+            tenants: [{ team: "payments", namespace: "payments", configurationName: "tenant-payments" }],
+        });
+        const standby = targetFor("prod-northeurope", SUBSCRIPTION);
+        assert.equal(standby.clusterName, "aks-prod-northeurope");
+        assert.deepEqual(standby.tenants, [], "a stack on standby creates no tenant resources");
     });
 
     it("asks for ARM's token scope whatever the endpoint, and says what it verifies before polling", async () => {
@@ -279,7 +285,11 @@ describe("npm run verify", () => {
         nock(ARM, { reqheaders: { authorization: "Bearer test-token" } })
             .get(PATH)
             .query(API)
-            .reply(200, compliant());
+            .reply(200, compliant())
+            // The fixture stack's tenant (its lines are cli.tenants.test.ts's subject): the same token, one list.
+            .get(PATH.replace(/\/flux-system$/, ""))
+            .query(API)
+            .reply(200, readFileSync(join(__dirname, "..", "fixtures", "flux-configurations-list.json"), "utf8"));
         const lines: string[] = [];
         const code = await main(
             ["--stack", "prod", "--subscription", SUBSCRIPTION, "--timeout", "1m", "--interval", "1s"],
@@ -288,9 +298,13 @@ describe("npm run verify", () => {
         );
         assert.equal(code, EXIT.reconciled);
         assert.deepEqual(lines, [
-            `verifying aks-prod-westeurope/flux-system in rg-aks-prod-westeurope (timeout 1m), subscription ${SUBSCRIPTION} (from --subscription)`,
+            `verifying aks-prod-westeurope/flux-system and its tenants' tenant-payments in rg-aks-prod-westeurope (timeout 1m), subscription ${SUBSCRIPTION} (from --subscription)`,
             "[00:00] aks-prod-westeurope/flux-system: Compliant, 3/3 kustomizations ready",
+            "[00:00] aks-prod-westeurope/tenant-payments (tenant payments): Compliant, 1/1 kustomizations ready",
             "reconciled: Kustomization/flux-system-cluster, Kustomization/infrastructure, Kustomization/apps",
+            "tenant payments, namespace payments: reconciled (tenant-payments Compliant, provisioning Succeeded, source main@sha1:5c1d2e0f4a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d)",
+            "  GitRepository payments/tenant-payments: Compliant: stored artifact for revision 'main@sha1:5c1d2e0f4a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d'",
+            "  Kustomization payments/tenant-payments-apps: Compliant: Applied revision: main@sha1:5c1d2e0f4a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
         ]);
         assert.ok(scopes.length >= 2, "the sign-in check and the request");
         assert.deepEqual([...new Set(scopes)], ["https://management.azure.com/.default"]);
