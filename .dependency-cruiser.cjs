@@ -24,20 +24,8 @@ module.exports = {
       comment:
         "The program (index.ts, components/, stacks/ but new.ts, new-tenant.ts and files.ts, fleet/layout.ts) must " +
         "not import the tools around it: they import the program. Move what both need into the program, or pass it in.",
-      from: { path: PROGRAM, pathNot: "^fleet/layout\\.ts$" },
+      from: { path: PROGRAM },
       to: NOT_PROGRAM,
-    },
-    {
-      // The one known exception, kept narrow: fleet/layout.ts mixes the objects the program registers with the file
-      // layout `npm run fleet` writes (clusterFiles, mergeSopsConfig), and the latter throws cli/usage.ts's
-      // ConfigFileError (exit 2). When the file-writing half moves to the fleet tool, this exception goes.
-      name: "program-not-to-tools (fleet/layout.ts)",
-      severity: "error",
-      comment:
-        "fleet/layout.ts belongs to the program (FleetManifests registers its objects): only cli/usage.ts's " +
-        "ConfigFileError is allowed, for mergeSopsConfig (a tool's half, to move out).",
-      from: { path: "^fleet/layout\\.ts$" },
-      to: { ...NOT_PROGRAM, pathNot: [...PROGRAM, "^cli/usage\\.ts$"] },
     },
     {
       name: "program-not-to-dev-dependencies",

@@ -12,7 +12,8 @@ import { defineCommand } from "../cli/command";
 import { lazy } from "../cli/lazy";
 import { ConfigFileError, UsageError, userPath } from "../cli/usage";
 import { secretsReport } from "./secrets";
-import { clusterFiles, FluxKustomization, LayerObject, mergeSopsConfig } from "./layout";
+import type { FluxKustomization, LayerObject } from "./layout";
+import { clusterFiles, mergeSopsConfig } from "./repo-files";
 import type { FleetManifestsOutputs } from "../components/FleetManifests";
 import { ENVIRONMENTS } from "../stacks/schema";
 

@@ -3,7 +3,8 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ConfigError, validateStackConfig } from "../../stacks/load";
-import { ALERTS_SECRET, clusterFiles, fluxKustomizations, notificationObjects } from "../../fleet/layout";
+import { ALERTS_SECRET, fluxKustomizations, notificationObjects } from "../../fleet/layout";
+import { clusterFiles } from "../../fleet/repo-files";
 import type { FleetLayoutArgs } from "../../fleet/layout";
 import { all, baseConfig, ConfigObject, run, withConfig } from "../support/stacks";
 import { T } from "../support/tokens";

@@ -1,4 +1,4 @@
-// Merging a stack's environment rule into an existing .sops.yaml (fleet/layout.ts mergeSopsConfig, npm run fleet):
+// Merging a stack's environment rule into an existing .sops.yaml (fleet/repo-files.ts mergeSopsConfig, npm run fleet):
 // the user's rules, order and comments stay, and SOPS's first matching rule is the environment's own for every path of
 // that environment. Matching is SOPS's, restated here from getsops/sops config/config.go (parseCreationRuleForFile):
 // the rules in file order, a rule without path_regex (or with an empty one) matches every file, otherwise the
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { sopsPathRegex } from "../../components/SopsKeyVault";
 import { runCli } from "../../fleet/cli";
-import { mergeSopsConfig } from "../../fleet/layout";
+import { mergeSopsConfig } from "../../fleet/repo-files";
 import { ROOT } from "../../stacks/paths";
 import { runCliInProcess } from "../support/stacks";
 
@@ -48,7 +48,7 @@ const pathsOf = (env: string) => [
     `apps/other/overlays/${env}/nested/dir/token.enc.yaml`,
 ];
 
-describe(".sops.yaml merge (fleet/layout.ts mergeSopsConfig)", () => {
+describe(".sops.yaml merge (fleet/repo-files.ts mergeSopsConfig)", () => {
     it("states the environment rules the stacks output (the literal regexes above)", () => {
         for (const [env, regex] of Object.entries(ENV_REGEX)) {
             assert.equal(sopsPathRegex(env as "dev"), regex);
