@@ -11,10 +11,11 @@ import { buildCheckedPlan } from "../plan/model";
 import { PROJECT } from "../stacks/load";
 import { defineCommand, EXIT } from "../cli/command";
 
-const USAGE = `usage: npm run bench [-- --quick] [--runs <n>]
+const USAGE = `usage: npm run bench [-- --quick] [--plan-only] [--runs <n>]
 
   --quick    fewer runs, one stack, no ts-node baseline, small fleets (about a minute and a half; the full bench takes
              about 4-5 minutes on a 2-core machine)
+  --plan-only  only the plan against loading: one stack planned, interleaved with require("@pulumi/pulumi") alone
   --runs     runs per measurement (default 5, 3 with --quick)
 Figures only: exit 0 whatever they are.`;
 
@@ -102,6 +103,7 @@ export const command = defineCommand({
     usage: USAGE,
     options: {
         quick: { type: "boolean", default: false },
+        "plan-only": { type: "boolean", default: false },
         runs: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
     },
@@ -116,7 +118,8 @@ async function bench(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`);
         return EXIT.ok;
     }
-    const quick = values.quick;
+    const planOnly = values["plan-only"];
+    const quick = values.quick || planOnly;
     const runs = Number(values.runs) || (quick ? 3 : 5);
     const started = process.hrtime.bigint();
     const node = process.execPath;
@@ -130,7 +133,7 @@ async function bench(argv: string[]): Promise<number> {
     print(`Offline plan, one stack: ${planCommand.join(" ")} (target: <= 0.8 s wall, <= 250 MB peak)`);
     const planTimes = new Map<string, Measurement>();
     const prodLike = "prod";
-    for (const stack of quick ? [prodLike] : stackNames(BENCH_PROJECT)) {
+    for (const stack of quick ? (planOnly ? [] : [prodLike]) : stackNames(BENCH_PROJECT)) {
         const m = measure(node, [...planCommand.slice(1), "--stack", stack, "--json"], runs);
         planTimes.set(stack, m);
         print(
@@ -156,11 +159,13 @@ async function bench(argv: string[]): Promise<number> {
         },
     );
     const loadArgs = [...planCommand.slice(1, -1), "bench/load.ts"];
-    const [plan, load, loadSame] = measureInterleaved(
+    const [plan, load, loadSame, sdk] = measureInterleaved(
         [
             { command: node, args: [...planCommand.slice(1), "--stack", prodLike, "--json"] },
             { command: node, args: loadArgs, env: { BENCH_LOAD_MODULES: modulesFile, DEFER_SDK: "0" } },
             { command: node, args: loadArgs, env: { BENCH_LOAD_MODULES: modulesFile } },
+            // Issue 22's yardstick: a Node program that does nothing but require the SDK.
+            { command: node, args: ["-e", 'require("@pulumi/pulumi")'] },
         ],
         runs,
     );
@@ -178,6 +183,16 @@ async function bench(argv: string[]): Promise<number> {
     print(
         `  plan / those        ${fmt(plan.seconds / loadSame.seconds)}x; plan - those ${fmt(plan.seconds - loadSame.seconds)} s (running the program under mocks, the policies, rendering)`,
     );
+    const sdkRatio = plan.seconds / sdk.seconds;
+    print(
+        `  require SDK only    ${fmt(sdk.seconds)} s  ${fmt(sdk.peakMB, 0)} MB  (node -e 'require("@pulumi/pulumi")')`,
+    );
+    print(
+        `  plan / require SDK  ${fmt(sdkRatio)}x (target: <= 1.1x)  ${verdict(plan.ok && sdk.ok && sdkRatio <= 1.1)}`,
+    );
+    if (planOnly) {
+        return EXIT.ok;
+    }
 
     const stack = prodLike;
     if (!quick) {
@@ -225,6 +240,9 @@ async function bench(argv: string[]): Promise<number> {
 
     print("", "Targets (ratios, same run, same machine)");
     print(`  plan / load         ${fmt(loadRatio)}x  (target <= 1.3x)  ${verdict(ok && loadRatio <= 1.3)}`);
+    print(
+        `  plan / require SDK  ${fmt(sdkRatio)}x  (target <= 1.1x)  ${verdict(plan.ok && sdk.ok && sdkRatio <= 1.1)}`,
+    );
     print(
         `  npm test            ${fmt(tests.seconds, 1)} s (target <= 40 s)  ${verdict(tests.ok && tests.seconds <= 40)}`,
     );
