@@ -21,6 +21,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
         mutate: ["components/**/*.ts"],
         spec: [
             "components/declarations",
+            "components/Tenant",
             "components/AksCluster",
             "components/FluxGitOps",
             "components/FluxIdentity",
@@ -55,6 +56,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     schema: {
         mutate: ["stacks/schema.ts"],
         spec: [
+            "stacks/tenants",
             "stacks/load",
             "stacks/load.messages",
             "stacks/schema.messages",
@@ -75,6 +77,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     stacks: {
         mutate: ["stacks/**/*.ts", "!stacks/schema.ts"],
         spec: [
+            "stacks/tenants",
             "stacks/load",
             "stacks/load.messages",
             "stacks/schema.boundaries",
