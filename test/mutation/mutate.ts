@@ -44,6 +44,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
         mutate: ["policy/**/*.ts", "!policy/index.ts"],
         spec: [
             "policy/policies",
+            "policy/policies.tenants",
             "policy/offline",
             "stacks/schema.boundaries",
             "components/SopsKeyVault.hardening",
