@@ -5,9 +5,11 @@
 // of each stack that runs the team gains, and prints what the team must do. Exit codes: 0 written, 1 written but a
 // plan gained a mandatory policy finding, 2 bad usage or a refused tenant (nothing written), 3 Pulumi.yaml could not be
 // written. A prompt closed with Ctrl+C exits 130 with nothing written (cli/usage.ts failure).
+// npm run new-tenant -- --remove <team> offboards one the same way: checks what every committed stack is left with,
+// removes org.tenants.<team>, shows what each plan loses, and prints what follows (secret config, the namespaces' fate).
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { isMap, isScalar, isSeq, parseDocument, type YAMLMap } from "yaml";
+import { type Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap } from "yaml";
 import { defineCommand } from "../cli/command";
 import { lazy } from "../cli/lazy";
 import { OutputError, UsageError } from "../cli/usage";
@@ -19,6 +21,7 @@ import { fingerprints, knownHostsName, list, type Prompter, publishedHostKeys, r
 import { PROJECT_DIR } from "./paths";
 import { ENVIRONMENTS, KNOWN_HOSTS, stackConfigSchema, type ConfigIssue } from "./schema";
 import { stackTenants, tenantPath, tenantSecretKeys } from "./tenants";
+import type { TenantDefinition } from "./schema";
 import type { StackInput } from "./files";
 
 /** The schema of one org.tenants entry: its defaults and choices are the schema's own, never restated here. */
@@ -33,6 +36,7 @@ const ORG = `${PROJECT}:org`;
 const SEVERAL_NAMESPACES_PATH = "./deploy/{namespace}/overlays/{environment}";
 
 const USAGE = `usage: npm run new-tenant -- <team> [options] [--yes]
+       npm run new-tenant -- --remove <team> [--no-plan] [--root <dir>]
 
   <team>                   the team's name: 2-30 lowercase letters, digits or hyphens (it names the team's Azure
                            resources and secret config keys)
@@ -57,6 +61,9 @@ const USAGE = `usage: npm run new-tenant -- <team> [options] [--yes]
   --yes                    no questions: flags and defaults only (CI); missing answers are errors
   --no-plan                skip the plan's difference
   --root <dir>             the project directory (default: this one)
+  --remove <team>          offboard a team: removes org.tenants.<team> from Pulumi.yaml once every committed stack
+                           validates without it, shows what each stack's plan loses, and prints what follows (the
+                           stacks' secret config to remove, what pulumi up does to the team's namespaces)
 
 Exit codes: 0 written, 1 written but a stack's plan gained a mandatory policy finding, 2 bad usage or a refused
 tenant (nothing written), 3 Pulumi.yaml could not be written.`;
@@ -84,6 +91,7 @@ export const command = defineCommand({
         yes: { type: "boolean", short: "y", default: false },
         "no-plan": { type: "boolean", default: false },
         root: { type: "string" },
+        remove: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
     },
     run: (argv) => main(argv),
@@ -285,6 +293,9 @@ export async function main(argv: string[], options: NewTenantOptions = {}): Prom
         throw new UsageError(`one team name, got ${positionals.join(" ")}`);
     }
     const root = f.root ?? PROJECT_DIR;
+    if (f.remove !== undefined) {
+        return removeTenant(f, positionals, root, log);
+    }
     const interactive = !f.yes && (options.interactive ?? Boolean(process.stdin.isTTY));
     const ask: Prompter | undefined = interactive ? (options.prompter ?? lazy.inquirerPrompts()) : undefined;
     const project = readProject(root);
@@ -581,18 +592,7 @@ async function askKnownHosts(s: Session, url: string): Promise<string | undefine
  */
 export function withTenant(pulumiYaml: string, team: string, entry: Entry): string {
     const doc = parseDocument(pulumiYaml);
-    const config = doc.get("config");
-    // Pulumi takes project keys with or without the project's namespace (pulumi docs concepts/config.md).
-    const key = isMap(config) && config.has(ORG) ? ORG : "org";
-    const org = doc.getIn(["config", key], true);
-    // A project value sits under `value:`, or is a mapping on its own (stacks/files.ts projectValue); a typed
-    // declaration (type, default) holds none to add to.
-    if (isMap(org) && !org.has("value") && ["type", "default", "description", "secret"].some((k) => org.has(k))) {
-        throw new UsageError(
-            `Pulumi.yaml's ${key} is a typed declaration; new-tenant adds to a value (${key}: value:)`,
-        );
-    }
-    const at = isMap(org) && !org.has("value") ? ["config", key] : ["config", key, "value"];
+    const { key, at } = orgValueAt(doc);
     const value = doc.getIn(at, true);
     if (value === undefined || (isScalar(value) && value.value === null)) {
         doc.setIn(at, doc.createNode({}));
@@ -616,6 +616,41 @@ export function withTenant(pulumiYaml: string, team: string, entry: Entry): stri
         });
     flow(node);
     (doc.getIn([...at, "tenants"], true) as YAMLMap).set(team, node);
+    return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/** Where Pulumi.yaml's org value sits in the document, and the key it is under. */
+function orgValueAt(doc: Document): { key: string; at: string[] } {
+    const config = doc.get("config");
+    // Pulumi takes project keys with or without the project's namespace (pulumi docs concepts/config.md).
+    const key = isMap(config) && config.has(ORG) ? ORG : "org";
+    const org = doc.getIn(["config", key], true);
+    // A project value sits under `value:`, or is a mapping on its own (stacks/files.ts projectValue); a typed
+    // declaration (type, default) holds none to add to.
+    if (isMap(org) && !org.has("value") && ["type", "default", "description", "secret"].some((k) => org.has(k))) {
+        throw new UsageError(
+            `Pulumi.yaml's ${key} is a typed declaration; new-tenant adds to a value (${key}: value:)`,
+        );
+    }
+    return { key, at: isMap(org) && !org.has("value") ? ["config", key] : ["config", key, "value"] };
+}
+
+/**
+ * Pulumi.yaml without org.tenants.<team>: one node deleted, so the other tenants, every other key and the comments
+ * stay; a `tenants:` left empty goes too (with the comment written above it, which the yaml library keeps with its
+ * key), and nothing else.
+ */
+export function withoutTenant(pulumiYaml: string, team: string): string {
+    const doc = parseDocument(pulumiYaml);
+    const { at } = orgValueAt(doc);
+    const tenants = doc.getIn([...at, "tenants"], true);
+    if (!isMap(tenants) || !tenants.has(team)) {
+        throw new UsageError(`Pulumi.yaml has no org.tenants.${team}`);
+    }
+    tenants.delete(team);
+    if (tenants.items.length === 0) {
+        doc.deleteIn([...at, "tenants"]);
+    }
     return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
@@ -684,7 +719,13 @@ function where(project: Project, team: string, entry: Entry, log: (line: string)
  * the resources it adds, changes and removes, and any mandatory policy finding that is new (exit 1, as new-stack).
  * A stack on standby creates no tenant resources, so its difference is what activating it (standby false) would add.
  */
-async function planDifference(project: Project, runs: Running[], log: (line: string) => void): Promise<number> {
+async function planDifference(
+    project: Project,
+    runs: Running[],
+    log: (line: string) => void,
+    /** The stack as written (default: its file, Pulumi.yaml read back); removal drops the team's secret config too. */
+    written?: (stack: string) => StackInput,
+): Promise<number> {
     if (runs.length === 0) {
         return 0;
     }
@@ -705,7 +746,7 @@ async function planDifference(project: Project, runs: Running[], log: (line: str
     for (const run of runs) {
         const before = await plan(project.stacks.find((s) => s.stack === run.stack)!.input, run.standby);
         // The stack as written: Pulumi.yaml read back from the file.
-        const after = await plan(loadStackFile(run.stack, project.root), run.standby);
+        const after = await plan(written?.(run.stack) ?? loadStackFile(run.stack, project.root), run.standby);
         const d = diffPlans(before, after);
         log(
             `  ${run.stack}${run.standby ? " (on standby: when activated)" : ""}: ${d.added.length} to add, ${d.changed.length} to change, ${d.removed.length} to remove`,
@@ -801,6 +842,176 @@ function logInstructions(log: (line: string) => void, team: string, entry: Entry
     log("");
     log(
         `next: review Pulumi.yaml in a pull request (its preview shows ${team}'s namespaces, roles and Flux configurations per stack); pulumi up on a stack needs ${repo.url.startsWith("ssh:") ? `${keys.sshPrivateKey} set there first` : "the token set there first, for a private repository"}.`,
+    );
+}
+
+// ---- Offboarding: npm run new-tenant -- --remove <team>
+
+/**
+ * Removes org.tenants.<team>: refused (exit 2, nothing written) for a team Pulumi.yaml does not define, or when a
+ * committed stack would not validate without it (a stack whose aks-gitops:tenants names it); then written, the plan's
+ * difference per stack that ran it, and what follows.
+ */
+async function removeTenant(f: Flags, positionals: string[], root: string, log: (line: string) => void) {
+    const team = f.remove!;
+    // The onboarding flags given (booleans default to false): --remove takes none of them.
+    const extra = Object.entries(f)
+        .filter(([o, v]) => !["remove", "no-plan", "root", "help"].includes(o) && v !== undefined && v !== false)
+        .map(([o]) => o);
+    if (positionals.length > 0 || extra.length > 0) {
+        throw new UsageError(
+            `--remove takes only --no-plan and --root, got ${[...positionals, ...extra.map((o) => `--${o}`)].join(" ")}`,
+        );
+    }
+    const project = readProject(root);
+    const notRemoved = (issues: ConfigIssue[]) => {
+        const error = new ConfigError(issues);
+        error.message = `tenant ${team} not removed, Pulumi.yaml unchanged: ${error.message}`;
+        return error;
+    };
+    if (!Object.hasOwn(project.tenants, team)) {
+        const known = Object.keys(project.tenants);
+        throw notRemoved([
+            {
+                path: ["org", "tenants", team],
+                message: `is not a tenant in Pulumi.yaml (${known.length > 0 ? `defined: ${known.join(", ")}` : "none defined"})`,
+            },
+        ]);
+    }
+    const { withSecretPlaceholders, loadStackFile } = lazy.stackFiles();
+    const keys = tenantSecretKeys(team);
+    const secretKeys = [keys.sshPrivateKey, keys.httpsPassword].map((k) => `${PROJECT}:${k}`);
+    const rest = Object.fromEntries(Object.entries(project.tenants).filter(([t]) => t !== team));
+    const org = Object.fromEntries(
+        Object.entries({ ...project.org, tenants: rest }).filter(
+            ([k]) => k !== "tenants" || Object.keys(rest).length > 0,
+        ),
+    );
+    // A stack as it will be: Pulumi.yaml's org without the team and, as `pulumi config rm` leaves its file, without the
+    // team's credential (the schema refuses a credential for a tenant the stack does not run, stacks/load.ts).
+    const without = (input: StackInput, orgValue: string): StackInput => ({
+        ...input,
+        config: Object.fromEntries(
+            Object.entries({ ...input.config, [ORG]: orgValue }).filter(([k]) => !secretKeys.includes(k)),
+        ),
+        secretKeys: input.secretKeys.filter((k) => !secretKeys.includes(k)),
+    });
+    const takers = project.stacks.filter((s) => s.inherits);
+    const found = new Map<string, { issue: ConfigIssue; stacks: string[] }>();
+    for (const s of takers) {
+        for (const issue of issuesOf(withSecretPlaceholders(without(s.input, JSON.stringify(org))).config)) {
+            const text = describeIssue(issue);
+            if (!s.before.has(text)) {
+                const seen = found.get(text) ?? { issue, stacks: [] };
+                seen.stacks.push(s.stack);
+                found.set(text, seen);
+            }
+        }
+    }
+    if (found.size > 0) {
+        throw notRemoved(
+            [...found.values()].map(({ issue, stacks }) => ({
+                ...issue,
+                message: `${issue.message} (${stacks.map((s) => `Pulumi.${s}.yaml`).join(", ")}, once ${team} is removed)`,
+            })),
+        );
+    }
+    // What ran the team before: only stacks whose configuration validates can say (the others are named).
+    const runs: Running[] = [];
+    const notes: string[] = [];
+    for (const s of takers) {
+        try {
+            const settings = settingsFrom(withSecretPlaceholders(s.input).config);
+            if (stackTenants(settings).some((t) => t.team === team)) {
+                runs.push({ stack: s.stack, environment: settings.environment, standby: settings.standby });
+            }
+        } catch {
+            notes.push(`  ${s.stack}: its configuration does not validate (npm run plan -- --stack ${s.stack})`);
+        }
+    }
+    for (const s of project.stacks.filter((x) => !x.inherits)) {
+        notes.push(
+            `  ${s.stack}: not affected: Pulumi.${s.stack}.yaml sets its own ${ORG}, which replaces Pulumi.yaml's (remove the tenant there too if it has it)`,
+        );
+    }
+    const parsed = TENANT.safeParse(project.tenants[team]);
+    const definition: TenantDefinition | undefined = parsed.success ? parsed.data : undefined;
+    replaceFile(project.file, withoutTenant(project.text, team));
+    log(`removed tenant ${team} from ${project.file} (org.tenants.${team})`);
+    log(
+        runs.length > 0
+            ? `${team} ran on ${runs.map((r) => `${r.stack}${r.standby ? " (standby: once activated)" : ""}`).join(", ")}`
+            : `${team} ran on no committed stack`,
+    );
+    notes.forEach((n) => log(n));
+    const code = f["no-plan"]
+        ? 0
+        : await planDifference(project, runs, log, (stack) => {
+              const input = loadStackFile(stack, project.root);
+              return without(input, input.config[ORG]);
+          });
+    // The stack files that hold the team's credential: they are refused until it is removed.
+    const holding = takers.flatMap((s) =>
+        secretKeys
+            .filter((k) => k in s.input.config)
+            .map((k) => ({ stack: s.stack, key: k.slice(PROJECT.length + 1) })),
+    );
+    logFollowUp(log, team, definition, runs, holding);
+    return code;
+}
+
+function logFollowUp(
+    log: (line: string) => void,
+    team: string,
+    definition: TenantDefinition | undefined,
+    runs: Running[],
+    holding: { stack: string; key: string }[],
+): void {
+    log("");
+    log(`what follows for team ${team}:`);
+    if (holding.length > 0) {
+        // `pulumi config rm <key> --stack <stack>` removes the value from the stack's file
+        // (https://www.pulumi.com/docs/iac/cli/commands/pulumi_config_rm/).
+        log(
+            `  1. Remove ${team}'s credential from the stacks whose file holds it, in the same pull request: until then the schema refuses them ("no tenant ${team} runs on this stack"):`,
+        );
+        holding.forEach((h) => log(`       pulumi config rm ${h.key} --stack ${h.stack}`));
+    } else {
+        log(
+            `  1. No stack file holds ${team}'s credential (tenantGitSshPrivateKey-${team}, tenantGitHttpsPassword-${team}): nothing to remove.`,
+        );
+    }
+    const stacks = runs.filter((r) => !r.standby).map((r) => r.stack);
+    const standby = runs.filter((r) => r.standby).map((r) => r.stack);
+    log(
+        stacks.length > 0
+            ? `  2. pulumi up on ${stacks.join(", ")} deletes ${team}'s Flux configurations and role assignments, then its managed namespaces${standby.length > 0 ? ` (${standby.join(", ")}: on standby, none to delete)` : ""}.`
+            : `  2. pulumi up deletes nothing: no committed stack ${standby.length > 0 ? "out of standby " : ""}ran ${team}.`,
+    );
+    if (stacks.length > 0) {
+        // Deleting a Flux configuration whose kustomization has prune=true (components/Tenant.ts) removes the objects it
+        // created in the cluster (MicrosoftDocs/azure-management-docs articles/azure-arc/kubernetes/tutorial-use-gitops-flux2.md,
+        // "Delete the Flux configurations").
+        log(
+            "     The configurations prune: the objects Flux applied from the team's repository are deleted with them.",
+        );
+        // The managed namespace's delete policy (MicrosoftDocs/azure-aks-docs articles/aks/concepts-managed-namespaces.md,
+        // "Delete policy"): Keep deletes only the ARM resource and removes the ManagedByARM label; Delete deletes the
+        // Kubernetes namespace too, with everything in it.
+        for (const ns of definition?.namespaces ?? []) {
+            log(
+                definition!.deletePolicy === "Delete"
+                    ? `       ${ns} (deletePolicy Delete): the namespace and everything in it are deleted.`
+                    : `       ${ns} (deletePolicy Keep): ARM lets go of the namespace; it stays, with what Flux did not apply, no longer held by ARM (delete it with kubectl when the team is gone).`,
+            );
+        }
+    }
+    log(
+        `  3. Revoke the team's deploy key or token on its repository${definition ? ` (${definition.repo.url})` : ""}.`,
+    );
+    log("");
+    log(
+        `next: review Pulumi.yaml${holding.length > 0 ? " and the stack files" : ""} in a pull request (its preview shows what each stack deletes); merged, the rollout removes ${team} ring by ring.`,
     );
 }
 

@@ -1,8 +1,9 @@
-// Adoption day, as a new team does it from the README, in a scratch copy of this checkout: remove every example stack,
-// write a prod stack (GitHub over ssh, --save-org), a dev stack (Azure DevOps over https) and a DR standby with
-// new-stack, add a cluster by "Add a cluster in three steps", render the fleet repo, then run the README's test
-// command there. It must be green: the product's tests own their fixtures, and the user's stacks are held only by the
-// generic suite (test/product/committed-stacks.test.ts), which must pass for these stacks too.
+// Adoption day, as a new team does it from the README, in a scratch copy of this checkout: remove the example tenant
+// (README "Make it yours": npm run new-tenant -- --remove payments) and every example stack, write a prod stack
+// (GitHub over ssh, --save-org), a dev stack (Azure DevOps over https) and a DR standby with new-stack, add a cluster
+// by "Add a cluster in three steps", render the fleet repo, then run the README's test command there. It must be
+// green: the product's tests own their fixtures, and the user's stacks are held only by the generic suite
+// (test/product/committed-stacks.test.ts), which must pass for these stacks too.
 import * as assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -66,6 +67,18 @@ describe("adoption day: a team replaces the example stacks, adds a DR and a four
         }
     });
 
+    it('removes the example tenant as README "Make it yours" does', () => {
+        const removed = npm(["run", "--silent", "new-tenant", "--", "--remove", "payments"]);
+        ok(removed, "new-tenant --remove payments");
+        assert.match(removed.stdout, /^removed tenant payments from .*Pulumi\.yaml \(org\.tenants\.payments\)$/m);
+        const org = parseDocument(readFileSync(join(project, "Pulumi.yaml"), "utf8")).getIn([
+            "config",
+            "org",
+            "value",
+        ]) as { toJSON(): Record<string, unknown> };
+        assert.equal(org.toJSON().tenants, undefined, "no tenants left");
+    });
+
     it("removes every example stack", () => {
         for (const stack of ["dev", "staging", "prod", "prod-northeurope"]) {
             rmSync(join(project, `Pulumi.${stack}.yaml`));
@@ -120,7 +133,7 @@ describe("adoption day: a team replaces the example stacks, adds a DR and a four
                 fleet: { url: "ssh://git@github.com/acme/fleet.git", branch: "main" },
                 receivers: { emails: [{ name: "on-call", address: "oncall@acme.example" }] },
             },
-            "the example's contoso receivers are gone",
+            "the example's contoso receivers and its tenant payments are gone",
         );
     });
 
