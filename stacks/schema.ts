@@ -580,7 +580,10 @@ const tenant = z.strictObject({
     adoptionPolicy: z
         .enum(["Never", "IfIdentical", "Always"], { error: 'must be "Never", "IfIdentical" or "Always"' })
         .default("Never"),
-    /** What removing the tenant does to the namespace (default Keep: ARM lets go, the namespace and workloads stay). */
+    /**
+     * What removing the tenant does to the namespace (default Keep: ARM lets go and the namespace stays; what Flux
+     * applied from the team's repository is pruned with its configuration either way, README "Onboard a team").
+     */
     deletePolicy: z.enum(["Keep", "Delete"], { error: 'must be "Keep" or "Delete"' }).default("Keep"),
 });
 
