@@ -4,7 +4,7 @@
 // description) is "static": Stryker reruns every selected spec file in a fresh process for it, so the whole suite per
 // static mutant would take days on two cores; a group's own spec files take minutes. A mutant counts as killed only
 // if a test of its group fails, so each score is a lower bound for the whole suite.
-// Then (or with --report alone) prints the score per file, per folder and over all five folders from the groups' JSON
+// Then (or with --report alone) prints the score per file, per folder and over all folders measured from the groups' JSON
 // reports in reports/mutation/ (git-ignored, like the incremental files that let a rerun test only what changed).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -124,6 +124,53 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "cli/usage.messages",
         ],
     },
+    // The folders issue 24 adds, each against the spec files that exercise it (not measured yet: docs/testing.md).
+    ci: {
+        mutate: ["ci/**/*.ts"],
+        spec: [
+            "ci/stacks",
+            "ci/stacks.rollout",
+            "ci/stacks.preview-admit",
+            "ci/pulumi-stack",
+            "cicd/workflows",
+            "cicd/auth",
+        ],
+    },
+    cli: {
+        mutate: ["cli/**/*.ts"],
+        spec: ["cli/command", "cli/signin", "cli/usage.messages"],
+    },
+    fleet: {
+        mutate: ["fleet/**/*.ts"],
+        spec: [
+            "fleet/cli",
+            "fleet/cli.out",
+            "fleet/layout.notifications",
+            "fleet/layout.tenants",
+            "fleet/repo-files.sops-merge",
+            "fleet/promote",
+            "fleet/promote.app-repo",
+            "fleet/secrets",
+            "fleet/secrets.attacks",
+            "fleet/secrets.fail-closed",
+            "fleet/guard/objects",
+            "fleet/guard/sops",
+        ],
+    },
+    preflight: {
+        mutate: ["preflight/**/*.ts"],
+        spec: [
+            "preflight/cli",
+            "preflight/specs",
+            "preflight/template",
+            "preflight/stack.planned",
+            "ci/stacks.rollout",
+        ],
+    },
+    offline: {
+        mutate: ["offline/**/*.ts", "index.ts"],
+        spec: ["offline/program", "index", "components/declarations"],
+    },
 };
 
 const USAGE = `usage: npm run mutate [-- <group>...] [--concurrency <n>] [--fresh] [--report] [--survivors]
@@ -237,7 +284,7 @@ function report(): string {
     }
     const all = score([...perFile.values()].flat());
     lines.push(
-        `${"all five folders".padEnd(34)} ${`${all.detected}/${all.valid}`.padStart(12)}  ${pct(all)}  (target >= 85%)`,
+        `${"all folders measured".padEnd(34)} ${`${all.detected}/${all.valid}`.padStart(12)}  ${pct(all)}  (target >= 85%)`,
     );
     if (missing.length > 0) {
         lines.push(`no report yet for: ${missing.join(", ")} (npm run mutate -- ${missing.join(" ")})`);
