@@ -169,10 +169,11 @@ function subscriptionId(value: string, source: string): string {
             ? "drop the braces"
             : /\/subscriptions\//i.test(trimmed)
               ? "give the id alone, not a resource path"
-              : trimmed.replace(/-/g, "").length !== 32
-                ? `it has ${trimmed.replace(/-/g, "").length} hex digits instead of 32`
-                : /[^0-9a-f-]/i.test(trimmed)
-                  ? "it contains characters other than hex digits and hyphens"
+              : // Characters first: counting "x{…}" as 35 hex digits would send the user looking for a missing one.
+                /[^0-9a-f-]/i.test(trimmed)
+                ? "it contains characters other than hex digits and hyphens"
+                : trimmed.replace(/-/g, "").length !== 32
+                  ? `it has ${trimmed.replace(/-/g, "").length} hex digits instead of 32`
                   : "the hyphens are misplaced";
         throw new UsageError(
             `${source} "${value}" is not a subscription id (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): ${why}`,
