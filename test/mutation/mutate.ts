@@ -138,7 +138,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     cli: {
         mutate: ["cli/**/*.ts"],
-        spec: ["cli/command", "cli/signin", "cli/signin.az", "cli/usage.messages"],
+        spec: ["cli/command", "cli/lazy", "cli/signin", "cli/signin.az", "cli/usage.messages"],
     },
     fleet: {
         mutate: ["fleet/**/*.ts"],
