@@ -10,7 +10,7 @@ import {
     givenSubscription,
     subscriptionFrom,
 } from "../../cli/signin";
-import { OutputError, writeOutput } from "../../cli/usage";
+import { failure, OutputError, SIGN_IN_HINT, writeOutput } from "../../cli/usage";
 
 const SUB = "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 const MISSING =
@@ -154,13 +154,47 @@ describe("an output file that cannot be written (cli/usage.ts writeOutput)", () 
             message:
                 "cannot write /nonexistent-aks-gitops/plan.json: the folder /nonexistent-aks-gitops does not exist",
         });
-        // /proc/1/... is never writable, not even for root: EACCES or EROFS-like errors keep the system's message.
+        // /proc/version is never writable, not even for root (EIO, or EACCES for others): not a missing folder.
         assert.throws(
             () => writeOutput("/proc/version", "x"),
             (e: unknown) =>
                 e instanceof OutputError &&
                 e.name === "OutputError" &&
-                /^cannot write \/proc\/version: /.test(e.message),
+                /^cannot write \/proc\/version: /.test(e.message) &&
+                !e.message.includes("does not exist"),
         );
+    });
+});
+
+describe("what a failure tells the user (cli/usage.ts failure)", () => {
+    const named = (name: string, message = "raw") => Object.assign(new Error(message), { name });
+
+    it("gives a sign-in failure exit 4: our own message as it is, the credential chain's as the one-line hint", () => {
+        assert.deepEqual(failure(named("NotSignedInError", "not signed in: run az login"), "usage", "verify"), {
+            code: 4,
+            message: "not signed in: run az login",
+        });
+        for (const name of [
+            "CredentialUnavailableError",
+            "AuthenticationError",
+            "AggregateAuthenticationError",
+            "AuthenticationRequiredError",
+        ]) {
+            assert.deepEqual(failure(named(name, "ChainedTokenCredential failed: ..."), "usage", "verify"), {
+                code: 4,
+                message: SIGN_IN_HINT,
+            });
+        }
+    });
+
+    it("never crashes on a thrown non-error, and says which tool failed", () => {
+        assert.deepEqual(failure(undefined, "usage", "plan"), { code: 1, message: "plan failed: undefined" });
+        assert.deepEqual(failure(null, "usage", "plan"), { code: 1, message: "plan failed: null" });
+        assert.deepEqual(failure("boom", "usage", "plan"), { code: 1, message: "plan failed: boom" });
+        assert.deepEqual(failure(named("ExitPromptError"), "usage", "new-stack"), { code: 130, message: "" });
+        assert.deepEqual(failure(new OutputError("cannot write x"), "usage", "plan"), {
+            code: 3,
+            message: "plan: cannot write x",
+        });
     });
 });
