@@ -5,8 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ConfigFileError, UsageError } from "../cli/usage";
-import { isSecretKey, PROJECT } from "./load";
-import { tenantSecretKeys } from "./tenants";
+import { isSecretKey, PROJECT, rawConfigFrom, tenantKeysNeeded } from "./load";
 import { PROJECT_DIR, stackNameProblem } from "./paths";
 
 export { PROJECT_DIR };
@@ -172,16 +171,9 @@ export function withSecretPlaceholders(input: StackInput): StackInput {
     // The fleet URL from the stack's flux.git, else from the organisation's shared values (org.fleet).
     const url = parseJson(config[`${PROJECT}:flux`])?.git?.url ?? parseJson(config[`${PROJECT}:org`])?.fleet?.url;
     const needed = typeof url === "string" && url.startsWith("ssh:") ? ["gitSshPrivateKey"] : [];
-    // Each tenant with an ssh:// repository that the stack may run needs its deploy key too (a placeholder for one the
-    // stack does not run is refused by the secret rules, so only the stack's own are added).
-    const environment = config[`${PROJECT}:environment`];
-    const selected = parseList(config[`${PROJECT}:tenants`]);
-    for (const [team, t] of Object.entries(parseJson(config[`${PROJECT}:org`])?.tenants ?? {})) {
-        const runs = selected ? selected.includes(team) : (t.environments ?? [environment]).includes(environment);
-        if (runs && typeof t.repo?.url === "string" && t.repo.url.startsWith("ssh:")) {
-            needed.push(tenantSecretKeys(team).sshPrivateKey);
-        }
-    }
+    // Each tenant with an ssh:// repository that the stack runs needs its deploy key too (a placeholder for one the
+    // stack does not run is refused by the secret rules, so only the stack's own are added): the secret rules' reading.
+    needed.push(...tenantKeysNeeded(rawConfigFrom(config)));
     for (const key of needed) {
         const fullKey = `${PROJECT}:${key}`;
         if (!(fullKey in config)) {
@@ -195,17 +187,7 @@ export function withSecretPlaceholders(input: StackInput): StackInput {
 type GitSettings = {
     git?: { url?: unknown };
     fleet?: { url?: unknown };
-    tenants?: Record<string, { environments?: unknown[]; repo?: { url?: unknown } }>;
 };
-
-function parseList(text: string | undefined): unknown[] | undefined {
-    try {
-        const value: unknown = text ? JSON.parse(text) : undefined;
-        return Array.isArray(value) ? value : undefined;
-    } catch {
-        return undefined;
-    }
-}
 
 function parseJson(text: string | undefined): GitSettings | undefined {
     try {

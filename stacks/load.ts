@@ -13,6 +13,7 @@ import {
     orgDefaults,
     stackConfigSchema,
     StackSettings,
+    TEAM_NAME,
 } from "./schema";
 import { isTenantSecretKey, type StackTenant, stackTenants, tenantSecretKeys } from "./tenants";
 
@@ -260,7 +261,7 @@ function tenantsRun(merged: unknown) {
     const runs = (team: string) => {
         const envs = all[team]?.environments;
         return (
-            /^[a-z][a-z0-9-]{0,28}[a-z0-9]$/.test(team) &&
+            TEAM_NAME.test(team) &&
             (!Array.isArray(m.tenants) || m.tenants.includes(team)) &&
             (Array.isArray(envs) ? envs.includes(m.environment) : ENVIRONMENTS.includes(m.environment as Environment))
         );

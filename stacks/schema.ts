@@ -499,7 +499,8 @@ const git = z
     .superRefine(gitSourceRules("gitHttpsPassword / gitSshPrivateKey"));
 
 /** Team names name Azure resources and secret config keys (tenantGitSshPrivateKey-<team>). */
-const teamName = z.string().regex(/^[a-z][a-z0-9-]{0,28}[a-z0-9]$/, {
+export const TEAM_NAME = /^[a-z][a-z0-9-]{0,28}[a-z0-9]$/;
+const teamName = z.string().regex(TEAM_NAME, {
     error: "must be 2-30 lowercase letters, digits or hyphens, starting with a letter",
 });
 
