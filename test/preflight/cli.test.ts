@@ -234,11 +234,11 @@ describe("npm run preflight", function () {
                 (w) =>
                     w
                         .on("POST", /\/validate\?/, [202, undefined, location])
-                        .on("GET", /\/operationResults\/slow\?/, later(2500, [200, fixture("validate-ok")]))
-                        .on("GET", /\/operationResults\/slow\?/, later(2500, [202, undefined, location]), 1),
-                // Every other check answers at once; ARM's validation takes 5 s, past this per-check limit (which still
-                // leaves the other checks seconds on a loaded machine).
-                { timeoutMs: 4000 },
+                        .on("GET", /\/operationResults\/slow\?/, later(1200, [200, fixture("validate-ok")]))
+                        .on("GET", /\/operationResults\/slow\?/, later(1200, [202, undefined, location]), 1),
+                // Every other check answers at once; ARM's validation takes 2.4 s, past this per-check limit (which
+                // still leaves the other checks, a few tenths of a second on an idle machine, ten times that).
+                { timeoutMs: 2000 },
             );
             assert.equal(world.count("GET", /\/operationResults\/slow/), 2);
             assert.match(out, /^ok {2}arm-validation {2}ARM accepted \d+ resources/m);
@@ -904,12 +904,12 @@ describe("npm run preflight", function () {
                             ),
                     ),
                 // Long enough for the other checks on a loaded machine, shorter than the slow answer.
-                { timeoutMs: 2500 },
+                { timeoutMs: 1500 },
             );
             assert.equal(code, 1);
             assert.equal(
                 line(out, "FAIL  kubernetes-version"),
-                "FAIL  kubernetes-version  could not be checked: no answer within 2.5s",
+                "FAIL  kubernetes-version  could not be checked: no answer within 1.5s",
             );
             assert.ok(line(out, "ok  resource-providers"));
         });
