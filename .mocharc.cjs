@@ -10,12 +10,19 @@ const { join } = require("node:path");
 // Set here, before any test file loads, so in-process modules and every child process a test starts see it.
 process.env.AKS_GITOPS_PROJECT_DIR = join(__dirname, "test", "fixtures", "project");
 
+// Two tiers. `npm test`: every test file but the end-to-end ones, in seconds. `npm run test:e2e` (.mocharc.e2e.cjs):
+// `*.e2e.test.ts`, which run the product as a user does, each for tens of seconds: adoption day in a scratch copy
+// (running `npm test` there), the README's commands as written, a 60 MB repository through the secret guard's process.
+// CI (.ci/run) runs both.
+const named = process.argv.slice(2).some((a) => /\.test\.ts$/.test(a));
+
 module.exports = {
   require: ["./bin/defer-sdk.cjs", "tsx/cjs"],
   extension: ["ts"],
-  // The whole suite, unless files are named (`npx mocha test/x.test.ts`): mocha appends named files to `spec`
+  // The whole fast tier, unless files are named (`npx mocha test/x.test.ts`): mocha appends named files to `spec`
   // instead of replacing it, so a named file would otherwise run with every other.
-  spec: process.argv.slice(2).some((a) => /\.test\.ts$/.test(a)) ? [] : ["test/**/*.test.ts"],
+  spec: named ? [] : ["test/**/*.test.ts"],
+  ignore: named ? [] : ["test/**/*.e2e.test.ts"],
   timeout: 30000,
   reporter: "spec",
   parallel: true,
