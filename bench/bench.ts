@@ -228,10 +228,13 @@ async function bench(argv: string[]): Promise<number> {
         `  ms/cluster at ${sizes[sizes.length - 1]} vs 10: ${fmt(flatness)}x (flat: <= 1.5x)  ${verdict(flatness <= 1.5)}`,
     );
 
-    print("", "Test suite (target: <= 40 s on a 2-core machine)");
+    print(
+        "",
+        "Test suite, npm test (issue 24: <= 30 s on a 2-core machine; the end-to-end tier, npm run test:e2e, is not timed here)",
+    );
     const tests = measure("npm", ["test", "--silent"], 1);
     print(
-        `  npm test            ${fmt(tests.seconds, 1)} s  ${fmt(tests.peakMB, 0)} MB  ${verdict(tests.ok && tests.seconds <= 40)}`,
+        `  npm test            ${fmt(tests.seconds, 1)} s  ${fmt(tests.peakMB, 0)} MB  ${verdict(tests.ok && tests.seconds <= 30)}`,
     );
 
     print("", "Type-check");
@@ -244,7 +247,7 @@ async function bench(argv: string[]): Promise<number> {
         `  plan / require SDK  ${fmt(sdkRatio)}x  (target <= 1.1x)  ${verdict(plan.ok && sdk.ok && sdkRatio <= 1.1)}`,
     );
     print(
-        `  npm test            ${fmt(tests.seconds, 1)} s (target <= 40 s)  ${verdict(tests.ok && tests.seconds <= 40)}`,
+        `  npm test            ${fmt(tests.seconds, 1)} s (target <= 30 s)  ${verdict(tests.ok && tests.seconds <= 30)}`,
     );
     print(
         `  bench took ${fmt(Number(process.hrtime.bigint() - started) / 1e9, 0)} s${quick ? " (--quick; target: <= 120 s)" : ""}`,
