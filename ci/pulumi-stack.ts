@@ -129,7 +129,20 @@ export function fileSecretsProvider(text: string, file: string): FileSecretsProv
         );
     }
     const d = (doc ?? {}) as Record<string, unknown>;
-    const str = (k: string) => (typeof d[k] === "string" && d[k] !== "" ? d[k] : undefined);
+    // The CLI reads an empty value as none (pulumi/pulumi sdk/go/common/workspace ProjectStack: plain strings), but the
+    // key is there: appending the state's value would repeat it, which no YAML reader takes. A value that is not a
+    // non-empty string is refused here, naming the key, before anything is written.
+    const str = (k: string): string | undefined => {
+        if (!(k in d)) {
+            return undefined;
+        }
+        if (typeof d[k] !== "string" || d[k] === "") {
+            throw new UsageError(
+                `${file}: ${k} is ${d[k] === "" ? "empty" : `not a string (${JSON.stringify(d[k])})`}: remove the line (CI restores ${k === "encryptionsalt" ? "the secrets provider" : "it"} from the stack's state) or set it`,
+            );
+        }
+        return d[k];
+    };
     return {
         secretsprovider: str("secretsprovider"),
         encryptedkey: str("encryptedkey"),

@@ -101,12 +101,33 @@ describe("ci/pulumi-stack.ts: the secrets-provider fields of a stack file", () =
         assert.match(r.message, /^Pulumi\.prod\.yaml is not valid YAML: Missing closing "quote at line 2, column 1/);
     });
 
-    it("an empty, null or non-string value names nothing; a string names itself", () => {
-        assert.deepEqual(fileSecretsProvider('secretsprovider: ""\nencryptedkey: 42\nencryptionsalt: ~\n', FILE), none);
-        assert.deepEqual(
-            fileSecretsProvider("secretsprovider: [a]\nencryptedkey: {}\nencryptionsalt: true\n", FILE),
-            none,
-        );
+    it("an empty, null or non-string value is refused naming the file and key (appending would repeat the key); a string names itself", () => {
+        const cases: [string, string][] = [
+            [
+                'secretsprovider: ""\n',
+                "Pulumi.prod.yaml: secretsprovider is empty: remove the line (CI restores it from the stack's state) or set it",
+            ],
+            [
+                "encryptedkey: 42\n",
+                "Pulumi.prod.yaml: encryptedkey is not a string (42): remove the line (CI restores it from the stack's state) or set it",
+            ],
+            [
+                "encryptionsalt: ~\n",
+                "Pulumi.prod.yaml: encryptionsalt is not a string (null): remove the line (CI restores the secrets provider from the stack's state) or set it",
+            ],
+            [
+                "secretsprovider: [a]\n",
+                'Pulumi.prod.yaml: secretsprovider is not a string (["a"]): remove the line (CI restores it from the stack\'s state) or set it',
+            ],
+            [
+                "config: {}\nencryptedkey: {}\n",
+                "Pulumi.prod.yaml: encryptedkey is not a string ({}): remove the line (CI restores it from the stack's state) or set it",
+            ],
+        ];
+        for (const [text, message] of cases) {
+            const r = refusal(() => fileSecretsProvider(text, FILE));
+            assert.deepEqual(r, { error: "UsageError", message }, text);
+        }
         assert.deepEqual(
             fileSecretsProvider(`secretsprovider: ${KEY}\nencryptedkey: ZGF0YQ==\nencryptionsalt: v1:abc\n`, FILE),
             { secretsprovider: KEY, encryptedkey: "ZGF0YQ==", encryptionsalt: "v1:abc" },
