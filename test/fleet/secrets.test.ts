@@ -1,8 +1,15 @@
 // npm run fleet -- --check-secrets: runs on examples/fleet here, so CI (which runs the test suite) runs the guard on the
-// starter fleet; and on copies of it that each break one rule. The attacks from issue 21 are in
-// fleet-guard-attacks.test.ts, failing closed in fleet-guard-fail-closed.test.ts, SOPS's formats in fleet-guard-sops.test.ts.
+// starter fleet; on a copy of it with the Secrets its README and templates describe added; and on copies of the base
+// fixture (test/fixtures/fleet-guard/base: two environments as `npm run fleet` lays them out) that each break a rule.
+// The attacks from issue 21 are in secrets.attacks.test.ts, failing closed in secrets.fail-closed.test.ts, SOPS's
+// formats in guard/sops.test.ts.
+// Speed: a guard run is one `kubectl kustomize` process per kustomization (~0.1 s of CPU each, most of it kubectl
+// starting): 28 on the starter fleet, 7 on the base fixture. So the starter is checked twice (as it ships, and with
+// its Secrets added), whatever is not about the starter (the report's wording, the command's exit codes, the README's
+// valuesFrom example) runs on the base fixture, each input is checked once, and independent runs go at once. The
+// kustomize the guard finds is looked up once (guardKustomize), except where its lookup is part of what is tested.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,7 +18,7 @@ import { ROOT } from "../../stacks/paths";
 import { checkSecrets, secretsReport } from "../../fleet/secrets";
 import { runCli } from "../../fleet/cli";
 import { runCliInProcess } from "../support/stacks";
-import { EXAMPLE, haveKubectl, kustomizeBuild, secretsIn } from "../support/fleet-guard";
+import { EXAMPLE, fleetWith, guardKustomize, haveKubectl, kustomizeBuilt, secretsIn } from "../support/fleet-guard";
 import { DEV_KEY, PROD_KEY, sopsYaml } from "../support/sops";
 import { lazy } from "../../cli/lazy";
 
@@ -27,13 +34,25 @@ const SECRET_OBJECT = (stringData: Record<string, string>, name = "db", namespac
 
 describe("fleet --check-secrets (fleet/secrets.ts)", function () {
     this.timeout(120000);
-    let fleet: string;
-    const put = (path: string, text: string) => {
+    const made: string[] = [];
+    /** A temporary copy of a fleet (the starter, or the base fixture), removed after the test. */
+    const copyOf = (from: string): string => {
+        const fleet = join(mkdtempSync(join(tmpdir(), "secrets-")), "fleet");
+        cpSync(from, fleet, { recursive: true });
+        made.push(fleet);
+        return fleet;
+    };
+    const base = (): string => {
+        const fleet = fleetWith();
+        made.push(fleet.dir);
+        return fleet.dir;
+    };
+    const put = (fleet: string, path: string, text: string) => {
         mkdirSync(dirname(join(fleet, path)), { recursive: true });
         writeFileSync(join(fleet, path), text);
     };
     /** Adds a resource to a kustomization.yaml, as `npm run fleet` lists an encrypted file the team added. */
-    const listIn = (kustomization: string, resource: string) => {
+    const listIn = (fleet: string, kustomization: string, resource: string) => {
         const doc = parseDocument(readFileSync(join(fleet, kustomization), "utf8"));
         (doc.get("resources") as YAMLSeq).add(resource);
         writeFileSync(join(fleet, kustomization), doc.toString());
@@ -43,27 +62,21 @@ describe("fleet --check-secrets (fleet/secrets.ts)", function () {
             this.skip(); // pending, not passed: the guard builds with real kustomize
         }
     });
-    beforeEach(() => {
-        fleet = join(mkdtempSync(join(tmpdir(), "secrets-")), "fleet");
-        cpSync(EXAMPLE, fleet, { recursive: true });
-    });
-    afterEach(() => rmSync(join(fleet, ".."), { recursive: true, force: true }));
+    afterEach(() => made.splice(0).forEach((f) => rmSync(join(f, ".."), { recursive: true, force: true })));
 
-    it("passes on examples/fleet: every kustomization built, Secrets only as placeholder templates, every cluster's first rule its environment's", async () => {
+    it("passes on examples/fleet: every kustomization built (the same set kustomize recognises), Secrets only as placeholder templates, every cluster's first rule its environment's", async () => {
+        // The one run of the guard on the starter fleet as it ships (with the kustomize it finds, as CI runs it).
         const report = await secretsReport(EXAMPLE, "examples/fleet");
         assert.equal(report.code, 0, report.text);
         assert.match(
             report.text,
             /^examples\/fleet: no plaintext secrets \(\d+ files read, \d+ kustomizations built with (kustomize v|kubectl kustomize \(kustomize v)[\d.]+\)?, 3 \.sops\.yaml creation rules, 0 encrypted files, 3 templates with placeholders only, \d+ HelmReleases, 4 clusters checked for their environment's key\)\n$/,
         );
-    });
-
-    it("builds every kustomization directory of the starter fleet (the same set kustomize recognises)", async () => {
-        const { counts } = await checkSecrets(EXAMPLE);
+        // Every kustomization directory built: as many builds as kustomization.yaml files.
         const dirs = spawnSync("find", [EXAMPLE, "-name", "kustomization.yaml"], { encoding: "utf8" })
             .stdout.trim()
             .split("\n");
-        assert.equal(counts.builds, dirs.length);
+        assert.equal(/ (\d+) kustomizations built /.exec(report.text)?.[1], String(dirs.length));
     });
 
     it("ships one alerts Secret template per cluster with alerts, outside the rules, with the sops command", () => {
@@ -83,31 +96,39 @@ describe("fleet --check-secrets (fleet/secrets.ts)", function () {
         }
     });
 
-    it("accepts a Secret encrypted to its environment's key and listed in the overlay (the README's way)", async () => {
-        put("apps/my-service/overlays/dev/db.enc.yaml", sopsYaml(SECRET_OBJECT({ password: "s3cr3t" }), DEV_KEY));
-        listIn("apps/my-service/overlays/dev/kustomization.yaml", "db.enc.yaml");
-        assert.equal(
-            secretsIn(kustomizeBuild(join(fleet, "clusters/dev-westeurope/apps"))).length,
-            1,
-            "the dev cluster applies it",
+    it("accepts the starter fleet's Secrets done its way: one encrypted to dev's key and listed in a dev overlay (the README's way), the alerts webhook Secret made from the template and encrypted to prod's key in a prod cluster", async () => {
+        // Both added to one copy of the starter fleet and checked in one run: the guard judges each file and each
+        // build on its own, so a finding about either would be in the (empty) result.
+        const fleet = copyOf(EXAMPLE);
+        put(
+            fleet,
+            "apps/my-service/overlays/dev/db.enc.yaml",
+            sopsYaml(SECRET_OBJECT({ password: "s3cr3t" }), DEV_KEY),
         );
-        const { findings, errors, counts } = await checkSecrets(fleet);
-        assert.deepEqual([...findings, ...errors], []);
-        assert.equal(counts.encrypted, 1);
-    });
-
-    it("the alerts webhook Secret made from the template and encrypted to prod's key passes in a prod cluster", async () => {
+        listIn(fleet, "apps/my-service/overlays/dev/kustomization.yaml", "db.enc.yaml");
         const dir = "clusters/prod-westeurope/notifications";
         put(
+            fleet,
             `${dir}/flux-alerts-webhook.enc.yaml`,
             sopsYaml(
                 SECRET_OBJECT({ address: "https://hooks.example/abc" }, "flux-alerts-webhook", "flux-system"),
                 PROD_KEY,
             ),
         );
-        listIn(`${dir}/kustomization.yaml`, "flux-alerts-webhook.enc.yaml");
-        const { findings, errors } = await checkSecrets(fleet);
+        listIn(fleet, `${dir}/kustomization.yaml`, "flux-alerts-webhook.enc.yaml");
+        const [devApps, notifications, { findings, errors, counts }] = await Promise.all([
+            kustomizeBuilt(join(fleet, "clusters/dev-westeurope/apps")),
+            kustomizeBuilt(join(fleet, dir)),
+            checkSecrets(fleet, { kustomize: guardKustomize() }),
+        ]);
+        assert.equal(secretsIn(devApps).length, 1, "the dev cluster applies it");
+        assert.deepEqual(
+            secretsIn(notifications).map((s) => s.metadata?.name),
+            ["flux-alerts-webhook"],
+            "the prod cluster's notifications apply the webhook Secret",
+        );
         assert.deepEqual([...findings, ...errors], []);
+        assert.equal(counts.encrypted, 2, "both files read as SOPS-encrypted");
     });
 
     it("the fleet README's valuesFrom example, laid out as it says, passes; the same password inline in values does not", async () => {
@@ -124,12 +145,30 @@ describe("fleet --check-secrets (fleet/secrets.ts)", function () {
                 "apps/cache/overlays/prod/cache-auth.enc.yaml",
             ],
         );
-        for (const { path, text } of files) {
-            // The Secret as the README says to leave it: encrypted with the prod rule (here, the test's SOPS stand-in).
-            put(path, path.endsWith(".enc.yaml") ? sopsYaml(parse(text) as Record<string, unknown>, PROD_KEY) : text);
+        // Laid out in the base fixture (a fleet as `npm run fleet` lays it out, with prod's rule and prod cluster), twice:
+        // as the README says, and with the chart's password inline in values; both checked at once.
+        const [fleet, inline] = [base(), base()];
+        for (const dir of [fleet, inline]) {
+            for (const { path, text } of files) {
+                // The Secret as the README says to leave it: encrypted with the prod rule (here, the test's SOPS stand-in).
+                put(
+                    dir,
+                    path,
+                    path.endsWith(".enc.yaml") ? sopsYaml(parse(text) as Record<string, unknown>, PROD_KEY) : text,
+                );
+            }
+            listIn(dir, "clusters/prod-westeurope/apps/kustomization.yaml", "../../../apps/cache/overlays/prod"); // what npm run fleet renders for apps: [cache]
         }
-        listIn("clusters/prod-westeurope/apps/kustomization.yaml", "../../../apps/cache/overlays/prod"); // what npm run fleet renders for apps: [cache]
-        const built = kustomizeBuild(join(fleet, "clusters/prod-westeurope/apps"));
+        put(
+            inline,
+            "apps/cache/base/helmrelease.yaml",
+            files[0].text.replace("      enabled: true\n", "      enabled: true\n      password: hunter2\n"),
+        );
+        const [built, check, inlineCheck] = await Promise.all([
+            kustomizeBuilt(join(fleet, "clusters/prod-westeurope/apps")),
+            checkSecrets(fleet, { kustomize: guardKustomize() }),
+            checkSecrets(inline, { kustomize: guardKustomize() }),
+        ]);
         const release = built.find((o) => o.kind === "HelmRelease" && o.metadata?.name === "cache") as
             { spec: { valuesFrom: { kind: string; name: string }[] } } | undefined;
         assert.deepEqual(
@@ -141,16 +180,10 @@ describe("fleet --check-secrets (fleet/secrets.ts)", function () {
             "flux-system",
             "in the HelmRelease's namespace",
         );
-        let check = await checkSecrets(fleet);
         assert.deepEqual([...check.findings, ...check.errors], []);
 
-        put(
-            "apps/cache/base/helmrelease.yaml",
-            files[0].text.replace("      enabled: true\n", "      enabled: true\n      password: hunter2\n"),
-        );
-        check = await checkSecrets(fleet);
         assert.ok(
-            check.findings.some(
+            inlineCheck.findings.some(
                 (f) =>
                     f.file === "apps/cache/base/helmrelease.yaml" &&
                     f.reason.startsWith(
@@ -158,37 +191,43 @@ describe("fleet --check-secrets (fleet/secrets.ts)", function () {
                     ) &&
                     f.reason.includes("spec.valuesFrom"),
             ),
-            check.findings.map((f) => `${f.file}: ${f.reason}`).join("\n"),
+            inlineCheck.findings.map((f) => `${f.file}: ${f.reason}`).join("\n"),
         );
     });
 
     it("fails, naming each file or build and why, never the value", async () => {
-        put("apps/my-service/overlays/dev/db.enc.yaml", SECRET("stringData:\n  password: s3cr3t\n"));
+        // On the base fixture: an encrypted file replaced by plaintext, a template holding a real value, a plaintext
+        // Secret no kustomization lists, and a secretGenerator in the app's base, which five builds include.
+        const fleet = base();
+        put(fleet, "apps/app/overlays/dev/db.enc.yaml", SECRET("stringData:\n  password: s3cr3t\n"));
         put(
-            "clusters/staging-westeurope/notifications/flux-alerts-webhook.enc.yaml.example",
+            fleet,
+            "clusters/prod-westeurope/notifications/flux-alerts-webhook.enc.yaml.example",
             SECRET("stringData:\n  address: https://real.example/hook\n", "flux-alerts-webhook"),
         );
-        put("infrastructure/db-secret.yaml", SECRET("data:\n  password: czNjcjN0\n"));
+        put(fleet, "infrastructure/db-secret.yaml", SECRET("data:\n  password: czNjcjN0\n"));
         put(
-            "apps/my-service/base/kustomization.yaml",
-            `${readFileSync(join(EXAMPLE, "apps/my-service/base/kustomization.yaml"), "utf8")}secretGenerator:\n  - name: api\n    literals:\n      - token=s3cr3t\n`,
+            fleet,
+            "apps/app/base/kustomization.yaml",
+            `${readFileSync(join(fleet, "apps/app/base/kustomization.yaml"), "utf8")}secretGenerator:\n  - name: api\n    literals:\n      - token=s3cr3t\n`,
         );
-        const report = await secretsReport(fleet, "fleet");
+        const report = await secretsReport(fleet, "fleet", { kustomize: guardKustomize() });
         assert.equal(report.code, 1, report.text);
         const lines = report.text.split("\n");
         assert.equal(lines[0], "plaintext secrets would land, or secrets would go to the wrong key, in fleet:");
         for (const line of [
-            "  apps/my-service/overlays/dev/db.enc.yaml: is covered by .sops.yaml creation rule 1 but is not SOPS-encrypted (run: sops --encrypt --in-place apps/my-service/overlays/dev/db.enc.yaml)",
-            "  apps/my-service/overlays/dev/db.enc.yaml: Secret my-service/db: stringData.password is not SOPS-encrypted",
-            "  clusters/staging-westeurope/notifications/flux-alerts-webhook.enc.yaml.example: Secret my-service/flux-alerts-webhook: stringData.address holds a value, not a <placeholder>: templates are committed in plain text",
+            "  apps/app/overlays/dev/db.enc.yaml: is covered by .sops.yaml creation rule 1 but is not SOPS-encrypted (run: sops --encrypt --in-place apps/app/overlays/dev/db.enc.yaml)",
+            "  apps/app/overlays/dev/db.enc.yaml: Secret my-service/db: stringData.password is not SOPS-encrypted",
+            "  clusters/prod-westeurope/notifications/flux-alerts-webhook.enc.yaml.example: Secret my-service/flux-alerts-webhook: stringData.address holds a value, not a <placeholder>: templates are committed in plain text",
             "  infrastructure/db-secret.yaml: Secret my-service/db: data.password is not SOPS-encrypted",
         ]) {
             assert.ok(lines.includes(line), `${line}\n--- in ---\n${report.text}`);
         }
-        // The generator's Secret exists only in kustomize's output: every build that includes the base names it.
+        // The generator's Secret exists only in kustomize's output: every build that includes the base names it
+        // (the first four, then how many more).
         assert.ok(
             lines.some((l) =>
-                /^ {2}kustomize build of apps\/my-service\/base, apps\/my-service\/overlays\/dev, .* more: Secret my-service\/api-[a-z0-9]+: data\.token is not SOPS-encrypted$/.test(
+                /^ {2}kustomize build of apps\/app\/base, apps\/app\/overlays\/dev, apps\/app\/overlays\/prod, clusters\/dev-westeurope\/apps and 1 more: Secret app\/api-[a-z0-9]+: data\.token is not SOPS-encrypted$/.test(
                     l,
                 ),
             ),
@@ -240,17 +279,30 @@ describe("fleet --check-secrets (fleet/secrets.ts)", function () {
     });
 
     it("is `npm run fleet -- --check-secrets DIR`: exit 1 on a finding, 0 otherwise, 2 on a bad or empty directory", async () => {
-        // As a process once (the exit code the fleet repo's workflow sees), then in this process (the same runCli).
+        // As a process once (the exit code the fleet repo's workflow sees), the rest in this process (the same runCli),
+        // on the base fixture: a clean copy, and one with a plaintext Secret, checked at once.
         const process1 = (...args: string[]) =>
-            spawnSync(process.execPath, [join(ROOT, "bin/launch.cjs"), "fleet/cli.ts", ...args], {
-                cwd: ROOT,
-                encoding: "utf8",
+            new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+                const child = spawn(process.execPath, [join(ROOT, "bin/launch.cjs"), "fleet/cli.ts", ...args], {
+                    cwd: ROOT,
+                    stdio: ["ignore", "pipe", "pipe"],
+                });
+                let stdout = "";
+                let stderr = "";
+                child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+                child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+                child.on("error", reject);
+                child.on("close", (status) => resolve({ status, stdout, stderr }));
             });
         const run = (...args: string[]) => runCliInProcess(runCli, args);
-        assert.equal((await run("--check-secrets", fleet)).status, 0);
-        put("clusters/dev-westeurope/apps/db.yaml", SECRET("stringData:\n  password: s3cr3t\n"));
-        const failing = process1("--check-secrets", fleet);
-        assert.equal(failing.status, 1);
+        const [fleet, leaky] = [base(), base()];
+        put(leaky, "clusters/dev-westeurope/apps/db.yaml", SECRET("stringData:\n  password: s3cr3t\n"));
+        const [passing, failing] = await Promise.all([
+            run("--check-secrets", fleet),
+            process1("--check-secrets", leaky),
+        ]);
+        assert.equal(passing.status, 0, passing.stderr);
+        assert.equal(failing.status, 1, failing.stderr);
         assert.match(
             failing.stdout,
             /clusters\/dev-westeurope\/apps\/db\.yaml: Secret my-service\/db: stringData\.password is not SOPS-encrypted/,

@@ -1,12 +1,13 @@
 // Shared by the secret guard's tests: its fixtures, a temporary fleet made of the base fixture plus one case, and
 // `kubectl kustomize` as kustomize-controller builds (load restrictions off), to show that a fixture really becomes
 // the object the guard reports.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { ROOT } from "../../stacks/paths";
+import { findKustomize, type Kustomize } from "../../fleet/guard/kustomize";
 
 export const FIXTURES = join(ROOT, "test", "fixtures", "fleet-guard");
 export const EXAMPLE = join(ROOT, "examples", "fleet");
@@ -29,6 +30,36 @@ export function kustomizeBuild(dir: string): K8sObject[] {
     }
     return parseAllDocuments(run.stdout).map((d) => d.toJS() as K8sObject);
 }
+
+/**
+ * kustomizeBuild without blocking the test process, so a test can start it alongside the guard's own run of the same
+ * fixture (each is a `kubectl kustomize` process: ~0.1 s of CPU, most of it kubectl starting).
+ */
+export function kustomizeBuilt(dir: string): Promise<K8sObject[]> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("kubectl", ["kustomize", "--load-restrictor=LoadRestrictionsNone", dir], {
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) =>
+            code === 0
+                ? resolve(parseAllDocuments(stdout).map((d) => d.toJS() as K8sObject))
+                : reject(new Error(`kubectl kustomize ${dir} failed: ${stderr}`)),
+        );
+    });
+}
+
+let found: Kustomize | undefined;
+/**
+ * The kustomize the guard finds by default (findKustomize: kustomize, else kubectl), looked up once per test process
+ * and handed to the guard runs of tests that are not about finding it: each lookup runs `kubectl version`, as costly
+ * as a build. Tests of the lookup itself, and of the report's wording of it, leave the option out.
+ */
+export const guardKustomize = (): Kustomize => (found ??= findKustomize());
 
 /** The Secrets of a build. */
 export const secretsIn = (objects: K8sObject[]): K8sObject[] =>

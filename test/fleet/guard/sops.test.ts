@@ -16,7 +16,7 @@ import {
     readMetadata,
     SopsConfigError,
 } from "../../../fleet/guard/sops";
-import { fleetWith, haveKubectl, kustomizeBuild, secretsIn } from "../../support/fleet-guard";
+import { fleetWith, guardKustomize, haveKubectl, kustomizeBuilt, secretsIn } from "../../support/fleet-guard";
 import { DEV_KEY, sopsDotenv, sopsEncrypt } from "../../support/sops";
 
 describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
@@ -200,21 +200,31 @@ describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
     });
 
     describe("on the base fleet: SOPS files as kustomize-controller reads them (secretGenerator sources, settings)", function () {
+        // Each guard run here is 7 `kubectl kustomize` processes: a test whose two inputs are independent checks two
+        // copies of the base fleet at once, with the kustomize the guard finds looked up once (guardKustomize).
         this.timeout(120000);
-        let fleet: { dir: string; remove(): void } | undefined;
-        afterEach(() => fleet?.remove());
+        const made: { remove(): void }[] = [];
+        afterEach(() => made.splice(0).forEach((f) => f.remove()));
         before(function () {
             if (!haveKubectl) {
                 this.skip();
             }
         });
-        const put = (path: string, text: string) => {
-            mkdirSync(dirname(join(fleet!.dir, path)), { recursive: true });
-            writeFileSync(join(fleet!.dir, path), text);
+        /** A copy of the base fleet, removed after the test. */
+        const baseFleet = (): string => {
+            const fleet = fleetWith();
+            made.push(fleet);
+            return fleet.dir;
+        };
+        const check = (dir: string) => checkSecrets(dir, { kustomize: guardKustomize() });
+        const put = (dir: string, path: string, text: string) => {
+            mkdirSync(dirname(join(dir, path)), { recursive: true });
+            writeFileSync(join(dir, path), text);
         };
         const overlay = "apps/app/overlays/dev";
-        const generate = (generator: Record<string, unknown>) =>
+        const generate = (dir: string, generator: Record<string, unknown>) =>
             put(
+                dir,
                 `${overlay}/kustomization.yaml`,
                 stringify({
                     apiVersion: "kustomize.config.k8s.io/v1beta1",
@@ -226,9 +236,10 @@ describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
             );
 
         it("metadata claiming other settings than the file's rule: the rule decides what must be ENC[...]", async () => {
-            fleet = fleetWith();
+            const fleet = baseFleet();
             // Encrypted with encrypted_regex ^nothing$ (so nothing at all), as if SOPS had been run with other flags.
             put(
+                fleet,
                 `${overlay}/db.enc.yaml`,
                 stringify(
                     sopsEncrypt(
@@ -243,7 +254,7 @@ describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
                     ),
                 ),
             );
-            const found = (await checkSecrets(fleet.dir)).findings
+            const found = (await check(fleet)).findings
                 .filter((f) => f.file === `${overlay}/db.enc.yaml`)
                 .map((f) => f.reason);
             assert.deepEqual(found, [
@@ -253,66 +264,78 @@ describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
         });
 
         it("a dotenv file a rule covers: plaintext is a finding, SOPS's dotenv format passes", async () => {
-            fleet = fleetWith();
-            const sops = readFileSync(join(fleet.dir, ".sops.yaml"), "utf8");
-            put(
-                ".sops.yaml",
-                `${sops}  - path_regex: (^|/)apps/[^/]+/overlays/dev/.*\\.enc\\.env$\n    azure_keyvault: https://kv-contoso-sops-dev.vault.azure.net/keys/sops-dev\n`,
-            );
-            put(`${overlay}/db.enc.env`, "PASSWORD=s3cr3t\n");
+            // The same rule added to two copies: one with the file in plaintext, one with it as SOPS writes it.
+            const [plain, encrypted] = [baseFleet(), baseFleet()];
+            for (const fleet of [plain, encrypted]) {
+                const sops = readFileSync(join(fleet, ".sops.yaml"), "utf8");
+                put(
+                    fleet,
+                    ".sops.yaml",
+                    `${sops}  - path_regex: (^|/)apps/[^/]+/overlays/dev/.*\\.enc\\.env$\n    azure_keyvault: https://kv-contoso-sops-dev.vault.azure.net/keys/sops-dev\n`,
+                );
+            }
+            put(plain, `${overlay}/db.enc.env`, "PASSWORD=s3cr3t\n");
+            put(encrypted, `${overlay}/db.enc.env`, sopsDotenv({ PASSWORD: "s3cr3t" }, DEV_KEY));
+            const [plainCheck, encryptedCheck] = await Promise.all([check(plain), check(encrypted)]);
             assert.deepEqual(
-                (await checkSecrets(fleet.dir)).findings.map((f) => `${f.file}: ${f.reason}`),
+                plainCheck.findings.map((f) => `${f.file}: ${f.reason}`),
                 [
                     `${overlay}/db.enc.env: is covered by .sops.yaml creation rule 3 but is not SOPS-encrypted (run: sops --encrypt --in-place ${overlay}/db.enc.env)`,
                 ],
             );
-            put(`${overlay}/db.enc.env`, sopsDotenv({ PASSWORD: "s3cr3t" }, DEV_KEY));
-            const check = await checkSecrets(fleet.dir);
-            assert.deepEqual([...check.findings, ...check.errors], []);
-            assert.equal(check.counts.encrypted, 3);
+            assert.deepEqual([...encryptedCheck.findings, ...encryptedCheck.errors], []);
+            assert.equal(encryptedCheck.counts.encrypted, 3);
         });
 
         it("a Helm chart's templates are left to helm-controller: Go templates are not manifests", async () => {
-            fleet = fleetWith();
-            put("charts/cache/Chart.yaml", "apiVersion: v2\nname: cache\nversion: 0.1.0\n");
+            const fleet = baseFleet();
+            put(fleet, "charts/cache/Chart.yaml", "apiVersion: v2\nname: cache\nversion: 0.1.0\n");
             put(
+                fleet,
                 "charts/cache/templates/secret.yaml",
                 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}\nstringData:\n  password: "{{ .Values.password }}"\n',
             );
             put(
+                fleet,
                 "charts/cache/templates/deployment.yaml",
                 "{{- if .Values.enabled }}\napiVersion: apps/v1\n{{- end }}\n",
             );
-            const check = await checkSecrets(fleet.dir);
-            assert.deepEqual([...check.findings, ...check.errors], []);
+            const { findings, errors } = await check(fleet);
+            assert.deepEqual([...findings, ...errors], []);
         });
 
         it("files: a SOPS JSON file passes, and is checked for its environment's key", async () => {
-            fleet = fleetWith();
+            const fleet = baseFleet();
             put(
+                fleet,
                 `${overlay}/creds.enc.json`,
                 JSON.stringify(sopsEncrypt({ user: "app", password: "s3cr3t" }, DEV_KEY, null), null, 2),
             );
-            generate({ name: "creds", files: ["creds.enc.json"] });
-            const creds = secretsIn(kustomizeBuild(join(fleet.dir, overlay))).find((s) =>
-                s.metadata?.name?.startsWith("creds-"),
-            );
+            generate(fleet, { name: "creds", files: ["creds.enc.json"] });
+            const [built, { findings, errors }] = await Promise.all([
+                kustomizeBuilt(join(fleet, overlay)),
+                check(fleet),
+            ]);
+            const creds = secretsIn(built).find((s) => s.metadata?.name?.startsWith("creds-"));
             assert.match(
                 Buffer.from(String((creds?.data as Record<string, string>)["creds.enc.json"]), "base64").toString(),
                 /"mac": "ENC\[/,
                 "the Secret carries the whole SOPS file",
             );
-            const check = await checkSecrets(fleet.dir);
-            assert.deepEqual([...check.findings, ...check.errors], []);
+            assert.deepEqual([...findings, ...errors], []);
         });
 
         it("envs: a SOPS dotenv file passes; a plaintext line next to it does not", async () => {
-            fleet = fleetWith();
-            put(`${overlay}/db.enc.env`, sopsDotenv({ PASSWORD: "s3cr3t", USER: "app" }, DEV_KEY));
-            generate({ name: "env", envs: ["db.enc.env"] });
-            assert.deepEqual([...(await checkSecrets(fleet.dir)).findings], []);
-            put(`${overlay}/db.enc.env`, `${sopsDotenv({ PASSWORD: "s3cr3t" }, DEV_KEY)}EXTRA=plaintext\n`);
-            const found = (await checkSecrets(fleet.dir)).findings.map((f) => f.reason);
+            // Two copies at once: the SOPS dotenv file alone, and with a plaintext line added.
+            const [sops, extra] = [baseFleet(), baseFleet()];
+            put(sops, `${overlay}/db.enc.env`, sopsDotenv({ PASSWORD: "s3cr3t", USER: "app" }, DEV_KEY));
+            put(extra, `${overlay}/db.enc.env`, `${sopsDotenv({ PASSWORD: "s3cr3t" }, DEV_KEY)}EXTRA=plaintext\n`);
+            for (const fleet of [sops, extra]) {
+                generate(fleet, { name: "env", envs: ["db.enc.env"] });
+            }
+            const [sopsCheck, extraCheck] = await Promise.all([check(sops), check(extra)]);
+            assert.deepEqual([...sopsCheck.findings], []);
+            const found = extraCheck.findings.map((f) => f.reason);
             assert.ok(
                 found.some((r) =>
                     /^Secret app\/env-[a-z0-9]+: data\.EXTRA is not ENC\[\.\.\.\] \(a value added next to a SOPS dotenv file\)$/.test(
@@ -324,11 +347,20 @@ describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
         });
 
         it("files: a file that only claims to be SOPS is reported: with Flux's marker for its structure, without as plain text", async () => {
-            fleet = fleetWith();
             // kustomize-controller looks for `"mac": "ENC[` in a JSON value (decryptor.go sopsFormatToMarkerBytes).
-            put(`${overlay}/creds.json`, JSON.stringify({ password: "s3cr3t", sops: { mac: "ENC[x" } }, null, 1));
-            generate({ name: "creds", files: ["creds.json"] });
-            let found = (await checkSecrets(fleet.dir)).findings.map((f) => `${f.file}: ${f.reason}`);
+            // Two copies at once: the JSON with that marker (indented), and the same JSON on one line (without it).
+            const [marked, unmarked] = [baseFleet(), baseFleet()];
+            put(
+                marked,
+                `${overlay}/creds.json`,
+                JSON.stringify({ password: "s3cr3t", sops: { mac: "ENC[x" } }, null, 1),
+            );
+            put(unmarked, `${overlay}/creds.json`, JSON.stringify({ password: "s3cr3t", sops: { mac: "ENC[x" } }));
+            for (const fleet of [marked, unmarked]) {
+                generate(fleet, { name: "creds", files: ["creds.json"] });
+            }
+            const [markedCheck, unmarkedCheck] = await Promise.all([check(marked), check(unmarked)]);
+            let found = markedCheck.findings.map((f) => `${f.file}: ${f.reason}`);
             assert.ok(
                 found.some((r) =>
                     /Secret app\/creds-[a-z0-9]+: data\.creds\.json \(a SOPS json file\): sops\.mac is not a MAC SOPS wrote/.test(
@@ -346,8 +378,7 @@ describe("fleet secret guard: SOPS's formats (fleet/guard/sops.ts)", () => {
                 found.join("\n"),
             );
             assert.ok(found.includes(`${overlay}/creds.json: a document: sops.version is missing`), found.join("\n"));
-            put(`${overlay}/creds.json`, JSON.stringify({ password: "s3cr3t", sops: { mac: "ENC[x" } }));
-            found = (await checkSecrets(fleet.dir)).findings.map((f) => f.reason);
+            found = unmarkedCheck.findings.map((f) => f.reason);
             assert.ok(
                 found.some((r) => /^Secret app\/creds-[a-z0-9]+: data\.creds\.json is not SOPS-encrypted$/.test(r)),
                 found.join("\n"),
