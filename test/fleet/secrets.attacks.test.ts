@@ -50,11 +50,12 @@ describe("fleet secret guard: attacks kustomize turns into Secrets (test/fixture
 
     for (const [name, { key, plaintext }] of Object.entries(ATTACKS)) {
         it(`${name}: kustomize builds a Secret holding the plaintext, and the guard reports it (exit 1)`, async () => {
-            const dir = join(FIXTURES, "attacks", name);
+            // A copy: the guard runs on what a repository would hold (see fleetWith), kustomize on the fixture itself.
+            const copy = fleetWith(undefined, join(FIXTURES, "attacks", name));
             const [built, report] = await Promise.all([
-                kustomizeBuilt(dir),
-                secretsReport(dir, name, { kustomize: guardKustomize() }),
-            ]);
+                kustomizeBuilt(join(FIXTURES, "attacks", name)),
+                secretsReport(copy.dir, name, { kustomize: guardKustomize() }),
+            ]).finally(() => copy.remove());
             const secrets = secretsIn(built);
             assert.equal(secrets.length, 1, "kustomize turns the fixture into exactly one Secret");
             assert.equal(valueAt(secrets[0], key), plaintext, `kustomize puts the plaintext at ${key}`);

@@ -65,13 +65,18 @@ export const guardKustomize = (): Kustomize => (found ??= findKustomize());
 export const secretsIn = (objects: K8sObject[]): K8sObject[] =>
     objects.filter((o) => o.kind === "Secret" && o.apiVersion === "v1");
 
-/** A fleet in a temporary directory: test/fixtures/fleet-guard/base with the files of cases/<name> laid over it. */
+/**
+ * A fleet in a temporary directory: test/fixtures/fleet-guard/base (or `from`) with the files of cases/<name> laid
+ * over it. Copied with symlinks followed: the fixtures hold none, but a copy of this checkout may (StrykerJS's sandbox
+ * links every node_modules folder, the skipped-folder attack's too, back to the original), and the guard rightly
+ * refuses a link that leaves the repository.
+ */
 export function fleetWith(caseName?: string, from = join(FIXTURES, "base")): { dir: string; remove(): void } {
     const parent = mkdtempSync(join(tmpdir(), "fleet-guard-"));
     const dir = join(parent, "fleet");
-    cpSync(from, dir, { recursive: true });
+    cpSync(from, dir, { recursive: true, dereference: true });
     if (caseName) {
-        cpSync(join(FIXTURES, "cases", caseName), dir, { recursive: true });
+        cpSync(join(FIXTURES, "cases", caseName), dir, { recursive: true, dereference: true });
     }
     return { dir, remove: () => rmSync(parent, { recursive: true, force: true }) };
 }
