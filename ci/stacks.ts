@@ -346,7 +346,8 @@ export function main(argv: string[], root = PROJECT_DIR, env: NodeJS.ProcessEnv 
     if (modes > 1) {
         throw new UsageError("choose one of --json, --matrix, --github-output and --azure-output");
     }
-    const ring = values.ring === undefined ? undefined : Number(values.ring);
+    // Number("") is 0: an empty --ring would quietly be dev's ring, so it is refused with the rest.
+    const ring = values.ring === undefined ? undefined : values.ring.trim() === "" ? NaN : Number(values.ring);
     if (ring !== undefined && !(Number.isInteger(ring) && ring >= 0 && ring < ENVIRONMENTS.length)) {
         throw new UsageError(
             `--ring must be 0-${ENVIRONMENTS.length - 1} (${ENVIRONMENTS.map((e, i) => `${i} ${e}`).join(", ")})`,

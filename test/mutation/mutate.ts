@@ -129,6 +129,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
         mutate: ["ci/**/*.ts"],
         spec: [
             "ci/stacks",
+            "ci/stacks.cli",
             "ci/stacks.order",
             "ci/stacks.rollout",
             "ci/stacks.preview-admit",
