@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ObjectShape, pathParameters, Shape, SPECS, sdkRoutes, toWire } from "../../preflight/specs";
+import { ObjectShape, pathParameters, Shape, specs, sdkRoutes, toWire } from "../../preflight/specs";
 import type { StackFacts } from "../../preflight/stack";
 import { credential, stackFacts } from "../fixtures/preflight/world";
 import { lazy } from "../../cli/lazy";
@@ -67,7 +67,7 @@ describe("preflight: the REST spec table", () => {
     const types = inputTypes();
 
     it("names what azure-native names: path parameters and top-level inputs are inputs of each resource's Args", () => {
-        for (const spec of SPECS) {
+        for (const spec of specs()) {
             const args = resourceArgs(spec.token);
             for (const p of pathParameters(spec)) {
                 assert.ok(args.has(p), `${spec.token}: path parameter {${p}} is an input`);
@@ -81,16 +81,16 @@ describe("preflight: the REST spec table", () => {
         }
         // The two facts the issue names, literally: the key's expiry is an input `expires` that goes out as `exp`; a role
         // definition's id is an input and a path parameter.
-        const key = SPECS.find((s) => s.token === T.Key)!;
+        const key = specs().find((s) => s.token === T.Key)!;
         const attributes = sdkRoutes(sdkRoutes(key.body).get("properties")!.shape as ObjectShape).get("attributes")!
             .shape as ObjectShape;
         assert.deepEqual(sdkRoutes(attributes).get("expires")!.wire, ["exp"]);
         assert.deepEqual(sdkRoutes(attributes).get("notBefore")!.wire, ["nbf"]);
-        assert.ok(pathParameters(SPECS.find((s) => s.token === T.RoleDefinition)!).includes("roleDefinitionId"));
+        assert.ok(pathParameters(specs().find((s) => s.token === T.RoleDefinition)!).includes("roleDefinitionId"));
     });
 
     it("names nested inputs as azure-native does: each nested object's inputs are those of one of the module's input types", () => {
-        for (const spec of SPECS) {
+        for (const spec of specs()) {
             const mod = spec.token.split(":")[1];
             const interfaces = [...(types.get(mod)?.values() ?? [])];
             for (const { at, shape } of nestedObjects(spec.body, spec.token).slice(1)) {
@@ -142,7 +142,7 @@ describe("preflight: the REST spec table", () => {
         /** The plan's inputs of the first resource of a type, path parameters left out. */
         const planned = (token: string) => {
             const r = facts.prod.resources.find((x) => x.token === token)!;
-            const spec = SPECS.find((s) => s.token === token)!;
+            const spec = specs().find((s) => s.token === token)!;
             const skip = new Set(pathParameters(spec));
             // Secrets are placeholders in the plan ("[secret]"), not the shape the client expects: left out.
             const inputs = Object.entries(r.rawInputs).filter(
