@@ -2,7 +2,7 @@
 // `kubectl kustomize` as kustomize-controller builds (load restrictions off), to show that a fixture really becomes
 // the object the guard reports.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -66,6 +66,22 @@ export const secretsIn = (objects: K8sObject[]): K8sObject[] =>
     objects.filter((o) => o.kind === "Secret" && o.apiVersion === "v1");
 
 /**
+ * `src` copied into `dest` (merged over what is there) with every symlink replaced by what it points to. Not
+ * `cpSync(..., { dereference: true })`: Node 24's follows only `src` itself and copies links inside it as links
+ * (Node 20's followed them all).
+ */
+function copyFollowingLinks(src: string, dest: string): void {
+    if (statSync(src).isDirectory()) {
+        mkdirSync(dest, { recursive: true });
+        for (const entry of readdirSync(src)) {
+            copyFollowingLinks(join(src, entry), join(dest, entry));
+        }
+    } else {
+        copyFileSync(src, dest);
+    }
+}
+
+/**
  * A fleet in a temporary directory: test/fixtures/fleet-guard/base (or `from`) with the files of cases/<name> laid
  * over it. Copied with symlinks followed: the fixtures hold none, but a copy of this checkout may (StrykerJS's sandbox
  * links every node_modules folder, the skipped-folder attack's too, back to the original), and the guard rightly
@@ -74,9 +90,9 @@ export const secretsIn = (objects: K8sObject[]): K8sObject[] =>
 export function fleetWith(caseName?: string, from = join(FIXTURES, "base")): { dir: string; remove(): void } {
     const parent = mkdtempSync(join(tmpdir(), "fleet-guard-"));
     const dir = join(parent, "fleet");
-    cpSync(from, dir, { recursive: true, dereference: true });
+    copyFollowingLinks(from, dir);
     if (caseName) {
-        cpSync(join(FIXTURES, "cases", caseName), dir, { recursive: true, dereference: true });
+        copyFollowingLinks(join(FIXTURES, "cases", caseName), dir);
     }
     return { dir, remove: () => rmSync(parent, { recursive: true, force: true }) };
 }
