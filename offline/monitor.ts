@@ -117,6 +117,12 @@ export class CaptureMonitor extends MockMonitor {
     readonly registeredOutputs = new Map<string, Record<string, unknown>>();
     /** The error hooks the program registered, by name: tests call their callbacks as the engine would. */
     readonly errorHooks = new Map<string, ErrorHook>();
+    /**
+     * The first feature the program asked for that the harness refuses (a transform, a state migration). The SDK only
+     * lets such a refusal escape as an unhandled rejection, which a test runner swallows: the resource would be missing
+     * from the capture, or its outputs never resolve. capture() (program.ts) fails the run with it instead.
+     */
+    refused: Error | undefined;
 
     constructor(mocks: Mocks) {
         super(mocks);
@@ -131,7 +137,15 @@ export class CaptureMonitor extends MockMonitor {
     override getDeploymentInfo(req: unknown, callback: Callback): void {
         lastErrorHooks = this.errorHooks;
         const store = lazy.pulumiState().getStore();
-        const refuse = (what: string) => () => Promise.reject(new Error(`the offline harness does not run ${what}`));
+        const refuse = (what: string) => () => {
+            const error = new Error(`the offline harness does not run ${what}`);
+            this.refused ??= error;
+            const refusal = Promise.reject(error);
+            // Stack and invoke transforms drop the promise (runtime/stack.js): marked handled so that the run fails
+            // with the message above, through capture(), instead of Node's unhandled-rejection crash.
+            refusal.catch(() => undefined);
+            return refusal;
+        };
         store.callbacks = {
             registerErrorHook: (hook: ErrorHook) => {
                 this.errorHooks.set(hook.name, hook);

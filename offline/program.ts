@@ -127,6 +127,10 @@ async function captureRun(
         };
     }
     await waitForRPCs();
+    if (monitor.refused) {
+        // Before the outputs are read: one that hangs on a refused resource would never resolve.
+        throw monitor.refused;
+    }
     const outputs: Record<string, OutputValue> = {};
     for (const [key, value] of Object.entries(exported ?? {})) {
         const output = pulumi.output(value);
