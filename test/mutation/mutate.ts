@@ -185,7 +185,15 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     offline: {
         mutate: ["offline/**/*.ts", "index.ts"],
-        spec: ["offline/program", "index", "components/declarations"],
+        spec: [
+            "offline/program",
+            "offline/program.options",
+            "offline/azure-answers",
+            "offline/monitor",
+            "index",
+            "index.config",
+            "components/declarations",
+        ],
     },
 };
 
