@@ -179,7 +179,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     },
     specs: {
         mutate: ["preflight/specs.ts"],
-        spec: ["preflight/specs", "preflight/template"],
+        spec: ["preflight/specs", "preflight/specs.table", "preflight/template"],
     },
     offline: {
         mutate: ["offline/**/*.ts", "index.ts"],
