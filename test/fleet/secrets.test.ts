@@ -9,7 +9,7 @@
 // valuesFrom example) runs on the base fixture, each input is checked once, and independent runs go at once. The
 // kustomize the guard finds is looked up once (guardKustomize), except where its lookup is part of what is tested.
 import * as assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -21,6 +21,7 @@ import { runCliInProcess } from "../support/stacks";
 import { EXAMPLE, fleetWith, guardKustomize, haveKubectl, kustomizeBuilt, secretsIn } from "../support/fleet-guard";
 import { DEV_KEY, PROD_KEY, sopsYaml } from "../support/sops";
 import { lazy } from "../../cli/lazy";
+import { runProcess } from "../support/process";
 
 const SECRET = (values: string, name = "db") =>
     `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: my-service\ntype: Opaque\n${values}`;
@@ -282,18 +283,7 @@ describe("fleet --check-secrets (fleet/secrets.ts)", function () {
         // As a process once (the exit code the fleet repo's workflow sees), the rest in this process (the same runCli),
         // on the base fixture: a clean copy, and one with a plaintext Secret, checked at once.
         const process1 = (...args: string[]) =>
-            new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-                const child = spawn(process.execPath, [join(ROOT, "bin/launch.cjs"), "fleet/cli.ts", ...args], {
-                    cwd: ROOT,
-                    stdio: ["ignore", "pipe", "pipe"],
-                });
-                let stdout = "";
-                let stderr = "";
-                child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-                child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-                child.on("error", reject);
-                child.on("close", (status) => resolve({ status, stdout, stderr }));
-            });
+            runProcess(process.execPath, [join(ROOT, "bin/launch.cjs"), "fleet/cli.ts", ...args], { cwd: ROOT });
         const run = (...args: string[]) => runCliInProcess(runCli, args);
         const [fleet, leaky] = [base(), base()];
         put(leaky, "clusters/dev-westeurope/apps/db.yaml", SECRET("stringData:\n  password: s3cr3t\n"));

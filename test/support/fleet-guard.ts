@@ -1,13 +1,14 @@
 // Shared by the secret guard's tests: its fixtures, a temporary fleet made of the base fixture plus one case, and
 // `kubectl kustomize` as kustomize-controller builds (load restrictions off), to show that a fixture really becomes
 // the object the guard reports.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { ROOT } from "../../stacks/paths";
 import { findKustomize, type Kustomize } from "../../fleet/guard/kustomize";
+import { runProcess } from "./process";
 
 export const FIXTURES = join(ROOT, "test", "fixtures", "fleet-guard");
 export const EXAMPLE = join(ROOT, "examples", "fleet");
@@ -35,22 +36,12 @@ export function kustomizeBuild(dir: string): K8sObject[] {
  * kustomizeBuild without blocking the test process, so a test can start it alongside the guard's own run of the same
  * fixture (each is a `kubectl kustomize` process: ~0.1 s of CPU, most of it kubectl starting).
  */
-export function kustomizeBuilt(dir: string): Promise<K8sObject[]> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("kubectl", ["kustomize", "--load-restrictor=LoadRestrictionsNone", dir], {
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) =>
-            code === 0
-                ? resolve(parseAllDocuments(stdout).map((d) => d.toJS() as K8sObject))
-                : reject(new Error(`kubectl kustomize ${dir} failed: ${stderr}`)),
-        );
-    });
+export async function kustomizeBuilt(dir: string): Promise<K8sObject[]> {
+    const run = await runProcess("kubectl", ["kustomize", "--load-restrictor=LoadRestrictionsNone", dir]);
+    if (run.status !== 0) {
+        throw new Error(`kubectl kustomize ${dir} failed: ${run.stderr}`);
+    }
+    return parseAllDocuments(run.stdout).map((d) => d.toJS() as K8sObject);
 }
 
 let found: Kustomize | undefined;

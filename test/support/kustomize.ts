@@ -1,9 +1,10 @@
 // `kubectl kustomize` for the starter-fleet tests: every kustomization directory of examples/fleet, each built once per
 // test process (a build is ~0.3 s of CPU and two test files read the same ones), two builds at a time.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../stacks/paths";
+import { runProcess } from "./process";
 
 export const EXAMPLE = join(ROOT, "examples", "fleet");
 export const haveKubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
@@ -54,16 +55,13 @@ export function kustomize(dir: string): Promise<Build> {
 }
 
 function run(dir: string): Promise<Build> {
-    return new Promise<Build>((resolve) => {
-        const child = spawn("kubectl", ["kustomize", dir], { stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        child.on("error", (e) => resolve({ status: -1, stdout, stderr: `${stderr}${e.message}` }));
-        child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
-    }).finally(() => {
-        running--;
-        waiting.shift()?.();
-    });
+    return runProcess("kubectl", ["kustomize", dir])
+        .then(
+            ({ status, stdout, stderr }): Build => ({ status: status ?? -1, stdout, stderr }),
+            (e: Error): Build => ({ status: -1, stdout: "", stderr: e.message }),
+        )
+        .finally(() => {
+            running--;
+            waiting.shift()?.();
+        });
 }
