@@ -138,7 +138,12 @@ export const vcpuQuota: Check = {
                 const free = usage.limit - usage.currentValue;
                 const after = free - needed;
                 const detail = `${label} in ${location}: ${needed} vCPUs at maxCount, ${usage.currentValue} used of ${usage.limit}`;
-                const fix = `az quota update --scope /subscriptions/${ctx.subscriptionId}/providers/Microsoft.Compute/locations/${location} --resource-name ${quota} --limit-object value=${Math.ceil((usage.currentValue + needed) / (1 - QUOTA_HEADROOM))} --resource-type ${quota === "cores" ? "regional" : "dedicated"}`;
+                // --resource-type is Microsoft.Quota's resourceType, whose documented values are standard, dedicated,
+                // lowPriority, shared and serviceSpecific (azure-rest-api-specs specification/quota/resource-manager/
+                // Microsoft.Quota/stable/2021-03-15/quota.json, ResourceTypesName); az quota update's compute example
+                // passes dedicated (Azure/azure-cli-extensions src/quota/azext_quota/aaz/latest/quota/_update.py).
+                // Families and the regional total ("cores") are both dedicated (not Spot) vCPUs; "regional" is no value.
+                const fix = `az quota update --scope /subscriptions/${ctx.subscriptionId}/providers/Microsoft.Compute/locations/${location} --resource-name ${quota} --limit-object value=${Math.ceil((usage.currentValue + needed) / (1 - QUOTA_HEADROOM))} --resource-type dedicated`;
                 if (after < 0) {
                     results.push({
                         id: this.id,
