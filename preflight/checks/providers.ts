@@ -1,9 +1,12 @@
 // Resource providers and preview features the plan needs. A namespace must be Registered on the subscription before
 // ARM accepts its resource types (Provider.registrationState: Registered / NotRegistered / Registering / Unregistering;
 // azure-rest-api-specs specification/resources/.../Microsoft.Resources/resources/examples/2025-04-01/GetProvider.json). Host encryption needs the
-// Microsoft.Compute/EncryptionAtHost feature (FeatureResult.properties.state "Registered"; specification/resources/.../Microsoft.Features/features/stable/2021-07-01
-// examples/registerFeature.json; AKS docs enable-host-encryption.md "Before you begin"), after which Microsoft.Compute must be
-// re-registered for the feature to propagate.
+// Microsoft.Compute/EncryptionAtHost feature (AKS docs enable-host-encryption.md "Before you begin"), after which
+// Microsoft.Compute must be re-registered for the feature to propagate. FeatureResult.properties.state is a free string
+// (specification/resources/.../Microsoft.Features/features/stable/2021-07-01/features.json, FeatureProperties) that the
+// spec's own examples spell "registered" (examples/registerFeature.json), while the same API version's registration
+// states are capitalised (NotSpecified, NotRegistered, Pending, Registering, Registered, Unregistering, Unregistered;
+// @azure/arm-features KnownSubscriptionFeatureRegistrationState): Registered in either spelling passes.
 import type { Check, CheckContext, CheckResult } from "../run-checks";
 import type { ArmResource } from "../stack";
 import { NAMESPACE } from "../stack";
@@ -146,7 +149,7 @@ export const features: Check = {
         );
         const state = feature?.properties?.state ?? "NotRegistered";
         const pools = hostEncryption.map((p) => `${p.cluster}/${p.name}`).join(", ");
-        if (state === "Registered") {
+        if (state.toLowerCase() === "registered") {
             return [
                 {
                     id: this.id,
