@@ -4,7 +4,11 @@
 //
 // Format: the untyped deployment `pulumi stack export` writes, {version, deployment: {resources: [{urn, custom, id,
 // type, ...}]}} (pulumi/pulumi sdk/go/common/apitype/core.go: UntypedDeployment, DeploymentV3.Resources, ResourceV3 urn,
-// custom, id, type).
+// custom, id, type). `version` and `deployment` are both required (apitype/deployments.json "required"), so a backend's
+// checkpoint file ({version, checkpoint: {latest}}, core.go VersionedCheckpoint) is refused, not read as an empty stack.
+// `deployment` is null for a stack never deployed: the diy backend exports its checkpoint's `latest`, which
+// SerializeCheckpoint leaves nil without a snapshot (pkg/backend/diy/backend.go ExportDeployment,
+// pkg/resource/stack/checkpoint.go SerializeCheckpoint).
 import { readFileSync } from "node:fs";
 import { UsageError } from "../cli/usage";
 
@@ -30,9 +34,14 @@ export function readState(file: string): StackState {
     } catch {
         throw new UsageError(`--state ${file}: not JSON; give the output of \`pulumi stack export --file <file>\``);
     }
-    const resources = (doc as { deployment?: { resources?: unknown } } | null)?.deployment?.resources;
+    const deployment = (doc as { deployment?: unknown } | null)?.deployment;
+    const resources = (deployment as { resources?: unknown } | null | undefined)?.resources;
     if (
         typeof (doc as { version?: unknown } | null)?.version !== "number" ||
+        // An object, or null (typeof "object") for a stack never deployed; missing (a checkpoint file), a list or
+        // text is refused.
+        typeof deployment !== "object" ||
+        Array.isArray(deployment) ||
         (resources !== undefined && !Array.isArray(resources))
     ) {
         throw new UsageError(
@@ -40,8 +49,28 @@ export function readState(file: string): StackState {
         );
     }
     const ids = new Map<string, Set<string>>();
-    for (const r of (resources ?? []) as { custom?: unknown; id?: unknown; type?: unknown }[]) {
-        if (r && r.custom === true && typeof r.id === "string" && typeof r.type === "string") {
+    type Entry = {
+        custom?: unknown;
+        id?: unknown;
+        type?: unknown;
+        external?: unknown;
+        delete?: unknown;
+        pendingReplacement?: unknown;
+    };
+    for (const r of (resources ?? []) as Entry[]) {
+        // Only what the stack manages and `pulumi up` would update in place (core.go ResourceV3): not a resource it
+        // only reads (external: "the lifecycle of this resource is not managed by Pulumi"), nor one it will delete on
+        // the next update (delete), nor one already deleted for a delete-before-replace and not yet re-created
+        // (pendingReplacement). Counting those would say "`pulumi up` updates it" where it would create or delete it.
+        if (
+            r &&
+            r.custom === true &&
+            r.external !== true &&
+            r.delete !== true &&
+            r.pendingReplacement !== true &&
+            typeof r.id === "string" &&
+            typeof r.type === "string"
+        ) {
             ids.set(r.type, (ids.get(r.type) ?? new Set<string>()).add(r.id.toLowerCase()));
         }
     }
