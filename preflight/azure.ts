@@ -124,7 +124,9 @@ export function createClients(subscriptionId: string, options: ClientOptions = {
 function graphReader(credential: TokenCredential, baseUrl: string, retry: RetryOptions): GraphReader {
     const graph = lazy.graphClient();
     const client = graph.Client.initWithMiddleware({
-        baseUrl: baseUrl.replace(/\/?$/, "/"),
+        // As given, with or without a trailing slash: the client joins host, version and path itself
+        // (@microsoft/microsoft-graph-client GraphRequest buildFullUrl, urlJoin).
+        baseUrl,
         defaultVersion: "v1.0",
         authProvider: {
             getAccessToken: async () => {
