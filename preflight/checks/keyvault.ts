@@ -4,13 +4,16 @@
 // {nameAvailable, reason: AccountNameInvalid | AlreadyExists, message}. A soft-deleted vault keeps its name until it is
 // purged (Vaults_GetDeleted, examples getDeletedVault.json: properties.deletionDate, scheduledPurgeDate,
 // purgeProtectionEnabled); with purge protection it cannot be purged before scheduledPurgeDate, only recovered
-// (Key Vault docs soft-delete-overview.md "Purge protection").
+// (Key Vault docs soft-delete-overview.md "Purge protection"). The deleted vault is kept "in the same location as the
+// deleted key vault" and the subscription's deleted vaults can all be listed (soft-delete-overview.md "Key vault
+// recovery", "Soft-delete retention period"; Vaults_ListDeleted, examples listDeletedVaults.json: properties.location):
+// a vault of the same name deleted in another region holds the name too, and is recovered or purged there.
 //
 // The stack's own vault existing in its resource group is only fine when the stack's state has it (then `pulumi up`
 // updates it) or sops.adopt imports it: otherwise `pulumi up` tries to create it and ARM refuses (the name is taken).
 // Preflight reads no Pulumi backend; with --state (pulumi stack export) it tells, without it says it cannot: a warning
 // either way, never "ok".
-import { ifExists } from "../azure";
+import { all, ifExists } from "../azure";
 import { inState } from "../state";
 import type { Check, CheckContext, CheckResult } from "../run-checks";
 import { parseArmId } from "../../stacks/schema";
@@ -90,18 +93,28 @@ export const vaultName: Check = {
                 }
                 continue;
             }
-            const deleted = await ifExists(() => kv.getDeleted(name, location, { abortSignal: ctx.signal }));
+            // GET .../locations/{location}/deletedVaults/{name}; if not there, GET .../providers/Microsoft.KeyVault/deletedVaults
+            // (a 404 from either is "none": the name is then held outside the subscription).
+            const deleted =
+                (await ifExists(() => kv.getDeleted(name, location, { abortSignal: ctx.signal }))) ??
+                (await ifExists(() => all(kv.listDeleted({ abortSignal: ctx.signal }))))?.find((d) =>
+                    [d.name, d.properties?.vaultId?.split("/").pop()].some(
+                        (n) => n?.toLowerCase() === name.toLowerCase(),
+                    ),
+                );
             if (deleted) {
                 const p = deleted.properties ?? {};
+                const where = p.location ?? location;
+                const elsewhere = where.toLowerCase() === location.toLowerCase() ? "" : ` in ${where}`;
                 const purge = p.purgeProtectionEnabled
                     ? `purge protection is on, so it cannot be purged before ${day(p.scheduledPurgeDate)}: recover it (then adopt it with sops.adopt)`
-                    : `recover it, or purge it (az keyvault purge --name ${name} --location ${location}) to free the name, which destroys its keys`;
+                    : `recover it, or purge it (az keyvault purge --name ${name} --location ${where}) to free the name, which destroys its keys`;
                 results.push({
                     id: this.id,
                     status: "fail",
                     resource,
-                    detail: `vault name ${name} is held by a soft-deleted vault (deleted ${day(p.deletionDate)}, scheduled purge ${day(p.scheduledPurgeDate)}); ${purge}`,
-                    fix: `az keyvault recover --name ${name} --location ${location}`,
+                    detail: `vault name ${name} is held by a soft-deleted vault${elsewhere} (deleted ${day(p.deletionDate)}, scheduled purge ${day(p.scheduledPurgeDate)}); ${purge}`,
+                    fix: `az keyvault recover --name ${name} --location ${where}`,
                 });
                 continue;
             }
@@ -126,9 +139,22 @@ export const existingKey: Check = {
         if (!keyId) {
             return [{ id: this.id, status: "ok", detail: "not used: this stack owns its vault and key" }];
         }
-        const { resourceGroupName: rg, names } = parseArmId(keyId);
+        const { subscriptionId, resourceGroupName: rg, names } = parseArmId(keyId);
         const [vault, key] = names;
         const resource = `${vault}/${key}`;
+        // sops.existingKeyId may name another subscription (stacks/schema.ts; the program assigns the decrypt role on
+        // that vault as given). Preflight's clients read the subscription it checks only, where the vault is not.
+        if (subscriptionId && subscriptionId.toLowerCase() !== ctx.subscriptionId.toLowerCase()) {
+            return [
+                {
+                    id: this.id,
+                    status: "warn",
+                    resource,
+                    detail: `not checked: the key is in subscription ${subscriptionId} and preflight reads ${ctx.subscriptionId} only; check that it exists, is enabled, RSA or RSA-HSM and allows decrypt`,
+                    fix: `az resource show --ids ${keyId} --query "{kty:properties.kty,keyOps:properties.keyOps,enabled:properties.attributes.enabled}"`,
+                },
+            ];
+        }
         // GET .../Microsoft.KeyVault/vaults/{vault} and .../vaults/{vault}/keys/{key} (management plane: no data access needed).
         const found = await ifExists(() => ctx.clients.keyVault.vaults.get(rg, vault, { abortSignal: ctx.signal }));
         if (!found) {
@@ -162,7 +188,7 @@ export const existingKey: Check = {
         }
         // Absent keyOps means every operation the key type allows (JSON Web Key key_ops, RFC 7517 4.3).
         if (p.keyOps && !p.keyOps.includes("decrypt")) {
-            problems.push(`keyOps ${p.keyOps.join(", ")} without decrypt`);
+            problems.push(`keyOps ${p.keyOps.join(", ") || "none"} without decrypt`);
         }
         if (p.attributes?.enabled === false) {
             problems.push("disabled");
