@@ -47,9 +47,19 @@ interface Requirement {
     resources: string[];
 }
 
-function requirements(ctx: CheckContext): { needs: Requirement[]; subscriptionLevel: string[] } {
+function requirements(ctx: CheckContext): {
+    needs: Requirement[];
+    subscriptionLevel: string[];
+    elsewhere: Map<string, string[]>;
+} {
     const byKey = new Map<string, Requirement>();
     const subscriptionLevel: string[] = [];
+    // Assignments on a resource in another subscription (sops.existingKeyId may name one): their ids keep that
+    // subscription, where the plan's own resources carry the mocks' (labelled azure.subscriptionId) or, when the config
+    // spells it out, the one checked. The clients read the checked subscription only.
+    const elsewhere = new Map<string, string[]>();
+    const mocks = [...ctx.facts.capture.references].find(([, label]) => label === "azure.subscriptionId")?.[0];
+    const here = new Set([mocks, ctx.subscriptionId].map((s) => s?.toLowerCase()));
     const planned = new Set(ctx.facts.resources.map((r) => r.mockId.toLowerCase()));
     for (const r of ctx.facts.resources) {
         const action =
@@ -63,6 +73,11 @@ function requirements(ctx: CheckContext): { needs: Requirement[]; subscriptionLe
         }
         if (r.placement.kind === "subscription") {
             subscriptionLevel.push(r.name);
+            continue;
+        }
+        const subscription = r.mockId.split("/")[2] ?? "";
+        if (mocks !== undefined && !here.has(subscription.toLowerCase())) {
+            elsewhere.set(subscription, [...(elsewhere.get(subscription) ?? []), r.name]);
             continue;
         }
         const scopeId = r.mockId.slice(0, r.mockId.toLowerCase().lastIndexOf("/providers/microsoft.authorization/"));
@@ -79,7 +94,7 @@ function requirements(ctx: CheckContext): { needs: Requirement[]; subscriptionLe
         req.resources.push(r.name);
         byKey.set(key, req);
     }
-    return { needs: [...byKey.values()], subscriptionLevel };
+    return { needs: [...byKey.values()], subscriptionLevel, elsewhere };
 }
 
 export const callerPermissions: Check = {
@@ -87,9 +102,9 @@ export const callerPermissions: Check = {
     reads: "the signed-in identity's permissions",
     needs: "Reader at the scopes",
     async run(ctx: CheckContext): Promise<CheckResult[]> {
-        const { needs, subscriptionLevel } = requirements(ctx);
+        const { needs, subscriptionLevel, elsewhere } = requirements(ctx);
         const results: CheckResult[] = [];
-        if (needs.length === 0 && subscriptionLevel.length === 0) {
+        if (needs.length === 0 && subscriptionLevel.length === 0 && elsewhere.size === 0) {
             return [{ id: this.id, status: "ok", detail: "the plan writes no role assignments or definitions" }];
         }
         for (const req of needs) {
@@ -162,6 +177,14 @@ export const callerPermissions: Check = {
                 resource: scopeText,
                 detail: `the signed-in identity lacks ${missing.join(" and ")} at ${scopeText} (for ${req.resources.join(", ")}): grant ${role}${missing.includes(DEFINE) ? "" : " (ideally with a condition on the assignable roles) or User Access Administrator"}`,
                 fix: `az role assignment create --assignee <deploying identity's object id> --role "${role}" --scope ${scopeId}`,
+            });
+        }
+        for (const [subscription, names] of elsewhere) {
+            results.push({
+                id: this.id,
+                status: "warn",
+                resource: `subscription ${subscription}`,
+                detail: `${names.join(", ")} write in subscription ${subscription}; preflight reads ${ctx.subscriptionId} only, so the deploying identity's permission there is not checked`,
             });
         }
         if (subscriptionLevel.length > 0) {
