@@ -44,10 +44,19 @@ export function deploymentName(stack: string): string {
     return `preflight-${stack}`.slice(0, 64);
 }
 
+/** Calls so far, to name each call's pipeline policy uniquely. */
+let calls = 0;
+
 /**
- * Asks ARM to validate the deployment; the client's poller follows 202 + Location until ARM answers. The poller turns
- * ARM's 400 (the validation result listing what is wrong) into a bare "operation has failed", so the response is also
- * kept from the client's onResponse callback.
+ * Asks ARM to validate the deployment; the client's poller follows 202 + Location until ARM answers. ARM's 400 is the
+ * validation result listing what is wrong, whether it answers the POST or, after a 202, the Location: once the
+ * operation is done, the Location returns "the exact same response that would have been returned had the operation
+ * been executed synchronously" (Azure/azure-resource-manager-rpc v1.0/async-api-reference.md, "202 Accepted and Location
+ * Headers"). The poller turns that 400 into a bare "The long-running operation has failed" (@azure/core-lro), and its
+ * polls take no onResponse callback, so the operation's responses are kept by a pipeline policy of the client for the
+ * call's duration. It sits outside the retry policy (a policy without a phase runs between the Serialize and the
+ * Deserialize, Retry and Sign phases: @typespec/ts-http-runtime pipeline.ts, orderedPhases, which is
+ * @azure/core-rest-pipeline's pipeline), so it sees ARM's answer after the client's retries.
  */
 export async function validateAtSubscription(
     clients: Clients,
@@ -56,18 +65,30 @@ export async function validateAtSubscription(
     template: object,
     signal: AbortSignal,
 ): Promise<RawResponse> {
+    const { deployments, pipeline } = clients.deployments;
+    const path = (url: string, base?: string) => decodeURIComponent(new URL(url, base).pathname).toLowerCase();
+    const validate = `/providers/microsoft.resources/deployments/${name.toLowerCase()}/validate`;
+    let polled: string | undefined;
     let answer: { status: number; body: unknown } | undefined;
+    const policy = `preflight-validate-${++calls}`;
+    pipeline.addPolicy({
+        name: policy,
+        async sendRequest(request, next) {
+            const response = await next(request);
+            const at = path(request.url);
+            if (at === polled || (request.method === "POST" && at.endsWith(validate))) {
+                answer = { status: response.status, body: parseJson(response.bodyAsText) };
+                const moved = response.headers.get("location");
+                polled = response.status === 202 && moved ? path(moved, request.url) : polled;
+            }
+            return response;
+        },
+    });
     try {
-        const result = await clients.deployments.deployments.validateAtSubscriptionScope(
+        const result = await deployments.validateAtSubscriptionScope(
             name,
             { location, properties: { mode: "Incremental", template: template as Record<string, unknown> } },
-            {
-                abortSignal: signal,
-                updateIntervalInMs: 1000,
-                onResponse: (raw) => {
-                    answer = { status: raw.status, body: raw.parsedBody ?? parseJson(raw.bodyAsText) };
-                },
-            },
+            { abortSignal: signal, updateIntervalInMs: 1000 },
         );
         return { status: result.error ? 400 : 200, headers: {}, body: result };
     } catch (e) {
@@ -75,6 +96,8 @@ export async function validateAtSubscription(
             return { status: 400, headers: {}, body: answer.body };
         }
         throw e;
+    } finally {
+        pipeline.removePolicy({ name: policy });
     }
 }
 
