@@ -88,6 +88,7 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
     // Each cluster's environment and vault, from its Flux Kustomizations.
     const envOfCluster = new Map<string, string>();
     const vaultsOfCluster = new Map<string, Set<string>>();
+    const disagreeing = new Set<string>();
     for (const cluster of clusters) {
         const mine = input.kustomizations.filter((k) => clusterOf(k.location) === cluster);
         const envs = new Set(
@@ -103,6 +104,7 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
             ),
         );
         if (envs.size > 1) {
+            disagreeing.add(cluster);
             add(
                 `clusters/${cluster}/`,
                 `its Flux Kustomizations disagree on the environment (postBuild.substitute.ENVIRONMENT: ${[...envs].sort().join(", ")})`,
@@ -133,7 +135,8 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
             .sort((a, b) => b.length - a.length)[0];
         if (env) {
             envOfCluster.set(cluster, env);
-        } else {
+        } else if (!disagreeing.has(cluster)) {
+            // (A cluster whose Kustomizations disagree has its finding already: they do set ENVIRONMENT.)
             add(
                 `clusters/${cluster}/`,
                 "no Flux Kustomization here sets postBuild.substitute.ENVIRONMENT and the name starts with no known environment: the guard cannot tell which key its secrets need (render it with npm run fleet)",
@@ -168,15 +171,33 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
     };
     const matchers = new Map([...environments.values()].map((e) => [e.name, matcherOf(e)] as const));
 
-    // Two environments decrypting with one vault: either's clusters read the other's secrets.
+    // Two environments decrypting with one vault or key: either's clusters read the other's secrets (they are all in
+    // the repository each cluster reads). What decrypts an environment's secrets: its clusters' vaults, else the keys
+    // of its own rule, an Azure key counting as its vault (a cluster's Flux identity may decrypt with every key of the
+    // vault: components/GitOpsCluster.ts grants it on the vault, decryptScope: key.vaultId).
+    const vaultsOf = (e: Environment): Set<string> =>
+        e.vaults.size > 0
+            ? e.vaults
+            : new Set((e.rule?.keys ?? []).flatMap((k) => (k.type === "azure_kv" && k.vault ? [k.vault] : [])));
+    const otherKeysOf = (e: Environment): SopsKey[] =>
+        e.vaults.size > 0 ? [] : (e.rule?.keys ?? []).filter((k) => k.type !== "azure_kv");
     const envList = [...environments.values()].sort((a, b) => a.name.localeCompare(b.name));
     for (const [i, a] of envList.entries()) {
         for (const b of envList.slice(i + 1)) {
-            const shared = [...a.vaults].filter((v) => b.vaults.has(v));
+            const shared = [...vaultsOf(a)].filter((v) => vaultsOf(b).has(v)).sort();
             if (shared.length > 0) {
                 add(
                     "clusters/",
                     `environments ${a.name} and ${b.name} decrypt with the same vault ${shared.join(", ")}: a ${a.name} cluster can read ${b.name} secrets (give each environment its own key)`,
+                );
+            }
+            const sharedKeys = otherKeysOf(a).filter((k) =>
+                otherKeysOf(b).some((o) => o.type === k.type && o.id === k.id),
+            );
+            if (sharedKeys.length > 0) {
+                add(
+                    "clusters/",
+                    `environments ${a.name} and ${b.name} both encrypt to ${keyList(sharedKeys)}: whoever decrypts ${a.name}'s secrets can read ${b.name}'s (give each environment its own key)`,
                 );
             }
         }
