@@ -99,7 +99,8 @@ export async function main(argv: string[]): Promise<{ code: number; text: string
     }
     const secretsDir = values["check-secrets"];
     if (secretsDir !== undefined) {
-        if (values.stack || values.out || values.check) {
+        // --scaffold too: accepted and ignored, it would let the user believe the layers were copied.
+        if (values.stack || values.out || values.check || values.scaffold) {
             throw new UsageError("--check-secrets takes only the fleet repo directory");
         }
         // An empty argument would resolve to the working directory and check the wrong tree: refused, like a missing one.
