@@ -238,9 +238,16 @@ export function mergeSopsConfig(
         rules.items = order;
         order[0].spaceBefore = false;
     }
-    const text = doc.toString({ lineWidth: 0 });
-    if (parseDocument(text).errors.length > 0) {
-        // Never expected (a moved rule that held an anchor another rule aliases would be one): refuse, write nothing.
+    // A rule moved ahead of the anchor its alias refers to (a user's rule anchors a value an environment rule aliases)
+    // makes the yaml package's toString throw its own Error ("Unresolved alias"), which would surface as "fleet failed"
+    // (exit 1) without naming the file; any other result that does not parse back is refused the same way.
+    let text: string | undefined;
+    try {
+        text = doc.toString({ lineWidth: 0 });
+    } catch {
+        text = undefined;
+    }
+    if (text === undefined || parseDocument(text).errors.length > 0) {
         throw refuse(
             "cannot be rewritten with the environment rules first without breaking its anchors or aliases; move the environment rules to the top by hand",
         );
