@@ -76,9 +76,16 @@ const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+
 const IMAGE_NAME = new RegExp(`^(?:${HOST}(?::[0-9]+)?/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
 const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
 const IMAGE_DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+// tagSuffix is appended to the image's tag (kustomize's api/types/image.go Image.TagSuffix: "the value used to suffix
+// the original tag", ignored when newTag or digest is present): tag characters, at most 127 so that a tag of one
+// character and its suffix stay within a tag's 128.
+const IMAGE_TAG_SUFFIX = /^[\w.-]{1,127}$/;
 const NAME_MAX = 255;
 
-const IMAGE_FIELDS = ["newName", "newTag", "digest"] as const;
+// Every field of kustomize's images: entry besides name (kubernetes-sigs/kustomize api/types/image.go: newName,
+// tagSuffix, newTag, digest; kubectl v1.32's kustomize v5.5.0 applies tagSuffix): a field left out would leave the
+// promoted ring running another image than the ring it came from.
+const IMAGE_FIELDS = ["newName", "newTag", "tagSuffix", "digest"] as const;
 type Field = "name" | (typeof IMAGE_FIELDS)[number];
 
 const GRAMMAR: Record<Field, { test: (v: string) => boolean; what: string }> = {
@@ -94,6 +101,10 @@ const GRAMMAR: Record<Field, { test: (v: string) => boolean; what: string }> = {
         test: (v) => IMAGE_TAG.test(v),
         what: "an image tag (1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-')",
     },
+    tagSuffix: {
+        test: (v) => IMAGE_TAG_SUFFIX.test(v),
+        what: "an image tag suffix (1 to 127 letters, digits, '_', '.' or '-', appended to the image's tag)",
+    },
     digest: {
         test: (v) => IMAGE_DIGEST.test(v),
         what: "an image digest (algorithm:hex, at least 32 hex digits, e.g. sha256:<64 hex digits>)",
@@ -104,6 +115,7 @@ export interface ImageRef {
     name: string;
     newName?: string;
     newTag?: string;
+    tagSuffix?: string;
     digest?: string;
 }
 
@@ -164,7 +176,7 @@ function checkoutOf(values: { fleet?: string; "app-repo"?: string; repo?: string
         return isFleet ? fleet(dir) : app(dir);
     }
     const dir = values.fleet ?? "examples/fleet";
-    if (!existsSync(join(userPath(dir), FLEET_APPS))) {
+    if (!isDir(dir, FLEET_APPS)) {
         throw new UsageError(`${dir} is not a fleet repository checkout (it has no ${FLEET_APPS}/ directory)`);
     }
     return fleet(dir);
@@ -279,7 +291,7 @@ function targetRefOf(item: YAMLMap): ImageRef {
 const describe = (r: ImageRef | undefined) =>
     r === undefined
         ? "(none)"
-        : `${r.newName ?? r.name}${r.newTag !== undefined ? `:${r.newTag}` : ""}${r.digest !== undefined ? `@${r.digest}` : ""}`;
+        : `${r.newName ?? r.name}${r.newTag !== undefined ? `:${r.newTag}` : ""}${r.digest !== undefined ? `@${r.digest}` : ""}${r.tagSuffix !== undefined ? ` (tagSuffix ${r.tagSuffix})` : ""}`;
 
 /** The scalar written for `value`: quoted as before, else plain when every YAML reader takes it as that string. */
 function stringNode(value: string, previous: unknown): Scalar {
@@ -406,7 +418,10 @@ export function unifiedDiff(path: string, before: string, after: string): string
         const bCount = slice.filter((o) => o.kind !== "-").length;
         const aStart = aCount === 0 ? slice[0].ai : slice[0].ai + 1;
         const bStart = bCount === 0 ? slice[0].bi : slice[0].bi + 1;
-        out.push(`@@ -${aStart},${aCount} +${bStart},${bCount} @@`);
+        // A range of one line is its line number alone, as diff -u and git write it ("@@ -1 +1 @@"; GNU diffutils
+        // manual, "Detailed Unified Format": "If a hunk contains just one line, only its start line number appears").
+        const range = (start: number, count: number) => (count === 1 ? `${start}` : `${start},${count}`);
+        out.push(`@@ -${range(aStart, aCount)} +${range(bStart, bCount)} @@`);
         out.push(...slice.map((o) => `${o.kind}${o.line}`));
     }
     return `${out.join("\n")}\n`;
@@ -414,7 +429,9 @@ export function unifiedDiff(path: string, before: string, after: string): string
 
 /** The directories in `dir` (following symlinks; an entry that cannot be read is not one). */
 function listDirs(dir: string): string[] {
-    if (!existsSync(dir)) {
+    // A file where a directory belongs (apps/<app>/overlays as a file) holds no directories: the caller's usage error
+    // names what is missing, instead of readdirSync's ENOTDIR (exit 1, no hint).
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
         return [];
     }
     return readdirSync(dir)
