@@ -1,9 +1,10 @@
 // npm run mutate [-- <group>...] [--concurrency <n>] [--fresh] [--report] [--survivors]
-// StrykerJS over components/, policy/, stacks/, plan/ and verify/, one group of source files at a time, each against
-// the spec files that exercise it. A mutant in code that runs while modules load (a zod schema, a policy's
-// description) is "static": Stryker reruns every selected spec file in a fresh process for it, so the whole suite per
-// static mutant would take days on two cores; a group's own spec files take minutes. A mutant counts as killed only
-// if a test of its group fails, so each score is a lower bound for the whole suite.
+// StrykerJS over every source folder but bin/, one group of source files at a time, each against the spec files that
+// exercise it. A mutant in code that runs while modules load (a zod schema, a policy's description) is "static":
+// Stryker reruns every selected spec file in a fresh process for it, so the whole suite per static mutant would take
+// days on two cores; a group's own spec files take minutes. (What a suite's before() hooks reach is charged to that
+// suite's tests by test/mutation/hooks.cjs, so it is not static.) A mutant counts as killed only if a test of its
+// group fails, so each score is a lower bound for the whole suite.
 // Then (or with --report alone) prints the score per file, per folder and over all folders measured from the groups' JSON
 // reports in reports/mutation/ (git-ignored, like the incremental files that let a rerun test only what changed).
 import { spawnSync } from "node:child_process";
@@ -150,6 +151,17 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     fleet: {
         mutate: ["fleet/*.ts", "!fleet/secrets.ts"],
         spec: [
+            "fleet/layout",
+            "fleet/promote.rings",
+            "fleet/promote.usage",
+            "fleet/promote.images",
+            "fleet/promote.text",
+            "fleet/cli.usage",
+            "fleet/cli.fleet-files",
+            "fleet/repo-files",
+            "fleet/cli.check",
+            "fleet/cli.write",
+            "fleet/cli.scaffold",
             "fleet/cli",
             "fleet/cli.out",
             "fleet/layout.notifications",
@@ -163,6 +175,10 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
     guard: {
         mutate: ["fleet/secrets.ts", "fleet/guard/**/*.ts"],
         spec: [
+            "fleet/guard/documents",
+            "fleet/guard/environments",
+            "fleet/guard/walk",
+            "fleet/guard/kustomize",
             "fleet/guard/objects",
             "fleet/guard/sops",
             "fleet/secrets",
@@ -171,11 +187,27 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "fleet/repo-files.sops-merge",
         ],
     },
-    // preflight/ in two groups: its REST spec table (loaded by the tests' before() hooks, so nearly every mutant of it
-    // is "static" and reruns its spec files in a fresh process) against the table's own tests, and the rest.
+    // preflight/ in two groups: its REST spec table against the table's own tests, and the rest.
     preflight: {
         mutate: ["preflight/**/*.ts", "!preflight/specs.ts"],
-        spec: ["preflight/template", "preflight/stack.planned", "preflight/cli", "ci/stacks.rollout"],
+        // The in-process tests of each module first: a mutant they kill needs no end-to-end run.
+        spec: [
+            "preflight/run-checks",
+            "preflight/azure",
+            "preflight/state",
+            "preflight/checks/compute",
+            "preflight/checks/providers",
+            "preflight/checks/deployment",
+            "preflight/checks/existing",
+            "preflight/checks/keyvault",
+            "preflight/checks/kubernetes",
+            "preflight/checks/permissions",
+            "preflight/checks/groups",
+            "preflight/template",
+            "preflight/stack.planned",
+            "preflight/cli",
+            "ci/stacks.rollout",
+        ],
     },
     specs: {
         mutate: ["preflight/specs.ts"],
