@@ -191,7 +191,10 @@ describe("fleet secret guard fails closed (exit 2, naming what it could not chec
 
     it("builds run at most `concurrency` at a time", async () => {
         const log = join(fleet.dir, "builds.log");
-        const script = `const fs=require("fs");fs.appendFileSync(${JSON.stringify(log)},"+\\n");setTimeout(()=>{fs.appendFileSync(${JSON.stringify(log)},"-\\n")},200)`;
+        // Each build stays until a second one has started (and at least 0.2 s), or 10 s pass: on a loaded machine a
+        // fixed 0.2 s could end before the next process starts, and the test would see one at a time for a sound
+        // limit of two. A limit of one still shows one at a time (each waits the 10 s out); no limit shows more.
+        const script = `const fs=require("fs");const f=${JSON.stringify(log)};fs.appendFileSync(f,"+\\n");const t0=Date.now();const tick=()=>{const started=fs.readFileSync(f,"utf8").split("\\n").filter((l)=>l==="+").length;if((started>=2&&Date.now()-t0>=200)||Date.now()-t0>10000){fs.appendFileSync(f,"-\\n")}else{setTimeout(tick,20)}};tick()`;
         const tool = { command: process.execPath, args: () => ["-e", script], version: "counting" };
         const failures = await buildAll(
             tool,
