@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { ROOT } from "../../stacks/paths";
 import { findKustomize, type Kustomize } from "../../fleet/guard/kustomize";
+import { memo } from "./memo";
 import { runProcess } from "./process";
 
 export const FIXTURES = join(ROOT, "test", "fixtures", "fleet-guard");
@@ -44,13 +45,13 @@ export async function kustomizeBuilt(dir: string): Promise<K8sObject[]> {
     return parseAllDocuments(run.stdout).map((d) => d.toJS() as K8sObject);
 }
 
-let found: Kustomize | undefined;
 /**
  * The kustomize the guard finds by default (findKustomize: kustomize, else kubectl), looked up once per test process
  * and handed to the guard runs of tests that are not about finding it: each lookup runs `kubectl version`, as costly
  * as a build. Tests of the lookup itself, and of the report's wording of it, leave the option out.
  */
-export const guardKustomize = (): Kustomize => (found ??= findKustomize());
+const found = memo((): Kustomize => findKustomize());
+export const guardKustomize = (): Kustomize => found("");
 
 /** The Secrets of a build. */
 export const secretsIn = (objects: K8sObject[]): K8sObject[] =>
