@@ -203,6 +203,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "preflight/checks/kubernetes",
             "preflight/checks/permissions",
             "preflight/checks/groups",
+            "preflight/cli.text",
             "preflight/template",
             "preflight/stack.planned",
             "preflight/cli",
