@@ -206,6 +206,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "preflight/cli.text",
             "preflight/template",
             "preflight/stack.planned",
+            "preflight/stack.without",
             "preflight/cli",
             "ci/stacks.rollout",
         ],
