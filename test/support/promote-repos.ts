@@ -5,12 +5,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { runCli } from "../../fleet/promote";
+import { type CliRun, runCliInProcess } from "./cli-run";
 
-export interface PromoteRun {
-    status: number;
-    stdout: string;
-    stderr: string;
-}
+export type PromoteRun = CliRun;
 
 /** An overlay's kustomization.yaml with one images: entry per [name, newTag] (quoted as given). */
 export function overlayText(images: [string, string][], extra = ""): string {
@@ -72,28 +69,7 @@ export function filesOf(root: string): Record<string, string> {
     return out;
 }
 
-/**
- * `npm run promote -- <args>` in this process (the runCli bin/launch.cjs calls): exit status, stdout, stderr. Its own
- * capture, not test/support/stacks.ts's runCliInProcess, so these files do not load the Pulumi program.
- */
-export async function promote(...args: string[]): Promise<PromoteRun> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const { stdout, stderr } = process;
-    /* eslint-disable @typescript-eslint/unbound-method -- the originals, put back as they were, never called unbound */
-    const writeOut = stdout.write;
-    const writeErr = stderr.write;
-    /* eslint-enable @typescript-eslint/unbound-method */
-    const exitCode = process.exitCode;
-    process.exitCode = undefined;
-    stdout.write = (chunk: string | Uint8Array) => out.push(chunk.toString()) > 0;
-    stderr.write = (chunk: string | Uint8Array) => err.push(chunk.toString()) > 0;
-    try {
-        await runCli(args);
-        return { status: Number(process.exitCode ?? 0), stdout: out.join(""), stderr: err.join("") };
-    } finally {
-        stdout.write = writeOut;
-        stderr.write = writeErr;
-        process.exitCode = exitCode;
-    }
+/** `npm run promote -- <args>` in this process (the runCli bin/launch.cjs calls): exit status, stdout, stderr. */
+export function promote(...args: string[]): Promise<PromoteRun> {
+    return runCliInProcess(runCli, args);
 }
