@@ -12,13 +12,13 @@ export { SUBSCRIPTION };
 export function checkContext(
     facts: StackFacts,
     clients: Clients,
-    more: { state?: StackState; shared?: Shared } = {},
+    more: { state?: StackState; shared?: Shared; signal?: AbortSignal } = {},
 ): CheckContext {
     return {
         facts,
         clients,
         subscriptionId: SUBSCRIPTION,
-        signal: new AbortController().signal,
+        signal: more.signal ?? new AbortController().signal,
         shared: more.shared ?? sharedLookups(clients),
         ...(more.state ? { state: more.state } : {}),
     };

@@ -13,9 +13,10 @@ import * as assert from "node:assert/strict";
 import type { ResourceSku, ResourceSkusListOptionalParams, Usage, UsageListOptionalParams } from "@azure/arm-compute";
 import type { Clients } from "../../../preflight/azure";
 import { vcpuQuota, vmSizes } from "../../../preflight/checks/compute";
-import { sharedLookups, type CheckContext, type CheckResult, type Shared } from "../../../preflight/run-checks";
+import type { CheckContext, CheckResult, Shared } from "../../../preflight/run-checks";
 import type { ArmResource } from "../../../preflight/stack";
 import { factsWith, managedCluster, pool } from "../../support/arm-plan";
+import { checkContext } from "../../support/check-context";
 
 const SUBSCRIPTION = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
 
@@ -101,14 +102,7 @@ function contextFor(resources: ArmResource[], arm: Arm, shared?: Shared): { ctx:
         },
     };
     const clients = { subscriptionId: SUBSCRIPTION, compute } as unknown as Clients;
-    const ctx: CheckContext = {
-        facts: factsWith(resources),
-        clients,
-        subscriptionId: SUBSCRIPTION,
-        signal,
-        shared: shared ?? sharedLookups(clients),
-    };
-    return { ctx, calls };
+    return { ctx: checkContext(factsWith(resources), clients, { signal, ...(shared ? { shared } : {}) }), calls };
 }
 
 /** The prod stack's cluster: system 3..5 and user 3..10 nodes of Standard_D4ds_v5 in zones 1-3 of westeurope. */

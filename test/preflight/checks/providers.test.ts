@@ -23,9 +23,10 @@ import {
     poolsOf,
     resourceProviders,
 } from "../../../preflight/checks/providers";
-import { sharedLookups, type CheckContext } from "../../../preflight/run-checks";
+import type { CheckContext } from "../../../preflight/run-checks";
 import type { ArmResource } from "../../../preflight/stack";
 import { armResource, factsWith, managedCluster, pool } from "../../support/arm-plan";
+import { checkContext } from "../../support/check-context";
 
 const SUBSCRIPTION = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
 
@@ -97,14 +98,7 @@ function contextFor(resources: ArmResource[], arm: Arm): { ctx: CheckContext; ca
         },
     };
     const clients = { subscriptionId: SUBSCRIPTION, ...fake } as unknown as Clients;
-    const ctx: CheckContext = {
-        facts: factsWith(resources),
-        clients,
-        subscriptionId: SUBSCRIPTION,
-        signal,
-        shared: sharedLookups(clients),
-    };
-    return { ctx, calls };
+    return { ctx: checkContext(factsWith(resources), clients, { signal }), calls };
 }
 
 const vault = armResource("Microsoft.KeyVault/vaults", ["kv-contoso-sops-prod"], { location: "westeurope" });
