@@ -278,8 +278,12 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
 
     // Build level: every kustomization directory, with real kustomize.
     const dirs = [...kustomizationDirs].sort();
+    // A Flux Kustomization's spec.patches are built as well (below), even in a repository without a kustomization
+    // file: kustomize-controller generates one for the path and adds the patches to it (fluxcd/pkg
+    // kustomize/kustomize_generator.go WriteFile), so they need kustomize too, or the guard cannot say (exit 2).
+    const patched = fluxKustomizations.some((k) => k.patches && k.path !== undefined);
     let tool: Kustomize | undefined = options.kustomize;
-    if (dirs.length > 0 && !tool) {
+    if ((dirs.length > 0 || patched) && !tool) {
         try {
             tool = findKustomize();
         } catch (e) {
