@@ -548,8 +548,9 @@ export function readDotenv(text: string): {
     values: Record<string, string>;
     metadata: Record<string, unknown> | undefined;
 } {
-    const values: Record<string, string> = {};
-    const flat: Record<string, string> = {};
+    // Without a prototype: a line `__proto__=s3cr3t` is a value to check like any other, not a no-op assignment.
+    const values: Record<string, string> = Object.create(null) as Record<string, string>;
+    const flat = new Map<string, string>();
     for (const line of text.split(/\r?\n/)) {
         if (line.trim() === "" || line.trimStart().startsWith("#")) {
             continue;
@@ -558,32 +559,45 @@ export function readDotenv(text: string): {
         const key = (eq === -1 ? line : line.slice(0, eq)).trim();
         const value = eq === -1 ? "" : line.slice(eq + 1);
         if (key.startsWith("sops_")) {
-            flat[key.slice("sops_".length)] = value;
+            flat.set(key.slice("sops_".length), value);
         } else {
             values[key] = value;
         }
     }
-    return { values, metadata: Object.keys(flat).length > 0 ? unflatten(flat) : undefined };
+    return { values, metadata: flat.size > 0 ? unflatten(flat) : undefined };
 }
 
-function unflatten(flat: Record<string, string>): Record<string, unknown> {
-    const root: Record<string, unknown> = {};
-    for (const [path, value] of Object.entries(flat)) {
+/** Sets an own property, whatever its name ("__proto__" included: no prototype is ever read or replaced). */
+const define = (target: object, key: string | number, value: unknown) =>
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+
+function unflatten(flat: Map<string, string>): Record<string, unknown> {
+    // The sops_* names come from the file: every container is built here without a prototype and only own properties
+    // are followed, so `sops___proto____map_x=...` or `sops_constructor__map_prototype__...` cannot reach
+    // Object.prototype (which would change what every later check in the process sees).
+    const root: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const [path, value] of flat) {
         // "azure_kv__list_0__map_vault_url" -> ["azure_kv", "list", "0", "map", "vault_url"]
         const parts = path.split(/__(map|list)_/);
         const tokens: (string | number)[] = [parts[0]];
         for (let i = 1; i + 1 < parts.length; i += 2) {
             tokens.push(parts[i] === "list" ? Number(parts[i + 1]) : parts[i + 1]);
         }
-        let node: Record<string, unknown> | unknown[] = root;
+        let node: object = root;
         tokens.forEach((token, i) => {
-            const last = i === tokens.length - 1;
-            const container = node as Record<string | number, unknown>;
-            if (last) {
-                container[token] = value;
+            if (i === tokens.length - 1) {
+                define(node, token, value);
+                return;
+            }
+            const own = Object.getOwnPropertyDescriptor(node, token)?.value as unknown;
+            // A name that is both a value and a container (sops_mac=x and sops_mac__map_y=z), which SOPS never
+            // writes: the later line wins; readMetadata then reports what is malformed.
+            if (typeof own === "object" && own !== null) {
+                node = own;
             } else {
-                container[token] ??= typeof tokens[i + 1] === "number" ? [] : {};
-                node = container[token] as Record<string, unknown>;
+                const next: object = typeof tokens[i + 1] === "number" ? [] : (Object.create(null) as object);
+                define(node, token, next);
+                node = next;
             }
         });
     }
