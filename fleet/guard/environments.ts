@@ -316,7 +316,7 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
                     seen.add(id);
                     add(
                         `clusters/${cluster}/`,
-                        `Flux Kustomization ${k.name} (path ./${k.path}) applies ${record.object} encrypted to ${keyList(foreign)}, not to ${matcher.describe}: a ${env} cluster must not hold another environment's key, and cannot decrypt it without`,
+                        `Flux Kustomization ${k.name} (path ./${k.path === "." ? "" : k.path}) applies ${record.object} encrypted to ${keyList(foreign)}, not to ${matcher.describe}: a ${env} cluster must not hold another environment's key, and cannot decrypt it without`,
                     );
                 }
             }
