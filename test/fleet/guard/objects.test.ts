@@ -1,7 +1,13 @@
 // The secret guard's checks on one object (fleet/guard/objects.ts), without kustomize: which names and values count as
 // credentials in clear, the false-positive annotation, a Secret's values and metadata.
 import * as assert from "node:assert/strict";
-import { checkObject, isCredentialKey, objectName, PLAINTEXT_ANNOTATION } from "../../../fleet/guard/objects";
+import {
+    checkObject,
+    isCredentialKey,
+    objectName,
+    PLAINTEXT_ANNOTATION,
+    scalarText,
+} from "../../../fleet/guard/objects";
 import { DEV_KEY, sopsEncrypt } from "../../support/sops";
 
 const helmRelease = (values: unknown, annotations?: Record<string, string>) => ({
@@ -174,5 +180,20 @@ describe("fleet secret guard: one object (fleet/guard/objects.ts)", () => {
         );
         assert.equal(objectName({ kind: "Secret" }), "Secret ?");
         assert.equal(objectName({ data: {} }), "a document");
+        assert.equal(
+            objectName({ kind: "Secret", metadata: { namespace: "", name: "db" } }),
+            "Secret db",
+            "no namespace",
+        );
+        assert.equal(objectName({ kind: "Secret", metadata: { namespace: null, name: "db" } }), "Secret db");
+    });
+
+    it("reads a name or namespace YAML typed as a number or a boolean (`name: 42`, `name: true`) as its text", () => {
+        assert.equal(scalarText(true, "?"), "true");
+        assert.equal(scalarText(false, "?"), "false");
+        assert.equal(scalarText(0, "?"), "0");
+        assert.equal(scalarText("", "?"), "");
+        assert.equal(scalarText(null, "?"), "?");
+        assert.equal(scalarText(["a"], "?"), "?");
     });
 });
