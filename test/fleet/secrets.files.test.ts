@@ -125,15 +125,18 @@ describe("fleet secret guard: the file-by-file pass (fleet/secrets.ts, in proces
                 ...DEV_CLUSTER,
                 "apps/app/overlays/dev/db.enc.yaml": `${encrypted}---\n~\n---\n${SECRET("forgotten")}`,
                 "apps/app/overlays/dev/list.enc.yaml": "- a\n- b\n",
+                "apps/app/overlays/dev/two.enc.yaml": `${encrypted}---\n${SECRET("second")}`,
             });
             assert.deepEqual(errors, []);
             assert.deepEqual(findings, [
                 "apps/app/overlays/dev/db.enc.yaml: is covered by .sops.yaml creation rule 1 but document 3 is not SOPS-encrypted (run: sops --encrypt --in-place apps/app/overlays/dev/db.enc.yaml)",
                 "apps/app/overlays/dev/db.enc.yaml: Secret app/forgotten: stringData.password is not SOPS-encrypted",
                 "apps/app/overlays/dev/list.enc.yaml: is covered by .sops.yaml creation rule 1 but is not SOPS-encrypted (run: sops --encrypt --in-place apps/app/overlays/dev/list.enc.yaml)",
+                "apps/app/overlays/dev/two.enc.yaml: is covered by .sops.yaml creation rule 1 but document 2 is not SOPS-encrypted (run: sops --encrypt --in-place apps/app/overlays/dev/two.enc.yaml)",
+                "apps/app/overlays/dev/two.enc.yaml: Secret app/second: stringData.password is not SOPS-encrypted",
             ]);
-            assert.equal(counts.encrypted, 1, "one file holds SOPS metadata");
-            assert.equal(counts.documents, 5, "the namespace, three in db.enc.yaml, the list");
+            assert.equal(counts.encrypted, 2, "two files hold SOPS metadata");
+            assert.equal(counts.documents, 7, "the namespace, three in db.enc.yaml, the list, two in two.enc.yaml");
         });
 
         it("a catch-all rule (matching every path) covers only *.enc.* files; a rule for some directories covers all of theirs", async () => {

@@ -77,6 +77,7 @@ describe("fleet secret guard: Flux Kustomizations (fleet/secrets.ts, in process)
                 "apps/plain/k/kustomization.yaml": EMPTY_KUSTOMIZATION,
                 "apps/plain/k/inner.yaml": ref("inner"),
                 "apps/plain/k/deeper/kustomization.yaml": EMPTY_KUSTOMIZATION,
+                "apps/plain/k/sub/deep.yaml": ref("deep"),
                 "apps/plainer/other.yaml": ref("other"),
                 "apps/other.yaml": ref("outside"),
             });

@@ -6,7 +6,9 @@
 import * as assert from "node:assert/strict";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { runCli } from "../../fleet/cli";
 import { checkSecrets, secretsReport } from "../../fleet/secrets";
+import { runCliInProcess } from "../support/cli-run";
 import { fails, repos, standIn } from "../support/guard-stand-in";
 
 const SECRET = (name: string, namespace = "app") =>
@@ -117,7 +119,7 @@ describe("fleet secret guard: orchestration (fleet/secrets.ts, in process)", () 
             });
             const { findings, errors } = await checkSecrets(dir, {
                 kustomize: standIn(dir, {
-                    "apps/a": `${SECRET("web")}---\n${SECRET("db")}---\n${SECRET("db", "other")}`,
+                    "apps/a": `${SECRET("db", "other")}---\n${SECRET("web")}---\n${SECRET("db")}`,
                     "apps/b": SECRET("db"),
                 }).tool,
             });
@@ -167,6 +169,23 @@ describe("fleet secret guard: orchestration (fleet/secrets.ts, in process)", () 
     });
 
     describe("the report", () => {
+        it("counts each HelmRelease once, however many files and builds hold it", async () => {
+            const release =
+                "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: cache\n  namespace: flux-system\nspec:\n  interval: 10m\n  chart:\n    spec:\n      chart: redis\n";
+            const dir = r.repo({
+                "apps/cache/kustomization.yaml": EMPTY_KUSTOMIZATION,
+                "apps/cache/release.yaml": release,
+                "apps/other/release.yaml": release.replace("name: cache", "name: other"),
+            });
+            const report = await secretsReport(dir, "fleet", {
+                kustomize: standIn(dir, { "apps/cache": release }).tool,
+            });
+            assert.equal(
+                report.text,
+                "fleet: no plaintext secrets (3 files read, 1 kustomizations built with stand-in kustomize v0.0.1, 0 .sops.yaml creation rules, 0 encrypted files, 0 templates with placeholders only, 2 HelmReleases, 0 clusters checked for their environment's key)\n",
+            );
+        });
+
         it("the same finding twice is reported once; control characters in names are escaped, so no line can be forged", async () => {
             const evil = "apps/db\n  apps-ok.yaml: fine.yaml";
             const dir = r.repo({ "apps/twice.yaml": `${SECRET("db")}---\n${SECRET("db")}` });
@@ -189,6 +208,36 @@ describe("fleet secret guard: orchestration (fleet/secrets.ts, in process)", () 
                 report.text.split("\n")[0],
                 `plaintext secrets would land, or secrets would go to the wrong key, in ${dir}:`,
             );
+        });
+    });
+
+    describe("the command: npm run fleet -- --check-secrets DIR", () => {
+        it("exit 0 with the summary and 1 with the findings on stdout; 2 with what could not be checked on stderr", async () => {
+            // Fleets without a kustomization: the command finds no kustomize, and needs none.
+            const clean = r.repo({ "apps/cm.yaml": CONFIGMAP("a") });
+            const leaky = r.repo({ "apps/db.yaml": SECRET("db") });
+            const broken = r.repo({ "apps/db.yaml": SECRET("db"), "apps/bad.yaml": "a: [unclosed\n" });
+            const run = (dir: string) => runCliInProcess(runCli, ["--check-secrets", dir]);
+            const passing = await run(clean);
+            assert.deepEqual([passing.status, passing.stderr], [0, ""]);
+            assert.match(
+                passing.stdout,
+                new RegExp(`^${clean}: no plaintext secrets \\(1 files read, 0 kustomizations`),
+            );
+            const failing = await run(leaky);
+            assert.deepEqual(failing, {
+                status: 1,
+                stdout: `plaintext secrets would land, or secrets would go to the wrong key, in ${leaky}:\n  apps/db.yaml: Secret app/db: stringData.password is not SOPS-encrypted\n`,
+                stderr: "",
+            });
+            const refused = await run(broken);
+            assert.equal(refused.status, 2);
+            assert.equal(refused.stdout, "");
+            assert.match(
+                refused.stderr,
+                /the secret guard could not check .* \(exit 2: fix these, nothing was passed\):\n {2}apps\/bad\.yaml:1:\d+: /,
+            );
+            assert.match(refused.stderr, /apps\/db\.yaml: Secret app\/db: stringData\.password is not SOPS-encrypted/);
         });
     });
 

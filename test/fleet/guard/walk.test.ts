@@ -149,6 +149,35 @@ describe("fleet secret guard: the repository's files (fleet/guard/walk.ts)", () 
         assert.deepEqual(root.dirs, ["."]);
     });
 
+    it("lists in name order whatever order the directory is read in, and names an error without a code by its message", () => {
+        const dir = repo({ "b/2.yaml": "a: 1\n", "b/1.yaml": "a: 1\n", "a.yaml": "a: 1\n", "c/x.yaml": "a: 1\n" });
+        const reversed: WalkIo = { ...nodeIo, readdir: (path) => nodeIo.readdir(path).sort().reverse() };
+        const tree = walkRepo(dir, reversed);
+        assert.deepEqual(
+            tree.files.map((f) => f.path),
+            ["a.yaml", "b/1.yaml", "b/2.yaml", "c/x.yaml"],
+        );
+        assert.deepEqual(tree.dirs, [".", "b", "c"]);
+        const broken: WalkIo = {
+            readdir: (path) => {
+                if (path.endsWith("/c")) {
+                    throw new Error("the disk went away");
+                }
+                return nodeIo.readdir(path);
+            },
+            open: (path) => {
+                if (path.endsWith("/1.yaml")) {
+                    throw new Error("no handles left");
+                }
+                return nodeIo.open(path);
+            },
+        };
+        assert.deepEqual(walkRepo(dir, broken).errors, [
+            { path: "b/1.yaml", reason: "cannot be read (no handles left)" },
+            { path: "c/", reason: "cannot be read (the disk went away)" },
+        ]);
+    });
+
     describe("symlinks, FIFOs and sockets", () => {
         let server: Server | undefined;
         afterEach(() => server?.close());
@@ -169,6 +198,37 @@ describe("fleet secret guard: the repository's files (fleet/guard/walk.ts)", () 
                 ],
             );
             assert.equal(tree.files[1].abs, join(dir, "apps/linked.yaml"));
+        });
+
+        it("a link to a sibling whose name starts with the repository's leaves it; into a nested .git is Git's; one through a file cannot be resolved; a link is opened like a file", () => {
+            const dir = repo({
+                "apps/ok.yaml": "a: 1\n",
+                ".github/workflows/ci.yml": "on: push\n",
+                "vendor/lib/.git/config": "[core]\n",
+            });
+            const sibling = `${dir}-secrets`;
+            made.push(sibling);
+            mkdirSync(sibling);
+            writeFileSync(join(sibling, "db.yaml"), SECRET);
+            symlinkSync(join(sibling, "db.yaml"), join(dir, "apps/sibling.yaml"));
+            symlinkSync("../.github/workflows/ci.yml", join(dir, "apps/ci.yml"));
+            symlinkSync("../vendor/lib/.git/config", join(dir, "apps/submodule.yaml"));
+            symlinkSync("ok.yaml/inner", join(dir, "apps/through-file.yaml"));
+            symlinkSync("ok.yaml", join(dir, "apps/locked.yaml"));
+            const tree = walkRepo(dir, failing(["locked.yaml"]));
+            assert.deepEqual(
+                tree.files.map((f) => f.path),
+                [".github/workflows/ci.yml", "apps/ci.yml", "apps/ok.yaml"],
+            );
+            assert.deepEqual(tree.errors, [
+                { path: "apps/locked.yaml", reason: "cannot be read (permission denied)" },
+                {
+                    path: "apps/sibling.yaml",
+                    reason: `is a symlink that leaves the repository (to ${join(sibling, "db.yaml")}): kustomize would read outside what is reviewed here`,
+                },
+                { path: "apps/submodule.yaml", reason: "is a symlink into .git" },
+                { path: "apps/through-file.yaml", reason: "is a symlink that cannot be resolved (ENOTDIR)" },
+            ]);
         });
 
         it("a link leaving the repository, into .git, looping, to nothing, or to a FIFO; a FIFO and a socket", async () => {
