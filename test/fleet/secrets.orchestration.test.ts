@@ -4,7 +4,7 @@
 // refusals of a fleet directory it cannot check. What real kustomize makes of the fixtures is in secrets.test.ts,
 // secrets.attacks.test.ts and secrets.fail-closed.test.ts.
 import * as assert from "node:assert/strict";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../../fleet/cli";
 import { checkSecrets, secretsReport } from "../../fleet/secrets";
@@ -263,6 +263,24 @@ describe("fleet secret guard: orchestration (fleet/secrets.ts, in process)", () 
                     "the secret guard could not check fleet (exit 2: fix these, nothing was passed):\n" +
                     `  ${join(dir, "gone")}: cannot be read (ENOENT)\n`,
             });
+        });
+
+        it("a fleet directory given through a symlink is checked where it is: the links inside it stay inside", async () => {
+            const dir = r.repo({ "apps/app/kustomization.yaml": EMPTY_KUSTOMIZATION, "notes/db.txt": SECRET("db") });
+            symlinkSync("../../notes/db.txt", join(dir, "apps/app/db.yaml"));
+            const link = `${dir}-link`;
+            symlinkSync(dir, link);
+            try {
+                const kustomize = standIn(dir);
+                const check = await checkSecrets(link, { kustomize: kustomize.tool });
+                assert.deepEqual(check.errors, []);
+                assert.deepEqual(check.findings, [
+                    { file: "apps/app/db.yaml", reason: "Secret app/db: stringData.password is not SOPS-encrypted" },
+                ]);
+                assert.deepEqual(kustomize.built, ["apps/app"], "built at its real path");
+            } finally {
+                rmSync(link);
+            }
         });
 
         it("no kustomization and no YAML file: not a fleet repository; unless something else already kept it from checking", async () => {
