@@ -180,6 +180,8 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "fleet/guard/walk",
             "fleet/guard/kustomize",
             "fleet/guard/objects",
+            "fleet/guard/sops.config",
+            "fleet/guard/sops.metadata",
             "fleet/guard/sops",
             "fleet/secrets",
             "fleet/secrets.attacks",

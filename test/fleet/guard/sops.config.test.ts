@@ -12,6 +12,7 @@ const refusal = (text: string): string => {
         parseSopsConfig(text);
     } catch (e) {
         assert.ok(e instanceof SopsConfigError, `${(e as Error).name}: ${(e as Error).message}`);
+        assert.equal(e.name, "SopsConfigError", "what String(error) starts with");
         return e.message;
     }
     return assert.fail(`accepted:\n${text}`);
@@ -59,6 +60,11 @@ describe("fleet secret guard: .sops.yaml as SOPS reads it (fleet/guard/sops.ts p
             );
             assert.equal(firstMatchingRule(rules, "c/x.enc.yaml")?.number, 3);
             assert.equal(firstMatchingRule(rules, "d/x.enc.yaml"), undefined);
+            const withCatchAll = parseSopsConfig(
+                "creation_rules:\n  - path_regex: ^a/\n    age: age1a\n  - age: age1any\n  - path_regex: ^a/\n    age: age1late\n",
+            );
+            assert.equal(firstMatchingRule(withCatchAll, "a/x.enc.yaml")?.number, 1);
+            assert.equal(firstMatchingRule(withCatchAll, "b/x.enc.yaml")?.number, 2);
         });
     });
 
@@ -130,7 +136,7 @@ describe("fleet secret guard: .sops.yaml as SOPS reads it (fleet/guard/sops.ts p
                 oneRule(
                     "path_regex: ^clusters/prod/",
                     "azure_keyvault: https://KV-Contoso.vault.azure.net/keys/SOPS-Key/0123abcd, https://kv-b.vault.azure.net/keys/k/",
-                    "age: age1one,, age1two ,",
+                    "age: age1one,, age1two , ,",
                     'pgp: "85d7 7543 b3d6 24b6 3cea  9e6d bc17 301b 491b 3f21"',
                     "kms: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab+arn:aws:iam::111122223333:role/sops",
                     "gcp_kms: projects/p/locations/global/keyRings/sops/cryptoKeys/k",
@@ -152,7 +158,7 @@ describe("fleet secret guard: .sops.yaml as SOPS reads it (fleet/guard/sops.ts p
                     vault: "https://kv-b.vault.azure.net",
                     version: "",
                 },
-                // Empty entries between commas are skipped ("fixes trailing comma issue"), each one trimmed.
+                // Each entry trimmed, blank ones skipped (parseKeyField: "fixes trailing comma issue").
                 { type: "age", id: "age1one" },
                 { type: "age", id: "age1two" },
                 // PGP: spaces removed (strings.Replace(fingerprint, " ", "", -1)); compared in upper case.
@@ -250,6 +256,7 @@ describe("fleet secret guard: .sops.yaml as SOPS reads it (fleet/guard/sops.ts p
                 // SOPS would take this as engine transit/keys, key extra: not what anyone means; the guard refuses it.
                 "https://vault.example.com:8200/v1/transit/keys/sops/extra",
                 "https://vault.example.com:8200/transit/keys/sops", // SOPS: "vault path does not seem to be formatted correctly"
+                "vault:https://vault.example.com:8200/v1/transit/keys/sops",
             ]) {
                 assert.equal(
                     refusal(oneRule("path_regex: a", `hc_vault_transit_uri: "${uri}"`)),

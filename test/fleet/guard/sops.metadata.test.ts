@@ -62,6 +62,12 @@ describe("fleet secret guard: SOPS-encrypted files as SOPS writes them (fleet/gu
             assert.match(data, /=$/);
             assert.equal(isEncrypted(value.replace(`data:${data}`, `data:${data.replace(/=+$/, "")}`)), false);
         });
+        it("is the whole value, with a GCM tag of exactly 16 bytes", () => {
+            const value = enc(8);
+            assert.equal(isEncrypted(`password: ${value}`), false);
+            assert.equal(isEncrypted(`${value}\n`), false);
+            assert.equal(isEncrypted(value.replace(/tag:[^,]+,/, `tag:${b64(32)},`)), false);
+        });
         it("is a string: not a number, null, or a list holding one", () => {
             assert.equal(isEncrypted(42), false);
             assert.equal(isEncrypted(null), false);
@@ -364,11 +370,11 @@ describe("fleet secret guard: SOPS-encrypted files as SOPS writes them (fleet/gu
     });
 
     describe("a dotenv file as SOPS writes it (stores/dotenv/store.go; metadata flattened by stores/flatten.go)", () => {
-        it("KEY=VALUE lines, = in a value kept, comments and blank lines skipped, CRLF too; sops_* lines are the metadata", () => {
+        it("KEY=VALUE lines (the key trimmed), = in a value kept, comments and blank lines skipped, CRLF too; sops_* lines are the metadata", () => {
             const { values, metadata: meta } = readDotenv(
-                "# database\r\nPASSWORD=ENC[x]\r\n\r\n  # indented comment\nTOKEN=abc==\nBARE\nsops_mac=ENC[m]\nsops_azure_kv__list_0__map_vault_url=https://kv.vault.azure.net\nsops_azure_kv__list_0__map_name=sops\nsops_key_groups__list_1__map_age__list_0__map_recipient=age1qqqq\n",
+                "# database\r\nPASSWORD=ENC[x]\r\n\r\n  # indented comment\nTOKEN=abc==\nBARE\n  INDENTED=x\nsops_mac=ENC[m]\nsops_azure_kv__list_0__map_vault_url=https://kv.vault.azure.net\nsops_azure_kv__list_0__map_name=sops\nsops_key_groups__list_1__map_age__list_0__map_recipient=age1qqqq\n",
             );
-            assert.deepEqual({ ...values }, { PASSWORD: "ENC[x]", TOKEN: "abc==", BARE: "" });
+            assert.deepEqual({ ...values }, { PASSWORD: "ENC[x]", TOKEN: "abc==", BARE: "", INDENTED: "x" });
             assert.deepEqual(JSON.parse(JSON.stringify(meta)), {
                 mac: "ENC[m]",
                 azure_kv: [{ vault_url: "https://kv.vault.azure.net", name: "sops" }],
