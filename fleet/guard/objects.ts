@@ -91,13 +91,12 @@ type Classified = { plain: false } | { plain: true; why?: string };
  * decides once every Flux Kustomization is known (fleet/secrets.ts).
  */
 function classify(value: unknown, onRef?: (variable: string) => void): Classified {
-    if (value === null || value === undefined || value === "" || typeof value === "boolean") {
-        return { plain: false };
-    }
     if (typeof value !== "string") {
-        return typeof value === "number" || value instanceof Date ? { plain: true } : { plain: false };
+        // A number (a PIN, a numeric token) or a !!timestamp is a value in clear; null or a boolean (`enabled: true`,
+        // `automountServiceAccountToken: false`) holds none.
+        return { plain: typeof value === "number" || value instanceof Date };
     }
-    if (isEncrypted(value)) {
+    if (value === "" || isEncrypted(value)) {
         return { plain: false };
     }
     if (looksEncrypted(value)) {
@@ -110,9 +109,13 @@ function classify(value: unknown, onRef?: (variable: string) => void): Classifie
     }
     const withDefault = REFERENCE_WITH_DEFAULT.exec(value);
     if (withDefault) {
-        return withDefault[2] === ""
-            ? { plain: false }
-            : { plain: true, why: "the default after :=/:- is plain text in Git" };
+        if (withDefault[2] !== "") {
+            return { plain: true, why: "the default after :=/:- is plain text in Git" };
+        }
+        // An empty default leaves the variable's own value (drone/envsubst: the default stands in only for an unset or
+        // empty variable), which a Flux Kustomization may set in clear.
+        onRef?.(withDefault[1]);
+        return { plain: false };
     }
     return { plain: true };
 }
@@ -129,7 +132,7 @@ function allowances(o: Record<string, unknown>): { allowed: (path: string) => bo
     try {
         parsed = typeof raw === "string" ? parseOne(raw, 1) : undefined;
     } catch {
-        parsed = undefined;
+        // broken YAML: not a mapping either
     }
     if (!isRecord(parsed)) {
         return { allowed: () => false, problems: [shape] };
@@ -148,30 +151,45 @@ function allowances(o: Record<string, unknown>): { allowed: (path: string) => bo
     return { allowed, problems };
 }
 
-// Shapes of a credential inside any value: a URL with a password, `password=...` or `token: ...`, a private key. A
-// Flux variable or a <placeholder> in the password's place is not one.
+// Shapes of a credential inside any value: a URL with a password (the user name may be empty, as in Redis's
+// redis://:password@host), `password=...` or `token: ...`, a private key. A Flux variable, a <placeholder> or nothing
+// in the password's place, quoted or not, is not one.
 const CREDENTIAL_SHAPE =
-    /:\/\/[^/\s:@]+:([^/\s@]+)@|\b(?:passw(?:or)?d|pwd|token|secret|api[-_]?key)\s*[=:]\s*(\S+)|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;
+    /:\/\/[^/\s:@]*:([^/\s@]+)@|\b(?:passw(?:or)?d|pwd|token|secret|api[-_]?key)\s*[=:]\s*(\S+)|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;
+const NO_SECRET = /^["']?(\$\{|<|["']?$)/;
 
 export function hasCredentialShape(value: string): boolean {
     const m = CREDENTIAL_SHAPE.exec(value);
     const secret = m?.[1] ?? m?.[2];
-    return m !== null && !(secret !== undefined && /^(\$\{|<|["']?$)/.test(secret));
+    return m !== null && !(secret !== undefined && NO_SECRET.test(secret));
 }
 
 /**
- * Plain-text credentials in a tree of values, as paths relative to `root`: leaves under credential-looking keys, values
- * shaped like a credential, and the data of a Secret embedded in the values (a chart's extraObjects).
+ * A scalar as kustomize prints it: a !!binary value (which the `yaml` package reads as bytes) as the text it encodes,
+ * a number as its digits (`kubectl kustomize`, kustomize v5.5.0: `password: !!binary aHVudGVyMg==` comes out as
+ * `password: hunter2`, an annotation `12345678` as "12345678").
  */
-function credentialLeaves(root: unknown, refs?: VariableRef[], prefix = ""): { path: string; why?: string }[] {
+const binaryAsText = (value: unknown): unknown =>
+    value instanceof Uint8Array ? Buffer.from(value).toString("utf8") : value;
+
+/**
+ * Plain-text credentials in a tree of values, as paths relative to `root`: leaves under credential-looking keys, values
+ * shaped like a credential, and the data of a Secret embedded in the values (a chart's extraObjects). A value that is
+ * only a Flux variable goes to `onRef` with its path.
+ */
+function credentialLeaves(
+    root: unknown,
+    onRef?: (path: string, variable: string) => void,
+): { path: string; why?: string }[] {
     const found: { path: string; why?: string }[] = [];
     let nodes = 0;
     // `credential`: this value sits under a credential-looking key; `all`: under an embedded Secret's data, where every
     // value is one.
-    const walk = (value: unknown, shown: string, credential: boolean, all: boolean) => {
+    const walk = (node: unknown, shown: string, credential: boolean, all: boolean) => {
         if (++nodes > 1_000_000) {
             throw new Error("more than 1000000 values in one object");
         }
+        const value = binaryAsText(node);
         if (Array.isArray(value)) {
             value.forEach((v, i) => walk(v, `${shown}[${i}]`, credential, all));
         } else if (isRecord(value)) {
@@ -181,7 +199,7 @@ function credentialLeaves(root: unknown, refs?: VariableRef[], prefix = ""): { p
                 walk(v, shown === "" ? k : `${shown}.${k}`, all || section || isCredentialKey(k), all || section);
             }
         } else if (credential || (typeof value === "string" && hasCredentialShape(value))) {
-            const c = classify(value, (variable) => refs?.push({ at: `${prefix}${shown}`, variable }));
+            const c = classify(value, (variable) => onRef?.(shown, variable));
             if (c.plain) {
                 found.push({ path: shown, why: c.why });
             }
@@ -194,7 +212,9 @@ function credentialLeaves(root: unknown, refs?: VariableRef[], prefix = ""): { p
 function helmReleaseProblems(o: Record<string, unknown>, refs: VariableRef[]): string[] {
     const spec = isRecord(o.spec) ? o.spec : {};
     const { allowed, problems } = allowances(o);
-    const leaves = credentialLeaves(spec.values, refs, "spec.values.").filter((l) => !allowed(l.path));
+    const leaves = credentialLeaves(spec.values, (path, variable) =>
+        refs.push({ at: `spec.values.${path}`, variable }),
+    ).filter((l) => !allowed(l.path));
     for (const leaf of leaves) {
         problems.push(
             `spec.values.${leaf.path} looks like a credential in clear${leaf.why ? ` (${leaf.why})` : ""}: put it in a SOPS-encrypted Secret in the HelmRelease's namespace and take it from spec.valuesFrom ` +
@@ -223,7 +243,8 @@ function metadataProblems(o: Record<string, unknown>): string[] {
     const problems: string[] = [];
     for (const section of ["annotations", "labels"] as const) {
         const entries = isRecord(meta[section]) ? meta[section] : {};
-        for (const [key, value] of Object.entries(entries)) {
+        for (const [key, raw] of Object.entries(entries)) {
+            const value = typeof raw === "number" ? String(raw) : binaryAsText(raw);
             if (typeof value !== "string" || value === "" || isEncrypted(value)) {
                 continue;
             }
@@ -349,8 +370,8 @@ export function checkObject(o: Record<string, unknown>, ctx: ObjectContext = {})
         const meta = readMetadata(o.sops);
         keys = meta.keys;
         problems.push(...meta.problems);
-        const force = (path: string[]) =>
-            secret && path.length >= 2 && (path[0] === "data" || path[0] === "stringData");
+        // A Secret's values must be ciphertext whatever the settings say; `data: <text>` (no mapping) too.
+        const force = (path: string[]) => secret && (path[0] === "data" || path[0] === "stringData");
         const plain = new Set(plainValues(o, meta.settings, force));
         if (ctx.rule) {
             if (describeSettings(meta.settings) !== describeSettings(ctx.rule.settings)) {

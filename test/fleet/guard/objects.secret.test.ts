@@ -4,6 +4,7 @@
 // ones that must be found (base64 of a password in data, a password pasted into data in clear, stringData, ciphertext
 // without its sops block, values added after encryption, credentials in metadata).
 import * as assert from "node:assert/strict";
+import { parseOne } from "../../../fleet/guard/documents";
 import { checkObject } from "../../../fleet/guard/objects";
 import { parseSopsConfig } from "../../../fleet/guard/sops";
 import { DEV_KEY, sopsDotenv, sopsEncrypt, sopsYaml } from "../../support/sops";
@@ -131,7 +132,20 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
                     "data.b is not SOPS-encrypted (the default after :=/:- is plain text in Git)",
                 ],
             );
-            assert.deepEqual(checkObject(secret({ stringData: { password: "${DB_PASSWORD:=}" } })).problems, []);
+            // An empty default leaves the variable's own value, which a Flux Kustomization may set in clear.
+            const emptyDefault = checkObject(
+                secret({ stringData: { password: "${DB_PASSWORD:=}", user: "${DB_USER:-}" } }),
+            );
+            assert.deepEqual(
+                [emptyDefault.problems, emptyDefault.refs],
+                [
+                    [],
+                    [
+                        { at: "stringData.password", variable: "DB_PASSWORD" },
+                        { at: "stringData.user", variable: "DB_USER" },
+                    ],
+                ],
+            );
         });
     });
 
@@ -174,6 +188,19 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
                     "metadata.labels.password looks like a credential in clear (SOPS encrypts data and stringData, not metadata)",
                 ],
             );
+        });
+
+        it("a number or a !!binary value in a file is the text kustomize prints for it (`12345678`, the decoded bytes)", () => {
+            // `kubectl kustomize` (kustomize v5.5.0) prints `example.com/api-token: 12345678` as "12345678"; a label keeps
+            // the number, which the API server refuses, but it is in Git all the same.
+            const parsed = parseOne(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations:\n    example.com/api-token: 12345678\n    example.com/note: !!binary cGFzc3dvcmQ9aHVudGVyMg==\n  labels:\n    pin: 1234\n    replicas: 3\n",
+                1,
+            ) as Record<string, unknown>;
+            assert.deepEqual(checkObject(parsed).problems, [
+                "metadata.annotations.example.com/api-token looks like a credential in clear (SOPS encrypts data and stringData, not metadata)",
+                "metadata.annotations.example.com/note holds what looks like a credential in clear (SOPS encrypts data and stringData, not metadata)",
+            ]);
         });
 
         it("passes what is no credential: a name only the prefix makes look like one, empty values, Flux variables, ciphertext, non-strings", () => {
@@ -229,6 +256,11 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
                 "stringData.extra is not ENC[...] although the object is SOPS-encrypted (edited in clear after encryption, or added by a patch?)",
             ]);
             assert.deepEqual(checkObject(encrypted).keys, [DEV_KEY_AS_READ]);
+            // data that is no mapping at all, in clear next to the ciphertext.
+            const stringOnly = sopsEncrypt(secret({ stringData: { password: "hunter2" } }), DEV_KEY, "^stringData$");
+            assert.deepEqual(checkObject({ ...stringOnly, data: "aHVudGVyMg==" }).problems, [
+                "data is not ENC[...] although the object is SOPS-encrypted (edited in clear after encryption, or added by a patch?)",
+            ]);
         });
 
         it("any other object SOPS encrypted passes with its metadata in clear (kustomize-controller decrypts any object with sops metadata)", () => {

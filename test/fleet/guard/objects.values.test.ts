@@ -3,6 +3,7 @@
 // through, which objects are HelmReleases and Flux Kustomizations, and a credential's shape inside any text. Every
 // finding's text is asserted literally.
 import * as assert from "node:assert/strict";
+import { parseOne } from "../../../fleet/guard/documents";
 import {
     checkObject,
     hasCredentialShape,
@@ -136,10 +137,22 @@ describe("fleet secret guard: inline values (fleet/guard/objects.ts)", () => {
             assert.deepEqual(result.problems, [
                 valueFinding("auth.token", " (the default after :=/:- is plain text in Git)"),
             ]);
+            // ${API_KEY:=} is API_KEY's value when a Flux Kustomization sets it (drone/envsubst, which fluxcd/pkg
+            // kustomize/kustomize_varsub.go runs: the default only stands in for an unset or empty variable).
             assert.deepEqual(result.refs, [
                 { at: "spec.values.auth.password", variable: "REDIS_PASSWORD" },
+                { at: "spec.values.auth.apiKey", variable: "API_KEY" },
                 { at: "spec.values.sentinel.passwords[0]", variable: "SENTINEL_PASSWORD" },
             ]);
+        });
+
+        it("a value YAML tags !!binary is the text it encodes (kustomize prints it decoded): found under a credential name", () => {
+            // `kubectl kustomize` (kustomize v5.5.0) prints `password: !!binary aHVudGVyMg==` as `password: hunter2`.
+            const release = parseOne(
+                "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: redis}\nspec:\n  values:\n    auth:\n      password: !!binary aHVudGVyMg==\n      token: !!binary ''\n    config: !!binary cGFzc3dvcmQ9aHVudGVyMg==\n",
+                1,
+            ) as Record<string, unknown>;
+            assert.deepEqual(checkObject(release).problems, [valueFinding("auth.password"), valueFinding("config")]);
         });
 
         it("a Secret embedded in the values (a chart's extraObjects): every data and stringData value", () => {
@@ -268,6 +281,8 @@ describe("fleet secret guard: inline values (fleet/guard/objects.ts)", () => {
         it("a URL with a password, key=value and key: value with a credential key, a PEM private key", () => {
             for (const text of [
                 "postgres://app:hunter2@db.internal:5432/app",
+                // Redis has no user names before ACLs: its URLs carry the password alone (redis://:password@host).
+                "redis://:hunter2@redis:6379/0",
                 "Server=db;Database=app;User Id=app;Password=hunter2;",
                 "token: abc123",
                 "--api-key=abc123",
@@ -275,6 +290,7 @@ describe("fleet secret guard: inline values (fleet/guard/objects.ts)", () => {
                 "-----BEGIN RSA PRIVATE KEY-----\nMIIEow...",
                 "-----BEGIN OPENSSH PRIVATE KEY-----",
                 "PWD=x",
+                'password: "hunter2"',
             ]) {
                 assert.equal(hasCredentialShape(text), true, text);
             }
@@ -289,6 +305,11 @@ describe("fleet secret guard: inline values (fleet/guard/objects.ts)", () => {
                 "password=${DB_PASSWORD}",
                 "password: <changeme>",
                 'password: "',
+                // A config file inside a value quotes them.
+                'password: "${DB_PASSWORD}"',
+                "password = '<changeme>'",
+                'password=""',
+                "token: ''",
                 "-----BEGIN PUBLIC KEY-----",
                 "-----BEGIN CERTIFICATE-----",
                 "the token endpoint",
