@@ -245,8 +245,8 @@ function metadataProblems(o: Record<string, unknown>): string[] {
         const entries = isRecord(meta[section]) ? meta[section] : {};
         for (const [key, raw] of Object.entries(entries)) {
             const value = typeof raw === "number" ? String(raw) : binaryAsText(raw);
-            if (typeof value !== "string" || value === "" || isEncrypted(value)) {
-                continue;
+            if (typeof value !== "string") {
+                continue; // null or a boolean: no credential
             }
             const at = `metadata.${section}.${key}`;
             if (key === "kubectl.kubernetes.io/last-applied-configuration") {
@@ -255,7 +255,9 @@ function metadataProblems(o: Record<string, unknown>): string[] {
                         `${at} holds the Secret's values in clear (kubectl apply's copy of the object): remove the annotation`,
                     );
                 }
-            } else if (isCredentialKey(key.slice(key.lastIndexOf("/") + 1)) && classify(value).plain) {
+            } else if (!classify(value).plain) {
+                // empty, ciphertext, or only a Flux variable (`${API_KEY:=}` is no `api_key: <secret>`)
+            } else if (isCredentialKey(key.slice(key.lastIndexOf("/") + 1))) {
                 problems.push(
                     `${at} looks like a credential in clear (SOPS encrypts data and stringData, not metadata)`,
                 );
@@ -299,7 +301,7 @@ function plainSecretProblems(o: Record<string, unknown>, keys: SopsKey[], refs: 
     // secretGenerator envs: with a SOPS dotenv file gives one key per line, sops_* keys among them; kustomize-controller
     // decrypts that file before the build (DecryptSources), so its values are ENC[...] in the build here.
     const macText = typeof data.sops_mac === "string" ? base64Text(data.sops_mac) : undefined;
-    const fromDotenv = macText !== undefined && isEncrypted(macText);
+    const fromDotenv = isEncrypted(macText);
     if (fromDotenv) {
         const lines = Object.entries(data)
             .filter(([k]) => k.startsWith("sops_"))
@@ -336,7 +338,7 @@ function plainSecretProblems(o: Record<string, unknown>, keys: SopsKey[], refs: 
                 continue;
             }
             if (fromDotenv) {
-                if (!key.startsWith("sops_") && text !== "" && !isEncrypted(text)) {
+                if (!key.startsWith("sops_") && !isEncrypted(text)) {
                     problems.push(`${at} is not ENC[...] (a value added next to a SOPS dotenv file)`);
                 }
                 continue;

@@ -214,6 +214,8 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
                         "sealedsecrets.bitnami.com/managed": "true",
                         "example.com/api-token": "",
                         "example.com/webhook-url": "${WEBHOOK_URL}",
+                        "example.com/api-key": "${API_KEY:=}",
+                        "example.com/signing-key": null,
                         "example.com/token": encrypted.stringData.token,
                         "example.com/rotate": true,
                     },
@@ -221,6 +223,22 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
                 ),
                 [],
             );
+        });
+
+        it("is read on Secrets only: a ConfigMap exported from a cluster, last-applied-configuration and all, passes", () => {
+            const configMap = {
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                metadata: {
+                    name: "settings",
+                    annotations: {
+                        "kubectl.kubernetes.io/last-applied-configuration":
+                            '{"apiVersion":"v1","data":{"LOG_LEVEL":"info"},"kind":"ConfigMap","metadata":{"name":"settings"}}\n',
+                    },
+                },
+                data: { LOG_LEVEL: "info" },
+            };
+            assert.deepEqual(checkObject(configMap).problems, []);
         });
 
         it("kubectl apply's last-applied-configuration holding data or stringData is found; one without values passes", () => {
@@ -256,6 +274,10 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
                 "stringData.extra is not ENC[...] although the object is SOPS-encrypted (edited in clear after encryption, or added by a patch?)",
             ]);
             assert.deepEqual(checkObject(encrypted).keys, [DEV_KEY_AS_READ]);
+            // Its metadata is read as SOPS wrote it: a version removed is a finding.
+            const sops = { ...(encrypted.sops as Record<string, unknown>) };
+            delete sops.version;
+            assert.deepEqual(checkObject({ ...encrypted, sops }).problems, ["sops.version is missing"]);
             // data that is no mapping at all, in clear next to the ciphertext.
             const stringOnly = sopsEncrypt(secret({ stringData: { password: "hunter2" } }), DEV_KEY, "^stringData$");
             assert.deepEqual(checkObject({ ...stringOnly, data: "aHVudGVyMg==" }).problems, [
@@ -287,6 +309,10 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
                 "creation_rules:\n  - path_regex: .*\\.yaml$\n    azure_keyvault: https://kv-contoso-sops-dev.vault.azure.net/keys/sops-dev\n",
             );
             const encrypted = sopsEncrypt(secret({ stringData: { password: "hunter2" } }), DEV_KEY);
+            const [same] = parseSopsConfig(
+                "creation_rules:\n  - azure_keyvault: https://kv-contoso-sops-dev.vault.azure.net/keys/sops-dev\n    encrypted_regex: ^(data|stringData)$\n",
+            );
+            assert.deepEqual(checkObject(encrypted, { rule: same }).problems, [], "encrypted as its rule says");
             const patched = { ...encrypted, stringData: { ...(encrypted.stringData as object), zz: "added" } };
             assert.deepEqual(checkObject(patched, { rule }).problems, [
                 "was encrypted with encrypted_regex: ^(data|stringData)$, but .sops.yaml creation rule 1 says unencrypted_suffix: _unencrypted",
@@ -318,6 +344,15 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
             assert.deepEqual(checkObject(fromEnvs(dotenv, { HOST: "db.internal", PORT: "" })).problems, [
                 "data.HOST is not ENC[...] (a value added next to a SOPS dotenv file)",
             ]);
+            // A sops_mac that is no ciphertext: not a SOPS file at all, so every line is a value in clear.
+            const forged = checkObject(fromEnvs(dotenv.replace(/^sops_mac=.*$/m, "sops_mac=forged")));
+            assert.ok(forged.problems.includes("data.sops_mac is not SOPS-encrypted"), forged.problems.join("\n"));
+            assert.ok(
+                forged.problems.includes(
+                    "holds ENC[...] values but no sops metadata: kustomize-controller would apply the ciphertext as it is (was the sops block removed?)",
+                ),
+            );
+            assert.equal(forged.keys, undefined);
             assert.deepEqual(checkObject(fromEnvs(dotenv.replace(/^sops_version=.*$/m, "sops_version="))).problems, [
                 "data (from a SOPS dotenv file): sops.version is missing",
             ]);

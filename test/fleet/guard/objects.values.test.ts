@@ -190,12 +190,12 @@ describe("fleet secret guard: inline values (fleet/guard/objects.ts)", () => {
             tokenAudience: "api://fleet",
         };
 
-        it("a path allows its value, the items of a list and everything below; a reason of three characters or more is needed", () => {
+        it("a path (stray blanks aside) allows its value, the items of a list and everything below; a reason of three characters or more is needed", () => {
             assert.deepEqual(
                 checkObject(
                     helmRelease(values, {
                         [ANNOTATION]:
-                            "auth.password: the chart's demo default, overridden per environment\ntokens: public sandbox tokens\ntokenAudience: dev\n",
+                            '"auth.password ": the chart\'s demo default, overridden per environment\ntokens: public sandbox tokens\ntokenAudience: dev\n',
                     }),
                 ).problems,
                 [],
