@@ -151,17 +151,32 @@ function allowances(o: Record<string, unknown>): { allowed: (path: string) => bo
     return { allowed, problems };
 }
 
-// Shapes of a credential inside any value: a URL with a password (the user name may be empty, as in Redis's
-// redis://:password@host), `password=...` or `token: ...`, a private key. A Flux variable, a <placeholder> or nothing
-// in the password's place, quoted or not, is not one.
-const CREDENTIAL_SHAPE =
-    /:\/\/[^/\s:@]*:([^/\s@]+)@|\b(?:passw(?:or)?d|pwd|token|secret|api[-_]?key)\s*[=:]\s*(\S+)|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;
+// Shapes of a credential inside any text: a URL with a password (the user name may be empty, as in Redis's
+// redis://:password@host), a private key, and `key=value`, `key: value` or `"key": "value"` whose key is a credential's
+// name by isCredentialKey, however the text writes it (DB_PASSWORD=, client_secret:, "password":). A Flux variable, a
+// <placeholder> or nothing in the password's place, quoted or not, is not one.
+const URL_PASSWORD = /:\/\/[^/\s:@]*:([^/\s@]+)@/;
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+// A key starts a word (so each word is tried once: linear on a long base64 blob) and is not a variable's name inside
+// ${...} (`${API_KEY:=}`); its value is on the same line and runs to a blank or a separator of connection strings and
+// queries.
+const ASSIGNMENT = /(?<![\w.$-])(?<!\$\{)([\w.-]+)["']?[ \t]*[=:][ \t]*([^\s;,&]+)/g;
 const NO_SECRET = /^["']?(\$\{|<|["']?$)/;
 
 export function hasCredentialShape(value: string): boolean {
-    const m = CREDENTIAL_SHAPE.exec(value);
-    const secret = m?.[1] ?? m?.[2];
-    return m !== null && !(secret !== undefined && NO_SECRET.test(secret));
+    if (PRIVATE_KEY.test(value)) {
+        return true;
+    }
+    const url = URL_PASSWORD.exec(value);
+    if (url && !NO_SECRET.test(url[1])) {
+        return true;
+    }
+    for (const [, key, secret] of value.matchAll(ASSIGNMENT)) {
+        if (isCredentialKey(key) && !NO_SECRET.test(secret)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /**

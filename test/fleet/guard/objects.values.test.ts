@@ -291,6 +291,13 @@ describe("fleet secret guard: inline values (fleet/guard/objects.ts)", () => {
                 "-----BEGIN OPENSSH PRIVATE KEY-----",
                 "PWD=x",
                 'password: "hunter2"',
+                // The key as env files, snake_case config and JSON write it: a credential's name by isCredentialKey.
+                "DB_PASSWORD=hunter2",
+                "export GITHUB_TOKEN=ghp_abc123",
+                "client_secret: abc123",
+                'aws_secret_access_key = "wJalrXUt"',
+                '{"username":"app","password":"hunter2"}',
+                "https://hooks.example.com/?x=1&access_token=abc123",
             ]) {
                 assert.equal(hasCredentialShape(text), true, text);
             }
@@ -313,9 +320,25 @@ describe("fleet secret guard: inline values (fleet/guard/objects.ts)", () => {
                 "-----BEGIN PUBLIC KEY-----",
                 "-----BEGIN CERTIFICATE-----",
                 "the token endpoint",
+                // names that refer to a credential, and variables in their place
+                "existing_secret: redis",
+                "secret_key_ref: db-password",
+                "SECRET_NAME=db",
+                "DB_PASSWORD=${DB_PASSWORD}",
+                "DB_PASSWORD=",
+                "DB_PASSWORD=\nDB_HOST=db",
+                "url: https://api.example.com/?key=${API_KEY:=}",
+                '{"password":"","user":"app"}',
             ]) {
                 assert.equal(hasCredentialShape(text), false, text);
             }
+        });
+
+        it("reads a long text in linear time (a 2 MB CA bundle or base64 blob)", () => {
+            const started = Date.now();
+            assert.equal(hasCredentialShape("A".repeat(2_000_000)), false);
+            assert.equal(hasCredentialShape("ab+".repeat(700_000)), false);
+            assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
         });
 
         it("in HelmRelease values under any name, as a finding", () => {
@@ -324,9 +347,10 @@ describe("fleet secret guard: inline values (fleet/guard/objects.ts)", () => {
                     helmRelease({
                         externalDatabase: { url: "postgres://app:hunter2@db:5432/app", host: "db" },
                         config: "log_level = info\napi_key = abc123\n",
+                        extraEnv: "LOG_LEVEL=info\nDB_PASSWORD=hunter2\n",
                     }),
                 ).problems,
-                [valueFinding("externalDatabase.url"), valueFinding("config")],
+                [valueFinding("externalDatabase.url"), valueFinding("config"), valueFinding("extraEnv")],
             );
         });
     });
