@@ -132,6 +132,26 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
                     "data.b is not SOPS-encrypted (the default after :=/:- is plain text in Git)",
                 ],
             );
+            // Only a value that is nothing but the variable is one: text around it is in Git; `${VAR-default}` and
+            // `${VAR=default}` (no colon) take a default too, and a default may hold blanks (drone/envsubst).
+            assert.deepEqual(
+                checkObject(
+                    secret({
+                        stringData: {
+                            a: "hunter2-${ENVIRONMENT}",
+                            b: "${ENVIRONMENT}-hunter2",
+                            c: "${DB_PASSWORD-hunter2}",
+                            d: "${GREETING:=correct horse}",
+                        },
+                    }),
+                ).problems,
+                [
+                    "stringData.a is not SOPS-encrypted",
+                    "stringData.b is not SOPS-encrypted",
+                    "stringData.c is not SOPS-encrypted (the default after :=/:- is plain text in Git)",
+                    "stringData.d is not SOPS-encrypted (the default after :=/:- is plain text in Git)",
+                ],
+            );
             // An empty default leaves the variable's own value, which a Flux Kustomization may set in clear.
             const emptyDefault = checkObject(
                 secret({ stringData: { password: "${DB_PASSWORD:=}", user: "${DB_USER:-}" } }),
@@ -152,13 +172,21 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
     describe("a *.example template: <placeholders> only", () => {
         it("passes empty values and <placeholders>; a value is found, whatever its type", () => {
             const template = secret({
-                stringData: { password: "<db-password>", user: "", host: null, token: "hunter2", nested: "<a<b>" },
+                stringData: {
+                    password: "<db-password>",
+                    user: "",
+                    host: null,
+                    token: "hunter2",
+                    nested: "<a<b>",
+                    url: "<user>:hunter2",
+                },
                 data: { pin: 1234 },
             });
             assert.deepEqual(checkObject(template, { template: true }).problems, [
                 "data.pin holds a value, not a <placeholder>: templates are committed in plain text",
                 "stringData.token holds a value, not a <placeholder>: templates are committed in plain text",
                 "stringData.nested holds a value, not a <placeholder>: templates are committed in plain text",
+                "stringData.url holds a value, not a <placeholder>: templates are committed in plain text",
             ]);
             assert.deepEqual(
                 checkObject(secret({ stringData: { password: "<db-password>", user: "", host: null } }), {
