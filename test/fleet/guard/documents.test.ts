@@ -11,7 +11,7 @@
 //     ""/~/null/Null/NULL are null (YAML 1.2: yes, on, y are text), `<<` is a merge key;
 //   - go-yaml refuses duplicate keys ("mapping key ... already defined") and overflows on an anchor holding itself.
 import * as assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
@@ -416,6 +416,101 @@ describe("fleet secret guard: YAML streams as kustomize reads them (fleet/guard/
                 () => readSmallFile(join(dir, "over.env"), LIMIT),
                 (e: unknown) => e instanceof DocumentError && e.line === 1 && e.message === "larger than 0.0625 MiB",
             );
+        });
+    });
+
+    describe("the splitter's edges", () => {
+        const split = (...chunks: string[]) => {
+            const out: unknown[] = [];
+            const splitter = new DocumentSplitter((text, line, index) => out.push([index, line, parseOne(text, line)]));
+            chunks.forEach((c) => splitter.push(c));
+            splitter.end();
+            return out;
+        };
+
+        it("old Mac line ends (CR only) to the very end: the last value has no CR, in one chunk or with the CR alone", () => {
+            const expected = [[1, 1, { apiVersion: "v1", kind: "Secret" }]];
+            assert.deepEqual(split("apiVersion: v1\rkind: Secret\r"), expected);
+            assert.deepEqual(split("apiVersion: v1\rkind: Secret", "\r"), expected);
+        });
+
+        it("blank lines and indented comments before `---` belong to the document it starts (its first line)", () => {
+            assert.deepEqual(split("\n  # about a\n---\na: 1\n"), [[1, 1, { a: 1 }]]);
+            assert.deepEqual(split("a: 1\n...\n\n    # about b\n---\nb: 2\n"), [
+                [1, 1, { a: 1 }],
+                [2, 3, { b: 2 }],
+            ]);
+        });
+
+        it("a comment-only piece is no document, whatever its comments look like", () => {
+            assert.deepEqual(split("a: 1\n---\n#no-space-after-the-hash\n##\n---\nb: 2\n"), [
+                [1, 1, { a: 1 }],
+                [2, 5, { b: 2 }],
+            ]);
+        });
+
+        it("a byte order mark before kustomize's `---#` opening the file: the Secret after it is read", () => {
+            assert.deepEqual(split('\uFEFF---#\n{"apiVersion": "v1", "kind": "Secret"}\n'), [
+                [1, 1, { apiVersion: "v1", kind: "Secret" }],
+            ]);
+        });
+
+        it("a too-large document is refused even when another document follows it in the same chunk", () => {
+            const LIMIT = 64 * 1024;
+            const splitter = new DocumentSplitter(() => undefined, LIMIT);
+            assert.throws(
+                () => splitter.push(`a: 1\n---\nk: ${"x".repeat(LIMIT)}\n---\nb: 2\n`),
+                (e: unknown) =>
+                    e instanceof DocumentError &&
+                    e.name === "DocumentError" &&
+                    e.line === 2 &&
+                    e.message.startsWith("a YAML document starting here is larger than 0.0625 MiB"),
+            );
+        });
+    });
+
+    describe("errors and files", () => {
+        it("a syntax error past line 9 and column 9: the message without yaml's position, line and column in the file", () => {
+            const text = `apiVersion: v1\nkind: ConfigMap\n${"# note\n".repeat(8)}metadata:\n  name: x\n  labels: {app: a, app: b}\n`;
+            assert.throws(
+                () => parseOne(text, 5),
+                (e: unknown) =>
+                    e instanceof DocumentError &&
+                    e.message === "Map keys must be unique" &&
+                    e.where("apps/app/config.yaml") === "apps/app/config.yaml:17:20",
+            );
+        });
+
+        it("a file cut inside a UTF-8 character: the broken character is read as U+FFFD, not dropped", () => {
+            const dir = repo({});
+            const path = join(dir, "cut.yaml");
+            writeFileSync(path, Buffer.concat([Buffer.from("name: caf"), Buffer.from("é").subarray(0, 1)]));
+            const seen: unknown[] = [];
+            readDocuments(path, (d) => seen.push(d.value));
+            assert.deepEqual(seen, [{ name: "caf\uFFFD" }]);
+        });
+
+        it("readDocuments and readSmallFile close the file, also when they refuse it", () => {
+            const LIMIT = 64 * 1024;
+            const dir = repo({ "ok.yaml": "a: 1\n", "large.yaml": `k: ${"x".repeat(LIMIT)}\n` });
+            const open = () => readdirSync("/proc/self/fd").length;
+            const before = open();
+            for (let i = 0; i < 5; i++) {
+                readDocuments(join(dir, "ok.yaml"), () => undefined, LIMIT);
+                readSmallFile(join(dir, "ok.yaml"), LIMIT);
+                assert.throws(() => readDocuments(join(dir, "large.yaml"), () => undefined, LIMIT), DocumentError);
+                assert.throws(() => readSmallFile(join(dir, "large.yaml"), LIMIT), DocumentError);
+            }
+            assert.equal(open(), before);
+        });
+
+        it("objectsOf: an object without a kind, or of a kind not ending in List, is itself, items or not", () => {
+            const noKind = { apiVersion: "v1", items: [{ kind: "Secret" }] };
+            const pipeline = { apiVersion: "tekton.dev/v1", kind: "Pipeline", items: [{ kind: "Secret" }] };
+            const numbered = { kind: 42, items: [{ kind: "Secret" }] };
+            assert.deepEqual(objectsOf(noKind), [noKind]);
+            assert.deepEqual(objectsOf(pipeline), [pipeline]);
+            assert.deepEqual(objectsOf(numbered), [numbered]);
         });
     });
 });
