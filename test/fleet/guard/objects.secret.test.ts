@@ -142,6 +142,8 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
                             b: "${ENVIRONMENT}-hunter2",
                             c: "${DB_PASSWORD-hunter2}",
                             d: "${GREETING:=correct horse}",
+                            e: "hunter2${SUFFIX:=}",
+                            f: "${PREFIX:=}hunter2",
                         },
                     }),
                 ).problems,
@@ -150,6 +152,8 @@ describe("fleet secret guard: a Secret (fleet/guard/objects.ts)", () => {
                     "stringData.b is not SOPS-encrypted",
                     "stringData.c is not SOPS-encrypted (the default after :=/:- is plain text in Git)",
                     "stringData.d is not SOPS-encrypted (the default after :=/:- is plain text in Git)",
+                    "stringData.e is not SOPS-encrypted",
+                    "stringData.f is not SOPS-encrypted",
                 ],
             );
             // An empty default leaves the variable's own value, which a Flux Kustomization may set in clear.
