@@ -4,7 +4,8 @@
 // refusals of a fleet directory it cannot check. What real kustomize makes of the fixtures is in secrets.test.ts,
 // secrets.attacks.test.ts and secrets.fail-closed.test.ts.
 import * as assert from "node:assert/strict";
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { devNull } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../fleet/cli";
 import { checkSecrets, secretsReport } from "../../fleet/secrets";
@@ -305,7 +306,9 @@ describe("fleet secret guard: orchestration (fleet/secrets.ts, in process)", () 
                         }
                         return ["README.md", "apps"];
                     },
-                    open: () => 0,
+                    // A real descriptor: the walk closes what open returns, and closing 0 closed the test
+                    // worker's stdin (a later pipe then took fd 0, and libuv aborted the worker closing it).
+                    open: () => openSync(devNull, "r"),
                 },
             });
             assert.deepEqual(check.errors, [{ file: "apps/", reason: "cannot be read (permission denied)" }]);
