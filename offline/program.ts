@@ -54,9 +54,28 @@ function loadProgram(): Program {
     return program;
 }
 
+/**
+ * Where runs of the program with the same input may share one capture. Only the tests install one
+ * (test/support/share-captures.ts): the suite plans the same fixture stack in dozens of files, and a capture is a pure
+ * function of its input (the program reads only its config). The product plans each stack once and never does.
+ */
+export interface CaptureStore {
+    get(key: string, run: () => Promise<Capture>): Promise<Capture>;
+}
+let store: CaptureStore | undefined;
+export function shareCaptures(shared: CaptureStore | undefined): void {
+    store = shared;
+}
+
 /** Runs index.ts for one stack under mocks. Throws what the program throws (e.g. ConfigError) after RPCs drain. */
 export function runProgram(input: StackInput, options: CaptureOptions = {}): Promise<Capture> {
-    return capture(input, () => loadProgram()(), options);
+    const run = () => capture(input, () => loadProgram()(), options);
+    // A run with altered Azure answers is keyed by a function: never shared.
+    if (!store || options.alterAzure) {
+        return run();
+    }
+    const { project, seed, absent, allowFailure } = options;
+    return store.get(JSON.stringify([input, project, seed, absent, allowFailure === true]), run);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Capture } from "../offline/program";
 import { stackNames } from "../stacks/files";
 import { all, at, one, runCommitted, stackSetting, transitiveDependencies } from "./support/stacks";
 import { T } from "./support/tokens";
+import { sharedCaptures } from "./support/share-captures";
 
 const CLUSTER = T.ManagedCluster;
 
@@ -28,6 +29,7 @@ function acceptsTags(type: string): boolean {
 }
 
 describe("the whole program", () => {
+    sharedCaptures();
     const captures = new Map<string, Capture>();
     before(async () => {
         for (const stack of stackNames()) {

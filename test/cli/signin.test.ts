@@ -15,6 +15,7 @@ import type { StackFacts } from "../../preflight/stack";
 import * as verifyCli from "../../verify/cli";
 import { ARM, FAST_RETRY, GRAPH, stackFacts, World } from "../fixtures/preflight/world";
 import { lazy } from "../../cli/lazy";
+import { sharedCaptures } from "../support/share-captures";
 
 const SUB = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
 const OTHER = "7d2f0c4e-1b3a-4e5f-8a9b-0c1d2e3f4a5b";
@@ -57,6 +58,7 @@ const calls = (env: Record<string, string>) => {
 };
 
 describe("the subscription verify and preflight use", () => {
+    sharedCaptures();
     before(() => {
         dir = mkdtempSync(join(tmpdir(), "signin-"));
     });

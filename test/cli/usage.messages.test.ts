@@ -12,6 +12,7 @@ import { main as plan, planFailure } from "../../plan/cli";
 import { formatIssues, namespaceIssues, validateStackConfig } from "../../stacks/load";
 import { main as verify } from "../../verify/cli";
 import { lazy } from "../../cli/lazy";
+import { sharedCaptures } from "../support/share-captures";
 
 const SUBSCRIPTION = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
 const base = {
@@ -32,6 +33,7 @@ function problems(raw: Record<string, unknown>): string {
 }
 
 describe("messages that say what to type", () => {
+    sharedCaptures();
     describe("config keys", () => {
         it("answers a misspelt key with the closest allowed one and the full list", () => {
             assert.match(
@@ -179,6 +181,7 @@ describe("messages that say what to type", () => {
 });
 
 describe("policy findings name the config key to change", () => {
+    sharedCaptures();
     it("next to the ARM property, for every configurable rule", async () => {
         const { text } = await plan(["--stack", "dev"]);
         assert.match(
@@ -191,6 +194,7 @@ describe("policy findings name the config key to change", () => {
 });
 
 describe("npm run fleet into a fleet repo", () => {
+    sharedCaptures();
     const fleet = () => lazy.fleetCli();
 
     it("refuses to write a cluster directory that refers to shared layers the fleet lacks (exit 2)", async function () {

@@ -13,6 +13,7 @@ import {
     withConfig,
 } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const EXTENSION = T.Extension;
 const CONFIGURATION = T.FluxConfiguration;
@@ -40,6 +41,7 @@ function fingerprints(knownHosts: string): string[] {
 }
 
 describe("FluxGitOps", () => {
+    sharedCaptures();
     let prod: Capture;
     let dev: Capture;
     before(async () => {

@@ -3,6 +3,7 @@ import type { Capture } from "../../offline/program";
 import { sopsDecryptRoleGuid } from "../../components/roles";
 import { all, azureValue, baseConfig, idOf, one, run, withConfig } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const IDENTITY = T.UserAssignedIdentity;
 const CREDENTIAL = T.FederatedIdentityCredential;
@@ -17,6 +18,7 @@ const VAULT = T.Vault;
 const KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424";
 
 describe("FluxIdentity", () => {
+    sharedCaptures();
     let c: Capture;
     before(async () => {
         c = await run(baseConfig("prod"));

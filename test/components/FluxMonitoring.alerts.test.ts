@@ -21,6 +21,7 @@ import { validateStackConfig } from "../../stacks/load";
 import type { MonitoringSettings } from "../../stacks/schema";
 import { baseConfig, idOf, one, run } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const PROMTOOL = process.env.PROMTOOL ?? "promtool";
 
@@ -419,6 +420,7 @@ async function runPromtool(rules: RegisteredRule[], only?: string[]): Promise<{ 
 }
 
 describe("Flux alert rules under promtool (behaviour)", function () {
+    sharedCaptures();
     this.timeout(60000);
     const rules = (overrides: Partial<MonitoringSettings> = {}) =>
         prometheusRuleGroupRules(settings(overrides), CLUSTER, "action-group");

@@ -9,6 +9,7 @@ import { LAYER_LABEL } from "../../fleet/layout";
 import { validateStackConfig } from "../../stacks/load";
 import { all, at, azureValue, baseConfig, idOf, one, run, runCommitted, withConfig } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const RULES = T.PrometheusRuleGroup;
 const ACTIONS = T.ActionGroup;
@@ -46,6 +47,7 @@ interface Rule {
 }
 
 describe("watching reconciliation (managed Prometheus, alerts, Grafana)", () => {
+    sharedCaptures();
     let prod: Capture;
     let dev: Capture;
     before(async () => {

@@ -20,6 +20,7 @@ import {
     withConfig,
 } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const VAULT = T.Vault;
 const KEY = T.Key;
@@ -39,6 +40,7 @@ function committedConfig(stack: string): Record<string, unknown> {
 }
 
 describe("disaster recovery", () => {
+    sharedCaptures();
     let prod: Capture;
     let dr: Capture;
     before(async () => {
@@ -353,6 +355,7 @@ describe("disaster recovery", () => {
 });
 
 describe("admitted egress prefixes", () => {
+    sharedCaptures();
     it("must be in the subscription the owner deploys to: it reads them with its own provider", async () => {
         const id =
             "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope";

@@ -4,6 +4,7 @@ import { sopsDecryptRoleGuid } from "../../components/roles";
 import { firstVersionExpiry } from "../../components/SopsKeyVault";
 import { all, at, azureValue, baseConfig, idOf, one, run, withConfig } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const CLUSTER = T.ManagedCluster;
 const PREFIX = T.PublicIPPrefix;
@@ -35,6 +36,7 @@ const RESERVED =
     "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/resourceGroups/rg-sops-prod/providers/Microsoft.Network/publicIPPrefixes/pip-egress-prod-northeurope";
 
 describe("hardening (prod passes the policy pack)", () => {
+    sharedCaptures();
     let prod: Capture;
     let dev: Capture;
     before(async () => {

@@ -4,6 +4,7 @@ import type { Capture } from "../../offline/program";
 import { sopsPathRegex } from "../../components/SopsKeyVault";
 import { all, at, azureValue, baseConfig, idOf, one, run, withConfig } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const VAULT = T.Vault;
 const KEY = T.Key;
@@ -15,6 +16,7 @@ const ROLE = T.RoleAssignment;
 const KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424";
 
 describe("SopsKeyVault", () => {
+    sharedCaptures();
     let prod: Capture;
     let dev: Capture;
     before(async () => {

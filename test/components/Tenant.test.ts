@@ -18,6 +18,7 @@ import {
     withConfig,
 } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const NAMESPACE_USER = "c9f76ca8-b262-4b10-8ed2-09cf0948aa35";
 const RBAC_READER = "7f6c6a51-bcf8-42ba-9220-52d62157d7db";
@@ -41,6 +42,7 @@ const tenants = {
 const secrets = { gitSshPrivateKey: TEST_SSH_KEY, "tenantGitSshPrivateKey-payments": TEAM_KEY };
 
 describe("Tenant", () => {
+    sharedCaptures();
     let prod: Capture;
     let standby: Capture;
     before(async () => {

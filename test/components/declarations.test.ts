@@ -13,6 +13,7 @@ import { roleAssignmentName } from "../../components/roles";
 import { all, at, baseConfig, idOf, one, run, runCommitted, stackInput, withConfig } from "../support/stacks";
 import { lazy } from "../../cli/lazy";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const ROLE = T.RoleAssignment;
 const CLUSTER = T.ManagedCluster;
@@ -23,6 +24,7 @@ const DCRA = T.DataCollectionRuleAssociation;
 const shown = (c: Capture, value: unknown) => makeDisplay(c.references)(value);
 
 describe("the components, as ARM receives them", () => {
+    sharedCaptures();
     const active = new Map<string, Capture>();
     let prod: Capture;
     let dev: Capture;

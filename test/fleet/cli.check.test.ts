@@ -8,10 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../fleet/cli";
 import { ROOT } from "../../stacks/paths";
+import { sharedCaptures } from "../support/share-captures";
 
 const EXAMPLE = join(ROOT, "examples", "fleet");
 
 describe("npm run fleet -- --check", () => {
+    sharedCaptures();
     let dir: string;
     beforeEach(() => {
         dir = mkdtempSync(join(tmpdir(), "fleet-check-"));

@@ -12,6 +12,7 @@ import { runProgram } from "../../offline/program";
 import { loadStackFile, withSecretPlaceholders } from "../../stacks/files";
 import { runCliInProcess } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const NO_COMPONENT = "the program registered no FleetManifests component with its outputs";
 const NOT_ONE_RULE = "the stack output sopsCreationRule is not a single .sops.yaml creation rule";
@@ -23,6 +24,7 @@ const DEV_RULE = [
 ].join("\n");
 
 describe("fleetFiles: what npm run fleet reads from the program", () => {
+    sharedCaptures();
     let dev: Capture;
     let component: string;
     before(async () => {

@@ -14,6 +14,7 @@ import { runProgram } from "../../offline/program";
 import { loadStackFile, withSecretPlaceholders } from "../../stacks/files";
 import { ROOT } from "../../stacks/paths";
 import { runCliInProcess } from "../support/stacks";
+import { sharedCaptures } from "../support/share-captures";
 
 const EXAMPLE = join(ROOT, "examples", "fleet");
 
@@ -26,6 +27,7 @@ function tree(dir: string): string[] {
 }
 
 describe("npm run fleet: shared layers and --scaffold", () => {
+    sharedCaptures();
     let dir: string;
     beforeEach(() => {
         dir = mkdtempSync(join(tmpdir(), "fleet-scaffold-"));

@@ -11,11 +11,13 @@ import { fleetFiles, main } from "../../fleet/cli";
 import { goDuration } from "../../fleet/layout";
 import { all, one, stackSetting } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const EXAMPLE = join(ROOT, "examples", "fleet");
 const KUSTOMIZATION = T.FluxKustomization;
 
 describe("fleet bootstrap (FleetManifests, npm run fleet, examples/fleet)", () => {
+    sharedCaptures();
     const captures = new Map<string, Capture>();
     before(async () => {
         for (const stack of stackNames()) {

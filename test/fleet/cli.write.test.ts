@@ -10,11 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../fleet/cli";
 import { ROOT } from "../../stacks/paths";
+import { sharedCaptures } from "../support/share-captures";
 
 const EXAMPLE = join(ROOT, "examples", "fleet");
 const HEADER = "# Rendered by `npm run fleet` from the aks-gitops stack. Edit the stack config, not this file.\n";
 
 describe("npm run fleet (writing into a fleet repo checkout)", () => {
+    sharedCaptures();
     let out: string;
     beforeEach(() => {
         out = join(mkdtempSync(join(tmpdir(), "fleet-write-")), "fleet");

@@ -8,6 +8,7 @@ import { clusterFiles } from "../../fleet/repo-files";
 import type { FleetLayoutArgs } from "../../fleet/layout";
 import { all, baseConfig, ConfigObject, run, withConfig } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 function problems(config: ConfigObject): string[] {
     try {
@@ -37,6 +38,7 @@ const ARGS: FleetLayoutArgs = {
 };
 
 describe("Flux notifications (fleet.notifications)", function () {
+    sharedCaptures();
     this.timeout(60000);
 
     it("is on in prod with the notification-controller, off in dev", () => {

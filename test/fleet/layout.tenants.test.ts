@@ -15,6 +15,7 @@ import { main } from "../../fleet/cli";
 import { EXAMPLE, haveKubectl, kustomize } from "../support/kustomize";
 import { all, baseConfig, one, run } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const ARGS: FleetLayoutArgs = {
     clusterName: "staging-westeurope",
@@ -118,6 +119,7 @@ const helmRelease = (spec: Record<string, unknown>) => ({
 const plain = { interval: "10m", path: "./deploy", prune: true, sourceRef: { kind: "GitRepository", name: "p" } };
 
 describe("tenant boundary (fleet/layout.ts tenantBoundaryObjects)", function () {
+    sharedCaptures();
     this.timeout(120000);
 
     it("is a ValidatingAdmissionPolicy and its binding, admissionregistration.k8s.io/v1, failing closed in tenant namespaces", () => {

@@ -13,6 +13,7 @@ import { runCli } from "../../fleet/cli";
 import { mergeSopsConfig } from "../../fleet/repo-files";
 import { ROOT } from "../../stacks/paths";
 import { runCliInProcess } from "../support/stacks";
+import { sharedCaptures } from "../support/share-captures";
 
 // The environments' rules as the stacks output them (SopsKeyVault creationRuleObject), written out literally.
 const ENV_REGEX = {
@@ -49,6 +50,7 @@ const pathsOf = (env: string) => [
 ];
 
 describe(".sops.yaml merge (fleet/repo-files.ts mergeSopsConfig)", () => {
+    sharedCaptures();
     it("states the environment rules the stacks output (the literal regexes above)", () => {
         for (const [env, regex] of Object.entries(ENV_REGEX)) {
             assert.equal(sopsPathRegex(env as "dev"), regex);

@@ -11,6 +11,7 @@ import { specFor } from "../../preflight/specs";
 import { apiVersionOf } from "../../preflight/stack";
 import { azureValue, idOf, one, stackInput } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 /** RFC 4122 (section 4.4): a random (version 4) UUID, variant bits 10 (the first nibble of the 4th group 8, 9, a or b). */
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -33,6 +34,7 @@ function idFromPut(put: string, inputs: State, subscriptionId: string): string {
 }
 
 describe("the Azure mocks: resource ids and the outputs Azure computes", () => {
+    sharedCaptures();
     let prod: Capture;
     before(async () => {
         prod = await planStack("prod");
@@ -298,6 +300,7 @@ describe("the Azure mocks: resource ids and the outputs Azure computes", () => {
 });
 
 describe("the Azure mocks: the get* invokes", () => {
+    sharedCaptures();
     const vaultKey = { resourceGroupName: "rg-sops-prod", vaultName: "kv-contoso-sops-prod", keyName: "sops-prod" };
     const keyId = (sub: string) =>
         `/subscriptions/${sub}/resourceGroups/rg-sops-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-sops-prod/keys/sops-prod`;

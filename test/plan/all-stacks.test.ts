@@ -15,6 +15,7 @@ import { commentEntries, AllStacksPlan, planAllStacks, planAllStacksCli } from "
 import { buildCheckedPlan, Plan } from "../../plan/model";
 import { otherClusterOf, projectCopy, writeStack } from "../support/fleet";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 /** A plan of another stack: the same resources under its name (what the comment needs, not a real run). */
 function renamed(plan: Plan, stack: string): Plan {
@@ -37,6 +38,7 @@ function withChange(plan: Plan): Plan {
 }
 
 describe("plan every stack (npm run plan -- --all) and the fleet comment", () => {
+    sharedCaptures();
     const plans = new Map<string, Plan>();
     const memo = async (stack: string) =>
         plans.get(stack) ?? plans.set(stack, await planWithActivation(stack)).get(stack)!;

@@ -12,10 +12,12 @@ import { PROJECT } from "../../stacks/load";
 import { sopsDecryptRoleGuid } from "../../components/roles";
 import { T } from "../support/tokens";
 import { BUILT_IN_ROLE_GUIDS } from "../support/built-in-roles";
+import { sharedCaptures } from "../support/share-captures";
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 describe("offline plan", () => {
+    sharedCaptures();
     const plans = new Map<string, Plan>();
     before(async () => {
         for (const stack of stackNames()) {

@@ -15,6 +15,7 @@ import type { Plan } from "../../plan/model";
 import { renderTree } from "../../plan/render";
 import { plan } from "../support/plan";
 import { runCliInProcess } from "../support/stacks";
+import { sharedCaptures } from "../support/share-captures";
 
 // Exit codes as the README documents them: 0 ok; 1 a mandatory policy violation; 2 bad usage, unknown stack or invalid
 // config; 3 an output file could not be written.
@@ -29,6 +30,7 @@ function clean(stack: string): Plan {
 }
 
 describe("npm run plan: the command line", () => {
+    sharedCaptures();
     let dir: string;
     before(() => {
         dir = mkdtempSync(join(tmpdir(), "plan-cli-"));
@@ -211,6 +213,7 @@ describe("npm run plan: the command line", () => {
 });
 
 describe("npm run plan -- --stack: a mandatory finding (the stack planned by a stand-in)", () => {
+    sharedCaptures();
     const planOne = (stack: string): Promise<Plan> => Promise.resolve({ ...plan(), stack });
 
     it("exits 1 and says how many mandatory findings there are, in every format", async () => {
@@ -260,6 +263,7 @@ describe("npm run plan -- --stack: a mandatory finding (the stack planned by a s
 });
 
 describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stand-in)", () => {
+    sharedCaptures();
     const stacks = stackNames();
     const [broken, failing] = [stacks[0], stacks[1]];
     const planOne = (stack: string): Promise<Plan> => {
@@ -414,6 +418,7 @@ describe("npm run plan -- --all: exit codes and stderr (stacks planned by a stan
 });
 
 describe("npm run plan -- comment --all --base in the pull-request pipelines", () => {
+    sharedCaptures();
     it("is what the Azure Pipelines pull-request pipeline runs, --base only when the target branch wrote its plan", () => {
         const text = readFileSync(join(__dirname, "..", "..", "azure-pipelines", "pull-request.yml"), "utf8");
         assert.match(text, /npm run --silent plan -- --all --json --out "\$\(Agent\.TempDirectory\)\/base\.json"/);

@@ -7,6 +7,7 @@ import type { Registration } from "../../offline/monitor";
 import { buildPlan } from "../../plan/model";
 import { renderMermaid, renderTree } from "../../plan/render";
 import { baseConfig, run } from "../support/stacks";
+import { sharedCaptures } from "../support/share-captures";
 
 /** A small seeded PRNG (mulberry32), so a failure reproduces. */
 function random(seed: number): () => number {
@@ -79,6 +80,7 @@ function isCanonical(value: unknown, path = "$"): void {
 }
 
 describe("the plan is canonical by construction", () => {
+    sharedCaptures();
     let prod: Capture;
     before(async () => {
         prod = await run(baseConfig("prod"));

@@ -7,6 +7,7 @@ import type { Plan } from "../../plan/model";
 import { renderMermaid, renderTree } from "../../plan/render";
 import { AKS, CLUSTER, IP, ODD, ORPHAN, plan, PROVIDER, resource, RG } from "../support/plan";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const TREE = `Plan for aks-gitops/prod: 7 resources (6 custom)
 Critical path from scratch ~8.3 min (all 6 one after another: 9.6 min)
@@ -66,6 +67,7 @@ Policy (policy/ pack): 1 mandatory, 2 advisory finding(s)
 `;
 
 describe("plan views (plan/render.ts)", () => {
+    sharedCaptures();
     it("renders the text tree: branches, flags, key properties, waits, counts, critical path, outputs, findings", () => {
         assert.equal(renderTree(plan()), TREE);
     });
@@ -232,6 +234,7 @@ describe("plan views (plan/render.ts)", () => {
 });
 
 describe("plan views of the committed stacks", () => {
+    sharedCaptures();
     const plans = new Map<string, Plan>();
     before(async () => {
         for (const stack of ["prod", "dev", "prod-northeurope"]) {

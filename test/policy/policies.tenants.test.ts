@@ -23,6 +23,7 @@ import {
     urn,
 } from "../support/tenants";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const policy = (name: string) => {
     const p = policies.find((x) => x.name === name);
@@ -50,6 +51,7 @@ const withNetwork = (policyRule: Record<string, unknown> | undefined) =>
     ns({ ...namespaceProperties(), defaultNetworkPolicy: policyRule });
 
 describe("policy pack: tenants (issue 23)", () => {
+    sharedCaptures();
     describe("tenant-namespace-quota", () => {
         const key = " (config: aks-gitops:org.tenants.<team>.quota)";
 

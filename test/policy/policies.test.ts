@@ -34,6 +34,7 @@ import {
     roleAssignment,
     withResources,
 } from "../support/tenants";
+import { sharedCaptures } from "../support/share-captures";
 
 // Raw captured inputs: loosely typed on purpose, fixtures poke at them.
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- the fixtures below edit captured inputs as untyped JSON (any), deep paths of the SDK's Args */
@@ -743,6 +744,7 @@ function startPack(): { child: ReturnType<typeof spawn>; port: Promise<string> }
 }
 
 describe("policy pack", () => {
+    sharedCaptures();
     let prod: Capture;
     let dev: Capture;
     let pack: ReturnType<typeof startPack> | undefined;

@@ -10,6 +10,7 @@ import type { StackFacts } from "../../preflight/stack";
 import { credential, stackFacts } from "../fixtures/preflight/world";
 import { lazy } from "../../cli/lazy";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const root = dirname(require.resolve("@pulumi/azure-native/package.json"));
 
@@ -64,6 +65,7 @@ function nestedObjects(shape: Shape, at: string): { at: string; shape: ObjectSha
 }
 
 describe("preflight: the REST spec table", () => {
+    sharedCaptures();
     const types = inputTypes();
 
     it("names what azure-native names: path parameters and top-level inputs are inputs of each resource's Args", () => {

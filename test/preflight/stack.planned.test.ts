@@ -13,6 +13,7 @@ import { factsFrom, type StackFacts } from "../../preflight/stack";
 import { derivedNames, settingsFrom } from "../../stacks/load";
 import { ARM, credential, FAST_RETRY, GRAPH, SUBSCRIPTION, World } from "../fixtures/preflight/world";
 import { lazy } from "../../cli/lazy";
+import { sharedCaptures } from "../support/share-captures";
 
 const DR_PREFIX = "pip-egress-aks-prod-northeurope";
 const PREFIX_GET = new RegExp(`/publicIPPrefixes/${DR_PREFIX}\\?`);
@@ -58,6 +59,7 @@ function resourcesOf(template: ArmTemplate): ArmResource[] {
 }
 
 describe("preflight plans the run it checks: a prefix the vault wave's run leaves out is not in the template", function () {
+    sharedCaptures();
     this.timeout(60_000);
     let nock: typeof import("nock");
     let vault: StackFacts;
@@ -208,6 +210,7 @@ describe("preflight plans the run it checks: a prefix the vault wave's run leave
 });
 
 describe("the Azure mocks can answer 'not found' for chosen ids, as the provider reports a 404", function () {
+    sharedCaptures();
     this.timeout(60_000);
 
     it("the program under admitExistingOnly leaves such a prefix out; without it, the run fails on it", async () => {

@@ -8,6 +8,7 @@ import { loadStackFile, withSecretPlaceholders } from "../../stacks/files";
 import { runProgram } from "../../offline/program";
 import { factsFrom, planWithout, type StackFacts } from "../../preflight/stack";
 import { derivedNames, settingsFrom } from "../../stacks/load";
+import { sharedCaptures } from "../support/share-captures";
 
 const SUB = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
 const DR_PREFIX =
@@ -32,6 +33,7 @@ async function warnings<T>(
 }
 
 describe("preflight's planWithout", function () {
+    sharedCaptures();
     this.timeout(60_000);
     let vault: StackFacts;
     let admit: StackFacts;

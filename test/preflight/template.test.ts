@@ -7,6 +7,7 @@ import { stackFacts } from "../fixtures/preflight/world";
 import { Json, JsonObject, renderTemplate, RenderedTemplate } from "../../preflight/template";
 import { offSpec, pathParameters, ResourceSpec, specs, specFor, toWire } from "../../preflight/specs";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const facts: Record<string, StackFacts> = {};
 const rendered: Record<string, RenderedTemplate> = {};
@@ -52,6 +53,7 @@ const wireBody = (r: Resource): JsonObject =>
     Object.fromEntries(Object.entries(r).filter(([k]) => !TEMPLATE_KEYWORDS.has(k)));
 
 describe("preflight: the ARM template for validation", () => {
+    sharedCaptures();
     before(async () => {
         for (const stack of ["prod", "dev", "prod-northeurope"]) {
             facts[stack] = await stackFacts(stack);

@@ -12,6 +12,7 @@ import { loadStackFile, stackNames, withSecretPlaceholders } from "../../stacks/
 import { ROOT } from "../../stacks/paths";
 import { runProgram, type Capture } from "../../offline/program";
 import { buildCheckedPlan } from "../../plan/model";
+import { sharedCaptures } from "../support/share-captures";
 
 const PROJECT = process.env.COMMITTED_STACKS_DIR ? resolve(process.env.COMMITTED_STACKS_DIR) : ROOT;
 const STACKS = stackNames(PROJECT);
@@ -26,6 +27,7 @@ const FLEETS = process.env.FLEET_REPO
     : [join(PROJECT, "..", "fleet")].filter((dir) => existsSync(join(dir, "clusters")));
 
 describe(`the committed stacks (${STACKS.join(", ") || "none"} in ${PROJECT}; fleet: ${FLEETS.join(", ") || "none found"})`, function () {
+    sharedCaptures();
     this.timeout(120000);
 
     it("are read as the Pulumi CLI reads them, each valid, with no credential in clear text", () => {

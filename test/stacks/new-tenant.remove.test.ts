@@ -9,6 +9,7 @@ import { failure } from "../../cli/usage";
 import { command, main, withoutTenant } from "../../stacks/new-tenant";
 import { ROOT } from "../../stacks/paths";
 import { newStackProject } from "../support/new-stack";
+import { sharedCaptures } from "../support/share-captures";
 
 const STACKS = ["dev", "staging", "prod", "prod-northeurope"];
 
@@ -62,6 +63,7 @@ const SEARCH = `        # search: the search team (onboarded 2025-06)
 `;
 
 describe("npm run new-tenant -- --remove", () => {
+    sharedCaptures();
     it("removes the only tenant with its `tenants:` key and that key's comment, nothing else, and says what follows", async () => {
         const dir = newStackProject(...STACKS);
         const before = read(dir, "Pulumi.yaml");

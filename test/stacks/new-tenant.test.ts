@@ -12,6 +12,7 @@ import { command, main, withTenant } from "../../stacks/new-tenant";
 import type { Prompter } from "../../stacks/new";
 import { newStackProject } from "../support/new-stack";
 import { ROOT } from "../../stacks/paths";
+import { sharedCaptures } from "../support/share-captures";
 
 const STACKS = ["dev", "staging", "prod", "prod-northeurope"];
 const project = () => newStackProject(...STACKS);
@@ -44,6 +45,7 @@ const PAYMENTS_END = "            url: ssh://git@ssh.dev.azure.com/v3/contoso/pa
 const instructions = (out: string[]) => out.slice(out.indexOf("what team search must do:"));
 
 describe("npm run new-tenant", () => {
+    sharedCaptures();
     it("adds the tenant to Pulumi.yaml, keeping every comment and the other tenants, and prints what the team must do", async () => {
         const dir = project();
         const before = pulumiYaml(dir);

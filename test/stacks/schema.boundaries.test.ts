@@ -8,6 +8,7 @@ import { policies } from "../../policy/policies";
 import { validateStackConfig } from "../../stacks/load";
 import { baseConfig, ConfigObject, run, withConfig } from "../support/stacks";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 /** `{a: {b: value}}` from "a.b". */
 function nested(path: string, value: unknown): ConfigObject {
@@ -92,6 +93,7 @@ const COUNTS: { key: string; max: number; item: (i: number) => unknown; environm
 ];
 
 describe("boundaries: schema limits at the limit and one past it", () => {
+    sharedCaptures();
     for (const l of LIMITS) {
         const env = l.environment ?? "prod";
         const step = l.step ?? 1;
@@ -169,6 +171,7 @@ const THRESHOLDS: [string, string, (i: Props) => void, (i: Props) => void][] = [
 ];
 
 describe("boundaries: policy thresholds at the threshold and one past it", () => {
+    sharedCaptures();
     let prod: Capture;
     before(async () => {
         prod = await run(baseConfig("prod"));

@@ -12,6 +12,7 @@ import { kubernetesSupport, kubernetesSupportFinding } from "../../stacks/perish
 import { all, at, baseConfig, idOf, one, run, stackInput, stackSetting, withConfig } from "../support/stacks";
 import { lazy } from "../../cli/lazy";
 import { T } from "../support/tokens";
+import { sharedCaptures } from "../support/share-captures";
 
 const CLUSTER = T.ManagedCluster;
 const DCR = T.DataCollectionRule;
@@ -19,6 +20,7 @@ const DCRA = T.DataCollectionRuleAssociation;
 const ROLE = T.RoleAssignment;
 
 describe("a real subscription", () => {
+    sharedCaptures();
     describe("Kubernetes version", () => {
         // Deliberately judged on today's date: once a committed stack's minor leaves support, AKS would refuse to create
         // it, and this fails until the stacks (and stacks/perishable.ts) move on. The plan warns 60 days earlier.

@@ -27,6 +27,7 @@ import {
 import type { CheckContext, GroupAnswer, Shared } from "../../../preflight/run-checks";
 import type { StackFacts } from "../../../preflight/stack";
 import { ARM, credential, FAST_RETRY, stackFacts, SUBSCRIPTION } from "../../fixtures/preflight/world";
+import { sharedCaptures } from "../../support/share-captures";
 
 type Body = Record<string, unknown>;
 
@@ -85,6 +86,7 @@ function groups(answers: Record<string, string[] | Error> = {}): Shared {
 }
 
 describe("arm-validation: ARM's own validation of the plan (preflight/checks/deployment.ts)", function () {
+    sharedCaptures();
     let nock: typeof import("nock");
     let dev: StackFacts;
     let clients: Clients;

@@ -21,6 +21,7 @@ import type { StackFacts } from "../../../preflight/stack";
 import type { StackState } from "../../../preflight/state";
 import { stackFacts } from "../../fixtures/preflight/world";
 import { armError, checkContext, paged, SUBSCRIPTION } from "../../support/check-context";
+import { sharedCaptures } from "../../support/share-captures";
 
 type Vaults = Clients["keyVault"]["vaults"];
 type Keys = Clients["keyVault"]["keys"];
@@ -116,6 +117,7 @@ const RENAME = "pulumi config set --stack prod --path sops.vaultName <another-gl
 const ADOPT = "pulumi config set --stack prod --path sops.adopt true";
 
 describe("preflight vault-name check", () => {
+    sharedCaptures();
     let prod: StackFacts;
     let northeurope: StackFacts;
     before(async () => {
@@ -384,6 +386,7 @@ describe("preflight vault-name check", () => {
 });
 
 describe("preflight existing-key check", () => {
+    sharedCaptures();
     let prod: StackFacts;
     let northeurope: StackFacts;
     before(async () => {

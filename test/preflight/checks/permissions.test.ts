@@ -16,6 +16,7 @@ import type { CheckResult } from "../../../preflight/run-checks";
 import type { ArmResource, StackFacts } from "../../../preflight/stack";
 import { stackFacts } from "../../fixtures/preflight/world";
 import { armError, checkContext, paged, SUBSCRIPTION, withResource } from "../../support/check-context";
+import { sharedCaptures } from "../../support/share-captures";
 
 const ASSIGN = "Microsoft.Authorization/roleAssignments/write";
 const DEFINE = "Microsoft.Authorization/roleDefinitions/write";
@@ -58,6 +59,7 @@ const USER_ACCESS_ADMIN: Permission = {
 };
 
 describe("preflight permissions: matching actions", () => {
+    sharedCaptures();
     it("matches: wildcards span any part, dots are literal, the whole action must match, case does not count", () => {
         const cases: [string, string, boolean][] = [
             ["*", ASSIGN, true],
@@ -167,6 +169,7 @@ const SOPS_VAULT = "rg-sops-prod/Microsoft.KeyVault/vaults/kv-contoso-sops-prod"
 const OTHER_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
 
 describe("preflight permissions check", () => {
+    sharedCaptures();
     let dev: StackFacts;
     let staging: StackFacts;
     let northeurope: StackFacts;
