@@ -151,10 +151,9 @@ function buildOne(
                 );
             }
         });
+        // The last 64 KiB of what it says: kustomize's error comes last, after any number of warnings.
         child.stderr.setEncoding("utf8").on("data", (d: string) => {
-            if (stderr.length < 64 * 1024) {
-                stderr += d;
-            }
+            stderr = (stderr + d).slice(-64 * 1024);
         });
         child.on("error", (e) => fail(`could not start ${tool.command}: ${e.message}`));
         child.on("close", (code) => {

@@ -5,7 +5,7 @@
 // `--load-restrictor=LoadRestrictionsNone`.
 import * as assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildAll, findKustomize, KustomizeUnavailable } from "../../../fleet/guard/kustomize";
 import type { BuildOptions, Kustomize } from "../../../fleet/guard/kustomize";
@@ -153,6 +153,146 @@ describe("fleet secret guard: running kustomize (fleet/guard/kustomize.ts)", () 
             assert.deepEqual(none.failures, [
                 { dir: "apps/a", reason: `kustomize build could not start ${missing}: spawn ${missing} ENOENT` },
             ]);
+        });
+    });
+
+    describe("which kustomize: the edges", () => {
+        it("an empty AKS_GITOPS_KUSTOMIZE is unset: kustomize, else kubectl, from PATH; neither is KustomizeUnavailable", () => {
+            const bin = mkdtempSync(join(dir, "bin-"));
+            writeFileSync(
+                join(bin, "kubectl"),
+                `#!/bin/sh\n[ "$*" = "version --client -o json" ] && echo '{"clientVersion": {"gitVersion": "v1.32.4"}, "kustomizeVersion": "v5.5.0"}'\n`,
+            );
+            chmodSync(join(bin, "kubectl"), 0o755);
+            const path = process.env.PATH;
+            try {
+                process.env.PATH = bin;
+                const tool = findKustomize({ AKS_GITOPS_KUSTOMIZE: "" });
+                assert.equal(tool.command, "kubectl");
+                assert.equal(tool.version, "kubectl kustomize (kustomize v5.5.0)");
+                process.env.PATH = join(dir, "empty-bin");
+                assert.throws(
+                    () => findKustomize({}),
+                    (e: unknown) =>
+                        e instanceof KustomizeUnavailable &&
+                        e.name === "KustomizeUnavailable" &&
+                        e.message ===
+                            "neither kustomize nor kubectl is on PATH: the guard builds every kustomization with real kustomize (install either, or set AKS_GITOPS_KUSTOMIZE)",
+                );
+            } finally {
+                process.env.PATH = path;
+            }
+        });
+
+        it("versions of any width; a kubectl whose JSON names no kustomize version is `?`", () => {
+            const wide = script("kustomize-wide", `echo '{Version:kustomize/v10.11.12 GitCommit:abc}'`);
+            assert.equal(findKustomize({ AKS_GITOPS_KUSTOMIZE: wide }).version, "kustomize v10.11.12");
+            const kubectl = script("kubectl-json", `echo '{"clientVersion": {"gitVersion": "v1.20.0"}}'`);
+            assert.equal(findKustomize({ AKS_GITOPS_KUSTOMIZE: kubectl }).version, "kubectl kustomize (kustomize ?)");
+        });
+    });
+
+    describe("a build: limits and leftovers", () => {
+        const fake = (body: string, version = "fake kustomize"): Kustomize => ({
+            command: "/bin/sh",
+            args: (d) => ["-c", body, "sh", d],
+            version,
+        });
+        const build = async (tool: Kustomize, dirs: string[], options: BuildOptions = {}) => {
+            const objects: [string, unknown][] = [];
+            const failures = await buildAll(
+                tool,
+                dirs.map((d) => ({ abs: `/fleet/${d}`, shown: d })),
+                (shown, value) => objects.push([shown, value]),
+                options,
+            );
+            return { objects, failures };
+        };
+
+        it("output of exactly the limit passes; a build never waits for input (stdin is closed)", async () => {
+            // "kind: ConfigMap\n" is 16 bytes.
+            const { objects, failures } = await build(fake(`cat; printf 'kind: ConfigMap\\n'`), ["apps/a"], {
+                maxOutputBytes: 16,
+                timeoutMs: 10000,
+            });
+            assert.deepEqual(failures, []);
+            assert.deepEqual(objects, [["apps/a", { kind: "ConfigMap" }]]);
+        });
+
+        it("after output the guard cannot read, nothing more of that build is taken", async () => {
+            const { objects, failures } = await build(
+                fake(
+                    `printf 'kind: A\\n---\\nkind: A\\nkind: B\\n'; i=0; while [ $i -lt 20000 ]; do printf -- '---\\nkind: ConfigMap\\n'; i=$((i+1)); done`,
+                ),
+                ["apps/a"],
+            );
+            assert.deepEqual(objects, [["apps/a", { kind: "A" }]]);
+            assert.deepEqual(failures, [
+                {
+                    dir: "apps/a",
+                    reason: "kustomize build printed output the guard cannot read (output line 4: Map keys must be unique)",
+                },
+            ]);
+        });
+
+        it("a failure after many warnings: kustomize's last words (the error), at most 1500 characters of them", async () => {
+            const noisy = await build(
+                fake(
+                    `i=0; while [ $i -lt 5000 ]; do echo "Warning: 'bases' is deprecated ($i)" >&2; i=$((i+1)); done; echo 'Error: accumulating resources: missing.yaml' >&2; exit 1`,
+                ),
+                ["apps/a"],
+            );
+            assert.equal(noisy.failures.length, 1);
+            assert.match(noisy.failures[0].reason, /\(4999\)\n {6}Error: accumulating resources: missing\.yaml$/);
+            const long = await build(
+                fake(`i=0; while [ $i -lt 6 ]; do printf '%0999d\\n' 0 >&2; i=$((i+1)); done; exit 1`),
+                ["apps/a"],
+            );
+            const prefix = "kustomize build failed (fake kustomize, exit 1): ";
+            assert.equal(
+                long.failures[0].reason,
+                prefix + `${"0".repeat(999)}\n      ${"0".repeat(999)}`.slice(0, 1500),
+            );
+        });
+
+        it("output cut inside a UTF-8 character: the broken character is read as U+FFFD", async () => {
+            const { objects } = await build(fake(`printf 'kind: ConfigMap\\nmetadata:\\n  name: caf\\303'`), [
+                "apps/a",
+            ]);
+            assert.deepEqual(objects, [["apps/a", { kind: "ConfigMap", metadata: { name: "caf\uFFFD" } }]]);
+        });
+
+        it("a finished build leaves no timer behind (the guard exits when it is done, not 120 s later)", async () => {
+            // Every timer a build sets is cleared when it ends (a pending one keeps node running until it fires).
+            const pending = new Set<unknown>();
+            const { setTimeout: set, clearTimeout: clear } = globalThis;
+            globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+                const timer = set(fn, ms);
+                pending.add(timer);
+                return timer;
+            }) as typeof setTimeout;
+            globalThis.clearTimeout = ((timer: NodeJS.Timeout) => {
+                pending.delete(timer);
+                clear(timer);
+            }) as typeof clearTimeout;
+            try {
+                await build(fake(`printf 'kind: ConfigMap\\n'`), ["apps/a", "apps/b"]);
+            } finally {
+                globalThis.setTimeout = set;
+                globalThis.clearTimeout = clear;
+            }
+            assert.equal(pending.size, 0);
+        });
+
+        it("by default min(4, cores) builds at once", async () => {
+            const runs = mkdtempSync(join(dir, "runs-"));
+            // Each build marks itself running, prints how many are, and stays a moment.
+            const tool = fake(
+                `mkdir "${runs}/$$"; n=$(ls "${runs}" | wc -l); printf 'kind: ConfigMap\\nrunning: %s\\n' $n; sleep 0.3; rmdir "${runs}/$$"`,
+            );
+            const { objects } = await build(tool, ["a", "b", "c", "d", "e", "f"]);
+            const most = Math.max(...objects.map(([, o]) => (o as { running: number }).running));
+            assert.equal(most, Math.min(4, availableParallelism()));
         });
     });
 });
