@@ -220,12 +220,10 @@ describe("fleet secret guard: running kustomize (fleet/guard/kustomize.ts)", () 
         });
 
         it("after output the guard cannot read, nothing more of that build is taken", async () => {
-            const { objects, failures } = await build(
-                fake(
-                    `printf 'kind: A\\n---\\nkind: A\\nkind: B\\n'; i=0; while [ $i -lt 20000 ]; do printf -- '---\\nkind: ConfigMap\\n'; i=$((i+1)); done`,
-                ),
-                ["apps/a"],
-            );
+            // All of it written at once: what is still in the pipe when the build is stopped is not read as objects.
+            const output = join(dir, "unreadable.yaml");
+            writeFileSync(output, `kind: A\n---\nkind: A\nkind: B\n${"---\nkind: ConfigMap\n".repeat(20000)}`);
+            const { objects, failures } = await build(fake(`cat "${output}"`), ["apps/a"]);
             assert.deepEqual(objects, [["apps/a", { kind: "A" }]]);
             assert.deepEqual(failures, [
                 {
@@ -253,6 +251,13 @@ describe("fleet secret guard: running kustomize (fleet/guard/kustomize.ts)", () 
                 long.failures[0].reason,
                 prefix + `${"0".repeat(999)}\n      ${"0".repeat(999)}`.slice(0, 1500),
             );
+        });
+
+        it("a build killed by a signal (the kernel's out-of-memory killer): no exit code, `killed`", async () => {
+            const { failures } = await build(fake(`echo 'building' >&2; kill -9 $$`), ["apps/a"]);
+            assert.deepEqual(failures, [
+                { dir: "apps/a", reason: "kustomize build failed (fake kustomize, exit killed): building" },
+            ]);
         });
 
         it("output cut inside a UTF-8 character: the broken character is read as U+FFFD", async () => {
