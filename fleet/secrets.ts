@@ -26,7 +26,7 @@ import {
     readDocuments,
     readSmallFile,
 } from "./guard/documents";
-import { checkEnvironments, clusterOf, normalFluxPath } from "./guard/environments";
+import { checkEnvironments, clusterOf, normalFluxPath, shownFluxPath } from "./guard/environments";
 import type { EncryptedRecord, FluxKustomizationRecord } from "./guard/environments";
 import { buildAll, findKustomize, KustomizeUnavailable } from "./guard/kustomize";
 import type { BuildOptions, Kustomize } from "./guard/kustomize";
@@ -377,7 +377,7 @@ export async function checkSecrets(root: string, options: GuardOptions = {}): Pr
                     }),
                 );
                 const cluster = clusterOf(k.location);
-                entry.dir = `Flux Kustomization ${k.name} of ${cluster !== undefined ? `clusters/${cluster}` : k.location} (spec.path ./${k.path} with its spec.patches)`;
+                entry.dir = `Flux Kustomization ${k.name} of ${cluster !== undefined ? `clusters/${cluster}` : k.location} (spec.path ${shownFluxPath(k.path as string)} with its spec.patches)`;
                 for (const record of entry.records) {
                     record.extraBuilds.push(entry.dir);
                 }

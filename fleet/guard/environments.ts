@@ -53,12 +53,25 @@ const probe = (dir: string) => `${dir === "." ? "" : `${dir}/`}secret.enc.yaml`;
 export const clusterOf = (path: string): string | undefined => /^clusters\/([^/]+)(\/|$)/.exec(path)?.[1];
 const overlayEnvOf = (path: string): string | undefined => /^apps\/[^/]+\/overlays\/([^/]+)(\/|$)/.exec(path)?.[1];
 
+/**
+ * The directory a Flux Kustomization's spec.path applies, relative to the repository root. kustomize-controller builds
+ * securejoin.SecureJoin(<source root>, spec.path) (fluxcd/kustomize-controller
+ * internal/controller/kustomization_controller.go): no path is the root ("Defaults to 'None', which translates to the
+ * root path of the SourceRef", api/v1/kustomization_types.go), and ".." or a leading "/" cannot leave the root, they
+ * stop at it. Undefined only for a path that is not a string, which the API server refuses (the field is a string).
+ */
+/** A normal spec.path as a fleet repository writes it: "./apps/app", and "./" for the root. */
+export const shownFluxPath = (path: string): string => `./${path === "." ? "" : path}`;
+
 export function normalFluxPath(path: unknown): string | undefined {
+    if (path === undefined || path === null) {
+        return ".";
+    }
     if (typeof path !== "string") {
         return undefined;
     }
-    const normal = posix.normalize(path.replace(/^\.\//, "").replace(/\/+$/, "") || ".");
-    return normal.startsWith("..") || posix.isAbsolute(normal) ? undefined : normal;
+    const inRoot = posix.normalize(`/${path}`).replace(/^\/+/, "").replace(/\/+$/, "");
+    return inRoot === "" ? "." : inRoot;
 }
 
 interface Environment {
@@ -316,7 +329,7 @@ export function checkEnvironments(input: EnvironmentInput): { findings: Environm
                     seen.add(id);
                     add(
                         `clusters/${cluster}/`,
-                        `Flux Kustomization ${k.name} (path ./${k.path === "." ? "" : k.path}) applies ${record.object} encrypted to ${keyList(foreign)}, not to ${matcher.describe}: a ${env} cluster must not hold another environment's key, and cannot decrypt it without`,
+                        `Flux Kustomization ${k.name} (path ${shownFluxPath(k.path as string)}) applies ${record.object} encrypted to ${keyList(foreign)}, not to ${matcher.describe}: a ${env} cluster must not hold another environment's key, and cannot decrypt it without`,
                     );
                 }
             }

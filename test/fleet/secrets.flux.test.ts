@@ -206,22 +206,41 @@ describe("fleet secret guard: Flux Kustomizations (fleet/secrets.ts, in process)
             );
         });
 
-        it("no patches, an empty list, or no path: no overlay", async () => {
+        it("no patches or an empty list: no overlay", async () => {
             const dir = r.repo({
                 "clusters/dev-westeurope/a.yaml": fluxKustomization("./apps/app", {}, "a"),
                 "clusters/dev-westeurope/b.yaml": fluxKustomization("./apps/app", { patches: [] }, "b"),
-                "clusters/dev-westeurope/c.yaml": stringify({
-                    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-                    kind: "Kustomization",
-                    metadata: { name: "c", namespace: "flux-system" },
-                    spec: { patches: [PATCH] },
-                }),
                 "apps/app/kustomization.yaml": EMPTY_KUSTOMIZATION,
             });
             const kustomize = standIn(dir);
             const { findings, errors } = await checkSecrets(dir, { kustomize: kustomize.tool });
             assert.deepEqual([...findings, ...errors], []);
             assert.deepEqual(kustomize.overlays, []);
+        });
+
+        // No spec.path is the source's root to kustomize-controller (api/v1/kustomization_types.go), so its patches
+        // are built there: skipping it let a patch put plaintext into a Secret with exit 0.
+        it("no path: the repository root is built with the patches", async () => {
+            const dir = r.repo({
+                "clusters/dev-westeurope/c.yaml": stringify({
+                    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+                    kind: "Kustomization",
+                    metadata: { name: "c", namespace: "flux-system" },
+                    spec: { patches: [PATCH] },
+                }),
+                "kustomization.yaml": EMPTY_KUSTOMIZATION,
+            });
+            const kustomize = standIn(dir, { "(overlay)": secret("db", { "replica-password": "hunter2" }) });
+            const { findings, errors } = await checkSecrets(dir, { kustomize: kustomize.tool });
+            assert.deepEqual(errors, []);
+            assert.deepEqual(
+                findings.filter((f) => f.file.startsWith("kustomize build")).map((f) => `${f.file}: ${f.reason}`),
+                [
+                    "kustomize build of Flux Kustomization flux-system/c of clusters/dev-westeurope (spec.path ./ with its spec.patches): Secret app/db: stringData.replica-password is not SOPS-encrypted",
+                ],
+            );
+            assert.equal(kustomize.overlays.length, 1);
+            assert.deepEqual(kustomize.overlays[0].kustomization.patches, [PATCH]);
         });
 
         it("a substitution in clear reaches what the overlay builds too", async () => {

@@ -295,9 +295,15 @@ describe("fleet secret guard: one key per environment (fleet/guard/environments.
             assert.equal(normalFluxPath("./clusters/dev-westeurope/apps//"), "clusters/dev-westeurope/apps");
             assert.equal(normalFluxPath("./"), ".");
             assert.equal(normalFluxPath("apps//app/./overlays/dev"), "apps/app/overlays/dev");
-            assert.equal(normalFluxPath("../other-repo"), undefined);
-            assert.equal(normalFluxPath("/etc"), undefined);
-            assert.equal(normalFluxPath(42), undefined);
+            // securejoin.SecureJoin(root, path): ".." and a leading "/" stop at the root; no path is the root.
+            assert.equal(normalFluxPath("../other-repo"), "other-repo");
+            assert.equal(normalFluxPath("../../clusters/../apps/app"), "apps/app");
+            assert.equal(normalFluxPath("/etc"), "etc");
+            assert.equal(normalFluxPath(".."), ".");
+            assert.equal(normalFluxPath(""), ".");
+            assert.equal(normalFluxPath(undefined), ".");
+            assert.equal(normalFluxPath(null), ".");
+            assert.equal(normalFluxPath(42), undefined, "not a string: the API server refuses the object");
             assert.equal(clusterOf("clusters/dev-westeurope"), "dev-westeurope");
             assert.equal(clusterOf("clusters/dev-westeurope/apps/db.enc.yaml"), "dev-westeurope");
             assert.equal(clusterOf("apps/clusters/dev-westeurope"), undefined);
