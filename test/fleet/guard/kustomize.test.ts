@@ -10,6 +10,25 @@ import { join } from "node:path";
 import { buildAll, findKustomize, KustomizeUnavailable } from "../../../fleet/guard/kustomize";
 import type { BuildOptions, Kustomize } from "../../../fleet/guard/kustomize";
 
+/** A stand-in kustomize running `body` for each directory ($1). */
+const fake = (body: string, version = "fake kustomize"): Kustomize => ({
+    command: "/bin/sh",
+    args: (d) => ["-c", body, "sh", d],
+    version,
+});
+
+/** Every build of `dirs` (under /fleet) with `tool`: the objects printed, by directory, and the failures. */
+async function build(tool: Kustomize, dirs: string[], options: BuildOptions = {}) {
+    const objects: [string, unknown][] = [];
+    const failures = await buildAll(
+        tool,
+        dirs.map((d) => ({ abs: `/fleet/${d}`, shown: d })),
+        (shown, value) => objects.push([shown, value]),
+        options,
+    );
+    return { objects, failures };
+}
+
 describe("fleet secret guard: running kustomize (fleet/guard/kustomize.ts)", () => {
     let dir: string;
     before(() => (dir = mkdtempSync(join(tmpdir(), "guard-kustomize-"))));
@@ -74,23 +93,6 @@ describe("fleet secret guard: running kustomize (fleet/guard/kustomize.ts)", () 
     });
 
     describe("a build: every object it prints, or why it could not be read", () => {
-        /** A stand-in kustomize running `body` for each directory ($1). */
-        const fake = (body: string, version = "fake kustomize"): Kustomize => ({
-            command: "/bin/sh",
-            args: (d) => ["-c", body, "sh", d],
-            version,
-        });
-        const build = async (tool: Kustomize, dirs: string[], options: BuildOptions = {}) => {
-            const objects: [string, unknown][] = [];
-            const failures = await buildAll(
-                tool,
-                dirs.map((d) => ({ abs: `/fleet/${d}`, shown: d })),
-                (shown, value) => objects.push([shown, value]),
-                options,
-            );
-            return { objects, failures };
-        };
-
         it("each document of each build, with the directory it came from", async () => {
             const tool = fake(`printf 'kind: ConfigMap\\nmetadata:\\n  name: %s\\n---\\nkind: Secret\\n' "$1"`);
             const { objects, failures } = await build(tool, ["apps/a", "apps/b"], { concurrency: 1 });
@@ -193,22 +195,6 @@ describe("fleet secret guard: running kustomize (fleet/guard/kustomize.ts)", () 
     });
 
     describe("a build: limits and leftovers", () => {
-        const fake = (body: string, version = "fake kustomize"): Kustomize => ({
-            command: "/bin/sh",
-            args: (d) => ["-c", body, "sh", d],
-            version,
-        });
-        const build = async (tool: Kustomize, dirs: string[], options: BuildOptions = {}) => {
-            const objects: [string, unknown][] = [];
-            const failures = await buildAll(
-                tool,
-                dirs.map((d) => ({ abs: `/fleet/${d}`, shown: d })),
-                (shown, value) => objects.push([shown, value]),
-                options,
-            );
-            return { objects, failures };
-        };
-
         it("output of exactly the limit passes; a build never waits for input (stdin is closed)", async () => {
             // "kind: ConfigMap\n" is 16 bytes.
             const { objects, failures } = await build(fake(`cat; printf 'kind: ConfigMap\\n'`), ["apps/a"], {
