@@ -45,8 +45,6 @@ export interface TenantArgs {
  * "Multi-tenancy"); a namespace-scoped applier cannot create cluster-scoped objects (Azure/azure-cli#22815).
  */
 export class Tenant extends pulumi.ComponentResource {
-    readonly namespaces: containerservice.ManagedNamespace[];
-    readonly configurations: kubernetesconfiguration.FluxConfiguration[];
     /** What the stack outputs and the plan show of the tenant. */
     readonly summary: {
         team: string;
@@ -61,13 +59,10 @@ export class Tenant extends pulumi.ComponentResource {
         super("aks-gitops:index:Tenant", name, { ...args, sshPrivateKey: undefined, httpsPassword: undefined }, opts);
         const t = args.tenant;
         const groups = t.groups.map((ref) => ({ ref, objectId: groupObjectId(ref, this) }));
-        this.namespaces = [];
-        this.configurations = [];
         for (const ns of t.namespaces) {
             const namespace = this.managedNamespace(name, ns, args);
-            this.namespaces.push(namespace);
             this.grantAccess(name, ns, namespace, groups, args);
-            this.configurations.push(this.source(name, ns, namespace, args));
+            this.source(name, ns, namespace, args);
         }
         this.summary = {
             team: t.team,

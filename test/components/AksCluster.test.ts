@@ -238,6 +238,10 @@ describe("AksCluster waits out the propagation of its control plane's join grant
             slept.push(seconds);
             return Promise.resolve();
         };
+        // Under the mock runtime the SDK logs to the console: "warning: [runtime] <message>".
+        const warn = console.warn;
+        const warnings: string[] = [];
+        console.warn = (...line: unknown[]) => void warnings.push(line.join(" "));
         try {
             const args = (errors: string[]): ErrorHookArgs => ({
                 urn: "urn",
@@ -251,7 +255,12 @@ describe("AksCluster waits out the propagation of its control plane's join grant
             assert.equal(await hook.callback(args([linkedFailure(principal), linkedFailure(principal)])), true);
             assert.equal(await hook.callback(args([linkedFailure(OTHER)])), false);
             assert.deepEqual(slept, [30, 60]);
+            assert.deepEqual(warnings, [
+                "warning: [runtime] AKS aks-prod-westeurope: the control plane's Network Contributor grant on the egress prefix is not usable yet (role assignments take up to 60 minutes to propagate to a cluster identity); retrying the create in 30 s",
+                "warning: [runtime] AKS aks-prod-westeurope: the control plane's Network Contributor grant on the egress prefix is not usable yet (role assignments take up to 60 minutes to propagate to a cluster identity); retrying the create in 60 s",
+            ]);
         } finally {
+            console.warn = warn;
             retryClock.sleep = sleep;
         }
     });

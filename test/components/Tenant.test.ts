@@ -138,6 +138,9 @@ describe("Tenant", () => {
             apps: { path: "./deploy/payments-jobs/overlays/prod", prune: true, wait: true },
         });
         assert.equal(c.inputs.waitForReconciliation, false);
+        // Suspended, the team's apps would never reconcile; the deploy key stays secret in the engine's state too.
+        assert.equal(c.inputs.suspend, false);
+        assert.deepEqual(c.options.additionalSecretOutputs, ["configurationProtectedSettings"]);
         const ns = one(prod, T.ManagedNamespace, "-ns-payments-jobs");
         const extension = one(prod, T.Extension);
         assert.ok(
@@ -172,6 +175,19 @@ describe("Tenant", () => {
                 decrypts: "nothing",
             },
         ]);
+        // The component's own outputs (what `pulumi stack export` shows under it) add the groups and the paths.
+        assert.deepEqual(prod.registeredOutputs.get(one(prod, T.Tenant).urn), {
+            team: "payments",
+            namespaces: ["payments", "payments-jobs"],
+            access: "writer",
+            configurations: ["tenant-payments", "tenant-payments-jobs"],
+            decrypts: "nothing",
+            groups: ["payments-developers", GROUP_ID],
+            paths: {
+                payments: "./deploy/payments/overlays/prod",
+                "payments-jobs": "./deploy/payments-jobs/overlays/prod",
+            },
+        });
     });
 
     it("creates nothing of a tenant on a standby stack (no cluster to put it on)", () => {

@@ -317,6 +317,8 @@ describe("the components, as ARM receives them", () => {
         it("names the node resource group, uses a Standard load balancer with the prefix for outbound, and surges a third of a pool", () => {
             const c = one(prod, CLUSTER).inputs;
             assert.equal(c.nodeResourceGroup, "aks-prod-westeurope-nodes");
+            // The API server's DNS name starts with it (<dnsPrefix>-<hash>.hcp.<region>.azmk8s.io); immutable.
+            assert.equal(c.dnsPrefix, "aks-prod-westeurope");
             assert.deepEqual(
                 shown(prod, {
                     lb: at(c, "networkProfile.loadBalancerSku"),

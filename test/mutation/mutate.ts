@@ -39,6 +39,9 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "offline/program",
             "plan/cli.stacks",
             "policy/policies",
+            // The vault's admitted DR prefixes, read only when they exist (admitExistingOnly), are walked by the rollout.
+            "ci/stacks.rollout",
+            "ci/stacks.preview-admit",
         ],
     },
     policy: {
