@@ -510,6 +510,23 @@ describe("policy pack: tenants (issue 23)", () => {
                 ),
                 ["apps: a tenant's source (apps in namespace payments) must have scope namespace, not cluster"],
             );
+            // Named as a tenant's, namespace unknown and from no resource: the scope is judged, the namespace is not.
+            // Name unknown, in a managed namespace: a tenant's, and the message says the name is not known yet.
+            assert.deepEqual(
+                await run(
+                    "tenant-source-namespace-scoped",
+                    config("tenant-search", { namespace: UNKNOWN_STRING, scope: "cluster" }),
+                    config("unnamed", {
+                        fluxConfigurationName: UNKNOWN_STRING,
+                        namespace: "payments",
+                        scope: "cluster",
+                    }),
+                ),
+                [
+                    "tenant-search: a tenant's source (tenant-search in namespace (not known yet)) must have scope namespace, not cluster",
+                    "unnamed: a tenant's source ((name not known yet) in namespace payments) must have scope namespace, not cluster",
+                ],
+            );
         });
 
         it("reads the offline plan's [unknown] marker the same way", async () => {
