@@ -117,7 +117,7 @@ export function fluxAlertRules(s: MonitoringSettings, clusterName: string): Aler
 }
 
 /**
- * The `rules` of the cluster's PrometheusRuleGroup, exactly as registered (pure, so test/components/FluxMonitoring.alerts.test.ts can run the very
+ * The `rules` of the cluster's PrometheusRuleGroup, exactly as registered (pure, so test/components/FluxMonitoring.alerts.e2e.test.ts can run the very
  * same rules through `promtool test rules`).
  */
 export function prometheusRuleGroupRules<T>(s: MonitoringSettings, clusterName: string, actionGroupId: T) {

@@ -1,7 +1,7 @@
 // Stack discovery (ci/stacks.ts): environment, ring and role come from each stack's configuration, the rollout runs a
 // vault's owner before its users and again after them when it admits their egress prefixes, and the matrices CI
 // consumes hold every committed stack — a fourth and a hundredth synthetic stack included, with no workflow edit. The
-// whole rollout walked against a simulated subscription: test/ci/stacks.rollout.test.ts.
+// whole rollout walked against a simulated subscription: test/ci/stacks.rollout.e2e.test.ts.
 import * as assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

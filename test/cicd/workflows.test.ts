@@ -616,7 +616,7 @@ describe("CI/CD", () => {
             const azureUp = (pipeline("templates/pulumi.yml").steps as Doc[]).find(
                 (x) => Object.keys(x)[0] === "${{ if eq(parameters.command, 'up') }}",
             )!;
-            // (The vault wave's extra step sits in a conditional of its own: test/ci/stacks.rollout.test.ts.)
+            // (The vault wave's extra step sits in a conditional of its own: test/ci/stacks.rollout.e2e.test.ts.)
             const scripts = (Object.values(azureUp)[0] as Doc[])
                 .filter((x) => x.parameters)
                 .map((x) => String(x.parameters.script));

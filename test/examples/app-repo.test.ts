@@ -2,7 +2,7 @@
 // configuration builds it (`kubectl kustomize ./deploy/overlays/<environment>`, through test/support/kustomize.ts),
 // and held to what a tenant may apply: objects of its own namespace only, nothing cluster-scoped, no Secret and nothing
 // to decrypt, every object valid against the upstream Kubernetes schemas (kubernetes-models, which
-// test/examples/fleet.schemas.test.ts uses too), the fleet's container conventions, and one image tag per ring in the
+// test/examples/fleet.schemas.e2e.test.ts uses too), the fleet's container conventions, and one image tag per ring in the
 // `images:` shape `npm run promote` edits.
 import * as assert from "node:assert/strict";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";

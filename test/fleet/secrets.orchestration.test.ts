@@ -1,8 +1,8 @@
 // The secret guard's orchestration (fleet/secrets.ts), in process, with a stand-in for kustomize
 // (test/support/guard-stand-in.ts): which directories it builds, how the findings of the builds and files are
 // gathered and reported, its exit codes (0 nothing found, 1 findings, 2 something could not be checked), and its
-// refusals of a fleet directory it cannot check. What real kustomize makes of the fixtures is in secrets.test.ts,
-// secrets.attacks.test.ts and secrets.fail-closed.test.ts.
+// refusals of a fleet directory it cannot check. What real kustomize makes of the fixtures is in secrets.e2e.test.ts,
+// secrets.attacks.e2e.test.ts and secrets.fail-closed.e2e.test.ts.
 import * as assert from "node:assert/strict";
 import { existsSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { devNull } from "node:os";

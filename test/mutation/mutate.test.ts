@@ -1,7 +1,7 @@
 // npm run mutate's groups: a spec file added to a folder is run against that folder's mutants. A forgotten one
 // silently lowers a group's score, or worse, leaves its mutants to slow end-to-end files (issue 24).
 import * as assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { GROUPS } from "./mutate";
 
@@ -64,6 +64,13 @@ describe("npm run mutate's groups (test/mutation/mutate.ts)", () => {
                 );
             });
             assert.deepEqual(missing, [], `add them to GROUPS.${group}.spec`);
+        });
+
+        it(`${group}: every spec file it names exists (a renamed file, e.g. moved to the end-to-end tier, is renamed here)`, () => {
+            assert.deepEqual(
+                spec.filter((s) => !existsSync(join(ROOT, "test", `${s}.test.ts`))),
+                [],
+            );
         });
     }
 });

@@ -27,7 +27,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "components/FluxGitOps",
             "components/FluxIdentity",
             "components/SopsKeyVault",
-            "components/FluxMonitoring.alerts",
+            "components/FluxMonitoring.alerts.e2e",
             "components/GitOpsCluster.dr",
             "components/SopsKeyVault.hardening",
             "components/FluxMonitoring",
@@ -40,7 +40,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "plan/cli.stacks",
             "policy/policies",
             // The vault's admitted DR prefixes, read only when they exist (admitExistingOnly), are walked by the rollout.
-            "ci/stacks.rollout",
+            "ci/stacks.rollout.e2e",
             "ci/stacks.preview-admit",
         ],
     },
@@ -139,7 +139,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "ci/stacks",
             "ci/stacks.cli",
             "ci/stacks.order",
-            "ci/stacks.rollout",
+            "ci/stacks.rollout.e2e",
             "ci/stacks.preview-admit",
             "ci/pulumi-stack",
             "ci/pulumi-stack.state",
@@ -177,7 +177,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "fleet/promote",
             "fleet/promote.app-repo",
             "fleet/secrets.orchestration",
-            "fleet/secrets",
+            "fleet/secrets.e2e",
         ],
     },
     guard: {
@@ -196,9 +196,10 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "fleet/secrets.files",
             "fleet/secrets.flux",
             "fleet/guard/sops",
-            "fleet/secrets",
-            "fleet/secrets.attacks",
-            "fleet/secrets.fail-closed",
+            "fleet/guard/sops.kustomize.e2e",
+            "fleet/secrets.e2e",
+            "fleet/secrets.attacks.e2e",
+            "fleet/secrets.fail-closed.e2e",
             "fleet/repo-files.sops-merge",
         ],
     },
@@ -223,7 +224,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "preflight/stack.planned",
             "preflight/stack.without",
             "preflight/cli",
-            "ci/stacks.rollout",
+            "ci/stacks.rollout.e2e",
         ],
     },
     specs: {
@@ -306,6 +307,9 @@ function runGroup(group: string, concurrency: number, fresh: boolean): number {
         mochaOptions: {
             config: ".mocharc.cjs",
             spec: spec.map((s) => `test/${s}.test.ts`),
+            // .mocharc.cjs leaves the end-to-end tier out unless files are named on mocha's command line; a group
+            // names its spec files here instead, some of them end-to-end (the guard's real-kustomize suites).
+            ignore: [],
             require: ["./bin/defer-sdk.cjs", "tsx/cjs", "./test/mutation/hooks.cjs"],
         },
         incrementalFile: `reports/stryker-incremental-${group}.json`,

@@ -279,7 +279,7 @@ describe("fleet secret guard: running kustomize (fleet/guard/kustomize.ts)", () 
             const runs = mkdtempSync(join(dir, "runs-"));
             // Each build marks itself running, prints how many are, and stays a moment.
             const tool = fake(
-                `mkdir "${runs}/$$"; n=$(ls "${runs}" | wc -l); printf 'kind: ConfigMap\\nrunning: %s\\n' $n; sleep 0.3; rmdir "${runs}/$$"`,
+                `mkdir "${runs}/$$"; n=$(ls "${runs}" | wc -l); printf 'kind: ConfigMap\\nrunning: %s\\n' $n; sleep 0.15; rmdir "${runs}/$$"`,
             );
             const { objects } = await build(tool, ["a", "b", "c", "d", "e", "f"]);
             const most = Math.max(...objects.map(([, o]) => (o as { running: number }).running));

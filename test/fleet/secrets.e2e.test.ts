@@ -1,7 +1,7 @@
 // npm run fleet -- --check-secrets: runs on examples/fleet here, so CI (which runs the test suite) runs the guard on the
 // starter fleet; on a copy of it with the Secrets its README and templates describe added; and on copies of the base
 // fixture (test/fixtures/fleet-guard/base: two environments as `npm run fleet` lays them out) that each break a rule.
-// The attacks from issue 21 are in secrets.attacks.test.ts, failing closed in secrets.fail-closed.test.ts, SOPS's
+// The attacks from issue 21 are in secrets.attacks.e2e.test.ts, failing closed in secrets.fail-closed.e2e.test.ts, SOPS's
 // formats in guard/sops.test.ts.
 // Speed: a guard run is one `kubectl kustomize` process per kustomization (~0.1 s of CPU each, most of it kubectl
 // starting): 28 on the starter fleet, 7 on the base fixture. So the starter is checked twice (as it ships, and with
