@@ -62,6 +62,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
         mutate: ["stacks/schema.ts"],
         spec: [
             "stacks/tenants",
+            "stacks/tenants.values",
             "stacks/load",
             "stacks/load.messages",
             "stacks/schema.messages",
@@ -83,6 +84,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
         mutate: ["stacks/**/*.ts", "!stacks/schema.ts"],
         spec: [
             "stacks/tenants",
+            "stacks/tenants.values",
             "stacks/load",
             "stacks/load.messages",
             "stacks/schema.boundaries",

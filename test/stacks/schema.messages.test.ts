@@ -530,6 +530,41 @@ const CASES: Case[] = [
         config: { aks: { systemPool: { minCount: 2 } } },
         expected: ["aks-gitops:aks.systemPool.minCount: must be at least 3 in prod, got 2 (Azure.AKS.MinNodeCount)"],
     },
+    // admitExistingOnly is set by the rollout and a pull request's preview (ci/stacks.ts, ci/pulumi-stack.ts), never
+    // committed; a hand-set one is held to the same rules. Config values arrive as text from the CLI ("true").
+    {
+        name: "admitExistingOnly on a stack that uses the existing key",
+        env: "dev",
+        config: {
+            admitExistingOnly: "true",
+            sops: {
+                vaultName: undefined,
+                existingKeyId: "/resourceGroups/rg-sops-dev/providers/Microsoft.KeyVault/vaults/kv-x/keys/sops-dev",
+            },
+        },
+        expected: [
+            "aks-gitops:admitExistingOnly: only applies to the stack that owns the vault (its firewall admits sops.admitEgressPrefixIds), not with sops.existingKeyId",
+        ],
+    },
+    {
+        name: "admitExistingOnly naming a prefix the vault does not admit",
+        env: "prod",
+        config: {
+            sops: {
+                admitEgressPrefixIds: [
+                    "/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-egress-aks-prod-northeurope",
+                ],
+            },
+            admitExistingOnly: [
+                "/resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-other",
+                // The admitted one, with its subscription and in another case: ARM ids compare case-insensitively.
+                "/subscriptions/0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90/RESOURCEGROUPS/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/PIP-EGRESS-AKS-PROD-NORTHEUROPE",
+            ],
+        },
+        expected: [
+            "aks-gitops:admitExistingOnly[0]: /resourceGroups/rg-aks-prod-northeurope/providers/Microsoft.Network/publicIPPrefixes/pip-other is not one of sops.admitEgressPrefixIds: only an admitted prefix can be left out while missing",
+        ],
+    },
 ];
 
 describe("config rules, word for word (stacks/schema.ts)", () => {
