@@ -2,9 +2,9 @@
 // (a prefix or suffix on an anchored pattern, a boundary of a duration rule, a value of the wrong type where a rule
 // reads the raw config). Each case changes one setting of a valid stack (test/support/stacks.ts baseConfig).
 import * as assert from "node:assert/strict";
-import { validateStackConfig } from "../../stacks/load";
+import { settingsFrom, validateStackConfig } from "../../stacks/load";
 import { findCycle, isGuid } from "../../stacks/schema";
-import { baseConfig, ConfigObject, refusals, withConfig } from "../support/stacks";
+import { baseConfig, ConfigObject, refusals, stackInput, TEST_SSH_KEY, withConfig } from "../support/stacks";
 
 interface Case {
     name: string;
@@ -456,6 +456,41 @@ describe("config rules at their edges (stacks/schema.ts)", () => {
         assert.deepEqual(message(withConfig(baseConfig("dev"), { standby: true })), [
             "aks-gitops:standby: only applies to a DR cluster (sops.existingKeyId): the stack that owns the environment's vault is never on standby",
         ]);
+    });
+
+    it("a fleet path is ./-relative segments, or the repository's root as ./ or .; nothing else ends in ./", () => {
+        const paths = (path: string) =>
+            refusals(
+                withConfig(baseConfig("dev"), {
+                    flux: { kustomizations: { cluster: { path: "./clusters/dev-westeurope" }, root: { path } } },
+                }),
+            );
+        for (const path of ["./", ".", "./apps/v2.1", "./apps/"]) {
+            assert.deepEqual(paths(path), [], path);
+        }
+        for (const path of ["apps/./", "x.", "x/."]) {
+            assert.deepEqual(
+                paths(path),
+                [
+                    'aks-gitops:flux.kustomizations.root.path: must be a "./"-relative path of letters, digits, ".", "_" and "-" segments, e.g. "./clusters/prod-westeurope"',
+                ],
+                path,
+            );
+        }
+    });
+
+    it("a kustomization's defaults: pruned, waited for, never forced; ten minutes between syncs and to apply", () => {
+        const settings = settingsFrom(stackInput(baseConfig("dev"), { gitSshPrivateKey: TEST_SSH_KEY }).config);
+        assert.deepEqual(settings.flux.kustomizations.cluster, {
+            path: "./clusters/dev-westeurope",
+            dependsOn: [],
+            prune: true,
+            wait: true,
+            force: false,
+            syncIntervalSeconds: 600,
+            retryIntervalSeconds: 120,
+            timeoutSeconds: 600,
+        });
     });
 
     it("reports the cycle itself, without the path that led to it", () => {
