@@ -194,6 +194,27 @@ describe("tenants in the stack configuration (org.tenants, tenants)", () => {
                 'aks-gitops:tenants[1]: "search" is not a tenant of org.tenants (defined: payments)',
             ],
         );
+        // Every defined tenant listed; and an organisation with none says so.
+        assert.deepEqual(
+            refusals(
+                withTenants(
+                    "dev",
+                    {
+                        payments: { ...payments, environments: ["staging", "prod"] },
+                        search: { ...payments, namespaces: ["search"] },
+                    },
+                    { tenants: ["payments", "orders"] },
+                ),
+                keys(),
+            ),
+            [
+                "aks-gitops:tenants[0]: tenant payments does not run in dev (org.tenants.payments.environments: staging, prod)",
+                'aks-gitops:tenants[1]: "orders" is not a tenant of org.tenants (defined: payments, search)',
+            ],
+        );
+        assert.deepEqual(refusals(withConfig(baseConfig("dev"), { tenants: ["orders"] }), keys()), [
+            'aks-gitops:tenants[0]: "orders" is not a tenant of org.tenants (none defined)',
+        ]);
     });
 
     it("refuses a Kubernetes minor older than 1.30, which does not serve the tenant boundary's admission policy", () => {
