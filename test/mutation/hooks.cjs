@@ -15,7 +15,28 @@
 // being mocha's fullTitle() (@stryker-mutator/mocha-runner's StrykerMochaReporter).
 "use strict";
 
+// A mutant that turns a scripted prompt into a real one (stacks/new.ts `options.prompter ?? lazy.inquirerPrompts()` as
+// `&&`) waits on the runner's stdin, a pipe Stryker neither writes to nor closes, until Stryker's timeout: a minute or
+// two per mutant, most of a stacks run. No test reads the runner's own stdin (a CLI's input is its child's, or a
+// stand-in), so an ended one changes no verdict: such a prompt now fails at once (inquirer's ExitPromptError), which
+// Stryker counts as killed instead of timed out, in milliseconds.
+const { Readable } = require("node:stream");
+const endedStdin = new Readable({
+  read() {
+    this.push(null);
+  },
+});
+Object.defineProperty(process, "stdin", { configurable: true, enumerable: true, get: () => endedStdin });
+
 const stryker = () => globalThis.__stryker__;
+
+// A mutant can also leave a scripted inquirer prompt open (@inquirer/testing: a refused answer waits for more keys),
+// a promise nothing settles. Stryker's mocha runner turns mocha's timeouts off (timeout: 0, mocha-test-runner.js), and
+// some suites set long ones for slow work (new-tenant's plans, 120 s), so such a run waited for Stryker's own timeout,
+// a minute or two and a restarted runner each. Every test and hook of every group finishes in a few seconds (the
+// slowest, new-tenant's plan difference, about 2 s in npm test), so each is cut at TEST_CAP_MS, which fails it:
+// detected, as Stryker's timeout would have counted it.
+const TEST_CAP_MS = 20000;
 /** Suites whose before() hooks are charged, by the synthetic test id they run under. */
 const charged = new Map();
 let next = 0;
@@ -39,6 +60,16 @@ function charge(suite) {
   suite.suites.forEach(charge);
 }
 
+function cap(suite) {
+  const runnables = [suite._beforeAll, suite._beforeEach, suite._afterEach, suite._afterAll, suite.tests].flat();
+  for (const r of runnables) {
+    if (r.timeout() === 0 || r.timeout() > TEST_CAP_MS) {
+      r.timeout(TEST_CAP_MS);
+    }
+  }
+  suite.suites.forEach(cap);
+}
+
 function testsOf(suite) {
   return [...suite.tests, ...suite.suites.flatMap(testsOf)];
 }
@@ -49,6 +80,7 @@ exports.mochaHooks = {
     // The root suite's own hooks (a spec file's top-level before(), outside any describe) stay static: they serve
     // every test of the run.
     this.test.parent.suites.forEach(charge);
+    cap(this.test.parent);
   },
   afterEach() {
     // Stryker names the test in a root beforeEach and never clears it: a later suite's hooks would be charged to
