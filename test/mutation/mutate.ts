@@ -89,6 +89,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "stacks/load.messages",
             "stacks/schema.boundaries",
             "stacks/load.fuzz",
+            "stacks/files",
             "stacks/files.project-config",
             "stacks/schema.subscription",
             "cli/usage.messages",
