@@ -3,20 +3,8 @@
 import * as assert from "node:assert/strict";
 import { stackTenants, tenantPath } from "../../stacks/tenants";
 import { settingsFrom } from "../../stacks/load";
-import { baseConfig, type ConfigObject, refusals, stackInput, TEST_SSH_KEY, withConfig } from "../support/stacks";
-
-const REPO = "ssh://git@ssh.dev.azure.com/v3/contoso/payments/payments-api";
-const payments = { groups: ["payments-developers"], namespaces: ["payments"], repo: { url: REPO } };
-
-/** A dev or prod stack whose organisation has the given tenants. */
-function withTenants(environment: "dev" | "prod", tenants: ConfigObject, overrides: ConfigObject = {}): ConfigObject {
-    return withConfig(baseConfig(environment), { org: { tenants }, ...overrides });
-}
-
-const keys = (...teams: string[]) => ({
-    gitSshPrivateKey: TEST_SSH_KEY,
-    ...Object.fromEntries(teams.map((t) => [`tenantGitSshPrivateKey-${t}`, TEST_SSH_KEY])),
-});
+import { baseConfig, type ConfigObject, refusals, stackInput, withConfig } from "../support/stacks";
+import { payments, TENANT_REPO as REPO, tenantKeys as keys, withTenants } from "../support/tenant-config";
 
 const tenantsOf = (config: ConfigObject, secrets: Record<string, string>) =>
     stackTenants(settingsFrom(stackInput(config, secrets).config));

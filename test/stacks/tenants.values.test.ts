@@ -7,17 +7,13 @@
 import * as assert from "node:assert/strict";
 import { sameArmId, leavesOutIfMissing } from "../../stacks/schema";
 import { baseConfig, type ConfigObject, refusals, TEST_SSH_KEY, withConfig } from "../support/stacks";
+import { payments, TENANT_REPO as REPO, tenantKeys, withTenants } from "../support/tenant-config";
 
-const REPO = "ssh://git@ssh.dev.azure.com/v3/contoso/payments/payments-api";
-const payments = { groups: ["payments-developers"], namespaces: ["payments"], repo: { url: REPO } };
-const KEYS = { gitSshPrivateKey: TEST_SSH_KEY, "tenantGitSshPrivateKey-payments": TEST_SSH_KEY };
+const KEYS = tenantKeys("payments");
 
 /** The refusals of a dev stack whose one tenant, payments, has `change` merged in. */
 function refusalsWith(change: ConfigObject): string[] {
-    return refusals(
-        withConfig(baseConfig("dev"), { org: { tenants: { payments: { ...payments, ...change } } } }),
-        KEYS,
-    );
+    return refusals(withTenants("dev", { payments: { ...payments, ...change } }), KEYS);
 }
 
 const KEY = "aks-gitops:org.tenants.payments";
