@@ -34,7 +34,7 @@ function findRoot(start: string): string {
  * (pulumi/pulumi sdk/go/common/tokens/stack_name.go, ParseStackName). Narrower here: a name of dots only, which Pulumi's
  * file and Azure Blob backends would turn into a path (pkg/backend/diy/store.go keeps a stack's history and backups in
  * directories named after the stack: "." and ".." are the directories above), and a name ending in .yaml/.yml, which
- * is the stack file's name typed for the stack's.
+ * is the stack file's name (or the project's, Pulumi.yaml) typed for the stack's.
  */
 export function stackNameProblem(name: string): string | undefined {
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
@@ -45,6 +45,9 @@ export function stackNameProblem(name: string): string | undefined {
     }
     if (/^\.+$/.test(name)) {
         return 'a name of dots only is a directory path (Pulumi keeps a stack\'s history in a directory named after it): use letters or digits, e.g. "prod-eastus2"';
+    }
+    if (/^Pulumi\.ya?ml$/i.test(name)) {
+        return "that is the project's file; a stack's file is Pulumi.<stack>.yaml, and the stack is named by <stack>";
     }
     if (/\.ya?ml$/i.test(name)) {
         const stack = name.replace(/^Pulumi\./, "").replace(/\.ya?ml$/i, "");

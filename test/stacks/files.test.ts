@@ -47,6 +47,28 @@ describe("the committed stacks, read as the CLIs read them (stacks/files.ts)", (
         assert.throws(() => loadStackFile("../dev", project({})), { message: /^invalid stack name "\.\.\/dev": / });
     });
 
+    it("says which stack a file name typed for a stack's name means", () => {
+        const dir = project({ "Pulumi.prod.yaml": "" });
+        const cases: [string, string][] = [
+            ["Pulumi.prod.yaml", 'that is a file name; the stack is "prod" (it writes Pulumi.prod.yaml)'],
+            ["prod.YML", 'that is a file name; the stack is "prod" (it writes Pulumi.prod.yaml)'],
+            // Only a leading "Pulumi." and a trailing extension are the file's: the rest is the stack's name.
+            [
+                "my.Pulumi.prod.yaml",
+                'that is a file name; the stack is "my.Pulumi.prod" (it writes Pulumi.my.Pulumi.prod.yaml)',
+            ],
+            ["prod.yaml.yaml", 'that is a file name; the stack is "prod.yaml" (it writes Pulumi.prod.yaml.yaml)'],
+            [".yml", "that is a file name; the stack's name comes without .yaml"],
+            [
+                "Pulumi.yaml",
+                "that is the project's file; a stack's file is Pulumi.<stack>.yaml, and the stack is named by <stack>",
+            ],
+        ];
+        for (const [name, says] of cases) {
+            assert.throws(() => loadStackFile(name, dir), { message: `invalid stack name "${name}": ${says}` });
+        }
+    });
+
     it("says which file it cannot read, and which one's config is not a mapping", () => {
         const dir = project({ "Pulumi.list.yaml": "config:\n  - a\n", "Pulumi.null.yaml": "config:\n" });
         mkdirSync(join(dir, "Pulumi.folder.yaml"));
