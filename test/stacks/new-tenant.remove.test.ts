@@ -5,28 +5,12 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { failure } from "../../cli/usage";
-import { command, main, withoutTenant } from "../../stacks/new-tenant";
+import { command, withoutTenant } from "../../stacks/new-tenant";
 import { ROOT } from "../../stacks/paths";
-import { newStackProject } from "../support/new-stack";
+import { newStackProject, runNewTenant as run } from "../support/new-stack";
 import { sharedCaptures } from "../support/share-captures";
 
 const STACKS = ["dev", "staging", "prod", "prod-northeurope"];
-
-/** Runs new-tenant in process as its CLI would: a thrown error becomes its exit code and message (cli/usage.ts). */
-async function run(dir: string, args: string[]): Promise<{ code: number; out: string[]; message: string }> {
-    const out: string[] = [];
-    try {
-        const code = await main([...args, "--root", dir], {
-            interactive: false,
-            log: (l) => out.push(l.split(dir).join("<dir>")),
-        });
-        return { code, out, message: "" };
-    } catch (e) {
-        const { code, message } = failure(e, command.usage, command.name);
-        return { code, out, message };
-    }
-}
 
 const read = (dir: string, file: string) => readFileSync(join(dir, file), "utf8");
 const edit = (dir: string, file: string, change: (text: string) => string) => {

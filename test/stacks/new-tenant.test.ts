@@ -6,36 +6,14 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { lazy } from "../../cli/lazy";
-import { failure } from "../../cli/usage";
-import { command, main, withTenant } from "../../stacks/new-tenant";
-import type { Prompter } from "../../stacks/new";
-import { newStackProject } from "../support/new-stack";
+import { command, withTenant } from "../../stacks/new-tenant";
+import { newStackProject, runNewTenant as run } from "../support/new-stack";
+import { scriptedPrompts } from "../support/prompter";
 import { ROOT } from "../../stacks/paths";
 import { sharedCaptures } from "../support/share-captures";
 
 const STACKS = ["dev", "staging", "prod", "prod-northeurope"];
 const project = () => newStackProject(...STACKS);
-
-/** Runs new-tenant in process as its CLI would: a thrown error becomes its exit code and message (cli/usage.ts). */
-async function run(
-    dir: string,
-    args: string[],
-    options: Parameters<typeof main>[1] = {},
-): Promise<{ code: number; out: string[]; message: string }> {
-    const out: string[] = [];
-    try {
-        const code = await main([...args, "--root", dir], {
-            interactive: false,
-            log: (l) => out.push(l.split(dir).join("<dir>")),
-            ...options,
-        });
-        return { code, out, message: "" };
-    } catch (e) {
-        const { code, message } = failure(e, command.usage, command.name);
-        return { code, out, message };
-    }
-}
 
 const pulumiYaml = (dir: string) => readFileSync(join(dir, "Pulumi.yaml"), "utf8");
 /** The last line of the fixture project's one tenant, payments: a new tenant comes after it. */
@@ -336,11 +314,8 @@ describe("npm run new-tenant", () => {
     });
 
     it("asks for what flags did not give, checks each answer at its question with the schema's message, and writes the answers", async () => {
-        const testing = lazy.inquirerTesting();
-        const prompts = lazy.inquirerPrompts();
-        type Render = Parameters<typeof testing.render>[0];
         // Each answer is a list of attempts: all but the last must be refused at the prompt (its screen is kept).
-        const answers: string[][] = [
+        const { prompter, screens, refused, left } = scriptedPrompts([
             ["", "search-developers"], // groups: at least one
             ["payments", "kube-system", ""], // namespaces: another tenant's, a system one, then the default (search)
             ["git@github.com:contoso/search.git", "ssh://git@ssh.dev.azure.com/v3/contoso/search/search-api"],
@@ -349,48 +324,11 @@ describe("npm run new-tenant", () => {
             ["writer"], // access (a select)
             ["dev, qa", "dev, staging"], // environments
             ["n"], // change the quota or network policy? no
-        ];
-        const screens: string[] = [];
-        const refused: string[] = [];
-        const render = async <T>(prompt: Render, config: object, keys: (attempts: string[]) => string[]) => {
-            const attempts = answers.shift();
-            assert.ok(attempts, "asked more than scripted");
-            const r = await testing.render(prompt, config);
-            screens.push(r.getScreen());
-            const typed = keys(attempts);
-            if (typed.length === 0) {
-                const choices = (config as { choices: { value: string }[] }).choices;
-                for (let i = 0; i < choices.findIndex((x) => x.value === attempts[0]); i++) {
-                    r.events.keypress("down");
-                }
-                r.events.keypress("enter");
-            }
-            for (const [i, a] of typed.entries()) {
-                r.events.keypress({ name: "u", ctrl: true });
-                r.events.type(a);
-                r.events.keypress("enter");
-                if (i < typed.length - 1) {
-                    await r.nextRender();
-                    refused.push(r.getScreen());
-                }
-            }
-            return (await r.answer) as T;
-        };
-        const prompter: Prompter = {
-            input: (c) => render<string>(prompts.input as Render, c, (a) => a),
-            // A choice is made with arrow keys, then enter (no text typed).
-            select: <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) =>
-                render<T>(prompts.select as Render, c, ([a]) => {
-                    const index = c.choices.findIndex((x) => x.value === a);
-                    assert.ok(index >= 0, `no choice ${a}`);
-                    return [];
-                }),
-            confirm: (c) => render<boolean>(prompts.confirm as Render, c, (a) => a),
-        };
+        ]);
         const dir = project();
         const { code, message } = await run(dir, ["search", "--no-plan"], { interactive: true, prompter });
         assert.equal(code, 0, message);
-        assert.deepEqual(answers, [], "every scripted question asked");
+        assert.deepEqual(left, [], "every scripted question asked");
         assert.match(screens[0], /Entra ID groups of the team \(object ids or names\), comma-separated/);
         assert.match(screens[1], /The team's namespaces, comma-separated \(search\)/, "the team's name proposed");
         assert.match(screens[3], /Branch Flux follows \(main\)/);

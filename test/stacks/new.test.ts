@@ -6,12 +6,10 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../../stacks/paths";
 import { UsageError } from "../../cli/usage";
-import { main, proposeVaultName, type Prompter } from "../../stacks/new";
 import { lazy } from "../../cli/lazy";
+import { main, proposeVaultName } from "../../stacks/new";
 import { newStackProject, stackConfig } from "../support/new-stack";
-
-const testing = lazy.inquirerTesting();
-const prompts = lazy.inquirerPrompts();
+import { scriptedPrompts } from "../support/prompter";
 
 /** A scratch project with the fixture Pulumi.yaml and, optionally, the fixture prod stack. */
 const project = (withProd = false) => (withProd ? newStackProject("prod") : newStackProject());
@@ -262,70 +260,12 @@ describe("npm run new-stack", () => {
     });
 
     describe("interactively", () => {
-        /**
-         * The real prompts, rendered by @inquirer/testing and answered by key presses from a script. An answer given
-         * as a list is several attempts: each but the last must be refused at its prompt (its screen, with the
-         * prompt's error, lands in `refused`), the last one accepted.
-         */
-        function scripted(answers: (string | string[])[]): Prompter & { screens: string[]; refused: string[] } {
-            const screens: string[] = [];
-            const refused: string[] = [];
-            const next = () => {
-                const a = answers.shift();
-                assert.ok(a !== undefined, "the flow asked more questions than scripted");
-                return a;
-            };
-            type Rendered = Awaited<ReturnType<typeof testing.render>>;
-            async function answer<T>(
-                prompt: Parameters<typeof testing.render>[0],
-                config: object,
-                keys: (r: Rendered) => void | Promise<void>,
-            ): Promise<T> {
-                const rendered = await testing.render(prompt, config);
-                screens.push(rendered.getScreen());
-                await keys(rendered);
-                return (await rendered.answer) as T;
-            }
-            return {
-                screens,
-                refused,
-                input: (c) =>
-                    answer<string>(prompts.input as Parameters<typeof testing.render>[0], c, async (r) => {
-                        const attempts = [next()].flat();
-                        for (const [i, a] of attempts.entries()) {
-                            r.events.keypress({ name: "u", ctrl: true });
-                            r.events.type(a);
-                            r.events.keypress("enter");
-                            if (i < attempts.length - 1) {
-                                await r.nextRender();
-                                refused.push(r.getScreen());
-                            }
-                        }
-                    }),
-                select: <T extends string>(c: { message: string; choices: { name: string; value: T }[] }) =>
-                    answer<T>(prompts.select as Parameters<typeof testing.render>[0], c, (r) => {
-                        const a = next();
-                        const index = c.choices.findIndex((x) => x.value === a);
-                        assert.ok(index >= 0, `no choice ${String(a)}`);
-                        for (let i = 0; i < index; i++) {
-                            r.events.keypress("down");
-                        }
-                        r.events.keypress("enter");
-                    }),
-                confirm: (c) =>
-                    answer<boolean>(prompts.confirm as Parameters<typeof testing.render>[0], c, (r) => {
-                        r.events.type(String(next()));
-                        r.events.keypress("enter");
-                    }),
-            };
-        }
-
         it("asks only what has no good default, offering the proposals, and writes the answers", async () => {
             const dir = project(true);
             // environment, region, cluster (default), fleet url (org default), branch (default), prod's vault: own a
             // new one, admins, encryptors, API ranges, vault ranges, emails (org has receivers: not asked), vault name
             // (proposal), store the fleet repo in Pulumi.yaml? (not asked: unchanged)
-            const prompter = scripted([
+            const script = scriptedPrompts([
                 "prod",
                 "uksouth",
                 "",
@@ -340,7 +280,7 @@ describe("npm run new-stack", () => {
             ]);
             const { code, out } = await run(["prod-uksouth", "--no-plan", "--root", dir], {
                 interactive: true,
-                prompter,
+                prompter: script.prompter,
             });
             assert.equal(code, 0);
             const written = config(dir, "prod-uksouth");
@@ -353,29 +293,29 @@ describe("npm run new-stack", () => {
                 vaultName: proposeVaultName("ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet", "prod"),
                 allowedIpRanges: ["198.51.100.0/26"],
             });
-            assert.match(prompter.screens[0], /Environment/);
+            assert.match(script.screens[0], /Environment/);
             assert.match(
-                prompter.screens[3],
+                script.screens[3],
                 /Fleet repo URL .*ssh:\/\/git@ssh\.dev\.azure\.com\/v3\/contoso\/platform\/fleet/s,
                 "offers the org's fleet repo",
             );
             assert.match(
-                prompter.screens[5],
+                script.screens[5],
                 /prod already has a SOPS vault: stack prod \(Pulumi\.prod\.yaml\) owns kv-contoso-sops-prod\. This cluster:/,
             );
-            assert.match(prompter.screens[5], /uses stack prod's key/);
+            assert.match(script.screens[5], /uses stack prod's key/);
             assert.ok(
                 out.some((l) =>
                     l.startsWith("sops: prod-uksouth owns a new prod vault beside stack prod's kv-contoso-sops-prod"),
                 ),
                 out.join("\n"),
             );
-            assert.deepEqual(prompter.refused, []);
+            assert.deepEqual(script.refused, []);
         });
 
         it("checks each answer at its question: a wrong one is refused there with the rule's message and asked again", async () => {
             const dir = project(true);
-            const prompter = scripted([
+            const script = scriptedPrompts([
                 "prod",
                 ["westeurop", "West Europe", "westeurope"],
                 // prod-westeurope is the committed prod stack's cluster
@@ -388,9 +328,12 @@ describe("npm run new-stack", () => {
                 ["", "198.51.100.0/26, 198.51.100.0/33", "198.51.100.0/26"],
                 "n",
             ]);
-            const { code } = await run(["prod-weu2", "--no-plan", "--root", dir], { interactive: true, prompter });
+            const { code } = await run(["prod-weu2", "--no-plan", "--root", dir], {
+                interactive: true,
+                prompter: script.prompter,
+            });
             assert.equal(code, 0);
-            const [typo, display, otherEnvironment, twin, scpLike, unrestricted, badRange] = prompter.refused;
+            const [typo, display, otherEnvironment, twin, scpLike, unrestricted, badRange] = script.refused;
             assert.match(typo, /aks-gitops:location: is not an Azure region; did you mean "westeurope"\?/);
             assert.match(display, /aks-gitops:location: must be an Azure region name in lowercase without spaces/);
             assert.match(otherEnvironment, /aks-gitops:clusterName: must start with "prod-"/);
@@ -398,7 +341,7 @@ describe("npm run new-stack", () => {
             assert.match(scpLike, /aks-gitops:flux\.git\.url: must be an ssh:\/\/ or https:\/\/ URL/);
             assert.match(unrestricted, /aks-gitops:aks\.apiServer: must be restricted in prod/);
             assert.match(badRange, /aks-gitops:aks\.apiServer\.authorizedIpRanges\[1\]: /);
-            assert.equal(prompter.refused.length, 7);
+            assert.equal(script.refused.length, 7);
             assert.equal(config(dir, "prod-weu2")["aks-gitops:location"], "westeurope");
         });
 
@@ -406,11 +349,25 @@ describe("npm run new-stack", () => {
             const dir = project();
             // environment, region, cluster, fleet url, branch, known hosts (empty: GitHub's), admins, encryptors,
             // vault name, store the fleet repo in Pulumi.yaml? no
-            const prompter = scripted(["dev", "", "", "ssh://git@github.com/acme/fleet.git", "", "", "", "", "", "n"]);
-            const { code } = await run(["dev-gh", "--no-plan", "--root", dir], { interactive: true, prompter });
+            const script = scriptedPrompts([
+                "dev",
+                "",
+                "",
+                "ssh://git@github.com/acme/fleet.git",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "n",
+            ]);
+            const { code } = await run(["dev-gh", "--no-plan", "--root", dir], {
+                interactive: true,
+                prompter: script.prompter,
+            });
             assert.equal(code, 0);
             assert.match(
-                prompter.screens[5],
+                script.screens[5],
                 /SSH host keys of github\.com: a known_hosts file or line \(empty: GitHub's published keys SHA256:\+DiY3wvvV6TuJJhbpZisF\/zLDA0zPMSvHdkr4UvCOqU \(ssh-ed25519\)/,
             );
             const git = (config(dir, "dev-gh")["aks-gitops:flux"] as { git: { knownHosts: string } }).git;
@@ -427,7 +384,7 @@ describe("npm run new-stack", () => {
             const key = "AAAAC3NzaC1lZDI1NTE5AAAAIEjxu+1nxM5xRsRr2giroyZGPVZDa3uWdek6+irIynPf";
             const file = join(dir, "fleet_known_hosts");
             writeFileSync(file, `[git.acme.example]:2222 ssh-ed25519 ${key}\n`);
-            const prompter = scripted([
+            const script = scriptedPrompts([
                 "dev",
                 "",
                 "",
@@ -439,17 +396,17 @@ describe("npm run new-stack", () => {
                 "",
                 "n",
             ]);
-            const { code } = await run(["dev-acme", "--no-plan", "--root", dir], { interactive: true, prompter });
+            const { code } = await run(["dev-acme", "--no-plan", "--root", dir], {
+                interactive: true,
+                prompter: script.prompter,
+            });
             assert.equal(code, 0);
             assert.match(
-                prompter.screens[5],
+                script.screens[5],
                 /SSH host keys of \[git\.acme\.example\]:2222: a known_hosts file or line \(ssh-keyscan -p 2222 git\.acme\.example, then compare the fingerprints with the server's\)/,
             );
-            assert.match(prompter.refused[0], /required: Flux connects only to a host whose key it knows/);
-            assert.match(
-                prompter.refused[1],
-                /no line is for \[git\.acme\.example\]:2222 \(the fleet repo's SSH host\)/,
-            );
+            assert.match(script.refused[0], /required: Flux connects only to a host whose key it knows/);
+            assert.match(script.refused[1], /no line is for \[git\.acme\.example\]:2222 \(the fleet repo's SSH host\)/);
             assert.equal(
                 (config(dir, "dev-acme")["aks-gitops:flux"] as { git: { knownHosts: string } }).git.knownHosts,
                 `[git.acme.example]:2222 ssh-ed25519 ${key}`,

@@ -4,6 +4,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { failure } from "../../cli/usage";
+import { command as newTenantCommand, main as newTenant } from "../../stacks/new-tenant";
 import { PROJECT_DIR } from "../../stacks/paths";
 
 const made: string[] = [];
@@ -23,3 +25,26 @@ export function newStackProject(...stacks: string[]): string {
 /** The `config:` map of the stack file new-stack wrote. */
 export const stackConfig = (dir: string, stack: string) =>
     (parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+
+/**
+ * Runs npm run new-tenant in this process as its CLI would, against the project in `dir`, with no terminal unless
+ * `options` give a prompter: a thrown error becomes its exit code and message (cli/usage.ts), `dir` in output <dir>.
+ */
+export async function runNewTenant(
+    dir: string,
+    args: string[],
+    options: Parameters<typeof newTenant>[1] = {},
+): Promise<{ code: number; out: string[]; message: string }> {
+    const out: string[] = [];
+    try {
+        const code = await newTenant([...args, "--root", dir], {
+            interactive: false,
+            log: (l) => out.push(l.split(dir).join("<dir>")),
+            ...options,
+        });
+        return { code, out, message: "" };
+    } catch (e) {
+        const { code, message } = failure(e, newTenantCommand.usage, newTenantCommand.name);
+        return { code, out, message };
+    }
+}
