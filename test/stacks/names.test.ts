@@ -45,6 +45,19 @@ describe("physical names (stacks/names.ts)", () => {
         assert.equal(n.egressPrefixId, undefined);
     });
 
+    it("takes a DR stack's vault, key and group from the existing key's id, not from the environment's defaults", () => {
+        const id = "/resourceGroups/rg-shared-keys/providers/Microsoft.KeyVault/vaults/kv-fleet-keys/keys/fleet-sops";
+        const n = physicalNames(
+            settingsOf("prod-northeurope", { "aks-gitops:sops": JSON.stringify({ existingKeyId: id }) }),
+        );
+        assert.equal(n.sopsMode, "existing");
+        assert.equal(n.sopsResourceGroupName, "rg-shared-keys");
+        assert.equal(n.sopsVaultName, "kv-fleet-keys");
+        assert.equal(n.sopsKeyName, "fleet-sops");
+        assert.equal(n.sopsKeyUrl, "https://kv-fleet-keys.vault.azure.net/keys/fleet-sops");
+        assert.equal(physicalNames(settingsOf("prod")).sopsMode, "owner");
+    });
+
     it("keeps the longest names the schema allows within Azure's limits", () => {
         // clusterName: at most 40 characters; location: at most 30 (stacks/schema.ts).
         const clusterName = `prod-${"x".repeat(35)}`;
@@ -82,5 +95,8 @@ describe("physical names (stacks/names.ts)", () => {
         assert.equal(cutAtWord("abc-def", 5), "abc");
         assert.equal(cutAtWord("abc--def", 6), "abc");
         assert.equal(cutAtWord("abcdefgh", 5), "abcde");
+        // Every hyphen the cut leaves at the end goes; a hyphen only at the start is no word boundary.
+        assert.equal(cutAtWord("abc---def", 7), "abc");
+        assert.equal(cutAtWord("-abcdefgh", 5), "-abcd");
     });
 });

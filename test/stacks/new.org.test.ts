@@ -486,6 +486,50 @@ describe("npm run new-stack for a real organisation", () => {
                 problem: 'line 2: not a known_hosts line "<host> <key type> <base64 key>", e.g. from ssh-keyscan',
             });
         });
+
+        it("reads known_hosts as ssh does: whitespace, host lists, wildcards, and what a key blob says it is", () => {
+            const ok = (text: string, target: string) => "lines" in parseKnownHosts(text, target);
+            assert.deepEqual(parseKnownHosts(`  git.acme.example \t ssh-ed25519   ${ACME_KEY}  `, "git.acme.example"), {
+                lines: [`git.acme.example \t ssh-ed25519   ${ACME_KEY}`],
+            });
+            assert.ok(ok(`agit.acme.example,git.acme.example ssh-ed25519 ${ACME_KEY}`, "git.acme.example"));
+            assert.ok(ok(`git.acme.exampl? ssh-ed25519 ${ACME_KEY}`, "git.acme.example"), "? is one character");
+            assert.ok(!ok(`git.acme.exampl? ssh-ed25519 ${ACME_KEY}`, "git.acme.exampl"));
+            // A hashed name is the whole field (OpenSSH hostfile.c): anything around it is another pattern.
+            assert.ok(!ok(ACME_HASHED.replace(" ssh-ed25519", "|x ssh-ed25519"), "[git.acme.example]:2222"));
+            assert.ok(!ok(`x${ACME_HASHED}`, "[git.acme.example]:2222"));
+            assert.deepEqual(parseKnownHosts(`@revoked git.acme.example ssh-ed25519 ${ACME_KEY}`, "git.acme.example"), {
+                problem: "no line is for git.acme.example (the fleet repo's SSH host)",
+            });
+            // A key blob opens with its type (RFC 4253 6.6): named only when it is printable.
+            const blob = (type: string) => {
+                const name = Buffer.from(type, "latin1");
+                const length = Buffer.alloc(4);
+                length.writeUInt32BE(name.length);
+                return Buffer.concat([length, name, Buffer.alloc(32)]).toString("base64");
+            };
+            const problem = (type: string, key: string) => parseKnownHosts(`h ${type} ${key}`, "h");
+            assert.deepEqual(problem("ssh-rsa", ACME_KEY), {
+                problem: "the key is not a ssh-rsa key (it is ssh-ed25519)",
+            });
+            assert.deepEqual(problem("ssh-rsa", blob("\x01ab")), { problem: "the key is not a ssh-rsa key" });
+            assert.deepEqual(problem("ssh-rsa", blob("ab\x01")), { problem: "the key is not a ssh-rsa key" });
+            assert.deepEqual(problem("ssh-rsa", "AAA="), { problem: "the key is not a ssh-rsa key" });
+            assert.deepEqual(problem("ab", blob("ab")), { lines: [`h ab ${blob("ab")}`] });
+        });
+
+        it("names a host as known_hosts does: with its port when that is not 22, and reads a file named with spaces around", () => {
+            assert.equal(newStack.knownHostsName(new URL("ssh://git@git.acme.example/x")), "git.acme.example");
+            assert.equal(newStack.knownHostsName(new URL("ssh://git@git.acme.example:22/x")), "git.acme.example");
+            assert.equal(
+                newStack.knownHostsName(new URL("ssh://git@git.acme.example:2222/x")),
+                "[git.acme.example]:2222",
+            );
+            const dir = newStackProject();
+            const file = join(dir, "known_hosts");
+            writeFileSync(file, `${ACME_PLAIN}\n`);
+            assert.deepEqual(newStack.readKnownHosts(` ${file}\n`, "[git.acme.example]:2222"), { lines: [ACME_PLAIN] });
+        });
     });
 
     describe("regions", () => {

@@ -161,6 +161,14 @@ describe("tenants in the stack configuration (org.tenants, tenants)", () => {
             ),
             ["aks-gitops:tenantGitSshPrivateKey-payments: only applies to ssh:// repositories (tenant payments)"],
         );
+        // An ssh:// repository reads no token: one set beside the deploy key is refused, not silently unused.
+        assert.deepEqual(
+            refusals(withTenants("dev", { payments }), {
+                ...keys("payments"),
+                "tenantGitHttpsPassword-payments": "a-token",
+            }),
+            ["aks-gitops:tenantGitHttpsPassword-payments: only applies to https:// repositories (tenant payments)"],
+        );
         // A key for a team the stack does not run (a typo, or a tenant of another environment) is not silently unused.
         assert.deepEqual(refusals(withTenants("dev", { payments }), keys("payments", "paymnets")), [
             "aks-gitops:tenantGitSshPrivateKey-paymnets: no tenant paymnets runs on this stack (org.tenants, tenants)",
@@ -244,5 +252,21 @@ describe("tenants in the stack configuration (org.tenants, tenants)", () => {
                 'aks-gitops:org.tenants.search.deletePolicy: must be "Keep" or "Delete"',
             ],
         );
+        // What a tenant must have, left out: each named with the kind of value it takes.
+        assert.deepEqual(refusals(withTenants("dev", { payments: { groups: ["g"], repo: {} } }), keys()), [
+            "aks-gitops:org.tenants.payments.namespaces: is required (array)",
+            "aks-gitops:org.tenants.payments.repo.url: is required (string)",
+        ]);
+        // An unknown key: a near miss named with the key meant, another with what is allowed only.
+        const allowed =
+            "(allowed: access, adoptionPolicy, deletePolicy, environments, groups, namespaces, networkPolicy, quota, repo)";
+        const unknown = (extra: object) =>
+            refusals(withTenants("dev", { payments: { ...payments, ...extra } }), keys("payments"));
+        assert.deepEqual(unknown({ namespace: ["payments"] }), [
+            `aks-gitops:org.tenants.payments: has unknown key "namespace"; did you mean "namespaces"? ${allowed}`,
+        ]);
+        assert.deepEqual(unknown({ owner: "x" }), [
+            `aks-gitops:org.tenants.payments: has unknown key "owner" ${allowed}`,
+        ]);
     });
 });
