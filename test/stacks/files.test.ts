@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadProjectConfig, loadStackFile, stackNames } from "../../stacks/files";
+import { loadProjectConfig, loadStackFile, stackNames, withSecretPlaceholders } from "../../stacks/files";
 
 describe("the committed stacks, read as the CLIs read them (stacks/files.ts)", () => {
     const dirs: string[] = [];
@@ -104,5 +104,56 @@ describe("the committed stacks, read as the CLIs read them (stacks/files.ts)", (
             projectName: "aks-gitops",
             config: { "aks-gitops:location": "westeurope", "aks-gitops:tags": '{"team":"platform"}' },
         });
+    });
+
+    it("adds a placeholder for each credential the stack's repositories need, keeping what the stack sets", () => {
+        const ssh = "ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet";
+        const https = "https://dev.azure.com/contoso/platform/_git/fleet";
+        const org = (url: string, tenants?: object) =>
+            JSON.stringify({ fleet: { url }, ...(tenants ? { tenants } : {}) });
+        const input = (config: Record<string, string>, secretKeys: string[] = []) => ({
+            stack: "s",
+            config,
+            secretKeys,
+        });
+        // The organisation's ssh:// fleet repo: its deploy key, after the secrets the stack already lists.
+        assert.deepEqual(
+            withSecretPlaceholders(input({ "aks-gitops:org": org(ssh), "aks-gitops:x": "[secret]" }, ["aks-gitops:x"])),
+            input(
+                { "aks-gitops:org": org(ssh), "aks-gitops:x": "[secret]", "aks-gitops:gitSshPrivateKey": "[secret]" },
+                ["aks-gitops:x", "aks-gitops:gitSshPrivateKey"],
+            ),
+        );
+        // The stack's own flux.git.url comes before the organisation's: an https:// one needs no key (a token is
+        // optional, for a private repository, and never guessed).
+        const own = { "aks-gitops:org": org(ssh), "aks-gitops:flux": JSON.stringify({ git: { url: https } }) };
+        assert.deepEqual(withSecretPlaceholders(input(own)), input(own));
+        assert.deepEqual(
+            withSecretPlaceholders(input({ "aks-gitops:org": org(https) })),
+            input({ "aks-gitops:org": org(https) }),
+        );
+        // A key the stack sets is kept as it is, and listed once.
+        const set = { "aks-gitops:org": org(ssh), "aks-gitops:gitSshPrivateKey": "[secret]" };
+        assert.deepEqual(
+            withSecretPlaceholders(input(set, ["aks-gitops:gitSshPrivateKey"])),
+            input(set, ["aks-gitops:gitSshPrivateKey"]),
+        );
+        // A tenant with an ssh:// repository that the stack runs: its deploy key too.
+        const tenants = {
+            payments: {
+                groups: ["g"],
+                namespaces: ["payments"],
+                repo: { url: "ssh://git@ssh.dev.azure.com/v3/contoso/payments/payments-api" },
+            },
+        };
+        const withTenant = { "aks-gitops:environment": "dev", "aks-gitops:org": org(https, tenants) };
+        assert.deepEqual(
+            withSecretPlaceholders(input(withTenant)),
+            input({ ...withTenant, "aks-gitops:tenantGitSshPrivateKey-payments": "[secret]" }, [
+                "aks-gitops:tenantGitSshPrivateKey-payments",
+            ]),
+        );
+        // A value that is not JSON reads as no URL at all: no placeholder is made up for it.
+        assert.deepEqual(withSecretPlaceholders(input({ "aks-gitops:org": "{" })), input({ "aks-gitops:org": "{" }));
     });
 });
