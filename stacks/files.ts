@@ -70,7 +70,7 @@ export function loadProjectConfig(root = PROJECT_DIR): { projectName: string; co
     const config: Record<string, string> = {};
     for (const [key, entry] of Object.entries(configBlock(project, join(root, "Pulumi.yaml")))) {
         refuseClearCredential(namespaced(key, projectName), projectName, join(root, "Pulumi.yaml"));
-        const value = projectValue(entry);
+        const value = projectValue(entry, key, join(root, "Pulumi.yaml"));
         if (value !== undefined) {
             config[namespaced(key, projectName)] = flatten(value);
         }
@@ -118,21 +118,50 @@ function configBlock(doc: unknown, file: string): Record<string, unknown> {
     return (entries ?? {}) as Record<string, unknown>;
 }
 
-/** A project-level entry: a plain scalar, `{value: ...}`, or a typed declaration with an optional `default`. */
-function projectValue(entry: unknown): unknown {
-    if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) {
-        const e = entry as Record<string, unknown>;
-        if ("value" in e) {
-            return e.value;
-        }
-        if ("default" in e) {
-            return e.default;
-        }
-        if ("type" in e || "description" in e || "secret" in e) {
-            return undefined;
-        }
+/**
+ * The attributes Pulumi allows in a project-level config entry that is a mapping: Pulumi.yaml is validated against
+ * its project schema on load, where such an entry is a declaration with no other attribute, whose type is one of
+ * four (an array's with `items`), and which holds a `default` or a `value`, not both; an entry is never null
+ * (pulumi/pulumi sdk/go/common/workspace/project.json, configTypeDeclaration, additionalProperties false; project.go
+ * ValidateProject and Project.Validate).
+ */
+const DECLARATION_ATTRIBUTES = ["type", "items", "description", "secret", "default", "value"];
+const DECLARATION_TYPES = ["string", "integer", "boolean", "array"];
+
+/**
+ * A project-level entry's value: a plain scalar or list, `{value: ...}`, or a declaration's `default` (none without
+ * one). A mapping Pulumi would refuse is refused here, naming the key, before anything reads it as a value: a
+ * structured value written without `value:` would otherwise plan offline and fail at `pulumi up`.
+ */
+function projectValue(entry: unknown, key: string, file: string): unknown {
+    if (entry === null) {
+        throw new ConfigFileError(
+            `${file}: config ${key} has no value (Pulumi takes a text, number, boolean, list or declaration there)`,
+        );
     }
-    return entry;
+    if (typeof entry !== "object" || Array.isArray(entry)) {
+        return entry;
+    }
+    const e = entry as Record<string, unknown>;
+    const refuse = (why: string): never => {
+        throw new ConfigFileError(
+            `${file}: config ${key}: ${why} (Pulumi reads a mapping there as a declaration: ${DECLARATION_ATTRIBUTES.join(", ")}); a structured value goes under value:`,
+        );
+    };
+    const other = Object.keys(e).filter((k) => !DECLARATION_ATTRIBUTES.includes(k));
+    if (other.length > 0) {
+        refuse(`${other.map((k) => JSON.stringify(k)).join(", ")} ${other.length > 1 ? "are" : "is"} not allowed`);
+    }
+    if ("type" in e && !DECLARATION_TYPES.includes(e.type as string)) {
+        refuse(`type ${JSON.stringify(e.type)} is not one of ${DECLARATION_TYPES.join(", ")}`);
+    }
+    if (e.type === "array" && !("items" in e)) {
+        refuse("type array has no items (the type of its elements)");
+    }
+    if ("default" in e && "value" in e) {
+        refuse("has both default and value");
+    }
+    return "value" in e ? e.value : e.default;
 }
 
 /**

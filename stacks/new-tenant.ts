@@ -625,14 +625,14 @@ function orgValueAt(doc: Document): { key: string; at: string[] } {
     // Pulumi takes project keys with or without the project's namespace (pulumi docs concepts/config.md).
     const key = isMap(config) && config.has(ORG) ? ORG : "org";
     const org = doc.getIn(["config", key], true);
-    // A project value sits under `value:`, or is a mapping on its own (stacks/files.ts projectValue); a typed
-    // declaration (type, default) holds none to add to.
-    if (isMap(org) && !org.has("value") && ["type", "default", "description", "secret"].some((k) => org.has(k))) {
+    // A structured project value sits under `value:`: Pulumi reads any other mapping there as a declaration
+    // (stacks/files.ts projectValue), which holds nothing to add to.
+    if (isMap(org) && !org.has("value") && org.items.length > 0) {
         throw new UsageError(
-            `Pulumi.yaml's ${key} is a typed declaration; new-tenant adds to a value (${key}: value:)`,
+            `Pulumi.yaml's ${key} is a declaration, not under value:; new-tenant adds to a value (${key}: value:)`,
         );
     }
-    return { key, at: isMap(org) && !org.has("value") ? ["config", key] : ["config", key, "value"] };
+    return { key, at: ["config", key, "value"] };
 }
 
 /**

@@ -33,7 +33,7 @@ config:
   location: northeurope
   aws:region: eu-west-1
   logs:
-    type: object
+    type: string
     description: declared only
   flavour:
     type: string

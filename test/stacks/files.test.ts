@@ -26,6 +26,8 @@ describe("the committed stacks, read as the CLIs read them (stacks/files.ts)", (
             "Pulumi.dev.yaml": "",
             "Pulumi.prod-northeurope.yaml": "",
             "Pulumi.yaml.bak": "",
+            "Pulumi.dev.yaml.orig": "",
+            "old-Pulumi.prod.yaml": "",
             "pulumi.qa.yaml": "",
             "Pulumi..yaml": "",
         });
@@ -70,16 +72,113 @@ describe("the committed stacks, read as the CLIs read them (stacks/files.ts)", (
     });
 
     it("says which file it cannot read, and which one's config is not a mapping", () => {
-        const dir = project({ "Pulumi.list.yaml": "config:\n  - a\n", "Pulumi.null.yaml": "config:\n" });
+        const dir = project({
+            "Pulumi.list.yaml": "config:\n  - a\n",
+            "Pulumi.null.yaml": "config:\n",
+            "Pulumi.text.yaml": "config: westeurope\n",
+        });
         mkdirSync(join(dir, "Pulumi.folder.yaml"));
         assert.throws(() => loadStackFile("folder", dir), {
             message: new RegExp(`^cannot read ${join(dir, "Pulumi.folder.yaml")}: EISDIR`),
         });
-        for (const stack of ["list", "null"]) {
+        for (const stack of ["list", "null", "text"]) {
             assert.throws(() => loadStackFile(stack, dir), {
                 message: `${join(dir, `Pulumi.${stack}.yaml`)}: "config" must be a mapping of keys to values`,
             });
         }
+    });
+
+    it("reads an empty stack file as the project's config, and names Pulumi.yaml when its config is not a mapping", () => {
+        const dir = project(
+            { "Pulumi.dev.yaml": "" },
+            "name: aks-gitops\nruntime: nodejs\nconfig:\n  location: westeurope\n",
+        );
+        assert.deepEqual(loadStackFile("dev", dir), {
+            stack: "dev",
+            config: { "aks-gitops:location": "westeurope" },
+            secretKeys: [],
+        });
+        const list = project({ "Pulumi.dev.yaml": "" }, "name: aks-gitops\nruntime: nodejs\nconfig: [location]\n");
+        assert.throws(() => loadStackFile("dev", list), {
+            message: `${join(list, "Pulumi.yaml")}: "config" must be a mapping of keys to values`,
+        });
+    });
+
+    it("namespaces bare keys to the project's own name, as Pulumi does", () => {
+        const dir = project(
+            {},
+            "name: platform\nruntime: nodejs\nconfig:\n  location: westeurope\n  aws:region: eu-west-1\n",
+        );
+        assert.deepEqual(loadProjectConfig(dir), {
+            projectName: "platform",
+            config: { "platform:location": "westeurope", "aws:region": "eu-west-1" },
+        });
+    });
+
+    it("refuses a Pulumi.yaml config entry Pulumi's project schema refuses, naming the key, before reading any value", () => {
+        const refused = (entry: string) => {
+            const dir = project(
+                { "Pulumi.dev.yaml": "" },
+                `name: aks-gitops\nruntime: nodejs\nconfig:\n  org:\n${entry}`,
+            );
+            try {
+                loadStackFile("dev", dir);
+            } catch (e) {
+                assert.equal((e as Error).name, "ConfigFileError");
+                return (e as Error).message.split(`${join(dir, "Pulumi.yaml")}: `).join("");
+            }
+            assert.fail(`accepted: ${entry}`);
+        };
+        const tail =
+            "(Pulumi reads a mapping there as a declaration: type, items, description, secret, default, value); a structured value goes under value:";
+        // A structured value written without value: is the mistake this catches: it would plan here and fail at pulumi up.
+        assert.equal(
+            refused("    fleet:\n      url: ssh://git@ssh.dev.azure.com/v3/contoso/platform/fleet\n"),
+            `config org: "fleet" is not allowed ${tail}`,
+        );
+        assert.equal(
+            refused("    fleet: {}\n    tenants: {}\n"),
+            `config org: "fleet", "tenants" are not allowed ${tail}`,
+        );
+        assert.equal(
+            refused("    type: object\n"),
+            `config org: type "object" is not one of string, integer, boolean, array ${tail}`,
+        );
+        assert.equal(
+            refused("    type: array\n"),
+            `config org: type array has no items (the type of its elements) ${tail}`,
+        );
+        assert.equal(refused("    default: a\n    value: b\n"), `config org: has both default and value ${tail}`);
+        assert.equal(
+            refused(""),
+            "config org has no value (Pulumi takes a text, number, boolean, list or declaration there)",
+        );
+    });
+
+    it("reads every form of entry Pulumi.yaml may hold: text, list, value, default, and a declaration without either", () => {
+        const dir = project(
+            {},
+            [
+                "name: aks-gitops",
+                "runtime: nodejs",
+                "config:",
+                "  location: westeurope",
+                "  zones: [1, 2]",
+                "  org:\n    value:\n      adminGroups: [admins]",
+                "  environment:\n    type: string\n    default: dev",
+                "  clusters:\n    type: array\n    items:\n      type: string\n    default: [a]",
+                "  notes:\n    description: declared only",
+                "  token:\n    secret: true",
+                "",
+            ].join("\n"),
+        );
+        assert.deepEqual(loadProjectConfig(dir).config, {
+            "aks-gitops:location": "westeurope",
+            "aks-gitops:zones": "[1,2]",
+            "aks-gitops:org": '{"adminGroups":["admins"]}',
+            "aks-gitops:environment": "dev",
+            "aks-gitops:clusters": '["a"]',
+        });
     });
 
     it("reads a stack's secure values as placeholders and its own keys over the project's", () => {

@@ -221,13 +221,13 @@ ${SEARCH}`,
     });
 
     describe("withoutTenant", () => {
-        it("edits org under its namespaced key and without `value:`, keeping the other keys' comments", () => {
+        it("edits org under its namespaced key, keeping the other keys' comments", () => {
             assert.equal(
                 withoutTenant(
-                    "name: aks-gitops\nconfig:\n  aks-gitops:org:\n    # the fleet\n    fleet: {url: https://example.com/fleet}\n    tenants:\n      a: {groups: [g]}\n      # b's comment\n      b: {groups: [h]}\n  # after\n  other: 1\n",
+                    "name: aks-gitops\nconfig:\n  aks-gitops:org:\n    value:\n      # the fleet\n      fleet: {url: https://example.com/fleet}\n      tenants:\n        a: {groups: [g]}\n        # b's comment\n        b: {groups: [h]}\n  # after\n  other: 1\n",
                     "a",
                 ),
-                "name: aks-gitops\nconfig:\n  aks-gitops:org:\n    # the fleet\n    fleet: {url: https://example.com/fleet}\n    tenants:\n      # b's comment\n      b: {groups: [h]}\n  # after\n  other: 1\n",
+                "name: aks-gitops\nconfig:\n  aks-gitops:org:\n    value:\n      # the fleet\n      fleet: {url: https://example.com/fleet}\n      tenants:\n        # b's comment\n        b: {groups: [h]}\n  # after\n  other: 1\n",
             );
         });
     });

@@ -414,7 +414,8 @@ describe("npm run new-tenant", () => {
             });
             assert.throws(() => withTenant("name: x\nconfig:\n  org:\n    type: string\n", "search", {}), {
                 name: "UsageError",
-                message: "Pulumi.yaml's org is a typed declaration; new-tenant adds to a value (org: value:)",
+                message:
+                    "Pulumi.yaml's org is a declaration, not under value:; new-tenant adds to a value (org: value:)",
             });
         });
     });

@@ -1,5 +1,6 @@
-// What the new-stack suites (test/stacks/new*.test.ts) share: a scratch project holding the fixture project's
-// Pulumi.yaml and the stacks named, removed after the run, and the config a written stack file holds.
+// What the new-stack and new-tenant suites (test/stacks/new*.test.ts) share: a scratch project holding the fixture
+// project's Pulumi.yaml and the stacks named, removed after the run, the config a written stack file holds, and
+// new-tenant run in process. Their scripted prompts: prompter.ts.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
