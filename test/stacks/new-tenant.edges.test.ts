@@ -218,6 +218,25 @@ describe("npm run new-tenant, at its edges", () => {
         ]);
     });
 
+    it("a committed stack that does not validate: onboarding and offboarding go on, and name it", async () => {
+        const dir = project();
+        const dev = join(dir, "Pulumi.dev.yaml");
+        // A problem the stack had before: not the new tenant's, so not a reason to refuse it.
+        writeFileSync(dev, readFileSync(dev, "utf8").replace(/^config:\n/m, "config:\n  aks-gitops:standby: maybe\n"));
+        const added = await run(dir, ["search", "--yes", "--group", "search-developers", ...ADO, "--no-plan"]);
+        assert.equal(added.code, 0, added.message);
+        assert.deepEqual(added.out.slice(1, 3), [
+            "search runs on staging, prod, prod-northeurope (standby: once activated)",
+            "  dev: not there: its configuration does not validate (npm run plan -- --stack dev)",
+        ]);
+        const removed = await run(dir, ["--remove", "search", "--no-plan"]);
+        assert.equal(removed.code, 0, removed.message);
+        assert.deepEqual(removed.out.slice(1, 3), [
+            "search ran on staging, prod, prod-northeurope (standby: once activated)",
+            "  dev: its configuration does not validate (npm run plan -- --stack dev)",
+        ]);
+    });
+
     it("--remove of a team where Pulumi.yaml defines none: says none is defined", async () => {
         const dir = project();
         await run(dir, ["--remove", "payments", "--no-plan"]);
