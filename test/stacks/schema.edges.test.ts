@@ -25,6 +25,31 @@ const kz = (n: number) =>
     );
 
 const CASES: Case[] = [
+    // Both notification providers Flux is given (fleet/layout.ts renders each).
+    ...(["msteams", "generic"] as const).map((provider) => ({
+        name: `notifications provider ${provider}`,
+        env: "dev" as const,
+        config: {
+            fleet: { notifications: { enabled: true, provider } },
+            flux: { controllers: { notification: true } },
+        },
+        expected: [],
+    })),
+    // admitExistingOnly arrives as text from \`pulumi config set\` and the rollout: "true" and "false" are booleans.
+    ...["true", "false", true, false].map((admitExistingOnly) => ({
+        name: `admitExistingOnly ${JSON.stringify(admitExistingOnly)}`,
+        env: "prod" as const,
+        config: { admitExistingOnly },
+        expected: [],
+    })),
+    {
+        name: "admitExistingOnly neither a boolean nor a list of prefix ids",
+        env: "prod",
+        config: { admitExistingOnly: "yes" },
+        expected: [
+            "aks-gitops:admitExistingOnly: must be true, false, or a list of public IP prefix ids from sops.admitEgressPrefixIds",
+        ],
+    },
     {
         name: "rg name with dots and parentheses",
         env: "dev",
@@ -427,6 +452,14 @@ describe("config rules at their edges (stacks/schema.ts)", () => {
             assert.deepEqual(refusals(withConfig(baseConfig(c.env), c.config)), c.expected);
         });
     }
+
+    it("reads admitExistingOnly given as text, as pulumi config set and the rollout write it, as the boolean it names", () => {
+        const read = (admitExistingOnly: unknown) =>
+            settingsFrom(stackInput(withConfig(baseConfig("prod"), { admitExistingOnly })).config).admitExistingOnly;
+        assert.equal(read("true"), true);
+        assert.equal(read("false"), false);
+        assert.equal(read(true), true);
+    });
 
     it("object ids are whole GUIDs", () => {
         const id = "0b7e4d1c-5a8f-4c2e-9d3b-6f1a2c8e4b90";
