@@ -117,6 +117,10 @@ describe("config error messages (stacks/load.ts)", () => {
             ),
             ["  - aks-gitops:gitSshPrivateKey: only applies to ssh:// fleet repo URLs"],
         );
+        // An https:// repository with its token (a private one) or without (a public one): both as the user means.
+        const https = { flux: { git: { url: "https://dev.azure.com/contoso/platform/_git/fleet" } } };
+        assert.deepEqual(problems(https, { gitHttpsPassword: "a-token" }), []);
+        assert.deepEqual(problems(https, {}), []);
     });
 
     it("catches a namespace within three edits of the project's, and leaves other packages' namespaces alone", () => {

@@ -161,6 +161,19 @@ describe("tenants in the stack configuration (org.tenants, tenants)", () => {
             ),
             ["aks-gitops:tenantGitSshPrivateKey-payments: only applies to ssh:// repositories (tenant payments)"],
         );
+        // An https:// repository's token is taken for a tenant the stack runs.
+        assert.deepEqual(
+            refusals(
+                withTenants("dev", {
+                    payments: {
+                        ...payments,
+                        repo: { url: "https://github.com/contoso/payments.git", httpsUser: "flux" },
+                    },
+                }),
+                { ...keys(), "tenantGitHttpsPassword-payments": "a-token" },
+            ),
+            [],
+        );
         // An ssh:// repository reads no token: one set beside the deploy key is refused, not silently unused.
         assert.deepEqual(
             refusals(withTenants("dev", { payments }), {
