@@ -255,26 +255,19 @@ export function parseId(id: string): { type: string; names: string[]; placement:
     return { type: [namespace, ...types].join("/"), names, placement };
 }
 
-let azureNativeRoot: string | undefined;
-const apiVersions = new Map<string, string | undefined>();
-
 /**
  * The REST API version an azure-native v3 resource uses, as its SDK module documents it ("Uses Azure REST API version
  * 2025-09-01" in e.g. @pulumi/azure-native/containerservice/managedCluster.js): the version `pulumi up` will send.
+ * Read each time it is asked (a few dozen small files per stack): a module-level cache would outlive a test that
+ * changes what it reads, and under StrykerJS would answer a mutant's run from the unmutated one.
  */
 export function apiVersionOf(token: string): string | undefined {
-    if (!apiVersions.has(token)) {
-        const [, mod, type] = token.split(":");
-        azureNativeRoot ??= dirname(require.resolve("@pulumi/azure-native/package.json"));
-        const file = join(azureNativeRoot, ...mod.split("/"), `${type.charAt(0).toLowerCase()}${type.slice(1)}.js`);
-        const version = existsSync(file)
-            ? /Uses Azure REST API version ([0-9]{4}-[0-9]{2}-[0-9]{2}(?:-preview)?)/.exec(
-                  readFileSync(file, "utf8"),
-              )?.[1]
-            : undefined;
-        apiVersions.set(token, version);
-    }
-    return apiVersions.get(token);
+    const [, mod, type] = token.split(":");
+    const root = dirname(require.resolve("@pulumi/azure-native/package.json"));
+    const file = join(root, ...mod.split("/"), `${type.charAt(0).toLowerCase()}${type.slice(1)}.js`);
+    return existsSync(file)
+        ? /Uses Azure REST API version ([0-9]{4}-[0-9]{2}-[0-9]{2}(?:-preview)?)/.exec(readFileSync(file, "utf8"))?.[1]
+        : undefined;
 }
 
 /** The ARM resource id of a plan resource in the real subscription. */

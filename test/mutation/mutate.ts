@@ -225,6 +225,8 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
             "preflight/checks/permissions",
             "preflight/checks/groups",
             "preflight/cli.text",
+            "preflight/stack",
+            "preflight/template.shapes",
             "preflight/template",
             "preflight/stack.planned",
             "preflight/stack.without",
