@@ -243,6 +243,7 @@ export const GROUPS: Record<string, { mutate: string[]; spec: string[] }> = {
         spec: [
             "offline/program",
             "offline/program.options",
+            "support/share-captures",
             "offline/azure-answers",
             "offline/monitor",
             "index",

@@ -3,8 +3,8 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { capture } from "../../offline/program";
-import { stackInput } from "../support/stacks";
+import { capture, runProgram, shareCaptures, type Capture, type CaptureStore } from "../../offline/program";
+import { baseConfig, stackInput } from "../support/stacks";
 
 const group = (name: string) => new resources.ResourceGroup(name, { resourceGroupName: name, location: "westeurope" });
 
@@ -113,5 +113,65 @@ describe("capture()", () => {
             );
             assert.equal(Error.stackTraceLimit, 17);
         });
+    });
+});
+
+// runProgram's store (only the tests install one, test/support/share-captures.ts): which runs may share a capture.
+describe("runProgram() with a capture store installed", () => {
+    const keys: unknown[] = [];
+    const stored = { stack: "from-the-store" } as unknown as Capture;
+    const counting: CaptureStore = {
+        get: (key) => {
+            keys.push(JSON.parse(key));
+            return Promise.resolve(stored);
+        },
+    };
+    beforeEach(() => {
+        keys.length = 0;
+        shareCaptures(counting);
+    });
+    afterEach(() => shareCaptures(undefined));
+
+    it("asks the store by the input and every capture option that changes the run", async () => {
+        const input = stackInput({ location: "westeurope" }, {}, "keyed");
+        assert.equal(await runProgram(input), stored);
+        assert.equal(
+            await runProgram(input, {
+                project: "other",
+                seed: "s1",
+                absent: ["/subscriptions/x/resourceGroups/rg"],
+                allowFailure: true,
+            }),
+            stored,
+        );
+        assert.deepEqual(keys, [
+            [
+                { stack: "keyed", config: { "aks-gitops:location": "westeurope" }, secretKeys: [] },
+                null,
+                null,
+                null,
+                false,
+            ],
+            [
+                { stack: "keyed", config: { "aks-gitops:location": "westeurope" }, secretKeys: [] },
+                "other",
+                "s1",
+                ["/subscriptions/x/resourceGroups/rg"],
+                true,
+            ],
+        ]);
+    });
+
+    it("never shares a run with altered Azure answers (a function is no key): it runs the program itself", async () => {
+        const refused = stackInput({ ...baseConfig("dev"), location: "Mars" }, undefined, "altered");
+        await assert.rejects(runProgram(refused, { alterAzure: (_type, state) => state }), /location/);
+        assert.deepEqual(keys, []);
+    });
+
+    it("runs the program itself once the store is taken away", async () => {
+        shareCaptures(undefined);
+        const refused = stackInput({ ...baseConfig("dev"), location: "Mars" }, undefined, "unshared");
+        await assert.rejects(runProgram(refused), /location/);
+        assert.deepEqual(keys, []);
     });
 });
