@@ -89,39 +89,42 @@ describe("preflight: what a stack's plan says before Azure is asked", () => {
         ]);
         const namespace = registration("kubernetes:core/v1:Namespace", "ns", true, [identity.urn]);
         const unnamed = registration("azure-native:keyvault:Vault", "kv-without-id", true);
-        const facts = factsFromRefs(
-            [
-                [RG, "rg-a.id"],
-                [`${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-a`, "id-a.id"],
-                ["p-1", "id-a.principalId"],
-                ["suffix-1", "suffix.id"],
-                ["ns-1", "ns.id"],
-                ["10.1.2.0/31", "getPublicIPPrefix(pip-dr).ipPrefix"],
-                ["5f0c6f8e-1b2a-4c3d-9e8f-0a1b2c3d4e5f", "getGroup(b-team).objectId"],
-            ],
-            [stackRoot, component, group, suffix, identity, namespace, unnamed],
-            [
-                { token: "azuread:index/getGroup:getGroup", inputs: { displayName: "b-team" } },
-                { token: "azuread:index/getGroup:getGroup", inputs: { displayName: "a-team" } },
-                { token: "azuread:index/getGroup:getGroup", inputs: { displayName: "b-team" } },
-                {
-                    token: "azuread:index/getGroup:getGroup",
-                    inputs: { objectId: "6a1d7e9f-2c3b-4d4e-8f90-1b2c3d4e5f60" },
-                },
-                {
-                    token: "azure-native:network:getPublicIPPrefix",
-                    inputs: { resourceGroupName: "rg-dr", publicIpPrefixName: "pip-dr" },
-                },
-                // Read, but nothing the plan uses came from it: nothing to reference.
-                {
-                    token: "azure-native:network:getPublicIPPrefix",
-                    inputs: { resourceGroupName: "rg-dr", publicIpPrefixName: "pip-unused" },
-                },
-                { token: "azure-native:network:getPublicIPPrefix", inputs: { resourceGroupName: "rg-dr" } },
-                { token: "azure-native:madeup:getThing", inputs: { thingName: "pip-dr" } },
-                { token: "azure-native:network:listThings", inputs: { publicIpPrefixName: "pip-dr" } },
-            ],
-        );
+        let facts: ReturnType<typeof factsFrom>;
+        before(() => {
+            facts = factsFromRefs(
+                [
+                    [RG, "rg-a.id"],
+                    [`${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-a`, "id-a.id"],
+                    ["p-1", "id-a.principalId"],
+                    ["suffix-1", "suffix.id"],
+                    ["ns-1", "ns.id"],
+                    ["10.1.2.0/31", "getPublicIPPrefix(pip-dr).ipPrefix"],
+                    ["5f0c6f8e-1b2a-4c3d-9e8f-0a1b2c3d4e5f", "getGroup(b-team).objectId"],
+                ],
+                [stackRoot, component, group, suffix, identity, namespace, unnamed],
+                [
+                    { token: "azuread:index/getGroup:getGroup", inputs: { displayName: "b-team" } },
+                    { token: "azuread:index/getGroup:getGroup", inputs: { displayName: "a-team" } },
+                    { token: "azuread:index/getGroup:getGroup", inputs: { displayName: "b-team" } },
+                    {
+                        token: "azuread:index/getGroup:getGroup",
+                        inputs: { objectId: "6a1d7e9f-2c3b-4d4e-8f90-1b2c3d4e5f60" },
+                    },
+                    {
+                        token: "azure-native:network:getPublicIPPrefix",
+                        inputs: { resourceGroupName: "rg-dr", publicIpPrefixName: "pip-dr" },
+                    },
+                    // Read, but nothing the plan uses came from it: nothing to reference.
+                    {
+                        token: "azure-native:network:getPublicIPPrefix",
+                        inputs: { resourceGroupName: "rg-dr", publicIpPrefixName: "pip-unused" },
+                    },
+                    { token: "azure-native:network:getPublicIPPrefix", inputs: { resourceGroupName: "rg-dr" } },
+                    { token: "azure-native:madeup:getThing", inputs: { thingName: "pip-dr" } },
+                    { token: "azure-native:network:listThings", inputs: { publicIpPrefixName: "pip-dr" } },
+                ],
+            );
+        });
 
         it("keeps only the Azure resources with an id, each with its ARM type, names, placement and API version", () => {
             assert.deepEqual(
