@@ -173,6 +173,37 @@ describe("preflight: what a stack's plan says before Azure is asked", () => {
             });
         });
 
+        it("tells apart two vaults' keys of the same name: a read is the one whose every name matches", () => {
+            const keys = factsFromRefs(
+                [
+                    ["https://kv-b.vault.azure.net/keys/sops/1", "getKey(kv-b/sops).keyUriWithVersion"],
+                    ["https://kv-a.vault.azure.net/keys/sops/1", "getKey(kv-a/sops).keyUriWithVersion"],
+                ],
+                [],
+                [
+                    {
+                        token: "azure-native:keyvault:getKey",
+                        inputs: { resourceGroupName: "rg-sops-a", vaultName: "kv-a", keyName: "sops" },
+                    },
+                    {
+                        token: "azure-native:keyvault:getKey",
+                        inputs: { resourceGroupName: "rg-sops-b", vaultName: "kv-b", keyName: "sops" },
+                    },
+                ],
+            );
+            assert.deepEqual([...keys.reads].map(([label, read]) => [label, read.mockId]).sort(), [
+                [
+                    "getKey(kv-a/sops)",
+                    `/subscriptions/${MOCK_SUB}/resourceGroups/rg-sops-a/providers/Microsoft.KeyVault/vaults/kv-a/keys/sops`,
+                ],
+                [
+                    "getKey(kv-b/sops)",
+                    `/subscriptions/${MOCK_SUB}/resourceGroups/rg-sops-b/providers/Microsoft.KeyVault/vaults/kv-b/keys/sops`,
+                ],
+            ]);
+            assert.deepEqual(keys.reads.get("getKey(kv-a/sops)")!.names, ["kv-a", "sops"]);
+        });
+
         it("keeps every label of a value only Azure knows", () => {
             assert.ok(facts.labels.has("id-a.principalId"));
             assert.ok(facts.labels.has("getGroup(b-team).objectId"));

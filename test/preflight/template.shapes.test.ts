@@ -76,7 +76,7 @@ function handMadePlan(): { resources: ArmResource[]; labels: Set<string>; dr: Ex
         "id-b",
         "azure-native:managedidentity:UserAssignedIdentity",
         `${RG_B}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-b`,
-        { location, resourceGroupName: "rg-b", resourceName: "id-b" },
+        { location, resourceGroupName: "rg-b", resourceName: "id-b", tags: { token: "[secret]" } },
         [rgB],
     );
     /** In rg-b, for id-a of rg-a: the chain rg-a -> rg-b -> rg-a (fic-a waits for it) splits rg-a in two deployments. */
@@ -103,9 +103,16 @@ function handMadePlan(): { resources: ArmResource[]; labels: Set<string>; dr: Ex
             federatedIdentityCredentialResourceName: "fic-a",
             issuer: "https://issuer.example/${id-b.clientId}/v2",
             subject: "[secret]",
-            audiences: ["api://AzureADTokenExchange", "${getGroup(nobody).objectId}", "${getGroup(b-team).objectId}"],
+            audiences: [
+                "api://AzureADTokenExchange",
+                "${getGroup(nobody).objectId}",
+                "${getGroup(b-team).objectId}",
+                // A read the plan has no facts for (nothing to name it by), and a secret.
+                "${getKey(kv-gone/k).keyUri}",
+                "[secret]",
+            ],
         },
-        [idA, grantB],
+        [grantB, idA],
     );
     /** At subscription scope: a group's grant, described with a value read from an existing resource. */
     const subGrant = arm(
@@ -118,7 +125,8 @@ function handMadePlan(): { resources: ArmResource[]; labels: Set<string>; dr: Ex
             principalId: "${getGroup(b-team).objectId}",
             principalType: "Group",
             roleDefinitionId: READER,
-            description: "egress ${getPublicIPPrefix(pip-dr).ipPrefix} of ${id-a.identity.principalId}",
+            description:
+                "egress ${getPublicIPPrefix(pip-dr).ipPrefix} of ${id-a.identity.principalId} for ${id-a.clientId}",
         },
         [idA],
     );
@@ -127,7 +135,7 @@ function handMadePlan(): { resources: ArmResource[]; labels: Set<string>; dr: Ex
         "azure-native:authorization:RoleAssignment",
         `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments/g-sub-2`,
         { roleAssignmentName: "g-sub-2", principalId: "${id-a.principalId}", roleDefinitionId: READER },
-        [subGrant],
+        [idB, idA, subGrant],
     );
     /** Grants on a vault the stack does not create, one waiting for the other. */
     const KV = `/subscriptions/${SUB}/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-x`;
@@ -135,14 +143,24 @@ function handMadePlan(): { resources: ArmResource[]; labels: Set<string>; dr: Ex
         "grant-kv",
         "azure-native:authorization:RoleAssignment",
         `${KV}/providers/Microsoft.Authorization/roleAssignments/g-kv`,
-        { roleAssignmentName: "g-kv", principalId: "${id-a.principalId}", roleDefinitionId: READER },
+        {
+            roleAssignmentName: "g-kv",
+            principalId: "${id-a.principalId}",
+            roleDefinitionId: READER,
+            description: "for group ${getGroup(b-team).objectId}",
+        },
         [idA],
     );
     const kvGrant2 = arm(
         "grant-kv-2",
         "azure-native:authorization:RoleAssignment",
         `${KV}/providers/Microsoft.Authorization/roleAssignments/g-kv-2`,
-        { roleAssignmentName: "g-kv-2", principalId: "${id-b.principalId}", roleDefinitionId: READER },
+        {
+            roleAssignmentName: "g-kv-2",
+            principalId: "${id-b.principalId}",
+            roleDefinitionId: READER,
+            description: "tenant ${id-b.properties.tenantId}",
+        },
         [kvGrant, idB],
     );
     /** Cannot be sent: a group Graph did not find, in a scalar; what waits for it by id; types preflight cannot render. */
@@ -202,6 +220,8 @@ function handMadePlan(): { resources: ArmResource[]; labels: Set<string>; dr: Ex
         "getGroup(nobody).objectId",
         "getGroup(b-team).objectId",
         "getPublicIPPrefix(pip-dr).ipPrefix",
+        "getKey(kv-gone/k).keyUri",
+        "id-b.properties.tenantId",
         ...resources.flatMap((r) => [
             `${r.name}.id`,
             `${r.name}.principalId`,
@@ -282,8 +302,11 @@ describe("preflight: the ARM template of plans the fixture stacks do not make", 
 
     it("notes each value it leaves out of a resource it sends: a secret, an array entry it cannot express, an input the spec table lacks", () => {
         assert.deepEqual(t.notes, [
+            "id-b: tags.token left out (secret)",
             "id-a: futureInput left out (not in preflight/specs.ts for Microsoft.ManagedIdentity/userAssignedIdentities 2023-01-31)",
             'fic-a: audiences[1] left out (the object id of Entra group "nobody" is not known)',
+            "fic-a: audiences[3] left out (${getKey(kv-gone/k).keyUri} cannot be expressed in a template)",
+            "fic-a: audiences[4] left out (secret)",
             "fic-a: subject left out (secret)",
         ]);
         assert.deepEqual(body(t, "id-a/fic-a").properties, {
@@ -301,6 +324,28 @@ describe("preflight: the ARM template of plans the fixture stacks do not make", 
             tags: { note: "[[not an expression]", cluster: "${CLUSTER_NAME}" },
         });
         assert.deepEqual(body(t, "id-a").tags, { owner: "[concat('it''s ', subscription().subscriptionId)]" });
+        // A value that is a group's id from Graph within text stays text; a planned resource's property is read
+        // with reference(), which returns its properties (so without "properties.").
+        assert.equal(body(t, "g-kv").properties!.description, `for group ${B_TEAM}`);
+        assert.equal(
+            body(t, "g-kv-2").properties!.description,
+            `[concat('tenant ', reference(${ID_B}, '2023-01-31').tenantId)]`,
+        );
+    });
+
+    it("sends a resource in a group as its body alone: no scope, no secret, the template's own keywords", () => {
+        assert.deepEqual(body(t, "id-b"), {
+            type: "Microsoft.ManagedIdentity/userAssignedIdentities",
+            apiVersion: "2023-01-31",
+            name: "id-b",
+            location: "westeurope",
+            tags: {},
+        });
+        assert.equal(
+            t.template.$schema,
+            "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+        );
+        assert.equal(t.template.contentVersion, "1.0.0.0");
     });
 
     it("puts a subscription-scope resource at the top, naming it and what it waits for at that scope", () => {
@@ -310,14 +355,17 @@ describe("preflight: the ARM template of plans the fixture stacks do not make", 
             name: "g-sub",
             dependsOn: ["preflight-t-rg-a-1"],
             properties: {
-                description: `[concat('egress ', reference(${ref("Microsoft.Network/publicIPPrefixes", "rg-dr", "pip-dr")}, '2024-05-01').ipPrefix, ' of ', reference(${ID_A}, '2023-01-31', 'Full').identity.principalId)]`,
+                description: `[concat('egress ', reference(${ref("Microsoft.Network/publicIPPrefixes", "rg-dr", "pip-dr")}, '2024-05-01').ipPrefix, ' of ', reference(${ID_A}, '2023-01-31', 'Full').identity.principalId, ' for ', reference(${ID_A}, '2023-01-31').clientId)]`,
                 principalId: B_TEAM,
                 principalType: "Group",
                 roleDefinitionId: READER,
             },
         });
+        // Sorted, whatever order the plan lists them in.
         assert.deepEqual(body(t, "g-sub-2").dependsOn, [
             "[subscriptionResourceId('Microsoft.Authorization/roleAssignments', 'g-sub')]",
+            "preflight-t-rg-a-1",
+            "preflight-t-rg-b-1",
         ]);
         assert.ok(
             top(t).some((r) => r.name === "g-sub-2"),
@@ -397,9 +445,9 @@ describe("preflight: the ARM template of plans the fixture stacks do not make", 
         assert.deepEqual(t.partial, [
             { resource: "fic-a", values: ["id-b.clientId"] },
             { resource: "grant-sub-2", values: ["id-a.principalId"] },
-            { resource: "grant-sub", values: ["id-a.identity.principalId"] },
+            { resource: "grant-sub", values: ["id-a.clientId", "id-a.identity.principalId"] },
             { resource: "grant-b", values: ["id-a.principalId"] },
-            { resource: "grant-kv-2", values: ["id-b.principalId"] },
+            { resource: "grant-kv-2", values: ["id-b.principalId", "id-b.properties.tenantId"] },
             { resource: "grant-kv", values: ["id-a.principalId"] },
         ]);
     });
@@ -430,5 +478,21 @@ describe("preflight: the ARM template of plans the fixture stacks do not make", 
             short.deployments.map((d) => d.name),
             ["preflight-dev-rg-aks-disaster-recovery-north-europe-1"],
         );
+        // Exactly 64 characters is allowed as it is. The group is not the stack's (none in the plan), so the
+        // deployment waits for nothing.
+        const rg64 = "rg-aks-disaster-recovery-north-europe-shared-001";
+        const inShared = arm(
+            "id-shared",
+            "azure-native:managedidentity:UserAssignedIdentity",
+            `/subscriptions/${SUB}/resourceGroups/${rg64}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-shared`,
+            { location, resourceGroupName: rg64, resourceName: "id-shared" },
+        );
+        const exact = renderTemplate({ stack: "dev", resources: [inShared], labels: new Set() });
+        assert.deepEqual(
+            exact.deployments.map((d) => d.name),
+            ["preflight-dev-rg-aks-disaster-recovery-north-europe-shared-001-1"],
+        );
+        assert.equal(exact.deployments[0].name.length, 64);
+        assert.equal((exact.template.resources as JsonObject[])[0].dependsOn, undefined);
     });
 });
