@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import type { Capture } from "../../offline/program";
 import type { Registration } from "../../offline/monitor";
 import { activationPath, buildPlan, criticalPath, makeDisplay, PlanResource, shortType } from "../../plan/model";
+import { registrationOf } from "../support/registration";
 import { T } from "../support/tokens";
 
 const urn = (type: string, name: string) => `urn:pulumi:s::p::${type}::${name}`;
@@ -28,27 +29,7 @@ function reg(
     extra: Partial<Registration> = {},
 ): Registration {
     const [type, name] = u.split("::").slice(2);
-    return {
-        urn: u,
-        type,
-        name,
-        custom,
-        parent,
-        provider: null,
-        dependencies,
-        propertyDependencies: {},
-        inputs,
-        options: {
-            protect: false,
-            retainOnDelete: false,
-            ignoreChanges: [],
-            customTimeouts: null,
-            deleteBeforeReplace: false,
-            importId: null,
-            additionalSecretOutputs: [],
-        },
-        ...extra,
-    };
+    return registrationOf({ urn: u, type, name, custom, parent, dependencies, inputs, ...extra });
 }
 
 const references = new Map([

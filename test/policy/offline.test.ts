@@ -6,31 +6,12 @@ import type { Capture } from "../../offline/program";
 import { SECRET } from "../../stacks/files";
 import type { Registration } from "../../offline/monitor";
 import { evaluatePolicies } from "../../policy/offline";
+import { registrationOf } from "../support/registration";
 
 const urn = (name: string, type = "test:index:Thing") => `urn:pulumi:s::p::${type}::${name}`;
 
 function registration(name: string, extra: Partial<Registration> = {}): Registration {
-    return {
-        urn: urn(name),
-        type: "test:index:Thing",
-        name,
-        custom: true,
-        parent: null,
-        provider: null,
-        dependencies: [],
-        propertyDependencies: {},
-        inputs: {},
-        options: {
-            protect: false,
-            retainOnDelete: false,
-            ignoreChanges: [],
-            customTimeouts: null,
-            deleteBeforeReplace: false,
-            importId: null,
-            additionalSecretOutputs: [],
-        },
-        ...extra,
-    };
+    return registrationOf({ urn: urn(name), type: "test:index:Thing", name, ...extra });
 }
 
 function captureOf(resources: Registration[]): Capture {

@@ -7,6 +7,7 @@ import type { Capture } from "../../offline/program";
 import type { Registration } from "../../offline/monitor";
 import { apiVersionOf, factsFrom, parseId, realId } from "../../preflight/stack";
 import { derivedNames, settingsFrom } from "../../stacks/load";
+import { registrationOf } from "../support/registration";
 import { baseConfig, stackInput } from "../support/stacks";
 
 const MOCK_SUB = "00000000-0000-0000-0000-000000000000";
@@ -14,26 +15,7 @@ const RG = `/subscriptions/${MOCK_SUB}/resourceGroups/rg-a`;
 const urn = (type: string, name: string) => `urn:pulumi:t::aks-gitops::${type}::${name}`;
 
 function registration(type: string, name: string, custom: boolean, dependencies: string[] = []): Registration {
-    return {
-        urn: urn(type, name),
-        type,
-        name,
-        custom,
-        parent: null,
-        provider: null,
-        dependencies,
-        propertyDependencies: {},
-        inputs: { name },
-        options: {
-            protect: false,
-            retainOnDelete: false,
-            ignoreChanges: [],
-            customTimeouts: null,
-            deleteBeforeReplace: false,
-            importId: null,
-            additionalSecretOutputs: [],
-        },
-    };
+    return registrationOf({ urn: urn(type, name), type, name, custom, dependencies, inputs: { name } });
 }
 
 describe("preflight: what a stack's plan says before Azure is asked", () => {

@@ -5,6 +5,7 @@
 // MicrosoftDocs/azure-aks-docs articles/aks/managed-namespaces.md (az aks namespace show --query id).
 import type { Capture } from "../../offline/program";
 import type { Registration } from "../../offline/monitor";
+import { registrationOf } from "./registration";
 import { T } from "./tokens";
 
 export const ROLE = {
@@ -29,27 +30,7 @@ export function registration(
     inputs: Record<string, unknown>,
     extra: Partial<Registration> = {},
 ): Registration {
-    return {
-        urn: urn(type, name),
-        type,
-        name,
-        custom: true,
-        parent: null,
-        provider: null,
-        dependencies: [],
-        propertyDependencies: {},
-        inputs,
-        options: {
-            protect: false,
-            retainOnDelete: false,
-            ignoreChanges: [],
-            customTimeouts: null,
-            deleteBeforeReplace: false,
-            importId: null,
-            additionalSecretOutputs: [],
-        },
-        ...extra,
-    };
+    return registrationOf({ urn: urn(type, name), type, name, inputs, ...extra });
 }
 
 /** The properties the tenant contract registers by default: quota and network policy as stacks/schema.ts defaults them. */
