@@ -258,8 +258,8 @@ export function parseId(id: string): { type: string; names: string[]; placement:
 /**
  * The REST API version an azure-native v3 resource uses, as its SDK module documents it ("Uses Azure REST API version
  * 2025-09-01" in e.g. @pulumi/azure-native/containerservice/managedCluster.js): the version `pulumi up` will send.
- * Read each time it is asked (a few dozen small files per stack): a module-level cache would outlive a test that
- * changes what it reads, and under StrykerJS would answer a mutant's run from the unmutated one.
+ * Read each time it is asked (under 0.1 ms a call, a few dozen calls per stack): a module-level cache would, under
+ * StrykerJS, answer a mutant's run with what the unmutated code had read in the same test runner.
  */
 export function apiVersionOf(token: string): string | undefined {
     const [, mod, type] = token.split(":");
